@@ -1,0 +1,52 @@
+# 督导通 dudao — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := dudao.settings
+
+.PHONY: run install migrate demo serve test test-pg lint typecheck bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	DUDAO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DUDAO_DEBUG=1 $(BIN)/python manage.py demo --scale small --if-empty
+
+# Set up everything, load the small demo city when the database is empty, and serve.
+run: demo
+	@echo "督导通已启动：http://127.0.0.1:$(PORT)/  （Ctrl+C 停止）"
+	DUDAO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite on SQLite (browser tests included).
+test: install
+	$(BIN)/pytest -q
+
+# The same suite on a throwaway PostgreSQL cluster started and stopped by scripts/with-postgres.sh.
+test-pg: install
+	bash scripts/with-postgres.sh $(BIN)/pytest -q -p no:randomly
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy dudao
+
+bench: install
+	$(BIN)/python -m bench.scoping
+	$(BIN)/python -m bench.roster_import
+	$(BIN)/python -m bench.demo_city
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

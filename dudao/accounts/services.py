@@ -1,0 +1,168 @@
+"""Login with lockout, API tokens, passwords and the acting assignment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dudao.accounts.models import ApiToken, LoginAttempt, User
+from dudao.audit.services import record_auth, record_change
+from dudao.core.errors import DomainError
+
+TOKEN_PREFIX = "ddt_"  # noqa: S105 (a public marker, not a secret)
+
+
+def _window_start() -> dt.datetime:
+    return timezone.now() - dt.timedelta(minutes=settings.DUDAO_LOGIN_WINDOW_MINUTES)
+
+
+def recent_failures(username: str, ip: str | None) -> int:
+    return LoginAttempt.objects.filter(
+        username=username.lower(), ip=ip, succeeded=False, at__gte=_window_start()
+    ).count()
+
+
+def _unit_path(user: Any) -> str:
+    unit = getattr(user, "unit", None)
+    return str(unit.path) if unit is not None else ""
+
+
+def login(*, username: str, password: str, ip: str | None, request: Any = None) -> User:
+    """Check credentials, refusing locked username+IP pairs. Raises DomainError on failure."""
+    username = (username or "").strip()
+    if not username or not password:
+        raise DomainError("请输入用户名和密码", code="credentials_required")
+    key = username.lower()
+    limit = settings.DUDAO_LOGIN_MAX_FAILURES
+    if recent_failures(key, ip) >= limit:
+        oldest = (
+            LoginAttempt.objects.filter(username=key, ip=ip, succeeded=False, at__gte=_window_start())
+            .order_by("-at")[limit - 1 : limit]
+            .values_list("at", flat=True)
+            .first()
+        )
+        unlock = (oldest or timezone.now()) + dt.timedelta(minutes=settings.DUDAO_LOGIN_WINDOW_MINUTES)
+        minutes = max(1, int((unlock - timezone.now()).total_seconds() // 60) + 1)
+        raise DomainError(
+            f"连续登录失败 {limit} 次，该账户已临时锁定，请约 {minutes} 分钟后再试，或联系系统管理员",
+            code="account_locked",
+            status=429,
+        )
+    user = authenticate(request, username=username, password=password)
+    with transaction.atomic():
+        LoginAttempt.objects.create(username=key, ip=ip, succeeded=user is not None)
+        if user is None:
+            record_auth(actor=None, action="login_failed", username=username)
+    if user is None:
+        left = limit - recent_failures(key, ip)
+        hint = f"，再失败 {left} 次将锁定 {settings.DUDAO_LOGIN_WINDOW_MINUTES} 分钟" if 0 < left < limit else ""
+        if left <= 0:
+            hint = f"，账户已锁定 {settings.DUDAO_LOGIN_WINDOW_MINUTES} 分钟"
+        raise DomainError(f"用户名或密码错误{hint}", code="bad_credentials", status=401)
+    assert isinstance(user, User)
+    record_auth(actor=user, action="login", username=user.username, unit_path=_unit_path(user))
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(*, actor: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Make a token; the plain value is returned once and never stored."""
+    name = (name or "").strip() or "API 令牌"
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    lifetime = dt.timedelta(days=days or settings.DUDAO_TOKEN_DAYS)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor,
+            name=name[:60],
+            prefix=plain[: len(TOKEN_PREFIX) + 6],
+            digest=_digest(plain),
+            expires_at=timezone.now() + lifetime,
+        )
+        record_change(
+            actor=actor,
+            action="create",
+            obj=token,
+            unit_path=_unit_path(actor),
+            after={"name": token.name, "prefix": token.prefix, "expires_at": token.expires_at},
+        )
+    return token, plain
+
+
+def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk:
+        raise DomainError("只能撤销自己的令牌", code="forbidden", status=403)
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is not None:
+            raise DomainError("该令牌已撤销", code="already_revoked", status=409)
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record_change(
+            actor=actor,
+            action="revoke",
+            obj=token,
+            unit_path=_unit_path(actor),
+            before={"revoked_at": None},
+            after={"revoked_at": token.revoked_at},
+        )
+    return token
+
+
+class TokenError(DomainError):
+    pass
+
+
+def user_for_token(plain: str) -> User:
+    """The active user behind a bearer token, or TokenError (answered as 401)."""
+    if not plain.startswith(TOKEN_PREFIX):
+        raise TokenError("令牌无效", code="token_invalid", status=401)
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(plain)).first()
+    if token is None:
+        raise TokenError("令牌无效", code="token_invalid", status=401)
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise TokenError("令牌已撤销", code="token_revoked", status=401)
+    if token.expires_at <= now:
+        raise TokenError("令牌已过期，请重新申请", code="token_expired", status=401)
+    user = token.user
+    if not user.is_active or (user.is_demo and not settings.DUDAO_DEMO):
+        raise TokenError("账户已停用", code="account_inactive", status=401)
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return user
+
+
+def change_password(*, actor: User, old_password: str, new_password: str, new_password2: str) -> None:
+    if not actor.check_password(old_password):
+        raise DomainError("原密码不正确", code="bad_old_password")
+    if new_password != new_password2:
+        raise DomainError("两次输入的新密码不一致", code="password_mismatch")
+    if new_password == old_password:
+        raise DomainError("新密码不能与原密码相同", code="password_unchanged")
+    try:
+        validate_password(new_password, actor)
+    except ValidationError as exc:
+        raise DomainError("新密码不符合要求：" + "；".join(exc.messages), code="weak_password") from exc
+    with transaction.atomic():
+        actor.set_password(new_password)
+        actor.save(update_fields=["password"])
+        record_change(
+            actor=actor,
+            action="change_password",
+            obj=actor,
+            unit_path=_unit_path(actor),
+            before={"password": "***"},
+            after={"password": "***（已修改）"},
+        )

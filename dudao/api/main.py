@@ -1,0 +1,67 @@
+"""The /api/v1/ application: one NinjaAPI, one router module per app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from dudao.api.auth import TokenOrSession
+from dudao.core.errors import DomainError
+
+api = NinjaAPI(
+    title="督导通 API",
+    version="1.0",
+    description="督导通开放接口。认证：`POST /api/v1/auth/token` 获取令牌，"
+    "之后在请求头加 `Authorization: Bearer <令牌>`。"
+    "多身份用户可用请求头 `X-Acting-Assignment: <授权编号>` 选择身份（见 `GET /api/v1/me`）。",
+    urls_namespace="api",
+    auth=TokenOrSession(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _error(request: HttpRequest, detail: str, code: str, status: int, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.message, exc.code, exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, "未登录：请在请求头提供 Authorization: Bearer <令牌>", "unauthenticated", 401)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, "对象不存在或不在您的管理范围内", "not_found", 404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return _error(request, "请求体不是有效的 JSON", "malformed_json", 400)
+    codes = {403: "forbidden", 404: "not_found", 400: "bad_request", 409: "conflict"}
+    return _error(request, str(exc), codes.get(exc.status_code, "error"), exc.status_code)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = exc.errors
+    if any(e.get("type") == "json_invalid" or "JSON" in str(e.get("msg", "")) for e in errors):
+        return _error(request, "请求体不是有效的 JSON", "malformed_json", 400)
+    fields = "、".join(".".join(str(p) for p in e.get("loc", [])[1:]) or "请求" for e in errors)
+    return _error(request, f"参数不正确：{fields}", "invalid_input", 400, errors=errors)
+
+
+from dudao.api import accounts, audit, orgs  # noqa: E402
+
+api.add_router("/", accounts.router)
+api.add_router("/", orgs.router)
+api.add_router("/", audit.router)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from dudao.audit.models import AuditEvent, EventKind
+from dudao.core.home import HomeItem, register
+from dudao.orgs.scoping import can
+
+
+@register("audit")
+def audit_home(user: Any, acting: Any) -> list[HomeItem]:
+    if not can(user, "audit.read_access"):
+        return []
+    since = timezone.now() - dt.timedelta(days=1)
+    events = AuditEvent.objects.for_user(user).filter(at__gte=since)
+    items = [
+        HomeItem(
+            title="24 小时内敏感数据访问",
+            count=events.filter(kind=EventKind.ACCESS).count(),
+            url=reverse("audit:events") + "?kind=access",
+            order=10,
+        )
+    ]
+    if can(user, "audit.read"):
+        items.append(
+            HomeItem(
+                title="24 小时内数据变更",
+                count=events.filter(kind=EventKind.CHANGE).count(),
+                url=reverse("audit:events") + "?kind=change",
+                order=11,
+            )
+        )
+    return items

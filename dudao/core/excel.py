@@ -1,0 +1,121 @@
+"""Excel upload checks and safe exports shared by every ledger and roster."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+import xlsxwriter
+from django.conf import settings
+from django.http import FileResponse
+
+from dudao.core.errors import DomainError
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formula injection: text starting with = + - @ is written as text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def read_upload(upload: IO[bytes], *, name: str = "") -> bytes:
+    """Read an uploaded spreadsheet, refusing oversized files and files that are not Excel.
+
+    The type is decided by content (zip with an Excel workbook inside, or the OLE header
+    of .xls), never by the file name.
+    """
+    limit = settings.DUDAO_UPLOAD_MAX_BYTES
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise DomainError(f"文件超过 {limit // (1024 * 1024)} MB 的上限，请拆分后分批导入", code="upload_too_large")
+    if not data:
+        raise DomainError("上传的文件是空的", code="upload_empty")
+    if data.startswith(_OLE_MAGIC):
+        return data
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            names = set()
+        if "xl/workbook.xml" in names:
+            return data
+    raise DomainError(
+        f"文件“{name or '上传文件'}”不是 Excel 表格（.xlsx/.xls），请使用下载的模板填写后上传",
+        code="upload_not_excel",
+    )
+
+
+def read_rows(data: bytes) -> list[list[Any]]:
+    """All rows of the first sheet, values as python types (calamine: fast and tolerant)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+        return [list(row) for row in sheet.to_python(skip_empty_area=False)]
+    except Exception as exc:  # calamine raises several of its own types
+        raise DomainError(f"无法读取该 Excel 文件：{exc}", code="upload_unreadable") from exc
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: how a clerk names a column."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def xlsx_response(
+    *,
+    filename: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    sheet_name: str = "Sheet1",
+    column_widths: Sequence[int] | None = None,
+) -> FileResponse:
+    """Write rows to a temporary .xlsx in constant memory and stream it back."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by FileResponse)
+    workbook = xlsxwriter.Workbook(
+        spool, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    sheet = workbook.add_worksheet(sheet_name)
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    for col, title in enumerate(headers):
+        sheet.write_string(0, col, title, bold)
+        width = column_widths[col] if column_widths and col < len(column_widths) else 14
+        sheet.set_column(col, col, width)
+    for row_index, row in enumerate(rows, start=1):
+        for col, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, dt.datetime):
+                sheet.write_datetime(row_index, col, value.replace(tzinfo=None), datetime_format)
+            elif isinstance(value, dt.date):
+                sheet.write_datetime(row_index, col, dt.datetime.combine(value, dt.time()), date_format)
+            elif isinstance(value, bool):
+                sheet.write_string(row_index, col, "是" if value else "否")
+            elif isinstance(value, int | float):
+                sheet.write_number(row_index, col, value)
+            else:
+                sheet.write_string(row_index, col, str(safe_cell(str(value))))
+    workbook.close()
+    spool.seek(0)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from dudao.core.home import collect
+from dudao.orgs.scoping import acting_assignment
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    acting = acting_assignment(request.user)
+    items = collect(request.user, acting)  # type: ignore[arg-type]
+    return render(
+        request,
+        "core/home.html",
+        {"todos": [i for i in items if i.kind == "todo"], "counters": [i for i in items if i.kind != "todo"]},
+    )
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class OrgsConfig(AppConfig):
+    name = "dudao.orgs"
+    label = "orgs"
+    verbose_name = "组织与人员"
+
+    def ready(self) -> None:
+        from dudao.orgs import home  # noqa: F401  (registers home items)

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from treebeard.mp_tree import MP_Node, MP_NodeQuerySet
+
+from dudao.orgs.fields import TreePathField
+from dudao.orgs.roles import Role
+from dudao.orgs.scoping import ScopedQuerySetMixin
+
+
+class UnitKind(models.TextChoices):
+    BUREAU = "bureau", "教育局"
+    OFFICE = "office", "科室"
+    DISTRICT = "district", "区县教育局"
+    SCHOOL = "school", "学校"
+    CAMPUS = "campus", "校区"
+    GRADE = "grade", "年级"
+    CLASS = "class", "班级"
+
+
+# Which kinds may sit directly under which.
+ALLOWED_CHILDREN: dict[str, frozenset[str]] = {
+    UnitKind.BUREAU: frozenset({UnitKind.OFFICE, UnitKind.DISTRICT, UnitKind.SCHOOL}),
+    UnitKind.DISTRICT: frozenset({UnitKind.OFFICE, UnitKind.SCHOOL}),
+    UnitKind.SCHOOL: frozenset({UnitKind.CAMPUS, UnitKind.GRADE}),
+    UnitKind.CAMPUS: frozenset({UnitKind.GRADE}),
+    UnitKind.GRADE: frozenset({UnitKind.CLASS}),
+    UnitKind.OFFICE: frozenset(),
+    UnitKind.CLASS: frozenset(),
+}
+
+
+class SchoolType(models.TextChoices):
+    KINDERGARTEN = "kindergarten", "幼儿园"
+    PRIMARY = "primary", "小学"
+    JUNIOR = "junior", "初中"
+    NINE_YEAR = "nine_year", "九年一贯制"
+    SENIOR = "senior", "高中"
+    COMPLETE = "complete", "完全中学"
+    VOCATIONAL = "vocational", "职业学校"
+    SPECIAL = "special", "特殊教育学校"
+    UNIVERSITY = "university", "高校"
+
+
+class OrgUnitQuerySet(ScopedQuerySetMixin, MP_NodeQuerySet):
+    scope_resource = "orgunit"
+    scope_path = "path"
+
+    def open(self) -> OrgUnitQuerySet:
+        return self.filter(is_closed=False)
+
+    def under(self, unit: OrgUnit) -> OrgUnitQuerySet:
+        return self.filter(path__under=unit.path)
+
+
+class OrgUnit(MP_Node):
+    path = TreePathField(max_length=255, unique=True)
+    name = models.CharField("名称", max_length=100)
+    short_name = models.CharField("简称", max_length=40, blank=True)
+    kind = models.CharField("类型", max_length=10, choices=UnitKind.choices)
+    school_type = models.CharField("学段类型", max_length=15, choices=SchoolType.choices, blank=True)
+    code = models.CharField("单位代码", max_length=30, blank=True)
+    # Lower-case initials of the name and the short name, space separated: "dwzx wz".
+    pinyin = models.CharField(max_length=120, blank=True, db_index=True)
+    is_closed = models.BooleanField("已撤销", default=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    node_order_by: list[str] = []
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织单位"
+        verbose_name_plural = "组织单位"
+        indexes = [models.Index(fields=["kind", "path"], name="orgunit_kind_path_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def parent_path(self) -> str:
+        return self.path[: -self.steplen]
+
+    @property
+    def is_school(self) -> bool:
+        return self.kind == UnitKind.SCHOOL
+
+
+class RoleAssignmentQuerySet(ScopedQuerySetMixin, models.QuerySet["RoleAssignment"]):
+    scope_resource = "role"
+    scope_path = "unit__path"
+
+
+class RoleAssignment(models.Model):
+    """(user, role, unit): the role's permissions on the unit's whole subtree."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="assignments")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "角色授权"
+        constraints = [models.UniqueConstraint(fields=["user", "role", "unit"], name="unique_role_assignment")]
+        indexes = [models.Index(fields=["role", "unit"], name="assignment_role_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} @ {self.unit.name}"
+
+
+class Gender(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class StudentStatus(models.TextChoices):
+    ENROLLED = "enrolled", "在籍"
+    LEFT = "left", "已离校"
+
+
+class StudentQuerySet(ScopedQuerySetMixin, models.QuerySet["Student"]):
+    scope_resource = "student"
+    scope_path = "klass__path"
+
+
+class Student(models.Model):
+    klass = models.ForeignKey(OrgUnit, verbose_name="班级", on_delete=models.PROTECT, related_name="students")
+    name = models.CharField("姓名", max_length=50)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_date = models.DateField("出生日期")
+    student_no = models.CharField("学籍号", max_length=30, unique=True)
+    id_card_no = models.CharField("身份证号", max_length=18, blank=True)
+    is_boarding = models.BooleanField("住校", default=False)
+    is_left_behind = models.BooleanField("留守儿童", default=False)
+    is_in_hardship = models.BooleanField("困境儿童", default=False)
+    is_disabled = models.BooleanField("残疾儿童", default=False)
+    is_migrant = models.BooleanField("随迁子女", default=False)
+    status = models.CharField("状态", max_length=10, choices=StudentStatus.choices, default=StudentStatus.ENROLLED)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = StudentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "学生"
+        verbose_name_plural = "学生"
+        indexes = [models.Index(fields=["klass", "id"], name="student_class_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GuardianRelation(models.TextChoices):
+    FATHER = "father", "父亲"
+    MOTHER = "mother", "母亲"
+    GRANDFATHER = "grandfather", "祖父"
+    GRANDMOTHER = "grandmother", "祖母"
+    MATERNAL_GRANDFATHER = "m_grandfather", "外祖父"
+    MATERNAL_GRANDMOTHER = "m_grandmother", "外祖母"
+    OTHER = "other", "其他监护人"
+
+
+class Guardian(models.Model):
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardians")
+    name = models.CharField("姓名", max_length=50)
+    relation = models.CharField("关系", max_length=15, choices=GuardianRelation.choices)
+    phone = models.CharField("手机号", max_length=20)
+    is_primary = models.BooleanField("第一监护人", default=False)
+
+    class Meta:
+        verbose_name = "监护人"
+        ordering = ["-is_primary", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_relation_display()}）"

@@ -1,0 +1,74 @@
+"""Roles and what each may do. The one table every permission check reads."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    BUREAU_LEADER = "bureau_leader", "局领导"
+    BUREAU_STAFF = "bureau_staff", "科室人员"
+    INSPECTOR = "inspector", "督查员/督学"
+    DISTRICT_ADMIN = "district_admin", "区县管理员"
+    PRINCIPAL = "principal", "校长"
+    SCHOOL_STAFF = "school_staff", "学校管理员/德育主任"
+    CLASS_TEACHER = "class_teacher", "班主任"
+    COUNSELLOR = "counsellor", "心理教师"
+    DOCTOR = "doctor", "校医/保健老师"
+    SYSADMIN = "sysadmin", "系统管理员"
+    SECURITY_OFFICER = "security_officer", "安全管理员"
+    AUDITOR = "auditor", "审计管理员"
+
+
+# 三员分立: no account may hold two of these.
+ADMIN_TRIAD = frozenset({Role.SYSADMIN, Role.SECURITY_OFFICER, Role.AUDITOR})
+
+WORK_ROLES = frozenset(set(Role) - ADMIN_TRIAD)
+SCHOOL_READERS = frozenset(
+    {
+        Role.BUREAU_LEADER,
+        Role.BUREAU_STAFF,
+        Role.DISTRICT_ADMIN,
+        Role.PRINCIPAL,
+        Role.SCHOOL_STAFF,
+        Role.CLASS_TEACHER,
+        Role.COUNSELLOR,
+        Role.DOCTOR,
+    }
+)
+
+# "<resource>.<action>" → roles granted it on the subtree of their assignment's unit.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "orgunit.read": WORK_ROLES | {Role.SYSADMIN, Role.SECURITY_OFFICER},
+    "orgunit.change": frozenset({Role.SYSADMIN, Role.DISTRICT_ADMIN, Role.SCHOOL_STAFF}),
+    "staff.read": frozenset(
+        {
+            Role.BUREAU_LEADER,
+            Role.BUREAU_STAFF,
+            Role.DISTRICT_ADMIN,
+            Role.PRINCIPAL,
+            Role.SCHOOL_STAFF,
+            Role.SYSADMIN,
+            Role.SECURITY_OFFICER,
+        }
+    ),
+    "staff.change": frozenset({Role.SYSADMIN}),
+    "role.read": frozenset({Role.SYSADMIN, Role.SECURITY_OFFICER}),
+    "role.assign": frozenset({Role.SYSADMIN}),
+    "student.read": SCHOOL_READERS,
+    "student.change": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # Unmasked guardian phones: the people who call parents.
+    "student.unmask_phone": frozenset(
+        {Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER, Role.COUNSELLOR, Role.DOCTOR}
+    ),
+    # Unmasked ID-card numbers: the school's 学籍 administrators only.
+    "student.unmask_id": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "audit.read": frozenset({Role.AUDITOR}),
+    "audit.read_access": frozenset({Role.AUDITOR, Role.SECURITY_OFFICER}),
+}
+
+
+def allows(role: str, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    return role in PERMISSIONS[permission]

@@ -1,0 +1,123 @@
+"""Reads of the org tree and people, always scoped through `for_user`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
+
+from dudao.accounts.models import User
+from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student, StudentStatus, UnitKind
+
+
+def units_for(user: Any, action: str = "read") -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.for_user(user, action)
+
+
+def scope_root(user: Any) -> OrgUnit | None:
+    """The top unit the user sees: their acting assignment's unit."""
+    from dudao.orgs.scoping import acting_assignment, can
+
+    acting = acting_assignment(user)
+    if acting is None or not can(user, "orgunit.read"):
+        return None
+    return acting.unit
+
+
+def search_units(user: Any, *, q: str = "", kind: str = "", parent: OrgUnit | None = None) -> QuerySet[OrgUnit]:
+    """Name contains q, or q appears in the pinyin initials (`wz` finds 第五中学/五中)."""
+    qs = units_for(user)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if parent is not None:
+        qs = qs.filter(path__under=parent.path, depth=parent.depth + 1)
+    q = (q or "").strip()
+    if q:
+        condition = Q(name__icontains=q) | Q(short_name__icontains=q)
+        if q.isascii():
+            condition |= Q(pinyin__contains=q.lower())
+        qs = qs.filter(condition)
+    return qs.order_by("path")
+
+
+def ancestors_within_scope(user: Any, unit: OrgUnit) -> list[OrgUnit]:
+    """Breadcrumb: the unit's ancestors the user may see, top first."""
+    paths = [unit.path[:i] for i in range(OrgUnit.steplen, len(unit.path), OrgUnit.steplen)]
+    return list(units_for(user).filter(path__in=paths).order_by("depth"))
+
+
+@dataclass
+class Counts:
+    schools: int = 0
+    classes: int = 0
+    students: int = 0
+    staff: int = 0
+
+
+def _grouped(qs: QuerySet[Any], path_expr: str, length: int) -> dict[str, int]:
+    rows = qs.annotate(prefix=Substr(path_expr, 1, length)).values("prefix").annotate(n=Count("id"))
+    return {row["prefix"]: row["n"] for row in rows}
+
+
+def subtree_counts(unit: OrgUnit, children: list[OrgUnit]) -> tuple[Counts, dict[int, Counts]]:
+    """Schools, classes, enrolled students and staff for a unit and for each of its children.
+
+    Four grouped queries whatever the number of children: each row is attributed to the
+    child whose path is its prefix.
+    """
+    length = (unit.depth + 1) * OrgUnit.steplen
+    by_prefix: dict[str, Counts] = {child.path: Counts() for child in children}
+    total = Counts()
+    units = OrgUnit.objects.filter(path__under=unit.path, is_closed=False)
+    sources: list[tuple[str, dict[str, int]]] = [
+        ("schools", _grouped(units.filter(kind=UnitKind.SCHOOL), "path", length)),
+        ("classes", _grouped(units.filter(kind=UnitKind.CLASS), "path", length)),
+        (
+            "students",
+            _grouped(
+                Student.objects.filter(klass__path__under=unit.path, status=StudentStatus.ENROLLED),
+                "klass__path",
+                length,
+            ),
+        ),
+        ("staff", _grouped(User.objects.filter(unit__path__under=unit.path, is_active=True), "unit__path", length)),
+    ]
+    for attribute, grouped in sources:
+        for prefix, n in grouped.items():
+            setattr(total, attribute, getattr(total, attribute) + n)
+            if prefix in by_prefix:
+                counts = by_prefix[prefix]
+                setattr(counts, attribute, getattr(counts, attribute) + n)
+    return total, {child.pk: by_prefix[child.path] for child in children}
+
+
+def students_for(user: Any, *, unit: OrgUnit | None = None, q: str = "", action: str = "read") -> QuerySet[Student]:
+    qs = Student.objects.for_user(user, action).select_related("klass")
+    if unit is not None:
+        qs = qs.filter(klass__path__under=unit.path)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(student_no=q))
+    return qs.order_by("id")
+
+
+def with_guardians(qs: QuerySet[Student]) -> QuerySet[Student]:
+    return qs.prefetch_related(Prefetch("guardians", queryset=Guardian.objects.order_by("-is_primary", "id")))
+
+
+def staff_for(user: Any, *, unit: OrgUnit | None = None, q: str = "") -> QuerySet[User]:
+    qs = User.objects.for_user(user, "read").select_related("unit")
+    if unit is not None:
+        qs = qs.filter(unit__path__under=unit.path)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(full_name__contains=q) | Q(username__icontains=q))
+    return qs.prefetch_related(
+        Prefetch("assignments", queryset=RoleAssignment.objects.select_related("unit").order_by("id"))
+    ).order_by("unit__path", "id")
+
+
+def assignments_for(user: Any) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.for_user(user, "read").select_related("unit", "user")

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from dudao.orgs import views
+
+app_name = "orgs"
+urlpatterns = [
+    path("orgs/", views.tree, name="tree"),
+    path("orgs/search/", views.search, name="search"),
+    path("orgs/picker/", views.unit_picker, name="picker"),
+    path("orgs/<int:pk>/", views.unit_detail, name="unit"),
+    path("orgs/<int:pk>/create/", views.unit_create, name="unit_create"),
+    path("orgs/<int:pk>/rename/", views.unit_rename, name="unit_rename"),
+    path("orgs/<int:pk>/move/", views.unit_move, name="unit_move"),
+    path("orgs/<int:pk>/close/", views.unit_close, name="unit_close"),
+    path("orgs/<int:pk>/students/", views.roster_list, name="roster"),
+    path("orgs/<int:pk>/students/template.xlsx", views.roster_template, name="roster_template"),
+    path("orgs/<int:pk>/students/import/", views.roster_import, name="roster_import"),
+    path("orgs/<int:pk>/students/export.xlsx", views.roster_export, name="roster_export"),
+    path("students/<int:pk>/", views.student_detail, name="student"),
+    path("students/<int:pk>/reveal/", views.student_reveal, name="student_reveal"),
+    path("staff/", views.staff_list, name="staff"),
+    path("staff/create/", views.staff_create, name="staff_create"),
+    path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
+    path("staff/<int:pk>/assign/", views.staff_assign, name="staff_assign"),
+    path("staff/<int:pk>/revoke/<int:assignment_pk>/", views.staff_revoke, name="staff_revoke"),
+]

@@ -1,0 +1,415 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dudao.accounts.models import User
+from dudao.audit.services import record_access
+from dudao.core.errors import DomainError, Forbidden
+from dudao.core.excel import xlsx_response
+from dudao.core.pagination import paginate
+from dudao.orgs import roster, selectors, services
+from dudao.orgs.forms import (
+    AssignRoleForm,
+    RosterUploadForm,
+    StaffCreateForm,
+    UnitCloseForm,
+    UnitCreateForm,
+    UnitMoveForm,
+    UnitRenameForm,
+)
+from dudao.orgs.models import ALLOWED_CHILDREN, OrgUnit, RoleAssignment, UnitKind
+from dudao.orgs.roles import Role
+from dudao.orgs.scoping import can
+from dudao.orgs.text import mask_id_card, mask_phone
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not can(request.user, permission):
+        raise PermissionDenied("您当前的身份无权访问此页面")
+
+
+def _unit(request: HttpRequest, pk: int, action: str = "read") -> OrgUnit:
+    return get_object_or_404(selectors.units_for(request.user, action), pk=pk)
+
+
+@login_required
+def tree(request: HttpRequest) -> HttpResponse:
+    _require(request, "orgunit.read")
+    root = selectors.scope_root(request.user)
+    if root is None:
+        raise PermissionDenied
+    return redirect("orgs:unit", pk=root.pk)
+
+
+@login_required
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "orgunit.read")
+    unit = _unit(request, pk)
+    children = list(
+        selectors.units_for(request.user)
+        .filter(path__under=unit.path, depth=unit.depth + 1)
+        .order_by("is_closed", "path")
+    )
+    total, counts = selectors.subtree_counts(unit, children)
+    can_change = can(request.user, "orgunit.change", unit)
+    return render(
+        request,
+        "orgs/unit_detail.html",
+        {
+            "unit": unit,
+            "breadcrumb": selectors.ancestors_within_scope(request.user, unit),
+            "rows": [(child, counts[child.pk]) for child in children],
+            "total": total,
+            "can_change": can_change,
+            "child_kinds": [(k, UnitKind(k).label) for k in UnitKind if k in ALLOWED_CHILDREN.get(unit.kind, ())],
+            "can_read_students": can(request.user, "student.read"),
+            "create_form": UnitCreateForm(),
+        },
+    )
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    _require(request, "orgunit.read")
+    q = request.GET.get("q", "")
+    kind = request.GET.get("kind", "")
+    results = selectors.search_units(request.user, q=q, kind=kind) if q.strip() else OrgUnit.objects.none()
+    page = paginate(results, page=request.GET.get("page"), page_size=20)
+    template = "orgs/_search_results.html" if request.htmx else "orgs/search.html"  # type: ignore[attr-defined]
+    return render(request, template, {"page": page, "q": q, "kind": kind})
+
+
+def _domain_redirect(request: HttpRequest, unit_pk: int, exc: DomainError) -> HttpResponse:
+    messages.error(request, exc.message)
+    return redirect("orgs:unit", pk=unit_pk)
+
+
+@login_required
+@require_POST
+def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = _unit(request, pk)
+    form = UnitCreateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请检查填写内容：" + "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("orgs:unit", pk=pk)
+    try:
+        unit = services.create_unit(actor=request.user, parent=parent, **form.cleaned_data)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        return _domain_redirect(request, pk, exc)
+    messages.success(request, f"已设立“{unit.name}”")
+    return redirect("orgs:unit", pk=pk)
+
+
+@login_required
+@require_POST
+def unit_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit(request, pk)
+    form = UnitRenameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写名称")
+        return redirect("orgs:unit", pk=pk)
+    try:
+        services.rename_unit(actor=request.user, unit=unit, **form.cleaned_data)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        return _domain_redirect(request, pk, exc)
+    messages.success(request, "名称已修改")
+    return redirect("orgs:unit", pk=pk)
+
+
+@login_required
+@require_POST
+def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit(request, pk)
+    form = UnitMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择新的上级单位")
+        return redirect("orgs:unit", pk=pk)
+    new_parent = selectors.units_for(request.user).filter(pk=form.cleaned_data["new_parent"]).first()
+    if new_parent is None:
+        messages.error(request, "找不到所选的上级单位，或它不在您的管理范围内")
+        return redirect("orgs:unit", pk=pk)
+    try:
+        services.move_unit(actor=request.user, unit=unit, new_parent=new_parent, version=form.cleaned_data["version"])
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        return _domain_redirect(request, pk, exc)
+    messages.success(request, f"已移动到“{new_parent.name}”之下")
+    return redirect("orgs:unit", pk=pk)
+
+
+@login_required
+@require_POST
+def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit(request, pk)
+    form = UnitCloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写撤销原因")
+        return redirect("orgs:unit", pk=pk)
+    try:
+        services.close_unit(actor=request.user, unit=unit, **form.cleaned_data)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        return _domain_redirect(request, pk, exc)
+    messages.success(request, f"“{unit.name}”已撤销，历史数据保留")
+    return redirect("orgs:unit", pk=pk)
+
+
+# ----- roster -------------------------------------------------------------------------------
+
+
+@login_required
+def roster_list(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "student.read")
+    unit = _unit(request, pk)
+    students = selectors.with_guardians(selectors.students_for(request.user, unit=unit, q=request.GET.get("q", "")))
+    page = paginate(students, page=request.GET.get("page"), page_size=request.GET.get("page_size", 50))
+    rows = [(s, [(g, mask_phone(g.phone)) for g in s.guardians.all()]) for s in page.items]
+    return render(
+        request,
+        "orgs/roster.html",
+        {
+            "unit": unit,
+            "page": page,
+            "rows": rows,
+            "q": request.GET.get("q", ""),
+            "breadcrumb": selectors.ancestors_within_scope(request.user, unit),
+            "can_import": unit.kind == UnitKind.SCHOOL
+            and can(request.user, "student.change", unit)
+            and not unit.is_closed,
+            "can_unmask": can(request.user, "student.unmask_phone", unit),
+            "upload_form": RosterUploadForm(),
+        },
+    )
+
+
+@login_required
+def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit(request, pk)
+    if unit.kind != UnitKind.SCHOOL or not can(request.user, "student.change", unit):
+        raise PermissionDenied("只有学校的名册管理员可以下载导入模板")
+    response = HttpResponse(
+        roster.template_bytes(unit),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''roster-template.xlsx"
+    return response
+
+
+@login_required
+@require_POST
+def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit(request, pk)
+    if unit.kind != UnitKind.SCHOOL or not can(request.user, "student.change", unit):
+        raise PermissionDenied("您不能导入该校的学生名册")
+    form = RosterUploadForm(request.POST, request.FILES)
+    errors: list[roster.RowError] = []
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的 Excel 文件")
+        return redirect("orgs:roster", pk=pk)
+    upload = form.cleaned_data["file"]
+    try:
+        result = roster.import_roster(actor=request.user, school=unit, upload=upload, filename=upload.name)
+    except roster.RosterImportError as exc:
+        errors = exc.errors
+        return render(
+            request, "orgs/roster_errors.html", {"unit": unit, "message": exc.message, "errors": errors}, status=400
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("orgs:roster", pk=pk)
+    messages.success(
+        request, f"导入成功：新增 {result.created} 人，更新 {result.updated} 人，未变化 {result.unchanged} 人"
+    )
+    return redirect("orgs:roster", pk=pk)
+
+
+@login_required
+def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "student.read")
+    unit = _unit(request, pk)
+    wants_full = request.GET.get("full") == "1"
+    unmask_id = wants_full and can(request.user, "student.unmask_id", unit)
+    unmask_phone = wants_full and can(request.user, "student.unmask_phone", unit)
+    if wants_full and not (unmask_id or unmask_phone):
+        raise PermissionDenied("您的角色不能导出完整的个人信息")
+    students = selectors.with_guardians(selectors.students_for(request.user, unit=unit))
+    record_access(
+        actor=request.user,
+        action="export_roster",
+        obj=unit,
+        unit_path=unit.path,
+        details={"unmasked_id": unmask_id, "unmasked_phone": unmask_phone, "rows": students.count()},
+    )
+    return xlsx_response(
+        filename=f"roster-{unit.pk}.xlsx",
+        headers=roster.headers(),
+        rows=roster.export_rows(students.iterator(chunk_size=2000), unmask_id=unmask_id, unmask_phone=unmask_phone),
+        sheet_name="学生名册",
+    )
+
+
+@login_required
+def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "student.read")
+    student = get_object_or_404(selectors.with_guardians(selectors.students_for(request.user)), pk=pk)
+    return render(
+        request,
+        "orgs/student_detail.html",
+        {
+            "student": student,
+            "school": services.school_of(student.klass),
+            "masked_id": mask_id_card(student.id_card_no) if student.id_card_no else "",
+            "guardians": [(g, mask_phone(g.phone)) for g in student.guardians.all()],
+            "can_unmask_id": can(request.user, "student.unmask_id", student.klass),
+            "can_unmask_phone": can(request.user, "student.unmask_phone", student.klass),
+        },
+    )
+
+
+@login_required
+@require_POST
+def student_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    student = get_object_or_404(selectors.with_guardians(selectors.students_for(request.user)), pk=pk)
+    fields = request.POST.getlist("field")
+    try:
+        revealed = services.reveal_student(actor=request.user, student=student, fields=fields)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=400)
+    return render(
+        request,
+        "orgs/_revealed.html",
+        {"student": student, "revealed": revealed, "guardians": list(student.guardians.all())},
+    )
+
+
+# ----- staff and roles ------------------------------------------------------------------------
+
+
+@login_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "staff.read")
+    unit = None
+    if request.GET.get("unit"):
+        try:
+            unit = _unit(request, int(request.GET["unit"]))
+        except ValueError as exc:
+            raise Http404 from exc
+    staff = selectors.staff_for(request.user, unit=unit, q=request.GET.get("q", ""))
+    page = paginate(staff, page=request.GET.get("page"), page_size=50)
+    return render(
+        request,
+        "orgs/staff_list.html",
+        {
+            "page": page,
+            "unit": unit,
+            "q": request.GET.get("q", ""),
+            "can_manage": can(request.user, "staff.change"),
+            "form": StaffCreateForm(),
+            "root": selectors.scope_root(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def staff_create(request: HttpRequest) -> HttpResponse:
+    _require(request, "staff.change")
+    form = StaffCreateForm(request.POST)
+    try:
+        unit = _unit(request, int(request.POST.get("unit", "0")))
+    except ValueError as exc:
+        raise Http404 from exc
+    if not form.is_valid():
+        messages.error(request, "请检查填写内容：" + "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("orgs:staff")
+    try:
+        user = services.create_staff(actor=request.user, unit=unit, **form.cleaned_data)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("orgs:staff")
+    messages.success(request, f"已创建账户“{user.username}”，请为其分配角色")
+    return redirect("orgs:staff_detail", pk=user.pk)
+
+
+@login_required
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "staff.read")
+    person = get_object_or_404(selectors.staff_for(request.user), pk=pk)
+    return render(
+        request,
+        "orgs/staff_detail.html",
+        {
+            "person": person,
+            "assignments": person.assignments.select_related("unit").order_by("id"),
+            "can_assign": can(request.user, "role.assign"),
+            "roles": Role.choices,
+            "form": AssignRoleForm(),
+            "masked_phone": mask_phone(person.phone) if person.phone else "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "role.assign")
+    person = get_object_or_404(User.objects.for_user(request.user, "read"), pk=pk)
+    form = AssignRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择角色和单位")
+        return redirect("orgs:staff_detail", pk=pk)
+    unit = selectors.units_for(request.user).filter(pk=form.cleaned_data["unit"]).first()
+    if unit is None:
+        messages.error(request, "找不到该单位，或它不在您的管理范围内")
+        return redirect("orgs:staff_detail", pk=pk)
+    try:
+        services.assign_role(actor=request.user, user=person, role=form.cleaned_data["role"], unit=unit)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "角色已授予")
+    return redirect("orgs:staff_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def staff_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    _require(request, "role.assign")
+    assignment = get_object_or_404(
+        RoleAssignment.objects.for_user(request.user, "assign").select_related("unit"), pk=assignment_pk, user_id=pk
+    )
+    try:
+        services.revoke_role(actor=request.user, assignment=assignment)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "角色已撤销")
+    return redirect("orgs:staff_detail", pk=pk)
+
+
+@login_required
+def unit_picker(request: HttpRequest) -> HttpResponse:
+    """htmx: units matching q, for move and role-assignment forms."""
+    _require(request, "orgunit.read")
+    q = request.GET.get("q", "")
+    results = selectors.search_units(request.user, q=q)[:15] if q.strip() else []
+    return render(request, "orgs/_unit_picker.html", {"results": results, "target": request.GET.get("target", "")})

@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from dudao.api.main import api
+
+urlpatterns = [
+    path("", include("dudao.core.urls")),
+    path("accounts/", include("dudao.accounts.urls")),
+    path("", include("dudao.orgs.urls")),
+    path("", include("dudao.audit.urls")),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,14 @@
+"""Test settings: production settings with a fixed key, demo logins allowed and quick hashing."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("DUDAO_DEMO", "1")
+os.environ.setdefault("DUDAO_VAR_DIR", tempfile.mkdtemp(prefix="dudao-test-"))
+
+from dudao.settings import *  # noqa: F403
+
+# Argon2 stays first so hashing is tested as deployed; factories reuse one precomputed hash.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+HUEY = {**HUEY, "immediate": True}  # noqa: F405
