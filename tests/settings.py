@@ -12,3 +12,4 @@ from dudao.settings import *  # noqa: F403
 # Argon2 stays first so hashing is tested as deployed; factories reuse one precomputed hash.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 HUEY = {**HUEY, "immediate": True}  # noqa: F405
+WHITENOISE_AUTOREFRESH = True

@@ -195,6 +195,7 @@ def roster_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "student.change")
     unit = _unit(request, pk)
     if unit.kind != UnitKind.SCHOOL or not can(request.user, "student.change", unit):
         raise PermissionDenied("只有学校的名册管理员可以下载导入模板")
@@ -209,6 +210,7 @@ def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "student.change")
     unit = _unit(request, pk)
     if unit.kind != UnitKind.SCHOOL or not can(request.user, "student.change", unit):
         raise PermissionDenied("您不能导入该校的学生名册")

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from dudao.audit.models import AuditEvent
+from dudao.audit.services import verify_chain
+from dudao.orgs import services
+from tests.factories import City
+
+pytestmark = pytest.mark.django_db
+
+
+def make_events(city: City, n: int = 3) -> None:
+    for i in range(n):
+        services.create_unit(actor=city.user("district_admin"), parent=city.district_a, name=f"新校{i}", kind="school")
+
+
+def test_chain_verifies_when_untouched(city: City, capsys: pytest.CaptureFixture[str]) -> None:
+    make_events(city)
+    assert verify_chain().ok
+    call_command("audit_verify")
+    assert "审计链完整" in capsys.readouterr().out
+
+
+def test_altered_row_is_reported_at_its_sequence(city: City) -> None:
+    make_events(city)
+    target = AuditEvent.objects.order_by("seq")[1]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET object_repr = %s WHERE id = %s", ["篡改", target.pk])
+    result = verify_chain()
+    assert result.broken_seq == target.seq and "被修改" in result.reason
+    with pytest.raises(CommandError, match=f"第 {target.seq} 条"):
+        call_command("audit_verify")
+
+
+def test_deleted_row_is_reported(city: City) -> None:
+    make_events(city)
+    target = AuditEvent.objects.order_by("seq")[1]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [target.pk])
+    assert verify_chain().broken_seq == target.seq
+
+
+def test_events_are_append_only_in_the_application(city: City) -> None:
+    make_events(city, 1)
+    event = AuditEvent.objects.first()
+    assert event is not None
+    with pytest.raises(RuntimeError):
+        event.save()
+    with pytest.raises(RuntimeError):
+        event.delete()
+
+
+def test_event_records_actor_ip_request_and_acting_unit(login, city: City) -> None:  # type: ignore[no-untyped-def]
+    client = login(city.user("district_admin"))
+    client.post(
+        f"/orgs/{city.district_a.pk}/create/",
+        {"name": "甲区第九小学", "kind": "school"},
+        REMOTE_ADDR="10.1.2.3",
+        HTTP_X_REQUEST_ID="req-abcdef123456",
+    )
+    event = AuditEvent.objects.filter(action="create").latest("seq")
+    assert event.actor_name == "district.admin" and event.ip == "10.1.2.3"
+    assert event.request_id == "req-abcdef123456" and event.acting_unit_name == "甲区教育局"
+    assert event.object_repr == "甲区第九小学"
+
+
+def test_auditor_page_filters_and_exports(login, city: City) -> None:  # type: ignore[no-untyped-def]
+    make_events(city, 2)
+    client = login(city.user("auditor"))
+    page = client.get("/audit/?action=create").content.decode()
+    assert "新校0" in page and "新校1" in page
+    export = client.get("/audit/export.xlsx?action=create")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
+    assert AuditEvent.objects.filter(action="export_audit").exists()
+
+
+def test_security_officer_sees_only_access_events(login, city: City) -> None:  # type: ignore[no-untyped-def]
+    make_events(city, 1)
+    services.reveal_student(actor=city.user("principal"), student=city.students["a1"][0], fields=["id_card_no"])
+    client = login(city.user("security_officer"))
+    page = client.get("/audit/").content.decode()
+    assert "view_unmasked" in page and "新校0" not in page

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from dudao.accounts.models import User
+from dudao.demo.generator import SCALES, Generator, Ids
+from dudao.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
+from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student
+from dudao.orgs.text import is_valid_id_card
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db: None) -> None:
+    call_command("demo", "--scale", "small", "--seed", "7", verbosity=0)
+
+
+def test_small_demo_is_realistic(demo: None) -> None:
+    schools = OrgUnit.objects.filter(kind="school")
+    assert 35 <= schools.count() <= 45
+    students = Student.objects.count()
+    assert 15_000 <= students <= 25_000
+    assert OrgUnit.objects.filter(kind="district").count() == 2
+    guardians = Guardian.objects.count()
+    assert 1.3 <= guardians / students <= 2.0
+    left_behind = Student.objects.filter(is_left_behind=True).count() / students
+    assert 0.02 <= left_behind <= 0.15
+    sample = Student.objects.order_by("id")[:200]
+    assert all(is_valid_id_card(s.id_card_no) and s.student_no == "G" + s.id_card_no for s in sample)
+    assert {"第五中学", "小学", "幼儿园"} <= {
+        part for s in schools.values_list("name", flat=True) for part in ("第五中学", "小学", "幼儿园") if part in s
+    }
+
+
+def test_tree_is_consistent_for_treebeard(demo: None) -> None:
+    assert OrgUnit.find_problems() == ([], [], [], [], [])
+
+
+def test_demo_logins_work_and_land_where_design_says(demo: None) -> None:
+    for username, *_ in DEMO_LOGINS:
+        client = Client()
+        response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, username
+    school = RoleAssignment.objects.get(user__username="school.principal", role="principal").unit
+    district = RoleAssignment.objects.get(user__username="district.admin").unit
+    assert school.name.endswith("第五中学") and school.short_name == "五中"
+    assert school.get_parent() == district
+    teacher = RoleAssignment.objects.get(user__username="school.teacher")
+    assert teacher.unit.kind == "class" and teacher.unit.path.startswith(school.path)
+    assert RoleAssignment.objects.filter(unit=teacher.unit, role="class_teacher").count() == 1
+
+
+def test_pinyin_initials_find_wuzhong(demo: None) -> None:
+    admin = User.objects.get(username="district.admin")
+    from dudao.orgs.selectors import search_units
+
+    assert any(u.short_name == "五中" for u in search_units(admin, q="wz"))
+
+
+def test_demo_is_deterministic_for_a_seed(db: None) -> None:
+    today = dt.date(2026, 11, 28)
+
+    def first_rows() -> list[tuple[object, ...]]:
+        gen = Generator(SCALES["small"], 42, Ids(1, 1, 1, 1, 1), today=today)
+        rows: list[tuple[object, ...]] = []
+        for model, _fields, batch in gen.batches():
+            if model is Student:
+                rows.extend(r[:7] for r in batch[:50])
+                break
+        return rows
+
+    assert first_rows() == first_rows()
+
+
+def test_demo_refuses_a_database_with_data(demo: None) -> None:
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="已有数据"):
+        call_command("demo", verbosity=0)
+    call_command("demo", "--if-empty", verbosity=0)

@@ -1,0 +1,145 @@
+"""Every page and API endpoint of the foundation × every role: allowed, refused, or out of scope.
+
+Cells: 200 allowed · 403 refused for the role · 404 object outside the role's subtree ·
+302 redirect (login page for anonymous). Objects are named by City attributes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from dudao.accounts import services
+from tests.factories import City
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "bureau_leader",
+    "bureau_staff",
+    "inspector",
+    "district_admin",
+    "principal",
+    "school_staff",
+    "class_teacher",
+    "counsellor",
+    "doctor",
+    "sysadmin",
+    "security_officer",
+    "auditor",
+    "nobody",
+]
+
+# (name, url template) — {x} is replaced with the pk of City.x, {student_a1}/{student_b1} with students.
+PAGES = {
+    "home": "/",
+    "tree": "/orgs/",
+    "school_a": "/orgs/{school_a}/",
+    "school_b": "/orgs/{school_b}/",
+    "search": "/orgs/search/?q=wz",
+    "roster_a": "/orgs/{school_a}/students/",
+    "roster_b": "/orgs/{school_b}/students/",
+    "roster_class_a1": "/orgs/{class_a1}/students/",
+    "student_a1": "/students/{student_a1}/",
+    "student_b1": "/students/{student_b1}/",
+    "export_a": "/orgs/{school_a}/students/export.xlsx",
+    "template_a": "/orgs/{school_a}/students/template.xlsx",
+    "staff": "/staff/",
+    "audit": "/audit/",
+    "api_me": "/api/v1/me",
+    "api_orgs": "/api/v1/orgs",
+    "api_org_a": "/api/v1/orgs/{school_a}",
+    "api_org_b": "/api/v1/orgs/{school_b}",
+    "api_students": "/api/v1/students",
+    "api_students_b": "/api/v1/students?unit={school_b}",
+    "api_audit": "/api/v1/audit/events",
+}
+
+A, F, N = 200, 403, 404  # allowed, forbidden, not found (out of scope)
+# Expected status per role, in the order of PAGES.
+EXPECTED: dict[str, list[int]] = {
+    #                  home tree sA sB srch rA rB rC1 stA stB exp tpl staff audit me orgs oA oB stu stuB aud
+    "bureau_leader": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F],
+    "bureau_staff": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F],
+    "inspector": [A, A, A, A, A, F, F, F, F, F, F, F, F, F, A, A, A, A, F, F, F],
+    "district_admin": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F],
+    "principal": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F],
+    "school_staff": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F],
+    "class_teacher": [A, A, N, N, A, N, N, A, A, N, N, F, F, F, A, A, N, N, A, N, F],
+    "counsellor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F],
+    "doctor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F],
+    "sysadmin": [A, A, A, A, A, F, F, F, F, F, F, F, A, F, A, A, A, A, F, F, F],
+    "security_officer": [A, A, A, A, A, F, F, F, F, F, F, F, A, A, A, A, A, A, F, F, A],
+    "auditor": [A, F, F, F, F, F, F, F, F, F, F, F, F, A, A, F, F, F, F, F, A],
+    "nobody": [A, F, F, F, F, F, F, F, F, F, F, F, F, F, A, F, F, F, F, F, F],
+}
+CASES = [(role, page, EXPECTED[role][i]) for role in ROLES for i, page in enumerate(PAGES)]
+
+
+def url_for(city: City, page: str) -> str:
+    values: dict[str, Any] = {name: getattr(city, name).pk for name in ("school_a", "school_b", "class_a1", "class_b1")}
+    values["student_a1"] = city.students["a1"][0].pk
+    values["student_b1"] = city.students["b1"][0].pk
+    return PAGES[page].format(**values)
+
+
+@pytest.mark.parametrize(("role", "page", "expected"), CASES, ids=[f"{r}-{p}" for r, p, _ in CASES])
+def test_browser_access(signed_in, city: City, role: str, page: str, expected: int) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(city.user(role))
+    response = client.get(url_for(city, page), follow=True)
+    assert response.status_code == expected, response.content.decode()[:300]
+
+
+@pytest.mark.parametrize(
+    ("role", "page", "expected"),
+    [c for c in CASES if c[1].startswith("api_")],
+    ids=[f"{r}-{p}" for r, p, _ in CASES if p.startswith("api_")],
+)
+def test_api_token_access(client: Client, city: City, role: str, page: str, expected: int) -> None:
+    _, plain = services.create_token(actor=city.user(role), name="matrix")
+    response = client.get(url_for(city, page), HTTP_AUTHORIZATION=f"Bearer {plain}")
+    assert response.status_code == expected
+    if expected != 200:
+        assert set(response.json()) >= {"detail", "code"}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_anonymous_is_sent_to_login_or_401(client: Client, city: City, page: str) -> None:
+    response = client.get(url_for(city, page))
+    if page.startswith("api_"):
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+WRITES = [
+    ("create_unit", "/orgs/{school_a}/create/", {"name": "东校区", "kind": "campus"}),
+    ("import", "/orgs/{school_a}/students/import/", {}),
+    ("assign", "/staff/{principal_user}/assign/", {"role": "doctor", "unit": "{school_a}"}),
+]
+WRITE_ALLOWED = {
+    "create_unit": {"district_admin", "school_staff", "sysadmin"},
+    "import": {"district_admin", "principal", "school_staff"},
+    "assign": {"sysadmin"},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("action", "template", "data"), WRITES, ids=[w[0] for w in WRITES])
+def test_writes_are_refused_for_roles_without_permission(
+    signed_in,
+    city: City,
+    role: str,
+    action: str,
+    template: str,
+    data: dict[str, str],  # type: ignore[no-untyped-def]
+) -> None:
+    values = {"school_a": city.school_a.pk, "principal_user": city.user("principal").pk}
+    client = signed_in(city.user(role))
+    response = client.post(template.format(**values), {k: v.format(**values) for k, v in data.items()})
+    if role in WRITE_ALLOWED[action]:
+        assert response.status_code in (200, 302)
+    else:
+        assert response.status_code in (403, 404)
