@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE := dudao.settings
 
 .PHONY: run install migrate demo serve test test-pg lint typecheck bench clean
 
@@ -34,7 +33,7 @@ test: install
 
 # The same suite on a throwaway PostgreSQL cluster started and stopped by scripts/with-postgres.sh.
 test-pg: install
-	bash scripts/with-postgres.sh $(BIN)/pytest -q -p no:randomly
+	bash scripts/with-postgres.sh $(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
@@ -34,7 +36,7 @@ class User(AbstractUser):
     is_demo = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
 
-    objects = DudaoUserManager()
+    objects: ClassVar[DudaoUserManager] = DudaoUserManager()
 
     class Meta:
         verbose_name = "用户"

@@ -6,6 +6,7 @@ from ninja import Router, Schema
 from dudao.accounts import services
 from dudao.api.schemas import Error
 from dudao.core.middleware import client_ip
+from dudao.orgs.models import RoleAssignment
 from dudao.orgs.scoping import acting_assignment, assignments_of
 
 router = Router(tags=["账户"])
@@ -49,13 +50,13 @@ class MeOut(Schema):
     acting: AssignmentOut | None
 
 
-def _assignment(a: object) -> AssignmentOut:
+def _assignment(a: RoleAssignment) -> AssignmentOut:
     return AssignmentOut(
         id=a.pk,
         role=a.role,
         role_name=a.get_role_display(),
         unit=a.unit_id,
-        unit_name=a.unit.name,  # type: ignore[attr-defined]
+        unit_name=a.unit.name,
     )
 
 
@@ -64,7 +65,7 @@ def me(request: HttpRequest) -> MeOut:
     user = request.user
     acting = acting_assignment(user)
     return MeOut(
-        id=user.pk,
+        id=int(user.pk or 0),
         username=user.username,  # type: ignore[union-attr]
         full_name=user.full_name,  # type: ignore[union-attr]
         title=user.title,  # type: ignore[union-attr]

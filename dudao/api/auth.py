@@ -40,12 +40,12 @@ class TokenOrSession:
             request.user = user
             bind_acting(request, _acting_choice(request, None))
             return user
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        session_user = getattr(request, "user", None)
+        if session_user is not None and session_user.is_authenticated:
             if request.method not in ("GET", "HEAD", "OPTIONS"):
                 reason = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type, return-value]
                 if reason is not None:
                     raise DomainError("CSRF 校验失败，请刷新页面后重试", code="csrf_failed", status=403)
             bind_acting(request, _acting_choice(request, request.session.get(SESSION_KEY)))
-            return user
+            return session_user
         return None

@@ -14,7 +14,7 @@ from django.db import connections, models
 
 
 def columns_of(model: type[models.Model], fields: Sequence[str]) -> list[str]:
-    return [model._meta.get_field(name).column for name in fields]  # type: ignore[union-attr]
+    return [str(model._meta.get_field(name).column) for name in fields]  # type: ignore[union-attr]
 
 
 def adapt_datetime(value: dt.datetime, using: str = "default") -> Any:

@@ -252,6 +252,8 @@ class Generator:
             per_grade = max(1, round(self.rng.gauss(mean, mean * 0.35)))
             if school_type == "special":
                 per_grade = 1
+            if first and index == 0:
+                per_grade = max(per_grade, 4)
             for grade_name in grades:
                 grade = school.add(Node(self._next("unit"), "", grade_name, "grade", grade=grade_name))
                 label = grade_name[0] if school_type == "kindergarten" else grade_name

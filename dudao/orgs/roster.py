@@ -343,27 +343,27 @@ def import_roster(*, actor: Any, school: OrgUnit, upload: IO[bytes], filename: s
         update_fields = ["klass_id", "name", "gender", "birth_date", "id_card_no", *FLAG_FIELDS]
         for item in parsed:
             values = item.values
-            student = existing.get(values["student_no"])
-            if student is None:
+            current = existing.get(values["student_no"])
+            if current is None:
                 to_create.append(Student(**values, created_at=now, updated_at=now))
                 create_rows.append(item)
                 continue
-            before = {f: getattr(student, f) for f in update_fields}
+            before = {f: getattr(current, f) for f in update_fields}
             after = {f: values.get(f, False) if f in FLAG_FIELDS else values[f] for f in update_fields}
-            guardians_changed = _guardian_key(current_guardians.get(student.pk, [])) != _guardian_key(item.guardians)
+            guardians_changed = _guardian_key(current_guardians.get(current.pk, [])) != _guardian_key(item.guardians)
             if before == after and not guardians_changed:
                 unchanged += 1
                 continue
             for f, v in after.items():
-                setattr(student, f, v)
-            student.version += 1
-            student.updated_at = now
-            to_update.append(student)
+                setattr(current, f, v)
+            current.version += 1
+            current.updated_at = now
+            to_update.append(current)
             changes = diff({k: str(v) for k, v in before.items()}, {k: str(v) for k, v in after.items()})
             if guardians_changed:
                 changes["guardians"] = ["（已更新）", f"{len(item.guardians)} 位监护人"]
-                replace_guardians.append((student, item))
-            entries.append(Entry(action="import_update", obj=student, unit_path=school.path, changes=changes))
+                replace_guardians.append((current, item))
+            entries.append(Entry(action="import_update", obj=current, unit_path=school.path, changes=changes))
         created = Student.objects.bulk_create(to_create, batch_size=1000)
         if to_update:
             Student.objects.bulk_update(to_update, [*update_fields, "version", "updated_at"], batch_size=1000)

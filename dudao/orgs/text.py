@@ -13,7 +13,7 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 def initials(text: str) -> str:
     """第五中学 → dwzx. Latin letters and digits are kept, lower-cased."""
-    letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: chars)
     return "".join(letter for letter in "".join(letters).lower() if letter.isalnum())
 
 

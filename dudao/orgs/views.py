@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -95,7 +96,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
     parent = _unit(request, pk)
     form = UnitCreateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请检查填写内容：" + "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "请检查填写内容：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("orgs:unit", pk=pk)
     try:
         unit = services.create_unit(actor=request.user, parent=parent, **form.cleaned_data)
@@ -237,7 +238,7 @@ def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     _require(request, "student.read")
     unit = _unit(request, pk)
     wants_full = request.GET.get("full") == "1"
@@ -335,7 +336,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         raise Http404 from exc
     if not form.is_valid():
-        messages.error(request, "请检查填写内容：" + "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "请检查填写内容：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("orgs:staff")
     try:
         user = services.create_staff(actor=request.user, unit=unit, **form.cleaned_data)

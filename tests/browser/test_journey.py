@@ -1,0 +1,61 @@
+"""Main journey of the foundation, in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo_site(live_server):  # type: ignore[no-untyped-def]
+    call_command("demo", "--scale", "small", verbosity=0)
+    return live_server
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill("dudao-demo")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
+
+
+def test_district_admin_finds_school_by_pinyin_and_opens_roster(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+    base = demo_site.url
+    sign_in(page, base, "district.admin")
+    page.get_by_role("link", name="组织机构").click()
+    expect(page.get_by_role("heading", name="江东区教育局")).to_be_visible()
+    expect(page.get_by_test_id("unit-counts")).to_contain_text("学校")
+    page.get_by_label("搜索单位").fill("wz")
+    result = page.get_by_test_id("search-results").get_by_role("link").filter(has_text="江东区第五中学（五中）")
+    expect(result).to_be_visible()
+    result.click()
+    expect(page.get_by_role("heading", name="江东区第五中学")).to_be_visible()
+    page.get_by_role("link", name="学生名册").click()
+    table = page.get_by_test_id("roster-table")
+    expect(table.locator("tbody tr")).to_have_count(50)
+    # Guardian phones are masked for a district admin.
+    expect(table).to_contain_text("****")
+    page.screenshot(path="test-results/roster.png", full_page=True)
+
+
+def test_wrong_password_shows_chinese_error(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{demo_site.url}/accounts/login/")
+    page.get_by_label("用户名").fill("district.admin")
+    page.get_by_label("密码").fill("not-the-password")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("login-error")).to_contain_text("用户名或密码错误")
+
+
+def test_principal_reveals_guardian_phone_and_it_is_logged(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+    from dudao.audit.models import AuditEvent
+
+    sign_in(page, demo_site.url, "school.principal")
+    page.get_by_role("link", name="在籍学生").click()
+    page.get_by_test_id("roster-table").locator("tbody tr a").first.click()
+    page.get_by_role("button", name="查看完整信息").click()
+    expect(page.get_by_test_id("revealed")).to_contain_text("本次查看已记录")
+    assert AuditEvent.objects.filter(kind="access", action="view_unmasked").count() == 1
