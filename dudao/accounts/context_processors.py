@@ -13,7 +13,7 @@ def acting(request: HttpRequest) -> dict[str, Any]:
         return {}
     return {
         "acting": acting_assignment(user),
-        "assignments": assignments_of(user),
+        "acting_assignments": assignments_of(user),
         "perms_nav": {
             "orgunit": can(user, "orgunit.read"),
             "staff": can(user, "staff.read"),
