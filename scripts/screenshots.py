@@ -1,6 +1,6 @@
 """Take the documentation screenshots from a running demo (`make run`), with Debian's chromium.
 
-    .venv/bin/python scripts/screenshots.py [base-url]
+.venv/bin/python scripts/screenshots.py [base-url]
 """
 
 from __future__ import annotations
@@ -13,8 +13,15 @@ from playwright.sync_api import Page, sync_playwright
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def sign_in(page: Page, username: str) -> None:

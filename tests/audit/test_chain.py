@@ -24,9 +24,32 @@ def test_chain_verifies_when_untouched(city: City, capsys: pytest.CaptureFixture
     assert "审计链完整" in capsys.readouterr().out
 
 
+def drop_guard_triggers() -> None:
+    """What an intruder with owner rights would do first."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER audit_event_no_update")
+        else:
+            cursor.execute("DROP TRIGGER audit_event_append_only ON audit_auditevent")
+
+
+def test_database_refuses_update_and_delete(city: City) -> None:
+    from django.db import DatabaseError, transaction
+
+    make_events(city, 1)
+    statements = ["UPDATE audit_auditevent SET object_repr = 'x'"]
+    if connection.vendor == "postgresql":
+        statements.append("DELETE FROM audit_auditevent")
+    for sql in statements:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert verify_chain().ok
+
+
 def test_altered_row_is_reported_at_its_sequence(city: City) -> None:
     make_events(city)
     target = AuditEvent.objects.order_by("seq")[1]
+    drop_guard_triggers()
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET object_repr = %s WHERE id = %s", ["篡改", target.pk])
     result = verify_chain()
@@ -38,9 +61,17 @@ def test_altered_row_is_reported_at_its_sequence(city: City) -> None:
 def test_deleted_row_is_reported(city: City) -> None:
     make_events(city)
     target = AuditEvent.objects.order_by("seq")[1]
+    drop_guard_triggers()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [target.pk])
     assert verify_chain().broken_seq == target.seq
+
+
+def test_nightly_task_reports_chain_state(city: City) -> None:
+    from dudao.audit.tasks import verify_audit_chain
+
+    make_events(city, 1)
+    assert verify_audit_chain.call_local() is True
 
 
 def test_events_are_append_only_in_the_application(city: City) -> None:
