@@ -10,6 +10,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
+from dudao.audit.labels import ACTION_LABELS, OBJECT_LABELS, action_label, describe_changes, object_label
 from dudao.audit.models import EventKind
 from dudao.audit.selectors import events_for
 from dudao.audit.services import canonical, record_access
@@ -51,7 +52,14 @@ def events(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/events.html",
-        {"page": page, "f": request.GET, "kinds": EventKind.choices, "is_auditor": can(request.user, "audit.read")},
+        {
+            "page": page,
+            "f": request.GET,
+            "kinds": EventKind.choices,
+            "actions": sorted(ACTION_LABELS.items(), key=lambda item: item[1]),
+            "object_types": list(OBJECT_LABELS.items()),
+            "is_auditor": can(request.user, "audit.read"),
+        },
     )
 
 
@@ -74,14 +82,15 @@ def export(request: HttpRequest) -> HttpResponseBase:
             e.seq,
             e.at.astimezone(local),
             e.get_kind_display(),
-            e.action,
+            action_label(e.action),
             e.actor_name,
             e.acting_unit_name,
             e.ip,
             e.request_id,
-            e.object_type,
+            object_label(e.object_type),
             e.object_id,
             e.object_repr,
+            "\n".join(describe_changes(e.changes)),
             canonical(e.changes),
             e.hash,
         ]
@@ -102,9 +111,10 @@ def export(request: HttpRequest) -> HttpResponseBase:
             "对象编号",
             "对象",
             "变更内容",
+            "变更原文（JSON）",
             "哈希",
         ],
         rows=rows,
         sheet_name="审计记录",
-        column_widths=[8, 20, 12, 14, 14, 18, 14, 20, 16, 10, 20, 60, 20],
+        column_widths=[8, 20, 12, 14, 14, 18, 14, 20, 16, 10, 20, 50, 40, 20],
     )

@@ -105,6 +105,14 @@ def test_auditor_page_filters_and_exports(login, city: City) -> None:  # type: i
     assert "新校0" in page and "新校1" in page
     export = client.get("/audit/export.xlsx?action=create")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(export.streaming_content))).get_sheet_by_index(0)
+    table = rows.to_python()
+    assert table[0][:4] == ["序号", "时间", "类别", "操作"]
+    assert {row[3] for row in table[1:]} == {"新增"} and len(table) == 3
     assert AuditEvent.objects.filter(action="export_audit").exists()
 
 
@@ -114,3 +122,11 @@ def test_security_officer_sees_only_access_events(login, city: City) -> None:  #
     client = login(city.user("security_officer"))
     page = client.get("/audit/").content.decode()
     assert "view_unmasked" in page and "新校0" not in page
+
+
+def test_changes_are_described_in_words() -> None:
+    from dudao.audit.labels import action_label, describe_changes
+
+    assert action_label("view_unmasked") == "查看完整个人信息"
+    assert describe_changes({"name": ["甲", "乙"]}) == ["name：甲 → 乙"]
+    assert describe_changes({"after": {"name": "五中", "code": ""}}) == ["＋ name：五中", "＋ code：（空）"]
