@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from dudao.accounts.models import ApiToken, LoginAttempt, User
 from dudao.audit.services import record_auth, record_change
+from dudao.core import context
 from dudao.core.errors import DomainError
+from dudao.orgs.scoping import acting_assignment
 
 TOKEN_PREFIX = "ddt_"  # noqa: S105 (a public marker, not a secret)
 
@@ -69,6 +71,9 @@ def login(*, username: str, password: str, ip: str | None, request: Any = None) 
             hint = f"，账户已锁定 {settings.DUDAO_LOGIN_WINDOW_MINUTES} 分钟"
         raise DomainError(f"用户名或密码错误{hint}", code="bad_credentials", status=401)
     assert isinstance(user, User)
+    acting = acting_assignment(user)
+    if acting is not None:
+        context.update(acting_unit_id=acting.unit_id, acting_unit_name=acting.unit.name)
     record_auth(actor=user, action="login", username=user.username, unit_path=_unit_path(user))
     return user
 
