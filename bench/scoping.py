@@ -98,11 +98,13 @@ def main() -> None:
 
     qn = connection.ops.quote_name
     columns = ", ".join(f"s.{qn(field.column)}" for field in Student._meta.concrete_fields)
+    pk = qn("id")
     operator, pattern = ("GLOB", prefix + "*") if sqlite else ("LIKE", prefix + "%")
     raw_sql = (
         f"SELECT {columns} FROM {qn(Student._meta.db_table)} s "
-        f"INNER JOIN {qn(OrgUnit._meta.db_table)} u ON s.{qn('klass_id')} = u.{qn('id')} "
-        f"WHERE u.{qn('path')} {operator} %s ORDER BY s.{qn('id')} LIMIT {PAGE_SIZE} OFFSET %s"
+        f"INNER JOIN {qn(OrgUnit._meta.db_table)} u ON s.{qn(Student._meta.get_field('klass').column)} = u.{pk} "
+        f"WHERE u.{qn(OrgUnit._meta.get_field('path').column)} {operator} %s "
+        f"ORDER BY s.{pk} LIMIT {PAGE_SIZE} OFFSET %s"
     )
 
     def raw_page(offset: int) -> list[tuple[Any, ...]]:

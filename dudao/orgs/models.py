@@ -152,7 +152,6 @@ class Student(models.Model):
     class Meta:
         verbose_name = "学生"
         verbose_name_plural = "学生"
-        indexes = [models.Index(fields=["klass", "id"], name="student_class_idx")]
 
     def __str__(self) -> str:
         return self.name

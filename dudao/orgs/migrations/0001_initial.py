@@ -97,8 +97,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('user', 'role', 'unit'), name='unique_role_assignment')],
             },
         ),
-        migrations.AddIndex(
-            model_name='student',
-            index=models.Index(fields=['klass', 'id'], name='student_class_idx'),
-        ),
     ]
