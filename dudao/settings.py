@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dudao.core.middleware.RequestIdMiddleware",
+    "dudao.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -141,6 +142,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Login lockout: 5 failures within 15 minutes for one username + IP.
 DUDAO_LOGIN_MAX_FAILURES = int(os.environ.get("DUDAO_LOGIN_MAX_FAILURES", "5"))
 DUDAO_LOGIN_WINDOW_MINUTES = int(os.environ.get("DUDAO_LOGIN_WINDOW_MINUTES", "15"))
+# Number of reverse proxies (nginx …) in front of the app whose X-Forwarded-For entries are trusted.
+DUDAO_TRUSTED_PROXIES = int(os.environ.get("DUDAO_TRUSTED_PROXIES", "0"))
 DUDAO_TOKEN_DAYS = int(os.environ.get("DUDAO_TOKEN_DAYS", "90"))
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024

@@ -43,16 +43,23 @@ def login(*, username: str, password: str, ip: str | None, request: Any = None) 
     username = (username or "").strip()
     if not username or not password:
         raise DomainError("请输入用户名和密码", code="credentials_required")
+    if "\x00" in username or "\x00" in password:
+        raise DomainError("用户名或密码包含非法字符", code="bad_input")
     key = username.lower()
     limit = settings.DUDAO_LOGIN_MAX_FAILURES
-    if recent_failures(key, ip) >= limit:
-        oldest = (
+    # The attempt is written as a failure *before* the password is checked, so parallel
+    # guesses count against each other; it becomes a success below if the password is right.
+    attempt = LoginAttempt.objects.create(username=key, ip=ip, succeeded=False)
+    failures = recent_failures(key, ip)
+    if failures > limit:
+        attempt.delete()  # a refused attempt does not prolong the lock
+        fifth = (
             LoginAttempt.objects.filter(username=key, ip=ip, succeeded=False, at__gte=_window_start())
             .order_by("-at")[limit - 1 : limit]
             .values_list("at", flat=True)
             .first()
         )
-        unlock = (oldest or timezone.now()) + dt.timedelta(minutes=settings.DUDAO_LOGIN_WINDOW_MINUTES)
+        unlock = (fifth or timezone.now()) + dt.timedelta(minutes=settings.DUDAO_LOGIN_WINDOW_MINUTES)
         minutes = max(1, int((unlock - timezone.now()).total_seconds() // 60) + 1)
         raise DomainError(
             f"连续登录失败 {limit} 次，该账户已临时锁定，请约 {minutes} 分钟后再试，或联系系统管理员",
@@ -60,16 +67,14 @@ def login(*, username: str, password: str, ip: str | None, request: Any = None) 
             status=429,
         )
     user = authenticate(request, username=username, password=password)
-    with transaction.atomic():
-        LoginAttempt.objects.create(username=key, ip=ip, succeeded=user is not None)
-        if user is None:
-            record_auth(actor=None, action="login_failed", username=username)
     if user is None:
-        left = limit - recent_failures(key, ip)
-        hint = f"，再失败 {left} 次将锁定 {settings.DUDAO_LOGIN_WINDOW_MINUTES} 分钟" if 0 < left < limit else ""
+        record_auth(actor=None, action="login_failed", username=username)
+        left = limit - failures
+        hint = f"，再失败 {left} 次将锁定 {settings.DUDAO_LOGIN_WINDOW_MINUTES} 分钟" if left > 0 else ""
         if left <= 0:
             hint = f"，账户已锁定 {settings.DUDAO_LOGIN_WINDOW_MINUTES} 分钟"
         raise DomainError(f"用户名或密码错误{hint}", code="bad_credentials", status=401)
+    LoginAttempt.objects.filter(pk=attempt.pk).update(succeeded=True)
     assert isinstance(user, User)
     acting = acting_assignment(user)
     if acting is not None:

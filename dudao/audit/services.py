@@ -47,6 +47,31 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> d
     return {key: [before.get(key), after.get(key)] for key in after if before.get(key) != after.get(key)}
 
 
+# Personal numbers never enter the audit trail in clear: the trail is read by auditors who
+# have no right to them, and reading them there would leave no access event.
+def _mask_value(mask: Any, value: Any) -> Any:
+    if isinstance(value, list):
+        return [_mask_value(mask, v) for v in value]
+    if isinstance(value, str) and value:
+        return mask(value)
+    return value
+
+
+def redact(changes: Mapping[str, Any]) -> dict[str, Any]:
+    from dudao.orgs.text import mask_id_card, mask_phone
+
+    maskers = {"id_card_no": mask_id_card, "phone": mask_phone}
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in maskers:
+            clean[key] = _mask_value(maskers[key], value)
+        elif isinstance(value, Mapping):
+            clean[key] = redact(value)
+        else:
+            clean[key] = value
+    return clean
+
+
 def canonical(payload: Mapping[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
@@ -97,6 +122,14 @@ def _actor_fields(actor: Any) -> tuple[int | None, str]:
     return actor.pk, str(getattr(actor, "username", ""))
 
 
+def root_path() -> str:
+    """Events that belong to no unit (failed logins, audit exports) are filed under the root,
+    where the city's auditors see them."""
+    from dudao.orgs.models import OrgUnit
+
+    return OrgUnit.objects.filter(depth=1).order_by("path").values_list("path", flat=True).first() or ""
+
+
 def _lock_head() -> ChainHead:
     head = ChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
@@ -134,8 +167,8 @@ def append(*, actor: Any, entries: Iterable[Entry]) -> list[AuditEvent]:
                 object_type=entry.object_type or (obj._meta.label_lower if obj is not None else ""),
                 object_id=entry.object_id or (str(obj.pk) if obj is not None else ""),
                 object_repr=(entry.object_repr or (str(obj) if obj is not None else ""))[:200],
-                unit_path=entry.unit_path,
-                changes=json.loads(canonical(entry.changes or {})),
+                unit_path=entry.unit_path or root_path(),
+                changes=json.loads(canonical(redact(entry.changes or {}))),
                 prev_hash=prev,
             )
             event.hash = compute_hash(prev, event)

@@ -4,7 +4,7 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from dudao.core import context
 
@@ -12,13 +12,19 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client address. Behind nginx set DUDAO_TRUSTED_PROXY so X-Forwarded-For is believed."""
+    """The client address.
+
+    Behind N trusted reverse proxies (DUDAO_TRUSTED_PROXIES=N), the address is the N-th entry
+    from the right of X-Forwarded-For: the one our own proxy appended. Entries further left
+    come from the client and can be forged, so they are never believed.
+    """
     from django.conf import settings
 
-    if getattr(settings, "DUDAO_TRUSTED_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    hops = int(getattr(settings, "DUDAO_TRUSTED_PROXIES", 0))
+    if hops > 0:
+        entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]
+        if len(entries) >= hops:
+            return entries[-hops]
     return request.META.get("REMOTE_ADDR")
 
 
@@ -39,3 +45,38 @@ class RequestIdMiddleware:
             context.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RejectNulMiddleware:
+    """Refuse NUL characters in parameters and JSON bodies with a 400.
+
+    PostgreSQL text cannot hold NUL, so such input would otherwise surface as a 500 deep
+    inside a query; no legitimate form or API value contains one.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._has_nul(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": "请求中含有非法字符（NUL）", "code": "bad_input"},
+                    status=400,
+                    json_dumps_params={"ensure_ascii": False},
+                )
+            return HttpResponseBadRequest(
+                "请求中含有非法字符（NUL）".encode(), content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        if any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()):
+            return True
+        content_type = request.content_type or ""
+        if content_type == "application/json":
+            return b"\\u0000" in request.body or b"\x00" in request.body
+        if request.method == "POST" and content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists())
+        return False

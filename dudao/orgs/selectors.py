@@ -114,9 +114,11 @@ def staff_for(user: Any, *, unit: OrgUnit | None = None, q: str = "") -> QuerySe
     q = (q or "").strip()
     if q:
         qs = qs.filter(Q(full_name__contains=q) | Q(username__icontains=q))
-    return qs.prefetch_related(
-        Prefetch("assignments", queryset=RoleAssignment.objects.select_related("unit").order_by("id"))
-    ).order_by("unit__path", "id")
+    # Only the assignments inside the viewer's own subtree are shown with each person.
+    root = scope_root(user)
+    visible = RoleAssignment.objects.select_related("unit").order_by("id")
+    visible = visible.filter(unit__path__under=root.path) if root is not None else visible.none()
+    return qs.prefetch_related(Prefetch("assignments", queryset=visible)).order_by("unit__path", "id")
 
 
 def assignments_for(user: Any) -> QuerySet[RoleAssignment]:

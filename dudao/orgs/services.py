@@ -232,14 +232,17 @@ def assign_role(*, actor: Any, user: User, role: str, unit: OrgUnit) -> RoleAssi
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         held = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
-        if role in ADMIN_TRIAD:
-            clash = (held & ADMIN_TRIAD) - {role}
-            if clash:
-                raise DomainError(
-                    f"三员分立：该账户已是{Role(next(iter(clash))).label}，不能再兼任{Role(role).label}",
-                    code="admin_triad_conflict",
-                    status=409,
-                )
+        # 三员分立: an administrator account holds its one administrator role and nothing else,
+        # so a system administrator can never switch into a role that reads work data.
+        clash = (held - {role}) if role in ADMIN_TRIAD else (held & ADMIN_TRIAD)
+        if clash:
+            held_label = Role(sorted(clash)[0]).label
+            raise DomainError(
+                f"三员分立：该账户已是{held_label}，不能再兼任{Role(role).label}；"
+                "系统管理员、安全管理员、审计管理员须使用专用账户",
+                code="admin_triad_conflict",
+                status=409,
+            )
         if RoleAssignment.objects.filter(user=user, role=role, unit=unit).exists():
             raise DomainError("该账户在此单位已有此角色", code="duplicate_assignment", status=409)
         if actor is not None and getattr(actor, "pk", None) == user.pk:

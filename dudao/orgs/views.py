@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,6 +29,8 @@ from dudao.orgs.models import ALLOWED_CHILDREN, OrgUnit, RoleAssignment, UnitKin
 from dudao.orgs.roles import Role
 from dudao.orgs.scoping import can
 from dudao.orgs.text import mask_id_card, mask_phone
+
+_PICKER_TARGET = re.compile(r"[a-z][a-z0-9-]{0,30}")
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -358,7 +362,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "orgs/staff_detail.html",
         {
             "person": person,
-            "assignments": person.assignments.select_related("unit").order_by("id"),
+            "assignments": person.assignments.all(),
             "can_assign": can(request.user, "role.assign"),
             "roles": Role.choices,
             "form": AssignRoleForm(),
@@ -414,5 +418,8 @@ def unit_picker(request: HttpRequest) -> HttpResponse:
     """htmx: units matching q, for move and role-assignment forms."""
     _require(request, "orgunit.read")
     q = request.GET.get("q", "")
+    target = request.GET.get("target", "")
+    if not _PICKER_TARGET.fullmatch(target):
+        return HttpResponse("参数 target 不正确", status=400)
     results = selectors.search_units(request.user, q=q)[:15] if q.strip() else []
-    return render(request, "orgs/_unit_picker.html", {"results": results, "target": request.GET.get("target", "")})
+    return render(request, "orgs/_unit_picker.html", {"results": results, "target": target})

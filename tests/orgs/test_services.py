@@ -152,6 +152,19 @@ def test_admin_triad_roles_are_exclusive(city: City) -> None:
     assert not RoleAssignment.objects.filter(user=auditor, role="sysadmin").exists()
 
 
+def test_admin_triad_account_holds_no_work_role(city: City) -> None:
+    with pytest.raises(DomainError) as exc:
+        services.assign_role(
+            actor=city.user("district_sysadmin"), user=city.user("principal"), role="auditor", unit=city.school_a
+        )
+    assert exc.value.code == "admin_triad_conflict"
+    with pytest.raises(DomainError):
+        services.assign_role(
+            actor=city.user("sysadmin"), user=city.user("security_officer"), role="bureau_leader", unit=city.root
+        )
+    assert not RoleAssignment.objects.filter(user=city.user("security_officer"), role="bureau_leader").exists()
+
+
 def test_triad_role_may_be_combined_with_nothing_else_of_the_triad_but_work_roles_are_fine(city: City) -> None:
     person = UserFactory(unit=city.school_a)
     services.assign_role(actor=city.user("sysadmin"), user=person, role="principal", unit=city.school_a)
