@@ -53,7 +53,9 @@ def list_events(
         raise HttpError(403, "只有审计管理员可以读取审计记录")
     unit_path = ""
     if unit is not None:
-        unit_path = OrgUnit.objects.filter(pk=unit).values_list("path", flat=True).first() or "ZZZZ"
+        unit_path = OrgUnit.objects.filter(pk=unit).values_list("path", flat=True).first() or ""
+        if not unit_path:
+            raise HttpError(404, "单位不存在")
     filters = {
         "actor": actor,
         "kind": kind,

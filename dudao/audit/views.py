@@ -14,7 +14,8 @@ from dudao.audit.labels import ACTION_LABELS, OBJECT_LABELS, action_label, descr
 from dudao.audit.models import EventKind
 from dudao.audit.selectors import events_for
 from dudao.audit.services import canonical, record_access
-from dudao.core.excel import xlsx_response
+from dudao.core.errors import DomainError
+from dudao.core.excel import check_export_size, xlsx_response
 from dudao.core.pagination import paginate
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import can
@@ -69,6 +70,10 @@ def export(request: HttpRequest) -> HttpResponseBase:
         raise PermissionDenied("只有审计管理员和安全管理员可以导出审计记录")
     filters = _filters(request)
     qs = events_for(request.user, filters=filters)
+    try:
+        check_export_size(qs.count())
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     record_access(
         actor=request.user,
         action="export_audit",

@@ -16,6 +16,19 @@ from django.http import FileResponse
 from dudao.core.errors import DomainError
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Rows one worksheet can hold below its header row.
+EXCEL_MAX_ROWS = 1_048_575
+
+
+def check_export_size(count: int) -> None:
+    if count > EXCEL_MAX_ROWS:
+        raise DomainError(
+            f"要导出的记录有 {count:,} 条，超过 Excel 单表 {EXCEL_MAX_ROWS:,} 行的上限，"
+            "请缩小范围（如按区县或学校）分别导出",
+            code="export_too_large",
+        )
+
+
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -98,6 +111,10 @@ def xlsx_response(
         width = column_widths[col] if column_widths and col < len(column_widths) else 14
         sheet.set_column(col, col, width)
     for row_index, row in enumerate(rows, start=1):
+        if row_index > EXCEL_MAX_ROWS:
+            workbook.close()
+            spool.close()
+            check_export_size(row_index)
         for col, value in enumerate(row):
             if value is None:
                 continue

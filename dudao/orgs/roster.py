@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import xlsxwriter
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dudao.audit.services import Entry, append, diff
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import column_letter, read_rows, read_upload
-from dudao.orgs.models import Gender, Guardian, GuardianRelation, OrgUnit, Student, UnitKind
+from dudao.orgs.models import Gender, Guardian, GuardianRelation, OrgUnit, Student, StudentStatus, UnitKind
 from dudao.orgs.scoping import can
 from dudao.orgs.text import MOBILE_RE, is_valid_id_card, mask_id_card, mask_phone
 
@@ -174,7 +174,17 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def parse(rows: list[list[Any]], *, classes: dict[str, int]) -> tuple[list[ParsedStudent], list[RowError]]:
+def class_index(school: OrgUnit) -> dict[str, int | None]:
+    """Open classes of a school by name; None marks a name used twice (e.g. on two campuses)."""
+    index: dict[str, int | None] = {}
+    for name, pk in OrgUnit.objects.filter(path__under=school.path, kind=UnitKind.CLASS, is_closed=False).values_list(
+        "name", "id"
+    ):
+        index[name] = None if name in index else pk
+    return index
+
+
+def parse(rows: list[list[Any]], *, classes: dict[str, int | None]) -> tuple[list[ParsedStudent], list[RowError]]:
     """Validate every row; collect every error (row and column) instead of stopping at the first."""
     errors: list[RowError] = []
     expected = headers()
@@ -216,6 +226,8 @@ def parse(rows: list[list[Any]], *, classes: dict[str, int]) -> tuple[list[Parse
             error(row_no, "班级", "班级不能为空")
         elif klass_name not in classes:
             error(row_no, "班级", f"本校没有名为“{klass_name}”的班级")
+        elif classes[klass_name] is None:
+            error(row_no, "班级", f"本校有多个名为“{klass_name}”的班级（不同校区），无法确定，请联系管理员为班级改名")
         else:
             values["klass_id"] = classes[klass_name]
         name = _text(cell(row, "姓名"))
@@ -231,7 +243,7 @@ def parse(rows: list[list[Any]], *, classes: dict[str, int]) -> tuple[list[Parse
         birth = _date(cell(row, "出生日期"))
         if birth is None:
             error(row_no, "出生日期", f"无法识别的日期“{_text(cell(row, '出生日期'))}”，请填写如 2012-09-01")
-        elif not (today.replace(year=today.year - 30) <= birth <= today):
+        elif not (dt.date(today.year - 30, 1, 1) <= birth <= today):
             error(row_no, "出生日期", "出生日期不合理")
         values["birth_date"] = birth
         number = _text(cell(row, "学籍号")).upper()
@@ -299,23 +311,35 @@ def import_roster(*, actor: Any, school: OrgUnit, upload: IO[bytes], filename: s
         raise DomainError("该校已撤销，不能导入名册", code="unit_closed")
     data = read_upload(upload, name=filename)
     rows = read_rows(data)
-    classes = dict(
-        OrgUnit.objects.filter(path__under=school.path, kind=UnitKind.CLASS, is_closed=False).values_list("name", "id")
-    )
-    parsed, errors = parse(rows, classes=classes)
+    parsed, errors = parse(rows, classes=class_index(school))
     if errors:
         raise RosterImportError(errors, len(errors))
     numbers = [p.values["student_no"] for p in parsed]
+    try:
+        return _write(actor=actor, school=school, parsed=parsed, numbers=numbers, filename=filename)
+    except IntegrityError as exc:
+        raise DomainError(
+            "导入时有人同时录入了相同学籍号的学生，本次未导入任何数据，请稍后重新上传",
+            code="import_conflict",
+            status=409,
+        ) from exc
+
+
+def _write(
+    *, actor: Any, school: OrgUnit, parsed: list[ParsedStudent], numbers: list[str], filename: str
+) -> ImportResult:
     with transaction.atomic():
         existing: dict[str, Student] = {}
         for start in range(0, len(numbers), 900):
             chunk = numbers[start : start + 900]
             for student in Student.objects.filter(student_no__in=chunk).select_related("klass"):
                 existing[student.student_no] = student
+        # A student enrolled elsewhere must be transferred out first; one who has left may be taken in.
         foreign = [
             p
             for p in parsed
             if p.values["student_no"] in existing
+            and existing[p.values["student_no"]].status == StudentStatus.ENROLLED
             and not existing[p.values["student_no"]].klass.path.startswith(school.path)
         ]
         if foreign:
@@ -340,7 +364,7 @@ def import_roster(*, actor: Any, school: OrgUnit, upload: IO[bytes], filename: s
         replace_guardians: list[tuple[Student, ParsedStudent]] = []
         entries: list[Entry] = []
         unchanged = 0
-        update_fields = ["klass_id", "name", "gender", "birth_date", "id_card_no", *FLAG_FIELDS]
+        update_fields = ["klass_id", "name", "gender", "birth_date", "id_card_no", "status", *FLAG_FIELDS]
         for item in parsed:
             values = item.values
             current = existing.get(values["student_no"])
@@ -349,7 +373,8 @@ def import_roster(*, actor: Any, school: OrgUnit, upload: IO[bytes], filename: s
                 create_rows.append(item)
                 continue
             before = {f: getattr(current, f) for f in update_fields}
-            after = {f: values.get(f, False) if f in FLAG_FIELDS else values[f] for f in update_fields}
+            after = {f: values.get(f, False) if f in FLAG_FIELDS else values.get(f) for f in update_fields}
+            after["status"] = StudentStatus.ENROLLED  # listed on the school's roster: enrolled
             guardians_changed = _guardian_key(current_guardians.get(current.pk, [])) != _guardian_key(item.guardians)
             if before == after and not guardians_changed:
                 unchanged += 1

@@ -57,6 +57,11 @@ def _check_version(obj: Any, version: int | None) -> None:
         raise StaleEditError()
 
 
+def _refuse_closed(unit: OrgUnit) -> None:
+    if unit.is_closed:
+        raise DomainError(f"“{unit.name}”已撤销，不能再修改", code="unit_closed", status=409)
+
+
 def _clean_name(name: str, label: str = "名称") -> str:
     name = (name or "").strip()
     if not name:
@@ -77,6 +82,8 @@ def create_unit(
     code: str = "",
 ) -> OrgUnit:
     name = _clean_name(name)
+    if kind not in UnitKind.values:
+        raise DomainError("未知的单位类型", code="unknown_kind")
     if kind not in ALLOWED_CHILDREN.get(parent.kind, frozenset()):
         raise DomainError(
             f"“{parent.get_kind_display()}”下不能直接设立“{UnitKind(kind).label}”", code="kind_not_allowed"
@@ -106,6 +113,10 @@ def rename_unit(*, actor: Any, unit: OrgUnit, name: str, short_name: str, versio
     with transaction.atomic():
         unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
         _check_version(unit, version)
+        _refuse_closed(unit)
+        siblings = OrgUnit.objects.filter(path__startswith=unit.parent_path, depth=unit.depth, name=name)
+        if unit.depth > 1 and siblings.exclude(pk=unit.pk).filter(is_closed=False).exists():
+            raise DomainError(f"同一上级单位下已有名为“{name}”的单位", code="duplicate_name", status=409)
         before = snapshot(unit, UNIT_FIELDS)
         unit.name, unit.short_name = name, short_name.strip()
         unit.pinyin = search_key(unit.name, unit.short_name)
@@ -136,7 +147,15 @@ def move_unit(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit, version: int | 
         raise DomainError(f"“{new_parent.name}”已撤销，不能接收下级单位", code="unit_closed")
     with transaction.atomic():
         unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        new_parent = OrgUnit.objects.select_for_update().get(pk=new_parent.pk)
         _check_version(unit, version)
+        _refuse_closed(unit)
+        if new_parent.is_closed:
+            raise DomainError(f"“{new_parent.name}”已撤销，不能接收下级单位", code="unit_closed")
+        if new_parent.get_children().filter(name=unit.name, is_closed=False).exists():
+            raise DomainError(
+                f"“{new_parent.name}”下已有同名单位“{unit.name}”，请先改名", code="duplicate_name", status=409
+            )
         if unit.parent_path == new_parent.path:
             raise DomainError("该单位已在所选上级单位之下", code="move_noop")
         before = snapshot(unit, UNIT_FIELDS)
@@ -181,6 +200,7 @@ def close_unit(*, actor: Any, unit: OrgUnit, reason: str, version: int | None) -
             )
         before = snapshot(unit, UNIT_FIELDS)
         unit.is_closed, unit.closed_at, unit.closed_reason = True, timezone.now(), reason[:200]
+        unit.updated_at = unit.closed_at
         unit.version += 1
         unit.save(update_fields=["is_closed", "closed_at", "closed_reason", "version", "updated_at"])
         record_change(
@@ -203,6 +223,8 @@ def create_staff(
     *, actor: Any, unit: OrgUnit, username: str, full_name: str, phone: str, title: str, password: str
 ) -> User:
     _require(can(actor, "staff.change", unit), "您不能在该单位下创建账户")
+    if unit.is_closed:
+        raise DomainError(f"“{unit.name}”已撤销，不能再创建账户", code="unit_closed")
     username = (username or "").strip()
     if not username:
         raise DomainError("用户名不能为空", code="username_required")

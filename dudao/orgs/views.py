@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from dudao.accounts.models import User
 from dudao.audit.services import record_access
 from dudao.core.errors import DomainError, Forbidden
-from dudao.core.excel import xlsx_response
+from dudao.core.excel import check_export_size, xlsx_response
 from dudao.core.pagination import paginate
 from dudao.orgs import roster, selectors, services
 from dudao.orgs.forms import (
@@ -251,12 +251,18 @@ def roster_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     if wants_full and not (unmask_id or unmask_phone):
         raise PermissionDenied("您的角色不能导出完整的个人信息")
     students = selectors.with_guardians(selectors.students_for(request.user, unit=unit))
+    count = students.count()
+    try:
+        check_export_size(count)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("orgs:roster", pk=pk)
     record_access(
         actor=request.user,
         action="export_roster",
         obj=unit,
         unit_path=unit.path,
-        details={"unmasked_id": unmask_id, "unmasked_phone": unmask_phone, "rows": students.count()},
+        details={"unmasked_id": unmask_id, "unmasked_phone": unmask_phone, "rows": count},
     )
     return xlsx_response(
         filename=f"roster-{unit.pk}.xlsx",
