@@ -12,6 +12,9 @@ import pytest
 from django.test import Client
 
 from dudao.accounts import services
+from dudao.accounts.models import User
+from dudao.audit.models import AuditEvent
+from dudao.orgs.models import OrgUnit, RoleAssignment, Student
 from tests.factories import City
 
 pytestmark = pytest.mark.django_db
@@ -114,32 +117,77 @@ def test_anonymous_is_sent_to_login_or_401(client: Client, city: City, page: str
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-WRITES = [
-    ("create_unit", "/orgs/{school_a}/create/", {"name": "东校区", "kind": "campus"}),
-    ("import", "/orgs/{school_a}/students/import/", {}),
-    ("assign", "/staff/{principal_user}/assign/", {"role": "doctor", "unit": "{school_a}"}),
-]
-WRITE_ALLOWED = {
-    "create_unit": {"district_admin", "school_staff", "sysadmin"},
-    "import": {"district_admin", "principal", "school_staff"},
-    "assign": {"sysadmin"},
+def _import_file() -> Any:
+    from tests.xlsx import roster_row, workbook
+
+    return workbook([roster_row("七年级（1）班", "G3000001")])
+
+
+# name → (url template, form data or a callable producing it, roles allowed, effect check)
+WRITES: dict[str, tuple[str, Any, set[str], Any]] = {
+    "create_campus_in_scope": (
+        "/orgs/{school_a}/create/",
+        {"name": "东校区", "kind": "campus"},
+        {"district_admin", "school_staff", "sysadmin"},
+        lambda city: OrgUnit.objects.filter(name="东校区", path__startswith=city.school_a.path).exists(),
+    ),
+    "create_campus_out_of_scope": (
+        "/orgs/{school_b}/create/",
+        {"name": "北校区", "kind": "campus"},
+        {"sysadmin"},
+        lambda city: OrgUnit.objects.filter(name="北校区").exists(),
+    ),
+    "import_roster": (
+        "/orgs/{school_a}/students/import/",
+        lambda: {"file": _import_file()},
+        {"district_admin", "principal", "school_staff"},
+        lambda city: Student.objects.filter(student_no="G3000001").exists(),
+    ),
+    "assign_role": (
+        "/staff/{principal_user}/assign/",
+        {"role": "doctor", "unit": "{school_a}"},
+        {"sysadmin"},
+        lambda city: RoleAssignment.objects.filter(user=city.user("principal"), role="doctor").exists(),
+    ),
+    "transfer_student": (
+        "/students/{student_a1}/transfer/",
+        {"klass": "{class_a2}"},
+        {"district_admin", "principal", "school_staff"},
+        lambda city: Student.objects.get(pk=city.students["a1"][0].pk).klass_id == city.class_a2.pk,
+    ),
+    "reveal_phones": (
+        "/students/{student_a1}/reveal/",
+        {"field": "guardian_phones"},
+        {"principal", "school_staff", "class_teacher", "counsellor", "doctor"},
+        lambda city: AuditEvent.objects.filter(action="view_unmasked").exists(),
+    ),
+    "deactivate_account": (
+        "/staff/{doctor_user}/active/",
+        {"active": "0"},
+        {"sysadmin"},
+        lambda city: not User.objects.get(pk=city.user("doctor").pk).is_active,
+    ),
 }
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("action", "template", "data"), WRITES, ids=[w[0] for w in WRITES])
-def test_writes_are_refused_for_roles_without_permission(
-    signed_in,
-    city: City,
-    role: str,
-    action: str,
-    template: str,
-    data: dict[str, str],  # type: ignore[no-untyped-def]
-) -> None:
-    values = {"school_a": city.school_a.pk, "principal_user": city.user("principal").pk}
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "doctor"])
+@pytest.mark.parametrize("action", list(WRITES))
+def test_writes_happen_exactly_for_permitted_roles(signed_in, city: City, role: str, action: str) -> None:  # type: ignore[no-untyped-def]
+    template, data, allowed, effect = WRITES[action]
+    values = {
+        "school_a": city.school_a.pk,
+        "school_b": city.school_b.pk,
+        "class_a2": city.class_a2.pk,
+        "principal_user": city.user("principal").pk,
+        "doctor_user": city.user("doctor").pk,
+        "student_a1": city.students["a1"][0].pk,
+    }
+    payload = data() if callable(data) else {k: v.format(**values) for k, v in data.items()}
     client = signed_in(city.user(role))
-    response = client.post(template.format(**values), {k: v.format(**values) for k, v in data.items()})
-    if role in WRITE_ALLOWED[action]:
-        assert response.status_code in (200, 302)
+    response = client.post(template.format(**values), payload)
+    if role in allowed:
+        assert response.status_code in (200, 302), response.content.decode()[:300]
+        assert effect(city), f"{role} was allowed to {action} but nothing changed"
     else:
         assert response.status_code in (403, 404)
+        assert not effect(city), f"{role} must not {action}"

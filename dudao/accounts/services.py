@@ -168,6 +168,8 @@ def change_password(*, actor: User, old_password: str, new_password: str, new_pa
     with transaction.atomic():
         actor.set_password(new_password)
         actor.save(update_fields=["password"])
+        # A changed password ends every token issued under the old one.
+        actor.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         record_change(
             actor=actor,
             action="change_password",

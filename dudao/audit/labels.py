@@ -22,6 +22,11 @@ ACTION_LABELS = {
     "import_create": "导入新增",
     "import_update": "导入更新",
     "demo_load": "载入演示数据",
+    "transfer": "转班",
+    "leave": "办理离校",
+    "activate": "启用账户",
+    "deactivate": "停用账户",
+    "reset_password": "重置密码",
 }
 OBJECT_LABELS = {
     "orgs.orgunit": "单位",

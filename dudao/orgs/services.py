@@ -337,3 +337,103 @@ def masked_student(student: Student) -> dict[str, Any]:
             for g in student.guardians.all()
         ],
     }
+
+
+STUDENT_FIELDS = ["klass", "name", "status"]
+
+
+def transfer_student(*, actor: Any, student: Student, klass: OrgUnit, version: int | None) -> Student:
+    """转班: move a student to another open class the actor administers."""
+    _require(can(actor, "student.change", student.klass), "您不能调整该学生的班级")
+    _require(can(actor, "student.change", klass), "目标班级不在您的管理范围内")
+    if klass.kind != UnitKind.CLASS:
+        raise DomainError("请选择一个班级", code="not_a_class")
+    if klass.is_closed:
+        raise DomainError(f"“{klass.name}”已撤销，不能转入", code="unit_closed")
+    with transaction.atomic():
+        student = Student.objects.select_for_update().select_related("klass").get(pk=student.pk)
+        _check_version(student, version)
+        if student.klass_id == klass.pk:
+            raise DomainError("该学生已在此班级", code="transfer_noop")
+        before = snapshot(student, STUDENT_FIELDS)
+        student.klass = klass
+        student.version += 1
+        student.updated_at = timezone.now()
+        student.save(update_fields=["klass", "version", "updated_at"])
+        record_change(
+            actor=actor,
+            action="transfer",
+            obj=student,
+            unit_path=klass.path,
+            before=before,
+            after=snapshot(student, STUDENT_FIELDS),
+        )
+    return student
+
+
+def mark_student_left(*, actor: Any, student: Student, reason: str, version: int | None) -> Student:
+    """办理离校 (graduated, transferred out, …): the record stays, the student leaves the roster counts."""
+    _require(can(actor, "student.change", student.klass), "您不能为该学生办理离校")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写离校原因", code="reason_required")
+    with transaction.atomic():
+        student = Student.objects.select_for_update().select_related("klass").get(pk=student.pk)
+        _check_version(student, version)
+        if student.status == StudentStatus.LEFT:
+            raise DomainError("该学生已办理离校", code="already_left", status=409)
+        before = snapshot(student, STUDENT_FIELDS)
+        student.status = StudentStatus.LEFT
+        student.version += 1
+        student.updated_at = timezone.now()
+        student.save(update_fields=["status", "version", "updated_at"])
+        after = {**snapshot(student, STUDENT_FIELDS), "reason": reason[:200]}
+        record_change(
+            actor=actor, action="leave", obj=student, unit_path=student.klass.path, before=before, after=after
+        )
+    return student
+
+
+def set_staff_active(*, actor: Any, user: User, active: bool) -> User:
+    """停用/启用 an account. A stopped account cannot log in and its API tokens stop working."""
+    _require(user.unit is not None and can(actor, "staff.change", user.unit), "您不能管理该账户")
+    if getattr(actor, "pk", None) == user.pk:
+        raise DomainError("不能停用自己的账户", code="self_deactivate")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.is_active == active:
+            raise DomainError("账户已是该状态", code="state_noop", status=409)
+        before = snapshot(user, STAFF_FIELDS)
+        user.is_active = active
+        user.version += 1
+        user.save(update_fields=["is_active", "version"])
+        record_change(
+            actor=actor,
+            action="activate" if active else "deactivate",
+            obj=user,
+            unit_path=user.unit.path if user.unit else "",
+            before=before,
+            after=snapshot(user, STAFF_FIELDS),
+        )
+    return user
+
+
+def reset_password(*, actor: Any, user: User, password: str) -> None:
+    """The system administrator sets a new initial password; the person's API tokens are revoked."""
+    _require(user.unit is not None and can(actor, "staff.change", user.unit), "您不能管理该账户")
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("密码不符合要求：" + "；".join(exc.messages), code="weak_password") from exc
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        revoked = user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        record_change(
+            actor=actor,
+            action="reset_password",
+            obj=user,
+            unit_path=user.unit.path if user.unit else "",
+            before={"password": "***"},
+            after={"password": "***（已重置）", "tokens_revoked": revoked},
+        )

@@ -18,9 +18,13 @@ urlpatterns = [
     path("orgs/<int:pk>/students/export.xlsx", views.roster_export, name="roster_export"),
     path("students/<int:pk>/", views.student_detail, name="student"),
     path("students/<int:pk>/reveal/", views.student_reveal, name="student_reveal"),
+    path("students/<int:pk>/transfer/", views.student_transfer, name="student_transfer"),
+    path("students/<int:pk>/leave/", views.student_leave, name="student_leave"),
     path("staff/", views.staff_list, name="staff"),
     path("staff/create/", views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/assign/", views.staff_assign, name="staff_assign"),
+    path("staff/<int:pk>/active/", views.staff_set_active, name="staff_set_active"),
+    path("staff/<int:pk>/password/", views.staff_reset_password, name="staff_reset_password"),
     path("staff/<int:pk>/revoke/<int:assignment_pk>/", views.staff_revoke, name="staff_revoke"),
 ]

@@ -25,7 +25,7 @@ from dudao.orgs.forms import (
     UnitMoveForm,
     UnitRenameForm,
 )
-from dudao.orgs.models import ALLOWED_CHILDREN, OrgUnit, RoleAssignment, UnitKind
+from dudao.orgs.models import ALLOWED_CHILDREN, OrgUnit, RoleAssignment, Student, UnitKind
 from dudao.orgs.roles import Role
 from dudao.orgs.scoping import can
 from dudao.orgs.text import mask_id_card, mask_phone
@@ -276,18 +276,82 @@ def roster_export(request: HttpRequest, pk: int) -> HttpResponseBase:
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "student.read")
     student = get_object_or_404(selectors.with_guardians(selectors.students_for(request.user)), pk=pk)
+    can_change = can(request.user, "student.change", student.klass)
+    school = services.school_of(student.klass)
+    classes = (
+        selectors.units_for(request.user).filter(path__under=school.path, kind=UnitKind.CLASS, is_closed=False)
+        if can_change and school is not None
+        else OrgUnit.objects.none()
+    )
     return render(
         request,
         "orgs/student_detail.html",
         {
             "student": student,
-            "school": services.school_of(student.klass),
+            "school": school,
             "masked_id": mask_id_card(student.id_card_no) if student.id_card_no else "",
             "guardians": [(g, mask_phone(g.phone)) for g in student.guardians.all()],
             "can_unmask_id": can(request.user, "student.unmask_id", student.klass),
             "can_unmask_phone": can(request.user, "student.unmask_phone", student.klass),
+            "can_change": can_change,
+            "classes": classes,
         },
     )
+
+
+def _student_for_change(request: HttpRequest, pk: int) -> Student:
+    _require(request, "student.change")
+    return get_object_or_404(selectors.students_for(request.user, action="change"), pk=pk)
+
+
+@login_required
+@require_POST
+def student_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    student = _student_for_change(request, pk)
+    klass = selectors.units_for(request.user).filter(pk=request.POST.get("klass") or 0, kind=UnitKind.CLASS).first()
+    if klass is None:
+        messages.error(request, "请选择本校的一个班级")
+        return redirect("orgs:student", pk=pk)
+    try:
+        services.transfer_student(
+            actor=request.user, student=student, klass=klass, version=_int_or_none(request.POST.get("version"))
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已转入“{klass.name}”")
+    return redirect("orgs:student", pk=pk)
+
+
+@login_required
+@require_POST
+def student_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    student = _student_for_change(request, pk)
+    try:
+        services.mark_student_left(
+            actor=request.user,
+            student=student,
+            reason=request.POST.get("reason", ""),
+            version=_int_or_none(request.POST.get("version")),
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已办理离校，学生记录保留")
+    return redirect("orgs:student", pk=pk)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return -1  # an unreadable version can only be stale
 
 
 @login_required
@@ -370,6 +434,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "person": person,
             "assignments": person.assignments.all(),
             "can_assign": can(request.user, "role.assign"),
+            "can_manage": can(request.user, "staff.change", person.unit) if person.unit else False,
             "roles": Role.choices,
             "form": AssignRoleForm(),
             "masked_phone": mask_phone(person.phone) if person.phone else "",
@@ -398,6 +463,42 @@ def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "角色已授予")
+    return redirect("orgs:staff_detail", pk=pk)
+
+
+def _staff_for_change(request: HttpRequest, pk: int) -> User:
+    _require(request, "staff.change")
+    return get_object_or_404(User.objects.for_user(request.user, "change"), pk=pk)
+
+
+@login_required
+@require_POST
+def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _staff_for_change(request, pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.set_staff_active(actor=request.user, user=person, active=active)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "账户已启用" if active else "账户已停用，其 API 令牌同时失效")
+    return redirect("orgs:staff_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _staff_for_change(request, pk)
+    try:
+        services.reset_password(actor=request.user, user=person, password=request.POST.get("password", ""))
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "密码已重置，请通知本人登录后修改；其 API 令牌已全部撤销")
     return redirect("orgs:staff_detail", pk=pk)
 
 
