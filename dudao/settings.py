@@ -138,6 +138,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("DUDAO_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# htmx sends the token from the page (hx-headers), so scripts never need to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
 
 # Login lockout: 5 failures within 15 minutes for one username + IP.
 DUDAO_LOGIN_MAX_FAILURES = int(os.environ.get("DUDAO_LOGIN_MAX_FAILURES", "5"))

@@ -130,3 +130,12 @@ def test_switching_acting_assignment(login, city: City) -> None:  # type: ignore
     foreign = city.user("doctor").assignments.first()
     client.post("/accounts/me/acting/", {"assignment": foreign.pk})
     assert client.session["dudao_acting_assignment"] == other.pk
+
+
+def test_idle_session_expires(client: Client, city: City) -> None:
+    from django.contrib.sessions.models import Session
+
+    post_login(client, "principal", PASSWORD)
+    assert client.get("/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get("/").status_code == 302

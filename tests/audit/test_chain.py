@@ -130,3 +130,22 @@ def test_changes_are_described_in_words() -> None:
     assert action_label("view_unmasked") == "查看完整个人信息"
     assert describe_changes({"name": ["甲", "乙"]}) == ["name：甲 → 乙"]
     assert describe_changes({"after": {"name": "五中", "code": ""}}) == ["＋ name：五中", "＋ code：（空）"]
+
+
+def test_anchor_detects_events_cut_from_the_end(city: City) -> None:
+    from dudao.audit.models import ChainHead
+
+    make_events(city, 3)
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert last is not None
+    anchor = f"{last.seq}:{last.hash}"
+    call_command("audit_verify", "--anchor", anchor)
+    drop_guard_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq = %s", [last.seq])
+    previous = AuditEvent.objects.order_by("-seq").first()
+    assert previous is not None
+    ChainHead.objects.filter(pk=1).update(seq=previous.seq, hash=previous.hash)
+    assert verify_chain().ok  # the chain alone cannot see a clean cut...
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("audit_verify", "--anchor", anchor)  # ...the anchor kept outside can
