@@ -39,6 +39,62 @@ OBJECT_LABELS = {
 }
 
 
+FIELD_LABELS = {
+    "name": "名称",
+    "short_name": "简称",
+    "kind": "类型",
+    "school_type": "学段类型",
+    "code": "代码",
+    "path": "树路径",
+    "parent": "上级单位",
+    "is_closed": "已撤销",
+    "closed_reason": "撤销原因",
+    "klass": "班级",
+    "klass_id": "班级",
+    "gender": "性别",
+    "birth_date": "出生日期",
+    "student_no": "学籍号",
+    "id_card_no": "身份证号",
+    "status": "状态",
+    "reason": "原因",
+    "guardians": "监护人",
+    "guardian_phones": "监护人电话",
+    "fields": "查看项目",
+    "unmasked_id": "含完整身份证号",
+    "unmasked_phone": "含完整电话",
+    "rows": "行数",
+    "role": "角色",
+    "unit": "单位",
+    "user": "账户",
+    "username": "用户名",
+    "full_name": "姓名",
+    "phone": "手机号",
+    "title": "职务",
+    "is_active": "启用",
+    "password": "密码",
+    "tokens_revoked": "撤销令牌数",
+    "prefix": "令牌前缀",
+    "expires_at": "到期",
+    "revoked_at": "撤销时间",
+    "file": "文件",
+    "created": "新增",
+    "updated": "更新",
+    "unchanged": "未变化",
+    "filters": "筛选条件",
+    "is_boarding": "住校",
+    "is_left_behind": "留守儿童",
+    "is_in_hardship": "困境儿童",
+    "is_disabled": "残疾儿童",
+    "is_migrant": "随迁子女",
+    "scale": "规模",
+    "seed": "随机种子",
+}
+
+
+def field_label(key: str) -> str:
+    return FIELD_LABELS.get(key, key)
+
+
 def action_label(code: str) -> str:
     return ACTION_LABELS.get(code, code)
 
@@ -50,20 +106,28 @@ def object_label(code: str) -> str:
 def _value(value: Any) -> str:
     if value in (None, ""):
         return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return "、".join(field_label(str(v)) for v in value)
     return str(value)
 
 
-def describe_changes(changes: dict[str, Any]) -> list[str]:
-    """{"name": ["甲", "乙"]} → ["name：甲 → 乙"]; create/delete snapshots field by field."""
+def describe_changes(changes: dict[str, Any], *, is_diff: bool = True) -> list[str]:
+    """{"name": ["甲", "乙"]} → ["name：甲 → 乙"]; create/delete snapshots field by field.
+
+    Access and login events carry details, not diffs (`is_diff=False`): values are listed as they are.
+    """
     lines: list[str] = []
     for key, value in changes.items():
-        if key in ("after", "before") and isinstance(value, dict):
+        label = field_label(key)
+        if not is_diff:
+            lines.append(f"{label}：{_value(value)}")
+        elif key in ("after", "before") and isinstance(value, dict):
             arrow = "＋" if key == "after" else "－"
-            lines.extend(f"{arrow} {field}：{_value(v)}" for field, v in value.items())
+            lines.extend(f"{arrow} {field_label(field)}：{_value(v)}" for field, v in value.items())
         elif isinstance(value, list) and len(value) == 2:
-            lines.append(f"{key}：{_value(value[0])} → {_value(value[1])}")
+            lines.append(f"{label}：{_value(value[0])} → {_value(value[1])}")
         else:
-            lines.append(f"{key}：{_value(value)}")
+            lines.append(f"{label}：{_value(value)}")
     return lines

@@ -95,7 +95,7 @@ def export(request: HttpRequest) -> HttpResponseBase:
             object_label(e.object_type),
             e.object_id,
             e.object_repr,
-            "\n".join(describe_changes(e.changes)),
+            "\n".join(describe_changes(e.changes, is_diff=e.kind == EventKind.CHANGE)),
             canonical(e.changes),
             e.hash,
         ]

@@ -128,8 +128,8 @@ def test_changes_are_described_in_words() -> None:
     from dudao.audit.labels import action_label, describe_changes
 
     assert action_label("view_unmasked") == "查看完整个人信息"
-    assert describe_changes({"name": ["甲", "乙"]}) == ["name：甲 → 乙"]
-    assert describe_changes({"after": {"name": "五中", "code": ""}}) == ["＋ name：五中", "＋ code：（空）"]
+    assert describe_changes({"name": ["甲", "乙"]}) == ["名称：甲 → 乙"]
+    assert describe_changes({"after": {"name": "五中", "code": ""}}) == ["＋ 名称：五中", "＋ 代码：（空）"]
 
 
 def test_anchor_detects_events_cut_from_the_end(city: City) -> None:
@@ -149,3 +149,10 @@ def test_anchor_detects_events_cut_from_the_end(city: City) -> None:
     assert verify_chain().ok  # the chain alone cannot see a clean cut...
     with pytest.raises(CommandError, match="不存在"):
         call_command("audit_verify", "--anchor", anchor)  # ...the anchor kept outside can
+
+
+def test_access_details_are_not_read_as_before_and_after() -> None:
+    from dudao.audit.labels import describe_changes
+
+    details = {"fields": ["guardian_phones", "id_card_no"]}
+    assert describe_changes(details, is_diff=False) == ["查看项目：监护人电话、身份证号"]

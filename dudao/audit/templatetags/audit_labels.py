@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
 from dudao.audit.labels import action_label, describe_changes, object_label
+from dudao.audit.models import AuditEvent, EventKind
 
 register = template.Library()
 register.filter("action_label", action_label)
@@ -12,5 +11,5 @@ register.filter("object_label", object_label)
 
 
 @register.filter
-def change_lines(changes: dict[str, Any]) -> list[str]:
-    return describe_changes(changes or {})
+def change_lines(event: AuditEvent) -> list[str]:
+    return describe_changes(event.changes or {}, is_diff=event.kind == EventKind.CHANGE)
