@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -89,9 +91,19 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"page": page, "q": q, "kind": kind})
 
 
-def _domain_redirect(request: HttpRequest, unit_pk: int, exc: DomainError) -> HttpResponse:
-    messages.error(request, exc.message)
-    return redirect("orgs:unit", pk=unit_pk)
+def _perform(
+    request: HttpRequest, back: HttpResponse, action: Callable[[], Any], success: str | Callable[[Any], str]
+) -> HttpResponse:
+    """Run one service for a form post: refused role → 403, refused input → message, else success."""
+    try:
+        result = action()
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+    return back
 
 
 @login_required
@@ -102,14 +114,12 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请检查填写内容：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("orgs:unit", pk=pk)
-    try:
-        unit = services.create_unit(actor=request.user, parent=parent, **form.cleaned_data)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        return _domain_redirect(request, pk, exc)
-    messages.success(request, f"已设立“{unit.name}”")
-    return redirect("orgs:unit", pk=pk)
+    return _perform(
+        request,
+        redirect("orgs:unit", pk=pk),
+        lambda: services.create_unit(actor=request.user, parent=parent, **form.cleaned_data),
+        lambda unit: f"已设立“{unit.name}”",
+    )
 
 
 @login_required
@@ -120,14 +130,12 @@ def unit_rename(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请填写名称")
         return redirect("orgs:unit", pk=pk)
-    try:
-        services.rename_unit(actor=request.user, unit=unit, **form.cleaned_data)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        return _domain_redirect(request, pk, exc)
-    messages.success(request, "名称已修改")
-    return redirect("orgs:unit", pk=pk)
+    return _perform(
+        request,
+        redirect("orgs:unit", pk=pk),
+        lambda: services.rename_unit(actor=request.user, unit=unit, **form.cleaned_data),
+        "名称已修改",
+    )
 
 
 @login_required
@@ -142,14 +150,14 @@ def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
     if new_parent is None:
         messages.error(request, "找不到所选的上级单位，或它不在您的管理范围内")
         return redirect("orgs:unit", pk=pk)
-    try:
-        services.move_unit(actor=request.user, unit=unit, new_parent=new_parent, version=form.cleaned_data["version"])
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        return _domain_redirect(request, pk, exc)
-    messages.success(request, f"已移动到“{new_parent.name}”之下")
-    return redirect("orgs:unit", pk=pk)
+    return _perform(
+        request,
+        redirect("orgs:unit", pk=pk),
+        lambda: services.move_unit(
+            actor=request.user, unit=unit, new_parent=new_parent, version=form.cleaned_data["version"]
+        ),
+        f"已移动到“{new_parent.name}”之下",
+    )
 
 
 @login_required
@@ -160,14 +168,12 @@ def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请填写撤销原因")
         return redirect("orgs:unit", pk=pk)
-    try:
-        services.close_unit(actor=request.user, unit=unit, **form.cleaned_data)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        return _domain_redirect(request, pk, exc)
-    messages.success(request, f"“{unit.name}”已撤销，历史数据保留")
-    return redirect("orgs:unit", pk=pk)
+    return _perform(
+        request,
+        redirect("orgs:unit", pk=pk),
+        lambda: services.close_unit(actor=request.user, unit=unit, **form.cleaned_data),
+        f"“{unit.name}”已撤销，历史数据保留",
+    )
 
 
 # ----- roster -------------------------------------------------------------------------------
@@ -312,37 +318,31 @@ def student_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     if klass is None:
         messages.error(request, "请选择本校的一个班级")
         return redirect("orgs:student", pk=pk)
-    try:
-        services.transfer_student(
+    return _perform(
+        request,
+        redirect("orgs:student", pk=pk),
+        lambda: services.transfer_student(
             actor=request.user, student=student, klass=klass, version=_int_or_none(request.POST.get("version"))
-        )
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已转入“{klass.name}”")
-    return redirect("orgs:student", pk=pk)
+        ),
+        f"已转入“{klass.name}”",
+    )
 
 
 @login_required
 @require_POST
 def student_leave(request: HttpRequest, pk: int) -> HttpResponse:
     student = _student_for_change(request, pk)
-    try:
-        services.mark_student_left(
+    return _perform(
+        request,
+        redirect("orgs:student", pk=pk),
+        lambda: services.mark_student_left(
             actor=request.user,
             student=student,
             reason=request.POST.get("reason", ""),
             version=_int_or_none(request.POST.get("version")),
-        )
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已办理离校，学生记录保留")
-    return redirect("orgs:student", pk=pk)
+        ),
+        "已办理离校，学生记录保留",
+    )
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -455,15 +455,12 @@ def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
     if unit is None:
         messages.error(request, "找不到该单位，或它不在您的管理范围内")
         return redirect("orgs:staff_detail", pk=pk)
-    try:
-        services.assign_role(actor=request.user, user=person, role=form.cleaned_data["role"], unit=unit)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "角色已授予")
-    return redirect("orgs:staff_detail", pk=pk)
+    return _perform(
+        request,
+        redirect("orgs:staff_detail", pk=pk),
+        lambda: services.assign_role(actor=request.user, user=person, role=form.cleaned_data["role"], unit=unit),
+        "角色已授予",
+    )
 
 
 def _staff_for_change(request: HttpRequest, pk: int) -> User:
@@ -476,30 +473,24 @@ def _staff_for_change(request: HttpRequest, pk: int) -> User:
 def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     person = _staff_for_change(request, pk)
     active = request.POST.get("active") == "1"
-    try:
-        services.set_staff_active(actor=request.user, user=person, active=active)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "账户已启用" if active else "账户已停用，其 API 令牌同时失效")
-    return redirect("orgs:staff_detail", pk=pk)
+    return _perform(
+        request,
+        redirect("orgs:staff_detail", pk=pk),
+        lambda: services.set_staff_active(actor=request.user, user=person, active=active),
+        "账户已启用" if active else "账户已停用，其 API 令牌同时失效",
+    )
 
 
 @login_required
 @require_POST
 def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     person = _staff_for_change(request, pk)
-    try:
-        services.reset_password(actor=request.user, user=person, password=request.POST.get("password", ""))
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "密码已重置，请通知本人登录后修改；其 API 令牌已全部撤销")
-    return redirect("orgs:staff_detail", pk=pk)
+    return _perform(
+        request,
+        redirect("orgs:staff_detail", pk=pk),
+        lambda: services.reset_password(actor=request.user, user=person, password=request.POST.get("password", "")),
+        "密码已重置，请通知本人登录后修改；其 API 令牌已全部撤销",
+    )
 
 
 @login_required
@@ -509,15 +500,12 @@ def staff_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpRespo
     assignment = get_object_or_404(
         RoleAssignment.objects.for_user(request.user, "assign").select_related("unit"), pk=assignment_pk, user_id=pk
     )
-    try:
-        services.revoke_role(actor=request.user, assignment=assignment)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "角色已撤销")
-    return redirect("orgs:staff_detail", pk=pk)
+    return _perform(
+        request,
+        redirect("orgs:staff_detail", pk=pk),
+        lambda: services.revoke_role(actor=request.user, assignment=assignment),
+        "角色已撤销",
+    )
 
 
 @login_required
