@@ -154,6 +154,20 @@ def user_for_token(plain: str) -> User:
     return user
 
 
+def check_password_strength(password: str, user: User, *, label: str = "密码") -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(f"{label}不符合要求：" + "；".join(exc.messages), code="weak_password") from exc
+
+
+def replace_password(user: User, password: str) -> int:
+    """Set a new password and end every API token issued under the old one; returns how many."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return int(user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now()))
+
+
 def change_password(*, actor: User, old_password: str, new_password: str, new_password2: str) -> None:
     if not actor.check_password(old_password):
         raise DomainError("原密码不正确", code="bad_old_password")
@@ -161,15 +175,9 @@ def change_password(*, actor: User, old_password: str, new_password: str, new_pa
         raise DomainError("两次输入的新密码不一致", code="password_mismatch")
     if new_password == old_password:
         raise DomainError("新密码不能与原密码相同", code="password_unchanged")
-    try:
-        validate_password(new_password, actor)
-    except ValidationError as exc:
-        raise DomainError("新密码不符合要求：" + "；".join(exc.messages), code="weak_password") from exc
+    check_password_strength(new_password, actor, label="新密码")
     with transaction.atomic():
-        actor.set_password(new_password)
-        actor.save(update_fields=["password"])
-        # A changed password ends every token issued under the old one.
-        actor.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        replace_password(actor, new_password)
         record_change(
             actor=actor,
             action="change_password",

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.accounts.services import check_password_strength, replace_password
 from dudao.audit.services import record_access, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, StaleEditError
 from dudao.orgs.models import (
@@ -232,10 +231,7 @@ def create_staff(
     if phone and not MOBILE_RE.match(phone):
         raise DomainError("手机号应为 11 位数字，以 1 开头", code="bad_phone")
     user = User(username=username, full_name=full_name, phone=phone, title=title.strip(), unit=unit)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise DomainError("密码不符合要求：" + "；".join(exc.messages), code="weak_password") from exc
+    check_password_strength(password, user)
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise DomainError(f"用户名“{username}”已被使用", code="duplicate_username", status=409)
@@ -421,14 +417,9 @@ def set_staff_active(*, actor: Any, user: User, active: bool) -> User:
 def reset_password(*, actor: Any, user: User, password: str) -> None:
     """The system administrator sets a new initial password; the person's API tokens are revoked."""
     _require(user.unit is not None and can(actor, "staff.change", user.unit), "您不能管理该账户")
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise DomainError("密码不符合要求：" + "；".join(exc.messages), code="weak_password") from exc
+    check_password_strength(password, user)
     with transaction.atomic():
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        revoked = user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        revoked = replace_password(user, password)
         record_change(
             actor=actor,
             action="reset_password",
