@@ -1,4 +1,8 @@
-// Small behaviours shared by all pages. No inline scripts: values travel in data-* attributes.
+// Small behaviours shared by all pages. No inline scripts (the Content-Security-Policy forbids
+// them): values travel in data-* attributes.
+document.addEventListener("change", function (event) {
+  if (event.target.matches("[data-submit-on-change]")) event.target.form.submit();
+});
 document.addEventListener("click", function (event) {
   var button = event.target.closest("[data-fill-target]");
   if (!button) return;

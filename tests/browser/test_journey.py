@@ -59,3 +59,24 @@ def test_principal_reveals_guardian_phone_and_it_is_logged(page: Page, demo_site
     page.get_by_role("button", name="查看完整信息").click()
     expect(page.get_by_test_id("revealed")).to_contain_text("本次查看已记录")
     assert AuditEvent.objects.filter(kind="access", action="view_unmasked").count() == 1
+
+
+def test_pages_and_api_docs_run_under_the_csp_without_outside_requests(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+    outside: list[str] = []
+    violations: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url)
+        if not r.url.startswith(demo_site.url) and not r.url.startswith("data:")
+        else None,
+    )
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    sign_in(page, demo_site.url, "school.principal")
+    # The identity switch submits on change through dudao.js, not an inline handler.
+    page.get_by_label("当前身份").select_option(index=1)
+    expect(page.get_by_label("当前身份")).to_have_value(
+        page.get_by_label("当前身份").locator("option").nth(1).get_attribute("value") or ""
+    )
+    page.goto(f"{demo_site.url}/api/v1/docs")
+    expect(page.get_by_text("督导通 API").first).to_be_visible()
+    assert outside == [] and violations == []
