@@ -70,9 +70,8 @@ def login(*, username: str, password: str, ip: str | None, request: Any = None) 
     if user is None:
         record_auth(actor=None, action="login_failed", username=username)
         left = limit - failures
-        hint = f"，再失败 {left} 次将锁定 {settings.DUDAO_LOGIN_WINDOW_MINUTES} 分钟" if left > 0 else ""
-        if left <= 0:
-            hint = f"，账户已锁定 {settings.DUDAO_LOGIN_WINDOW_MINUTES} 分钟"
+        window = settings.DUDAO_LOGIN_WINDOW_MINUTES
+        hint = f"，再失败 {left} 次将锁定 {window} 分钟" if left > 0 else f"，账户已锁定 {window} 分钟"
         raise DomainError(f"用户名或密码错误{hint}", code="bad_credentials", status=401)
     LoginAttempt.objects.filter(pk=attempt.pk).update(succeeded=True)
     assert isinstance(user, User)

@@ -150,7 +150,10 @@ def append(*, actor: Any, entries: Iterable[Entry]) -> list[AuditEvent]:
         head = _lock_head()
         seq, prev = head.seq, head.hash
         events: list[AuditEvent] = []
+        fallback_path: str | None = None  # looked up once, only if some entry names no unit
         for entry in entries:
+            if not entry.unit_path and fallback_path is None:
+                fallback_path = root_path()
             obj = entry.obj
             seq += 1
             event = AuditEvent(
@@ -167,7 +170,7 @@ def append(*, actor: Any, entries: Iterable[Entry]) -> list[AuditEvent]:
                 object_type=entry.object_type or (obj._meta.label_lower if obj is not None else ""),
                 object_id=entry.object_id or (str(obj.pk) if obj is not None else ""),
                 object_repr=(entry.object_repr or (str(obj) if obj is not None else ""))[:200],
-                unit_path=entry.unit_path or root_path(),
+                unit_path=entry.unit_path or fallback_path or "",
                 changes=json.loads(canonical(redact(entry.changes or {}))),
                 prev_hash=prev,
             )

@@ -113,8 +113,8 @@ def rename_unit(*, actor: Any, unit: OrgUnit, name: str, short_name: str, versio
         unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
         _check_version(unit, version)
         _refuse_closed(unit)
-        siblings = OrgUnit.objects.filter(path__startswith=unit.parent_path, depth=unit.depth, name=name)
-        if unit.depth > 1 and siblings.exclude(pk=unit.pk).filter(is_closed=False).exists():
+        siblings = unit.get_siblings().filter(name=name, is_closed=False).exclude(pk=unit.pk)
+        if unit.depth > 1 and siblings.exists():
             raise DomainError(f"同一上级单位下已有名为“{name}”的单位", code="duplicate_name", status=409)
         before = snapshot(unit, UNIT_FIELDS)
         unit.name, unit.short_name = name, short_name.strip()
@@ -142,8 +142,6 @@ def move_unit(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit, version: int | 
         raise DomainError(
             f"“{new_parent.get_kind_display()}”下不能放置“{unit.get_kind_display()}”", code="kind_not_allowed"
         )
-    if new_parent.is_closed:
-        raise DomainError(f"“{new_parent.name}”已撤销，不能接收下级单位", code="unit_closed")
     with transaction.atomic():
         unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
         new_parent = OrgUnit.objects.select_for_update().get(pk=new_parent.pk)
