@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from dudao.core.nav import registered
 from dudao.orgs.scoping import acting_assignment, assignments_of, can
 
 
@@ -19,4 +20,5 @@ def acting(request: HttpRequest) -> dict[str, Any]:
             "staff": can(user, "staff.read"),
             "audit": can(user, "audit.read_access"),
         },
+        "nav_items": [item for item in registered() if can(user, item.permission)],
     }

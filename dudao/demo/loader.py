@@ -6,11 +6,13 @@ import time
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from dudao.accounts.models import User
 from dudao.audit.services import Entry, append
 from dudao.core.bulk import insert_rows, next_id, reset_sequences
 from dudao.demo.generator import SCALES, DemoCity, Generator, Ids
+from dudao.demo.registry import DemoContext, run_steps
 from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student, UnitKind
 
 DEMO_PASSWORD = "dudao-demo"  # noqa: S105 (documented demo password, refused outside demo mode)
@@ -59,6 +61,8 @@ def load(*, scale: str = "small", seed: int = 20261128) -> LoadReport:
             rows += insert_rows(model, fields, batch)
         reset_sequences([OrgUnit, User, RoleAssignment, Student, Guardian])
         create_demo_logins(generator.city)
+        counts = dict(generator.city.counts)
+        counts.update(run_steps(DemoContext(generator.city, scale, seed, timezone.localdate())))
         append(
             actor=None,
             entries=[
@@ -67,7 +71,7 @@ def load(*, scale: str = "small", seed: int = 20261128) -> LoadReport:
                     object_type="demo.city",
                     object_repr=f"演示城市（{scale}）",
                     unit_path=OrgUnit.objects.get(pk=generator.city.root).path,
-                    changes={"scale": scale, "seed": seed, **generator.city.counts},
+                    changes={"scale": scale, "seed": seed, **counts},
                 )
             ],
         )
@@ -75,7 +79,7 @@ def load(*, scale: str = "small", seed: int = 20261128) -> LoadReport:
         # Fresh bulk-loaded tables have no statistics until autovacuum runs; plan well from the start.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    return LoadReport(scale, time.perf_counter() - started, rows, generator.city.counts)
+    return LoadReport(scale, time.perf_counter() - started, rows, counts)
 
 
 def create_demo_logins(city: DemoCity) -> None:
