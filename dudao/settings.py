@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "dudao.accounts",
     "dudao.orgs",
     "dudao.audit",
+    "dudao.inspections",
+    "dudao.rectification",
+    "dudao.dashboard",
     "dudao.api",
     "dudao.demo",
 ]

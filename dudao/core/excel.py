@@ -7,6 +7,7 @@ import io
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 import xlsxwriter
@@ -27,6 +28,31 @@ def check_export_size(count: int) -> None:
             "请缩小范围（如按区县或学校）分别导出",
             code="export_too_large",
         )
+
+
+MAX_ERRORS = 200
+
+
+@dataclass
+class RowError:
+    """One bad cell of an import, named the way a clerk finds it in Excel."""
+
+    row: int  # 1-based Excel row number
+    column: str  # Excel column letter
+    title: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行 {self.column} 列（{self.title}）：{self.message}"
+
+
+class ImportRejected(DomainError):
+    """An all-or-nothing import refused: nothing was written; `errors` lists what to fix."""
+
+    def __init__(self, errors: list[RowError], total: int, *, code: str = "roster_invalid") -> None:
+        more = f"，仅显示前 {MAX_ERRORS} 条" if len(errors) > MAX_ERRORS else ""
+        super().__init__(f"导入失败，文件共有 {total} 处错误{more}，未导入任何数据。请修改后重新上传。", code=code)
+        self.errors = errors[:MAX_ERRORS]
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

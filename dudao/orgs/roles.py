@@ -65,6 +65,37 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "student.unmask_id": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "audit.read": frozenset({Role.AUDITOR}),
     "audit.read_access": frozenset({Role.AUDITOR, Role.SECURITY_OFFICER}),
+    # inspections and rectification
+    "framework.read": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    "framework.change": frozenset({Role.BUREAU_STAFF, Role.INSPECTOR}),
+    "inspection.read": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    # Plan rounds, assign teams, publish results.
+    "inspection.change": frozenset({Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN}),
+    # Fill checklists: inspectors for their rounds; the school itself only for 自查 rounds (checked in services).
+    "inspection.fill": frozenset(
+        {Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    # Everyone at a school sees its ledger (it is posted on the wall anyway); owners are often teachers.
+    "rectification.read": SCHOOL_READERS | {Role.INSPECTOR},
+    # 四定: the principal (or the school office) names owners, duties and dates.
+    "rectification.assign": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # Progress and close-out requests: the owner (object-level, in services) or the school office.
+    "rectification.progress": frozenset(
+        {Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER, Role.COUNSELLOR, Role.DOCTOR}
+    ),
+    # 销号: someone outside the school checks the evidence.
+    "rectification.verify": frozenset({Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN}),
+    # Findings handed over by outside inspections, entered from Excel.
+    "rectification.import": frozenset({Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN}),
+    "rectification.post": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "bulletin.read": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    "bulletin.change": frozenset({Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN}),
 }
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dudao.audit.services import Entry, append, diff
 from dudao.core.errors import DomainError, Forbidden
-from dudao.core.excel import column_letter, read_rows, read_upload
+from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload
 from dudao.orgs.models import Gender, Guardian, GuardianRelation, OrgUnit, Student, StudentStatus, UnitKind
 from dudao.orgs.scoping import can
 from dudao.orgs.text import MOBILE_RE, is_valid_id_card, mask_id_card, mask_phone
@@ -38,7 +38,6 @@ GUARDIAN_COLUMNS = [("name", "姓名"), ("relation", "关系"), ("phone", "电�
 FLAG_FIELDS = ["is_boarding", "is_left_behind", "is_in_hardship", "is_disabled", "is_migrant"]
 STUDENT_FIELDS = ["klass", "name", "gender", "birth_date", "student_no", "id_card_no", *FLAG_FIELDS]
 MAX_ROWS = 20000
-MAX_ERRORS = 200
 
 RELATION_BY_LABEL = {label: value for value, label in GuardianRelation.choices}
 RELATION_BY_LABEL.update(
@@ -65,26 +64,7 @@ def headers() -> list[str]:
     return titles
 
 
-@dataclass
-class RowError:
-    row: int  # 1-based Excel row number
-    column: str  # Excel column letter
-    title: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"第 {self.row} 行 {self.column} 列（{self.title}）：{self.message}"
-
-
-class RosterImportError(DomainError):
-    def __init__(self, errors: list[RowError], total: int) -> None:
-        shown = errors[:MAX_ERRORS]
-        more = f"，仅显示前 {MAX_ERRORS} 条" if len(errors) > MAX_ERRORS else ""
-        super().__init__(
-            f"导入失败，文件共有 {total} 处错误{more}，未导入任何数据。请修改后重新上传。",
-            code="roster_invalid",
-        )
-        self.errors = shown
+RosterImportError = ImportRejected
 
 
 @dataclass

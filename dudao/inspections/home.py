@@ -1,0 +1,1 @@
+"""Home items, menu entries and demo data of this app."""

@@ -1,0 +1,224 @@
+"""Ledger reads: scoped item lists with the ledger's filters, counts by area × status, 日结日清 and the board."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from dudao.orgs.models import OrgUnit
+from dudao.orgs.scoping import scope_root_path
+from dudao.rectification.models import ItemStatus, PublicPosting, RectificationItem, Reminder
+
+
+def items_for(user: Any, action: str = "read") -> QuerySet[RectificationItem]:
+    return RectificationItem.objects.for_user(user, action)
+
+
+@dataclass
+class LedgerFilters:
+    inspection: int | None = None
+    status: str = ""
+    overdue: bool | None = None
+    category: str = ""
+    owner: int | None = None
+    unit: OrgUnit | None = None
+    q: str = ""
+
+    @classmethod
+    def from_params(cls, params: Any, units: QuerySet[OrgUnit]) -> LedgerFilters:
+        def number(key: str) -> int | None:
+            value = str(params.get(key) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        overdue_raw = str(params.get("overdue") or "")
+        unit_id = number("unit") or number("school")
+        return cls(
+            inspection=number("inspection"),
+            status=str(params.get("status") or "") if params.get("status") in ItemStatus.values else "",
+            overdue=True
+            if overdue_raw in ("1", "true", "yes")
+            else False
+            if overdue_raw in ("0", "false", "no")
+            else None,
+            category=str(params.get("category") or "").strip()[:100],
+            owner=number("owner"),
+            unit=units.filter(pk=unit_id).first() if unit_id else None,
+            q=str(params.get("q") or "").strip()[:50],
+        )
+
+
+def ledger(user: Any, filters: LedgerFilters, today: dt.date | None = None) -> QuerySet[RectificationItem]:
+    today = today or timezone.localdate()
+    qs = items_for(user)
+    if filters.unit is not None:
+        qs = qs.filter(school__path__under=filters.unit.path)
+    if filters.inspection:
+        qs = qs.filter(inspection_id=filters.inspection)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.overdue is True:
+        qs = qs.exclude(status=ItemStatus.CLOSED).filter(due_date__lt=today)
+    elif filters.overdue is False:
+        qs = qs.filter(Q(status=ItemStatus.CLOSED) | Q(due_date__gte=today))
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.owner:
+        qs = qs.filter(owner_id=filters.owner)
+    if filters.q:
+        qs = qs.filter(Q(description__contains=filters.q) | Q(school__name__contains=filters.q))
+    return qs
+
+
+def with_rows(qs: QuerySet[RectificationItem]) -> QuerySet[RectificationItem]:
+    return qs.select_related("school", "owner", "inspection")
+
+
+def categories(user: Any) -> list[str]:
+    return list(items_for(user).order_by().values_list("category", flat=True).distinct()[:200])
+
+
+@dataclass
+class AreaCounts:
+    unit: OrgUnit
+    by_status: dict[str, int]
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def closed(self) -> int:
+        return self.by_status.get(ItemStatus.CLOSED, 0)
+
+    @property
+    def close_rate(self) -> float:
+        return round(100 * self.closed / self.total, 1) if self.total else 0.0
+
+
+def counts_by_area(
+    user: Any, qs: QuerySet[RectificationItem] | None = None, today: dt.date | None = None
+) -> list[AreaCounts]:
+    """Items by status for each unit one level below the user's scope root (districts for the city)."""
+    root = scope_root_path(user, "rectification.read")
+    if root is None:
+        return []
+    today = today or timezone.localdate()
+    qs = items_for(user) if qs is None else qs
+    width = len(root) + OrgUnit.steplen
+    rows = (
+        qs.order_by()
+        .annotate(area=Substr("school__path", 1, width))
+        .values("area", "status")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(due_date__lt=today) & ~Q(status=ItemStatus.CLOSED)))
+    )
+    by_area: dict[str, dict[str, int]] = defaultdict(dict)
+    late: dict[str, int] = defaultdict(int)
+    for row in rows:
+        by_area[row["area"]][row["status"]] = row["n"]
+        late[row["area"]] += row["late"]
+    units = {u.path: u for u in OrgUnit.objects.filter(path__in=list(by_area))}
+    result = [AreaCounts(units[p], by_area[p], late[p]) for p in by_area if p in units]
+    return sorted(result, key=lambda a: a.unit.path)
+
+
+@dataclass
+class DayRow:
+    school: OrgUnit
+    found: int
+    closed: int
+    still_open: int
+
+
+def day_summary(user: Any, day: dt.date, unit: OrgUnit | None = None) -> list[DayRow]:
+    """日结日清: per school, problems found and closed on the day, and those still open."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    end = start + dt.timedelta(days=1)
+    qs = items_for(user)
+    if unit is not None:
+        qs = qs.filter(school__path__under=unit.path)
+    rows = (
+        qs.order_by()
+        .values("school_id")
+        .annotate(
+            found=Count("id", filter=Q(created_at__gte=start, created_at__lt=end)),
+            closed=Count("id", filter=Q(closed_at__gte=start, closed_at__lt=end)),
+            still_open=Count("id", filter=~Q(status=ItemStatus.CLOSED) & Q(created_at__lt=end)),
+        )
+        .filter(Q(found__gt=0) | Q(closed__gt=0) | Q(still_open__gt=0))
+    )
+    data = list(rows)
+    schools = OrgUnit.objects.in_bulk([r["school_id"] for r in data])
+    result = [DayRow(schools[r["school_id"]], r["found"], r["closed"], r["still_open"]) for r in data]
+    return sorted(result, key=lambda r: (-r.still_open, -r.found, r.school.path))
+
+
+BOARD_COLUMNS = [
+    ("overdue", "已逾期", "danger"),
+    ("today", "今天到期", "warning"),
+    ("week", "7 天内到期", "info"),
+    ("later", "7 天以后", "secondary"),
+    ("review", "待验收", "primary"),
+    ("closed", "已销号", "success"),
+]
+
+
+def board_column(item: RectificationItem, today: dt.date) -> str:
+    if item.status == ItemStatus.CLOSED:
+        return "closed"
+    if item.status == ItemStatus.AWAITING_VERIFICATION:
+        return "review"
+    if item.due_date < today:
+        return "overdue"
+    if item.due_date == today:
+        return "today"
+    return "week" if item.due_date <= today + dt.timedelta(days=7) else "later"
+
+
+def burn_down(qs: QuerySet[RectificationItem], start: dt.date, end: dt.date, today: dt.date) -> dict[str, Any]:
+    """Open items at the end of each day from `start` to `end` (actual up to today), with the ideal line to zero."""
+    tz = timezone.get_current_timezone()
+    events: dict[dt.date, int] = defaultdict(int)
+    for created_at, closed_at in qs.order_by().values_list("created_at", "closed_at").iterator(chunk_size=5000):
+        events[created_at.astimezone(tz).date()] += 1
+        if closed_at is not None:
+            events[closed_at.astimezone(tz).date()] -= 1
+    days = max(1, (end - start).days)
+    labels, actual, ideal = [], [], []
+    running = sum(n for d, n in events.items() if d < start)
+    first = None
+    for offset in range(days + 1):
+        day = start + dt.timedelta(days=offset)
+        running += events.get(day, 0)
+        if first is None:
+            first = running
+        labels.append(f"{day:%m-%d}")
+        actual.append(running if day <= today else None)
+        ideal.append(round(first * (1 - offset / days), 1))
+    return {"labels": labels, "actual": actual, "ideal": ideal}
+
+
+def live_posting(school: OrgUnit) -> PublicPosting | None:
+    return PublicPosting.objects.filter(school=school, revoked_at__isnull=True).first()
+
+
+def posting_by_token(token: str) -> PublicPosting | None:
+    """The public page's only lookup: a live token, or nothing (revoked and unknown look the same)."""
+    if not token or len(token) > 64:
+        return None
+    return PublicPosting.objects.filter(token=token, revoked_at__isnull=True).select_related("school").first()
+
+
+def public_items(school: OrgUnit) -> QuerySet[RectificationItem]:
+    return RectificationItem.objects.filter(school=school).select_related("owner").order_by("status", "due_date", "id")
+
+
+def unread_reminders(user: Any) -> QuerySet[Reminder]:
+    return Reminder.objects.filter(recipient=user, read_at__isnull=True).select_related("item", "item__school")

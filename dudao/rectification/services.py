@@ -1,0 +1,418 @@
+"""整改台账 services: 四定, progress, 销号 (request → verify or reject), reminders, public posting, Excel intake."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from dudao.audit.services import record_change, snapshot
+from dudao.core.errors import DomainError, Forbidden, StaleEditError
+from dudao.core.files import IMAGE_TYPES, is_same_picture, store_upload
+from dudao.core.models import StoredFile
+from dudao.orgs.models import OrgUnit, RoleAssignment
+from dudao.orgs.scoping import can
+from dudao.rectification.models import (
+    ItemPhoto,
+    ItemStatus,
+    PhotoStage,
+    PublicPosting,
+    RectificationItem,
+    Reminder,
+    ReminderKind,
+    Step,
+    StepKind,
+)
+
+OPEN_STATUSES = (ItemStatus.OPEN, ItemStatus.IN_PROGRESS, ItemStatus.AWAITING_VERIFICATION)
+ITEM_FIELDS = ["owner", "responsibility", "due_date", "progress", "status"]
+PHOTO_MAX_BYTES = 15 * 1024 * 1024
+MAX_PHOTOS_PER_STEP = 9
+
+
+def _check_version(item: RectificationItem, version: int | None) -> None:
+    if version is not None and int(version) != item.version:
+        raise StaleEditError()
+
+
+def _locked(item: RectificationItem, version: int | None) -> RectificationItem:
+    fresh = RectificationItem.objects.select_for_update().select_related("school", "owner").get(pk=item.pk)
+    _check_version(fresh, version)
+    return fresh
+
+
+def _save(item: RectificationItem, fields: list[str]) -> None:
+    item.version += 1
+    item.updated_at = timezone.now()
+    item.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def create_items(
+    *, actor: Any, findings: Sequence[Any], assessment_on: dt.date | None = None
+) -> list[RectificationItem]:
+    """One ledger item per finding, due on the default date for its severity (within the finding's limit)."""
+    from dudao.inspections.services import due_dates
+
+    today = timezone.localdate()
+    items = []
+    for finding in findings:
+        due, _ = due_dates(finding.severity, today, assessment_on)
+        items.append(
+            RectificationItem(
+                finding=finding,
+                school_id=finding.school_id,
+                inspection_id=finding.inspection_id,
+                category=finding.category,
+                description=finding.description,
+                due_date=min(due, finding.due_limit),
+                due_limit=finding.due_limit,
+            )
+        )
+    created = RectificationItem.objects.bulk_create(items)
+    Step.objects.bulk_create(
+        [Step(item=item, kind=StepKind.CREATED, actor=actor, text=item.finding.source or "") for item in created]
+    )
+    return created
+
+
+def record_rechecks(*, actor: Any, rechecks: Iterable[tuple[int, bool]]) -> None:
+    """回头看 results on the earlier findings' items: fixed, or still not fixed (then it is flagged)."""
+    steps = []
+    for finding_id, fixed in rechecks:
+        item = RectificationItem.objects.filter(finding_id=finding_id).first()
+        if item is None:
+            continue
+        text = "回头看复查：已整改，待验收销号" if fixed else "回头看复查：仍未整改到位"
+        steps.append(Step(item=item, kind=StepKind.PROGRESS if fixed else StepKind.ESCALATED, actor=actor, text=text))
+    Step.objects.bulk_create(steps)
+
+
+def is_school_staff(user: Any, school: OrgUnit) -> bool:
+    """Whether a person works at the school: home unit there, or a role inside it."""
+    if user.unit_id and OrgUnit.objects.filter(pk=user.unit_id, path__under=school.path).exists():
+        return True
+    return RoleAssignment.objects.filter(user=user, unit__path__under=school.path).exists()
+
+
+def assign(
+    *,
+    actor: Any,
+    item: RectificationItem,
+    owner: Any,
+    responsibility: str,
+    due_date: dt.date,
+    version: int | None,
+) -> RectificationItem:
+    """四定: name the owner, the duty and the date (within the inspector's limit)."""
+    if not can(actor, "rectification.assign", item.school):
+        raise Forbidden("只有校长或学校管理员可以落实四定")
+    responsibility = responsibility.strip()
+    if owner is None:
+        raise DomainError("请选择责任人", code="owner_required")
+    if not responsibility:
+        raise DomainError("请填写整改措施/职责", code="responsibility_required")
+    if len(responsibility) > 300:
+        raise DomainError("整改措施不能超过 300 字", code="responsibility_too_long")
+    with transaction.atomic():
+        item = _locked(item, version)
+        if item.status == ItemStatus.CLOSED:
+            raise DomainError("该问题已销号，不能再修改", code="item_closed", status=409)
+        if not owner.is_active or not is_school_staff(owner, item.school):
+            raise DomainError("责任人须是本校在岗教职工", code="owner_outside")
+        if due_date > item.due_limit:
+            raise DomainError(
+                f"整改时限不能晚于督查组给定的最迟期限 {item.due_limit:%Y-%m-%d}", code="due_date_past_limit"
+            )
+        if due_date < item.created_at.astimezone(timezone.get_current_timezone()).date():
+            raise DomainError("整改时限不能早于问题发现日期", code="due_date_too_early")
+        before = snapshot(item, ITEM_FIELDS)
+        item.owner, item.responsibility, item.due_date = owner, responsibility, due_date
+        _save(item, ["owner", "responsibility", "due_date"])
+        Step.objects.create(
+            item=item,
+            kind=StepKind.ASSIGNED,
+            actor=actor,
+            text=f"责任人：{owner.display_name}；措施：{responsibility}；时限：{due_date:%Y-%m-%d}",
+        )
+        record_change(
+            actor=actor,
+            action="assign",
+            obj=item,
+            unit_path=item.school.path,
+            before=before,
+            after=snapshot(item, ITEM_FIELDS),
+        )
+    return item
+
+
+def _check_owner_or_office(actor: Any, item: RectificationItem, what: str) -> None:
+    is_owner = item.owner_id is not None and item.owner_id == actor.pk
+    office = can(actor, "rectification.assign", item.school)
+    if not can(actor, "rectification.progress", item.school) or not (is_owner or office):
+        raise Forbidden(f"只有责任人或学校管理员可以{what}")
+
+
+def _store_photos(
+    actor: Any, item: RectificationItem, step: Step, stage: str, uploads: Sequence[tuple[IO[bytes], str]]
+) -> list[StoredFile]:
+    if len(uploads) > MAX_PHOTOS_PER_STEP:
+        raise DomainError(f"一次最多上传 {MAX_PHOTOS_PER_STEP} 张照片", code="too_many_photos")
+    stored = []
+    for upload, name in uploads:
+        file = store_upload(actor=actor, upload=upload, name=name, allowed=IMAGE_TYPES, max_bytes=PHOTO_MAX_BYTES)
+        ItemPhoto.objects.create(item=item, step=step, stage=stage, file=file)
+        stored.append(file)
+    return stored
+
+
+def record_progress(
+    *,
+    actor: Any,
+    item: RectificationItem,
+    progress: int,
+    text: str,
+    photos: Sequence[tuple[IO[bytes], str]] = (),
+    version: int | None,
+) -> RectificationItem:
+    _check_owner_or_office(actor, item, "更新进度")
+    if not 0 <= progress <= 99:
+        raise DomainError("进度应在 0 到 99 之间；整改完成请申请销号", code="invalid_progress")
+    if not text.strip():
+        raise DomainError("请写明本次进展", code="text_required")
+    with transaction.atomic():
+        item = _locked(item, version)
+        if item.status not in (ItemStatus.OPEN, ItemStatus.IN_PROGRESS):
+            raise DomainError(f"该问题{item.get_status_display()}，不能更新进度", code="illegal_transition", status=409)
+        if item.owner_id is None:
+            raise DomainError("请先落实四定（指定责任人）", code="owner_required", status=409)
+        before = snapshot(item, ITEM_FIELDS)
+        item.progress = progress
+        item.status = ItemStatus.IN_PROGRESS
+        _save(item, ["progress", "status"])
+        step = Step.objects.create(
+            item=item, kind=StepKind.PROGRESS, actor=actor, progress=progress, text=text.strip()[:500]
+        )
+        files = _store_photos(actor, item, step, PhotoStage.PROGRESS, photos)
+        record_change(
+            actor=actor,
+            action="progress",
+            obj=item,
+            unit_path=item.school.path,
+            before=before,
+            after={**snapshot(item, ITEM_FIELDS), "note": step.text, "photos": [f.pk for f in files]},
+        )
+    return item
+
+
+def request_closeout(
+    *,
+    actor: Any,
+    item: RectificationItem,
+    text: str,
+    photos: Sequence[tuple[IO[bytes], str]],
+    version: int | None,
+) -> RectificationItem:
+    """The owner says it is fixed and proves it with an "after" photo; someone else must verify."""
+    _check_owner_or_office(actor, item, "申请销号")
+    if not text.strip():
+        raise DomainError("请说明整改完成情况", code="text_required")
+    if not photos:
+        raise DomainError("申请销号须上传整改后的照片", code="closeout_evidence_missing")
+    with transaction.atomic():
+        item = _locked(item, version)
+        if item.status not in (ItemStatus.OPEN, ItemStatus.IN_PROGRESS):
+            raise DomainError(f"该问题{item.get_status_display()}，不能申请销号", code="illegal_transition", status=409)
+        if item.owner_id is None:
+            raise DomainError("请先落实四定（指定责任人）", code="owner_required", status=409)
+        before = snapshot(item, ITEM_FIELDS)
+        item.progress = 100
+        item.status = ItemStatus.AWAITING_VERIFICATION
+        item.closeout_requested_by = actor
+        item.closeout_requested_at = timezone.now()
+        _save(item, ["progress", "status", "closeout_requested_by", "closeout_requested_at"])
+        step = Step.objects.create(
+            item=item, kind=StepKind.CLOSEOUT_REQUESTED, actor=actor, progress=100, text=text.strip()[:500]
+        )
+        files = _store_photos(actor, item, step, PhotoStage.AFTER, photos)
+        record_change(
+            actor=actor,
+            action="request_closeout",
+            obj=item,
+            unit_path=item.school.path,
+            before=before,
+            after={**snapshot(item, ITEM_FIELDS), "note": step.text, "photos": [f.pk for f in files]},
+        )
+    return item
+
+
+def _check_verifier(actor: Any, item: RectificationItem) -> None:
+    if not can(actor, "rectification.verify", item.school):
+        raise Forbidden("只有督查组、教育局或区县可以验收销号")
+    if actor.pk in (item.owner_id, item.closeout_requested_by_id):
+        raise Forbidden("不能验收自己负责或自己申请的销号")
+
+
+def verify_closeout(*, actor: Any, item: RectificationItem, text: str = "", version: int | None) -> RectificationItem:
+    _check_verifier(actor, item)
+    with transaction.atomic():
+        item = _locked(item, version)
+        _check_verifier(actor, item)
+        if item.status != ItemStatus.AWAITING_VERIFICATION:
+            raise DomainError(
+                f"该问题{item.get_status_display()}，只有待验收的问题可以销号", code="illegal_transition", status=409
+            )
+        before = snapshot(item, ITEM_FIELDS)
+        item.status = ItemStatus.CLOSED
+        item.closed_by = actor
+        item.closed_at = timezone.now()
+        _save(item, ["status", "closed_by", "closed_at"])
+        Step.objects.create(
+            item=item, kind=StepKind.VERIFIED, actor=actor, text=text.strip()[:500] or "验收通过，予以销号"
+        )
+        record_change(
+            actor=actor,
+            action="verify_closeout",
+            obj=item,
+            unit_path=item.school.path,
+            before=before,
+            after=snapshot(item, ITEM_FIELDS),
+        )
+    return item
+
+
+def reject_closeout(*, actor: Any, item: RectificationItem, reason: str, version: int | None) -> RectificationItem:
+    _check_verifier(actor, item)
+    if not reason.strip():
+        raise DomainError("请写明验收不通过的原因", code="reason_required")
+    with transaction.atomic():
+        item = _locked(item, version)
+        _check_verifier(actor, item)
+        if item.status != ItemStatus.AWAITING_VERIFICATION:
+            raise DomainError(
+                f"该问题{item.get_status_display()}，只有待验收的问题可以退回", code="illegal_transition", status=409
+            )
+        before = snapshot(item, ITEM_FIELDS)
+        item.status = ItemStatus.IN_PROGRESS
+        item.progress = min(item.progress, 90)
+        item.closeout_requested_by = None
+        item.closeout_requested_at = None
+        _save(item, ["status", "progress", "closeout_requested_by", "closeout_requested_at"])
+        Step.objects.create(item=item, kind=StepKind.REJECTED, actor=actor, text=reason.strip()[:500])
+        record_change(
+            actor=actor,
+            action="reject_closeout",
+            obj=item,
+            unit_path=item.school.path,
+            before=before,
+            after={**snapshot(item, ITEM_FIELDS), "reason": reason.strip()[:500]},
+        )
+    return item
+
+
+def evidence_warnings(item: RectificationItem) -> list[str]:
+    """弄虚作假 check for the verifier: an "after" photo that is the "before" one, or already used elsewhere."""
+    after = list(ItemPhoto.objects.filter(item=item, stage=PhotoStage.AFTER).select_related("file"))
+    if not after:
+        return []
+    before = list(item.finding.photos.exclude(phash=""))
+    warnings: list[str] = []
+    for photo in after:
+        if any(is_same_picture(photo.file.phash, b.phash) for b in before):
+            warnings.append(f"整改后照片“{photo.file.name}”与发现问题时的照片是同一画面")
+        prefix = photo.file.phash[:4]
+        others = (
+            ItemPhoto.objects.filter(file__phash__startswith=prefix)
+            .exclude(item=item)
+            .select_related("item__school", "file")[:50]
+        )
+        for other in others:
+            if other.file.sha256 == photo.file.sha256 or is_same_picture(photo.file.phash, other.file.phash):
+                where = "其他学校" if other.item.school_id != item.school_id else "本校其他问题"
+                warnings.append(f"整改后照片“{photo.file.name}”已用于{where}的整改项 #{other.item_id}")
+                break
+        same_file = ItemPhoto.objects.filter(file__sha256=photo.file.sha256, item=item).exclude(pk=photo.pk)
+        if same_file.filter(stage=PhotoStage.PROGRESS).exists():
+            warnings.append(f"整改后照片“{photo.file.name}”与过程照片相同")
+    return list(dict.fromkeys(warnings))
+
+
+def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
+    """Daily: remind owners 2 days before and on the due date; escalate overdue items to the principal at once
+    and to the district bureau after 3 days. Idempotent: each reminder goes once per item, kind and person."""
+    today = today or timezone.localdate()
+    sent = {kind.value: 0 for kind in ReminderKind}
+    live = RectificationItem.objects.filter(status__in=OPEN_STATUSES).select_related("school")
+    plans: list[tuple[ReminderKind, QuerySet[RectificationItem], str]] = [
+        (ReminderKind.DUE_SOON, live.filter(due_date=today + dt.timedelta(days=2), owner__isnull=False), "owner"),
+        (ReminderKind.DUE_TODAY, live.filter(due_date=today, owner__isnull=False), "owner"),
+        (ReminderKind.OVERDUE_PRINCIPAL, live.filter(due_date__lt=today), "principal"),
+        (ReminderKind.OVERDUE_DISTRICT, live.filter(due_date__lt=today - dt.timedelta(days=3)), "district"),
+    ]
+    heads = _heads()
+    with transaction.atomic():
+        for kind, items, who in plans:
+            rows = []
+            for item in items.iterator(chunk_size=2000):
+                recipients: list[int]
+                if who == "owner":
+                    recipients = [item.owner_id] if item.owner_id else []
+                elif who == "principal":
+                    recipients = heads["principal"].get(item.school.path, [])
+                else:
+                    recipients = heads["district_admin"].get(item.school.path[: OrgUnit.steplen * 2], [])
+                rows += [Reminder(item=item, kind=kind, recipient_id=r) for r in recipients if r]
+            created = Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+            sent[kind.value] = len(created)
+    return sent
+
+
+def _heads() -> dict[str, dict[str, list[int]]]:
+    heads: dict[str, dict[str, list[int]]] = {"principal": {}, "district_admin": {}}
+    for role, path, user_id in RoleAssignment.objects.filter(role__in=heads.keys(), user__is_active=True).values_list(
+        "role", "unit__path", "user_id"
+    ):
+        heads[role].setdefault(path, []).append(user_id)
+    return heads
+
+
+def create_posting(*, actor: Any, school: OrgUnit) -> PublicPosting:
+    """The school's public progress link (one live link at a time; a new one replaces the old)."""
+    if not can(actor, "rectification.post", school):
+        raise Forbidden("只有校长或学校管理员可以生成公示二维码")
+    with transaction.atomic():
+        OrgUnit.objects.select_for_update().get(pk=school.pk)
+        now = timezone.now()
+        PublicPosting.objects.filter(school=school, revoked_at__isnull=True).update(revoked_at=now, revoked_by=actor)
+        posting = PublicPosting.objects.create(school=school, token=secrets.token_urlsafe(24), created_by=actor)
+        record_change(
+            actor=actor, action="posting_create", obj=posting, unit_path=school.path, after={"school": school.name}
+        )
+    return posting
+
+
+def revoke_posting(*, actor: Any, posting: PublicPosting) -> None:
+    if not can(actor, "rectification.post", posting.school):
+        raise Forbidden("只有校长或学校管理员可以停用公示链接")
+    with transaction.atomic():
+        changed = PublicPosting.objects.filter(pk=posting.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=actor
+        )
+        if not changed:
+            raise DomainError("该公示链接已停用", code="already_revoked", status=409)
+        record_change(
+            actor=actor,
+            action="posting_revoke",
+            obj=posting,
+            unit_path=posting.school.path,
+            before={"revoked": False},
+            after={"revoked": True},
+        )
+
+
+def mark_reminders_read(*, actor: Any) -> int:
+    return Reminder.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
