@@ -1,11 +1,17 @@
 from django.urls import include, path
 
 from dudao.api.main import api
+from dudao.rectification.views import public_posting
 
 urlpatterns = [
     path("", include("dudao.core.urls")),
     path("accounts/", include("dudao.accounts.urls")),
     path("", include("dudao.orgs.urls")),
     path("", include("dudao.audit.urls")),
+    path("", include("dudao.inspections.urls")),
+    path("", include("dudao.rectification.urls")),
+    path("", include("dudao.dashboard.urls")),
+    # Public 公示 page behind the QR code: token link, no login.
+    path("p/<str:token>/", public_posting, name="public_posting"),
     path("api/v1/", api.urls),
 ]

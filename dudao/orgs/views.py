@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +15,7 @@ from dudao.audit.services import record_access
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import check_export_size, xlsx_response
 from dudao.core.pagination import paginate
+from dudao.core.web import perform as _perform
 from dudao.orgs import roster, selectors, services
 from dudao.orgs.forms import (
     AssignRoleForm,
@@ -89,21 +88,6 @@ def search(request: HttpRequest) -> HttpResponse:
     page = paginate(results, page=request.GET.get("page"), page_size=20)
     template = "orgs/_search_results.html" if request.htmx else "orgs/search.html"  # type: ignore[attr-defined]
     return render(request, template, {"page": page, "q": q, "kind": kind})
-
-
-def _perform(
-    request: HttpRequest, back: HttpResponse, action: Callable[[], Any], success: str | Callable[[Any], str]
-) -> HttpResponse:
-    """Run one service for a form post: refused role → 403, refused input → message, else success."""
-    try:
-        result = action()
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success(result) if callable(success) else success)
-    return back
 
 
 @login_required

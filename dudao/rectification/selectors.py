@@ -17,7 +17,11 @@ from dudao.rectification.models import ItemStatus, PublicPosting, RectificationI
 
 
 def items_for(user: Any, action: str = "read") -> QuerySet[RectificationItem]:
-    return RectificationItem.objects.for_user(user, action)
+    """Items in scope, plus the user's own items: a class teacher's scope is the class, the item is the school's."""
+    root = scope_root_path(user, f"rectification.{action}")
+    if root is None:
+        return RectificationItem.objects.none()
+    return RectificationItem.objects.filter(Q(school__path__under=root) | Q(owner=user))
 
 
 @dataclass
@@ -191,17 +195,22 @@ def burn_down(qs: QuerySet[RectificationItem], start: dt.date, end: dt.date, tod
         if closed_at is not None:
             events[closed_at.astimezone(tz).date()] -= 1
     days = max(1, (end - start).days)
-    labels, actual, ideal = [], [], []
+    labels: list[str] = []
+    actual: list[int | None] = []
+    counts: list[int] = []
     running = sum(n for d, n in events.items() if d < start)
-    first = None
     for offset in range(days + 1):
         day = start + dt.timedelta(days=offset)
         running += events.get(day, 0)
-        if first is None:
-            first = running
+        counts.append(running)
         labels.append(f"{day:%m-%d}")
         actual.append(running if day <= today else None)
-        ideal.append(round(first * (1 - offset / days), 1))
+    # The plan: from the day problems were first on the board, straight down to zero on the last day.
+    first = next((i for i, n in enumerate(counts) if n > 0), None)
+    ideal: list[float | None] = [None] * len(counts)
+    if first is not None:
+        span = max(1, days - first)
+        ideal[first:] = [round(counts[first] * (1 - (i - first) / span), 1) for i in range(first, days + 1)]
     return {"labels": labels, "actual": actual, "ideal": ideal}
 
 

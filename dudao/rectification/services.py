@@ -16,7 +16,7 @@ from dudao.core.errors import DomainError, Forbidden, StaleEditError
 from dudao.core.files import IMAGE_TYPES, is_same_picture, store_upload
 from dudao.core.models import StoredFile
 from dudao.orgs.models import OrgUnit, RoleAssignment
-from dudao.orgs.scoping import can
+from dudao.orgs.scoping import acting_assignment, can
 from dudao.rectification.models import (
     ItemPhoto,
     ItemStatus,
@@ -93,10 +93,13 @@ def record_rechecks(*, actor: Any, rechecks: Iterable[tuple[int, bool]]) -> None
 
 
 def is_school_staff(user: Any, school: OrgUnit) -> bool:
-    """Whether a person works at the school: home unit there, or a role inside it."""
-    if user.unit_id and OrgUnit.objects.filter(pk=user.unit_id, path__under=school.path).exists():
-        return True
-    return RoleAssignment.objects.filter(user=user, unit__path__under=school.path).exists()
+    """Whether a person can own an item there: a work role at the school or below it (a class teacher's class),
+    so that they can log in, see the item and report on it."""
+    from dudao.orgs.roles import PERMISSIONS
+
+    return RoleAssignment.objects.filter(
+        user=user, unit__path__under=school.path, role__in=PERMISSIONS["rectification.progress"]
+    ).exists()
 
 
 def assign(
@@ -151,9 +154,15 @@ def assign(
 
 
 def _check_owner_or_office(actor: Any, item: RectificationItem, what: str) -> None:
-    is_owner = item.owner_id is not None and item.owner_id == actor.pk
+    """The school office, or the owner acting through a role at the school (a class teacher's role sits on
+    the class, below the school, so a plain subtree check on the school would shut most owners out)."""
     office = can(actor, "rectification.assign", item.school)
-    if not can(actor, "rectification.progress", item.school) or not (is_owner or office):
+    is_owner = item.owner_id is not None and item.owner_id == actor.pk
+    assignment = acting_assignment(actor)
+    at_school = assignment is not None and (
+        assignment.unit.path.startswith(item.school.path) or item.school.path.startswith(assignment.unit.path)
+    )
+    if not (office or (is_owner and at_school and can(actor, "rectification.progress"))):
         raise Forbidden(f"只有责任人或学校管理员可以{what}")
 
 
@@ -366,8 +375,10 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
                 else:
                     recipients = heads["district_admin"].get(item.school.path[: OrgUnit.steplen * 2], [])
                 rows += [Reminder(item=item, kind=kind, recipient_id=r) for r in recipients if r]
-            created = Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-            sent[kind.value] = len(created)
+            # bulk_create returns every row, also those the unique key ignored: count what was really added.
+            already = Reminder.objects.filter(kind=kind).count()
+            Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+            sent[kind.value] = Reminder.objects.filter(kind=kind).count() - already
     return sent
 
 

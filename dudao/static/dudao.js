@@ -9,3 +9,6 @@ document.addEventListener("click", function (event) {
   var field = document.getElementById(button.dataset.fillTarget);
   if (field) field.value = button.dataset.fillValue;
 });
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});

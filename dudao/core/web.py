@@ -1,0 +1,51 @@
+"""Helpers every app's views share: permission gate, running a service for a form post, form error text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from dudao.core.errors import DomainError, Forbidden
+from dudao.orgs.scoping import can
+
+
+def require(request: HttpRequest, permission: str) -> None:
+    if not can(request.user, permission):
+        raise PermissionDenied("您当前的身份无权访问此页面")
+
+
+def perform(
+    request: HttpRequest, back: HttpResponse, action: Callable[[], Any], success: str | Callable[[Any], str]
+) -> HttpResponse:
+    """Run one service for a form post: refused role → 403, refused input → message, else success."""
+    try:
+        result = action()
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+    return back
+
+
+def form_errors(form: forms.BaseForm) -> str:
+    """One line naming each bad field, for a message above the form."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}：{'；'.join(str(e) for e in errors)}" if label else "；".join(str(e) for e in errors))
+    return "请检查填写内容：" + "；".join(parts)
+
+
+def posted_version(request: HttpRequest) -> int | None:
+    """The `version` a form was rendered with; a garbled one can never match, so the edit is refused as stale."""
+    raw = request.POST.get("version")
+    if raw is None or raw == "":
+        return None
+    return int(raw) if raw.isdigit() else -1

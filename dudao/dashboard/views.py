@@ -1,0 +1,112 @@
+"""Bulletin pages: generate from a round, edit, publish, print; schools confirm reading."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dudao.core.errors import DomainError, Forbidden
+from dudao.core.web import perform, posted_version, require
+from dudao.dashboard import selectors, services
+from dudao.dashboard.models import Bulletin, BulletinRecipient, BulletinStatus
+from dudao.inspections.selectors import rounds_for
+from dudao.orgs.scoping import can
+
+
+@login_required
+def bulletin_list(request: HttpRequest) -> HttpResponse:
+    require(request, "bulletin.read")
+    return render(request, "dashboard/bulletin_list.html", {"bulletins": selectors.bulletins_for(request.user)[:200]})
+
+
+@login_required
+@require_POST
+def bulletin_create(request: HttpRequest, inspection_pk: int) -> HttpResponse:
+    require(request, "bulletin.change")
+    inspection = get_object_or_404(rounds_for(request.user, "read").select_related("unit"), pk=inspection_pk)
+    raw = request.POST.get("threshold", "3")
+    threshold = int(raw) if raw.isdigit() else 0
+    try:
+        bulletin = services.generate_bulletin(actor=request.user, inspection=inspection, threshold=threshold)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("inspections:round", pk=inspection_pk)
+    messages.success(request, "已生成通报草稿，请修改后发布")
+    return redirect("dashboard:bulletin", pk=bulletin.pk)
+
+
+def _bulletin(request: HttpRequest, pk: int) -> Bulletin:
+    return get_object_or_404(selectors.bulletins_for(request.user), pk=pk)
+
+
+@login_required
+def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request, "bulletin.read")
+    bulletin = _bulletin(request, pk)
+    recipients = list(selectors.recipients_for(request.user, bulletin))
+    mine = [r for r in recipients if r.read_at is None and can(request.user, "rectification.assign", r.school)]
+    return render(
+        request,
+        "dashboard/bulletin_detail.html",
+        {
+            "bulletin": bulletin,
+            "can_edit": can(request.user, "bulletin.change", bulletin.unit) and bulletin.status == BulletinStatus.DRAFT,
+            "can_see_recipients": can(request.user, "bulletin.change", bulletin.unit),
+            "recipients": recipients,
+            "counts": services.read_counts(bulletin),
+            "to_confirm": mine,
+        },
+    )
+
+
+@login_required
+@require_POST
+def bulletin_update(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, pk)
+    return perform(
+        request,
+        redirect("dashboard:bulletin", pk=pk),
+        lambda: services.update_bulletin(
+            actor=request.user,
+            bulletin=bulletin,
+            title=request.POST.get("title", ""),
+            body=request.POST.get("body", ""),
+            version=posted_version(request),
+        ),
+        "已保存",
+    )
+
+
+@login_required
+@require_POST
+def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, pk)
+    return perform(
+        request,
+        redirect("dashboard:bulletin", pk=pk),
+        lambda: services.publish_bulletin(actor=request.user, bulletin=bulletin, version=posted_version(request)),
+        "通报已发布，各校校长须确认已阅",
+    )
+
+
+@login_required
+@require_POST
+def bulletin_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, pk)
+    recipient = get_object_or_404(
+        BulletinRecipient.objects.for_user(request.user, "read").select_related("school", "bulletin"),
+        bulletin=bulletin,
+        pk=request.POST.get("recipient") or 0,
+    )
+    return perform(
+        request,
+        redirect("dashboard:bulletin", pk=pk),
+        lambda: services.confirm_read(actor=request.user, recipient=recipient),
+        "已确认阅读",
+    )

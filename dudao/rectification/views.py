@@ -1,0 +1,440 @@
+"""Ledger pages: list, Excel, one item's 四定/progress/销号, 日结日清, 挂图作战, 公示 posting and its public page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from dudao.accounts.models import User
+from dudao.core.errors import DomainError, Forbidden
+from dudao.core.excel import ImportRejected, check_export_size, xlsx_response
+from dudao.core.files import file_response
+from dudao.core.models import StoredFile
+from dudao.core.pagination import paginate
+from dudao.core.web import form_errors, perform, require
+from dudao.inspections.selectors import rounds_for
+from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.scoping import can, scope_root_path
+from dudao.orgs.selectors import units_for
+from dudao.rectification import excel, selectors, services
+from dudao.rectification.forms import (
+    AssignForm,
+    CloseoutForm,
+    FindingsImportForm,
+    ProgressForm,
+    RejectForm,
+    VerifyForm,
+)
+from dudao.rectification.models import ItemPhoto, ItemStatus, RectificationItem, StepKind
+
+
+def _filters(request: HttpRequest) -> selectors.LedgerFilters:
+    return selectors.LedgerFilters.from_params(request.GET, units_for(request.user))
+
+
+@login_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    require(request, "rectification.read")
+    filters = _filters(request)
+    page = paginate(selectors.with_rows(selectors.ledger(request.user, filters)), page=request.GET.get("page"))
+    return render(
+        request,
+        "rectification/ledger.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": ItemStatus.choices,
+            "categories": selectors.categories(request.user),
+            "rounds": rounds_for(request.user).order_by("-starts_on")[:50]
+            if can(request.user, "inspection.read")
+            else [],
+            "today": timezone.localdate(),
+            "can_import": can(request.user, "rectification.import"),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def ledger_export(request: HttpRequest) -> HttpResponseBase:
+    require(request, "rectification.read")
+    qs = selectors.ledger(request.user, _filters(request))
+    try:
+        check_export_size(qs.count())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('rectification:ledger')}?{request.GET.urlencode()}")
+    return xlsx_response(
+        filename=f"整改台账-{timezone.localdate():%Y%m%d}.xlsx",
+        headers=excel.EXPORT_HEADERS,
+        rows=excel.export_rows(qs),
+        sheet_name="整改台账",
+        column_widths=excel.EXPORT_WIDTHS,
+    )
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    require(request, "rectification.import")
+    response = HttpResponse(
+        excel.template_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="findings-template.xlsx"'
+    return response
+
+
+@login_required
+def findings_import(request: HttpRequest) -> HttpResponse:
+    require(request, "rectification.import")
+    form = FindingsImportForm(request.POST or None, request.FILES or None)
+    errors: list[Any] = []
+    root = scope_root_path(request.user, "rectification.import")
+    unit = get_object_or_404(OrgUnit, path=root)
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                count = excel.import_findings(actor=request.user, unit=unit, upload=upload, filename=upload.name)
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except ImportRejected as exc:
+                messages.error(request, exc.message)
+                errors = exc.errors
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"已导入 {count} 个问题，已进入各校整改台账")
+                return redirect("rectification:ledger")
+        else:
+            messages.error(request, form_errors(form))
+    return render(request, "rectification/import.html", {"form": form, "errors": errors, "unit": unit})
+
+
+def _item(request: HttpRequest, pk: int) -> RectificationItem:
+    return get_object_or_404(
+        selectors.items_for(request.user).select_related("school", "owner", "inspection", "finding"), pk=pk
+    )
+
+
+def _school_staff(school: OrgUnit) -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, unit__path__under=school.path)
+        .exclude(assignments__role__in=["sysadmin", "security_officer", "auditor"])
+        .order_by("full_name")
+        .distinct()[:300]
+    )
+
+
+@login_required
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request, "rectification.read")
+    item = _item(request, pk)
+    user: Any = request.user
+    is_owner = item.owner_id == user.pk
+    office = can(user, "rectification.assign", item.school)
+    may_verify = can(user, "rectification.verify", item.school) and user.pk not in (
+        item.owner_id,
+        item.closeout_requested_by_id,
+    )
+    open_statuses = (ItemStatus.OPEN, ItemStatus.IN_PROGRESS)
+    steps = list(item.steps.select_related("actor").prefetch_related("photos__file"))
+    return render(
+        request,
+        "rectification/item.html",
+        {
+            "item": item,
+            "steps": steps,
+            "before_photos": list(item.finding.photos.all()),
+            "may_assign": office and item.status != ItemStatus.CLOSED,
+            "may_progress": (is_owner or office)
+            and can(user, "rectification.progress", item.school)
+            and item.status in open_statuses
+            and item.owner_id is not None,
+            "may_verify": may_verify and item.status == ItemStatus.AWAITING_VERIFICATION,
+            "warnings": services.evidence_warnings(item) if item.status == ItemStatus.AWAITING_VERIFICATION else [],
+            "staff": _school_staff(item.school) if office else [],
+            "assign_form": AssignForm(
+                initial={
+                    "owner": item.owner_id,
+                    "responsibility": item.responsibility,
+                    "due_date": item.due_date,
+                    "version": item.version,
+                }
+            ),
+            "progress_form": ProgressForm(initial={"progress": item.progress, "version": item.version}),
+            "closeout_form": CloseoutForm(initial={"version": item.version}),
+            "verify_form": VerifyForm(initial={"version": item.version}),
+            "reject_form": RejectForm(initial={"version": item.version}),
+            "step_kinds": StepKind,
+        },
+    )
+
+
+def _photos(request: HttpRequest) -> list[tuple[Any, str]]:
+    return [(f, f.name or "photo.jpg") for f in request.FILES.getlist("photos") if f]
+
+
+def _act(request: HttpRequest, pk: int, form_class: type, run: Any, success: str) -> HttpResponse:
+    item = _item(request, pk)
+    back = redirect("rectification:item", pk=pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return back
+    return perform(request, back, lambda: run(item, form.cleaned_data), success)
+
+
+@login_required
+@require_POST
+def item_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(item: RectificationItem, data: dict[str, Any]) -> Any:
+        owner = User.objects.filter(pk=data["owner"]).first()
+        return services.assign(
+            actor=request.user,
+            item=item,
+            owner=owner,
+            responsibility=data["responsibility"],
+            due_date=data["due_date"],
+            version=data["version"],
+        )
+
+    return _act(request, pk, AssignForm, run, "已落实四定")
+
+
+@login_required
+@require_POST
+def item_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        ProgressForm,
+        lambda item, data: services.record_progress(
+            actor=request.user,
+            item=item,
+            progress=data["progress"],
+            text=data["text"],
+            photos=_photos(request),
+            version=data["version"],
+        ),
+        "已更新进度",
+    )
+
+
+@login_required
+@require_POST
+def item_closeout(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        CloseoutForm,
+        lambda item, data: services.request_closeout(
+            actor=request.user, item=item, text=data["text"], photos=_photos(request), version=data["version"]
+        ),
+        "已申请销号，等待验收",
+    )
+
+
+@login_required
+@require_POST
+def item_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        VerifyForm,
+        lambda item, data: services.verify_closeout(
+            actor=request.user, item=item, text=data["text"], version=data["version"]
+        ),
+        "已验收销号",
+    )
+
+
+@login_required
+@require_POST
+def item_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        RejectForm,
+        lambda item, data: services.reject_closeout(
+            actor=request.user, item=item, reason=data["reason"], version=data["version"]
+        ),
+        "已退回整改",
+    )
+
+
+@login_required
+def item_photo(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
+    """A before (finding) or after/progress photo of an item the user may read."""
+    item = _item(request, pk)
+    ids = set(ItemPhoto.objects.filter(item=item).values_list("file_id", flat=True))
+    ids |= set(item.finding.photos.values_list("pk", flat=True))
+    if file_pk not in ids:
+        raise Http404
+    return file_response(get_object_or_404(StoredFile, pk=file_pk), as_attachment=False)
+
+
+@login_required
+def today(request: HttpRequest) -> HttpResponse:
+    """日结日清: per school, found today, closed today, still open."""
+    require(request, "rectification.read")
+    raw = request.GET.get("day", "")
+    try:
+        day = dt.date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+    rows = selectors.day_summary(request.user, day)
+    totals = {
+        "found": sum(r.found for r in rows),
+        "closed": sum(r.closed for r in rows),
+        "still_open": sum(r.still_open for r in rows),
+    }
+    return render(
+        request,
+        "rectification/today.html",
+        {"rows": rows[:500], "day": day, "totals": totals, "previous": day - dt.timedelta(days=1)},
+    )
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    require(request, "rectification.read")
+    areas = selectors.counts_by_area(request.user)
+    statuses = ItemStatus.choices
+    return render(
+        request,
+        "rectification/overview.html",
+        {
+            "areas": areas,
+            "statuses": statuses,
+            "rows": [(a, [a.by_status.get(s, 0) for s, _ in statuses]) for a in areas],
+            "totals": [sum(a.by_status.get(s, 0) for a in areas) for s, _ in statuses],
+            "grand_total": sum(a.total for a in areas),
+            "overdue_total": sum(a.overdue for a in areas),
+        },
+    )
+
+
+BOARD_LIMIT = 60
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """挂图作战: items in columns by due date, burn-down to the assessment day."""
+    require(request, "rectification.read")
+    filters = _filters(request)
+    qs = selectors.ledger(request.user, filters)
+    today_date = timezone.localdate()
+    inspection = None
+    if filters.inspection and can(request.user, "inspection.read"):
+        inspection = rounds_for(request.user).filter(pk=filters.inspection).first()
+    columns: dict[str, list[RectificationItem]] = {key: [] for key, _, _ in selectors.BOARD_COLUMNS}
+    counts = dict.fromkeys(columns, 0)
+    for item in qs.select_related("school", "owner").order_by("due_date", "id")[:2000]:
+        key = selectors.board_column(item, today_date)
+        counts[key] += 1
+        if len(columns[key]) < BOARD_LIMIT:
+            columns[key].append(item)
+    end = inspection.assessment_on if inspection and inspection.assessment_on else today_date + dt.timedelta(days=14)
+    start = inspection.starts_on if inspection else today_date - dt.timedelta(days=14)
+    chart = selectors.burn_down(qs, start, max(end, today_date), today_date)
+    countdown = (inspection.assessment_on - today_date).days if inspection and inspection.assessment_on else None
+    return render(
+        request,
+        "rectification/board.html",
+        {
+            "columns": [
+                (key, label, colour, columns[key], counts[key]) for key, label, colour in selectors.BOARD_COLUMNS
+            ],
+            "inspection": inspection,
+            "countdown": countdown,
+            "chart": json.dumps(chart, ensure_ascii=False),
+            "query": request.GET.urlencode(),
+            "limit": BOARD_LIMIT,
+        },
+    )
+
+
+def _school(request: HttpRequest, pk: int) -> OrgUnit:
+    school = get_object_or_404(units_for(request.user), pk=pk)
+    if school.kind != UnitKind.SCHOOL:
+        raise Http404
+    return school
+
+
+@login_required
+def posting(request: HttpRequest, school_pk: int) -> HttpResponse:
+    """The printable A4 四定公示表 with the QR code of the public progress page."""
+    require(request, "rectification.read")
+    school = _school(request, school_pk)
+    live = selectors.live_posting(school)
+    public_url = request.build_absolute_uri(reverse("public_posting", args=[live.token])) if live else ""
+    return render(
+        request,
+        "rectification/posting.html",
+        {
+            "school": school,
+            "items": selectors.public_items(school).exclude(status=ItemStatus.CLOSED),
+            "closed": selectors.public_items(school).filter(status=ItemStatus.CLOSED).count(),
+            "posting": live,
+            "public_url": public_url,
+            "qr": segno.make(public_url, error="m").svg_inline(scale=4) if public_url else "",
+            "can_post": can(request.user, "rectification.post", school),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def posting_create(request: HttpRequest, school_pk: int) -> HttpResponse:
+    school = _school(request, school_pk)
+    return perform(
+        request,
+        redirect("rectification:posting", school_pk=school_pk),
+        lambda: services.create_posting(actor=request.user, school=school),
+        "已生成新的公示二维码（旧二维码已失效）",
+    )
+
+
+@login_required
+@require_POST
+def posting_revoke(request: HttpRequest, school_pk: int) -> HttpResponse:
+    school = _school(request, school_pk)
+    live = selectors.live_posting(school)
+    if live is None:
+        raise Http404
+    return perform(
+        request,
+        redirect("rectification:posting", school_pk=school_pk),
+        lambda: services.revoke_posting(actor=request.user, posting=live),
+        "公示链接已停用",
+    )
+
+
+@never_cache
+def public_posting(request: HttpRequest, token: str) -> HttpResponse:
+    """Public, read-only progress of one school's items: no student data, no photos, no login."""
+    live = selectors.posting_by_token(token)
+    if live is None:
+        raise Http404
+    items = list(selectors.public_items(live.school))
+    total = len(items)
+    closed = sum(1 for i in items if i.status == ItemStatus.CLOSED)
+    return render(
+        request,
+        "rectification/public.html",
+        {"school": live.school, "items": items, "total": total, "closed": closed, "today": timezone.localdate()},
+    )
