@@ -20,3 +20,12 @@ class StyledForm(forms.Form):
                 css = "form-control form-control-sm"
             if css:
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class DatePicker(forms.DateInput):
+    """The browser's date picker, which needs ISO dates whatever the locale's display format."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
-from dudao.core.forms import StyledForm
+from dudao.core.forms import DatePicker, StyledForm
 from dudao.inspections.models import InspectionKind, ScoringMethod, Severity
 from dudao.orgs.models import SchoolType
 
@@ -42,11 +42,9 @@ class PlanForm(StyledForm):
     kind = forms.ChoiceField(label="类型", choices=InspectionKind.choices)
     framework = forms.TypedChoiceField(label="测评体系", coerce=int, required=False)
     previous = forms.TypedChoiceField(label="回头看的轮次", coerce=int, required=False, empty_value=None)
-    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
-    assessment_on = forms.DateField(
-        label="正式测评日（倒排工期）", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    starts_on = forms.DateField(label="开始日期", widget=DatePicker())
+    ends_on = forms.DateField(label="结束日期", widget=DatePicker())
+    assessment_on = forms.DateField(label="正式测评日（倒排工期）", required=False, widget=DatePicker())
     districts = forms.TypedMultipleChoiceField(label="按区县选择", coerce=int, required=False)
     school_types = forms.MultipleChoiceField(label="学校类型", choices=SchoolType.choices, required=False)
     school_names = forms.CharField(

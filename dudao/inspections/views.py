@@ -230,7 +230,11 @@ def round_list(request: HttpRequest) -> HttpResponse:
     )
     my_targets = (
         selectors.targets_for(request.user)
-        .filter(Q(team__members=request.user) | Q(inspection__kind=InspectionKind.SELF))
+        .filter(
+            Q(team__members=request.user)
+            | Q(team__isnull=True, inspection__created_by=request.user)
+            | Q(inspection__kind=InspectionKind.SELF)
+        )
         .exclude(status=TargetStatus.SUBMITTED)
         .distinct()
         .order_by("inspection__starts_on", "school__path")[:50]

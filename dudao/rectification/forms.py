@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django import forms
 
-from dudao.core.forms import StyledForm
+from dudao.core.forms import DatePicker, StyledForm
 
 
 class AssignForm(StyledForm):
     owner = forms.IntegerField(label="责任人")
     responsibility = forms.CharField(label="整改措施/职责", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
-    due_date = forms.DateField(label="整改时限", widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label="整改时限", widget=DatePicker())
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

@@ -159,25 +159,28 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": steps,
             "before_photos": list(item.finding.photos.all()),
             "may_assign": office and item.status != ItemStatus.CLOSED,
-            "may_progress": (is_owner or office)
-            and can(user, "rectification.progress", item.school)
+            # The owner may hold the role on a class below the school; the service checks the same way.
+            "may_progress": (office or (is_owner and can(user, "rectification.progress")))
             and item.status in open_statuses
             and item.owner_id is not None,
             "may_verify": may_verify and item.status == ItemStatus.AWAITING_VERIFICATION,
             "warnings": services.evidence_warnings(item) if item.status == ItemStatus.AWAITING_VERIFICATION else [],
             "staff": _school_staff(item.school) if office else [],
             "assign_form": AssignForm(
+                auto_id="assign_%s",
                 initial={
                     "owner": item.owner_id,
                     "responsibility": item.responsibility,
                     "due_date": item.due_date,
                     "version": item.version,
-                }
+                },
             ),
-            "progress_form": ProgressForm(initial={"progress": item.progress, "version": item.version}),
-            "closeout_form": CloseoutForm(initial={"version": item.version}),
-            "verify_form": VerifyForm(initial={"version": item.version}),
-            "reject_form": RejectForm(initial={"version": item.version}),
+            "progress_form": ProgressForm(
+                auto_id="progress_%s", initial={"progress": item.progress, "version": item.version}
+            ),
+            "closeout_form": CloseoutForm(auto_id="closeout_%s", initial={"version": item.version}),
+            "verify_form": VerifyForm(auto_id="verify_%s", initial={"version": item.version}),
+            "reject_form": RejectForm(auto_id="reject_%s", initial={"version": item.version}),
             "step_kinds": StepKind,
         },
     )
