@@ -243,7 +243,7 @@ def inspections_demo(context: DemoContext) -> dict[str, int]:
         actor=inspector, inspection=field, name="第一督查组", members=[inspector], targets=list(field.targets.all())
     )
     codes = [row[1] for row in CIVILISED_CAMPUS]
-    for number, target in enumerate(field.targets.select_related("inspection", "school").order_by("school__path")):
+    for target in field.targets.select_related("inspection", "school").order_by("school__path"):
         fails = set(rng.sample(codes, rng.choice([0, 1, 1, 2, 2, 3])))
         if target.school_id == first_school.pk:
             fails |= {"1.2", "1.3", "2.4", "1.4"}
