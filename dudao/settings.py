@@ -182,7 +182,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "dudao", "url": REDIS_URL, "immediate": False}
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "dudao", "url": REDIS_URL, "immediate": False, "utc": False}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     HUEY = {
@@ -190,6 +190,8 @@ else:
         "name": "dudao",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": env_flag("DUDAO_HUEY_IMMEDIATE"),
+        # Periodic tasks run on Beijing time (Django sets the process TZ from TIME_ZONE), not UTC.
+        "utc": False,
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -399,6 +399,7 @@ def inspections_demo(context: DemoContext) -> dict[str, int]:
         quick = ledger.verify_closeout(actor=district_admin, item=quick, text="现场查看，已更换", version=None)
     Inspection.objects.filter(pk=revisit.pk).update(created_at=clock.at(-12))
     ledger.create_posting(actor=principal, school=first_school)
+    ledger.send_reminders(today=today)
 
     # 3. The mock run before the real assessment, planned.
     services.plan_inspection(

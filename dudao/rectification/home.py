@@ -12,7 +12,7 @@ from dudao.core.nav import nav_item
 from dudao.orgs.registry import open_work_checker
 from dudao.orgs.scoping import can
 from dudao.rectification.models import ItemStatus, RectificationItem
-from dudao.rectification.selectors import items_for
+from dudao.rectification.selectors import items_for, unread_reminders
 
 nav_item("整改台账", "rectification:ledger", permission="rectification.read", order=31)
 
@@ -26,6 +26,18 @@ def rectification_home(user: Any, acting: Any) -> list[HomeItem]:
     today = timezone.localdate()
     ledger = reverse("rectification:ledger")
     items: list[HomeItem] = []
+    unread = unread_reminders(user).count()
+    if unread:
+        items.append(
+            HomeItem(
+                title="新的整改提醒",
+                count=unread,
+                url=reverse("rectification:reminders"),
+                kind="todo",
+                level="danger",
+                order=9,
+            )
+        )
     scoped = items_for(user)
     mine = scoped.filter(owner=user, status__in=(ItemStatus.OPEN, ItemStatus.IN_PROGRESS))
     mine_count = mine.count()

@@ -229,5 +229,10 @@ def public_items(school: OrgUnit) -> QuerySet[RectificationItem]:
     return RectificationItem.objects.filter(school=school).select_related("owner").order_by("status", "due_date", "id")
 
 
+def reminders_of(user: Any) -> QuerySet[Reminder]:
+    """A person's own reminders, newest first; they name items the person owns or heads."""
+    return Reminder.objects.filter(recipient=user).order_by("read_at", "-created_at", "-id")
+
+
 def unread_reminders(user: Any) -> QuerySet[Reminder]:
-    return Reminder.objects.filter(recipient=user, read_at__isnull=True).select_related("item", "item__school")
+    return reminders_of(user).filter(read_at__isnull=True)

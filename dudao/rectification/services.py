@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dudao.audit.services import record_change, snapshot
+from dudao.audit.services import Entry, append, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, StaleEditError
 from dudao.core.files import IMAGE_TYPES, is_same_picture, store_upload
 from dudao.core.models import StoredFile
@@ -41,7 +41,8 @@ def _check_version(item: RectificationItem, version: int | None) -> None:
 
 
 def _locked(item: RectificationItem, version: int | None) -> RectificationItem:
-    fresh = RectificationItem.objects.select_for_update().select_related("school", "owner").get(pk=item.pk)
+    # Lock the item row only: PostgreSQL refuses FOR UPDATE on the outer join to the (nullable) owner.
+    fresh = RectificationItem.objects.select_for_update(of=("self",)).select_related("school", "owner").get(pk=item.pk)
     _check_version(fresh, version)
     return fresh
 
@@ -80,16 +81,20 @@ def create_items(
     return created
 
 
-def record_rechecks(*, actor: Any, rechecks: Iterable[tuple[int, bool]]) -> None:
+def record_rechecks(*, actor: Any, rechecks: Iterable[tuple[int, bool]], inspection: Any = None) -> None:
     """回头看 results on the earlier findings' items: fixed, or still not fixed (then it is flagged)."""
     steps = []
+    entries = []
     for finding_id, fixed in rechecks:
-        item = RectificationItem.objects.filter(finding_id=finding_id).first()
+        item = RectificationItem.objects.filter(finding_id=finding_id).select_related("school").first()
         if item is None:
             continue
         text = "回头看复查：已整改，待验收销号" if fixed else "回头看复查：仍未整改到位"
         steps.append(Step(item=item, kind=StepKind.PROGRESS if fixed else StepKind.ESCALATED, actor=actor, text=text))
+        after = {"fixed": fixed, "inspection": getattr(inspection, "pk", None), "note": text}
+        entries.append(Entry(action="recheck", obj=item, unit_path=item.school.path, changes={"after": after}))
     Step.objects.bulk_create(steps)
+    append(actor=actor, entries=entries)
 
 
 def is_school_staff(user: Any, school: OrgUnit) -> bool:
@@ -195,6 +200,7 @@ def record_progress(
         raise DomainError("请写明本次进展", code="text_required")
     with transaction.atomic():
         item = _locked(item, version)
+        _check_owner_or_office(actor, item, "更新进度")  # the owner may have changed since the item was read
         if item.status not in (ItemStatus.OPEN, ItemStatus.IN_PROGRESS):
             raise DomainError(f"该问题{item.get_status_display()}，不能更新进度", code="illegal_transition", status=409)
         if item.owner_id is None:
@@ -234,6 +240,7 @@ def request_closeout(
         raise DomainError("申请销号须上传整改后的照片", code="closeout_evidence_missing")
     with transaction.atomic():
         item = _locked(item, version)
+        _check_owner_or_office(actor, item, "申请销号")
         if item.status not in (ItemStatus.OPEN, ItemStatus.IN_PROGRESS):
             raise DomainError(f"该问题{item.get_status_display()}，不能申请销号", code="illegal_transition", status=409)
         if item.owner_id is None:

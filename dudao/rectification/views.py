@@ -441,3 +441,19 @@ def public_posting(request: HttpRequest, token: str) -> HttpResponse:
         "rectification/public.html",
         {"school": live.school, "items": items, "total": total, "closed": closed, "today": timezone.localdate()},
     )
+
+
+@login_required
+def reminders(request: HttpRequest) -> HttpResponse:
+    """The reminders the daily job sent to this user: due soon, due today, overdue (escalations)."""
+    require(request, "rectification.read")
+    rows = list(selectors.reminders_of(request.user).select_related("item", "item__school", "item__owner")[:300])
+    return render(request, "rectification/reminders.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def reminders_read(request: HttpRequest) -> HttpResponse:
+    count = services.mark_reminders_read(actor=request.user)
+    messages.success(request, f"已将 {count} 条提醒标为已读")
+    return redirect("rectification:reminders")

@@ -75,23 +75,24 @@ PAGES = {
     "posting_a": "/ledger/posting/{school_a}/",
     "bulletins": "/bulletins/",
     "bulletin": "/bulletins/{bulletin}/",
+    "reminders": "/ledger/reminders/",
 }
 A, F, N = 200, 403, 404
 EXPECTED: dict[str, list[int]] = {
-    #                 fws fw rds rd hid chA chB led itA itB exp tdy brd ovw posA bls bl
-    "bureau_leader": [A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A],
-    "bureau_staff": [A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A],
-    "inspector": [A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A],
-    "district_admin": [A, A, A, A, N, A, N, A, A, N, A, A, A, A, A, A, A],
-    "principal": [A, A, A, A, N, A, N, A, A, N, A, A, A, A, A, A, A],
-    "school_staff": [A, A, A, A, N, A, N, A, A, N, A, A, A, A, A, A, A],
-    "class_teacher": [F, F, F, F, F, F, F, A, N, N, A, A, A, A, N, F, F],
-    "counsellor": [F, F, F, F, F, F, F, A, A, N, A, A, A, A, A, F, F],
-    "doctor": [F, F, F, F, F, F, F, A, A, N, A, A, A, A, A, F, F],
-    "sysadmin": [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F],
-    "security_officer": [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F],
-    "auditor": [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F],
-    "nobody": [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F],
+    #                 fws fw rds rd hid chA chB led itA itB exp tdy brd ovw posA bls bl rem
+    "bureau_leader": [A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A],
+    "bureau_staff": [A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A],
+    "inspector": [A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A],
+    "district_admin": [A, A, A, A, N, A, N, A, A, N, A, A, A, A, A, A, A, A],
+    "principal": [A, A, A, A, N, A, N, A, A, N, A, A, A, A, A, A, A, A],
+    "school_staff": [A, A, A, A, N, A, N, A, A, N, A, A, A, A, A, A, A, A],
+    "class_teacher": [F, F, F, F, F, F, F, A, N, N, A, A, A, A, N, F, F, A],
+    "counsellor": [F, F, F, F, F, F, F, A, A, N, A, A, A, A, A, F, F, A],
+    "doctor": [F, F, F, F, F, F, F, A, A, N, A, A, A, A, A, F, F, A],
+    "sysadmin": [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F],
+    "security_officer": [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F],
+    "auditor": [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F],
+    "nobody": [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F],
 }
 
 
