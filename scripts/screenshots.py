@@ -34,6 +34,7 @@ def sign_in(page: Page, username: str) -> None:
 
 
 def shot(page: Page, name: str, full: bool = False) -> None:
+    page.wait_for_load_state("networkidle")
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=full)
     print("saved", OUT / f"{name}.png")
 
@@ -67,7 +68,55 @@ def main() -> None:
         page.goto(f"{BASE}/staff/?q=school.principal")
         page.get_by_role("link", name="李明德").click()
         shot(page, "07-roles", full=True)
+        inspections_and_ledger(page)
         browser.close()
+
+
+def inspections_and_ledger(page: Page) -> None:
+    """Issue 4: frameworks, rounds, the phone checklist, the ledger and its views, 公示, bulletins."""
+    sign_in(page, "city.inspector")
+    page.get_by_role("link", name="督查测评").click()
+    shot(page, "08-rounds")
+    page.get_by_role("link", name="测评体系").click()
+    page.get_by_role("link", name="文明校园测评").click()
+    shot(page, "09-framework", full=True)
+    page.goto(f"{BASE}/inspections/")
+    page.get_by_role("link", name="文明校园创建问题整改“回头看”").click()
+    shot(page, "10-round")
+    page.goto(f"{BASE}/inspections/")
+    page.get_by_role("link", name="迎检模拟测评").first.click()
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "11-checklist-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, "district.admin")
+    page.get_by_role("link", name="整改台账").click()
+    shot(page, "12-ledger")
+    page.goto(f"{BASE}/ledger/?status=awaiting_verification")
+    page.get_by_test_id("ledger").locator("tbody a").first.click()
+    shot(page, "13-closeout-verify", full=True)
+    page.goto(f"{BASE}/ledger/overview/")
+    shot(page, "14-overview")
+    page.goto(f"{BASE}/inspections/")
+    page.get_by_role("link", name="文明校园创建问题整改“回头看”").click()
+    page.get_by_role("link", name="挂图作战").click()
+    page.wait_for_timeout(800)
+    shot(page, "15-board")
+    sign_in(page, "school.principal")
+    page.get_by_role("link", name="整改台账").click()
+    page.get_by_role("link", name="日结日清").click()
+    shot(page, "16-today")
+    page.get_by_role("link", name="上墙公示").click()
+    shot(page, "17-posting", full=True)
+    public = page.locator("text=/\\/p\\/[A-Za-z0-9_-]+\\//").first.inner_text().strip()
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(public)
+    shot(page, "18-public-progress", full=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, "school.principal")
+    page.goto(f"{BASE}/bulletins/")
+    page.get_by_role("link", name="秋季文明校园实地测评").first.click()
+    shot(page, "19-bulletin", full=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -226,7 +226,9 @@ def posting_by_token(token: str) -> PublicPosting | None:
 
 
 def public_items(school: OrgUnit) -> QuerySet[RectificationItem]:
-    return RectificationItem.objects.filter(school=school).select_related("owner").order_by("status", "due_date", "id")
+    """Open items first, soonest deadline first; closed ones last."""
+    is_closed = Case(When(status=ItemStatus.CLOSED, then=Value(1)), default=Value(0))
+    return RectificationItem.objects.filter(school=school).select_related("owner").order_by(is_closed, "due_date", "id")
 
 
 def reminders_of(user: Any) -> QuerySet[Reminder]:

@@ -5,6 +5,7 @@
   var data = JSON.parse(el.dataset.chart);
   var chart = echarts.init(el);
   chart.setOption({
+    animation: false,
     tooltip: { trigger: "axis" },
     legend: { data: ["实际未销号", "计划"] },
     grid: { left: 40, right: 20, top: 30, bottom: 30 },
