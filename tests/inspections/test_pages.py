@@ -17,7 +17,7 @@ from dudao.inspections.models import Framework, Inspection, InspectionKind, Targ
 from dudao.rectification import services as ledger
 from dudao.rectification.models import RectificationItem
 from tests.factories import City
-from tests.inspections.factories import build_framework, plan_round, submitted_round, target_of
+from tests.inspections.factories import build_framework, indicator, plan_round, submitted_round, target_of, upload
 from tests.test_permission_matrix import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,8 @@ class Campaign:
     hidden: Inspection
     bulletin_id: int
     token: str
+    pending: Target
+    awaiting: RectificationItem
 
 
 def build_campaign(city: City) -> Campaign:
@@ -44,6 +46,20 @@ def build_campaign(city: City) -> Campaign:
     bulletins.publish_bulletin(actor=city.user("inspector"), bulletin=bulletin, version=None)
     posting = ledger.create_posting(actor=city.user("principal"), school=city.school_a)
     items = RectificationItem.objects.filter(inspection=inspection)
+    pending = plan_round(city, schools=[city.school_a], name="待测评")
+    awaiting = items.filter(school=city.school_a).last()
+    assert awaiting is not None
+    awaiting = ledger.assign(
+        actor=city.user("principal"),
+        item=awaiting,
+        owner=city.user("class_teacher"),
+        responsibility="维修",
+        due_date=awaiting.due_limit,
+        version=None,
+    )
+    awaiting = ledger.request_closeout(
+        actor=city.user("class_teacher"), item=awaiting, text="已修好", photos=[upload(3)], version=None
+    )
     return Campaign(
         framework=framework,
         round=inspection,
@@ -54,6 +70,8 @@ def build_campaign(city: City) -> Campaign:
         hidden=hidden,
         bulletin_id=bulletin.pk,
         token=posting.token,
+        pending=target_of(pending, city.school_a),
+        awaiting=awaiting,
     )
 
 
@@ -195,11 +213,34 @@ WRITES: dict[str, tuple[str, Any, set[str], Any]] = {
 }
 
 
+WRITES.update(
+    {
+        "save_answer": (
+            "/inspections/checklists/{pending}/answer/",
+            lambda city, c: {"indicator": indicator(c.pending, "1.1").pk, "result": "pass"},
+            {"bureau_staff", "inspector", "district_admin"},
+            lambda city, c: c.pending.answers.exists(),
+        ),
+        "verify_closeout": (
+            "/ledger/{awaiting}/verify/",
+            lambda city, c: {"text": "核实", "version": c.awaiting.version},
+            {"bureau_staff", "inspector", "district_admin"},
+            lambda city, c: RectificationItem.objects.get(pk=c.awaiting.pk).status == "closed",
+        ),
+    }
+)
+
+
 @pytest.mark.parametrize("action", list(WRITES))
 def test_writes_happen_exactly_for_permitted_roles(client: Client, city: City, campaign: Campaign, action: str) -> None:
     """Every role tries the write; each try is rolled back so the next role starts from the same state."""
     template, data, allowed, effect = WRITES[action]
-    values = {"item_a": campaign.item_a.pk, "round": campaign.round.pk}
+    values = {
+        "item_a": campaign.item_a.pk,
+        "round": campaign.round.pk,
+        "pending": campaign.pending.pk,
+        "awaiting": campaign.awaiting.pk,
+    }
     for role in ROLES:
         with transaction.atomic():
             client.force_login(city.user(role))
