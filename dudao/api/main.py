@@ -65,3 +65,19 @@ from dudao.api import accounts, audit, orgs  # noqa: E402
 api.add_router("/", accounts.router)
 api.add_router("/", orgs.router)
 api.add_router("/", audit.router)
+
+from django.http.request import RawPostDataException  # noqa: E402
+
+from dudao.api import bulletins, checklists, inspections, rectification  # noqa: E402
+
+api.description = (api.description or "") + inspections.API_NOTE
+api.add_router("/", inspections.router)
+api.add_router("/", checklists.router)
+api.add_router("/", rectification.router)
+api.add_router("/", bulletins.router)
+
+
+@api.exception_handler(RawPostDataException)
+def on_form_body_for_json(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+    # A form body sent where JSON is expected: the form was already parsed, the raw body is gone.
+    return _error(request, "请求体应为 JSON（Content-Type: application/json）", "json_required", 400)

@@ -11,17 +11,32 @@ from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from dudao.orgs.models import OrgUnit
+from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import scope_root_path
 from dudao.rectification.models import ItemStatus, PublicPosting, RectificationItem, Reminder
 
 
 def items_for(user: Any, action: str = "read") -> QuerySet[RectificationItem]:
-    """Items in scope, plus the user's own items: a class teacher's scope is the class, the item is the school's."""
+    """Items in scope, plus the user's own items. Items belong to schools: someone acting for a grade or a class
+    (a class teacher) reads the whole school's ledger, which hangs on the school's wall anyway."""
     root = scope_root_path(user, f"rectification.{action}")
     if root is None:
         return RectificationItem.objects.none()
-    return RectificationItem.objects.filter(Q(school__path__under=root) | Q(owner=user))
+    if action == "read":
+        root = _school_path(root)
+    in_scope = Q(school__path__under=root)
+    # An OR across two tables keeps both databases off the path index (measured 2-3x slower at city scale),
+    # so the owner's branch is added only for the rare person who owns an item outside their scope.
+    if RectificationItem.objects.filter(owner_id=user.pk).exclude(in_scope).exists():
+        return RectificationItem.objects.filter(in_scope | Q(owner_id=user.pk))
+    return RectificationItem.objects.filter(in_scope)
+
+
+def _school_path(path: str) -> str:
+    """The path of the school a grade or class lies in; other paths unchanged."""
+    ancestors = [path[:i] for i in range(OrgUnit.steplen, len(path), OrgUnit.steplen)]
+    school = OrgUnit.objects.filter(path__in=ancestors, kind=UnitKind.SCHOOL).values_list("path", flat=True).first()
+    return school or path
 
 
 @dataclass
@@ -38,7 +53,8 @@ class LedgerFilters:
     def from_params(cls, params: Any, units: QuerySet[OrgUnit]) -> LedgerFilters:
         def number(key: str) -> int | None:
             value = str(params.get(key) or "").strip()
-            return int(value) if value.isdigit() else None
+            # Ids fit in a signed 64-bit column; anything longer is no id at all.
+            return int(value) if value.isdigit() and len(value) <= 18 else None
 
         overdue_raw = str(params.get("overdue") or "")
         unit_id = number("unit") or number("school")

@@ -104,7 +104,7 @@ EXPECTED: dict[str, list[int]] = {
     "district_admin": [A, A, A, A, N, A, N, A, A, N, A, A, A, A, A, A, A, A],
     "principal": [A, A, A, A, N, A, N, A, A, N, A, A, A, A, A, A, A, A],
     "school_staff": [A, A, A, A, N, A, N, A, A, N, A, A, A, A, A, A, A, A],
-    "class_teacher": [F, F, F, F, F, F, F, A, N, N, A, A, A, A, N, F, F, A],
+    "class_teacher": [F, F, F, F, F, F, F, A, A, N, A, A, A, A, N, F, F, A],
     "counsellor": [F, F, F, F, F, F, F, A, A, N, A, A, A, A, A, F, F, A],
     "doctor": [F, F, F, F, F, F, F, A, A, N, A, A, A, A, A, F, F, A],
     "sysadmin": [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F],
