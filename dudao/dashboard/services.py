@@ -113,6 +113,9 @@ def generate_bulletin(
         raise DomainError("点名通报的问题数应在 1 到 99 之间", code="invalid_threshold")
     if inspection.status not in (InspectionStatus.FINISHED, InspectionStatus.PUBLISHED):
         raise DomainError("本轮督查尚未结束，还不能生成通报", code="round_not_finished", status=409)
+    if inspection.is_hidden_from_schools:
+        # A bulletin goes to the schools: it would reveal the unannounced round before its results are out.
+        raise DomainError("暗访轮次须先发布结果，才能生成通报", code="round_not_published", status=409)
     figures = round_figures(inspection, threshold)
     with transaction.atomic():
         bulletin = Bulletin.objects.create(

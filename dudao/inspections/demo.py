@@ -261,7 +261,7 @@ def inspections_demo(context: DemoContext) -> dict[str, int]:
             item=item,
             owner=owner,
             responsibility="立即组织整改，落实专人负责",
-            due_date=item.due_limit,
+            due_date=item.due_date,
             version=None,
         )
         if index % 3 != 0:
@@ -332,8 +332,9 @@ def inspections_demo(context: DemoContext) -> dict[str, int]:
         owner = _staff(item.school, ["school_staff", "class_teacher", "doctor"][position % 3])
         due = item.due_limit
         if stage == "overdue":
+            # A date set days ago that has since passed (a principal cannot set a past date today).
             due = today - dt.timedelta(days=2 + position % 4)
-            RectificationItem.objects.filter(pk=item.pk).update(due_limit=due)
+            RectificationItem.objects.filter(pk=item.pk).update(due_limit=due, due_date=due)
             item.refresh_from_db()
         item = ledger.assign(
             actor=head,

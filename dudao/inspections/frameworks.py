@@ -148,6 +148,9 @@ def save_indicator(
         raise DomainError(problems[0][1], code=f"invalid_{problems[0][0]}")
     with transaction.atomic():
         Framework.objects.select_for_update().get(pk=framework.pk)
+        # Checked before copying: id_map only knows the current edition's indicators.
+        if indicator is not None and indicator.framework_version_id != current_version(framework).pk:
+            raise DomainError("只能修改当前版本的指标", code="stale_version", status=409)
         version, id_map = _editable_version(framework)
         section, _ = Section.objects.get_or_create(
             framework_version=version,
@@ -160,8 +163,6 @@ def save_indicator(
                 raise DomainError(f"一个测评体系最多 {MAX_INDICATORS} 项指标", code="too_many_indicators")
             target = Indicator(framework_version=version, order=section.indicators.count() + 1)
         else:
-            if indicator.framework_version_id != current_version(framework).pk and not id_map:
-                raise DomainError("只能修改当前版本的指标", code="stale_version", status=409)
             target = Indicator.objects.get(pk=id_map.get(indicator.pk, indicator.pk), framework_version=version)
             before = snapshot(target, INDICATOR_FIELDS)
         target.section = section
@@ -229,6 +230,8 @@ METHOD_BY_LABEL = {
     "分值": ScoringMethod.SCALE,
     "0-N分": ScoringMethod.SCALE,
     "打分": ScoringMethod.SCALE,
+    # The labels the app itself shows.
+    **{str(method.label).replace(" ", ""): method for method in ScoringMethod},
 }
 SEVERITY_BY_LABEL = {"一般": Severity.GENERAL, "严重": Severity.SERIOUS, "": Severity.GENERAL}
 SCHOOL_TYPE_BY_LABEL = {str(label): value for value, label in SchoolType.choices} | {"职校": SchoolType.VOCATIONAL}

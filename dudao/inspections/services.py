@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.db import transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 
 from dudao.audit.services import record_change, snapshot
@@ -46,7 +46,8 @@ def due_dates(severity: str, today: dt.date, assessment_on: dt.date | None = Non
     """(default due date, latest allowed) for a new finding; 倒排工期: both fall before the assessment day."""
     default_days, limit_days = DAYS_TO_FIX[Severity(severity)]
     due, limit = today + dt.timedelta(days=default_days), today + dt.timedelta(days=limit_days)
-    if assessment_on and assessment_on > today + dt.timedelta(days=1):
+    # The eve of the assessment may be today itself (assessment tomorrow): then it is due today.
+    if assessment_on and assessment_on > today:
         eve = assessment_on - dt.timedelta(days=1)
         due, limit = min(due, eve), min(limit, eve)
     return due, limit
@@ -75,6 +76,8 @@ def plan_inspection(
     name = name.strip()
     if not name:
         raise DomainError("请填写轮次名称", code="name_required")
+    if len(name) > 100:
+        raise DomainError("轮次名称不能超过 100 字", code="name_too_long")
     if kind not in InspectionKind.values:
         raise DomainError("请选择督查类型", code="invalid_kind")
     if ends_on < starts_on:
@@ -92,6 +95,8 @@ def plan_inspection(
                     .distinct()
                 )
             )
+    # A school picked twice (by district and by list) is inspected once.
+    schools = list({s.pk: s for s in schools}.values())
     if not schools:
         raise DomainError("请至少选择一所学校", code="schools_required")
     outside = [s.name for s in schools if s.kind != UnitKind.SCHOOL or not s.path.startswith(unit.path)]
@@ -128,16 +133,18 @@ def _prefill_revisit(inspection: Inspection, previous: Inspection) -> None:
     answers = []
     open_findings = Finding.objects.filter(
         inspection=previous, indicator__isnull=False, item__status__in=rectification.OPEN_STATUSES
-    )
+    ).select_related("indicator")
     for finding in open_findings:
         target = targets.get(finding.school_id)
-        if target is None or finding.indicator_id is None:
+        if target is None or finding.indicator is None:
             continue
         answers.append(
             Answer(
                 target=target,
-                indicator_id=finding.indicator_id,
+                indicator=finding.indicator,
                 result=Result.FAIL,
+                # A deduct indicator with no occurrence would score full marks, i.e. "fixed".
+                occurrences=1 if finding.indicator.method == ScoringMethod.DEDUCT else 0,
                 note=f"上轮问题：{finding.description}"[:500],
                 previous_finding=finding,
             )
@@ -213,6 +220,18 @@ def check_can_fill(actor: Any, target: Target) -> None:
         raise DomainError("本轮结果已发布，不能再修改", code="round_published", status=409)
 
 
+def check_team(actor: Any, target: Target) -> None:
+    """分片包校: a school given to a team is filled by its members (and by the round's organisers).
+
+    `save_answer` makes the same check inside its one indicator query."""
+    if target.team_id is None:
+        return
+    if Team.members.through.objects.filter(team_id=target.team_id, user_id=actor.pk).exists():
+        return
+    if not can(actor, "inspection.change", target.inspection.unit):
+        raise Forbidden("该校由其他督查组负责")
+
+
 def _parse_answer(indicator: Indicator, result: str, occurrences: Any, value: Any) -> tuple[str, int, Decimal | None]:
     if result not in Result.values:
         raise DomainError("请选择评定结果：达标、不达标或不适用", code="invalid_result")
@@ -232,7 +251,8 @@ def _parse_answer(indicator: Indicator, result: str, occurrences: Any, value: An
                 points = Decimal(str(value))
             except InvalidOperation as exc:
                 raise DomainError("得分应为数字", code="invalid_value") from exc
-            if not Decimal(0) <= points <= indicator.max_score:
+            # NaN cannot be compared (and would raise); infinities fall outside the range anyway.
+            if not points.is_finite() or not Decimal(0) <= points <= indicator.max_score:
                 raise DomainError(f"得分应在 0 到 {indicator.max_score:g} 之间", code="invalid_value")
     return result, count, points
 
@@ -253,14 +273,19 @@ def save_answer(
     """
     check_can_fill(actor, target)
     team_member = Exists(Team.members.through.objects.filter(team_id=target.team_id or 0, user_id=actor.pk))
+    # The organiser's unit path rides along in the same query (organisers may fill any team's school).
+    round_unit_path = Subquery(Inspection.objects.filter(pk=target.inspection_id).values("unit__path")[:1])
     indicator = (
         Indicator.objects.filter(pk=indicator_id, framework_version_id=target.inspection.framework_version_id)
-        .annotate(is_team_member=team_member)
+        .annotate(is_team_member=team_member, round_unit_path=round_unit_path)
         .first()
     )
     if indicator is None:
         raise DomainError("该指标不属于本轮使用的测评体系版本", code="indicator_not_in_framework")
-    if target.team_id and not indicator.is_team_member and not can(actor, "inspection.change", target.inspection.unit):
+    if not indicator.applies_to(target.school.school_type):
+        raise DomainError("该指标不适用于本校的学校类型", code="indicator_not_applicable")
+    organiser_unit = OrgUnit(path=indicator.round_unit_path)
+    if target.team_id and not indicator.is_team_member and not can(actor, "inspection.change", organiser_unit):
         raise Forbidden("该校由其他督查组负责")
     result, count, points = _parse_answer(indicator, result, occurrences, value)
     answer = Answer(
@@ -296,6 +321,7 @@ def add_photo(
     longitude: float | None = None,
 ) -> AnswerPhoto:
     check_can_fill(actor, target)
+    check_team(actor, target)
     if (
         indicator_id is not None
         and not Indicator.objects.filter(
@@ -349,6 +375,7 @@ def add_finding(
             raise Forbidden("您没有为该校补充问题的权限")
     else:
         check_can_fill(actor, target)
+        check_team(actor, target)
     if not description.strip():
         raise DomainError("请填写问题描述", code="description_required")
     if severity not in Severity.values:
@@ -401,6 +428,7 @@ def submit_target(*, actor: Any, target: Target, version: int | None = None) -> 
     with transaction.atomic():
         target = Target.objects.select_for_update().select_related("inspection", "school").get(pk=target.pk)
         check_can_fill(actor, target)
+        check_team(actor, target)
         _check_version(target, version)
         inspection = target.inspection
         indicators, answers = checklist(target)
@@ -456,7 +484,7 @@ def submit_target(*, actor: Any, target: Target, version: int | None = None) -> 
         extra = list(Finding.objects.filter(target=target, indicator__isnull=True))
         if not inspection.is_hidden_from_schools:
             rectification.create_items(actor=actor, findings=findings + extra, assessment_on=inspection.assessment_on)
-        rectification.record_rechecks(actor=actor, rechecks=rechecked)
+        rectification.record_rechecks(actor=actor, rechecks=rechecked, inspection=inspection)
         _advance_round(inspection)
         record_change(
             actor=actor,
@@ -506,6 +534,13 @@ def publish_results(*, actor: Any, inspection: Inspection, version: int | None =
         inspection.version += 1
         inspection.save(update_fields=["status", "published_at", "version"])
         waiting = list(Finding.objects.filter(inspection=inspection, item__isnull=True))
+        # The school's days to fix start when the findings reach it, not when they were written down.
+        today = timezone.localdate()
+        for finding in waiting:
+            _, limit = due_dates(finding.severity, today, inspection.assessment_on)
+            if limit > finding.due_limit:
+                finding.due_limit = limit
+                Finding.objects.filter(pk=finding.pk).update(due_limit=limit)
         rectification.create_items(actor=actor, findings=waiting, assessment_on=inspection.assessment_on)
         record_change(
             actor=actor,

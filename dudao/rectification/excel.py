@@ -53,7 +53,7 @@ def export_rows(qs: QuerySet[RectificationItem], today: dt.date | None = None) -
         "school__name",
         "category",
         "description",
-        "inspection__name",
+        "finding__source",
         "created_at",
         "owner__full_name",
         "owner__title",
@@ -141,8 +141,9 @@ def _date(value: Any) -> dt.date | None:
 
 
 def parse(
-    rows: list[list[Any]], *, schools: dict[str, OrgUnit], today: dt.date
+    rows: list[list[Any]], *, schools: dict[str, OrgUnit], today: dt.date, ambiguous: frozenset[str] = frozenset()
 ) -> tuple[list[ParsedFinding], list[RowError]]:
+    """`ambiguous`: names several schools in scope share (实验小学 in every district); those need the unit code."""
     errors: list[RowError] = []
     if not rows:
         return [], [RowError(1, "A", "表头", "文件中没有数据")]
@@ -172,6 +173,9 @@ def parse(
         school = schools.get(text["school"])
         if not text["school"]:
             error("school", "请填写学校")
+        elif text["school"] in ambiguous:
+            school = None
+            error("school", f"有多所学校名为“{text['school']}”，请改填单位代码")
         elif school is None:
             error("school", f"“{text['school']}”不是您管理范围内的学校")
         if not text["description"]:
@@ -212,11 +216,18 @@ def import_findings(*, actor: Any, unit: OrgUnit, upload: IO[bytes], filename: s
     data = read_upload(upload, name=filename)
     rows = read_rows(data)
     schools: dict[str, OrgUnit] = {}
+    by_code: dict[str, OrgUnit] = {}
+    ambiguous: set[str] = set()
     for school in OrgUnit.objects.filter(kind=UnitKind.SCHOOL, is_closed=False, path__under=unit.path):
+        if school.name in schools:
+            ambiguous.add(school.name)
         schools[school.name] = school
         if school.code:
-            schools[school.code] = school
-    parsed, errors = parse(rows, schools=schools, today=today)
+            by_code[school.code] = school
+    # A unit code always names one school, even when it looks like another school's name.
+    ambiguous -= by_code.keys()
+    schools |= by_code
+    parsed, errors = parse(rows, schools=schools, today=today, ambiguous=frozenset(ambiguous))
     if errors:
         raise ImportRejected(errors, len(errors), code="findings_invalid")
     with transaction.atomic():

@@ -138,6 +138,8 @@ def assign(
             )
         if due_date < item.created_at.astimezone(timezone.get_current_timezone()).date():
             raise DomainError("整改时限不能早于问题发现日期", code="due_date_too_early")
+        if due_date < timezone.localdate() and due_date != item.due_date:
+            raise DomainError("整改时限不能早于今天", code="due_date_in_past")
         before = snapshot(item, ITEM_FIELDS)
         item.owner, item.responsibility, item.due_date = owner, responsibility, due_date
         _save(item, ["owner", "responsibility", "due_date"])
@@ -363,9 +365,11 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     sent = {kind.value: 0 for kind in ReminderKind}
     live = RectificationItem.objects.filter(status__in=OPEN_STATUSES).select_related("school")
+    working = live.filter(status__in=(ItemStatus.OPEN, ItemStatus.IN_PROGRESS))
     plans: list[tuple[ReminderKind, QuerySet[RectificationItem], str]] = [
-        (ReminderKind.DUE_SOON, live.filter(due_date=today + dt.timedelta(days=2), owner__isnull=False), "owner"),
-        (ReminderKind.DUE_TODAY, live.filter(due_date=today, owner__isnull=False), "owner"),
+        # Owners are reminded while the work is theirs; once close-out is requested it waits on the verifier.
+        (ReminderKind.DUE_SOON, working.filter(due_date=today + dt.timedelta(days=2), owner__isnull=False), "owner"),
+        (ReminderKind.DUE_TODAY, working.filter(due_date=today, owner__isnull=False), "owner"),
         (ReminderKind.OVERDUE_PRINCIPAL, live.filter(due_date__lt=today), "principal"),
         (ReminderKind.OVERDUE_DISTRICT, live.filter(due_date__lt=today - dt.timedelta(days=3)), "district"),
     ]

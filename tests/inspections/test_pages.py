@@ -269,3 +269,12 @@ def test_submit_page_reports_missing_answers(signed_in, city: City) -> None:  # 
     assert "项指标未评定" in response.content.decode()
     target.refresh_from_db()
     assert target.status != "submitted"
+
+
+def test_no_bulletin_for_an_unannounced_round_before_its_results_are_out(signed_in, city: City) -> None:  # type: ignore[no-untyped-def]
+    inspection = submitted_round(city, kind=InspectionKind.UNANNOUNCED, schools=[city.school_a])
+    response = signed_in(city.user("inspector")).post(
+        f"/bulletins/new/{inspection.pk}/", {"threshold": "1"}, follow=True
+    )
+    assert "暗访轮次须先发布结果" in response.content.decode()
+    assert not inspection.bulletins.exists()
