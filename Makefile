@@ -46,6 +46,8 @@ bench: install
 	$(BIN)/python -m bench.scoping
 	$(BIN)/python -m bench.roster_import
 	$(BIN)/python -m bench.demo_city
+	$(BIN)/python -m bench.ledger
+	$(BIN)/python -m bench.ledger_export
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
