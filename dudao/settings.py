@@ -152,6 +152,8 @@ DUDAO_LOGIN_WINDOW_MINUTES = int(os.environ.get("DUDAO_LOGIN_WINDOW_MINUTES", "1
 # Number of reverse proxies (nginx …) in front of the app whose X-Forwarded-For entries are trusted.
 DUDAO_TRUSTED_PROXIES = int(os.environ.get("DUDAO_TRUSTED_PROXIES", "0"))
 DUDAO_TOKEN_DAYS = int(os.environ.get("DUDAO_TOKEN_DAYS", "90"))
+# The address printed under 公示 QR codes (e.g. https://dudao.example.gov.cn); empty: the address in use.
+DUDAO_PUBLIC_BASE_URL = os.environ.get("DUDAO_PUBLIC_BASE_URL", "")
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

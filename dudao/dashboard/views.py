@@ -102,7 +102,7 @@ def bulletin_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     recipient = get_object_or_404(
         BulletinRecipient.objects.for_user(request.user, "read").select_related("school", "bulletin"),
         bulletin=bulletin,
-        pk=request.POST.get("recipient") or 0,
+        pk=int(raw) if (raw := request.POST.get("recipient", "")).isdigit() and len(raw) <= 18 else 0,
     )
     return perform(
         request,

@@ -45,8 +45,12 @@ class PlanForm(StyledForm):
     starts_on = forms.DateField(label="开始日期", widget=DatePicker())
     ends_on = forms.DateField(label="结束日期", widget=DatePicker())
     assessment_on = forms.DateField(label="正式测评日（倒排工期）", required=False, widget=DatePicker())
-    districts = forms.TypedMultipleChoiceField(label="按区县选择", coerce=int, required=False)
-    school_types = forms.MultipleChoiceField(label="学校类型", choices=SchoolType.choices, required=False)
+    districts = forms.TypedMultipleChoiceField(
+        label="按区县选择", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    school_types = forms.MultipleChoiceField(
+        label="学校类型", choices=SchoolType.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     school_names = forms.CharField(
         label="或逐一列出学校",
         required=False,

@@ -246,7 +246,7 @@ def template_bytes() -> bytes:
         sheet.write_string(0, col, title, bold)
         sheet.write_comment(0, col, hint)
         sheet.set_column(col, col, 40 if col == 2 else 12)
-    sheet.write_row(1, 0, ["校园环境", "1.1", "校园设施完好，无破损", "达标", "", "", 1, "是", "一般", ""])
+    # No sample row: a clerk who keeps it would import it as a real indicator. The hints live in the comments.
     sheet.data_validation(1, 3, 500, 3, {"validate": "list", "source": ["达标", "扣分", "分值"]})
     sheet.data_validation(1, 7, 500, 7, {"validate": "list", "source": ["是", "否"]})
     sheet.data_validation(1, 8, 500, 8, {"validate": "list", "source": ["一般", "严重"]})
@@ -401,8 +401,8 @@ def indicator_score(indicator: Indicator, answer: Answer | None) -> tuple[Decima
 
 
 def is_failed(indicator: Indicator, answer: Answer | None) -> bool:
-    scored = indicator_score(indicator, answer)
-    return scored is not None and scored[0] < scored[1]
+    """A problem is what the inspector marked 不达标; a 达标 with a partial 0–N score only lowers the total."""
+    return answer is not None and answer.result == Result.FAIL
 
 
 def total_score(indicators: list[Indicator], answers: dict[int, Answer]) -> tuple[Decimal, Decimal]:

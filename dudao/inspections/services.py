@@ -82,9 +82,18 @@ def plan_inspection(
         raise DomainError("请选择督查类型", code="invalid_kind")
     if ends_on < starts_on:
         raise DomainError("结束日期不能早于开始日期", code="invalid_dates")
+    if (ends_on - starts_on).days > 366:
+        raise DomainError("一轮督查不能超过一年", code="invalid_dates")
+    if starts_on < timezone.localdate() - dt.timedelta(days=366):
+        raise DomainError("开始日期不能早于一年前", code="invalid_dates")
+
     if kind == InspectionKind.REVISIT:
         if previous is None:
             raise DomainError("回头看须选择要复查的轮次", code="previous_required")
+        if previous.status not in (InspectionStatus.FINISHED, InspectionStatus.PUBLISHED):
+            raise DomainError("要复查的轮次尚未结束", code="previous_not_finished")
+        if previous.is_hidden_from_schools:
+            raise DomainError("暗访轮次须先发布结果，才能安排回头看", code="previous_not_published")
         # A revisit checks the same indicators the earlier round failed.
         framework_version = previous.framework_version
         if not schools:
@@ -161,6 +170,10 @@ def create_team(
         raise DomainError("请填写组名", code="name_required")
     if not members:
         raise DomainError("督查组至少要有一名成员", code="members_required")
+    schools = [t.school for t in targets] or [inspection.unit]
+    unable = [m.display_name for m in members if not _can_fill_schools(m, schools)]
+    if unable:
+        raise DomainError(f"以下人员没有在本轮范围内填写测评表的权限：{'、'.join(unable)}", code="member_cannot_fill")
     with transaction.atomic():
         team = Team.objects.create(inspection=inspection, name=name.strip(), leader=members[0])
         team.members.set(members)
@@ -179,8 +192,24 @@ def create_team(
     return team
 
 
+def _can_fill_schools(user: Any, schools: Sequence[OrgUnit]) -> bool:
+    """Whether one of the person's roles may fill checklists for every one of these schools (a district
+    inspector can join a city round for the schools of the district)."""
+    from dudao.orgs.models import RoleAssignment
+    from dudao.orgs.roles import PERMISSIONS
+
+    paths = [
+        path
+        for role, path in RoleAssignment.objects.filter(user=user, unit__is_closed=False).values_list(
+            "role", "unit__path"
+        )
+        if role in PERMISSIONS["inspection.fill"]
+    ]
+    return bool(paths) and all(any(s.path.startswith(p) for p in paths) for s in schools)
+
+
 def split_among_teams(*, actor: Any, inspection: Inspection) -> int:
-    """分片包校: hand unassigned schools to teams district by district, keeping a district with one team."""
+    """分片包校: hand the unassigned schools to the teams in equal shares, district by district."""
     if not can(actor, "inspection.change", inspection.unit):
         raise Forbidden("您没有安排督查组的权限")
     with transaction.atomic():
@@ -189,13 +218,15 @@ def split_among_teams(*, actor: Any, inspection: Inspection) -> int:
             raise DomainError("请先建立督查组", code="teams_required")
         pending = list(inspection.targets.filter(team__isnull=True).select_related("school").order_by("school__path"))
         load = {t.pk: t.targets.count() for t in teams}
-        by_district: dict[str, list[Target]] = {}
-        for target in pending:
-            by_district.setdefault(target.school.path[: OrgUnit.steplen * 2], []).append(target)
-        for group in sorted(by_district.values(), key=len, reverse=True):
-            team_id = min(load, key=lambda pk: (load[pk], pk))
-            Target.objects.filter(pk__in=[t.pk for t in group]).update(team_id=team_id)
-            load[team_id] += len(group)
+        # Schools in path order keep each district together; each team takes a run of schools that brings it
+        # to an equal share, so a district is split only where the shares require it.
+        total = sum(load.values()) + len(pending)
+        queue = list(pending)
+        for team in sorted(teams, key=lambda t: (load[t.pk], t.pk)):
+            share = -(-total // len(teams)) - load[team.pk]
+            taken, queue = queue[: max(0, share)], queue[max(0, share) :]
+            Target.objects.filter(pk__in=[t.pk for t in taken]).update(team_id=team.pk)
+            load[team.pk] += len(taken)
         after = {str(pk): count for pk, count in load.items()}
         record_change(actor=actor, action="teams_split", obj=inspection, unit_path=inspection.unit.path, after=after)
     return len(pending)

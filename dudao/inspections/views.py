@@ -140,7 +140,8 @@ def _framework(request: HttpRequest, pk: int) -> Framework:
 def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "framework.read")
     framework = _framework(request, pk)
-    versions = list(framework.versions.annotate(rounds=Count("inspections")))
+    # Grouped queries drop the model's default ordering: newest edition first, explicitly.
+    versions = list(framework.versions.annotate(rounds=Count("inspections")).order_by("-number"))
     number = request.GET.get("version")
     version = next((v for v in versions if str(v.number) == number), versions[0])
     indicators = list(Indicator.objects.filter(framework_version=version).select_related("section"))
@@ -271,7 +272,11 @@ def round_plan(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST or None)
     frameworks = list(selectors.frameworks_for(request.user).order_by("name"))
     previous_rounds = list(
-        selectors.rounds_for(request.user, "change").exclude(kind=InspectionKind.SELF).order_by("-starts_on")[:50]
+        selectors.rounds_for(request.user, "change")
+        .exclude(kind=InspectionKind.SELF)
+        .filter(status__in=(InspectionStatus.FINISHED, InspectionStatus.PUBLISHED))
+        .exclude(kind=InspectionKind.UNANNOUNCED, status=InspectionStatus.FINISHED)
+        .order_by("-starts_on")[:50]
     )
     fields: dict[str, Any] = form.fields
     fields["framework"].choices = [("", "（回头看沿用原轮次）"), *[(f.pk, f.name) for f in frameworks]]
@@ -353,7 +358,7 @@ def _round(request: HttpRequest, pk: int, action: str = "read") -> Any:
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "inspection.read")
     inspection = _round(request, pk)
-    targets = (
+    targets = list(
         selectors.targets_for(request.user)
         .filter(inspection=inspection)
         .annotate(finding_count=Count("findings"))
@@ -368,7 +373,10 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "inspection": inspection,
             "targets": targets,
-            "teams": inspection.teams.prefetch_related("members") if can_manage else [],
+            "teams": inspection.teams.prefetch_related("members").annotate(schools=Count("targets"))
+            if can_manage
+            else [],
+            "unassigned": [t for t in targets if t.team_id is None] if can_manage else [],
             "can_manage": can_manage,
             "can_bulletin": can(request.user, "bulletin.change", inspection.unit),
             "bulletins": bulletins_for(request.user).filter(inspection=inspection),
@@ -394,7 +402,8 @@ def team_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"找不到这些账户：{'、'.join(sorted(missing))}")
         return back
     members.sort(key=lambda m: usernames.index(m.username))
-    targets = list(inspection.targets.filter(pk__in=request.POST.getlist("targets")))
+    chosen = [int(t) for t in request.POST.getlist("targets") if t.isdigit() and len(t) <= 18]
+    targets = list(inspection.targets.filter(pk__in=chosen))
     return perform(
         request,
         back,

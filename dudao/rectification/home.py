@@ -61,7 +61,7 @@ def rectification_home(user: Any, acting: Any) -> list[HomeItem]:
                 HomeItem(
                     title="待落实四定的问题",
                     count=unassigned,
-                    url=f"{ledger}?status=open",
+                    url=f"{ledger}?unassigned=1",
                     kind="todo",
                     level="warning",
                     order=11,

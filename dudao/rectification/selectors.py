@@ -46,6 +46,7 @@ class LedgerFilters:
     overdue: bool | None = None
     category: str = ""
     owner: int | None = None
+    unassigned: bool = False
     unit: OrgUnit | None = None
     q: str = ""
 
@@ -68,6 +69,7 @@ class LedgerFilters:
             else None,
             category=str(params.get("category") or "").strip()[:100],
             owner=number("owner"),
+            unassigned=params.get("unassigned") in ("1", "true", "yes"),
             unit=units.filter(pk=unit_id).first() if unit_id else None,
             q=str(params.get("q") or "").strip()[:50],
         )
@@ -90,6 +92,8 @@ def ledger(user: Any, filters: LedgerFilters, today: dt.date | None = None) -> Q
         qs = qs.filter(category=filters.category)
     if filters.owner:
         qs = qs.filter(owner_id=filters.owner)
+    if filters.unassigned:
+        qs = qs.filter(owner__isnull=True).exclude(status=ItemStatus.CLOSED)
     if filters.q:
         qs = qs.filter(Q(description__contains=filters.q) | Q(school__name__contains=filters.q))
     return qs
@@ -170,7 +174,8 @@ def day_summary(user: Any, day: dt.date, unit: OrgUnit | None = None) -> list[Da
         .annotate(
             found=Count("id", filter=Q(created_at__gte=start, created_at__lt=end)),
             closed=Count("id", filter=Q(closed_at__gte=start, closed_at__lt=end)),
-            still_open=Count("id", filter=~Q(status=ItemStatus.CLOSED) & Q(created_at__lt=end)),
+            # Open at the end of that day: found by then and not closed by then (right for past days too).
+            still_open=Count("id", filter=Q(created_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))),
         )
         .filter(Q(found__gt=0) | Q(closed__gt=0) | Q(still_open__gt=0))
     )
@@ -221,8 +226,9 @@ def burn_down(qs: QuerySet[RectificationItem], start: dt.date, end: dt.date, tod
         counts.append(running)
         labels.append(f"{day:%m-%d}")
         actual.append(running if day <= today else None)
-    # The plan: from the day problems were first on the board, straight down to zero on the last day.
-    first = next((i for i, n in enumerate(counts) if n > 0), None)
+    # The plan: from the most problems on the board so far, straight down to zero on the last day.
+    known = [n for n, a in zip(counts, actual, strict=True) if a is not None] or counts[:1]
+    first = known.index(max(known)) if max(known) > 0 else None
     ideal: list[float | None] = [None] * len(counts)
     if first is not None:
         span = max(1, days - first)
@@ -245,6 +251,19 @@ def public_items(school: OrgUnit) -> QuerySet[RectificationItem]:
     """Open items first, soonest deadline first; closed ones last."""
     is_closed = Case(When(status=ItemStatus.CLOSED, then=Value(1)), default=Value(0))
     return RectificationItem.objects.filter(school=school).select_related("owner").order_by(is_closed, "due_date", "id")
+
+
+def owner_candidates(school: OrgUnit) -> QuerySet[Any]:
+    """People who can own an item at the school: active, holding a role there (or on one of its classes) that lets
+    them report progress — the same rule `services.assign` enforces."""
+    from dudao.accounts.models import User
+    from dudao.orgs.models import RoleAssignment
+    from dudao.orgs.roles import PERMISSIONS
+
+    holders = RoleAssignment.objects.filter(
+        unit__path__under=school.path, role__in=PERMISSIONS["rectification.progress"]
+    ).values("user_id")
+    return User.objects.filter(is_active=True, pk__in=holders).order_by("full_name", "pk")
 
 
 def reminders_of(user: Any) -> QuerySet[Reminder]:

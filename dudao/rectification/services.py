@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dudao.audit.services import Entry, append, record_change, snapshot
@@ -98,13 +98,10 @@ def record_rechecks(*, actor: Any, rechecks: Iterable[tuple[int, bool]], inspect
 
 
 def is_school_staff(user: Any, school: OrgUnit) -> bool:
-    """Whether a person can own an item there: a work role at the school or below it (a class teacher's class),
-    so that they can log in, see the item and report on it."""
-    from dudao.orgs.roles import PERMISSIONS
+    """Whether a person can own an item there (see `selectors.owner_candidates`)."""
+    from dudao.rectification.selectors import owner_candidates
 
-    return RoleAssignment.objects.filter(
-        user=user, unit__path__under=school.path, role__in=PERMISSIONS["rectification.progress"]
-    ).exists()
+    return owner_candidates(school).filter(pk=user.pk).exists()
 
 
 def assign(
@@ -333,29 +330,53 @@ def reject_closeout(*, actor: Any, item: RectificationItem, reason: str, version
 
 
 def evidence_warnings(item: RectificationItem) -> list[str]:
-    """弄虚作假 check for the verifier: an "after" photo that is the "before" one, or already used elsewhere."""
-    after = list(ItemPhoto.objects.filter(item=item, stage=PhotoStage.AFTER).select_related("file"))
-    if not after:
+    """弄虚作假 check for the verifier, on the photos of the latest close-out request: the "before" picture again,
+    a progress photo again, or a picture already used for another item or found at another school.
+
+    Near copies are looked up by identical bytes, identical hash, or an identical first or last quarter of the
+    hash (index-friendly); the full distance then decides. A re-encoded or resized copy keeps its hash."""
+    from dudao.inspections.models import AnswerPhoto, Finding
+
+    request = item.steps.filter(kind=StepKind.CLOSEOUT_REQUESTED).order_by("-pk").first()
+    if request is None:
         return []
+    after = list(ItemPhoto.objects.filter(step=request, stage=PhotoStage.AFTER).select_related("file"))
     before = list(item.finding.photos.exclude(phash=""))
+    own = set(ItemPhoto.objects.filter(item=item).values_list("file_id", flat=True)) | {b.pk for b in before}
+    progress = set(
+        ItemPhoto.objects.filter(item=item, stage=PhotoStage.PROGRESS).values_list("file__sha256", flat=True)
+    )
     warnings: list[str] = []
     for photo in after:
-        if any(is_same_picture(photo.file.phash, b.phash) for b in before):
-            warnings.append(f"整改后照片“{photo.file.name}”与发现问题时的照片是同一画面")
-        prefix = photo.file.phash[:4]
-        others = (
-            ItemPhoto.objects.filter(file__phash__startswith=prefix)
-            .exclude(item=item)
-            .select_related("item__school", "file")[:50]
+        file = photo.file
+        if any(is_same_picture(file.phash, b.phash) for b in before):
+            warnings.append(f"整改后照片“{file.name}”与发现问题时的照片是同一画面")
+        if file.sha256 in progress:
+            warnings.append(f"整改后照片“{file.name}”与过程照片相同")
+        near = Q(sha256=file.sha256)
+        if file.phash:
+            near |= Q(phash=file.phash) | Q(phash__startswith=file.phash[:4]) | Q(phash__endswith=file.phash[-4:])
+        candidates = [
+            c.pk
+            for c in StoredFile.objects.filter(near).exclude(pk__in=own).only("pk", "sha256", "phash")[:200]
+            if c.sha256 == file.sha256 or is_same_picture(file.phash, c.phash)
+        ]
+        if not candidates:
+            continue
+        # (school, ledger item or None) wherever the picture already appears.
+        uses: set[tuple[int, int | None]] = set()
+        uses.update(ItemPhoto.objects.filter(file_id__in=candidates).values_list("item__school_id", "item_id"))
+        uses.update(Finding.objects.filter(photos__in=candidates).values_list("school_id", "item__id"))
+        uses.update(
+            (s, None)
+            for s in AnswerPhoto.objects.filter(file_id__in=candidates).values_list("target__school_id", flat=True)
         )
-        for other in others:
-            if other.file.sha256 == photo.file.sha256 or is_same_picture(photo.file.phash, other.file.phash):
-                where = "其他学校" if other.item.school_id != item.school_id else "本校其他问题"
-                warnings.append(f"整改后照片“{photo.file.name}”已用于{where}的整改项 #{other.item_id}")
-                break
-        same_file = ItemPhoto.objects.filter(file__sha256=photo.file.sha256, item=item).exclude(pk=photo.pk)
-        if same_file.filter(stage=PhotoStage.PROGRESS).exists():
-            warnings.append(f"整改后照片“{photo.file.name}”与过程照片相同")
+        for school_id, item_id in sorted(uses, key=lambda u: (u[0] == item.school_id, u[1] is None, u[1] or 0)):
+            where = "本校其他问题" if school_id == item.school_id else "其他学校"
+            if item_id is not None and item_id != item.pk:
+                warnings.append(f"整改后照片“{file.name}”已用于{where}的整改项 #{item_id}")
+            elif item_id is None:
+                warnings.append(f"整改后照片“{file.name}”与{where}测评时拍的照片是同一画面")
     return list(dict.fromkeys(warnings))
 
 

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -130,12 +131,7 @@ def _item(request: HttpRequest, pk: int) -> RectificationItem:
 
 
 def _school_staff(school: OrgUnit) -> list[User]:
-    return list(
-        User.objects.filter(is_active=True, unit__path__under=school.path)
-        .exclude(assignments__role__in=["sysadmin", "security_officer", "auditor"])
-        .order_by("full_name")
-        .distinct()[:300]
-    )
+    return list(selectors.owner_candidates(school)[:300])
 
 
 @login_required
@@ -298,6 +294,8 @@ def today(request: HttpRequest) -> HttpResponse:
         day = dt.date.fromisoformat(raw) if raw else timezone.localdate()
     except ValueError:
         day = timezone.localdate()
+    if not 2000 <= day.year <= 2100:
+        day = timezone.localdate()
     rows = selectors.day_summary(request.user, day)
     totals = {
         "found": sum(r.found for r in rows),
@@ -366,6 +364,9 @@ def board(request: HttpRequest) -> HttpResponse:
             "chart": json.dumps(chart, ensure_ascii=False),
             "query": request.GET.urlencode(),
             "limit": BOARD_LIMIT,
+            "rounds": rounds_for(request.user).exclude(status="planned").order_by("-starts_on")[:50]
+            if can(request.user, "inspection.read")
+            else [],
         },
     )
 
@@ -383,7 +384,7 @@ def posting(request: HttpRequest, school_pk: int) -> HttpResponse:
     require(request, "rectification.read")
     school = _school(request, school_pk)
     live = selectors.live_posting(school)
-    public_url = request.build_absolute_uri(reverse("public_posting", args=[live.token])) if live else ""
+    public_url = _public_url(request, reverse("public_posting", args=[live.token])) if live else ""
     return render(
         request,
         "rectification/posting.html",
@@ -398,6 +399,13 @@ def posting(request: HttpRequest, school_pk: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+def _public_url(request: HttpRequest, path: str) -> str:
+    """The address printed under the QR code: the configured public site if set (the address parents and the
+    public reach), else the address this page was opened with."""
+    base = settings.DUDAO_PUBLIC_BASE_URL
+    return f"{base.rstrip('/')}{path}" if base else request.build_absolute_uri(path)
 
 
 @login_required

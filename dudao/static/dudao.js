@@ -12,3 +12,8 @@ document.addEventListener("click", function (event) {
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-print]")) window.print();
 });
+// Irreversible actions ask first: <form data-confirm="…">.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});

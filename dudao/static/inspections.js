@@ -39,26 +39,39 @@
     });
   }
 
+  function signedOut(xhr) {
+    // An expired session answers with the login page (after a redirect) or 401/403.
+    return xhr.status === 401 || xhr.status === 403 || (xhr.responseURL || "").indexOf("/accounts/login/") !== -1;
+  }
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt;
     if (!form.matches || !form.matches("form[data-autosave]")) return;
     var all = pending();
     all[form.querySelector("input[name=indicator]").value] = formData(form);
     store(all);
+    form.querySelector(".saved").innerHTML = '<span class="text-muted small">保存中…</span>';
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
     if (!form.matches || !form.matches("form[data-autosave]")) return;
     var xhr = event.detail.xhr;
-    // Saved, or refused by the server with a message: either way it no longer waits to be sent.
-    if (xhr && xhr.status > 0 && xhr.status < 500) {
-      var all = pending();
-      delete all[form.querySelector("input[name=indicator]").value];
-      store(all);
+    if (!xhr || xhr.status === 0 || xhr.status >= 500) {
+      form.querySelector(".saved").innerHTML = '<span class="text-warning small">未送达，已在本机暂存，稍后自动重试</span>';
+      return;
     }
+    if (signedOut(xhr)) {
+      form.querySelector(".saved").innerHTML = '<span class="text-danger small">登录已过期或无权填写，已在本机暂存；请重新登录后打开本页</span>';
+      return;
+    }
+    // Saved, or refused by the server with a message shown next to the indicator: nothing left to send.
+    var all = pending();
+    delete all[form.querySelector("input[name=indicator]").value];
+    store(all);
   });
   document.body.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 422) { event.detail.shouldSwap = true; event.detail.isError = false; }
+    var xhr = event.detail.xhr;
+    if (signedOut(xhr)) { event.detail.shouldSwap = false; return; }
+    if (xhr.status === 422) { event.detail.shouldSwap = true; event.detail.isError = false; }
   });
   window.addEventListener("online", retry);
   setInterval(function () { if (navigator.onLine) retry(); }, 20000);

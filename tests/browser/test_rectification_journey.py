@@ -41,6 +41,7 @@ def switch_user(page: Page, base: str, username: str) -> None:
 
 def test_inspect_assign_fix_reject_verify_and_post(page: Page, demo_site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     base = demo_site.url
+    page.on("dialog", lambda dialog: dialog.accept())  # 提交/发布 ask for confirmation
     # 1. The inspector fills the mock round's checklist of 五中 on a phone-sized screen and submits it.
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, base, "city.inspector")

@@ -290,11 +290,13 @@ def test_district_admin_cannot_import_framework(city: City) -> None:
         )
 
 
-def test_template_downloads_and_imports_back(city: City) -> None:
-    framework = import_framework(
-        actor=city.user("bureau_staff"), unit=city.root, name="模板", upload=io.BytesIO(frameworks.template_bytes())
-    )
-    assert Indicator.objects.filter(framework_version__framework=framework).count() == 1
+def test_template_has_every_column_and_no_sample_row_to_import_by_mistake(city: City) -> None:
+    with pytest.raises(ImportRejected) as error:
+        import_framework(
+            actor=city.user("bureau_staff"), unit=city.root, name="模板", upload=io.BytesIO(frameworks.template_bytes())
+        )
+    assert [e.message for e in error.value.errors] == ["文件中没有指标"]
+    assert not Framework.objects.filter(name="模板").exists()
 
 
 def test_editing_indicator_of_an_older_version_refused_as_stale(city: City) -> None:
