@@ -40,6 +40,7 @@ from typing import Any
 from bench import common
 
 SHEET = "整改台账"
+TITLE = "临江市教育局问题整改台账（截至2026年11月28日）"
 
 
 def rss_kib(field: str) -> int:
@@ -119,6 +120,8 @@ def main() -> None:
             rows=export_rows(scoped, today=today),
             sheet_name=SHEET,
             column_widths=EXPORT_WIDTHS,
+            title=TITLE,
+            landscape=True,
         )
         size = 0
         for chunk in response:
@@ -176,14 +179,24 @@ def main() -> None:
             spool, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
         )
         sheet = workbook.add_worksheet(SHEET)
-        bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
+        bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
         date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        # The same printed-ledger layout as the product: title, frozen filterable header, A4 landscape.
+        heading = workbook.add_format({"bold": True, "font_size": 14, "align": "center"})
+        sheet.merge_range(0, 0, 0, len(EXPORT_HEADERS) - 1, TITLE, heading)
         for col, title in enumerate(EXPORT_HEADERS):
-            sheet.write_string(0, col, title, bold)
-            sheet.set_column(col, col, EXPORT_WIDTHS[col])
+            sheet.write_string(1, col, title, bold)
+            sheet.set_column(col, col, EXPORT_WIDTHS[col], wrap if EXPORT_WIDTHS[col] >= 25 else None)
+        sheet.freeze_panes(2, 0)
+        sheet.repeat_rows(1)
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
         write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
-        for r, row in enumerate(rows, start=1):
-            write_number(r, 0, r)
+        for n, row in enumerate(rows, start=1):
+            r = n + 1
+            write_number(r, 0, n)
             write_string(r, 1, row[0])
             write_string(r, 2, row[1])
             write_string(r, 3, row[2])
@@ -199,6 +212,7 @@ def main() -> None:
             write_string(r, 13, row[12])
             if row[13] is not None:
                 write_datetime(r, 14, as_date(row[13]), date_format)
+        sheet.autofilter(1, 0, len(rows) + 1, len(EXPORT_HEADERS) - 1)
         workbook.close()
         if out is not None:
             return len(rows)
@@ -217,6 +231,8 @@ def main() -> None:
         rows=export_rows(qs, today=today),
         sheet_name=SHEET,
         column_widths=EXPORT_WIDTHS,
+        title=TITLE,
+        landscape=True,
     )
     product_bytes = b"".join(response)
     response.close()
@@ -225,8 +241,8 @@ def main() -> None:
         spool.seek(0)
         baseline_bytes = spool.read()
     product_cells, baseline_cells = read_rows(product_bytes), read_rows(baseline_bytes)
-    if len(product_cells) != total + 1 or written != total:
-        raise SystemExit(f"expected {total:,} rows: product sheet {len(product_cells) - 1:,}, baseline {written:,}")
+    if len(product_cells) != total + 2 or written != total:
+        raise SystemExit(f"expected {total:,} rows: product sheet {len(product_cells) - 2:,}, baseline {written:,}")
     if product_cells != baseline_cells:
         bad = next(i for i, (a, b) in enumerate(zip(product_cells, baseline_cells, strict=False)) if a != b)
         raise SystemExit(f"sheets differ at row {bad + 1}: {product_cells[bad]} vs {baseline_cells[bad]}")

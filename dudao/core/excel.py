@@ -122,25 +122,45 @@ def xlsx_response(
     rows: Iterable[Sequence[Any]],
     sheet_name: str = "Sheet1",
     column_widths: Sequence[int] | None = None,
+    title: str = "",
+    landscape: bool = False,
 ) -> FileResponse:
-    """Write rows to a temporary .xlsx in constant memory and stream it back."""
+    """Write rows to a temporary .xlsx in constant memory and stream it back.
+
+    With `title`, the sheet reads like a printed ledger: a title line above the header, the header frozen and
+    filterable, long text wrapped, and (with `landscape`) A4 landscape pages that repeat the header."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by FileResponse)
     workbook = xlsxwriter.Workbook(
         spool, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
     sheet = workbook.add_worksheet(sheet_name)
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    for col, title in enumerate(headers):
-        sheet.write_string(0, col, title, bold)
-        width = column_widths[col] if column_widths and col < len(column_widths) else 14
-        sheet.set_column(col, col, width)
-    for row_index, row in enumerate(rows, start=1):
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    header_row = 1 if title else 0
+    widths = [column_widths[c] if column_widths and c < len(column_widths) else 14 for c in range(len(headers))]
+    if title:
+        heading = workbook.add_format({"bold": True, "font_size": 14, "align": "center"})
+        sheet.merge_range(0, 0, 0, max(0, len(headers) - 1), title, heading)
+    for col, heading in enumerate(headers):
+        sheet.write_string(header_row, col, heading, bold)
+        # Long-text columns wrap so a printed ledger shows the whole problem and measure.
+        sheet.set_column(col, col, widths[col], wrap if widths[col] >= 25 else None)
+    if title:
+        sheet.freeze_panes(header_row + 1, 0)
+        sheet.repeat_rows(header_row)
+    if landscape:
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+    last = header_row
+    for row_index, row in enumerate(rows, start=header_row + 1):
         if row_index > EXCEL_MAX_ROWS:
             workbook.close()
             spool.close()
             check_export_size(row_index)
+        last = row_index
         for col, value in enumerate(row):
             if value is None:
                 continue
@@ -154,6 +174,8 @@ def xlsx_response(
                 sheet.write_number(row_index, col, value)
             else:
                 sheet.write_string(row_index, col, str(safe_cell(str(value))))
+    if title:
+        sheet.autofilter(header_row, 0, last, max(0, len(headers) - 1))
     workbook.close()
     spool.seek(0)
     return FileResponse(

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from dudao.core.errors import DomainError, Forbidden
+from dudao.core.errors import DomainError, Forbidden, StaleEditError
 from dudao.core.web import perform, posted_version, require
 from dudao.dashboard import selectors, services
 from dudao.dashboard.models import Bulletin, BulletinRecipient, BulletinStatus
@@ -46,7 +46,7 @@ def _bulletin(request: HttpRequest, pk: int) -> Bulletin:
 
 
 @login_required
-def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def bulletin_detail(request: HttpRequest, pk: int, draft: dict[str, str] | None = None) -> HttpResponse:
     require(request, "bulletin.read")
     bulletin = _bulletin(request, pk)
     recipients = list(selectors.recipients_for(request.user, bulletin))
@@ -56,12 +56,14 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dashboard/bulletin_detail.html",
         {
             "bulletin": bulletin,
+            "draft": draft or {"title": bulletin.title, "body": bulletin.body},
             "can_edit": can(request.user, "bulletin.change", bulletin.unit) and bulletin.status == BulletinStatus.DRAFT,
             "can_see_recipients": can(request.user, "bulletin.change", bulletin.unit),
             "recipients": recipients,
             "counts": services.read_counts(bulletin),
             "to_confirm": mine,
         },
+        status=409 if draft else 200,
     )
 
 
@@ -69,18 +71,22 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def bulletin_update(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = _bulletin(request, pk)
-    return perform(
-        request,
-        redirect("dashboard:bulletin", pk=pk),
-        lambda: services.update_bulletin(
-            actor=request.user,
-            bulletin=bulletin,
-            title=request.POST.get("title", ""),
-            body=request.POST.get("body", ""),
-            version=posted_version(request),
-        ),
-        "已保存",
-    )
+    title, body = request.POST.get("title", ""), request.POST.get("body", "")
+    try:
+        services.update_bulletin(
+            actor=request.user, bulletin=bulletin, title=title, body=body, version=posted_version(request)
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except StaleEditError:
+        # Someone saved in between: keep this clerk's text on screen instead of throwing it away.
+        messages.error(request, "该通报已被他人修改。下面仍是您刚才的文字；请对照最新版本后再保存。")
+        return bulletin_detail(request, pk, draft={"title": title, "body": body})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已保存")
+    return redirect("dashboard:bulletin", pk=pk)
 
 
 @login_required

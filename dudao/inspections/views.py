@@ -515,15 +515,13 @@ def answer_save(request: HttpRequest, pk: int) -> HttpResponse:
 def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
     target = _target(request, pk)
     form = PhotoForm(request.POST, request.FILES)
-    back = redirect(f"{request.path.rsplit('photo/', 1)[0]}#i{request.POST.get('indicator', '')}")
+    checklist_url = redirect("inspections:checklist", pk=pk).url
     if not form.is_valid():
         messages.error(request, form_errors(form))
-        return back
+        return redirect(checklist_url)
     upload = form.cleaned_data["photo"]
-    return perform(
-        request,
-        back,
-        lambda: services.add_photo(
+    try:
+        services.add_photo(
             actor=request.user,
             target=target,
             indicator_id=form.cleaned_data["indicator"],
@@ -531,9 +529,15 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
             name=upload.name,
             latitude=form.cleaned_data["latitude"],
             longitude=form.cleaned_data["longitude"],
-        ),
-        "照片已保存",
-    )
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        # Back to the top of the page, where the message is, not to the indicator further down.
+        messages.error(request, exc.message)
+        return redirect(checklist_url)
+    messages.success(request, "照片已保存")
+    return redirect(f"{checklist_url}#i{form.cleaned_data['indicator'] or ''}")
 
 
 @login_required

@@ -42,6 +42,10 @@ EXPORT_HEADERS = [
 EXPORT_WIDTHS = [6, 12, 22, 12, 40, 18, 11, 10, 14, 30, 11, 8, 9, 8, 11]
 
 
+def export_title(unit_name: str, day: dt.date) -> str:
+    return f"{unit_name}问题整改台账（截至{day:%Y年%m月%d日}）"
+
+
 def export_rows(qs: QuerySet[RectificationItem], today: dt.date | None = None) -> Iterator[list[Any]]:
     """One row per item, read in chunks with only the columns the sheet needs (memory stays flat)."""
     today = today or timezone.localdate()
@@ -245,7 +249,7 @@ def import_findings(*, actor: Any, unit: OrgUnit, upload: IO[bytes], filename: s
                 for p in parsed
             ]
         )
-        items = create_items(actor=actor, findings=findings)
+        items = create_items(actor=actor, findings=findings, audit=False)
         for item, p in zip(items, parsed, strict=True):
             # Handed-over findings come with their date already set.
             item.due_date = p.due_limit

@@ -54,9 +54,11 @@ def _save(item: RectificationItem, fields: list[str]) -> None:
 
 
 def create_items(
-    *, actor: Any, findings: Sequence[Any], assessment_on: dt.date | None = None
+    *, actor: Any, findings: Sequence[Any], assessment_on: dt.date | None = None, audit: bool = True
 ) -> list[RectificationItem]:
-    """One ledger item per finding, due on the default date for its severity (within the finding's limit)."""
+    """One ledger item per finding, due on the default date for its severity (within the finding's limit).
+
+    Each new item is audited unless the caller writes its own, richer events (the Excel intake does)."""
     from dudao.inspections.services import due_dates
 
     today = timezone.localdate()
@@ -78,6 +80,20 @@ def create_items(
     Step.objects.bulk_create(
         [Step(item=item, kind=StepKind.CREATED, actor=actor, text=item.finding.source or "") for item in created]
     )
+    if audit and created:
+        school_paths = dict(OrgUnit.objects.filter(pk__in={i.school_id for i in created}).values_list("pk", "path"))
+        append(
+            actor=actor,
+            entries=[
+                Entry(
+                    action="create",
+                    obj=item,
+                    unit_path=school_paths[item.school_id],
+                    changes={"after": snapshot(item, ["finding", "category", "description", "due_date", "due_limit"])},
+                )
+                for item in created
+            ],
+        )
     return created
 
 

@@ -28,7 +28,7 @@ from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, require
 from dudao.inspections.selectors import rounds_for
 from dudao.orgs.models import OrgUnit, UnitKind
-from dudao.orgs.scoping import can, scope_root_path
+from dudao.orgs.scoping import acting_assignment, can, scope_root_path
 from dudao.orgs.selectors import units_for
 from dudao.rectification import excel, selectors, services
 from dudao.rectification.forms import (
@@ -64,9 +64,18 @@ def ledger(request: HttpRequest) -> HttpResponse:
             else [],
             "today": timezone.localdate(),
             "can_import": can(request.user, "rectification.import"),
+            # A school's ledger filters by any of its owners; wider scopes by "mine" (the list would be thousands).
+            "owners": _school_owners(request),
             "query": request.GET.urlencode(),
         },
     )
+
+
+def _school_owners(request: HttpRequest) -> list[Any]:
+    assignment = acting_assignment(request.user)
+    if assignment is None or assignment.unit.kind != UnitKind.SCHOOL:
+        return []
+    return list(selectors.owner_candidates(assignment.unit)[:300])
 
 
 @login_required
@@ -78,12 +87,16 @@ def ledger_export(request: HttpRequest) -> HttpResponseBase:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(f"{reverse('rectification:ledger')}?{request.GET.urlencode()}")
+    filters = _filters(request)
+    unit = filters.unit or acting_assignment(request.user).unit  # type: ignore[union-attr]
     return xlsx_response(
         filename=f"整改台账-{timezone.localdate():%Y%m%d}.xlsx",
         headers=excel.EXPORT_HEADERS,
         rows=excel.export_rows(qs),
         sheet_name="整改台账",
         column_widths=excel.EXPORT_WIDTHS,
+        title=excel.export_title(unit.name, timezone.localdate()),
+        landscape=True,
     )
 
 

@@ -158,3 +158,44 @@ def test_day_summary_of_yesterday_counts_an_item_closed_today_as_still_open(city
     rows = selectors.day_summary(city.user("principal"), yesterday)
     assert [(r.school, r.still_open) for r in rows] == [(city.school_a, 1)]
     assert indicator(target, "1.1")  # the finding came from 1.1
+
+
+def test_every_new_ledger_item_leaves_an_audit_event(city: City) -> None:
+    from dudao.audit.models import AuditEvent
+
+    target = target_of(plan_round(city, schools=[city.school_a]), city.school_a)
+    findings = submit_checklist(city, target, fail=("1.1", "1.2"))
+    items = RectificationItem.objects.filter(finding__in=findings)
+    events = AuditEvent.objects.filter(object_type="rectification.rectificationitem", action="create")
+    assert sorted(int(e.object_id) for e in events) == sorted(i.pk for i in items)
+    assert all(e.actor_id == city.user("inspector").pk for e in events)
+
+
+def test_ledger_export_reads_like_a_printed_ledger(signed_in, city: City) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from openpyxl import load_workbook
+
+    item = ledger_item(city)
+    response = signed_in(city.user("principal")).get("/ledger/export.xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet["A1"].value.startswith("甲区第五中学问题整改台账（截至")
+    assert [c.value for c in sheet[2]][:5] == ["序号", "区县", "学校", "问题类别", "存在问题"]
+    assert sheet["B3"].value == "甲区教育局" and sheet["E3"].value == item.description
+    assert sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref == "A2:O3"
+    assert sheet.page_setup.orientation == "landscape"
+
+
+def test_stale_bulletin_edit_keeps_the_clerks_text(signed_in, city: City) -> None:  # type: ignore[no-untyped-def]
+    from dudao.dashboard import services as bulletins
+
+    bulletin = bulletins.generate_bulletin(actor=city.user("inspector"), inspection=submitted_round(city))
+    bulletins.update_bulletin(actor=city.user("inspector"), bulletin=bulletin, title="他人", body="他人改过", version=1)
+    response = signed_in(city.user("bureau_staff")).post(
+        f"/bulletins/{bulletin.pk}/edit/", {"title": "我的标题", "body": "我写了很久的正文", "version": "1"}
+    )
+    assert response.status_code == 409
+    assert "我写了很久的正文" in response.content.decode()
+    bulletin.refresh_from_db()
+    assert bulletin.body == "他人改过"
