@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "dudao.accounts",
     "dudao.orgs",
     "dudao.audit",
+    "dudao.directives",
     "dudao.api",
     "dudao.demo",
 ]

@@ -65,6 +65,21 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "student.unmask_id": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "audit.read": frozenset({Role.AUDITOR}),
     "audit.read_access": frozenset({Role.AUDITOR, Role.SECURITY_OFFICER}),
+    # directives
+    "directive.read": WORK_ROLES,
+    "directive.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "directive.acknowledge": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    "form.read": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    "form.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "submission.read": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    "submission.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "submission.approve": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL}),
 }
 
 

@@ -1,0 +1,224 @@
+"""Reads of directives, submissions and completeness, always scoped through `for_user`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from dudao.directives.models import (
+    Directive,
+    DirectiveStatus,
+    DirectiveTarget,
+    Form,
+    Period,
+    Reminder,
+    Submission,
+    SubmissionStatus,
+    SubmissionValue,
+)
+from dudao.orgs.models import OrgUnit
+from dudao.orgs.scoping import acting_assignment
+
+YELLOW_WITHIN = dt.timedelta(days=3)
+SUBMITTED = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+COMPLETENESS_KEYS = ("expected", "acknowledged", "submitted", "on_time", "late", "missing", "approved")
+
+
+def light(deadline: dt.datetime, *, done: bool = False, now: dt.datetime | None = None) -> str:
+    """Traffic light: done, red (overdue), yellow (within 3 days), green."""
+    if done:
+        return "done"
+    now = now or timezone.now()
+    if now > deadline:
+        return "red"
+    if deadline - now <= YELLOW_WITHIN:
+        return "yellow"
+    return "green"
+
+
+def directives_for(user: Any, *, q: str = "", status: str = "") -> QuerySet[Directive]:
+    qs = Directive.objects.for_user(user, "read").select_related("issuing_unit", "parent")
+    if q.strip():
+        qs = qs.filter(title__contains=q.strip())
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def forms_for(user: Any, action: str = "read") -> QuerySet[Form]:
+    return Form.objects.for_user(user, action).select_related("unit").order_by("-is_template", "name", "id")
+
+
+def submissions_for(user: Any, action: str = "read") -> QuerySet[Submission]:
+    return Submission.objects.for_user(user, action).select_related(
+        "directive__issuing_unit", "period", "unit", "form_version"
+    )
+
+
+def targets_for(user: Any, directive: Directive) -> QuerySet[DirectiveTarget]:
+    """Targets of a directive the user may see: all of them for the issuer's side, else those in scope."""
+    qs = DirectiveTarget.objects.filter(directive=directive).select_related("unit", "acknowledged_by")
+    if Directive.objects.for_user(user, "change").filter(pk=directive.pk).exists() or _issuer_side(user, directive):
+        return qs.order_by("unit__path")
+    return qs.filter(pk__in=DirectiveTarget.objects.for_user(user, "read").values("pk")).order_by("unit__path")
+
+
+def _issuer_side(user: Any, directive: Directive) -> bool:
+    acting = acting_assignment(user)
+    return acting is not None and directive.issuing_unit.path.startswith(acting.unit.path)
+
+
+def my_target(user: Any, directive: Directive) -> DirectiveTarget | None:
+    acting = acting_assignment(user)
+    if acting is None:
+        return None
+    return DirectiveTarget.objects.filter(directive=directive, unit=acting.unit).first()
+
+
+def current_period(directive: Directive) -> Period | None:
+    """The latest opened period (a non-repeating directive has exactly one)."""
+    return directive.periods.order_by("-index").first()
+
+
+@dataclass
+class Completeness:
+    expected: int = 0
+    acknowledged: int = 0
+    submitted: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    approved: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {key: getattr(self, key) for key in COMPLETENESS_KEYS}
+
+    def add(self, other: Completeness) -> None:
+        for key in COMPLETENESS_KEYS:
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+
+    @property
+    def rate(self) -> int:
+        return round(100 * self.submitted / self.expected) if self.expected else 0
+
+
+@dataclass
+class CompletenessRow:
+    unit: OrgUnit
+    counts: Completeness = field(default_factory=Completeness)
+
+
+def _expected(period: Period) -> QuerySet[Submission]:
+    """Units open during the period: a unit closed before the deadline without reporting is not expected."""
+    return Submission.objects.filter(period=period).exclude(
+        unit__is_closed=True, unit__closed_at__lt=period.deadline, status=SubmissionStatus.PENDING
+    )
+
+
+def completeness(period: Period) -> tuple[Completeness, list[CompletenessRow]]:
+    """Totals and one row per child of the issuing unit (per district for a city directive): one GROUP BY."""
+    issuer = period.directive.issuing_unit
+    length = (issuer.depth + 1) * OrgUnit.steplen
+    submitted = Q(status__in=SUBMITTED)
+    rows = (
+        _expected(period)
+        .annotate(prefix=Substr("unit__path", 1, length))
+        .values("prefix")
+        .annotate(
+            expected=Count("id"),
+            acknowledged=Count("id", filter=Q(target__acknowledged_at__isnull=False)),
+            submitted=Count("id", filter=submitted),
+            late=Count("id", filter=submitted & Q(is_late=True)),
+            approved=Count("id", filter=Q(status=SubmissionStatus.APPROVED)),
+        )
+        .order_by("prefix")
+    )
+    grouped = {row["prefix"]: row for row in rows}
+    units = {u.path: u for u in OrgUnit.objects.filter(path__in=list(grouped))}
+    total = Completeness()
+    result: list[CompletenessRow] = []
+    for prefix, row in grouped.items():
+        counts = Completeness(
+            expected=row["expected"],
+            acknowledged=row["acknowledged"],
+            submitted=row["submitted"],
+            on_time=row["submitted"] - row["late"],
+            late=row["late"],
+            missing=row["expected"] - row["submitted"],
+            approved=row["approved"],
+        )
+        total.add(counts)
+        if prefix in units:
+            result.append(CompletenessRow(units[prefix], counts))
+    return total, result
+
+
+def cascades_completeness(directive: Directive, period_index: int) -> list[tuple[Directive, Completeness]]:
+    """Each forwarding of this directive with its own completeness for the same period."""
+    result = []
+    for child in directive.cascades.select_related("issuing_unit").order_by("issuing_unit__path"):
+        period = child.periods.filter(index=period_index).first()
+        if period is not None:
+            result.append((child, completeness(period)[0]))
+    return result
+
+
+def sums_by_child(period: Period, under: OrgUnit) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Every number of the form summed over submitted reports: whole subtree and per child unit, one query."""
+    length = (under.depth + 1) * OrgUnit.steplen
+    rows = (
+        SubmissionValue.objects.filter(period=period, unit_path__startswith=under.path)
+        .annotate(prefix=Substr("unit_path", 1, length))
+        .values("prefix", "field_key")
+        .annotate(total=Sum("number"))
+        .order_by()
+    )
+    totals: dict[str, float] = {}
+    by_child: dict[str, dict[str, float]] = {}
+    for row in rows:
+        value = row["total"] or 0.0
+        totals[row["field_key"]] = totals.get(row["field_key"], 0.0) + value
+        by_child.setdefault(row["prefix"], {})[row["field_key"]] = value
+    return totals, by_child
+
+
+def reminders_for(user: Any) -> QuerySet[Reminder]:
+    """Reminders addressed to the acting unit itself (not to units below it)."""
+    acting = acting_assignment(user)
+    if acting is None:
+        return Reminder.objects.none()
+    return Reminder.objects.for_user(user, "read").filter(unit=acting.unit).order_by("-created_at")
+
+
+def my_open_tasks(user: Any) -> QuerySet[Submission]:
+    """Reports the acting unit itself still owes."""
+    acting = acting_assignment(user)
+    if acting is None:
+        return Submission.objects.none()
+    return (
+        submissions_for(user, "change")
+        .filter(unit=acting.unit, directive__status=DirectiveStatus.ISSUED)
+        .filter(status__in=[SubmissionStatus.PENDING, SubmissionStatus.DRAFT, SubmissionStatus.RETURNED])
+        .order_by("period__deadline")
+    )
+
+
+def awaiting_my_approval(user: Any) -> list[Submission]:
+    """Submitted reports whose next approver is the acting unit."""
+    from dudao.directives.services import approval_chain
+
+    acting = acting_assignment(user)
+    if acting is None:
+        return []
+    candidates = submissions_for(user, "approve").filter(status=SubmissionStatus.SUBMITTED).order_by("period__deadline")
+    result = []
+    for submission in candidates[:500]:
+        chain = approval_chain(submission)
+        if submission.approved_levels < len(chain) and chain[submission.approved_levels].pk == acting.unit_id:
+            result.append(submission)
+    return result
