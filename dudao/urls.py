@@ -7,5 +7,6 @@ urlpatterns = [
     path("accounts/", include("dudao.accounts.urls")),
     path("", include("dudao.orgs.urls")),
     path("", include("dudao.audit.urls")),
+    path("", include("dudao.directives.urls")),
     path("api/v1/", api.urls),
 ]

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from dudao.core.models import StoredFile
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import ScopedQuerySetMixin, scope_root_path
 
@@ -172,6 +173,9 @@ class Directive(models.Model):
     repeat_until = models.DateField("重复截止日期", null=True, blank=True)
     target_spec = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=DirectiveStatus.choices, default=DirectiveStatus.DRAFT)
+    attachments: models.ManyToManyField[StoredFile, Any] = models.ManyToManyField(
+        StoredFile, blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -247,6 +251,9 @@ class Submission(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attachments: models.ManyToManyField[StoredFile, Any] = models.ManyToManyField(
+        StoredFile, blank=True, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -113,21 +113,31 @@ class CompletenessRow:
     counts: Completeness = field(default_factory=Completeness)
 
 
-def _expected(period: Period) -> QuerySet[Submission]:
+def _expected(period: Period, base: QuerySet[Submission] | None = None) -> QuerySet[Submission]:
     """Units open during the period: a unit closed before the deadline without reporting is not expected."""
-    return Submission.objects.filter(period=period).exclude(
+    base = Submission.objects.all() if base is None else base
+    return base.filter(period=period).exclude(
         unit__is_closed=True, unit__closed_at__lt=period.deadline, status=SubmissionStatus.PENDING
     )
 
 
-def completeness(period: Period) -> tuple[Completeness, list[CompletenessRow]]:
-    """Totals and one row per child of the issuing unit (per district for a city directive): one GROUP BY."""
+def completeness(period: Period, user: Any = None) -> tuple[Completeness, list[CompletenessRow]]:
+    """Totals and one row per child of the issuing unit (per district for a city directive): one GROUP BY.
+
+    With `user`, only the reports in the user's scope count, grouped one level below the user's unit
+    when that lies inside the issuer's subtree (a district sees its schools of a city directive).
+    """
     issuer = period.directive.issuing_unit
-    length = (issuer.depth + 1) * OrgUnit.steplen
+    depth = issuer.depth
+    qs = _expected(period, Submission.objects.for_user(user, "read") if user is not None else None)
+    if user is not None:
+        acting = acting_assignment(user)
+        if acting is not None and acting.unit.path.startswith(issuer.path):
+            depth = acting.unit.depth
+    length = (depth + 1) * OrgUnit.steplen
     submitted = Q(status__in=SUBMITTED)
     rows = (
-        _expected(period)
-        .annotate(prefix=Substr("unit__path", 1, length))
+        qs.annotate(prefix=Substr("unit__path", 1, length))
         .values("prefix")
         .annotate(
             expected=Count("id"),

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from dudao.audit.services import Entry, append, record_change
 from dudao.core.errors import DomainError, Forbidden, StaleEditError
+from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
+from dudao.core.models import StoredFile
 from dudao.directives import schema as form_schema
 from dudao.directives.models import (
     Approval,
@@ -869,3 +871,44 @@ def open_due_periods(*, today: dt.date | None = None) -> int:
         with transaction.atomic():
             opened += open_periods(directive=directive, today=today)
     return opened
+
+
+# ----- attachments ------------------------------------------------------------------------------
+
+
+def attach_to_directive(*, actor: Any, directive: Directive, upload: Any) -> StoredFile:
+    _require(can(actor, "directive.change", directive.issuing_unit))
+    with transaction.atomic():
+        stored = store_upload(actor=actor, upload=upload, allowed=DOCUMENT_TYPES | IMAGE_TYPES)
+        directive.attachments.add(stored)
+        record_change(
+            actor=actor,
+            action="attach",
+            obj=directive,
+            unit_path=directive.issuing_unit.path,
+            after={"file": stored.name, "sha256": stored.sha256},
+        )
+    return stored
+
+
+def attach_to_submission(*, actor: Any, submission: Submission, upload: Any, field_key: str = "") -> StoredFile:
+    """Keep a file with a report (for a file field of the form, or as a general attachment)."""
+    _check_fill(actor, submission)
+    with transaction.atomic():
+        submission = _lock(submission)
+        if submission.status not in EDITABLE:
+            raise DomainError("已报送的数据已锁定，不能再添加附件", code="submission_locked", status=409)
+        fields = {f["key"]: f for f in form_schema.fields_of(_schema(submission))}
+        if field_key and fields.get(field_key, {}).get("type") != FieldType.FILE:
+            raise DomainError("该字段不是附件字段", code="not_a_file_field")
+        stored = store_upload(actor=actor, upload=upload, allowed=DOCUMENT_TYPES | IMAGE_TYPES)
+        submission.attachments.add(stored)
+        if field_key:
+            submission.values = {**submission.values, field_key: stored.pk}
+        if submission.status == SubmissionStatus.PENDING:
+            submission.status = SubmissionStatus.DRAFT
+        submission.version += 1
+        submission.updated_at, submission.updated_by = timezone.now(), actor
+        submission.save(update_fields=["values", "status", "version", "updated_at", "updated_by"])
+        _event(submission, actor, "attach", changes=[stored.name])
+    return stored
