@@ -61,7 +61,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 
 from dudao.api import accounts, audit, orgs  # noqa: E402
+from dudao.api import directives as directives_api  # noqa: E402
 
 api.add_router("/", accounts.router)
 api.add_router("/", orgs.router)
 api.add_router("/", audit.router)
+api.add_router("/", directives_api.router)
