@@ -363,7 +363,8 @@ def directive_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
     period = _period(request, directive)
     acting = acting_assignment(request.user)
     assert acting is not None
-    under = acting.unit if not acting.unit.path.startswith(directive.issuing_unit.path) else directive.issuing_unit
+    # A district reads a city directive from its own unit down; the city reads a district's from the district down.
+    under = acting.unit if acting.unit.path.startswith(directive.issuing_unit.path) else directive.issuing_unit
     if request.GET.get("unit"):
         under = get_object_or_404(OrgUnit.objects.for_user(request.user), pk=request.GET["unit"])
     if not under.path.startswith(acting.unit.path):
