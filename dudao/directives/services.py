@@ -612,6 +612,10 @@ def submit(
         submission.updated_at, submission.updated_by = now, actor
         submission.save()
         _store_numbers(submission, schema)
+        # Reporting is proof of receipt: a unit that submits has acknowledged (签收) the directive.
+        DirectiveTarget.objects.filter(pk=submission.target_id, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=actor
+        )
         _event(submission, actor, "submit", changes=changed)
     return submission
 
