@@ -286,6 +286,16 @@ def directives_demo(context: DemoContext) -> dict[str, int]:
                     actor=district_admin, submission=submission, comment="推荐理由过于笼统，请补充具体做法和成效"
                 )
 
+    # One district has already sent its aggregate (its schools' lists merged) up to the city.
+    if len(filled_districts) > 1:
+        last = filled_districts[-1]
+        services.submit(
+            actor=_user("district_admin", last.pk),
+            submission=Submission.objects.get(directive=parent, unit=last),
+            values={"note": "已组织各校自荐，经区教育局审核后推荐以上学校"},
+        )
+        submitted += 1
+
     # Weekly 防溺水 report over the summer, with five weeks of history.
     first_due = _at(_friday(context.today) - dt.timedelta(days=35), 17)
     weekly = services.create_directive(
