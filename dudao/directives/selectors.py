@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -22,7 +23,7 @@ from dudao.directives.models import (
     SubmissionValue,
 )
 from dudao.orgs.models import OrgUnit
-from dudao.orgs.scoping import acting_assignment
+from dudao.orgs.scoping import acting_assignment, scope_root_path
 
 YELLOW_WITHIN = dt.timedelta(days=3)
 SUBMITTED = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
@@ -107,64 +108,92 @@ class Completeness:
         return round(100 * self.submitted / self.expected) if self.expected else 0
 
 
+@dataclass(frozen=True)
+class UnitRef:
+    """The unit a completeness row is about: enough to name it and link to it."""
+
+    pk: int
+    name: str
+    path: str
+
+
 @dataclass
 class CompletenessRow:
-    unit: OrgUnit
+    unit: UnitRef
     counts: Completeness = field(default_factory=Completeness)
 
 
-def _expected(period: Period, base: QuerySet[Submission] | None = None) -> QuerySet[Submission]:
-    """Units open during the period: a unit closed before the deadline without reporting is not expected."""
-    base = Submission.objects.all() if base is None else base
-    return base.filter(period=period).exclude(
-        unit__is_closed=True, unit__closed_at__lt=period.deadline, status=SubmissionStatus.PENDING
+def _completeness_sql() -> str:
+    """One GROUP BY over the period's reports, joined to the group's own unit for its id and name.
+
+    Written as SQL rather than built with the ORM: at 1,500 schools the query runs in ~3 ms while building and
+    compiling the equivalent queryset took ~4 ms per call (bench.completeness). Scope is the same rule as
+    `for_user`: the acting assignment's permission and unit path (`scope_root_path`).
+    """
+    qn = connection.ops.quote_name
+    prefix_match = "GLOB" if connection.vendor == "sqlite" else "LIKE"
+    done = f"s.{qn('status')} IN (%s, %s)"
+    # Identifiers come from model metadata, quoted by the backend; every value is a parameter.
+    return (
+        f"SELECT g.{qn('path')}, g.{qn('id')}, g.{qn('name')}, COUNT(*), "  # noqa: S608
+        f"SUM(CASE WHEN t.{qn('acknowledged_at')} IS NOT NULL THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {done} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {done} AND s.{qn('is_late')} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN s.{qn('status')} = %s THEN 1 ELSE 0 END) "
+        f"FROM {qn(Submission._meta.db_table)} s "
+        f"JOIN {qn(OrgUnit._meta.db_table)} u ON u.{qn('id')} = s.{qn('unit_id')} "
+        f"JOIN {qn(DirectiveTarget._meta.db_table)} t ON t.{qn('id')} = s.{qn('target_id')} "
+        f"JOIN {qn(OrgUnit._meta.db_table)} g ON g.{qn('path')} = substr(u.{qn('path')}, 1, %s) "
+        f"WHERE s.{qn('period_id')} = %s AND u.{qn('path')} {prefix_match} %s "
+        # Units open during the period: one closed before the deadline without reporting is not expected.
+        f"AND NOT (u.{qn('is_closed')} AND COALESCE(u.{qn('closed_at')} < %s, FALSE) AND s.{qn('status')} = %s) "
+        f"GROUP BY g.{qn('path')}, g.{qn('id')}, g.{qn('name')}"
     )
 
 
 def completeness(period: Period, user: Any = None) -> tuple[Completeness, list[CompletenessRow]]:
-    """Totals and one row per child of the issuing unit (per district for a city directive): one GROUP BY.
+    """Totals and one row per child of the issuing unit (per district for a city directive): one query.
 
     With `user`, only the reports in the user's scope count, grouped one level below the user's unit
     when that lies inside the issuer's subtree (a district sees its schools of a city directive).
     """
     issuer = period.directive.issuing_unit
-    depth = issuer.depth
-    qs = _expected(period, Submission.objects.for_user(user, "read") if user is not None else None)
+    depth, root = issuer.depth, issuer.path
     if user is not None:
-        acting = acting_assignment(user)
-        if acting is not None and acting.unit.path.startswith(issuer.path):
-            depth = acting.unit.depth
+        scope = scope_root_path(user, "submission.read")
+        if scope is None:
+            return Completeness(), []
+        if scope.startswith(issuer.path):
+            depth, root = len(scope) // OrgUnit.steplen, scope
     length = (depth + 1) * OrgUnit.steplen
-    submitted = Q(status__in=SUBMITTED)
-    rows = (
-        qs.annotate(prefix=Substr("unit__path", 1, length))
-        .values("prefix")
-        .annotate(
-            expected=Count("id"),
-            acknowledged=Count("id", filter=Q(target__acknowledged_at__isnull=False)),
-            submitted=Count("id", filter=submitted),
-            late=Count("id", filter=submitted & Q(is_late=True)),
-            approved=Count("id", filter=Q(status=SubmissionStatus.APPROVED)),
-        )
-        .order_by("prefix")
-    )
-    grouped = {row["prefix"]: row for row in rows}
-    units = {u.path: u for u in OrgUnit.objects.filter(path__in=list(grouped))}
+    pattern = root + ("*" if connection.vendor == "sqlite" else "%")
+    params = [
+        *SUBMITTED,
+        *SUBMITTED,
+        SubmissionStatus.APPROVED.value,
+        length,
+        period.pk,
+        pattern,
+        connection.ops.adapt_datetimefield_value(period.deadline),
+        SubmissionStatus.PENDING.value,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_completeness_sql(), params)
+        grouped = cursor.fetchall()
     total = Completeness()
     result: list[CompletenessRow] = []
-    for prefix, row in grouped.items():
+    for path, pk, name, expected, acknowledged, submitted, late, approved in sorted(grouped):
         counts = Completeness(
-            expected=row["expected"],
-            acknowledged=row["acknowledged"],
-            submitted=row["submitted"],
-            on_time=row["submitted"] - row["late"],
-            late=row["late"],
-            missing=row["expected"] - row["submitted"],
-            approved=row["approved"],
+            expected=expected,
+            acknowledged=acknowledged or 0,
+            submitted=submitted or 0,
+            on_time=(submitted or 0) - (late or 0),
+            late=late or 0,
+            missing=expected - (submitted or 0),
+            approved=approved or 0,
         )
         total.add(counts)
-        if prefix in units:
-            result.append(CompletenessRow(units[prefix], counts))
+        result.append(CompletenessRow(UnitRef(pk, name, path), counts))
     return total, result
 
 
