@@ -395,7 +395,8 @@ def list_submissions(
         scope = get_object_or_404(OrgUnit.objects.for_user(request.user), pk=unit)
         qs = qs.filter(unit__path__under=scope.path)
     page = paginate(qs, page=paging.page, page_size=paging.page_size)
-    return {"items": [_submission_out(s) for s in page.items], "count": page.count}
+    chains = services.approval_chains(page.items)
+    return {"items": [_submission_out(s, len(chains[s.pk])) for s in page.items], "count": page.count}
 
 
 @router.get("/submissions/{submission_id}", response=SubmissionOut)

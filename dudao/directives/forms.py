@@ -25,6 +25,7 @@ class DirectiveForm(forms.Form):
     )
     units = forms.MultipleChoiceField(label="指定单位", choices=[], required=False)
     group = forms.ChoiceField(label="常用分组", choices=[], required=False)
+    save_group_name = forms.CharField(label="把所选单位保存为常用分组", max_length=60, required=False)
     form_version = forms.ChoiceField(label="报送表单", choices=[], required=False)
     approval_kinds = forms.MultipleChoiceField(
         label="逐级审核（发文单位总是最后一级）",

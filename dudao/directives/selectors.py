@@ -247,17 +247,21 @@ def my_open_tasks(user: Any) -> QuerySet[Submission]:
     )
 
 
-def awaiting_my_approval(user: Any) -> list[Submission]:
-    """Submitted reports whose next approver is the acting unit."""
-    from dudao.directives.services import approval_chain
+def awaiting_my_approval(user: Any, limit: int = 500) -> list[Submission]:
+    """Submitted reports whose next approver is the acting unit (checked for at most `limit` candidates)."""
+    from dudao.directives.services import approval_chains
 
     acting = acting_assignment(user)
     if acting is None:
         return []
-    candidates = submissions_for(user, "approve").filter(status=SubmissionStatus.SUBMITTED).order_by("period__deadline")
-    result = []
-    for submission in candidates[:500]:
-        chain = approval_chain(submission)
-        if submission.approved_levels < len(chain) and chain[submission.approved_levels].pk == acting.unit_id:
-            result.append(submission)
-    return result
+    candidates = list(
+        submissions_for(user, "approve")
+        .filter(status=SubmissionStatus.SUBMITTED, directive__status=DirectiveStatus.ISSUED)
+        .order_by("period__deadline", "id")[:limit]
+    )
+    chains = approval_chains(candidates)
+    return [
+        s
+        for s in candidates
+        if s.approved_levels < len(chains[s.pk]) and chains[s.pk][s.approved_levels].pk == acting.unit_id
+    ]

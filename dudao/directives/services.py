@@ -454,18 +454,33 @@ def save_group(*, actor: Any, name: str, units: list[OrgUnit]) -> TargetGroup:
 # ----- submissions ------------------------------------------------------------------------------
 
 
-def approval_chain(submission: Submission) -> list[OrgUnit]:
-    """Who approves, bottom-up: the submitting unit and its ancestors whose kind the directive names,
-    ending with the issuing unit."""
-    directive = submission.directive
-    issuer = directive.issuing_unit
-    kinds = set(directive.approval_kinds or [])
+def _chain_paths(submission: Submission) -> list[str]:
+    issuer_path = submission.directive.issuing_unit.path
     path = submission.unit.path
-    step = OrgUnit.steplen
-    paths = [path[:i] for i in range(len(issuer.path), len(path) + 1, step)]
-    units = {u.path: u for u in OrgUnit.objects.filter(path__in=paths)}
-    chain = [units[p] for p in reversed(paths) if p in units and (p == issuer.path or units[p].kind in kinds)]
-    return chain
+    return [path[:i] for i in range(len(issuer_path), len(path) + 1, OrgUnit.steplen)]
+
+
+def _chain_from(submission: Submission, units: dict[str, OrgUnit]) -> list[OrgUnit]:
+    kinds = set(submission.directive.approval_kinds or [])
+    issuer_path = submission.directive.issuing_unit.path
+    return [
+        units[p]
+        for p in reversed(_chain_paths(submission))
+        if p in units and (p == issuer_path or units[p].kind in kinds)
+    ]
+
+
+def approval_chains(submissions: Iterable[Submission]) -> dict[int, list[OrgUnit]]:
+    """Who approves each submission, bottom-up: the submitting unit and its ancestors whose kind the directive
+    names, ending with the issuing unit. One query for any number of submissions."""
+    submissions = list(submissions)
+    paths = {p for s in submissions for p in _chain_paths(s)}
+    units = {u.path: u for u in OrgUnit.objects.filter(path__in=paths)} if paths else {}
+    return {s.pk: _chain_from(s, units) for s in submissions}
+
+
+def approval_chain(submission: Submission) -> list[OrgUnit]:
+    return approval_chains([submission])[submission.pk]
 
 
 def _family_ids(directive: Directive) -> list[int]:

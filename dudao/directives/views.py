@@ -88,7 +88,9 @@ def directive_list(request: HttpRequest) -> HttpResponse:
     ids = [d.pk for d in page.items]
     my_subs = {
         s.directive_id: s
-        for s in Submission.objects.filter(directive_id__in=ids, unit=acting.unit).order_by("period__index")
+        for s in Submission.objects.filter(directive_id__in=ids, unit=acting.unit)
+        .select_related("period")
+        .order_by("period__index")
     }
     rates = {
         row["directive_id"]: row
@@ -170,6 +172,9 @@ def directive_create(request: HttpRequest) -> HttpResponse:
                 repeat_until=data["repeat_until"],
                 issue=True,
             )
+            if data["save_group_name"].strip() and data["target_mode"] == "list":
+                chosen = list(OrgUnit.objects.filter(pk__in=[int(u) for u in data["units"]]))
+                services.save_group(actor=request.user, name=data["save_group_name"], units=chosen)
             for upload in request.FILES.getlist("attachments"):
                 services.attach_to_directive(actor=request.user, directive=directive, upload=upload)
         except Forbidden as exc:
@@ -319,7 +324,7 @@ def directive_submissions(request: HttpRequest, pk: int) -> HttpResponse:
     if status in STATUS_FILTERS:
         qs = qs.filter(STATUS_FILTERS[status])
     page = paginate(qs.select_related("target"), page=request.GET.get("page"), page_size=100)
-    chains = {s.pk: services.approval_chain(s) for s in page.items}
+    chains = services.approval_chains(page.items)
     return render(
         request,
         "directives/submissions.html",

@@ -233,3 +233,24 @@ def test_home_shows_report_to_do_for_the_school(signed_in, city: City, form_vers
     city_directive(city, form_version)
     html = signed_in(city.user("principal")).get("/").content.decode()
     assert "待报送" in html and "待签收的通知" in html
+
+
+def test_hand_picked_units_can_be_saved_as_a_group_and_reused(signed_in, city: City) -> None:  # type: ignore[no-untyped-def]
+    from dudao.directives.models import TargetGroup
+
+    client = signed_in(city.user("bureau_staff"))
+    base = {"body": "", "deadline": in_days(5).strftime("%Y-%m-%dT%H:%M"), "allow_late": "on", "recurrence": "none"}
+    client.post(
+        "/directives/new/",
+        {
+            **base,
+            "title": "第一次",
+            "target_mode": "list",
+            "units": [city.school_a.pk, city.school_b.pk],
+            "save_group_name": "两所重点校",
+        },
+    )
+    group = TargetGroup.objects.get(name="两所重点校")
+    client.post("/directives/new/", {**base, "title": "第二次", "target_mode": "group", "group": group.pk})
+    second = Directive.objects.get(title="第二次")
+    assert set(second.targets.values_list("unit_id", flat=True)) == {city.school_a.pk, city.school_b.pk}
