@@ -558,7 +558,8 @@ def _changed_keys(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 def _lock(submission: Submission) -> Submission:
     return (
-        Submission.objects.select_for_update()
+        # Lock the submission row only: the form version is an outer join PostgreSQL cannot lock.
+        Submission.objects.select_for_update(of=("self",))
         .select_related("directive__issuing_unit", "period", "unit", "form_version")
         .get(pk=submission.pk)
     )
@@ -846,7 +847,20 @@ def send_scheduled_reminders(*, now: dt.datetime | None = None) -> int:
         ]
         before = Reminder.objects.filter(period=period, kind=kind, day=today).count()
         Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-        created += Reminder.objects.filter(period=period, kind=kind, day=today).count() - before
+        sent = Reminder.objects.filter(period=period, kind=kind, day=today).count() - before
+        if sent:
+            append(
+                actor=None,
+                entries=[
+                    Entry(
+                        action=f"remind_{kind}",
+                        obj=period.directive,
+                        unit_path=period.directive.issuing_unit.path,
+                        changes={"period": period.pk, "units": sent},
+                    )
+                ],
+            )
+        created += sent
     return created
 
 
@@ -864,6 +878,8 @@ def send_overdue_digest(*, now: dt.datetime | None = None) -> int:
         .values_list("unit_id", "directive__title", "period__label")
         .order_by("unit_id", "directive__title")
     )
+    # One digest per unit and day: NULL periods escape the unique constraint, so check first.
+    already = set(Reminder.objects.filter(kind=ReminderKind.DIGEST, day=today).values_list("unit_id", flat=True))
     by_unit: dict[int, list[str]] = {}
     for unit_id, title, label in overdue:
         by_unit.setdefault(unit_id, []).append(f"《{title}》（{label}）")
@@ -876,10 +892,22 @@ def send_overdue_digest(*, now: dt.datetime | None = None) -> int:
             message=f"以下 {len(items)} 项报送已逾期：" + "、".join(items[:20]),
         )
         for unit_id, items in by_unit.items()
+        if unit_id not in already
     ]
-    # The unique constraint ignores NULL periods on some engines: drop today's digests first.
-    Reminder.objects.filter(kind=ReminderKind.DIGEST, day=today).delete()
-    Reminder.objects.bulk_create(rows)
+    with transaction.atomic():
+        Reminder.objects.bulk_create(rows)
+        if rows:
+            append(
+                actor=None,
+                entries=[
+                    Entry(
+                        action="overdue_digest",
+                        object_type="directives.reminder",
+                        object_repr=f"{today} 逾期汇总",
+                        changes={"units": len(rows)},
+                    )
+                ],
+            )
     return len(rows)
 
 
@@ -888,7 +916,20 @@ def open_due_periods(*, today: dt.date | None = None) -> int:
     opened = 0
     for directive in Directive.objects.filter(status=DirectiveStatus.ISSUED).exclude(recurrence=Recurrence.NONE):
         with transaction.atomic():
-            opened += open_periods(directive=directive, today=today)
+            count = open_periods(directive=directive, today=today)
+            if count:
+                append(
+                    actor=None,
+                    entries=[
+                        Entry(
+                            action="open_period",
+                            obj=directive,
+                            unit_path=directive.issuing_unit.path,
+                            changes={"periods": count},
+                        )
+                    ],
+                )
+            opened += count
     return opened
 
 

@@ -150,3 +150,16 @@ def test_export_endpoint_streams_a_workbook(client: Client, city: City, form_ver
     directive = city_directive(city, form_version)
     response = client.get(f"/api/v1/directives/{directive.pk}/export", **bearer(city, "bureau_staff"))
     assert response.status_code == 200 and b"".join(response.streaming_content)[:2] == b"PK"
+
+
+def test_ten_thousand_table_rows_are_refused_with_a_clear_bound(client: Client, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+    sub = Submission.objects.get(directive=city_directive(city, form_version), unit=city.school_a)
+    rows = [{"school": f"学校{i}"} for i in range(10_000)]
+    response = client.put(
+        f"/api/v1/submissions/{sub.pk}",
+        {"values": {"sites": rows}},
+        content_type="application/json",
+        **bearer(city, "principal"),
+    )
+    assert response.status_code == 400 and response.json()["code"] == "table_too_many_rows"
+    assert "最多填 50 行" in response.json()["detail"]

@@ -72,3 +72,11 @@ def test_reminder_command_sends_due_reminders_and_overdue_digest(city: City, for
     assert Reminder.objects.filter(kind="due").count() + Reminder.objects.filter(kind="t-1").count() == 3
     digest = Reminder.objects.get(kind="digest", unit=city.school_a)
     assert "逾期的通知" in digest.message
+
+
+def test_overdue_digest_is_sent_once_a_day(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+    from tests.directives.conftest import in_days
+
+    city_directive(city, form_version).periods.update(deadline=in_days(-1))
+    assert services.send_overdue_digest() == 3
+    assert services.send_overdue_digest() == 0
