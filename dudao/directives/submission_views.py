@@ -16,7 +16,7 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import file_response
 from dudao.directives import filling, selectors, services
 from dudao.directives.models import FieldType, Submission, SubmissionStatus
-from dudao.directives.schema import FieldError, fields_of
+from dudao.directives.schema import FieldError, fields_of, numbers
 from dudao.directives.views import perform, require
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
@@ -87,8 +87,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "people": _people(submission) if can_fill else [],
             "schools": _schools(submission) if can_fill else [],
             "totals": [
-                (t["label"], services.form_schema.numbers(schema, submission.values).get(t["key"]))
-                for t in schema.get("totals") or []
+                (t["label"], numbers(schema, submission.values).get(t["key"])) for t in schema.get("totals") or []
             ],
         },
     )

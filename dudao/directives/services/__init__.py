@@ -1,0 +1,72 @@
+"""State changes of directives, forms and submissions. One use case per function, one transaction each,
+permission checked inside, an audit event written inside. Split by use case; import from here."""
+
+from dudao.directives.services._common import EDITABLE, LOCAL, SUBMITTED
+from dudao.directives.services.directives import (
+    acknowledge,
+    attach_to_directive,
+    cascade_directive,
+    close_directive,
+    create_directive,
+    issue_directive,
+    open_periods,
+    period_schedule,
+    resolve_targets,
+    save_group,
+)
+from dudao.directives.services.forms import create_form, publish_form, update_form_schema
+from dudao.directives.services.reminders import (
+    open_due_periods,
+    remind_missing,
+    send_overdue_digest,
+    send_scheduled_reminders,
+)
+from dudao.directives.services.submissions import (
+    aggregate_values,
+    approval_chain,
+    approval_chains,
+    approve,
+    attach_to_submission,
+    bulk_approve,
+    field_errors,
+    is_aggregated,
+    return_submission,
+    save_draft,
+    submit,
+    withdraw,
+)
+
+__all__ = [
+    "EDITABLE",
+    "LOCAL",
+    "SUBMITTED",
+    "acknowledge",
+    "aggregate_values",
+    "approval_chain",
+    "approval_chains",
+    "approve",
+    "attach_to_directive",
+    "attach_to_submission",
+    "bulk_approve",
+    "cascade_directive",
+    "close_directive",
+    "create_directive",
+    "create_form",
+    "field_errors",
+    "is_aggregated",
+    "issue_directive",
+    "open_due_periods",
+    "open_periods",
+    "period_schedule",
+    "publish_form",
+    "remind_missing",
+    "resolve_targets",
+    "return_submission",
+    "save_draft",
+    "save_group",
+    "send_overdue_digest",
+    "send_scheduled_reminders",
+    "submit",
+    "update_form_schema",
+    "withdraw",
+]
