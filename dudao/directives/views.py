@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -92,9 +92,10 @@ def directive_list(request: HttpRequest) -> HttpResponse:
         .select_related("period")
         .order_by("period__index")
     }
+    latest = Period.objects.filter(directive_id__in=ids).values("directive_id").annotate(last=Max("id"))
     rates = {
         row["directive_id"]: row
-        for row in Submission.objects.filter(directive_id__in=ids, period__index=0)
+        for row in Submission.objects.filter(period_id__in=[row["last"] for row in latest])
         .values("directive_id")
         .annotate(
             expected=Count("id"),
@@ -335,6 +336,7 @@ def directive_submissions(request: HttpRequest, pk: int) -> HttpResponse:
             "unit": unit,
             "status": status,
             "chains": chains,
+            "light": selectors.light(period.deadline) if period else "green",
             "can_approve": can(request.user, "submission.approve"),
         },
     )

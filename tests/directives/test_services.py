@@ -349,3 +349,9 @@ def test_every_state_change_leaves_an_audit_event(city: City, form_version) -> N
     services.submit(actor=city.user("principal"), submission=sub, values=GOOD_VALUES)
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"create", "issue", "save", "submit"} <= actions
+
+
+def test_repeating_directive_ending_before_its_first_deadline_is_refused(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(DomainError) as exc:
+        city_directive(city, form_version, recurrence="weekly", repeat_until=timezone.localdate())
+    assert exc.value.code == "repeat_until_too_early"

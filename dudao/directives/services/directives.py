@@ -101,6 +101,8 @@ def create_directive(
         raise DomainError("重复方式不正确", code="recurrence_invalid")
     if recurrence != Recurrence.NONE and repeat_until is None:
         raise DomainError("重复报送需要填写重复截止日期", code="repeat_until_required")
+    if recurrence != Recurrence.NONE and repeat_until is not None and repeat_until < deadline.astimezone(LOCAL).date():
+        raise DomainError("“重复至”不能早于第一次截止日期", code="repeat_until_too_early")
     units = resolve_targets(issuer=issuer, spec=targets)
     with transaction.atomic():
         directive = Directive.objects.create(
