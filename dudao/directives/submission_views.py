@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -81,7 +83,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_return": may_return,
             "chain": chain,
             "light": selectors.light(submission.period.deadline, done=submission.status in services.SUBMITTED),
-            "events": submission.events.select_related("actor")[:100],
+            "events": _history(submission, schema),
             "attachments": list(files.values()),
             "aggregated": aggregated,
             "people": _people(submission) if can_fill else [],
@@ -91,6 +93,16 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
         },
     )
+
+
+def _history(submission: Submission, schema: dict[str, Any]) -> list[tuple[Any, list[str]]]:
+    """Events with the changed fields named as the form names them."""
+    labels = {f["key"]: f["label"] for f in fields_of(schema)}
+    events = submission.events.select_related("actor")[:100]
+    return [
+        (e, [str(labels.get(k, k)) for k in e.changes] if isinstance(e.changes, list) and e.action != "approve" else [])
+        for e in events
+    ]
 
 
 def _people(submission: Submission) -> list[tuple[int, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
 import pytest
 from django.core.management import call_command
@@ -77,6 +78,8 @@ def test_directive_journey_through_cascade_return_and_two_level_approval(page: P
     page.get_by_role("link", name="本单位待办").click()
     page.get_by_test_id("directive-list").get_by_role("link", name=TITLE).click()
     page.get_by_test_id("my-task").get_by_role("link", name="填报").click()
+    # Wait for the fill-in page's load event: directives.js (the row buttons) runs at the end of the page.
+    page.wait_for_url(re.compile(r"/submissions/\d+/$"), wait_until="load")
     table = page.locator('table[data-table="sites"] tbody')
     for school, reason in (("江东区第五中学", "文明礼仪教育有特色"), ("江东区实验小学", "校园环境优美")):
         page.get_by_role("button", name="添加一行").click()

@@ -254,3 +254,10 @@ def test_hand_picked_units_can_be_saved_as_a_group_and_reused(signed_in, city: C
     client.post("/directives/new/", {**base, "title": "第二次", "target_mode": "group", "group": group.pk})
     second = Directive.objects.get(title="第二次")
     assert set(second.targets.values_list("unit_id", flat=True)) == {city.school_a.pk, city.school_b.pk}
+
+
+def test_history_names_changed_fields_as_the_form_does(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+    sub = Submission.objects.get(directive=city_directive(city, form_version), unit=city.school_a)
+    services.save_draft(actor=city.user("principal"), submission=sub, values={"staff": 7}, version=1)
+    html = signed_in(city.user("principal")).get(f"/submissions/{sub.pk}/").content.decode()
+    assert "修改：教职工数" in html
