@@ -134,7 +134,12 @@ def _event(submission: Submission, actor: Any, action: str, *, comment: str = ""
 
 
 def _changed_keys(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    """Keys whose value changed; an empty list, empty text and no value are the same (nothing filled)."""
+
+    def plain(value: Any) -> Any:
+        return None if value in ("", [], None) else value
+
+    return sorted(k for k in set(before) | set(after) if plain(before.get(k)) != plain(after.get(k)))
 
 
 def _lock(submission: Submission) -> Submission:
