@@ -103,7 +103,10 @@ def _update(request: HttpRequest, form: Form, schema: dict[str, Any], success: s
         request,
         redirect("directives:form", pk=form.pk),
         lambda: services.update_form_schema(
-            actor=request.user, form=form, schema=schema, version=int(version) if version else None
+            actor=request.user,
+            form=form,
+            schema=schema,
+            version=int(version) if version and version.isdigit() else None,
         ),
         success,
     )

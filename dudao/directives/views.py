@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -64,6 +64,16 @@ def perform(
 def _directive(request: HttpRequest, pk: int) -> Directive:
     require(request, "directive.read")
     return get_object_or_404(selectors.directives_for(request.user), pk=pk)
+
+
+def _unit_param(request: HttpRequest) -> OrgUnit | None:
+    """`?unit=<id>`: a unit in the reader's scope (404 otherwise, also for a malformed id)."""
+    raw = request.GET.get("unit", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404
+    return get_object_or_404(OrgUnit.objects.for_user(request.user), pk=int(raw))
 
 
 def _period(request: HttpRequest, directive: Directive) -> Period | None:
@@ -317,9 +327,8 @@ def directive_submissions(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "submission.read")
     period = _period(request, directive)
     qs = selectors.submissions_for(request.user).filter(period=period).order_by("unit__path")
-    unit = None
-    if request.GET.get("unit"):
-        unit = get_object_or_404(OrgUnit.objects.for_user(request.user), pk=request.GET["unit"])
+    unit = _unit_param(request)
+    if unit is not None:
         qs = qs.filter(unit__path__under=unit.path)
     status = request.GET.get("status", "")
     if status in STATUS_FILTERS:
@@ -372,8 +381,7 @@ def directive_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
     assert acting is not None
     # A district reads a city directive from its own unit down; the city reads a district's from the district down.
     under = acting.unit if acting.unit.path.startswith(directive.issuing_unit.path) else directive.issuing_unit
-    if request.GET.get("unit"):
-        under = get_object_or_404(OrgUnit.objects.for_user(request.user), pk=request.GET["unit"])
+    under = _unit_param(request) or under
     if not under.path.startswith(acting.unit.path):
         raise PermissionDenied
     labels = number_labels(directive.form_version.schema) if directive.form_version else {}

@@ -261,3 +261,25 @@ def test_history_names_changed_fields_as_the_form_does(signed_in, city: City, fo
     services.save_draft(actor=city.user("principal"), submission=sub, values={"staff": 7}, version=1)
     html = signed_in(city.user("principal")).get(f"/submissions/{sub.pk}/").content.decode()
     assert "修改：教职工数" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/directives/{pk}/submissions/?unit=abc&period=x&status=zzz",
+        "/directives/{pk}/aggregate/?unit=1e3&period=-1",
+        "/directives/{pk}/export.xlsx?period=abc",
+        "/directives/?page=abc&status=nonsense",
+    ],
+)
+def test_malformed_parameters_never_answer_500(signed_in, city: City, form_version, url: str) -> None:  # type: ignore[no-untyped-def]
+    directive = city_directive(city, form_version)
+    response = signed_in(city.user("bureau_staff")).get(url.format(pk=directive.pk))
+    assert response.status_code in (200, 404)
+
+
+def test_malformed_version_on_a_builder_post_is_not_a_500(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+    response = signed_in(city.user("bureau_staff")).post(
+        f"/forms/{form_version.form_id}/rules/", {"rule": "staff >= 0", "version": "abc"}
+    )
+    assert response.status_code == 302
