@@ -71,7 +71,14 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "submission": submission,
             "directive": submission.directive,
             "widgets": filling.widgets(
-                schema, submission.values, errors, aggregated_keys=aggregated_keys, files=files, editable=can_fill
+                schema,
+                {**submission.values, **services.current_aggregate(submission)}
+                if aggregated and can_fill
+                else submission.values,
+                errors,
+                aggregated_keys=aggregated_keys,
+                files=files,
+                editable=can_fill,
             ),
             "return_comment": submission.events.filter(action="return").values_list("comment", flat=True).first(),
             "errors": errors,

@@ -283,3 +283,17 @@ def test_malformed_version_on_a_builder_post_is_not_a_500(signed_in, city: City,
         f"/forms/{form_version.form_id}/rules/", {"rule": "staff >= 0", "version": "abc"}
     )
     assert response.status_code == 302
+
+
+def test_district_fill_page_shows_the_schools_sum_before_saving(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+    parent = city_directive(city, form_version, targets={"mode": "kind", "kind": "district"})
+    child = services.cascade_directive(actor=city.user("district_admin"), parent=parent, deadline=in_days(5))
+    for unit, staff in ((city.school_a, 80), (city.school_a2, 41)):
+        services.submit(
+            actor=city.user("district_admin"),
+            submission=Submission.objects.get(directive=child, unit=unit),
+            values={**GOOD_VALUES, "staff": staff},
+        )
+    own = Submission.objects.get(directive=parent, unit=city.district_a)
+    html = signed_in(city.user("district_admin")).get(f"/submissions/{own.pk}/").content.decode()
+    assert 'value="121"' in html and "下级合计" in html

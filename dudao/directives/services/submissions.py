@@ -105,6 +105,11 @@ def aggregate_values(schema: dict[str, Any], children: list[Submission]) -> dict
     return result
 
 
+def current_aggregate(submission: Submission) -> dict[str, Any]:
+    """What the forwarded schools' reports add up to now (shown before the district saves or submits)."""
+    return aggregate_values(_schema(submission), _cascaded_children(submission))
+
+
 def _schema(submission: Submission) -> dict[str, Any]:
     return submission.form_version.schema if submission.form_version else {"fields": []}
 
