@@ -247,21 +247,31 @@ def my_open_tasks(user: Any) -> QuerySet[Submission]:
     )
 
 
-def awaiting_my_approval(user: Any, limit: int = 500) -> list[Submission]:
-    """Submitted reports whose next approver is the acting unit (checked for at most `limit` candidates)."""
+def awaiting_my_approval(user: Any, limit: int = 2000) -> list[Submission]:
+    """Submitted reports whose next approver is the acting unit.
+
+    Only directives the acting unit can approve for are looked at (it issued them, or its kind is one of their
+    approval levels), so the reports of other levels do not crowd out its own within `limit`.
+    """
     from dudao.directives.services import approval_chains
 
     acting = acting_assignment(user)
     if acting is None:
         return []
+    unit = acting.unit
+    relevant = [
+        pk
+        for pk, issuer_id, kinds in Directive.objects.filter(status=DirectiveStatus.ISSUED).values_list(
+            "pk", "issuing_unit_id", "approval_kinds"
+        )
+        if issuer_id == unit.pk or unit.kind in (kinds or [])
+    ]
     candidates = list(
         submissions_for(user, "approve")
-        .filter(status=SubmissionStatus.SUBMITTED, directive__status=DirectiveStatus.ISSUED)
+        .filter(status=SubmissionStatus.SUBMITTED, directive_id__in=relevant)
         .order_by("period__deadline", "id")[:limit]
     )
     chains = approval_chains(candidates)
     return [
-        s
-        for s in candidates
-        if s.approved_levels < len(chains[s.pk]) and chains[s.pk][s.approved_levels].pk == acting.unit_id
+        s for s in candidates if s.approved_levels < len(chains[s.pk]) and chains[s.pk][s.approved_levels].pk == unit.pk
     ]

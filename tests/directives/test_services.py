@@ -355,3 +355,16 @@ def test_repeating_directive_ending_before_its_first_deadline_is_refused(city: C
     with pytest.raises(DomainError) as exc:
         city_directive(city, form_version, recurrence="weekly", repeat_until=timezone.localdate())
     assert exc.value.code == "repeat_until_too_early"
+
+
+def test_reports_for_other_levels_do_not_crowd_out_my_approvals(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+    city_only = city_directive(city, form_version, title="市局直审", deadline=in_days(2))
+    for unit in (city.school_a, city.school_a2):
+        services.submit(
+            actor=city.user("district_admin"), submission=submission_of(city_only, unit), values=GOOD_VALUES
+        )
+    district_level = city_directive(city, form_version, title="区县审核", approval_kinds=["district"])
+    mine = services.submit(
+        actor=city.user("principal"), submission=submission_of(district_level, city.school_a), values=GOOD_VALUES
+    )
+    assert [s.pk for s in selectors.awaiting_my_approval(city.user("district_admin"), limit=1)] == [mine.pk]
