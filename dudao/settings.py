@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "dudao.inspections",
     "dudao.rectification",
     "dudao.dashboard",
+    "dudao.directives",
     "dudao.api",
     "dudao.demo",
 ]

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("dudao.dashboard.urls")),
     # Public 公示 page behind the QR code: token link, no login.
     path("p/<str:token>/", public_posting, name="public_posting"),
+    path("", include("dudao.directives.urls")),
     path("api/v1/", api.urls),
 ]

@@ -60,21 +60,20 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     return _error(request, f"参数不正确：{fields}", "invalid_input", 400, errors=errors)
 
 
-from dudao.api import accounts, audit, orgs  # noqa: E402
+from django.http.request import RawPostDataException  # noqa: E402
 
+from dudao.api import accounts, audit, bulletins, checklists, inspections, orgs, rectification  # noqa: E402
+from dudao.api import directives as directives_api  # noqa: E402
+
+api.description = (api.description or "") + inspections.API_NOTE
 api.add_router("/", accounts.router)
 api.add_router("/", orgs.router)
 api.add_router("/", audit.router)
-
-from django.http.request import RawPostDataException  # noqa: E402
-
-from dudao.api import bulletins, checklists, inspections, rectification  # noqa: E402
-
-api.description = (api.description or "") + inspections.API_NOTE
 api.add_router("/", inspections.router)
 api.add_router("/", checklists.router)
 api.add_router("/", rectification.router)
 api.add_router("/", bulletins.router)
+api.add_router("/", directives_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -96,6 +96,21 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
         {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
     ),
     "bulletin.change": frozenset({Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN}),
+    # directives
+    "directive.read": WORK_ROLES,
+    "directive.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "directive.acknowledge": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    "form.read": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    "form.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "submission.read": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    "submission.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "submission.approve": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL}),
 }
 
 

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from django import forms
+
+from dudao.directives.models import FieldType, Recurrence, TargetMode
+from dudao.orgs.models import SchoolType, UnitKind
+
+APPROVAL_CHOICES = [(UnitKind.SCHOOL, "学校自审"), (UnitKind.DISTRICT, "区县教育局审核")]
+TARGET_KIND_CHOICES = [(UnitKind.DISTRICT, "区县教育局"), (UnitKind.SCHOOL, "学校"), (UnitKind.CAMPUS, "校区")]
+
+
+class DirectiveForm(forms.Form):
+    title = forms.CharField(label="标题", max_length=200)
+    body = forms.CharField(label="正文", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    deadline = forms.DateTimeField(
+        label="截止时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    target_mode = forms.ChoiceField(label="下发对象", choices=TargetMode.choices, initial=TargetMode.KIND)
+    target_kind = forms.ChoiceField(label="单位类型", choices=TARGET_KIND_CHOICES, required=False)
+    school_types = forms.MultipleChoiceField(
+        label="学段类型", choices=SchoolType.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    units = forms.MultipleChoiceField(label="指定单位", choices=[], required=False)
+    group = forms.ChoiceField(label="常用分组", choices=[], required=False)
+    save_group_name = forms.CharField(label="把所选单位保存为常用分组", max_length=60, required=False)
+    form_version = forms.ChoiceField(label="报送表单", choices=[], required=False)
+    approval_kinds = forms.MultipleChoiceField(
+        label="逐级审核（发文单位总是最后一级）",
+        choices=APPROVAL_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    allow_late = forms.BooleanField(label="允许逾期报送（标记为逾期）", required=False, initial=True)
+    recurrence = forms.ChoiceField(label="重复报送", choices=Recurrence.choices, initial=Recurrence.NONE)
+    repeat_until = forms.DateField(label="重复至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[int, str]],
+        groups: list[tuple[int, str]],
+        versions: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["units"]).choices = units
+        cast(forms.ChoiceField, self.fields["group"]).choices = [("", "—"), *groups]
+        cast(forms.ChoiceField, self.fields["form_version"]).choices = [("", "不需要填表（仅签收）"), *versions]
+
+    def target_spec(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        mode = data["target_mode"]
+        if mode == TargetMode.KIND:
+            return {"mode": mode, "kind": data["target_kind"]}
+        if mode == TargetMode.SCHOOL_TYPE:
+            return {"mode": mode, "school_types": data["school_types"]}
+        if mode == TargetMode.LIST:
+            return {"mode": mode, "units": [int(u) for u in data["units"]]}
+        if mode == TargetMode.GROUP:
+            return {"mode": mode, "group": int(data["group"] or 0)}
+        return {"mode": TargetMode.SUBTREE, "kinds": [UnitKind.DISTRICT, UnitKind.SCHOOL], "depth": "children"}
+
+
+class CascadeForm(forms.Form):
+    deadline = forms.DateTimeField(
+        label="本区截止时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    body = forms.CharField(label="补充要求", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    approve_by_school = forms.BooleanField(label="学校自审后再报本区", required=False)
+
+
+class FieldForm(forms.Form):
+    label = forms.CharField(label="字段名称", max_length=60)
+    key = forms.SlugField(label="编码（英文）", max_length=40, required=False)
+    type = forms.ChoiceField(label="类型", choices=FieldType.choices)
+    required = forms.BooleanField(label="必填", required=False)
+    min = forms.DecimalField(label="最小值", required=False)
+    max = forms.DecimalField(label="最大值", required=False)
+    unit = forms.CharField(label="单位", max_length=10, required=False)
+    help = forms.CharField(label="填写说明", max_length=200, required=False)
+    choices = forms.CharField(label="选项（每行一个）", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    columns = forms.CharField(
+        label="表格列（每行一列：名称:类型，类型可用 文本/整数/小数/日期/是否）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    max_rows = forms.IntegerField(label="最多行数", required=False, min_value=1, max_value=1000)
+
+
+class RuleForm(forms.Form):
+    rule = forms.CharField(label="校验规则（如 psych_full <= staff）", max_length=100)
+
+
+class TotalForm(forms.Form):
+    label = forms.CharField(label="合计名称", max_length=60)
+    key = forms.SlugField(label="编码", max_length=40)
+    parts = forms.CharField(label="相加的字段编码（逗号分隔）", max_length=400)
+
+
+def local_datetime(value: dt.datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M")

@@ -1,0 +1,277 @@
+"""Reads of directives, submissions and completeness, always scoped through `for_user`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from dudao.directives.models import (
+    Directive,
+    DirectiveStatus,
+    DirectiveTarget,
+    Form,
+    Period,
+    Reminder,
+    Submission,
+    SubmissionStatus,
+    SubmissionValue,
+)
+from dudao.orgs.models import OrgUnit
+from dudao.orgs.scoping import acting_assignment, scope_root_path
+
+YELLOW_WITHIN = dt.timedelta(days=3)
+SUBMITTED = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+COMPLETENESS_KEYS = ("expected", "acknowledged", "submitted", "on_time", "late", "missing", "approved")
+
+
+def light(deadline: dt.datetime, *, done: bool = False, now: dt.datetime | None = None) -> str:
+    """Traffic light: done, red (overdue), yellow (within 3 days), green."""
+    if done:
+        return "done"
+    now = now or timezone.now()
+    if now > deadline:
+        return "red"
+    if deadline - now <= YELLOW_WITHIN:
+        return "yellow"
+    return "green"
+
+
+def directives_for(user: Any, *, q: str = "", status: str = "") -> QuerySet[Directive]:
+    qs = Directive.objects.for_user(user, "read").select_related("issuing_unit", "parent")
+    if q.strip():
+        qs = qs.filter(title__contains=q.strip())
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def forms_for(user: Any, action: str = "read") -> QuerySet[Form]:
+    return Form.objects.for_user(user, action).select_related("unit").order_by("-is_template", "name", "id")
+
+
+def submissions_for(user: Any, action: str = "read") -> QuerySet[Submission]:
+    return Submission.objects.for_user(user, action).select_related(
+        "directive__issuing_unit", "period", "unit", "form_version"
+    )
+
+
+def targets_for(user: Any, directive: Directive) -> QuerySet[DirectiveTarget]:
+    """Targets of a directive the user may see: all of them for the issuer's side, else those in scope."""
+    qs = DirectiveTarget.objects.filter(directive=directive).select_related("unit", "acknowledged_by")
+    if Directive.objects.for_user(user, "change").filter(pk=directive.pk).exists() or _issuer_side(user, directive):
+        return qs.order_by("unit__path")
+    return qs.filter(pk__in=DirectiveTarget.objects.for_user(user, "read").values("pk")).order_by("unit__path")
+
+
+def _issuer_side(user: Any, directive: Directive) -> bool:
+    acting = acting_assignment(user)
+    return acting is not None and directive.issuing_unit.path.startswith(acting.unit.path)
+
+
+def my_target(user: Any, directive: Directive) -> DirectiveTarget | None:
+    acting = acting_assignment(user)
+    if acting is None:
+        return None
+    return DirectiveTarget.objects.filter(directive=directive, unit=acting.unit).first()
+
+
+def current_period(directive: Directive) -> Period | None:
+    """The latest opened period (a non-repeating directive has exactly one)."""
+    return directive.periods.order_by("-index").first()
+
+
+@dataclass
+class Completeness:
+    expected: int = 0
+    acknowledged: int = 0
+    submitted: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    approved: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {key: getattr(self, key) for key in COMPLETENESS_KEYS}
+
+    def add(self, other: Completeness) -> None:
+        for key in COMPLETENESS_KEYS:
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+
+    @property
+    def rate(self) -> int:
+        return round(100 * self.submitted / self.expected) if self.expected else 0
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    """The unit a completeness row is about: enough to name it and link to it."""
+
+    pk: int
+    name: str
+    path: str
+
+
+@dataclass
+class CompletenessRow:
+    unit: UnitRef
+    counts: Completeness = field(default_factory=Completeness)
+
+
+def _completeness_sql() -> str:
+    """One GROUP BY over the period's reports, joined to the group's own unit for its id and name.
+
+    Written as SQL rather than built with the ORM: at 1,500 schools the query runs in ~3 ms while building and
+    compiling the equivalent queryset took ~4 ms per call (bench.completeness). Scope is the same rule as
+    `for_user`: the acting assignment's permission and unit path (`scope_root_path`).
+    """
+    qn = connection.ops.quote_name
+    prefix_match = "GLOB" if connection.vendor == "sqlite" else "LIKE"
+    done = f"s.{qn('status')} IN (%s, %s)"
+    # Identifiers come from model metadata, quoted by the backend; every value is a parameter.
+    return (
+        f"SELECT g.{qn('path')}, g.{qn('id')}, g.{qn('name')}, COUNT(*), "  # noqa: S608
+        f"SUM(CASE WHEN t.{qn('acknowledged_at')} IS NOT NULL THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {done} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {done} AND s.{qn('is_late')} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN s.{qn('status')} = %s THEN 1 ELSE 0 END) "
+        f"FROM {qn(Submission._meta.db_table)} s "
+        f"JOIN {qn(OrgUnit._meta.db_table)} u ON u.{qn('id')} = s.{qn('unit_id')} "
+        f"JOIN {qn(DirectiveTarget._meta.db_table)} t ON t.{qn('id')} = s.{qn('target_id')} "
+        f"JOIN {qn(OrgUnit._meta.db_table)} g ON g.{qn('path')} = substr(u.{qn('path')}, 1, %s) "
+        f"WHERE s.{qn('period_id')} = %s AND u.{qn('path')} {prefix_match} %s "
+        # Units open during the period: one closed before the deadline without reporting is not expected.
+        f"AND NOT (u.{qn('is_closed')} AND COALESCE(u.{qn('closed_at')} < %s, FALSE) AND s.{qn('status')} = %s) "
+        f"GROUP BY g.{qn('path')}, g.{qn('id')}, g.{qn('name')}"
+    )
+
+
+def completeness(period: Period, user: Any = None) -> tuple[Completeness, list[CompletenessRow]]:
+    """Totals and one row per child of the issuing unit (per district for a city directive): one query.
+
+    With `user`, only the reports in the user's scope count, grouped one level below the user's unit
+    when that lies inside the issuer's subtree (a district sees its schools of a city directive).
+    """
+    issuer = period.directive.issuing_unit
+    depth, root = issuer.depth, issuer.path
+    if user is not None:
+        scope = scope_root_path(user, "submission.read")
+        if scope is None:
+            return Completeness(), []
+        if scope.startswith(issuer.path):
+            depth, root = len(scope) // OrgUnit.steplen, scope
+    length = (depth + 1) * OrgUnit.steplen
+    pattern = root + ("*" if connection.vendor == "sqlite" else "%")
+    params = [
+        *SUBMITTED,
+        *SUBMITTED,
+        SubmissionStatus.APPROVED.value,
+        length,
+        period.pk,
+        pattern,
+        connection.ops.adapt_datetimefield_value(period.deadline),
+        SubmissionStatus.PENDING.value,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_completeness_sql(), params)
+        grouped = cursor.fetchall()
+    total = Completeness()
+    result: list[CompletenessRow] = []
+    for path, pk, name, expected, acknowledged, submitted, late, approved in sorted(grouped):
+        counts = Completeness(
+            expected=expected,
+            acknowledged=acknowledged or 0,
+            submitted=submitted or 0,
+            on_time=(submitted or 0) - (late or 0),
+            late=late or 0,
+            missing=expected - (submitted or 0),
+            approved=approved or 0,
+        )
+        total.add(counts)
+        result.append(CompletenessRow(UnitRef(pk, name, path), counts))
+    return total, result
+
+
+def cascades_completeness(directive: Directive, period_index: int) -> list[tuple[Directive, Completeness]]:
+    """Each forwarding of this directive with its own completeness for the same period."""
+    result = []
+    for child in directive.cascades.select_related("issuing_unit").order_by("issuing_unit__path"):
+        period = child.periods.filter(index=period_index).first()
+        if period is not None:
+            result.append((child, completeness(period)[0]))
+    return result
+
+
+def sums_by_child(period: Period, under: OrgUnit) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Every number of the form summed over submitted reports: whole subtree and per child unit, one query."""
+    length = (under.depth + 1) * OrgUnit.steplen
+    rows = (
+        SubmissionValue.objects.filter(period=period, unit_path__startswith=under.path)
+        .annotate(prefix=Substr("unit_path", 1, length))
+        .values("prefix", "field_key")
+        .annotate(total=Sum("number"))
+        .order_by()
+    )
+    totals: dict[str, float] = {}
+    by_child: dict[str, dict[str, float]] = {}
+    for row in rows:
+        value = row["total"] or 0.0
+        totals[row["field_key"]] = totals.get(row["field_key"], 0.0) + value
+        by_child.setdefault(row["prefix"], {})[row["field_key"]] = value
+    return totals, by_child
+
+
+def reminders_for(user: Any) -> QuerySet[Reminder]:
+    """Reminders addressed to the acting unit itself (not to units below it)."""
+    acting = acting_assignment(user)
+    if acting is None:
+        return Reminder.objects.none()
+    return Reminder.objects.for_user(user, "read").filter(unit=acting.unit).order_by("-created_at")
+
+
+def my_open_tasks(user: Any) -> QuerySet[Submission]:
+    """Reports the acting unit itself still owes."""
+    acting = acting_assignment(user)
+    if acting is None:
+        return Submission.objects.none()
+    return (
+        submissions_for(user, "change")
+        .filter(unit=acting.unit, directive__status=DirectiveStatus.ISSUED)
+        .filter(status__in=[SubmissionStatus.PENDING, SubmissionStatus.DRAFT, SubmissionStatus.RETURNED])
+        .order_by("period__deadline")
+    )
+
+
+def awaiting_my_approval(user: Any, limit: int = 2000) -> list[Submission]:
+    """Submitted reports whose next approver is the acting unit.
+
+    Only directives the acting unit can approve for are looked at (it issued them, or its kind is one of their
+    approval levels), so the reports of other levels do not crowd out its own within `limit`.
+    """
+    from dudao.directives.services import approval_chains
+
+    acting = acting_assignment(user)
+    if acting is None:
+        return []
+    unit = acting.unit
+    relevant = [
+        pk
+        for pk, issuer_id, kinds in Directive.objects.filter(status=DirectiveStatus.ISSUED).values_list(
+            "pk", "issuing_unit_id", "approval_kinds"
+        )
+        if issuer_id == unit.pk or unit.kind in (kinds or [])
+    ]
+    candidates = list(
+        submissions_for(user, "approve")
+        .filter(status=SubmissionStatus.SUBMITTED, directive_id__in=relevant)
+        .order_by("period__deadline", "id")[:limit]
+    )
+    chains = approval_chains(candidates)
+    return [
+        s for s in candidates if s.approved_levels < len(chains[s.pk]) and chains[s.pk][s.approved_levels].pk == unit.pk
+    ]

@@ -1,0 +1,246 @@
+"""Pages of one submission: fill in (autosaved drafts), attach, submit, withdraw, approve, return, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dudao.core.errors import DomainError, Forbidden
+from dudao.core.files import file_response
+from dudao.directives import filling, selectors, services
+from dudao.directives.models import FieldType, Submission, SubmissionStatus
+from dudao.directives.schema import FieldError, fields_of, numbers
+from dudao.directives.views import perform, require
+from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.scoping import acting_assignment, can
+
+
+def _submission(request: HttpRequest, pk: int, action: str = "read") -> Submission:
+    require(request, f"submission.{action}")
+    return get_object_or_404(selectors.submissions_for(request.user, action), pk=pk)
+
+
+def _back(submission: Submission) -> HttpResponse:
+    return redirect("directives:submission", pk=submission.pk)
+
+
+@login_required
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk)
+    schema = submission.form_version.schema if submission.form_version else {"fields": []}
+    can_fill = (
+        submission.status in services.EDITABLE
+        and can(request.user, "submission.change", submission.unit)
+        and submission.directive.status == "issued"
+    )
+    errors: list[FieldError] = services.field_errors(submission) if request.GET.get("check") else []
+    aggregated = services.is_aggregated(submission)
+    aggregated_keys = (
+        {f["key"] for f in fields_of(schema) if f["type"] in ("integer", "decimal", "table")} if aggregated else set()
+    )
+    files = {f.pk: f for f in submission.attachments.all()}
+    chain = services.approval_chain(submission)
+    acting = acting_assignment(request.user)
+    next_approver = chain[submission.approved_levels] if submission.approved_levels < len(chain) else None
+    may_approve = (
+        submission.status == SubmissionStatus.SUBMITTED
+        and next_approver is not None
+        and acting is not None
+        and acting.unit_id == next_approver.pk
+        and can(request.user, "submission.approve", submission.unit)
+    )
+    may_return = (
+        submission.status in services.SUBMITTED
+        and acting is not None
+        and any(u.pk == acting.unit_id for u in chain)
+        and can(request.user, "submission.approve", submission.unit)
+    )
+    return render(
+        request,
+        "directives/submission.html",
+        {
+            "submission": submission,
+            "directive": submission.directive,
+            "widgets": filling.widgets(
+                schema,
+                {**submission.values, **services.current_aggregate(submission)}
+                if aggregated and can_fill
+                else submission.values,
+                errors,
+                aggregated_keys=aggregated_keys,
+                files=files,
+                editable=can_fill,
+            ),
+            "return_comment": submission.events.filter(action="return").values_list("comment", flat=True).first(),
+            "errors": errors,
+            "can_fill": can_fill,
+            "can_withdraw": submission.status == SubmissionStatus.SUBMITTED
+            and submission.approved_levels == 0
+            and can(request.user, "submission.change", submission.unit),
+            "may_approve": may_approve,
+            "may_return": may_return,
+            "chain": chain,
+            "light": selectors.light(submission.period.deadline, done=submission.status in services.SUBMITTED),
+            "events": _history(submission, schema),
+            "attachments": list(files.values()),
+            "aggregated": aggregated,
+            "people": _people(submission) if can_fill else [],
+            "schools": _schools(submission) if can_fill else [],
+            "totals": [
+                (t["label"], numbers(schema, submission.values).get(t["key"])) for t in schema.get("totals") or []
+            ],
+        },
+    )
+
+
+def _history(submission: Submission, schema: dict[str, Any]) -> list[tuple[Any, list[str]]]:
+    """Events with the changed fields named as the form names them."""
+    labels = {f["key"]: f["label"] for f in fields_of(schema)}
+    events = submission.events.select_related("actor")[:100]
+    return [
+        (e, [str(labels.get(k, k)) for k in e.changes] if isinstance(e.changes, list) and e.action != "approve" else [])
+        for e in events
+    ]
+
+
+def _people(submission: Submission) -> list[tuple[int, str]]:
+    from dudao.accounts.models import User
+
+    return list(
+        User.objects.filter(unit__path__under=submission.unit.path, is_active=True)
+        .order_by("full_name")
+        .values_list("pk", "full_name")[:300]
+    )
+
+
+def _schools(submission: Submission) -> list[tuple[int, str]]:
+    unit = submission.unit
+    return list(
+        OrgUnit.objects.filter(path__under=unit.path, kind=UnitKind.SCHOOL, is_closed=False)
+        .order_by("path")
+        .values_list("pk", "name")[:2000]
+    )
+
+
+def _save(request: HttpRequest, submission: Submission) -> Submission:
+    schema = submission.form_version.schema if submission.form_version else {"fields": []}
+    version = request.POST.get("version")
+    return services.save_draft(
+        actor=request.user,
+        submission=submission,
+        values={**submission.values, **filling.values_from_post(schema, request.POST)},
+        version=int(version) if version and version.isdigit() else None,
+    )
+
+
+@login_required
+@require_POST
+def submission_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Autosave (htmx) or the 保存草稿 button: answers the save status line with the new version."""
+    submission = _submission(request, pk, "change")
+    try:
+        submission = _save(request, submission)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        if request.htmx:  # type: ignore[attr-defined]
+            return render(
+                request, "directives/_save_status.html", {"error": exc.message, "submission": submission}, status=200
+            )
+        messages.error(request, exc.message)
+        return _back(submission)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request, "directives/_save_status.html", {"submission": submission, "saved_at": timezone.localtime()}
+        )
+    messages.success(request, "草稿已保存")
+    return _back(submission)
+
+
+@login_required
+@require_POST
+def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk, "change")
+    try:
+        if submission.status in services.EDITABLE and request.POST:
+            submission = _save(request, submission)
+        services.submit(actor=request.user, submission=submission)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, "未能报送：" + exc.message)
+        return redirect(reverse("directives:submission", args=[submission.pk]) + "?check=1")
+    messages.success(request, "已报送")
+    return _back(submission)
+
+
+@login_required
+@require_POST
+def submission_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk, "change")
+    return perform(
+        request, _back(submission), lambda: services.withdraw(actor=request.user, submission=submission), "已撤回"
+    )
+
+
+@login_required
+@require_POST
+def submission_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk, "approve")
+    return perform(
+        request,
+        _back(submission),
+        lambda: services.approve(actor=request.user, submission=submission),
+        lambda s: "审核通过" + ("（已全部审核）" if s.status == SubmissionStatus.APPROVED else "，已报上一级审核"),
+    )
+
+
+@login_required
+@require_POST
+def submission_return(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk, "approve")
+    return perform(
+        request,
+        _back(submission),
+        lambda: services.return_submission(
+            actor=request.user, submission=submission, comment=request.POST.get("comment", "")
+        ),
+        "已退回，填报单位可修改后重新报送",
+    )
+
+
+@login_required
+@require_POST
+def submission_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission(request, pk, "change")
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择要上传的文件")
+        return _back(submission)
+    field_key = request.POST.get("field", "")
+    schema = submission.form_version.schema if submission.form_version else {"fields": []}
+    if field_key and field_key not in {f["key"] for f in fields_of(schema) if f["type"] == FieldType.FILE}:
+        field_key = ""
+    return perform(
+        request,
+        _back(submission),
+        lambda: services.attach_to_submission(
+            actor=request.user, submission=submission, upload=upload, field_key=field_key
+        ),
+        lambda stored: f"已上传“{stored.name}”",
+    )
+
+
+@login_required
+def submission_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
+    submission = _submission(request, pk)
+    return file_response(get_object_or_404(submission.attachments.all(), pk=file_pk))

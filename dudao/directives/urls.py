@@ -1,0 +1,40 @@
+from django.urls import path
+
+from dudao.directives import builder_views, submission_views, views
+
+app_name = "directives"
+urlpatterns = [
+    path("directives/", views.directive_list, name="list"),
+    path("directives/new/", views.directive_create, name="create"),
+    path("directives/approvals/", views.approvals, name="approvals"),
+    path("directives/reminders/", views.reminders, name="reminders"),
+    path("directives/<int:pk>/", views.directive_detail, name="detail"),
+    path("directives/<int:pk>/files/<int:file_pk>/", views.directive_attachment, name="attachment"),
+    path("directives/<int:pk>/acknowledge/", views.directive_acknowledge, name="acknowledge"),
+    path("directives/<int:pk>/cascade/", views.directive_cascade, name="cascade"),
+    path("directives/<int:pk>/remind/", views.directive_remind, name="remind"),
+    path("directives/<int:pk>/close/", views.directive_close, name="close"),
+    path("directives/<int:pk>/submissions/", views.directive_submissions, name="submissions"),
+    path("directives/<int:pk>/bulk-approve/", views.directive_bulk_approve, name="bulk_approve"),
+    path("directives/<int:pk>/aggregate/", views.directive_aggregate, name="aggregate"),
+    path("directives/<int:pk>/export.xlsx", views.directive_export, name="export"),
+    path("directives/<int:pk>/attachments.zip", views.directive_zip, name="zip"),
+    path("submissions/<int:pk>/", submission_views.submission_detail, name="submission"),
+    path("submissions/<int:pk>/save/", submission_views.submission_save, name="save"),
+    path("submissions/<int:pk>/submit/", submission_views.submission_submit, name="submit"),
+    path("submissions/<int:pk>/withdraw/", submission_views.submission_withdraw, name="withdraw"),
+    path("submissions/<int:pk>/approve/", submission_views.submission_approve, name="approve"),
+    path("submissions/<int:pk>/return/", submission_views.submission_return, name="return"),
+    path("submissions/<int:pk>/attach/", submission_views.submission_attach, name="attach"),
+    path("submissions/<int:pk>/files/<int:file_pk>/", submission_views.submission_file, name="submission_file"),
+    path("forms/", builder_views.form_list, name="forms"),
+    path("forms/new/", builder_views.form_create, name="form_create"),
+    path("forms/<int:pk>/", builder_views.form_detail, name="form"),
+    path("forms/<int:pk>/fields/", builder_views.form_add_field, name="form_add_field"),
+    path("forms/<int:pk>/fields/remove/", builder_views.form_remove_field, name="form_remove_field"),
+    path("forms/<int:pk>/fields/move/", builder_views.form_move_field, name="form_move_field"),
+    path("forms/<int:pk>/rules/", builder_views.form_add_rule, name="form_add_rule"),
+    path("forms/<int:pk>/totals/", builder_views.form_add_total, name="form_add_total"),
+    path("forms/<int:pk>/import/", builder_views.form_import_json, name="form_import"),
+    path("forms/<int:pk>/publish/", builder_views.form_publish, name="form_publish"),
+]

@@ -1,0 +1,435 @@
+"""Pages of 工作部署: list, create, detail with completeness, cascade, reminders, aggregates, approvals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dudao.core.errors import DomainError, Forbidden
+from dudao.core.files import file_response
+from dudao.core.pagination import paginate
+from dudao.directives import exports, selectors, services
+from dudao.directives.forms import CascadeForm, DirectiveForm
+from dudao.directives.models import (
+    Directive,
+    DirectiveStatus,
+    Period,
+    Submission,
+    SubmissionStatus,
+    TargetGroup,
+)
+from dudao.directives.schema import number_labels
+from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.scoping import acting_assignment, can
+
+STATUS_FILTERS = {
+    "missing": Q(status__in=[SubmissionStatus.PENDING, SubmissionStatus.DRAFT, SubmissionStatus.RETURNED]),
+    "submitted": Q(status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED]),
+    "late": Q(status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED], is_late=True),
+    "approved": Q(status=SubmissionStatus.APPROVED),
+    "returned": Q(status=SubmissionStatus.RETURNED),
+    "awaiting": Q(status=SubmissionStatus.SUBMITTED),
+}
+
+
+def require(request: HttpRequest, permission: str) -> None:
+    if not can(request.user, permission):
+        raise PermissionDenied("您当前的身份无权访问此页面")
+
+
+def perform(
+    request: HttpRequest, back: HttpResponse, action: Callable[[], Any], success: str | Callable[[Any], str]
+) -> HttpResponse:
+    """Run one service for a form post: refused role → 403, refused input → message, else success."""
+    try:
+        result = action()
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+    return back
+
+
+def _directive(request: HttpRequest, pk: int) -> Directive:
+    require(request, "directive.read")
+    return get_object_or_404(selectors.directives_for(request.user), pk=pk)
+
+
+def _unit_param(request: HttpRequest) -> OrgUnit | None:
+    """`?unit=<id>`: a unit in the reader's scope (404 otherwise, also for a malformed id)."""
+    raw = request.GET.get("unit", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404
+    return get_object_or_404(OrgUnit.objects.for_user(request.user), pk=int(raw))
+
+
+def _period(request: HttpRequest, directive: Directive) -> Period | None:
+    index = request.GET.get("period") or request.POST.get("period")
+    if index is not None and str(index).isdigit():
+        found = directive.periods.filter(index=int(index)).first()
+        if found is not None:
+            return found
+    return selectors.current_period(directive)
+
+
+@login_required
+def directive_list(request: HttpRequest) -> HttpResponse:
+    require(request, "directive.read")
+    acting = acting_assignment(request.user)
+    assert acting is not None
+    mine = request.GET.get("mine") == "1"
+    qs = selectors.directives_for(request.user, q=request.GET.get("q", ""), status=request.GET.get("status", ""))
+    if mine:
+        qs = qs.filter(targets__unit=acting.unit)
+    page = paginate(qs, page=request.GET.get("page"), page_size=20)
+    ids = [d.pk for d in page.items]
+    my_subs = {
+        s.directive_id: s
+        for s in Submission.objects.filter(directive_id__in=ids, unit=acting.unit)
+        .select_related("period")
+        .order_by("period__index")
+    }
+    latest = Period.objects.filter(directive_id__in=ids).values("directive_id").annotate(last=Max("id"))
+    rates = {
+        row["directive_id"]: row
+        for row in Submission.objects.filter(period_id__in=[row["last"] for row in latest])
+        .values("directive_id")
+        .annotate(
+            expected=Count("id"),
+            done=Count("id", filter=Q(status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED])),
+        )
+    }
+    rows = []
+    for directive in page.items:
+        own = my_subs.get(directive.pk)
+        deadline = own.period.deadline if own is not None else directive.deadline
+        done = own is not None and own.status in selectors.SUBMITTED
+        rows.append(
+            {
+                "directive": directive,
+                "mine": own,
+                "light": selectors.light(deadline, done=done or directive.status == DirectiveStatus.CLOSED),
+                "rate": rates.get(directive.pk),
+            }
+        )
+    return render(
+        request,
+        "directives/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "mine": mine,
+            "q": request.GET.get("q", ""),
+            "can_create": can(request.user, "directive.change"),
+        },
+    )
+
+
+def _directive_form(request: HttpRequest, data: Any = None) -> DirectiveForm:
+    acting = acting_assignment(request.user)
+    assert acting is not None
+    issuer = acting.unit
+    units = (
+        OrgUnit.objects.filter(path__under=issuer.path, is_closed=False, kind__in=[UnitKind.DISTRICT, UnitKind.SCHOOL])
+        .exclude(pk=issuer.pk)
+        .order_by("path")
+        .values_list("pk", "name")[:3000]
+    )
+    groups = TargetGroup.objects.filter(unit=issuer).values_list("pk", "name")
+    versions = []
+    for form in selectors.forms_for(request.user).prefetch_related("versions"):
+        latest = max(form.versions.all(), key=lambda v: v.number, default=None)
+        if latest is not None:
+            versions.append((latest.pk, f"{form.name}（第{latest.number}版）"))
+    return DirectiveForm(data, units=list(units), groups=list(groups), versions=versions)
+
+
+@login_required
+def directive_create(request: HttpRequest) -> HttpResponse:
+    require(request, "directive.change")
+    form = _directive_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from dudao.directives.models import FormVersion
+
+        data = form.cleaned_data
+        version = None
+        if data["form_version"]:
+            allowed = selectors.forms_for(request.user).values("pk")
+            version = get_object_or_404(FormVersion.objects.filter(form__in=allowed), pk=data["form_version"])
+        try:
+            directive = services.create_directive(
+                actor=request.user,
+                title=data["title"],
+                body=data["body"],
+                deadline=data["deadline"],
+                targets=form.target_spec(),
+                form_version=version,
+                approval_kinds=data["approval_kinds"],
+                allow_late=data["allow_late"],
+                recurrence=data["recurrence"],
+                repeat_until=data["repeat_until"],
+                issue=True,
+            )
+            if data["save_group_name"].strip() and data["target_mode"] == "list":
+                chosen = list(OrgUnit.objects.filter(pk__in=[int(u) for u in data["units"]]))
+                services.save_group(actor=request.user, name=data["save_group_name"], units=chosen)
+            for upload in request.FILES.getlist("attachments"):
+                services.attach_to_directive(actor=request.user, directive=directive, upload=upload)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已下发“{directive.title}”，共 {directive.targets.count()} 个单位")
+            return redirect("directives:detail", pk=directive.pk)
+    return render(request, "directives/create.html", {"form": form})
+
+
+@login_required
+def directive_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    directive = _directive(request, pk)
+    period = _period(request, directive)
+    issuer_side = can(request.user, "submission.read") and directive.issuing_unit.path.startswith(
+        acting_assignment(request.user).unit.path  # type: ignore[union-attr]
+    )
+    sees_reports = can(request.user, "submission.read")
+    total, rows = selectors.completeness(period, request.user) if period and sees_reports else (None, [])
+    target = selectors.my_target(request.user, directive)
+    my_submission = (
+        Submission.objects.filter(period=period, unit=target.unit).first() if target is not None and period else None
+    )
+    my_cascade = directive.cascades.filter(issuing_unit=target.unit).first() if target is not None else None
+    can_cascade = (
+        target is not None
+        and my_cascade is None
+        and directive.status == DirectiveStatus.ISSUED
+        and target.unit.kind == UnitKind.DISTRICT
+        and can(request.user, "directive.change", target.unit)
+    )
+    return render(
+        request,
+        "directives/detail.html",
+        {
+            "directive": directive,
+            "period": period,
+            "periods": list(directive.periods.all()),
+            "light": selectors.light(period.deadline if period else directive.deadline),
+            "total": total,
+            "rows": rows,
+            "issuer_side": issuer_side,
+            "sees_reports": sees_reports,
+            "can_change": can(request.user, "directive.change", directive.issuing_unit)
+            and Directive.objects.for_user(request.user, "change").filter(pk=pk).exists(),
+            "target": target,
+            "my_submission": my_submission,
+            "my_cascade": my_cascade,
+            "can_cascade": can_cascade,
+            "can_acknowledge": target is not None and can(request.user, "directive.acknowledge", target.unit),
+            "cascade_form": CascadeForm(),
+            "cascades": selectors.cascades_completeness(directive, period.index) if period and issuer_side else [],
+            "targets": selectors.targets_for(request.user, directive) if sees_reports else [],
+            "attachments": list(directive.attachments.all()),
+        },
+    )
+
+
+@login_required
+def directive_attachment(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
+    directive = _directive(request, pk)
+    return file_response(get_object_or_404(directive.attachments.all(), pk=file_pk))
+
+
+@login_required
+@require_POST
+def directive_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    directive = _directive(request, pk)
+    target = selectors.my_target(request.user, directive)
+    if target is None:
+        raise PermissionDenied("本单位不是该通知的下发对象")
+    return perform(
+        request,
+        redirect("directives:detail", pk=pk),
+        lambda: services.acknowledge(actor=request.user, target=target),
+        "已签收",
+    )
+
+
+@login_required
+@require_POST
+def directive_cascade(request: HttpRequest, pk: int) -> HttpResponse:
+    directive = _directive(request, pk)
+    require(request, "directive.change")
+    form = CascadeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写本区截止时间")
+        return redirect("directives:detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        child = services.cascade_directive(
+            actor=request.user,
+            parent=directive,
+            deadline=data["deadline"],
+            body=data["body"],
+            approval_kinds=[UnitKind.SCHOOL] if data["approve_by_school"] else [],
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("directives:detail", pk=pk)
+    messages.success(request, f"已转发给本区 {child.targets.count()} 所学校")
+    return redirect("directives:detail", pk=child.pk)
+
+
+@login_required
+@require_POST
+def directive_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    directive = _directive(request, pk)
+    period = _period(request, directive)
+    if period is None:
+        raise PermissionDenied
+    return perform(
+        request,
+        redirect("directives:detail", pk=pk),
+        lambda: services.remind_missing(actor=request.user, period=period),
+        lambda n: f"已向 {n} 个未报送单位发送催报提醒",
+    )
+
+
+@login_required
+@require_POST
+def directive_close(request: HttpRequest, pk: int) -> HttpResponse:
+    directive = _directive(request, pk)
+    return perform(
+        request,
+        redirect("directives:detail", pk=pk),
+        lambda: services.close_directive(actor=request.user, directive=directive),
+        "已结束该通知，不再接收报送",
+    )
+
+
+@login_required
+def directive_submissions(request: HttpRequest, pk: int) -> HttpResponse:
+    directive = _directive(request, pk)
+    require(request, "submission.read")
+    period = _period(request, directive)
+    qs = selectors.submissions_for(request.user).filter(period=period).order_by("unit__path")
+    unit = _unit_param(request)
+    if unit is not None:
+        qs = qs.filter(unit__path__under=unit.path)
+    status = request.GET.get("status", "")
+    if status in STATUS_FILTERS:
+        qs = qs.filter(STATUS_FILTERS[status])
+    page = paginate(qs.select_related("target"), page=request.GET.get("page"), page_size=100)
+    chains = services.approval_chains(page.items)
+    return render(
+        request,
+        "directives/submissions.html",
+        {
+            "directive": directive,
+            "period": period,
+            "page": page,
+            "unit": unit,
+            "status": status,
+            "chains": chains,
+            "light": selectors.light(period.deadline) if period else "green",
+            "can_approve": can(request.user, "submission.approve"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def directive_bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    directive = _directive(request, pk)
+    require(request, "submission.approve")
+    ids = [int(i) for i in request.POST.getlist("submission") if i.isdigit()]
+    chosen = list(selectors.submissions_for(request.user, "approve").filter(directive=directive, pk__in=ids))
+    try:
+        approved, refused = services.bulk_approve(actor=request.user, submissions=chosen)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    if approved:
+        messages.success(request, f"已审核通过 {approved} 份报送")
+    for reason in refused[:10]:
+        messages.error(request, reason)
+    if not approved and not refused:
+        messages.error(request, "请先勾选要审核的报送")
+    return redirect(request.POST.get("next") or f"/directives/{pk}/submissions/")
+
+
+@login_required
+def directive_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Numbers summed up the tree: one column per child unit, drill down by clicking a child."""
+    directive = _directive(request, pk)
+    require(request, "submission.read")
+    period = _period(request, directive)
+    acting = acting_assignment(request.user)
+    assert acting is not None
+    # A district reads a city directive from its own unit down; the city reads a district's from the district down.
+    under = acting.unit if acting.unit.path.startswith(directive.issuing_unit.path) else directive.issuing_unit
+    under = _unit_param(request) or under
+    if not under.path.startswith(acting.unit.path):
+        raise PermissionDenied
+    labels = number_labels(directive.form_version.schema) if directive.form_version else {}
+    totals, by_child = selectors.sums_by_child(period, under) if period else ({}, {})
+    children = {u.path: u for u in OrgUnit.objects.filter(path__in=list(by_child))}
+    columns = [(children[p], by_child[p]) for p in sorted(by_child) if p in children]
+    return render(
+        request,
+        "directives/aggregate.html",
+        {
+            "directive": directive,
+            "period": period,
+            "under": under,
+            "labels": labels,
+            "totals": totals,
+            "columns": columns,
+        },
+    )
+
+
+@login_required
+def directive_export(request: HttpRequest, pk: int) -> HttpResponseBase:
+    directive = _directive(request, pk)
+    require(request, "submission.read")
+    period = _period(request, directive)
+    if period is None:
+        raise PermissionDenied
+    return exports.submissions_xlsx(request.user, directive, period)
+
+
+@login_required
+def directive_zip(request: HttpRequest, pk: int) -> HttpResponseBase:
+    directive = _directive(request, pk)
+    require(request, "submission.read")
+    period = _period(request, directive)
+    if period is None:
+        raise PermissionDenied
+    return exports.attachments_zip(request.user, directive, period)
+
+
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    require(request, "submission.approve")
+    return render(request, "directives/approvals.html", {"submissions": selectors.awaiting_my_approval(request.user)})
+
+
+@login_required
+def reminders(request: HttpRequest) -> HttpResponse:
+    require(request, "directive.read")
+    page = paginate(selectors.reminders_for(request.user), page=request.GET.get("page"), page_size=50)
+    return render(request, "directives/reminders.html", {"page": page})
