@@ -97,9 +97,20 @@ def _check_field(field: Any, seen: set[str], *, in_table: bool) -> dict[str, Any
             raise DomainError(f"表格“{label}”至少要有一列", code="schema_columns_missing")
         column_keys: set[str] = set()
         clean["columns"] = [_check_field(c, column_keys, in_table=True) for c in columns]
-        max_rows = int(field.get("max_rows") or DEFAULT_TABLE_ROWS)
+        try:
+            max_rows = int(field.get("max_rows") or DEFAULT_TABLE_ROWS)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(f"表格“{label}”的最多行数应为整数", code="schema_invalid") from exc
         clean["max_rows"] = max(1, min(max_rows, MAX_TABLE_ROWS))
     return clean
+
+
+def _dicts(value: Any, what: str) -> list[dict[str, Any]]:
+    """A list of JSON objects, or a DomainError (a hand-written import may hold anything)."""
+    items = value or []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise DomainError(f"表单定义格式不正确：{what}应为对象列表", code="schema_invalid")
+    return items
 
 
 def check_schema(schema: Any) -> dict[str, Any]:
@@ -114,7 +125,7 @@ def check_schema(schema: Any) -> dict[str, Any]:
     by_key = {f["key"]: f for f in fields}
     numeric = {k for k, f in by_key.items() if f["type"] in NUMERIC}
     rules = []
-    for rule in schema.get("rules") or []:
+    for rule in _dicts(schema.get("rules"), "校验规则"):
         left, op, right = str(rule.get("left", "")), str(rule.get("op", "")), str(rule.get("right", ""))
         if op not in OPERATORS:
             raise DomainError(f"校验规则的比较符“{op}”不支持（可用 <= >= < > ==）", code="schema_rule_invalid")
@@ -123,7 +134,7 @@ def check_schema(schema: Any) -> dict[str, Any]:
                 raise DomainError(f"校验规则引用的“{side}”不是本表的数值字段", code="schema_rule_invalid")
         rules.append({"left": left, "op": op, "right": right})
     totals = []
-    for total in schema.get("totals") or []:
+    for total in _dicts(schema.get("totals"), "合计项"):
         key, label = str(total.get("key", "")), str(total.get("label", "")).strip()
         if not KEY_RE.match(key) or key in seen or not label:
             raise DomainError("合计项需要名称和不重复的编码", code="schema_total_invalid")
@@ -325,7 +336,7 @@ def numbers(schema: dict[str, Any], values: dict[str, Any]) -> dict[str, float]:
                     result[f"{field['key']}.{column['key']}"] = float(
                         sum(c for c in cells if isinstance(c, int | float) and not isinstance(c, bool))
                     )
-    for total in schema.get("totals") or []:
+    for total in _dicts(schema.get("totals"), "合计项"):
         result[total["key"]] = float(sum(result.get(part, 0.0) for part in total["sum"]))
     return result
 
@@ -341,6 +352,6 @@ def number_labels(schema: dict[str, Any]) -> dict[str, str]:
             for column in field["columns"]:
                 if column["type"] in NUMERIC:
                     labels[f"{field['key']}.{column['key']}"] = f"{_label(field)}·{_label(column)}"
-    for total in schema.get("totals") or []:
+    for total in _dicts(schema.get("totals"), "合计项"):
         labels[total["key"]] = total["label"]
     return labels

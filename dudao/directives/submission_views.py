@@ -20,7 +20,6 @@ from dudao.directives import filling, selectors, services
 from dudao.directives.models import FieldType, Submission, SubmissionStatus
 from dudao.directives.schema import FieldError, fields_of, numbers
 from dudao.directives.views import perform, require
-from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
 
 
@@ -113,22 +112,13 @@ def _history(submission: Submission, schema: dict[str, Any]) -> list[tuple[Any, 
 
 
 def _people(submission: Submission) -> list[tuple[int, str]]:
-    from dudao.accounts.models import User
-
-    return list(
-        User.objects.filter(unit__path__under=submission.unit.path, is_active=True)
-        .order_by("full_name")
-        .values_list("pk", "full_name")[:300]
-    )
+    people = services.reference_choices(submission)[FieldType.PERSON]
+    return list(people.order_by("full_name").values_list("pk", "full_name")[:300])
 
 
 def _schools(submission: Submission) -> list[tuple[int, str]]:
-    unit = submission.unit
-    return list(
-        OrgUnit.objects.filter(path__under=unit.path, kind=UnitKind.SCHOOL, is_closed=False)
-        .order_by("path")
-        .values_list("pk", "name")[:2000]
-    )
+    schools = services.reference_choices(submission)[FieldType.SCHOOL]
+    return list(schools.order_by("path").values_list("pk", "name")[:2000])
 
 
 def _save(request: HttpRequest, submission: Submission) -> Submission:

@@ -8,10 +8,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dudao.core.errors import DomainError, Forbidden
@@ -170,24 +172,9 @@ def directive_create(request: HttpRequest) -> HttpResponse:
             allowed = selectors.forms_for(request.user).values("pk")
             version = get_object_or_404(FormVersion.objects.filter(form__in=allowed), pk=data["form_version"])
         try:
-            directive = services.create_directive(
-                actor=request.user,
-                title=data["title"],
-                body=data["body"],
-                deadline=data["deadline"],
-                targets=form.target_spec(),
-                form_version=version,
-                approval_kinds=data["approval_kinds"],
-                allow_late=data["allow_late"],
-                recurrence=data["recurrence"],
-                repeat_until=data["repeat_until"],
-                issue=True,
-            )
-            if data["save_group_name"].strip() and data["target_mode"] == "list":
-                chosen = list(OrgUnit.objects.filter(pk__in=[int(u) for u in data["units"]]))
-                services.save_group(actor=request.user, name=data["save_group_name"], units=chosen)
-            for upload in request.FILES.getlist("attachments"):
-                services.attach_to_directive(actor=request.user, directive=directive, upload=upload)
+            # One transaction: a refused attachment must not leave the directive already sent to its targets.
+            with transaction.atomic():
+                directive = _create_with_attachments(request, data, form, version)
         except Forbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
@@ -196,6 +183,29 @@ def directive_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已下发“{directive.title}”，共 {directive.targets.count()} 个单位")
             return redirect("directives:detail", pk=directive.pk)
     return render(request, "directives/create.html", {"form": form})
+
+
+def _create_with_attachments(request: HttpRequest, data: dict[str, Any], form: Any, version: Any) -> Any:
+    """Issue the directive, save the target group and keep the attachments; the caller holds the transaction."""
+    directive = services.create_directive(
+        actor=request.user,
+        title=data["title"],
+        body=data["body"],
+        deadline=data["deadline"],
+        targets=form.target_spec(),
+        form_version=version,
+        approval_kinds=data["approval_kinds"],
+        allow_late=data["allow_late"],
+        recurrence=data["recurrence"],
+        repeat_until=data["repeat_until"],
+        issue=True,
+    )
+    if data["save_group_name"].strip() and data["target_mode"] == "list":
+        chosen = list(OrgUnit.objects.filter(pk__in=[int(u) for u in data["units"]]))
+        services.save_group(actor=request.user, name=data["save_group_name"], units=chosen)
+    for upload in request.FILES.getlist("attachments"):
+        services.attach_to_directive(actor=request.user, directive=directive, upload=upload)
+    return directive
 
 
 @login_required
@@ -368,7 +378,10 @@ def directive_bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, reason)
     if not approved and not refused:
         messages.error(request, "请先勾选要审核的报送")
-    return redirect(request.POST.get("next") or f"/directives/{pk}/submissions/")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = f"/directives/{pk}/submissions/"
+    return redirect(back or f"/directives/{pk}/submissions/")
 
 
 @login_required

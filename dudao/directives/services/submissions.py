@@ -31,7 +31,7 @@ from dudao.directives.services._common import (
     _check_version,
     _require,
 )
-from dudao.orgs.models import OrgUnit
+from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
 
 
@@ -162,6 +162,32 @@ def _check_fill(actor: Any, submission: Submission) -> None:
         raise DomainError("该通知已结束，不能再填报", code="directive_closed", status=409)
 
 
+def reference_choices(submission: Submission) -> dict[str, Any]:
+    """What a person, school or file field of this report may point at: people of the reporting unit, schools
+    under the issuing unit, files attached to this report. The fill page offers exactly these."""
+    from dudao.accounts.models import User
+
+    return {
+        FieldType.PERSON: User.objects.filter(unit__path__under=submission.unit.path, is_active=True),
+        FieldType.SCHOOL: OrgUnit.objects.filter(
+            path__under=submission.directive.issuing_unit.path, kind=UnitKind.SCHOOL, is_closed=False
+        ),
+        FieldType.FILE: submission.attachments.all(),
+    }
+
+
+def _check_references(submission: Submission, schema: dict[str, Any], values: dict[str, Any]) -> None:
+    choices = None
+    for field in form_schema.fields_of(schema):
+        kind, value = field["type"], values.get(field["key"])
+        if kind not in (FieldType.PERSON, FieldType.SCHOOL, FieldType.FILE) or value in (None, ""):
+            continue
+        choices = choices or reference_choices(submission)
+        if not isinstance(value, int) or not choices[kind].filter(pk=value).exists():
+            label = field.get("label") or field["key"]
+            raise DomainError(f"“{label}”的选择不在可选范围内，请重新选择", code="reference_invalid")
+
+
 def save_draft(*, actor: Any, submission: Submission, values: dict[str, Any], version: int | None) -> Submission:
     """Autosave: keep what was typed (even if not yet valid); required fields and rules wait for submit."""
     _check_fill(actor, submission)
@@ -171,6 +197,7 @@ def save_draft(*, actor: Any, submission: Submission, values: dict[str, Any], ve
         if submission.status not in EDITABLE:
             raise DomainError("已报送的数据已锁定；如需修改请先撤回或等待退回", code="submission_locked", status=409)
         clean, _ = form_schema.clean_values(_schema(submission), values, strict=False)
+        _check_references(submission, _schema(submission), clean)
         if is_aggregated(submission):
             clean.update(aggregate_values(_schema(submission), _cascaded_children(submission)))
         changed = _changed_keys(submission.values, clean)
@@ -210,6 +237,7 @@ def submit(
         clean, errors = form_schema.clean_values(schema, raw, strict=True)
         if errors:
             raise DomainError("；".join(e.message for e in errors[:5]), code="values_invalid")
+        _check_references(submission, schema, clean)
         changed = _changed_keys(submission.values, clean)
         submission.values = clean
         submission.status = SubmissionStatus.SUBMITTED
@@ -302,6 +330,10 @@ def approve(*, actor: Any, submission: Submission) -> Submission:
             )
         chain = approval_chain(submission)
         level = submission.approved_levels
+        if level >= len(chain):
+            raise DomainError(
+                "该报送没有可审核的上级（单位可能已调整），请联系发文单位", code="no_approver", status=409
+            )
         approver = chain[level]
         if _acting_unit(actor).pk != approver.pk:
             raise Forbidden(f"当前应由“{approver.name}”审核（第 {level + 1} 级，共 {len(chain)} 级）")
@@ -314,6 +346,17 @@ def approve(*, actor: Any, submission: Submission) -> Submission:
                 code="children_not_approved",
                 status=409,
             )
+        if is_aggregated(submission):
+            # The total was taken when the district submitted; schools approved since may have reported after.
+            # What is approved (and locked) is the total of the reports approved below it now.
+            schema = _schema(submission)
+            fresh = {**submission.values, **aggregate_values(schema, _cascaded_children(submission))}
+            changed = _changed_keys(submission.values, fresh)
+            if changed:
+                submission.values = fresh
+                submission.save(update_fields=["values"])
+                _store_numbers(submission, schema)
+                _event(submission, actor, "aggregate_refresh", changes=changed)
         Approval.objects.create(submission=submission, level=level + 1, unit=approver, approved_by=actor)
         submission.approved_levels = level + 1
         if submission.approved_levels >= len(chain):
