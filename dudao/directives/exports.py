@@ -67,7 +67,8 @@ def submissions_xlsx(user: Any, directive: Directive, period: Period) -> FileRes
     table_sheets = {}
     for index, table in enumerate(tables):
         sheet = book.add_worksheet(f"{index + 1}-{table['label']}"[:31].replace("/", "-"))
-        _write(sheet, 0, ["单位", *[c["label"] for c in table["columns"]]], bold)
+        # The unit's status beside every row, so totals of drafts and returned reports are not taken for final.
+        _write(sheet, 0, ["单位", "状态", *[c["label"] for c in table["columns"]]], bold)
         table_sheets[table["key"]] = [sheet, 1]
     for row, submission in enumerate(submissions.iterator(chunk_size=500), start=1):
         values = submission.values
@@ -89,7 +90,8 @@ def submissions_xlsx(user: Any, directive: Directive, period: Period) -> FileRes
         for table in tables:
             sheet, next_row = table_sheets[table["key"]]
             for line in values.get(table["key"]) or []:
-                _write(sheet, next_row, [submission.unit.name, *[(line or {}).get(c["key"]) for c in table["columns"]]])
+                cells = [(line or {}).get(c["key"]) for c in table["columns"]]
+                _write(sheet, next_row, [submission.unit.name, submission.get_status_display(), *cells])
                 next_row += 1
             table_sheets[table["key"]][1] = next_row
     book.close()

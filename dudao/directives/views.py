@@ -104,7 +104,11 @@ def directive_list(request: HttpRequest) -> HttpResponse:
         .select_related("period")
         .order_by("period__index")
     }
-    latest = Period.objects.filter(directive_id__in=ids).values("directive_id").annotate(last=Max("id"))
+    latest = list(Period.objects.filter(directive_id__in=ids).values("directive_id").annotate(last=Max("id")))
+    # A recurring directive is judged by its current period, not by its first deadline.
+    current_deadline = dict(
+        Period.objects.filter(pk__in=[row["last"] for row in latest]).values_list("directive_id", "deadline")
+    )
     rates = {
         row["directive_id"]: row
         for row in Submission.objects.filter(period_id__in=[row["last"] for row in latest])
@@ -117,7 +121,7 @@ def directive_list(request: HttpRequest) -> HttpResponse:
     rows = []
     for directive in page.items:
         own = my_subs.get(directive.pk)
-        deadline = own.period.deadline if own is not None else directive.deadline
+        deadline = own.period.deadline if own is not None else current_deadline.get(directive.pk, directive.deadline)
         done = own is not None and own.status in selectors.SUBMITTED
         rows.append(
             {
@@ -125,6 +129,7 @@ def directive_list(request: HttpRequest) -> HttpResponse:
                 "mine": own,
                 "light": selectors.light(deadline, done=done or directive.status == DirectiveStatus.CLOSED),
                 "rate": rates.get(directive.pk),
+                "deadline": deadline,
             }
         )
     return render(

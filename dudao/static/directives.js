@@ -40,3 +40,42 @@
     }
   });
 })();
+
+// Autosave that did not arrive must say so: an expired session, a lost network or a server error would
+// otherwise leave "上次保存 …" on screen while the typing is lost. Unsaved typing also guards leaving the page.
+(function () {
+  var form = document.querySelector("[data-testid=fill-form][hx-post]");
+  if (!form) return;
+  var dirty = false;
+  function status(html) {
+    var el = document.getElementById("save-status");
+    if (el) el.innerHTML = html;
+  }
+  form.addEventListener("input", function () { dirty = true; });
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.elt !== form) return;
+    var xhr = event.detail.xhr;
+    if ((xhr.responseURL || "").indexOf("/accounts/login/") !== -1 || xhr.status === 403) {
+      event.detail.shouldSwap = false;
+      status('<span class="text-danger">未保存：登录已过期或无权填写。请先复制已填内容，重新登录后再打开本页。</span>');
+    } else if (xhr.status === 409 || xhr.status === 422 || xhr.status === 400) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.elt !== form) return;
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.status === 0) {
+      status('<span class="text-danger">未保存：网络中断。请勿关闭页面，网络恢复后改动任一项即可重新保存。</span>');
+    } else if (xhr.status >= 500) {
+      status('<span class="text-danger">未保存：系统出错，请稍后再试。</span>');
+    } else if (xhr.status < 300 && (xhr.responseURL || "").indexOf("/accounts/login/") === -1) {
+      dirty = false;
+    }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
+  document.addEventListener("submit", function () { dirty = false; });
+})();

@@ -148,7 +148,7 @@ def test_export_has_one_row_per_unit_and_tables_on_their_own_sheet(signed_in, ci
     main, table = book.worksheets
     units = [row[0] for row in main.iter_rows(min_row=2, values_only=True)]
     assert units == ["甲区第五中学", "甲区实验小学"]  # district scope: no 乙区 school
-    assert [row[:2] for row in table.iter_rows(min_row=2, values_only=True)] == [("甲区第五中学", "五中")]
+    assert [row[:3] for row in table.iter_rows(min_row=2, values_only=True)] == [("甲区第五中学", "已报送", "五中")]
 
 
 DOCX = None
