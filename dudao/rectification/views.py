@@ -337,6 +337,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             "totals": [sum(a.by_status.get(s, 0) for a in areas) for s, _ in statuses],
             "grand_total": sum(a.total for a in areas),
             "overdue_total": sum(a.overdue for a in areas),
+            "close_rate": round(100 * sum(a.closed for a in areas) / total, 1)
+            if (total := sum(a.total for a in areas))
+            else 0.0,
         },
     )
 
