@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 from pypinyin import lazy_pinyin
 
 from dudao.core.errors import DomainError, Forbidden
+from dudao.core.web import perform, require
 from dudao.directives import selectors, services
 from dudao.directives.forms import FieldForm, RuleForm, TotalForm
 from dudao.directives.models import FieldType, Form
 from dudao.directives.schema import parse_rule
-from dudao.directives.views import perform, require
 
 COLUMN_TYPES = {"文本": "text", "整数": "integer", "小数": "decimal", "日期": "date", "是否": "boolean"}
 

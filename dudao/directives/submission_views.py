@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import file_response
+from dudao.core.web import perform, require
 from dudao.directives import filling, selectors, services
 from dudao.directives.models import FieldType, Submission, SubmissionStatus
 from dudao.directives.schema import FieldError, fields_of, numbers
-from dudao.directives.views import perform, require
 from dudao.orgs.scoping import acting_assignment, can
 
 

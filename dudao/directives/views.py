@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import file_response
 from dudao.core.pagination import paginate
+from dudao.core.web import perform, require
 from dudao.directives import exports, selectors, services
 from dudao.directives.forms import CascadeForm, DirectiveForm
 from dudao.directives.models import (
@@ -41,26 +41,6 @@ STATUS_FILTERS = {
     "returned": Q(status=SubmissionStatus.RETURNED),
     "awaiting": Q(status=SubmissionStatus.SUBMITTED),
 }
-
-
-def require(request: HttpRequest, permission: str) -> None:
-    if not can(request.user, permission):
-        raise PermissionDenied("您当前的身份无权访问此页面")
-
-
-def perform(
-    request: HttpRequest, back: HttpResponse, action: Callable[[], Any], success: str | Callable[[Any], str]
-) -> HttpResponse:
-    """Run one service for a form post: refused role → 403, refused input → message, else success."""
-    try:
-        result = action()
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success(result) if callable(success) else success)
-    return back
 
 
 def _directive(request: HttpRequest, pk: int) -> Directive:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import xlsxwriter
 from django.db import transaction
 
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
-from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload
+from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload, template_xlsx
 from dudao.inspections.models import (
     Answer,
     Framework,
@@ -238,20 +236,12 @@ SCHOOL_TYPE_BY_LABEL = {str(label): value for value, label in SchoolType.choices
 
 
 def template_bytes() -> bytes:
-    out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(out, {"in_memory": True})
-    sheet = workbook.add_worksheet("测评体系")
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
-    for col, (_, title, hint) in enumerate(IMPORT_COLUMNS):
-        sheet.write_string(0, col, title, bold)
-        sheet.write_comment(0, col, hint)
-        sheet.set_column(col, col, 40 if col == 2 else 12)
-    # No sample row: a clerk who keeps it would import it as a real indicator. The hints live in the comments.
-    sheet.data_validation(1, 3, 500, 3, {"validate": "list", "source": ["达标", "扣分", "分值"]})
-    sheet.data_validation(1, 7, 500, 7, {"validate": "list", "source": ["是", "否"]})
-    sheet.data_validation(1, 8, 500, 8, {"validate": "list", "source": ["一般", "严重"]})
-    workbook.close()
-    return out.getvalue()
+    return template_xlsx(
+        sheet_name="测评体系",
+        columns=[(title, hint, 40 if key == "text" else 12) for key, title, hint in IMPORT_COLUMNS],
+        choices={3: ["达标", "扣分", "分值"], 7: ["是", "否"], 8: ["一般", "严重"]},
+        rows=MAX_INDICATORS,
+    )
 
 
 def _decimal(value: Any, default: Decimal) -> Decimal:

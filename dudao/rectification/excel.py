@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-import xlsxwriter
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from dudao.audit.services import Entry, append
 from dudao.core.errors import DomainError, Forbidden
-from dudao.core.excel import ImportRejected, RowError, check_export_size, column_letter, read_rows, read_upload
+from dudao.core.excel import (
+    ImportRejected,
+    RowError,
+    check_export_size,
+    column_letter,
+    read_rows,
+    read_upload,
+    template_xlsx,
+)
 from dudao.inspections.models import Finding, Severity
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can
@@ -106,17 +112,12 @@ MAX_ROWS = 5000
 
 
 def template_bytes() -> bytes:
-    out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(out, {"in_memory": True})
-    sheet = workbook.add_worksheet("问题清单")
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
-    for col, (_, title, hint) in enumerate(IMPORT_COLUMNS):
-        sheet.write_string(0, col, title, bold)
-        sheet.write_comment(0, col, hint)
-        sheet.set_column(col, col, 40 if col == 2 else 16)
-    sheet.data_validation(1, 3, MAX_ROWS, 3, {"validate": "list", "source": ["一般", "严重"]})
-    workbook.close()
-    return out.getvalue()
+    return template_xlsx(
+        sheet_name="问题清单",
+        columns=[(title, hint, 40 if key == "description" else 16) for key, title, hint in IMPORT_COLUMNS],
+        choices={3: ["一般", "严重"]},
+        rows=MAX_ROWS,
+    )
 
 
 @dataclass
