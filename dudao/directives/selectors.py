@@ -235,13 +235,13 @@ def reminders_for(user: Any) -> QuerySet[Reminder]:
 
 
 def my_open_tasks(user: Any) -> QuerySet[Submission]:
-    """Reports the acting unit itself still owes."""
+    """Reports the acting unit itself still owes (a directive without a form asks only for 签收, shown apart)."""
     acting = acting_assignment(user)
     if acting is None:
         return Submission.objects.none()
     return (
         submissions_for(user, "change")
-        .filter(unit=acting.unit, directive__status=DirectiveStatus.ISSUED)
+        .filter(unit=acting.unit, directive__status=DirectiveStatus.ISSUED, directive__form_version__isnull=False)
         .filter(status__in=[SubmissionStatus.PENDING, SubmissionStatus.DRAFT, SubmissionStatus.RETURNED])
         .order_by("period__deadline")
     )

@@ -110,3 +110,21 @@ def test_bulk_approve_never_redirects_off_site(signed_in, city: City, form_versi
     )
     assert response.status_code == 302
     assert response["Location"].startswith("/directives/")
+
+
+def test_acknowledging_a_directive_without_a_form_completes_the_report(city: City) -> None:
+    from dudao.directives import selectors
+    from dudao.directives.models import SubmissionStatus
+
+    directive = services.create_directive(
+        actor=city.user("bureau_staff"),
+        title="关于做好寒假安全工作的通知",
+        deadline=in_days(3),
+        targets={"mode": "kind", "kind": "school"},
+        form_version=None,
+        issue=True,
+    )
+    services.acknowledge(actor=city.user("principal"), target=directive.targets.get(unit=city.school_a))
+    assert submission_of(directive, city.school_a).status == SubmissionStatus.SUBMITTED
+    total, _ = selectors.completeness(directive.periods.get())
+    assert (total.submitted, total.missing) == (1, 2)

@@ -21,11 +21,13 @@ from dudao.directives.models import (
     Period,
     Recurrence,
     Submission,
+    SubmissionStatus,
     TargetGroup,
     TargetMode,
 )
 from dudao.directives.services._common import (
     APPROVAL_KINDS,
+    EDITABLE,
     LOCAL,
     _acting_unit,
     _require,
@@ -321,16 +323,35 @@ def acknowledge(*, actor: Any, target: DirectiveTarget) -> DirectiveTarget:
         target = DirectiveTarget.objects.select_for_update().get(pk=target.pk)
         if target.acknowledged_at is not None:
             return target
-        target.acknowledged_at, target.acknowledged_by = timezone.now(), actor
+        now = timezone.now()
+        target.acknowledged_at, target.acknowledged_by = now, actor
         target.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        answered = _answer_receipt_only(target, actor, now)
         record_change(
             actor=actor,
             action="acknowledge",
             obj=target.directive,
             unit_path=target.unit.path,
-            after={"unit": target.unit_id},
+            after={"unit": target.unit_id, "receipt_only_reports": answered},
         )
     return target
+
+
+def _answer_receipt_only(target: DirectiveTarget, actor: Any, now: dt.datetime) -> int:
+    """A directive without a form asks only for 签收: receiving it is the whole report, so the open reports of
+    the unit count as submitted (completeness, reminders and to-dos then agree with what was asked)."""
+    if target.directive.form_version_id is not None:
+        return 0
+    pending = Submission.objects.filter(target=target, status__in=EDITABLE).select_related("period")
+    count = 0
+    for submission in pending:
+        submission.status = SubmissionStatus.SUBMITTED
+        submission.is_late = now > submission.period.deadline
+        submission.submitted_at, submission.submitted_by = now, actor
+        submission.version += 1
+        submission.save(update_fields=["status", "is_late", "submitted_at", "submitted_by", "version"])
+        count += 1
+    return count
 
 
 def save_group(*, actor: Any, name: str, units: list[OrgUnit]) -> TargetGroup:
