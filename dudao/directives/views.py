@@ -12,6 +12,7 @@ from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -385,7 +386,22 @@ def directive_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
     labels = number_labels(directive.form_version.schema) if directive.form_version else {}
     totals, by_child = selectors.sums_by_child(period, under) if period else ({}, {})
     children = {u.path: u for u in OrgUnit.objects.filter(path__in=list(by_child))}
-    columns = [(children[p], by_child[p]) for p in sorted(by_child) if p in children]
+    # A district that forwarded the directive holds its schools' numbers in its own cascade: drill into that.
+    cascades = dict(
+        Directive.objects.filter(parent=directive, issuing_unit__in=children.values()).values_list(
+            "issuing_unit_id", "pk"
+        )
+    )
+    columns = []
+    for path in sorted(by_child):
+        if path not in children:
+            continue
+        child = children[path]
+        if child.pk in cascades:
+            link = reverse("directives:aggregate", args=[cascades[child.pk]])
+        else:
+            link = f"?period={period.index if period else ''}&unit={child.pk}"
+        columns.append((child, by_child[path], link))
     return render(
         request,
         "directives/aggregate.html",

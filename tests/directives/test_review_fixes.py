@@ -128,3 +128,16 @@ def test_acknowledging_a_directive_without_a_form_completes_the_report(city: Cit
     assert submission_of(directive, city.school_a).status == SubmissionStatus.SUBMITTED
     total, _ = selectors.completeness(directive.periods.get())
     assert (total.submitted, total.missing) == (1, 2)
+
+
+def test_city_aggregate_drills_into_the_districts_cascade(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+    parent, child = cascaded(city, form_version)
+    services.submit(
+        actor=city.user("district_admin"), submission=submission_of(child, city.school_a), values=GOOD_VALUES
+    )
+    services.submit(actor=city.user("district_admin"), submission=submission_of(parent, city.district_a))
+    page = signed_in(city.user("bureau_staff")).get(f"/directives/{parent.pk}/aggregate/")
+    assert page.status_code == 200
+    assert f'href="/directives/{child.pk}/aggregate/"' in page.content.decode()
+    below = signed_in(city.user("bureau_staff")).get(f"/directives/{child.pk}/aggregate/")
+    assert below.status_code == 200 and "五中" in below.content.decode()
