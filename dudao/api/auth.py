@@ -6,10 +6,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
+from ninja.errors import HttpError
 
 from dudao.accounts.middleware import SESSION_KEY, bind_acting
 from dudao.accounts.services import user_for_token
 from dudao.core.errors import DomainError
+from dudao.orgs.scoping import can
 
 ACTING_HEADER = "X-Acting-Assignment"
 
@@ -49,3 +51,9 @@ class TokenOrSession:
             bind_acting(request, _acting_choice(request, request.session.get(SESSION_KEY)))
             return session_user
         return None
+
+
+def require(request: HttpRequest, permission: str) -> None:
+    """403 for an acting role without the permission; objects out of scope answer 404 through the selectors."""
+    if not can(request.user, permission):
+        raise HttpError(403, "您当前的身份无权访问此接口")

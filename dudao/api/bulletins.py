@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
-from pydantic import Field
 
+from dudao.api.auth import require
 from dudao.api.orgs import PageParams
-from dudao.api.schemas import Paged
+from dudao.api.schemas import Id, Paged
 from dudao.core.errors import Forbidden
 from dudao.core.pagination import paginate
 from dudao.dashboard import services
 from dudao.dashboard.models import Bulletin, BulletinRecipient, BulletinStatus
 from dudao.dashboard.selectors import bulletins_for, recipients_for
 from dudao.inspections.selectors import rounds_for
-from dudao.orgs.scoping import can
 
 router = Router(tags=["通报"])
-
-# Ids that fit a database integer: larger ones answer 400 instead of overflowing the driver.
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
-
-def _require(request: HttpRequest, permission: str) -> None:
-    if not can(request.user, permission):
-        raise HttpError(403, "您当前的身份无权访问此接口")
 
 
 class BulletinOut(Schema):
@@ -91,7 +81,7 @@ def _recipient(recipient: BulletinRecipient) -> RecipientOut:
 
 
 def _get(request: HttpRequest, bulletin_id: int) -> Bulletin:
-    _require(request, "bulletin.read")
+    require(request, "bulletin.read")
     return get_object_or_404(bulletins_for(request.user), pk=bulletin_id)
 
 
@@ -114,7 +104,7 @@ def list_bulletins(
     request: HttpRequest, paging: Query[PageParams], status: BulletinStatus | None = None, inspection: Id | None = None
 ) -> dict[str, object]:
     """Bulletins issued inside the scope (drafts too), and published ones sent to schools inside it."""
-    _require(request, "bulletin.read")
+    require(request, "bulletin.read")
     qs = bulletins_for(request.user)
     if status is not None:
         qs = qs.filter(status=status)
@@ -150,7 +140,7 @@ class VersionIn(Schema):
 def generate_bulletin(request: HttpRequest, payload: BulletinIn) -> Status[BulletinDetailOut]:
     """Draft a bulletin on a finished round (`inspection`: round id); schools with at least `threshold` problems
     are named."""
-    _require(request, "bulletin.change")
+    require(request, "bulletin.change")
     inspection = get_object_or_404(rounds_for(request.user), pk=payload.inspection)
     bulletin = services.generate_bulletin(
         actor=request.user, inspection=inspection, threshold=payload.threshold, title=payload.title

@@ -11,9 +11,10 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from dudao.api.inspections import CHECKLISTS, FINDINGS, Id, _number, _page_of_list, _require, _unit_in_scope
+from dudao.api.auth import require
+from dudao.api.inspections import CHECKLISTS, FINDINGS, _number, _page_of_list, _unit_in_scope
 from dudao.api.orgs import PageParams
-from dudao.api.schemas import Paged
+from dudao.api.schemas import Id, Paged
 from dudao.core.pagination import paginate
 from dudao.inspections import services
 from dudao.inspections.frameworks import indicator_score
@@ -83,7 +84,7 @@ def _target(target: Target) -> TargetOut:
 
 
 def _get_target(request: HttpRequest, target_id: int) -> Target:
-    _require(request, "inspection.read")
+    require(request, "inspection.read")
     return get_object_or_404(targets_for(request.user), pk=target_id)
 
 
@@ -96,7 +97,7 @@ def list_inspections(
     status: TargetStatus | None = None,
 ) -> dict[str, object]:
     """Per-school checklists (one school in one round). `school` takes any unit: checklists of schools inside it."""
-    _require(request, "inspection.read")
+    require(request, "inspection.read")
     qs = targets_for(request.user).order_by("-inspection__starts_on", "-inspection_id", "school__path")
     if round is not None:
         qs = qs.filter(inspection_id=round)
@@ -376,7 +377,7 @@ def list_findings(
     category: str = "",
 ) -> dict[str, object]:
     """Problems found, newest first. `school`: any unit (schools inside it); `inspection`: a round id."""
-    _require(request, "inspection.read")
+    require(request, "inspection.read")
     qs = findings_for(request.user).select_related("item").prefetch_related("photos")
     if school is not None:
         qs = qs.filter(school__path__under=_unit_in_scope(request, school).path)
@@ -390,6 +391,6 @@ def list_findings(
 
 @router.get("/findings/{finding_id}", response=FindingOut, tags=FINDINGS)
 def get_finding(request: HttpRequest, finding_id: int) -> FindingOut:
-    _require(request, "inspection.read")
+    require(request, "inspection.read")
     qs = findings_for(request.user).select_related("item").prefetch_related("photos")
     return _finding(get_object_or_404(qs, pk=finding_id))

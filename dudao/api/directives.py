@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from dudao.api.auth import require
 from dudao.api.schemas import Paged
 from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate
@@ -26,7 +27,6 @@ from dudao.directives.models import (
     SubmissionStatus,
 )
 from dudao.orgs.models import OrgUnit
-from dudao.orgs.scoping import can
 
 router = Router(tags=["工作部署与报送"])
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -35,11 +35,6 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 class PageParams(Schema):
     page: int = Query(1, ge=1)  # type: ignore[call-overload]
     page_size: int = Query(50, ge=1, le=500)  # type: ignore[call-overload]
-
-
-def _require(request: HttpRequest, permission: str) -> None:
-    if not can(request.user, permission):
-        raise HttpError(403, "您当前的身份无权访问此接口")
 
 
 # ----- schemas ----------------------------------------------------------------------------------
@@ -191,7 +186,7 @@ def _submission_out(s: Submission, chain_length: int | None = None) -> Submissio
 
 
 def _directive(request: HttpRequest, directive_id: int) -> Directive:
-    _require(request, "directive.read")
+    require(request, "directive.read")
     return get_object_or_404(selectors.directives_for(request.user), pk=directive_id)
 
 
@@ -211,7 +206,7 @@ def list_directives(
     request: HttpRequest, paging: Query[PageParams], status: str = "", q: str = "", unit: int | None = None
 ) -> dict[str, object]:
     """Directives the acting role may see; `unit` keeps those sent to a unit (or issued by it) inside its subtree."""
-    _require(request, "directive.read")
+    require(request, "directive.read")
     qs = selectors.directives_for(request.user, q=q, status=status)
     if unit is not None:
         scope = get_object_or_404(OrgUnit.objects.for_user(request.user), pk=unit)
@@ -223,7 +218,7 @@ def list_directives(
 @router.post("/directives", response={201: DirectiveOut})
 def create_directive(request: HttpRequest, response: HttpResponse, payload: DirectiveIn) -> DirectiveOut:
     """Create and issue a directive. `targets`: {"mode": "subtree"|"kind"|"school_type"|"list"|"group", …}."""
-    _require(request, "directive.change")
+    require(request, "directive.change")
     version = None
     if payload.form_version is not None:
         forms = selectors.forms_for(request.user).values("pk")
@@ -253,7 +248,7 @@ def get_directive(request: HttpRequest, directive_id: int) -> DirectiveOut:
 @router.post("/directives/{directive_id}/cascade", response={201: DirectiveOut})
 def cascade(request: HttpRequest, response: HttpResponse, directive_id: int, payload: CascadeIn) -> DirectiveOut:
     """Forward a received directive to the acting unit's schools with an earlier deadline."""
-    _require(request, "directive.change")
+    require(request, "directive.change")
     parent = _directive(request, directive_id)
     child = services.cascade_directive(
         actor=request.user,
@@ -291,7 +286,7 @@ def acknowledge(request: HttpRequest, directive_id: int) -> TargetOut:
 @router.get("/directives/{directive_id}/completeness", response=CompletenessOut)
 def completeness(request: HttpRequest, directive_id: int, period: int | None = None) -> dict[str, int]:
     """Counts of the period (default: the latest) over the reports in the caller's scope."""
-    _require(request, "submission.read")
+    require(request, "submission.read")
     directive = _directive(request, directive_id)
     total, _ = selectors.completeness(_period(directive, period), request.user)
     counts = total.as_dict()
@@ -301,7 +296,7 @@ def completeness(request: HttpRequest, directive_id: int, period: int | None = N
 @router.get("/directives/{directive_id}/export")
 def export(request: HttpRequest, directive_id: int, period: int | None = None) -> HttpResponseBase:
     """All reports of the period in scope as one Excel workbook (tables on their own sheets)."""
-    _require(request, "submission.read")
+    require(request, "submission.read")
     directive = _directive(request, directive_id)
     return exports.submissions_xlsx(request.user, directive, _period(directive, period))
 
@@ -331,21 +326,21 @@ def _form_out(form: Any) -> FormOut:
 
 @router.get("/forms", response=Paged[FormOut])
 def list_forms(request: HttpRequest, paging: Query[PageParams]) -> dict[str, object]:
-    _require(request, "form.read")
+    require(request, "form.read")
     page = paginate(selectors.forms_for(request.user), page=paging.page, page_size=paging.page_size)
     return {"items": [_form_out(f) for f in page.items], "count": page.count}
 
 
 @router.get("/forms/{form_id}", response=FormOut)
 def get_form(request: HttpRequest, form_id: int) -> FormOut:
-    _require(request, "form.read")
+    require(request, "form.read")
     return _form_out(get_object_or_404(selectors.forms_for(request.user), pk=form_id))
 
 
 @router.post("/forms", response={201: FormOut})
 def create_form(request: HttpRequest, response: HttpResponse, payload: FormIn) -> FormOut:
     """A form and its draft schema: `fields`, `rules` (`{"left","op","right"}`), `totals` (`{"key","label","sum"}`)."""
-    _require(request, "form.change")
+    require(request, "form.change")
     form = services.create_form(
         actor=request.user,
         name=payload.name,
@@ -358,7 +353,7 @@ def create_form(request: HttpRequest, response: HttpResponse, payload: FormIn) -
 
 @router.post("/forms/{form_id}/publish", response={201: FormOut})
 def publish_form(request: HttpRequest, response: HttpResponse, form_id: int) -> FormOut:
-    _require(request, "form.change")
+    require(request, "form.change")
     form = get_object_or_404(selectors.forms_for(request.user, "change"), pk=form_id)
     services.publish_form(actor=request.user, form=form)
     response.status_code = 201
@@ -369,7 +364,7 @@ def publish_form(request: HttpRequest, response: HttpResponse, form_id: int) -> 
 
 
 def _submission(request: HttpRequest, submission_id: int, action: str = "read") -> Submission:
-    _require(request, f"submission.{action}")
+    require(request, f"submission.{action}")
     return get_object_or_404(selectors.submissions_for(request.user, action), pk=submission_id)
 
 
@@ -383,7 +378,7 @@ def list_submissions(
     unit: int | None = None,
 ) -> dict[str, object]:
     """Reports in scope. `directive` (and `period` index), `status`, `unit` (subtree)."""
-    _require(request, "submission.read")
+    require(request, "submission.read")
     qs = selectors.submissions_for(request.user).order_by("-period__deadline", "unit__path")
     if directive is not None:
         qs = qs.filter(directive_id=directive)

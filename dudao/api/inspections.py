@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import HttpRequest
@@ -18,8 +18,9 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from dudao.api.auth import require
 from dudao.api.orgs import PageParams
-from dudao.api.schemas import Paged
+from dudao.api.schemas import Id, Paged
 from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate
 from dudao.inspections import services
@@ -34,13 +35,10 @@ from dudao.inspections.models import (
 )
 from dudao.inspections.selectors import frameworks_for, rounds_for, targets_for
 from dudao.orgs.models import OrgUnit
-from dudao.orgs.scoping import can
 from dudao.orgs.selectors import units_for
 
 router = Router()
 
-# Ids that fit a database integer: larger ones answer 400 instead of overflowing the driver.
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 FRAMEWORKS, ROUNDS, CHECKLISTS, FINDINGS = ["测评体系"], ["督查轮次"], ["测评表（每校一份）"], ["问题"]
 
 # Appended to the API description in main.py.
@@ -50,11 +48,6 @@ API_NOTE = (
     "`/findings` 是测评表提交后形成的问题；`/rectifications` 是问题对应的整改台账项。"
     "问题和整改项上的 `inspection` 字段指轮次编号，问题上的 `target` 字段指测评表编号。"
 )
-
-
-def _require(request: HttpRequest, permission: str) -> None:
-    if not can(request.user, permission):
-        raise HttpError(403, "您当前的身份无权访问此接口")
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -124,7 +117,7 @@ def _indicator(indicator: Indicator) -> IndicatorOut:
 @router.get("/frameworks", response=Paged[FrameworkOut], tags=FRAMEWORKS)
 def list_frameworks(request: HttpRequest, paging: Query[PageParams]) -> dict[str, object]:
     """测评体系 the acting role may use; `version` is the number of the current edition."""
-    _require(request, "framework.read")
+    require(request, "framework.read")
     qs = (
         frameworks_for(request.user)
         .select_related("unit")
@@ -149,7 +142,7 @@ def list_frameworks(request: HttpRequest, paging: Query[PageParams]) -> dict[str
 @router.get("/frameworks/{framework_id}", response=FrameworkDetailOut, tags=FRAMEWORKS)
 def get_framework(request: HttpRequest, framework_id: int, version: Id | None = None) -> FrameworkDetailOut:
     """The current edition's sections and indicators; `?version=N` shows an earlier edition."""
-    _require(request, "framework.read")
+    require(request, "framework.read")
     framework: Framework = get_object_or_404(frameworks_for(request.user).select_related("unit"), pk=framework_id)
     edition = current_version(framework) if version is None else get_object_or_404(framework.versions, number=version)
     indicators = Prefetch("indicators", queryset=Indicator.objects.order_by("order", "id"))
@@ -279,7 +272,7 @@ def list_rounds(
 
     Unannounced rounds (暗访) stay hidden from the schools they target until the results are published.
     """
-    _require(request, "inspection.read")
+    require(request, "inspection.read")
     qs = rounds_for(request.user)
     if kind is not None:
         qs = qs.filter(kind=kind)
@@ -295,7 +288,7 @@ def list_rounds(
 
 @router.get("/rounds/{round_id}", response=RoundDetailOut, tags=ROUNDS)
 def get_round(request: HttpRequest, round_id: int) -> RoundDetailOut:
-    _require(request, "inspection.read")
+    require(request, "inspection.read")
     return _round_detail(request, round_id)
 
 
@@ -303,7 +296,7 @@ def get_round(request: HttpRequest, round_id: int) -> RoundDetailOut:
 def plan_round(request: HttpRequest, payload: RoundIn) -> Status[RoundDetailOut]:
     """Plan a round over `schools` (ids). A 回头看 (`kind=revisit`) names the `previous` round; it uses that
     round's framework edition and, without `schools`, the schools with open findings."""
-    _require(request, "inspection.change")
+    require(request, "inspection.change")
     user = request.user
     unit = _unit_in_scope(request, payload.unit)
     previous = get_object_or_404(rounds_for(user), pk=payload.previous) if payload.previous is not None else None

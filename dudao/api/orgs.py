@@ -5,13 +5,12 @@ import datetime as dt
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 
+from dudao.api.auth import require
 from dudao.api.schemas import Paged
 from dudao.core.pagination import paginate
 from dudao.orgs import selectors
 from dudao.orgs.models import OrgUnit, UnitKind
-from dudao.orgs.scoping import can
 from dudao.orgs.text import mask_id_card, mask_phone
 
 router = Router(tags=["组织与人员"])
@@ -62,11 +61,6 @@ def _org(unit: OrgUnit, parents: dict[str, int]) -> OrgOut:
     )
 
 
-def _require(request: HttpRequest, permission: str) -> None:
-    if not can(request.user, permission):
-        raise HttpError(403, "您当前的身份无权访问此接口")
-
-
 @router.get("/orgs", response=Paged[OrgOut])
 def list_orgs(
     request: HttpRequest,
@@ -76,7 +70,7 @@ def list_orgs(
     q: str = "",
 ) -> dict[str, object]:
     """Units the acting role may see. `kind`, `parent` (direct children of a unit), `q` (name or pinyin initials)."""
-    _require(request, "orgunit.read")
+    require(request, "orgunit.read")
     parent_unit = get_object_or_404(selectors.units_for(request.user), pk=parent) if parent is not None else None
     qs = selectors.search_units(request.user, q=q, kind=kind or "", parent=parent_unit)
     page = paginate(qs, page=paging.page, page_size=paging.page_size)
@@ -86,7 +80,7 @@ def list_orgs(
 
 @router.get("/orgs/{org_id}", response=OrgDetailOut)
 def get_org(request: HttpRequest, org_id: int) -> OrgDetailOut:
-    _require(request, "orgunit.read")
+    require(request, "orgunit.read")
     unit = get_object_or_404(selectors.units_for(request.user), pk=org_id)
     total, _ = selectors.subtree_counts(unit, [])
     base = _org(unit, _parent_ids([unit]))
@@ -125,7 +119,7 @@ def list_students(
     request: HttpRequest, paging: Query[PageParams], unit: int | None = None, q: str = ""
 ) -> dict[str, object]:
     """Students in scope; `unit` narrows to a school, grade or class subtree. Personal numbers are masked."""
-    _require(request, "student.read")
+    require(request, "student.read")
     unit_obj = get_object_or_404(selectors.units_for(request.user), pk=unit) if unit is not None else None
     qs = selectors.with_guardians(selectors.students_for(request.user, unit=unit_obj, q=q))
     page = paginate(qs, page=paging.page, page_size=paging.page_size)

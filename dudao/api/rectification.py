@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import IO, Annotated, Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import pydantic
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError, ValidationError
-from pydantic import Field
+from ninja.errors import ValidationError
 
+from dudao.api.auth import require
 from dudao.api.orgs import PageParams
-from dudao.api.schemas import Paged
+from dudao.api.schemas import Id, Paged
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.pagination import paginate
 from dudao.orgs.scoping import can
@@ -25,15 +25,8 @@ from dudao.rectification.selectors import LedgerFilters, items_for, ledger, with
 
 router = Router(tags=["整改台账"])
 
-# Ids that fit a database integer: larger ones answer 400 instead of overflowing the driver.
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 S = TypeVar("S", bound=Schema)
-
-
-def _require(request: HttpRequest, permission: str) -> None:
-    if not can(request.user, permission):
-        raise HttpError(403, "您当前的身份无权访问此接口")
 
 
 class ItemOut(Schema):
@@ -116,7 +109,7 @@ def _item(item: RectificationItem) -> ItemOut:
 
 
 def _get_item(request: HttpRequest, item_id: int) -> RectificationItem:
-    _require(request, "rectification.read")
+    require(request, "rectification.read")
     return get_object_or_404(with_rows(items_for(request.user)), pk=item_id)
 
 
@@ -167,7 +160,7 @@ def list_items(
 ) -> dict[str, object]:
     """The ledger (整改台账), by due date. `school`: any unit (items of schools inside it); `inspection`: a round id;
     `overdue`: true/false (overdue = not closed and past the due date, in Asia/Shanghai dates)."""
-    _require(request, "rectification.read")
+    require(request, "rectification.read")
     filters = LedgerFilters(
         inspection=inspection,
         status=status.value if status is not None else "",

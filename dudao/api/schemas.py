@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from ninja import Schema
+from pydantic import Field
 
 T = TypeVar("T")
 
@@ -15,3 +16,7 @@ class Paged(Schema, Generic[T]):
 class Error(Schema):
     detail: str
     code: str
+
+
+# Ids that fit a database integer: larger ones answer 400 instead of overflowing the driver.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A refused operation, with a Chinese message the user can act on.
@@ -27,3 +29,9 @@ class Forbidden(DomainError):
 
     def __init__(self, message: str = "您没有执行此操作的权限") -> None:
         super().__init__(message, code="forbidden", status=403)
+
+
+def check_version(obj: Any, version: int | None) -> None:
+    """Optimistic locking: the version a form or request was based on must still be the object's current one."""
+    if version is not None and int(version) != obj.version:
+        raise StaleEditError()

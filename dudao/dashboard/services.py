@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from dudao.audit.services import record_change, snapshot
-from dudao.core.errors import DomainError, Forbidden, StaleEditError
+from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.dashboard.models import Bulletin, BulletinRecipient, BulletinStatus
 from dudao.inspections.models import Finding, Inspection, InspectionStatus, Target, TargetStatus
 from dudao.orgs.models import OrgUnit
@@ -139,8 +139,7 @@ def generate_bulletin(
 
 def _locked(bulletin: Bulletin, version: int | None) -> Bulletin:
     fresh = Bulletin.objects.select_for_update().select_related("unit", "inspection").get(pk=bulletin.pk)
-    if version is not None and int(version) != fresh.version:
-        raise StaleEditError()
+    check_version(fresh, version)
     return fresh
 
 

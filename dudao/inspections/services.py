@@ -12,7 +12,7 @@ from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 
 from dudao.audit.services import record_change, snapshot
-from dudao.core.errors import DomainError, Forbidden, StaleEditError
+from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.files import IMAGE_TYPES, store_upload
 from dudao.inspections.frameworks import current_version, indicator_score, is_failed, total_score
 from dudao.inspections.models import (
@@ -51,11 +51,6 @@ def due_dates(severity: str, today: dt.date, assessment_on: dt.date | None = Non
         eve = assessment_on - dt.timedelta(days=1)
         due, limit = min(due, eve), min(limit, eve)
     return due, limit
-
-
-def _check_version(obj: Any, version: int | None) -> None:
-    if version is not None and int(version) != obj.version:
-        raise StaleEditError()
 
 
 def plan_inspection(
@@ -460,7 +455,7 @@ def submit_target(*, actor: Any, target: Target, version: int | None = None) -> 
         target = Target.objects.select_for_update().select_related("inspection", "school").get(pk=target.pk)
         check_can_fill(actor, target)
         check_team(actor, target)
-        _check_version(target, version)
+        check_version(target, version)
         inspection = target.inspection
         indicators, answers = checklist(target)
         missing = [i.code or i.text[:10] for i in indicators if not answers.get(i.pk) or not answers[i.pk].result]
@@ -554,7 +549,7 @@ def publish_results(*, actor: Any, inspection: Inspection, version: int | None =
         raise Forbidden("您没有发布本轮结果的权限")
     with transaction.atomic():
         inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
-        _check_version(inspection, version)
+        check_version(inspection, version)
         if inspection.status == InspectionStatus.PUBLISHED:
             raise DomainError("本轮结果已经发布", code="already_published", status=409)
         if inspection.targets.exclude(status=TargetStatus.SUBMITTED).exists():

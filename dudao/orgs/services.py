@@ -12,7 +12,7 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.accounts.services import check_password_strength, replace_password
 from dudao.audit.services import record_access, record_change, snapshot
-from dudao.core.errors import DomainError, Forbidden, StaleEditError
+from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.orgs.models import (
     ALLOWED_CHILDREN,
     OrgUnit,
@@ -49,11 +49,6 @@ def _check_manage(actor: Any, unit_kind: str, inside: OrgUnit, *, strict: bool) 
         raise Forbidden("不能修改自己所在的顶层单位，请联系上级管理员")
     if unit_kind not in MANAGEABLE_KINDS.get(assignment.role, frozenset()):
         raise Forbidden("您的角色不能管理此类单位")
-
-
-def _check_version(obj: Any, version: int | None) -> None:
-    if version is not None and int(version) != obj.version:
-        raise StaleEditError()
 
 
 def _refuse_closed(unit: OrgUnit) -> None:
@@ -111,7 +106,7 @@ def rename_unit(*, actor: Any, unit: OrgUnit, name: str, short_name: str, versio
     _check_manage(actor, unit.kind, unit, strict=True)
     with transaction.atomic():
         unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
-        _check_version(unit, version)
+        check_version(unit, version)
         _refuse_closed(unit)
         siblings = unit.get_siblings().filter(name=name, is_closed=False).exclude(pk=unit.pk)
         if unit.depth > 1 and siblings.exists():
@@ -145,7 +140,7 @@ def move_unit(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit, version: int | 
     with transaction.atomic():
         unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
         new_parent = OrgUnit.objects.select_for_update().get(pk=new_parent.pk)
-        _check_version(unit, version)
+        check_version(unit, version)
         _refuse_closed(unit)
         if new_parent.is_closed:
             raise DomainError(f"“{new_parent.name}”已撤销，不能接收下级单位", code="unit_closed")
@@ -185,7 +180,7 @@ def close_unit(*, actor: Any, unit: OrgUnit, reason: str, version: int | None) -
         raise DomainError("请填写撤销原因", code="reason_required")
     with transaction.atomic():
         unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
-        _check_version(unit, version)
+        check_version(unit, version)
         if unit.is_closed:
             raise DomainError("该单位已撤销", code="already_closed", status=409)
         blockers = open_work(unit)
@@ -346,7 +341,7 @@ def transfer_student(*, actor: Any, student: Student, klass: OrgUnit, version: i
         raise DomainError(f"“{klass.name}”已撤销，不能转入", code="unit_closed")
     with transaction.atomic():
         student = Student.objects.select_for_update().select_related("klass").get(pk=student.pk)
-        _check_version(student, version)
+        check_version(student, version)
         if student.klass_id == klass.pk:
             raise DomainError("该学生已在此班级", code="transfer_noop")
         before = snapshot(student, STUDENT_FIELDS)
@@ -373,7 +368,7 @@ def mark_student_left(*, actor: Any, student: Student, reason: str, version: int
         raise DomainError("请填写离校原因", code="reason_required")
     with transaction.atomic():
         student = Student.objects.select_for_update().select_related("klass").get(pk=student.pk)
-        _check_version(student, version)
+        check_version(student, version)
         if student.status == StudentStatus.LEFT:
             raise DomainError("该学生已办理离校", code="already_left", status=409)
         before = snapshot(student, STUDENT_FIELDS)

@@ -16,6 +16,7 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import check_export_size, xlsx_response
 from dudao.core.pagination import paginate
 from dudao.core.web import perform as _perform
+from dudao.core.web import require
 from dudao.orgs import roster, selectors, services
 from dudao.orgs.forms import (
     AssignRoleForm,
@@ -34,18 +35,13 @@ from dudao.orgs.text import mask_id_card, mask_phone
 _PICKER_TARGET = re.compile(r"[a-z][a-z0-9-]{0,30}")
 
 
-def _require(request: HttpRequest, permission: str) -> None:
-    if not can(request.user, permission):
-        raise PermissionDenied("您当前的身份无权访问此页面")
-
-
 def _unit(request: HttpRequest, pk: int, action: str = "read") -> OrgUnit:
     return get_object_or_404(selectors.units_for(request.user, action), pk=pk)
 
 
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
-    _require(request, "orgunit.read")
+    require(request, "orgunit.read")
     root = selectors.scope_root(request.user)
     if root is None:
         raise PermissionDenied
@@ -54,7 +50,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "orgunit.read")
+    require(request, "orgunit.read")
     unit = _unit(request, pk)
     children = list(
         selectors.units_for(request.user)
@@ -81,7 +77,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    _require(request, "orgunit.read")
+    require(request, "orgunit.read")
     q = request.GET.get("q", "")
     kind = request.GET.get("kind", "")
     results = selectors.search_units(request.user, q=q, kind=kind) if q.strip() else OrgUnit.objects.none()
@@ -165,7 +161,7 @@ def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roster_list(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "student.read")
+    require(request, "student.read")
     unit = _unit(request, pk)
     students = selectors.with_guardians(selectors.students_for(request.user, unit=unit, q=request.GET.get("q", "")))
     page = paginate(students, page=request.GET.get("page"), page_size=request.GET.get("page_size", 50))
@@ -190,7 +186,7 @@ def roster_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "student.change")
+    require(request, "student.change")
     unit = _unit(request, pk)
     if unit.kind != UnitKind.SCHOOL or not can(request.user, "student.change", unit):
         raise PermissionDenied("只有学校的名册管理员可以下载导入模板")
@@ -205,7 +201,7 @@ def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "student.change")
+    require(request, "student.change")
     unit = _unit(request, pk)
     if unit.kind != UnitKind.SCHOOL or not can(request.user, "student.change", unit):
         raise PermissionDenied("您不能导入该校的学生名册")
@@ -233,7 +229,7 @@ def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roster_export(request: HttpRequest, pk: int) -> HttpResponseBase:
-    _require(request, "student.read")
+    require(request, "student.read")
     unit = _unit(request, pk)
     wants_full = request.GET.get("full") == "1"
     unmask_id = wants_full and can(request.user, "student.unmask_id", unit)
@@ -264,7 +260,7 @@ def roster_export(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @login_required
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "student.read")
+    require(request, "student.read")
     student = get_object_or_404(selectors.with_guardians(selectors.students_for(request.user)), pk=pk)
     can_change = can(request.user, "student.change", student.klass)
     school = services.school_of(student.klass)
@@ -290,7 +286,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _student_for_change(request: HttpRequest, pk: int) -> Student:
-    _require(request, "student.change")
+    require(request, "student.change")
     return get_object_or_404(selectors.students_for(request.user, action="change"), pk=pk)
 
 
@@ -361,7 +357,7 @@ def student_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "staff.read")
+    require(request, "staff.read")
     unit = None
     if request.GET.get("unit"):
         try:
@@ -387,7 +383,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def staff_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "staff.change")
+    require(request, "staff.change")
     form = StaffCreateForm(request.POST)
     try:
         unit = _unit(request, int(request.POST.get("unit", "0")))
@@ -409,7 +405,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "staff.read")
+    require(request, "staff.read")
     person = get_object_or_404(selectors.staff_for(request.user), pk=pk)
     return render(
         request,
@@ -429,7 +425,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "role.assign")
+    require(request, "role.assign")
     person = get_object_or_404(User.objects.for_user(request.user, "read"), pk=pk)
     form = AssignRoleForm(request.POST)
     if not form.is_valid():
@@ -448,7 +444,7 @@ def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _staff_for_change(request: HttpRequest, pk: int) -> User:
-    _require(request, "staff.change")
+    require(request, "staff.change")
     return get_object_or_404(User.objects.for_user(request.user, "change"), pk=pk)
 
 
@@ -480,7 +476,7 @@ def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
-    _require(request, "role.assign")
+    require(request, "role.assign")
     assignment = get_object_or_404(
         RoleAssignment.objects.for_user(request.user, "assign").select_related("unit"), pk=assignment_pk, user_id=pk
     )
@@ -495,7 +491,7 @@ def staff_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpRespo
 @login_required
 def unit_picker(request: HttpRequest) -> HttpResponse:
     """htmx: units matching q, for move and role-assignment forms."""
-    _require(request, "orgunit.read")
+    require(request, "orgunit.read")
     q = request.GET.get("q", "")
     target = request.GET.get("target", "")
     if not _PICKER_TARGET.fullmatch(target):

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dudao.audit.services import Entry, append, record_change, snapshot
-from dudao.core.errors import DomainError, Forbidden, StaleEditError
+from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.files import IMAGE_TYPES, is_same_picture, store_upload
 from dudao.core.models import StoredFile
 from dudao.orgs.models import OrgUnit, RoleAssignment
@@ -35,15 +35,10 @@ PHOTO_MAX_BYTES = 15 * 1024 * 1024
 MAX_PHOTOS_PER_STEP = 9
 
 
-def _check_version(item: RectificationItem, version: int | None) -> None:
-    if version is not None and int(version) != item.version:
-        raise StaleEditError()
-
-
 def _locked(item: RectificationItem, version: int | None) -> RectificationItem:
     # Lock the item row only: PostgreSQL refuses FOR UPDATE on the outer join to the (nullable) owner.
     fresh = RectificationItem.objects.select_for_update(of=("self",)).select_related("school", "owner").get(pk=item.pk)
-    _check_version(fresh, version)
+    check_version(fresh, version)
     return fresh
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from dudao.core.errors import Forbidden, StaleEditError
+from dudao.core.errors import Forbidden
 from dudao.directives.models import (
     SubmissionStatus,
 )
@@ -30,11 +30,6 @@ def _acting_unit(actor: Any) -> OrgUnit:
     _require(assignment is not None)
     assert assignment is not None
     return assignment.unit
-
-
-def _check_version(obj: Any, version: int | None) -> None:
-    if version is not None and int(version) != obj.version:
-        raise StaleEditError()
 
 
 def _under(unit: OrgUnit, ancestor: OrgUnit) -> bool:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dudao.audit.services import record_change
-from dudao.core.errors import DomainError
+from dudao.core.errors import DomainError, check_version
 from dudao.directives import schema as form_schema
 from dudao.directives.models import (
     Form,
@@ -16,7 +16,6 @@ from dudao.directives.models import (
 )
 from dudao.directives.services._common import (
     _acting_unit,
-    _check_version,
     _require,
 )
 from dudao.orgs.scoping import can
@@ -48,7 +47,7 @@ def update_form_schema(*, actor: Any, form: Form, schema: Any, version: int | No
     clean = form_schema.check_schema(schema)
     with transaction.atomic():
         form = Form.objects.select_for_update().get(pk=form.pk)
-        _check_version(form, version)
+        check_version(form, version)
         before = {"fields": [f["key"] for f in form.draft_schema.get("fields", [])]}
         form.draft_schema = clean
         form.version += 1

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dudao.audit.services import record_change
-from dudao.core.errors import DomainError, Forbidden
+from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
 from dudao.core.models import StoredFile
 from dudao.directives import schema as form_schema
@@ -28,7 +28,6 @@ from dudao.directives.services._common import (
     EDITABLE,
     SUBMITTED,
     _acting_unit,
-    _check_version,
     _require,
 )
 from dudao.orgs.models import OrgUnit, UnitKind
@@ -193,7 +192,7 @@ def save_draft(*, actor: Any, submission: Submission, values: dict[str, Any], ve
     _check_fill(actor, submission)
     with transaction.atomic():
         submission = _lock(submission)
-        _check_version(submission, version)
+        check_version(submission, version)
         if submission.status not in EDITABLE:
             raise DomainError("已报送的数据已锁定；如需修改请先撤回或等待退回", code="submission_locked", status=409)
         clean, _ = form_schema.clean_values(_schema(submission), values, strict=False)
@@ -222,7 +221,7 @@ def submit(
     _check_fill(actor, submission)
     with transaction.atomic():
         submission = _lock(submission)
-        _check_version(submission, version)
+        check_version(submission, version)
         if submission.status not in EDITABLE:
             raise DomainError("该报送已提交，不能重复报送", code="already_submitted", status=409)
         now = timezone.now()
