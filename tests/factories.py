@@ -119,6 +119,8 @@ ROLE_HOLDERS = {
     "class_teacher": ("class_teacher", "class_a1"),
     "counsellor": ("counsellor", "school_a"),
     "doctor": ("doctor", "school_a"),
+    "health_officer": ("health_officer", "district_a"),
+    "case_officer": ("case_officer", "root"),
     "sysadmin": ("sysadmin", "root"),
     "district_sysadmin": ("sysadmin", "district_a"),
     "security_officer": ("security_officer", "root"),

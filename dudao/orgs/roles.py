@@ -15,6 +15,10 @@ class Role(models.TextChoices):
     CLASS_TEACHER = "class_teacher", "班主任"
     COUNSELLOR = "counsellor", "心理教师"
     DOCTOR = "doctor", "校医/保健老师"
+    # District or city officer for school health and epidemic prevention (体育卫生与艺术教育科 / 卫生专干).
+    HEALTH_OFFICER = "health_officer", "卫生健康专干"
+    # The bureau's designated officer for confidential case work (心理健康、控辍保学); may break glass.
+    CASE_OFFICER = "case_officer", "个案督导专员"
     SYSADMIN = "sysadmin", "系统管理员"
     SECURITY_OFFICER = "security_officer", "安全管理员"
     AUDITOR = "auditor", "审计管理员"
