@@ -1,0 +1,1 @@
+"""Demo duty data (filled in below)."""
