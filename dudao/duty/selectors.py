@@ -152,11 +152,8 @@ def roster_flags(roster: DutyRoster, shifts: list[DutyShift]) -> RosterFlags:
     with_leader: set[dt.date] = set()
     with_staff: set[dt.date] = set()
     for shift in shifts:
-        day = local(shift.starts_at).date()
-        last = local(shift.ends_at - dt.timedelta(seconds=1)).date()
-        while day <= last:
-            (with_leader if shift.role == ShiftRole.LEADER else with_staff).add(day)
-            day += dt.timedelta(days=1)
+        # A duty day belongs to the day its shift starts: a 24-hour shift from 08:00 covers that day only.
+        (with_leader if shift.role == ShiftRole.LEADER else with_staff).add(local(shift.starts_at).date())
     days = [roster.starts_on + dt.timedelta(days=n) for n in range((roster.ends_on - roster.starts_on).days + 1)]
     by_person: dict[int, list[DutyShift]] = defaultdict(list)
     for shift in shifts:
