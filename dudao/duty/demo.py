@@ -214,9 +214,7 @@ def _rosters(context: DemoContext, rng: random.Random) -> dict[str, int]:
         if signed_at > now:
             continue
         signins.append(
-            DutySignIn(
-                shift=shift, person_id=shift.person_id, signed_at=signed_at, user_agent="演示数据", is_late=late
-            )
+            DutySignIn(shift=shift, person_id=shift.person_id, signed_at=signed_at, user_agent="演示数据", is_late=late)
         )
     DutySignIn.objects.bulk_create(signins, batch_size=2000)
     return {"duty_rosters": len(rosters), "duty_shifts": len(shifts), "duty_signins": len(signins)}
@@ -241,7 +239,9 @@ def _plans_and_drills(context: DemoContext, rng: random.Random) -> dict[str, int
     for district in districts:
         plans.append(
             ContingencyPlan(
-                unit=district, plan_type=PlanType.INSPECTION, title=f"{district.short_name or district.name}迎检工作预案"
+                unit=district,
+                plan_type=PlanType.INSPECTION,
+                title=f"{district.short_name or district.name}迎检工作预案",
             )
         )
     for school in schools:
@@ -307,7 +307,9 @@ def _inspection_response(context: DemoContext) -> dict[str, int]:
     admin = User.objects.get(username="city.admin")
     district = OrgUnit.objects.get(pk=context.city.districts[0])
     schools = list(
-        OrgUnit.objects.filter(path__under=district.path, kind=UnitKind.SCHOOL).order_by("path").values_list("pk", flat=True)[:8]
+        OrgUnit.objects.filter(path__under=district.path, kind=UnitKind.SCHOOL)
+        .order_by("path")
+        .values_list("pk", flat=True)[:8]
     )
     response = services.trigger_inspection(
         actor=admin,

@@ -39,13 +39,17 @@ class DrillForm(StyledForm):
     held_on = forms.DateField(label="演练日期", widget=DatePicker())
     participants = forms.IntegerField(label="参与人数", min_value=1)
     duration_minutes = forms.IntegerField(label="时长（分钟）", min_value=1, max_value=1440)
-    evaluation = forms.CharField(label="评估", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    evaluation = forms.CharField(
+        label="评估", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class PlanForm(StyledForm):
     plan_type = forms.ChoiceField(label="类型", choices=PlanType.choices)
     title = forms.CharField(label="预案名称", max_length=100)
-    summary = forms.CharField(label="总体要求", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    summary = forms.CharField(
+        label="总体要求", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 

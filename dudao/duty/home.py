@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -87,4 +86,3 @@ def duty_home(user: Any, acting: Any) -> list[HomeItem]:
                 )
             )
     return items
-

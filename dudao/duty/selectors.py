@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,7 +162,7 @@ def roster_flags(roster: DutyRoster, shifts: list[DutyShift]) -> RosterFlags:
     overlaps = []
     for own in by_person.values():
         own.sort(key=lambda s: s.starts_at)
-        for earlier, later in zip(own, own[1:], strict=False):
+        for earlier, later in itertools.pairwise(own):
             if later.starts_at < earlier.ends_at:
                 overlaps.append((earlier, later))
     return RosterFlags(

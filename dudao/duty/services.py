@@ -259,7 +259,9 @@ def sign_in(
             raise DomainError("值班表尚未发布，暂不能签到", code="roster_not_published", status=409)
         if now < fresh.starts_at - SIGNIN_EARLY:
             raise DomainError(
-                f"班次 {local(fresh.starts_at):%m-%d %H:%M} 开始，最早提前 1 小时签到", code="signin_too_early", status=409
+                f"班次 {local(fresh.starts_at):%m-%d %H:%M} 开始，最早提前 1 小时签到",
+                code="signin_too_early",
+                status=409,
             )
         if now >= fresh.ends_at:
             raise DomainError("该班次已结束，不能再签到", code="signin_after_shift", status=409)
@@ -392,7 +394,7 @@ def save_plan(
         raise DomainError("应急预案只能属于教育局、区县教育局或学校", code="plan_unit_kind")
     title = _text(title, label="预案名称", limit=100)
     summary = _text(summary, label="总体要求", limit=2000, required=False)
-    clean = []
+    clean: list[PlanStep] = []
     for n, step in enumerate(steps, start=1):
         if not (step.title or "").strip():
             continue
@@ -509,9 +511,7 @@ def pick_schools(
     if district_ids or types:
         qs = inside
         if district_ids:
-            found = list(
-                OrgUnit.objects.filter(pk__in=district_ids, kind=UnitKind.DISTRICT, path__under=within.path)
-            )
+            found = list(OrgUnit.objects.filter(pk__in=district_ids, kind=UnitKind.DISTRICT, path__under=within.path))
             if len(found) != len(district_ids):
                 raise DomainError("所选区县不在您的管辖范围内", code="district_out_of_scope")
             by_district = Q()
@@ -552,7 +552,7 @@ def trigger_inspection(
     school_types: Iterable[str] = (),
     schools: Iterable[int] = (),
 ) -> InspectionResponse:
-    """"Inspection coming": each chosen school's 迎检 plan becomes a checklist, one task per step, assigned to the
+    """ "Inspection coming": each chosen school's 迎检 plan becomes a checklist, one task per step, assigned to the
     first of the school's people holding the step's role. Schools without any plan are listed with no tasks."""
     if not can(actor, "plan.trigger"):
         raise Forbidden("只有教育局可以发起迎检响应")
@@ -741,7 +741,8 @@ def file_leave(
         ).first()
         if duplicate is not None:
             raise DomainError(
-                f"您在 {duplicate.starts_on:%m-%d} 至 {duplicate.ends_on:%m-%d} 已有外出申请（{duplicate.get_status_display()}）",
+                f"您在 {duplicate.starts_on:%m-%d} 至 {duplicate.ends_on:%m-%d} 已有外出申请"
+                f"（{duplicate.get_status_display()}）",
                 code="leave_duplicate",
                 status=409,
             )

@@ -154,7 +154,9 @@ def rosters(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "值班表已创建，请添加班次")
                 return redirect("duty:roster", roster.pk)
-    page = paginate(selectors.rosters_for(request.user).order_by("-starts_on", "unit__path"), page=request.GET.get("page"))
+    page = paginate(
+        selectors.rosters_for(request.user).order_by("-starts_on", "unit__path"), page=request.GET.get("page")
+    )
     return render(request, "duty/rosters.html", {"page": page, "form": form, "may_plan": may_plan})
 
 
@@ -290,7 +292,7 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, form_errors(form))
     else:
-        initial = {"plan_type": plan_type}
+        initial: dict[str, object] = {"plan_type": plan_type}
         if existing is not None:
             initial.update(title=existing.title, summary=existing.summary, version=existing.version)
         form = PlanForm(initial=initial)
@@ -383,7 +385,9 @@ def responses(request: HttpRequest) -> HttpResponse:
             "form": form,
             "may_trigger": may_trigger,
             "districts": scope.filter(kind=UnitKind.DISTRICT).order_by("path") if may_trigger else [],
-            "schools": scope.filter(kind=UnitKind.SCHOOL, is_closed=False).order_by("path")[:2000] if may_trigger else [],
+            "schools": scope.filter(kind=UnitKind.SCHOOL, is_closed=False).order_by("path")[:2000]
+            if may_trigger
+            else [],
             "school_types": SchoolType.choices,
         },
     )
@@ -448,7 +452,8 @@ def leave(request: HttpRequest) -> HttpResponse:
             else:
                 if filed.overlapping_shifts:
                     messages.warning(
-                        request, f"注意：外出期间您有 {filed.overlapping_shifts} 个值班班次，请安排调班；审批人将看到此提示"
+                        request,
+                        f"注意：外出期间您有 {filed.overlapping_shifts} 个值班班次，请安排调班；审批人将看到此提示",
                     )
                 messages.success(request, "外出申请已提交，等待局领导审批")
                 return redirect("duty:leave")
@@ -507,4 +512,3 @@ def leave_decide(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "已批准" if approve else "已退回（未批准）",
     )
-

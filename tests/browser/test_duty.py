@@ -32,7 +32,9 @@ def test_sign_in_shows_on_duty_now_and_plan_a_roster(page: Page, demo_site) -> N
     shift = page.get_by_test_id("my-shift").filter(has_text="江东区第五中学").first
     shift.get_by_test_id("sign-in").click()
     expect(page.locator(".alert-success")).to_contain_text("已签到")
-    expect(page.get_by_test_id("my-shift").filter(has_text="江东区第五中学").first.get_by_test_id("signed")).to_be_visible()
+    expect(
+        page.get_by_test_id("my-shift").filter(has_text="江东区第五中学").first.get_by_test_id("signed")
+    ).to_be_visible()
     # 2. "Who is on duty now" shows the principal signed in, for the school and for the district.
     page.goto(f"{base}/duty/")
     row = page.get_by_test_id("on-duty").locator("tr", has_text="江东区第五中学")

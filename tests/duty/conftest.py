@@ -32,7 +32,9 @@ def roster(city: City, today: dt.date) -> DutyRoster:
     )
 
 
-def add(city: City, roster: DutyRoster, person: Any, start: dt.datetime, hours: int = 12, role: str = ShiftRole.STAFF) -> DutyShift:
+def add(
+    city: City, roster: DutyRoster, person: Any, start: dt.datetime, hours: int = 12, role: str = ShiftRole.STAFF
+) -> DutyShift:
     return services.add_shift(
         actor=city.user("principal"),
         roster=roster,

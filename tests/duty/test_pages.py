@@ -40,7 +40,9 @@ def test_duty_pages_by_role(city, signed_in, role, allowed):
     assert client.get("/duty/mine/").status_code == 200
 
 
-@pytest.mark.parametrize(("role", "status"), [("principal", 200), ("bureau_leader", 200), ("doctor", 403), ("sysadmin", 403)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("principal", 200), ("bureau_leader", 200), ("doctor", 403), ("sysadmin", 403)]
+)
 def test_leave_page_by_role(city, signed_in, role, status):
     assert signed_in(city.user(role)).get("/leave/").status_code == status
 
@@ -68,14 +70,26 @@ def test_planning_a_shift_through_the_page_and_refusing_a_reversed_one(city, sig
     day = today.isoformat()
     response = client.post(
         url,
-        {"person": city.user("doctor").pk, "role": "staff", "starts_at": f"{day}T20:00", "ends_at": f"{day}T08:00", "version": roster.version},
+        {
+            "person": city.user("doctor").pk,
+            "role": "staff",
+            "starts_at": f"{day}T20:00",
+            "ends_at": f"{day}T08:00",
+            "version": roster.version,
+        },
         follow=True,
     )
     assert "值班结束时间必须晚于开始时间" in response.content.decode()
     assert not DutyShift.objects.exists()
     response = client.post(
         url,
-        {"person": city.user("doctor").pk, "role": "staff", "starts_at": f"{day}T08:00", "ends_at": f"{day}T20:00", "version": roster.version},
+        {
+            "person": city.user("doctor").pk,
+            "role": "staff",
+            "starts_at": f"{day}T08:00",
+            "ends_at": f"{day}T20:00",
+            "version": roster.version,
+        },
         follow=True,
     )
     assert "已添加班次" in response.content.decode()
@@ -84,7 +98,17 @@ def test_planning_a_shift_through_the_page_and_refusing_a_reversed_one(city, sig
     roster.refresh_from_db()
     assert roster.status == RosterStatus.PUBLISHED
     # A stale version is refused.
-    response = client.post(url, {"person": city.user("counsellor").pk, "role": "staff", "starts_at": f"{day}T08:00", "ends_at": f"{day}T20:00", "version": 1}, follow=True)
+    response = client.post(
+        url,
+        {
+            "person": city.user("counsellor").pk,
+            "role": "staff",
+            "starts_at": f"{day}T08:00",
+            "ends_at": f"{day}T20:00",
+            "version": 1,
+        },
+        follow=True,
+    )
     assert "已被他人修改" in response.content.decode()
 
 
@@ -97,7 +121,10 @@ def test_signing_in_for_another_persons_shift_is_403(city, signed_in, live_shift
 def test_sign_in_records_device_and_now_page_shows_it(city, signed_in, live_shift):
     client = signed_in(city.user("doctor"))
     response = client.post(
-        f"/duty/shifts/{live_shift.pk}/sign-in/", HTTP_USER_AGENT="Mozilla/5.0 (iPhone)", REMOTE_ADDR="10.1.2.3", follow=True
+        f"/duty/shifts/{live_shift.pk}/sign-in/",
+        HTTP_USER_AGENT="Mozilla/5.0 (iPhone)",
+        REMOTE_ADDR="10.1.2.3",
+        follow=True,
     )
     assert "已签到" in response.content.decode()
     signin = DutySignIn.objects.get()
@@ -117,16 +144,26 @@ def test_missed_sign_in_shows_red_on_the_home_page_of_the_head(city, signed_in, 
 
 
 def test_filing_and_approving_leave_through_the_pages(city, signed_in, today):
-    services.set_campaign(actor=city.user("bureau_staff"), title="管控期", starts_on=today, ends_on=today + dt.timedelta(days=9))
+    services.set_campaign(
+        actor=city.user("bureau_staff"), title="管控期", starts_on=today, ends_on=today + dt.timedelta(days=9)
+    )
     client = signed_in(city.user("principal"))
     response = client.post(
         "/leave/",
-        {"starts_on": today.isoformat(), "ends_on": today.isoformat(), "destination": "长沙", "reason": "会议", "deputy": city.user("school_staff").pk},
+        {
+            "starts_on": today.isoformat(),
+            "ends_on": today.isoformat(),
+            "destination": "长沙",
+            "reason": "会议",
+            "deputy": city.user("school_staff").pk,
+        },
         follow=True,
     )
     assert "外出申请已提交" in response.content.decode()
     request = LeaveRequest.objects.get()
-    assert signed_in(city.user("doctor")).post(f"/leave/{request.pk}/decide/", {"decision": "approve"}).status_code == 403
+    assert (
+        signed_in(city.user("doctor")).post(f"/leave/{request.pk}/decide/", {"decision": "approve"}).status_code == 403
+    )
     leader = signed_in(city.user("bureau_leader"))
     leader.post(f"/leave/{request.pk}/decide/", {"decision": "approve", "version": request.version})
     request.refresh_from_db()
@@ -138,10 +175,20 @@ def test_inspection_response_pages(city, signed_in, today):
     client = signed_in(city.user("bureau_staff"))
     response = client.post(
         "/inspection-responses/",
-        {"title": "国家文明城市测评", "expected_on": (today + dt.timedelta(days=2)).isoformat(), "schools": [city.school_a.pk]},
+        {
+            "title": "国家文明城市测评",
+            "expected_on": (today + dt.timedelta(days=2)).isoformat(),
+            "schools": [city.school_a.pk],
+        },
         follow=True,
     )
     assert "已发起迎检响应" in response.content.decode()
-    assert signed_in(city.user("district_admin")).get("/inspection-responses/").content.decode().count("国家文明城市测评") == 1
-    assert "国家文明城市测评" not in signed_in(city.user("district_admin_b")).get("/inspection-responses/").content.decode()
+    assert (
+        signed_in(city.user("district_admin")).get("/inspection-responses/").content.decode().count("国家文明城市测评")
+        == 1
+    )
+    assert (
+        "国家文明城市测评"
+        not in signed_in(city.user("district_admin_b")).get("/inspection-responses/").content.decode()
+    )
     assert signed_in(city.user("district_admin")).post("/inspection-responses/", {"title": "x"}).status_code == 403

@@ -155,12 +155,20 @@ def test_sign_in_needs_a_published_roster_and_the_shift_window(city, roster, tod
 
 def test_duty_log_entries_by_the_person_and_escalation_needs_a_recipient(city, live_shift):
     entry = services.add_log_entry(
-        actor=city.user("doctor"), shift=live_shift, kind=LogKind.CALL, text="家长来电询问开学时间", outcome=LogOutcome.HANDLED
+        actor=city.user("doctor"),
+        shift=live_shift,
+        kind=LogKind.CALL,
+        text="家长来电询问开学时间",
+        outcome=LogOutcome.HANDLED,
     )
     assert entry.author == city.user("doctor")
     with pytest.raises(DomainError):
         services.add_log_entry(
-            actor=city.user("doctor"), shift=live_shift, kind=LogKind.EVENT, text="围墙倒塌", outcome=LogOutcome.ESCALATED
+            actor=city.user("doctor"),
+            shift=live_shift,
+            kind=LogKind.EVENT,
+            text="围墙倒塌",
+            outcome=LogOutcome.ESCALATED,
         )
     services.add_log_entry(
         actor=city.user("doctor"),
@@ -221,7 +229,12 @@ def test_draft_rosters_are_not_on_the_now_page(city, roster):
 def test_plan_needs_steps_with_roles_and_is_one_per_unit_and_type(city):
     with pytest.raises(DomainError):
         services.save_plan(
-            actor=city.user("principal"), unit=city.school_a, plan_type=PlanType.FIRE, title="消防预案", summary="", steps=[]
+            actor=city.user("principal"),
+            unit=city.school_a,
+            plan_type=PlanType.FIRE,
+            title="消防预案",
+            summary="",
+            steps=[],
         )
     with pytest.raises(DomainError):
         services.save_plan(
@@ -276,14 +289,23 @@ def test_drill_with_photo_and_coverage_per_unit_and_type(city, today):
     assert drill.photos.count() == 1
     with pytest.raises(DomainError) as err:
         services.record_drill(
-            actor=city.user("school_staff"), plan=plan, held_on=today, participants=10, duration_minutes=20,
-            evaluation="", photos=[(io.BytesIO(b"MZ not a picture"), "x.jpg")],
+            actor=city.user("school_staff"),
+            plan=plan,
+            held_on=today,
+            participants=10,
+            duration_minutes=20,
+            evaluation="",
+            photos=[(io.BytesIO(b"MZ not a picture"), "x.jpg")],
         )
     assert err.value.code == "upload_type_refused"
     with pytest.raises(DomainError):
         services.record_drill(
-            actor=city.user("school_staff"), plan=plan, held_on=today + dt.timedelta(days=1), participants=1,
-            duration_minutes=20, evaluation="",
+            actor=city.user("school_staff"),
+            plan=plan,
+            held_on=today + dt.timedelta(days=1),
+            participants=1,
+            duration_minutes=20,
+            evaluation="",
         )
     rows = {r.unit.pk: r for r in selectors.drill_coverage(city.user("district_admin"), term=selectors.term_of(today))}
     assert rows[city.school_a.pk].counts == {PlanType.INSPECTION: 1}
@@ -384,7 +406,9 @@ def test_leave_bad_input(city, today):
     c = campaign(city, today)
     base = dict(actor=city.user("principal"), campaign=c, destination="上海", reason="探亲")
     with pytest.raises(DomainError) as err:
-        services.file_leave(**base, starts_on=today + dt.timedelta(days=3), ends_on=today, deputy=city.user("school_staff"))
+        services.file_leave(
+            **base, starts_on=today + dt.timedelta(days=3), ends_on=today, deputy=city.user("school_staff")
+        )
     assert err.value.code == "leave_dates_reversed"
     with pytest.raises(DomainError) as err:
         services.file_leave(**base, starts_on=today, ends_on=today, deputy=city.user("principal"))
@@ -394,15 +418,28 @@ def test_leave_bad_input(city, today):
     assert err.value.code == "deputy_outside_unit"
     with pytest.raises(DomainError) as err:
         services.file_leave(
-            **base, starts_on=today + dt.timedelta(days=40), ends_on=today + dt.timedelta(days=41), deputy=city.user("school_staff")
+            **base,
+            starts_on=today + dt.timedelta(days=40),
+            ends_on=today + dt.timedelta(days=41),
+            deputy=city.user("school_staff"),
         )
     assert err.value.code == "leave_outside_campaign"
     services.file_leave(**base, starts_on=today, ends_on=today + dt.timedelta(days=1), deputy=city.user("school_staff"))
     with pytest.raises(DomainError) as err:
-        services.file_leave(**base, starts_on=today + dt.timedelta(days=1), ends_on=today + dt.timedelta(days=2), deputy=city.user("school_staff"))
+        services.file_leave(
+            **base,
+            starts_on=today + dt.timedelta(days=1),
+            ends_on=today + dt.timedelta(days=2),
+            deputy=city.user("school_staff"),
+        )
     assert err.value.code == "leave_duplicate"
     with pytest.raises(Forbidden):
-        services.file_leave(**{**base, "actor": city.user("class_teacher")}, starts_on=today, ends_on=today, deputy=city.user("school_staff"))
+        services.file_leave(
+            **{**base, "actor": city.user("class_teacher")},
+            starts_on=today,
+            ends_on=today,
+            deputy=city.user("school_staff"),
+        )
 
 
 def test_the_now_page_shows_who_is_away_and_who_deputises(city, today):
