@@ -46,13 +46,13 @@ class ShiftOut(Schema):
     signed_in_at: dt.datetime | None
 
 
-def _shift(s: DutyShift) -> ShiftOut:
+def _shift(s: DutyShift | selectors.NowShift) -> ShiftOut:
     signin = s.signin_record
     return ShiftOut(
         id=s.pk,
         roster=s.roster_id,
         unit=s.unit_id,
-        person=s.person_id,
+        person=s.person.pk,
         person_name=s.person.display_name,
         role=s.role,
         role_name=s.get_role_display(),
