@@ -70,7 +70,7 @@ def duty_home(user: Any, acting: Any) -> list[HomeItem]:
             )
     if can(user, "plan.task"):
         open_tasks = (
-            ResponseTask.objects.filter(target__in=selectors.response_targets_for(user).values("pk"), done_at=None)
+            ResponseTask.objects.filter(target__in=selectors.visible_targets(user).values("pk"), done_at=None)
             .filter(Q(assignee_id=user.pk) | Q(responsible_role=acting.role))
             .count()
         )

@@ -29,16 +29,32 @@ from dudao.duty.models import (
 )
 from dudao.duty.services import ROSTER_UNIT_KINDS, local, missed_signins
 from dudao.orgs.models import OrgUnit, UnitKind
-from dudao.orgs.scoping import scope_root_path
+from dudao.orgs.scoping import acting_assignment, can, scope_root_path
+
+
+def _acting_ancestors(user: Any) -> list[str]:
+    """Paths of the acting unit and every unit above it (a class teacher's class → grade → school → …)."""
+    assignment = acting_assignment(user)
+    if assignment is None:
+        return []
+    path = assignment.unit.path
+    return [path[:n] for n in range(OrgUnit.steplen, len(path) + 1, OrgUnit.steplen)]
 
 
 def rosters_for(user: Any, action: str = "read") -> QuerySet[DutyRoster]:
-    """Published rosters of the scope; drafts only for those who may plan them."""
-    qs = DutyRoster.objects.for_user(user, action).select_related("unit")
-    if action == "read":
-        editable = DutyRoster.objects.for_user(user, "change").values("pk")
-        qs = qs.filter(Q(status=RosterStatus.PUBLISHED) | Q(pk__in=editable))
-    return qs
+    """Published rosters of the scope, and of the units the reader belongs to (a roster is published to its
+    unit and up the tree); drafts only for those who may plan them."""
+    if action != "read":
+        return DutyRoster.objects.for_user(user, action).select_related("unit")
+    if scope_root_path(user, "duty.read") is None:
+        return DutyRoster.objects.none()
+    scoped = DutyRoster.objects.for_user(user, "read").values("pk")
+    editable = DutyRoster.objects.for_user(user, "change").values("pk")
+    return DutyRoster.objects.filter(
+        Q(status=RosterStatus.PUBLISHED, pk__in=scoped)
+        | Q(status=RosterStatus.PUBLISHED, unit__path__in=_acting_ancestors(user))
+        | Q(pk__in=editable)
+    ).select_related("unit")
 
 
 def shifts_for(user: Any) -> QuerySet[DutyShift]:
@@ -306,17 +322,26 @@ def drill_coverage(user: Any, *, term: tuple[dt.date, dt.date], unit: OrgUnit | 
 # ----- 迎检响应 -----------------------------------------------------------------------------------------
 
 
+def visible_targets(user: Any) -> QuerySet[ResponseSchool]:
+    """Checklists of schools in scope, and the checklist of the reader's own school for those who do tasks
+    (a class teacher's scope is a class, below the school the checklist belongs to)."""
+    visible = Q(pk__in=ResponseSchool.objects.for_user(user, "read").values("pk"))
+    if can(user, "plan.task"):
+        visible |= Q(school__path__in=_acting_ancestors(user))
+    return ResponseSchool.objects.filter(visible)
+
+
 def response_targets_for(user: Any) -> QuerySet[ResponseSchool]:
     return (
-        ResponseSchool.objects.for_user(user, "read")
+        visible_targets(user)
         .select_related("school", "response", "plan")
         .annotate(total=Count("tasks"), done=Count("tasks", filter=Q(tasks__done_at__isnull=False)))
     )
 
 
 def responses_for(user: Any) -> QuerySet[InspectionResponse]:
-    """Responses that reach at least one school in the viewer's scope."""
-    visible = ResponseSchool.objects.for_user(user, "read").values("response_id")
+    """Responses that reach at least one school the viewer sees."""
+    visible = visible_targets(user).values("response_id")
     return InspectionResponse.objects.filter(pk__in=visible).select_related("unit", "triggered_by")
 
 
@@ -347,5 +372,5 @@ def campaigns_for(user: Any) -> QuerySet[LeaveCampaign]:
     root = scope_root_path(user, "leave.read") or scope_root_path(user, "leave.campaign")
     if root is None:
         return LeaveCampaign.objects.none()
-    ancestors = [root[: n * 4] for n in range(1, len(root) // 4 + 1)]
+    ancestors = [root[:n] for n in range(OrgUnit.steplen, len(root) + 1, OrgUnit.steplen)]
     return LeaveCampaign.objects.filter(unit__path__in=ancestors).order_by("-starts_on")

@@ -415,7 +415,7 @@ def response(request: HttpRequest, pk: int) -> HttpResponse:
 def complete_task(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     require(request, "plan.read")
     item = get_object_or_404(selectors.responses_for(request.user), pk=pk)
-    targets = selectors.response_targets_for(request.user).filter(response=item).values("pk")
+    targets = selectors.visible_targets(request.user).filter(response=item).values("pk")
     task = get_object_or_404(ResponseTask.objects.filter(target__in=targets).select_related("target"), pk=task_pk)
     return perform(
         request,

@@ -457,3 +457,47 @@ def test_the_now_page_shows_who_is_away_and_who_deputises(city, today):
     assert [(a.applicant, a.deputy) for a in rows[city.school_a.pk].away] == [
         (city.user("principal"), city.user("school_staff"))
     ]
+
+
+def test_a_class_teacher_sees_and_ticks_the_own_schools_class_teacher_task(city, today):
+    services.save_plan(
+        actor=city.user("principal"),
+        unit=city.school_a,
+        plan_type=PlanType.INSPECTION,
+        title="迎检预案",
+        summary="",
+        steps=[services.StepIn("班级文化布置", Role.CLASS_TEACHER), services.StepIn("档案整理", Role.SCHOOL_STAFF)],
+    )
+    response = services.trigger_inspection(
+        actor=city.user("bureau_staff"), title="测评", expected_on=today, schools=[city.school_a.pk, city.school_b.pk]
+    )
+    teacher = city.user("class_teacher")
+    assert [t.school_id for t in selectors.response_targets_for(teacher)] == [city.school_a.pk]
+    assert list(selectors.responses_for(teacher)) == [response]
+    tasks = {t.responsible_role: t for t in ResponseTask.objects.filter(target__response=response)}
+    services.complete_task(actor=teacher, task=tasks[Role.CLASS_TEACHER])
+    with pytest.raises(Forbidden):
+        services.complete_task(actor=teacher, task=tasks[Role.SCHOOL_STAFF])
+
+
+def test_a_class_teacher_reads_the_own_schools_published_roster_only(city, roster, today):
+    add(city, roster, city.user("doctor"), at(today, 8))
+    teacher = city.user("class_teacher")
+    assert list(selectors.rosters_for(teacher)) == []  # a draft
+    services.publish_roster(actor=city.user("principal"), roster=roster, version=None)
+    assert list(selectors.rosters_for(teacher)) == [roster]
+    other = services.create_roster(
+        actor=city.user("district_admin_b"), unit=city.school_b, title="x", starts_on=today, ends_on=today
+    )
+    add_b = services.add_shift(
+        actor=city.user("district_admin_b"),
+        roster=other,
+        person=person_at(city.school_b),
+        role=ShiftRole.LEADER,
+        starts_at=at(today, 8),
+        ends_at=at(today, 9),
+    )
+    assert add_b.pk
+    services.publish_roster(actor=city.user("district_admin_b"), roster=other, version=None)
+    assert list(selectors.rosters_for(teacher)) == [roster]
+    assert list(selectors.rosters_for(city.user("sysadmin"))) == []
