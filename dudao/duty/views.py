@@ -344,7 +344,10 @@ def coverage(request: HttpRequest) -> HttpResponse:
     require(request, "drill.read")
     term = selectors.term_of(timezone.localdate())
     rows = selectors.drill_coverage(request.user, term=term)
-    return render(request, "duty/coverage.html", {"rows": rows, "term": term, "types": PlanType.choices})
+    covered = [sum(1 for r in rows if r.counts.get(value)) for value, _ in PlanType.choices]
+    return render(
+        request, "duty/coverage.html", {"rows": rows, "term": term, "types": PlanType.choices, "covered": covered}
+    )
 
 
 # ----- 迎检响应 -------------------------------------------------------------------------------------------
