@@ -501,3 +501,21 @@ def test_a_class_teacher_reads_the_own_schools_published_roster_only(city, roste
     services.publish_roster(actor=city.user("district_admin_b"), roster=other, version=None)
     assert list(selectors.rosters_for(teacher)) == [roster]
     assert list(selectors.rosters_for(city.user("sysadmin"))) == []
+
+
+def test_the_sign_in_check_runs_as_a_command_and_as_the_huey_task(city, roster, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from dudao.duty.tasks import check_signins
+
+    now = timezone.now()
+    settings.DUDAO_DUTY_SIGNIN_DEADLINE = timezone.localtime(now - dt.timedelta(minutes=1)).strftime("%H:%M")
+    add(city, roster, city.user("doctor"), now - dt.timedelta(hours=3))
+    add(city, roster, city.user("counsellor"), now - dt.timedelta(hours=3))
+    services.publish_roster(actor=city.user("principal"), roster=roster, version=None)
+    out = StringIO()
+    call_command("duty_check_signins", stdout=out)
+    assert "新发现未签到班次 2 个" in out.getvalue()
+    assert check_signins.call_local() == 0
