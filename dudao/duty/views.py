@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST
 
 from dudao.core.context import current
 from dudao.core.errors import DomainError, Forbidden
+from dudao.core.excel import ImportRejected, xlsx_response
 from dudao.core.files import file_response
 from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, posted_version, require
-from dudao.duty import selectors, services
+from dudao.duty import excel, selectors, services
 from dudao.duty.forms import CampaignForm, DrillForm, LeaveForm, LogForm, PlanForm, RosterForm, ShiftForm, TriggerForm
 from dudao.duty.models import DutyShift, LeaveStatus, PlanType, ResponseTask, ShiftRole
 from dudao.orgs.models import OrgUnit, SchoolType, UnitKind
@@ -161,7 +162,7 @@ def rosters(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def roster(request: HttpRequest, pk: int) -> HttpResponse:
+def roster(request: HttpRequest, pk: int, import_errors: list[Any] | None = None) -> HttpResponse:
     require(request, "duty.read")
     item = get_object_or_404(selectors.rosters_for(request.user), pk=pk)
     shifts = list(item.shifts.select_related("person", "signin").prefetch_related("log_entries__author"))
@@ -178,8 +179,56 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
             "shift_form": ShiftForm(initial={"version": item.version}),
             "roles": ShiftRole.choices,
             "log_form": LogForm(),
+            "errors": import_errors or [],
         },
     )
+
+
+@login_required
+def roster_export(request: HttpRequest, pk: int) -> Any:
+    require(request, "duty.read")
+    item = get_object_or_404(selectors.rosters_for(request.user), pk=pk)
+    return xlsx_response(
+        filename=f"{item.unit.name}-{item.title}.xlsx",
+        headers=excel.EXPORT_HEADERS,
+        rows=excel.export_rows(item),
+        sheet_name="值班表",
+        column_widths=excel.EXPORT_WIDTHS,
+        title=f"{item.unit.name}{item.title}（{item.starts_on:%Y-%m-%d} 至 {item.ends_on:%Y-%m-%d}）",
+    )
+
+
+@login_required
+def roster_template(request: HttpRequest) -> HttpResponse:
+    require(request, "duty.change")
+    response = HttpResponse(
+        excel.template_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="duty-roster-template.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request, "duty.change")
+    item = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择要导入的 Excel 文件")
+        return redirect("duty:roster", item.pk)
+    try:
+        count = excel.import_shifts(actor=request.user, roster=item, upload=upload, filename=upload.name or "")
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ImportRejected as exc:
+        messages.error(request, exc.message)
+        return roster(request, item.pk, import_errors=exc.errors)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已导入 {count} 个班次")
+    return redirect("duty:roster", item.pk)
 
 
 @login_required
