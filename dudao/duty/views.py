@@ -72,7 +72,7 @@ def now(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
-    shifts = list(selectors.my_shifts(request.user)[:50])
+    shifts = list(selectors.my_shifts(request.user).prefetch_related("log_entries")[:50])
     return render(request, "duty/mine.html", {"shifts": shifts, "now": timezone.now(), "log_form": LogForm()})
 
 

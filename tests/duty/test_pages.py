@@ -192,3 +192,16 @@ def test_inspection_response_pages(city, signed_in, today):
         not in signed_in(city.user("district_admin_b")).get("/inspection-responses/").content.decode()
     )
     assert signed_in(city.user("district_admin")).post("/inspection-responses/", {"title": "x"}).status_code == 403
+
+
+def test_lists_do_not_grow_queries_with_rows(city, signed_in, roster, today, django_assert_max_num_queries):
+    for day in range(5):
+        add(city, roster, city.user("doctor"), at(today + dt.timedelta(days=day), 8))
+    services.publish_roster(actor=city.user("principal"), roster=roster, version=None)
+    client = signed_in(city.user("doctor"))
+    client.get("/duty/mine/")
+    with django_assert_max_num_queries(10):  # 8 measured; a query per shift would be 13
+        assert client.get("/duty/mine/").status_code == 200
+    principal = signed_in(city.user("principal"))
+    with django_assert_max_num_queries(12):  # 10 measured; a query per shift would be 15
+        assert principal.get(f"/duty/rosters/{roster.pk}/").status_code == 200
