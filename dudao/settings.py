@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "dudao.rectification",
     "dudao.dashboard",
     "dudao.directives",
+    "dudao.duty",
     "dudao.api",
     "dudao.demo",
 ]
@@ -157,6 +158,10 @@ DUDAO_TOKEN_DAYS = int(os.environ.get("DUDAO_TOKEN_DAYS", "90"))
 DUDAO_PUBLIC_BASE_URL = os.environ.get("DUDAO_PUBLIC_BASE_URL", "")
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024
+# Duty (值班值守): shifts started by this local time without a sign-in show red for the unit's head and district.
+DUDAO_DUTY_SIGNIN_DEADLINE = os.environ.get("DUDAO_DUTY_SIGNIN_DEADLINE", "09:30")
+# Terms for drill coverage: the month-day each term starts (autumn term from 09-01, spring term from 02-01).
+DUDAO_TERM_STARTS = [d for d in os.environ.get("DUDAO_TERM_STARTS", "02-01,09-01").split(",") if d]
 # A report's repeating table posts one field per cell (up to 1,000 rows); an oversized table must reach the
 # form's own check ("最多填 N 行") instead of Django's bare 400.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 60_000

@@ -115,6 +115,26 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     ),
     "submission.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "submission.approve": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL}),
+    # duty (值班值守), contingency plans, drills, inspection response, leave-the-city approval
+    "duty.read": SCHOOL_READERS | {Role.INSPECTOR, Role.HEALTH_OFFICER},
+    # Plan and publish rosters; keep the log for any shift of the unit.
+    "duty.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "plan.read": SCHOOL_READERS | {Role.INSPECTOR, Role.HEALTH_OFFICER},
+    "plan.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # 迎检响应: the bureau says "inspection coming" to chosen schools.
+    "plan.trigger": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF}),
+    # Tick off a checklist task: its role's holder at the school, or the school office (checked in services).
+    "plan.task": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER, Role.COUNSELLOR, Role.DOCTOR}),
+    "drill.read": SCHOOL_READERS | {Role.INSPECTOR, Role.HEALTH_OFFICER},
+    "drill.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "leave.read": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    # Heads of units, deputy heads and campaign leads file their own requests.
+    "leave.request": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "leave.approve": frozenset({Role.BUREAU_LEADER}),
+    # Set the campaign period.
+    "leave.campaign": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF}),
 }
 
 
