@@ -41,9 +41,22 @@ def _acting_ancestors(user: Any) -> list[str]:
     return [path[:n] for n in range(OrgUnit.steplen, len(path) + 1, OrgUnit.steplen)]
 
 
+def _own_roster_unit(user: Any) -> list[str]:
+    """The path of the nearest bureau, district or school at or above the acting unit: the unit whose published
+    roster its own people see (a class teacher sees the school's roster, not the district's or the city's)."""
+    paths = _acting_ancestors(user)
+    own = (
+        OrgUnit.objects.filter(path__in=paths, kind__in=ROSTER_UNIT_KINDS)
+        .order_by("-depth")
+        .values_list("path", flat=True)
+        .first()
+    )
+    return [own] if own else []
+
+
 def rosters_for(user: Any, action: str = "read") -> QuerySet[DutyRoster]:
-    """Published rosters of the scope, and of the units the reader belongs to (a roster is published to its
-    unit and up the tree); drafts only for those who may plan them."""
+    """Published rosters of the scope (a roster is published to its unit and up the tree), and of the reader's
+    own unit; drafts only for those who may plan them."""
     if action != "read":
         return DutyRoster.objects.for_user(user, action).select_related("unit")
     if scope_root_path(user, "duty.read") is None:
@@ -52,7 +65,7 @@ def rosters_for(user: Any, action: str = "read") -> QuerySet[DutyRoster]:
     editable = DutyRoster.objects.for_user(user, "change").values("pk")
     return DutyRoster.objects.filter(
         Q(status=RosterStatus.PUBLISHED, pk__in=scoped)
-        | Q(status=RosterStatus.PUBLISHED, unit__path__in=_acting_ancestors(user))
+        | Q(status=RosterStatus.PUBLISHED, unit__path__in=_own_roster_unit(user))
         | Q(pk__in=editable)
     ).select_related("unit")
 

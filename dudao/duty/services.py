@@ -147,6 +147,8 @@ def add_shift(
         raise DomainError("请选择值班人", code="person_required")
     if starts_at is None or ends_at is None:
         raise DomainError("请填写值班开始和结束时间", code="shift_time_required")
+    # A time without a zone is Beijing time (what a clerk means when typing 08:00).
+    starts_at, ends_at = (t if timezone.is_aware(t) else timezone.make_aware(t) for t in (starts_at, ends_at))
     if ends_at <= starts_at:
         raise DomainError("值班结束时间必须晚于开始时间", code="shift_ends_before_start")
     if ends_at - starts_at > dt.timedelta(hours=MAX_SHIFT_HOURS):
@@ -210,6 +212,9 @@ def remove_shift(*, actor: Any, shift: DutyShift, version: int | None = None) ->
             raise DomainError("该班次已被删除", code="shift_missing", status=409)
         if DutySignIn.objects.filter(shift=fresh).exists():
             raise DomainError("该班次已签到，不能删除", code="shift_signed_in", status=409)
+        if roster.status == RosterStatus.PUBLISHED and fresh.starts_at <= timezone.now():
+            # A missed sign-in must stay visible to the head and the district, not vanish with its shift.
+            raise DomainError("已发布值班表中已开始的班次不能删除", code="shift_started", status=409)
         before = {"shift": fresh.pk, "person": fresh.person_id, "starts_at": fresh.starts_at.isoformat()}
         fresh.delete()
         _bump(roster)
@@ -411,11 +416,15 @@ def save_plan(
     if not clean:
         raise DomainError("预案至少要有一个步骤", code="plan_steps_required")
     with transaction.atomic():
+        # Lock the unit: two first saves of the same plan must not race into the unique constraint.
+        OrgUnit.objects.select_for_update().filter(pk=unit.pk).first()
         plan = ContingencyPlan.objects.select_for_update().filter(unit=unit, plan_type=plan_type).first()
         if plan is None:
             plan = ContingencyPlan.objects.create(unit=unit, plan_type=plan_type, title=title, summary=summary)
             before = None
         else:
+            if version is None:
+                raise DomainError("该预案已由他人创建，请刷新后在其基础上修改", code="stale", status=409)
             check_version(plan, version)
             before = {
                 **snapshot(plan, ["title", "summary"]),
@@ -622,13 +631,16 @@ def trigger_inspection(
 
 
 def may_complete(actor: Any, task: ResponseTask) -> bool:
+    """Only the school ticks its own checklist (the district watches the progress, it does not make it)."""
     school = task.target.school
-    if can(actor, "plan.change", school):
-        return True  # the school office
     assignment = acting_assignment(actor)
-    if assignment is None or not can(actor, "plan.task"):
+    if assignment is None:
         return False
     at_school = assignment.unit.path.startswith(school.path)
+    if at_school and can(actor, "plan.change", school):
+        return True  # the school office
+    if not can(actor, "plan.task"):
+        return False
     return at_school and (task.assignee_id == actor.pk or assignment.role == task.responsible_role)
 
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dudao.core.context import current
@@ -87,9 +88,9 @@ def _own_or_scoped_shift(request: HttpRequest, pk: int) -> DutyShift:
 @require_POST
 def sign_in(request: HttpRequest, pk: int) -> HttpResponse:
     shift = _own_or_scoped_shift(request, pk)
-    back = redirect(request.POST.get("next") or reverse("duty:mine"))
-    if not back.url.startswith("/"):
-        back = redirect("duty:mine")
+    nxt = request.POST.get("next", "")
+    safe = nxt.startswith("/") and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
+    back = redirect(nxt if safe else reverse("duty:mine"))
     return perform(
         request,
         back,

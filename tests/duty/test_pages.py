@@ -205,3 +205,10 @@ def test_lists_do_not_grow_queries_with_rows(city, signed_in, roster, today, dja
     principal = signed_in(city.user("principal"))
     with django_assert_max_num_queries(12):  # 10 measured; a query per shift would be 15
         assert principal.get(f"/duty/rosters/{roster.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("nxt", ["//evil.example/x", "https://evil.example/", "foo"])
+def test_sign_in_never_redirects_off_site_or_fails_on_a_bad_next(city, signed_in, live_shift, nxt):
+    response = signed_in(city.user("doctor")).post(f"/duty/shifts/{live_shift.pk}/sign-in/", {"next": nxt})
+    assert response.status_code == 302
+    assert response.url == "/duty/mine/"

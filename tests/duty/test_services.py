@@ -519,3 +519,71 @@ def test_the_sign_in_check_runs_as_a_command_and_as_the_huey_task(city, roster, 
     call_command("duty_check_signins", stdout=out)
     assert "新发现未签到班次 2 个" in out.getvalue()
     assert check_signins.call_local() == 0
+
+
+def test_a_school_does_not_read_the_districts_or_the_citys_roster(city, roster, today):
+    add(city, roster, city.user("doctor"), at(today, 8))
+    services.publish_roster(actor=city.user("principal"), roster=roster, version=None)
+    higher = services.create_roster(
+        actor=city.user("district_admin"), unit=city.district_a, title="区局值班表", starts_on=today, ends_on=today
+    )
+    services.add_shift(
+        actor=city.user("district_admin"),
+        roster=higher,
+        person=person_at(city.district_a),
+        role=ShiftRole.LEADER,
+        starts_at=at(today, 8),
+        ends_at=at(today, 9),
+    )
+    services.publish_roster(actor=city.user("district_admin"), roster=higher, version=None)
+    assert list(selectors.rosters_for(city.user("principal"))) == [roster]
+    assert list(selectors.rosters_for(city.user("class_teacher"))) == [roster]
+    assert set(selectors.rosters_for(city.user("district_admin"))) == {roster, higher}
+
+
+def test_the_district_watches_a_schools_checklist_but_cannot_tick_it(city, today):
+    inspection_plan(city)
+    response = services.trigger_inspection(
+        actor=city.user("bureau_staff"), title="测评", expected_on=today, schools=[city.school_a.pk]
+    )
+    task = ResponseTask.objects.filter(target__response=response).first()
+    for outsider in ("district_admin", "bureau_staff"):
+        with pytest.raises(Forbidden):
+            services.complete_task(actor=city.user(outsider), task=task)
+    services.complete_task(actor=city.user("school_staff"), task=task)
+    task.refresh_from_db()
+    assert task.done_at is not None
+
+
+def test_a_started_shift_of_a_published_roster_cannot_be_removed(city, live_shift):
+    with pytest.raises(DomainError) as err:
+        services.remove_shift(actor=city.user("principal"), shift=live_shift)
+    assert err.value.code == "shift_started"
+    assert DutyShift.objects.filter(pk=live_shift.pk).exists()
+
+
+def test_a_time_without_a_zone_is_read_as_beijing_time(city, roster, today):
+    naive = dt.datetime.combine(today, dt.time(8))
+    shift = services.add_shift(
+        actor=city.user("principal"),
+        roster=roster,
+        person=city.user("doctor"),
+        role=ShiftRole.STAFF,
+        starts_at=naive,
+        ends_at=at(today, 20),
+    )
+    assert shift.starts_at == at(today, 8)
+
+
+def test_saving_a_plan_someone_just_created_without_its_version_is_stale(city):
+    inspection_plan(city)
+    with pytest.raises(DomainError) as err:
+        services.save_plan(
+            actor=city.user("principal"),
+            unit=city.school_a,
+            plan_type=PlanType.INSPECTION,
+            title="另一份",
+            summary="",
+            steps=[services.StepIn("接待", Role.PRINCIPAL)],
+        )
+    assert err.value.status == 409
