@@ -30,6 +30,8 @@ _HEADING_START = re.compile(
 )
 _TITLE_END = re.compile(r"(?:通知|讲话|意见|方案|要点|纪要|决定|报告|办法|细则|的函)$")
 _SENTENCE_END = "。！？；：:!?;”’」』）)"
+# PDF text layers often put a space between every two characters.
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff，。、；：“”（）！？《》])[ \u3000]+(?=[\u4e00-\u9fff，。、；：“”（）！？《》])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\u200b-\u200f\ufeff]")
 
 
@@ -42,6 +44,10 @@ def clean(text: str) -> str:
     for raw in text.split("\n"):
         line = raw.strip().replace("\u3000", " ").strip()
         if not line or _DEBRIS_LINE.match(line):
+            line = ""
+        else:
+            line = _CJK_GAP.sub("", line)
+        if not line:
             if not line and paragraphs and paragraphs[-1] != "":
                 paragraphs.append("")
             continue
