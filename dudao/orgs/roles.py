@@ -115,6 +115,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     ),
     "submission.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "submission.approve": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL}),
+    # breakdown (任务分解): those who issue directives turn speeches into task tables
+    "breakdown.read": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "breakdown.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
 }
 
 

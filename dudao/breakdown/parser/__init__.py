@@ -24,7 +24,7 @@ from dudao.breakdown.parser.fields import (
     unique_names,
 )
 from dudao.breakdown.parser.reading import DocumentText, UnreadableInput, looks_garbled, read_document
-from dudao.breakdown.parser.structure import segment
+from dudao.breakdown.parser.structure import Segment, segment
 
 __all__ = [
     "MODULES",
@@ -35,6 +35,7 @@ __all__ = [
     "UnreadableInput",
     "parse",
     "read_document",
+    "row_for_span",
 ]
 
 MAX_TASK_CHARS = 60
@@ -113,32 +114,59 @@ def parse(
     segments, structured = segment(analysis_text)
     if not structured:
         warnings.append("没有找到“一、（一）1.”或“一是、二是”式的层次，已按句子逐条识别工作要求。")
-    rows: list[Row] = []
-    for seg in segments:
-        body = analysis_text[seg.start : seg.end]
-        targets = find_targets(body)
-        target_spans = [(t.offset, t.offset + len(t.text)) for t in targets]
-        subjects = [s for s in find_subjects(body, unit_names) if _outside(s.offset, target_spans)]
-        deadline = _original_words(pick_deadline(find_deadlines(body, doc_date, calendar)), display, seg.start)
-        if seg.lead_start is not None and seg.lead_end is not None:
-            lead = analysis_text[seg.lead_start : seg.lead_end]
-            if not subjects:
-                subjects = find_subjects(lead, unit_names)
-            if deadline is None:
-                deadline = _original_words(pick_deadline(find_deadlines(lead, doc_date, calendar)), display, seg.lead_start)
-        rows.append(
-            Row(
-                section=" / ".join(seg.section),
-                task=_task_line(display[seg.start : seg.end]),
-                responsible=unique_names(subjects),
-                responsible_text=list(dict.fromkeys(s.text for s in subjects)),
-                deadline=deadline,
-                targets=targets,
-                mechanisms=find_mechanisms(body),
-                module=pick_module(body),
-                start=seg.start,
-                end=seg.end,
-                needs_report=bool(REPORT_WORDS.search(body)),
-            )
-        )
+    rows = [
+        _row(display, analysis_text, seg, doc_date=doc_date, calendar=calendar, unit_names=unit_names)
+        for seg in segments
+    ]
     return Analysis(text=display, rows=rows, structured=structured, warnings=warnings)
+
+
+def _row(
+    display: str,
+    analysis_text: str,
+    seg: Segment,
+    *,
+    doc_date: dt.date,
+    calendar: Calendar | None,
+    unit_names: tuple[str, ...],
+) -> Row:
+    body = analysis_text[seg.start : seg.end]
+    targets = find_targets(body)
+    target_spans = [(t.offset, t.offset + len(t.text)) for t in targets]
+    subjects = [s for s in find_subjects(body, unit_names) if _outside(s.offset, target_spans)]
+    deadline = _original_words(pick_deadline(find_deadlines(body, doc_date, calendar)), display, seg.start)
+    if seg.lead_start is not None and seg.lead_end is not None:
+        lead = analysis_text[seg.lead_start : seg.lead_end]
+        if not subjects:
+            subjects = find_subjects(lead, unit_names)
+        if deadline is None:
+            deadline = _original_words(pick_deadline(find_deadlines(lead, doc_date, calendar)), display, seg.lead_start)
+    return Row(
+        section=" / ".join(seg.section),
+        task=_task_line(display[seg.start : seg.end]),
+        responsible=unique_names(subjects),
+        responsible_text=list(dict.fromkeys(s.text for s in subjects)),
+        deadline=deadline,
+        targets=targets,
+        mechanisms=find_mechanisms(body),
+        module=pick_module(body),
+        start=seg.start,
+        end=seg.end,
+        needs_report=bool(REPORT_WORDS.search(body)),
+    )
+
+
+def row_for_span(
+    text: str,
+    start: int,
+    end: int,
+    *,
+    section: str = "",
+    doc_date: dt.date,
+    calendar: Calendar | None = None,
+    unit_names: tuple[str, ...] = (),
+) -> Row:
+    """Fields of a span the user chose (a split or merged row) of an already cleaned text."""
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    seg = Segment(section=[section] if section else [], start=start, end=max(start, end))
+    return _row(text, simplified(text), seg, doc_date=doc_date, calendar=calendar, unit_names=unit_names)
