@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from dudao.api.auth import require
 from dudao.api.orgs import PageParams
@@ -112,12 +112,12 @@ def list_analyses(request: HttpRequest, params: Query[PageParams]) -> dict[str, 
 
 
 @router.post("/breakdown/analyses", response={201: AnalysisDetailOut})
-def create_analysis(request: HttpRequest, payload: AnalysisIn) -> tuple[int, dict[str, Any]]:
+def create_analysis(request: HttpRequest, payload: AnalysisIn) -> Status:
     require(request, "breakdown.change")
     analysis = services.analyse(
         actor=request.user, doc_date=payload.doc_date or dt.date.today(), text=payload.text, title=payload.title
     )
-    return 201, _detail(analysis)
+    return Status(201, _detail(analysis))
 
 
 @router.get("/breakdown/analyses/{analysis_id}", response=AnalysisDetailOut)
