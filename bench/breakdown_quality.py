@@ -124,10 +124,14 @@ def main() -> None:
     for kind in ("task", "deadline", "responsible", "target"):
         p, r = score.precision(kind), score.recall(kind)
         f1 = 2 * p * r / (p + r) if p + r else 0.0
-        common.log(f"{kind:12s} precision {p:.3f} recall {r:.3f} F1 {f1:.3f}  (tp {score.tp[kind]}, fp {score.fp[kind]}, fn {score.fn[kind]})")
+        common.log(
+            f"{kind:12s} precision {p:.3f} recall {r:.3f} F1 {f1:.3f}  (tp {score.tp[kind]}, fp {score.fp[kind]}, fn {score.fn[kind]})"  # noqa: E501
+        )
     for kind in ("task", "deadline", "responsible", "target"):
         common.result(f"breakdown_{kind}_precision", score.precision(kind), "ratio", 0.7, score.precision(kind) / 0.7)
-        common.result(f"breakdown_{kind}_recall", score.recall(kind), "ratio", AIM_RECALL, score.recall(kind) / AIM_RECALL)
+        common.result(
+            f"breakdown_{kind}_recall", score.recall(kind), "ratio", AIM_RECALL, score.recall(kind) / AIM_RECALL
+        )
     weakest = min(score.recall(k) for k in ("deadline", "responsible", "target"))
     common.result("breakdown_min_recall", weakest, "ratio", AIM_RECALL, weakest / AIM_RECALL)
 

@@ -9,9 +9,13 @@ from dudao.core.forms import DatePicker, StyledForm
 
 class AnalyseForm(StyledForm):
     title = forms.CharField(label="标题", max_length=200, required=False, help_text="留空则取第一行")
-    doc_date = forms.DateField(label="发文日期", initial=dt.date.today, widget=DatePicker(), help_text="用于推算“本周五”“8月初”等时限")
+    doc_date = forms.DateField(
+        label="发文日期", initial=dt.date.today, widget=DatePicker(), help_text="用于推算“本周五”“8月初”等时限"
+    )
     text = forms.CharField(label="粘贴文字", required=False, widget=forms.Textarea(attrs={"rows": 10}))
-    file = forms.FileField(label="或上传文件", required=False, help_text=".txt（UTF-8/GBK/Big5）、.docx 或带文字层的 .pdf，最大 5 MB")
+    file = forms.FileField(
+        label="或上传文件", required=False, help_text=".txt（UTF-8/GBK/Big5）、.docx 或带文字层的 .pdf，最大 5 MB"
+    )
 
 
 class RowForm(StyledForm):

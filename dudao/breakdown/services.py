@@ -176,7 +176,12 @@ def update_row(
         raise DomainError("对应模块不正确", code="module_invalid")
     with transaction.atomic():
         row = _lock_row(actor, row, version)
-        before = {"task": row.task, "responsible": row.responsible, "start": row.deadline_start, "end": row.deadline_end}
+        before = {
+            "task": row.task,
+            "responsible": row.responsible,
+            "start": row.deadline_start,
+            "end": row.deadline_end,
+        }
         row.task = task[:300]
         row.responsible = [r[:40] for r in responsible][:20]
         row.deadline_text = (deadline_text or "").strip()[:60]
@@ -201,7 +206,9 @@ def delete_row(*, actor: Any, row: Row, version: int | None) -> None:
         row = _lock_row(actor, row, version)
         if row.directive_id:
             raise DomainError("这一行已生成工作部署草稿，不能删除", code="row_has_directive")
-        record_change(actor=actor, action="delete", obj=row, unit_path=row.analysis.unit.path, before={"task": row.task})
+        record_change(
+            actor=actor, action="delete", obj=row, unit_path=row.analysis.unit.path, before={"task": row.task}
+        )
         row.delete()
 
 
@@ -254,7 +261,12 @@ def split_row(*, actor: Any, row: Row, version: int | None, at: int) -> tuple[Ro
                 raise DomainError("拆分后有一部分没有文字", code="split_empty")
             halves.append(
                 parser.row_for_span(
-                    analysis.source_text, start, end, section=row.section, doc_date=analysis.doc_date, calendar=calendar()
+                    analysis.source_text,
+                    start,
+                    end,
+                    section=row.section,
+                    doc_date=analysis.doc_date,
+                    calendar=calendar(),
                 )
             )
         Row.objects.filter(analysis=analysis, position__gt=row.position).update(position=models_F("position") + 1)
@@ -272,7 +284,7 @@ def split_row(*, actor: Any, row: Row, version: int | None, at: int) -> tuple[Ro
     return row, second
 
 
-def models_F(name: str) -> Any:  # noqa: N802  (a tiny alias keeps the split readable)
+def models_F(name: str) -> Any:
     from django.db.models import F
 
     return F(name)
@@ -367,9 +379,9 @@ def create_drafts(*, actor: Any, analysis: Analysis, row_ids: list[int]) -> list
             raise Forbidden("您没有执行此操作的权限")
         issuer = _acting_unit(actor)
         rows = list(
-            Row.objects.select_for_update().filter(analysis=analysis, pk__in=row_ids, directive__isnull=True).order_by(
-                "position"
-            )
+            Row.objects.select_for_update()
+            .filter(analysis=analysis, pk__in=row_ids, directive__isnull=True)
+            .order_by("position")
         )
         for row in rows:
             form_version = None

@@ -52,7 +52,11 @@ def analysis_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "breakdown/list.html",
-        {"analyses": selectors.analysis_list(request.user)[:100], "form": form, "can_change": can(request.user, "breakdown.change")},
+        {
+            "analyses": selectors.analysis_list(request.user)[:100],
+            "form": form,
+            "can_change": can(request.user, "breakdown.change"),
+        },
     )
 
 

@@ -47,7 +47,7 @@ def test_placeholder_date_keeps_words_without_dates():
 
 
 def test_enumeration_rows_inherit_subject_and_carry_targets():
-    text = "一、重点任务\n（三）创建工作。各城区、开发区教育局要做到：一是至少打造两个示范点，本周星期五之前将示范点名单报市委教育工委宣传部；二是家访全覆盖。"
+    text = "一、重点任务\n（三）创建工作。各城区、开发区教育局要做到：一是至少打造两个示范点，本周星期五之前将示范点名单报市委教育工委宣传部；二是家访全覆盖。"  # noqa: E501
     rows = parse(text, doc_date=DOC).rows
     assert [r.section for r in rows] == ["一 / （三） / 一是", "一 / （三） / 二是"]
     assert rows[0].responsible == ["区县教育局"]
@@ -130,7 +130,14 @@ def test_corpus_quality_stays_above_the_aim():
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(alphabet=st.sampled_from(list("一二三是、（）()1.。；：要务必各学校月日前本周五开学前暑假每天至少个名%X\n 報學") + ["\ufffd"]), max_size=300))
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [*"一二三是、（）()1.。；：要务必各学校月日前本周五开学前暑假每天至少个名%X\n 報學", "\ufffd"]
+        ),
+        max_size=300,
+    )
+)
 def test_no_genre_like_input_crashes_the_parser(text):
     analysis = parse(text, doc_date=DOC)
     for row in analysis.rows:

@@ -33,7 +33,9 @@ def test_analyse_saves_rows_and_an_audit_event(city, analysis):
     first = rows[0]
     assert first.responsible == ["区县教育局"] and first.deadline_end == dt.date(2026, 6, 12)
     assert analysis.source_text[first.source_start : first.source_end].startswith("各城区")
-    assert AuditEvent.objects.filter(action="create", object_id=str(analysis.pk), object_type__icontains="analysis").exists()
+    assert AuditEvent.objects.filter(
+        action="create", object_id=str(analysis.pk), object_type__icontains="analysis"
+    ).exists()
 
 
 def test_analyse_refuses_binary_upload_and_saves_nothing(city):
@@ -50,7 +52,9 @@ def test_role_without_permission_cannot_analyse(city):
 
 def test_update_row_with_stale_version_is_refused(city, analysis):
     row = analysis.rows.first()
-    services.update_row(actor=city.user("bureau_staff"), row=row, version=row.version, task="改过的任务", responsible="学校、校长")
+    services.update_row(
+        actor=city.user("bureau_staff"), row=row, version=row.version, task="改过的任务", responsible="学校、校长"
+    )
     with pytest.raises(StaleEditError):
         services.update_row(actor=city.user("bureau_staff"), row=row, version=row.version, task="再改", responsible="")
     row.refresh_from_db()
@@ -61,8 +65,13 @@ def test_update_row_refuses_reversed_dates(city, analysis):
     row = analysis.rows.first()
     with pytest.raises(DomainError):
         services.update_row(
-            actor=city.user("bureau_staff"), row=row, version=row.version, task="x", responsible="",
-            deadline_start="2026-07-02", deadline_end="2026-07-01",
+            actor=city.user("bureau_staff"),
+            row=row,
+            version=row.version,
+            task="x",
+            responsible="",
+            deadline_start="2026-07-02",
+            deadline_end="2026-07-01",
         )
 
 
@@ -113,7 +122,17 @@ def test_row_with_a_draft_cannot_be_deleted(city, analysis):
 # ----- pages: role × page ------------------------------------------------------------------------
 
 ALLOWED = {"bureau_leader", "bureau_staff", "district_admin"}
-ROLES = ["bureau_leader", "bureau_staff", "district_admin", "inspector", "principal", "school_staff", "class_teacher", "sysadmin", "auditor"]
+ROLES = [
+    "bureau_leader",
+    "bureau_staff",
+    "district_admin",
+    "inspector",
+    "principal",
+    "school_staff",
+    "class_teacher",
+    "sysadmin",
+    "auditor",
+]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -123,7 +142,9 @@ def test_list_page_permission_matrix(client, city, role):
     assert response.status_code == (200 if role in ALLOWED else 403)
 
 
-@pytest.mark.parametrize(("role", "status"), [("bureau_staff", 200), ("bureau_leader", 200), ("district_admin", 404), ("principal", 403)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("bureau_staff", 200), ("bureau_leader", 200), ("district_admin", 404), ("principal", 403)]
+)
 def test_detail_page_in_and_out_of_scope(client, city, analysis, role, status):
     client.force_login(city.user(role))
     assert client.get(reverse("breakdown:detail", args=[analysis.pk])).status_code == status
@@ -132,7 +153,9 @@ def test_detail_page_in_and_out_of_scope(client, city, analysis, role, status):
 def test_district_cannot_edit_city_row(client, city, analysis):
     row = analysis.rows.first()
     client.force_login(city.user("district_admin"))
-    response = client.post(reverse("breakdown:row_edit", args=[analysis.pk, row.pk]), {"task": "x", "version": row.version})
+    response = client.post(
+        reverse("breakdown:row_edit", args=[analysis.pk, row.pk]), {"task": "x", "version": row.version}
+    )
     assert response.status_code == 404
 
 
@@ -156,7 +179,11 @@ def test_upload_of_scanned_pdf_shows_the_reason(client, city):
 def test_stale_edit_from_page_changes_nothing(client, city, analysis):
     row = analysis.rows.first()
     client.force_login(city.user("bureau_staff"))
-    client.post(reverse("breakdown:row_edit", args=[analysis.pk, row.pk]), {"task": "新任务", "version": row.version - 1}, follow=True)
+    client.post(
+        reverse("breakdown:row_edit", args=[analysis.pk, row.pk]),
+        {"task": "新任务", "version": row.version - 1},
+        follow=True,
+    )
     row.refresh_from_db()
     assert row.task != "新任务"
 
@@ -191,7 +218,9 @@ def test_api_create_and_read(client, city):
     listed = client.get("/api/v1/breakdown/analyses").json()
     assert listed["count"] == 1 and listed["items"][0]["id"] == body["id"]
     drafts = client.post(
-        f"/api/v1/breakdown/analyses/{body['id']}/drafts", {"rows": [body["rows"][0]["id"]]}, content_type="application/json"
+        f"/api/v1/breakdown/analyses/{body['id']}/drafts",
+        {"rows": [body["rows"][0]["id"]]},
+        content_type="application/json",
     )
     assert drafts.status_code == 200 and drafts.json()[0]["directive"]
 
@@ -210,8 +239,15 @@ def test_api_empty_text_is_400_and_other_roles_403_or_404(client, city, analysis
 
 
 def _command(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {"DUDAO_DEBUG": "1", "PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "dudao.settings", "DATABASE_URL": "sqlite:////tmp/breakdown-cmd.sqlite3"}
-    return subprocess.run([sys.executable, "manage.py", "breakdown", *args], capture_output=True, text=True, env=env, check=False)
+    env = {
+        "DUDAO_DEBUG": "1",
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "dudao.settings",
+        "DATABASE_URL": "sqlite:////tmp/breakdown-cmd.sqlite3",
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "breakdown", *args], capture_output=True, text=True, env=env, check=False
+    )
 
 
 def test_command_prints_rows_as_json():

@@ -1,7 +1,7 @@
 """Speech or notice → task-breakdown rows. Pure Python, no Django, no network, no model files.
 
-    analysis = parse(text, doc_date=date(2026, 8, 12))
-    for row in analysis.rows: row.as_json()
+analysis = parse(text, doc_date=date(2026, 8, 12))
+for row in analysis.rows: row.as_json()
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ __all__ = [
 ]
 
 MAX_TASK_CHARS = 60
-_MARKER_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]{1,3}是|第[一二三四五六七八九十]{1,3}|其[一二三四五六七八九十])[，,、：:]?")
+_MARKER_PREFIX = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}是|第[一二三四五六七八九十]{1,3}|其[一二三四五六七八九十])[，,、：:]?"
+)
 
 
 @dataclass

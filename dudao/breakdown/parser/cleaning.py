@@ -24,14 +24,18 @@ _DEBRIS_LINE = re.compile(
     re.IGNORECASE,
 )
 # Pinyin a converter put in brackets after characters: 学(xué)校 → 学校.
-_PINYIN = re.compile(r"[(（]\s*[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńň]{1,7}\d?(?:\s+[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńň]{1,7}\d?)*\s*[)）]")
+_PINYIN = re.compile(
+    r"[(（]\s*[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńň]{1,7}\d?(?:\s+[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńň]{1,7}\d?)*\s*[)）]"
+)
 _HEADING_START = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．)）]|[（(]\d{1,2}[）)]|第[一二三四五六七八九十]+[部分条章]|附件)"
 )
 _TITLE_END = re.compile(r"(?:通知|讲话|意见|方案|要点|纪要|决定|报告|办法|细则|的函)$")
 _SENTENCE_END = "。！？；：:!?;”’」』）)"
 # PDF text layers often put a space between every two characters.
-_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff，。、；：“”（）！？《》])[ \u3000]+(?=[\u4e00-\u9fff，。、；：“”（）！？《》])")
+_CJK_GAP = re.compile(
+    r"(?<=[\u4e00-\u9fff，。、；：“”（）！？《》])[ \u3000]+(?=[\u4e00-\u9fff，。、；：“”（）！？《》])"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\u200b-\u200f\ufeff]")
 
 

@@ -47,12 +47,16 @@ WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "ymd",
-        re.compile(rf"(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})年(?P<m>{N})月(?P<d>{N})[日号](?:\d{{1,2}}[:：]\d{{2}})?(?P<b>{BEFORE})?"),
+        re.compile(
+            rf"(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})年(?P<m>{N})月(?P<d>{N})[日号](?:\d{{1,2}}[:：]\d{{2}})?(?P<b>{BEFORE})?"
+        ),
     ),
     ("placeholder", re.compile(rf"(?:[X×xＸ]{{1,2}}|{N})月[X×xＸ]{{1,2}}[日号](?P<b>{BEFORE})?")),
     (
         "md",
-        re.compile(rf"(?<![\d年])(?P<m>{N})月(?P<d>{N})[日号](?:\d{{1,2}}[:：]\d{{2}}|[上下]午\d{{0,2}}[点时]?)?(?P<b>{BEFORE})?"),
+        re.compile(
+            rf"(?<![\d年])(?P<m>{N})月(?P<d>{N})[日号](?:\d{{1,2}}[:：]\d{{2}}|[上下]午\d{{0,2}}[点时]?)?(?P<b>{BEFORE})?"
+        ),
     ),
     (
         "month_part",
@@ -63,18 +67,36 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year_end", re.compile(rf"(?:今年|本年度?|年)(?:底|末|内)(?P<b>{BEFORE})?|年底{BEFORE}?")),
     (
         "week",
-        re.compile(rf"(?P<w>本周|这周|下周|下下周)(?:(?:星期|周|礼拜)?(?P<d>[一二三四五六日天末]))?(?:内)?(?P<b>{BEFORE})?"),
+        re.compile(
+            rf"(?P<w>本周|这周|下周|下下周)(?:(?:星期|周|礼拜)?(?P<d>[一二三四五六日天末]))?(?:内)?(?P<b>{BEFORE})?"
+        ),
     ),
-    ("weekday", re.compile(rf"(?<![每本下这])(?:星期|周)(?P<d>[一二三四五六日天])(?P<b>{BEFORE})"),),
+    (
+        "weekday",
+        re.compile(rf"(?<![每本下这])(?:星期|周)(?P<d>[一二三四五六日天])(?P<b>{BEFORE})"),
+    ),
     ("days_within", re.compile(rf"(?P<n>{N})(?P<k>个工作日|日|天)(?:内|之内)")),
-    ("term_start", re.compile(rf"(?:秋季|春季|新学期)?开学(?:前(?P<n>{N})(?:天|日)|(?P<b>{BEFORE})|后(?P<a>{N})?(?:周|天)?(?:内)?|第一周|首周|第一天|当天|初期)")),
+    (
+        "term_start",
+        re.compile(
+            rf"(?:秋季|春季|新学期)?开学(?:前(?P<n>{N})(?:天|日)|(?P<b>{BEFORE})|后(?P<a>{N})?(?:周|天)?(?:内)?|第一周|首周|第一天|当天|初期)"
+        ),
+    ),
     ("summer", re.compile(r"暑假(?:期间|前|后)?|暑期|假期期间")),
     ("winter", re.compile(r"寒假(?:期间|前|后)?")),
     ("today", re.compile(r"(?:即日起|今天|当天|当日|明天|明日|即时|立即|马上)")),
     ("recurrence", re.compile(r"每(?:天|日|周|星期|月|季度|学期|年)|日结日清|日报告|周报告|月报告|常态化|长期坚持")),
 ]
 
-_RECURRENCE = {"天": "daily", "日": "daily", "周": "weekly", "星": "weekly", "月": "monthly", "季": "monthly", "学": "term"}
+_RECURRENCE = {
+    "天": "daily",
+    "日": "daily",
+    "周": "weekly",
+    "星": "weekly",
+    "月": "monthly",
+    "季": "monthly",
+    "学": "term",
+}
 
 
 def _month_end(year: int, month: int) -> int:
@@ -193,15 +215,15 @@ def _resolve(kind: str, m: re.Match[str], doc: dt.date, cal: Calendar) -> tuple[
             return start, start, ""
         return start, start + dt.timedelta(days=6), ""
     if kind in ("summer", "winter"):
-        span = _holiday(doc, cal.summer if kind == "summer" else cal.winter)
-        if span is None:
+        holiday = _holiday(doc, cal.summer if kind == "summer" else cal.winter)
+        if holiday is None:
             return None, None, ""
         text = m.group(0)
         if text.endswith("前"):
-            return None, span[0] - dt.timedelta(days=1), ""
+            return None, holiday[0] - dt.timedelta(days=1), ""
         if text.endswith("后"):
-            return span[1], None, ""
-        return span[0], span[1], ""
+            return holiday[1], None, ""
+        return holiday[0], holiday[1], ""
     if kind == "today":
         text = m.group(0)
         if text in ("明天", "明日"):

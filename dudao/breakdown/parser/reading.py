@@ -15,7 +15,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MIN_PDF_CHARS_PER_PAGE = 20
 
 
-class UnreadableInput(Exception):  # noqa: N818  (a user-facing refusal, not a programming error)
+class UnreadableInput(Exception):
     def __init__(self, message: str, code: str = "unreadable") -> None:
         super().__init__(message)
         self.message = message
@@ -63,7 +63,7 @@ def _build_common() -> frozenset[str]:
 
 _COMMON = _build_common()
 _LATIN_MOJIBAKE = re.compile(r"[ÃÂâäåæçèé][\x80-\xbf€œ™‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜š›žŸ¡-¿]")
-MOJIBAKE_MESSAGE = "文字像是用错误的编码保存或转换过（出现大量乱码），无法可靠分析。请用原始文件重新导出为 UTF-8 文本或 Word 文档后再试。"
+MOJIBAKE_MESSAGE = "文字像是用错误的编码保存或转换过（出现大量乱码），无法可靠分析。请用原始文件重新导出为 UTF-8 文本或 Word 文档后再试。"  # noqa: E501
 
 
 def looks_garbled(text: str) -> bool:
@@ -128,7 +128,9 @@ def decode_text(data: bytes) -> DocumentText:
     if not data.strip():
         raise UnreadableInput("文件是空的，没有可分析的文字。", code="empty")
     if _looks_binary(data):
-        raise UnreadableInput("这不是文本文件（看起来是二进制文件），请上传 .txt、.docx 或带文字层的 .pdf。", code="binary")
+        raise UnreadableInput(
+            "这不是文本文件（看起来是二进制文件），请上传 .txt、.docx 或带文字层的 .pdf。", code="binary"
+        )
     whole = _decode_whole(data)
     warnings: list[str] = []
     if whole is None:
@@ -188,7 +190,7 @@ def read_document(data: bytes, filename: str = "") -> DocumentText:
     """Any supported upload to text. The kind is sniffed from the bytes; the name is only a hint."""
     if len(data) > MAX_BYTES:
         raise UnreadableInput(
-            f"文件太大（{len(data) / 1024 / 1024:.1f} MB），最大 5 MB。讲话稿和通知一般只有几十 KB，请检查是否传错了文件。",
+            f"文件太大（{len(data) / 1024 / 1024:.1f} MB），最大 5 MB。讲话稿和通知一般只有几十 KB，请检查是否传错了文件。",  # noqa: E501
             code="too_large",
         )
     if not data:

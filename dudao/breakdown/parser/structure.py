@@ -18,12 +18,16 @@ _LEVELS: list[tuple[int, re.Pattern[str]]] = [
     (3, re.compile(r"^(?P<m>\d{1,2})(?:[、.．](?!\d)|\s)\s*")),
     (4, re.compile(r"^(?P<m>[（(]\d{1,2}[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*")),
 ]
-_ENUM = re.compile(rf"(?:(?<=[。；;，,：:！\s])|^)(?P<m>[{CN}]{{1,3}}是|第[{CN}]{{1,3}}(?=[，,、])|其[{CN}](?=[，,、]))[，,、：:]?")
+_ENUM = re.compile(
+    rf"(?:(?<=[。；;，,：:！\s])|^)(?P<m>[{CN}]{{1,3}}是|第[{CN}]{{1,3}}(?=[，,、])|其[{CN}](?=[，,、]))[，,、：:]?"
+)
 _SENTENCE = re.compile(r"[^。！？；;!?]+[。！？；;!?]?[”’」』]?")
 DUTY = re.compile(
     r"(?<![重主只纪概必])要(?![点素闻件])|务必|必须|确保|切实|严禁|禁止|不得|严格|做到|应当|应(?![对急用])|须|需|请|抓紧|加快|加强|落实|开展|完成|做好|建立|健全|组织|报送|上报|杜绝|坚决|推进|强化|督促|指导|实行|实施|开设|配备|排查|压实|全面"
 )
-_NARRATIVE = re.compile(r"(?:通知如下|如下[:：。]?$|讲几点意见|讲几点|讲三点|谈几点|(?:通知|讲话|意见|方案)$)|^(?:同志们|今年以来|近年来|过去|总的来看|总体来看|据统计|此外，|特此通知|以上|附件[:：\d])")
+_NARRATIVE = re.compile(
+    r"(?:通知如下|如下[:：。]?$|讲几点意见|讲几点|讲三点|谈几点|(?:通知|讲话|意见|方案)$)|^(?:同志们|今年以来|近年来|过去|总的来看|总体来看|据统计|此外，|特此通知|以上|附件[:：\d])"
+)
 
 
 @dataclass
@@ -101,7 +105,11 @@ def segment(text: str) -> tuple[list[Segment], bool]:
     # A bare heading followed by rows in its own section is a title, not a task.
     kept = []
     for i, seg in enumerate(segments):
-        if seg.kind == "heading" and i + 1 < len(segments) and segments[i + 1].section[: len(seg.section)] == seg.section:
+        if (
+            seg.kind == "heading"
+            and i + 1 < len(segments)
+            and segments[i + 1].section[: len(seg.section)] == seg.section
+        ):
             continue
         kept.append(seg)
     return kept, structured
@@ -136,8 +144,8 @@ def _body(line: str, line_start: int, body_start: int, section: list[str]) -> li
                 )
         return out
     for s, e in _sentences(line, body_start, len(line)):
-        sentence = line[s:e]
-        if len(sentence) < 6 or _NARRATIVE.match(sentence) or not DUTY.search(sentence):
+        words = line[s:e]
+        if len(words) < 6 or _NARRATIVE.match(words) or not DUTY.search(words):
             continue
         out.append(Segment(section, line_start + s, line_start + e))
     return out
