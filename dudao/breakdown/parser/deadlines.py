@@ -46,6 +46,12 @@ WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
+        "md_range",
+        re.compile(
+            rf"(?:(?P<y>\d{{4}})年)?(?P<m1>{N})月(?P<d1>{N})[日号]?\s*(?:—|－|–|-|~|～|至|到)+\s*(?:(?P<m2>{N})月)?(?P<d2>{N})[日号]"
+        ),
+    ),
+    (
         "ymd",
         re.compile(
             rf"(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})年(?P<m>{N})月(?P<d>{N})[日号](?:\d{{1,2}}[:：]\d{{2}})?(?P<b>{BEFORE})?"
@@ -79,12 +85,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "term_start",
         re.compile(
-            rf"(?:秋季|春季|新学期)?开学(?:前(?P<n>{N})(?:天|日)|(?P<b>{BEFORE})|后(?P<a>{N})?(?:周|天)?(?:内)?|第一周|首周|第一天|当天|初期)"
+            rf"(?:秋季|春季|新学期)?开学(?:前(?P<n>{N})(?:天|日)|(?P<b>{BEFORE})|后(?P<a>{N})?(?:个月|周|天)?(?:内)?|第一周|首周|第一天|当天|初期)"
         ),
     ),
-    ("summer", re.compile(r"暑假(?:期间|前|后)?|暑期|假期期间")),
+    ("summer", re.compile(r"暑假(?:期间|前|后)?|暑期")),
     ("winter", re.compile(r"寒假(?:期间|前|后)?")),
-    ("today", re.compile(r"(?:即日起|今天|当天|当日|明天|明日|即时|立即|马上)")),
+    ("today", re.compile(r"(?:即日起|今天|当天|当日|明天|明日)")),
     ("recurrence", re.compile(r"每(?:天|日|周|星期|月|季度|学期|年)|日结日清|日报告|周报告|月报告|常态化|长期坚持")),
 ]
 
@@ -151,6 +157,14 @@ def _working_days(doc: dt.date, n: int) -> dt.date:
 def _resolve(kind: str, m: re.Match[str], doc: dt.date, cal: Calendar) -> tuple[dt.date | None, dt.date | None, str]:
     g = m.groupdict()
     before = bool(g.get("b"))
+    if kind == "md_range":
+        m1, m2 = _int(g["m1"]) or 0, _int(g.get("m2")) or _int(g["m1"]) or 0
+        if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
+            return None, None, ""
+        year = _int(g.get("y")) or _roll_year(m1, doc)
+        start = _safe_date(year, m1, _int(g["d1"]) or 0)
+        end = _safe_date(year + (1 if m2 < m1 else 0), m2, _int(g["d2"]) or 0)
+        return start, end, ""
     if kind == "ymd":
         day = _safe_date(_int(g["y"]) or doc.year, _int(g["m"]) or 0, _int(g["d"]) or 0)
         return (None if before else day), day, ""
@@ -208,8 +222,12 @@ def _resolve(kind: str, m: re.Match[str], doc: dt.date, cal: Calendar) -> tuple[
             return None, start - dt.timedelta(days=1), ""
         text = m.group(0)
         if "后" in text:
-            weeks_or_days = _int(g.get("a")) or 1
-            span = dt.timedelta(days=weeks_or_days * (7 if "周" in text else 1) - 1)
+            count = _int(g.get("a")) or 1
+            if "个月" in text:
+                month = start.month - 1 + count
+                end = _safe_date(start.year + month // 12, month % 12 + 1, start.day)
+                return start, (end - dt.timedelta(days=1)) if end else None, ""
+            span = dt.timedelta(days=count * (7 if "周" in text else 1) - 1)
             return start, start + span, ""
         if "第一天" in text or "当天" in text:
             return start, start, ""

@@ -22,12 +22,15 @@ _SUBJECTS: list[tuple[re.Pattern[str], str]] = [
         (r"各级教育(?:行政)?部门", "区县教育局"),
         (r"各(?:城区|县区|区县|县（市、区）|县市区)(?![教])", "区县教育局"),
         (
-            r"各(?:级各类|类)?(?:中小学校?|中小学幼儿园|中小学、幼儿园|中小学及幼儿园|学校|校|直属学校|幼儿园|中职学校|职业学校|高中|初中|小学)",
+            r"各(?:级各类|类)?(?:中小学校?|中小学幼儿园|中小学、幼儿园|中小学及幼儿园|学校|校(?!长)|直属学校|幼儿园|中职学校|职业学校|高中|初中|小学)",
             "学校",
         ),
         (r"(?:全市|全区|全县)(?:各级各类)?(?:中小学校?|学校|中小学幼儿园)", "学校"),
         (r"(?:学校|幼儿园)(?=要|务必|必须|应|须|需|负责|切实|严格|确保|作为|是第一|党组织|党支部)", "学校"),
         (r"每(?:一)?所?(?:学)?校(?=应|要|须|必须|至少|均)", "学校"),
+        (r"各级党组织书记|(?:学校)?党组织书记|各级党组织|学校党组织", "党组织书记"),
+        (r"各单位|各有关单位", "各单位"),
+        (r"值班人员|值班值守人员|带班领导", "值班人员"),
         (r"(?:学校|各校)?(?:党组织)?书记(?:、|和)?校长", "校长"),
         (r"(?<![副])校(?:\(园\)|（园）)?长(?:、园长)?", "校长"),
         (r"园长", "校长"),
@@ -42,6 +45,7 @@ _SUBJECTS: list[tuple[re.Pattern[str], str]] = [
         (r"局机关各科室|机关各科室|各科室|各处室", "科室"),
         (r"各督学|责任督学|督学", "督学"),
         (r"市委教育工委宣传部", "市委教育工委宣传部"),
+        (r"(?:市|区|县)教育局(?=将|要|负责|牵头|会同|组织|适时)", "市教育局"),
         (r"(?:市教育局|局)?(?:办公室)(?=牵头|负责|要|会同)", "办公室"),
         (r"基础教育科|基教科", "基础教育科"),
         (r"安全(?:稳定|管理)科|安稳科", "安全稳定科"),
@@ -56,7 +60,12 @@ _SUBJECTS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-_RECIPIENT = re.compile(r"(?:报|报送|报至|报给|交|交至|向|发送至|发至|提请)[^，。；、：:]{0,6}$")
+# A subject after one of these verbs in the same clause is an object or a recipient, not who does the work:
+# 报市委教育工委宣传部, 完成全体教职工健康摸排, 对各直属学校开展检查.
+_RECIPIENT = re.compile(
+    r"(?:对|向|给|完成|开展|督促|指导|帮助|动员|配备|配齐|选派|聘请|关心|关爱|培训|检查|排查|提醒|告知|推送|反馈|覆盖|"
+    r"报|报送|报至|报告|交至|发送至|发至|提请)[^，。；：:]{0,10}$"
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ def find_subjects(text: str, unit_names: tuple[str, ...] = ()) -> list[Subject]:
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             taken.append((m.start(), m.end()))
-            if _RECIPIENT.search(text[max(0, m.start() - 8) : m.start()]):
+            if _RECIPIENT.search(text[max(0, m.start() - 12) : m.start()]):
                 continue  # 报市委教育工委宣传部: where the report goes, not who does the work
             found.append(Subject(name, m.group(0), m.start()))
     found.sort(key=lambda s: s.offset)
@@ -97,7 +106,7 @@ def unique_names(subjects: list[Subject]) -> list[str]:
 
 UNITS = "个百分点|个工作日|个月|个|名|人次|人|所|次|课时|节|天|小时|分钟|周|万元|元|台|套|间|场|期|篇|份|处|项|家|米|张|本|学时|条|批|支|组|班|户|平方米|万|公里|部|辆|块|幅"  # noqa: E501
 _NUM = rf"(?:\d+(?:\.\d+)?|[{CN_NUMBER}]+)"
-_LIMIT = r"(?:至少|最少|不少于|不低于|不得少于|不得低于|不超过|不得超过|不高于|达到|控制在|确保|保证|力争|均需|均要|均应|应|要|须|必须)"  # noqa: E501
+_LIMIT = r"(?:降低|提高|下降|提升|减少|增加|至少|最少|不少于|不低于|不得少于|不得低于|不超过|不得超过|不高于|达到|控制在|确保|保证|力争|均需|均要|均应|应|要|须|必须)"  # noqa: E501
 _VERB = r"(?:配备|配齐|安排|开设|开展|组织|建设|建成|打造|设立|选树|遴选|推荐|举办|召开|培训|新增|建立|评选|确定|上好|覆盖|储备|达到|达|保持|完成|上|有)"  # noqa: E501
 _EACH = r"(?:每[^，。；、\d一二三四五六七八九十两]{1,5}?)"
 _TARGET = re.compile(
@@ -160,6 +169,11 @@ def find_targets(text: str) -> list[Target]:
             continue
         number = to_number(raw)
         unit = m.group("u") or "%"
+        q = m.group("q")
+        if number == 1 and unit in ("次", "个", "场", "期") and not re.search(_LIMIT + "|每", q):
+            continue
+        if text[m.start("n") - 1 : m.start("n")] == "每" or q.endswith("每"):
+            continue
         tail = text[m.end("n") + len(unit) : m.end("n") + len(unit) + 1]
         if unit in ("月", "日") or tail in ("是", "年"):
             continue

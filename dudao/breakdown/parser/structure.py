@@ -16,6 +16,7 @@ _LEVELS: list[tuple[int, re.Pattern[str]]] = [
     (1, re.compile(rf"^(?P<m>第[{CN}]{{1,3}}部分)[，,、：:\s]*")),
     (2, re.compile(rf"^(?P<m>[（(][{CN}]{{1,3}}[）)])\s*")),
     (3, re.compile(r"^(?P<m>\d{1,2})(?:[、.．](?!\d)|\s)\s*")),
+    (3, re.compile(rf"^(?P<m>第[{CN}]{{1,3}}|首先|其次|再次|最后)[，,、：:]\s*")),
     (4, re.compile(r"^(?P<m>[（(]\d{1,2}[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*")),
 ]
 _ENUM = re.compile(
@@ -23,7 +24,7 @@ _ENUM = re.compile(
 )
 _SENTENCE = re.compile(r"[^。！？；;!?]+[。！？；;!?]?[”’」』]?")
 DUTY = re.compile(
-    r"(?<![重主只纪概必])要(?![点素闻件])|务必|必须|确保|切实|严禁|禁止|不得|严格|做到|应当|应(?![对急用])|须|需|请|抓紧|加快|加强|落实|开展|完成|做好|建立|健全|组织|报送|上报|杜绝|坚决|推进|强化|督促|指导|实行|实施|开设|配备|排查|压实|全面"
+    r"(?<![重主只纪概必])要(?![点素闻件])|重点(?:检查|督查|抓好|做好|推进|整治)|务必|必须|确保|切实|严禁|禁止|不得|严格|做到|应当|应(?![对急用])|须|需|请|抓紧|加快|加强|落实|开展|完成|做好|建立|健全|组织|报送|上报|杜绝|坚决|推进|强化|督促|指导|实行|实施|开设|配备|排查|压实|全面"
 )
 _NARRATIVE = re.compile(
     r"(?:通知如下|如下[:：。]?$|讲几点意见|讲几点|讲三点|谈几点|(?:通知|讲话|意见|方案)$)|^(?:同志们|今年以来|近年来|过去|总的来看|总体来看|据统计|此外，|特此通知|以上|附件[:：\d])"
@@ -145,7 +146,7 @@ def _body(line: str, line_start: int, body_start: int, section: list[str]) -> li
         return out
     for s, e in _sentences(line, body_start, len(line)):
         words = line[s:e]
-        if len(words) < 6 or _NARRATIVE.match(words) or not DUTY.search(words):
+        if len(words) < 6 or _NARRATIVE.search(words) or not DUTY.search(words):
             continue
         out.append(Segment(section, line_start + s, line_start + e))
     return out
