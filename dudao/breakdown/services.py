@@ -91,6 +91,8 @@ def analyse(
             text, encoding, warnings = document.text, document.encoding, list(document.warnings)
         elif not (text or "").strip():
             raise parser.UnreadableInput("请粘贴讲话稿或通知的文字，或上传文件。", code="empty")
+        elif parser.looks_garbled(text):
+            raise parser.UnreadableInput(parser.reading.MOJIBAKE_MESSAGE, code="mojibake")
     except parser.UnreadableInput as exc:
         raise DomainError(exc.message, code=exc.code) from exc
     if len(text) > MAX_TEXT_CHARS:

@@ -261,3 +261,58 @@ def test_command_prints_rows_as_json():
 def test_command_exits_2_on_unreadable_input():
     result = _command(str(CORPUS / "variants" / "bad_scanned.pdf"))
     assert result.returncode == 2 and "扫描件" in result.stderr
+
+
+# ----- more bad input, scope of a district's own analysis, query counts, OpenAPI --------------------
+
+
+def test_pasted_mojibake_is_refused(city):
+    garbled = SPEECH.encode("utf-8").decode("gbk", errors="replace")
+    with pytest.raises(DomainError) as err:
+        services.analyse(actor=city.user("bureau_staff"), doc_date=DOC, text=garbled)
+    assert err.value.code == "mojibake"
+
+
+def test_upload_over_5_mb_is_refused_on_the_page(client, city):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(city.user("bureau_staff"))
+    big = SimpleUploadedFile("big.txt", "各学校要做好工作。".encode() * 300_000, content_type="text/plain")
+    response = client.post(reverse("breakdown:list"), {"doc_date": "2026-06-08", "file": big}, follow=True)
+    assert "最大 5 MB" in response.content.decode()
+    assert not Analysis.objects.exists()
+
+
+def test_docx_upload_is_analysed(client, city):
+    client.force_login(city.user("district_admin"))
+    with open(CORPUS / "variants" / "01_kaixue.docx", "rb") as f:
+        client.post(reverse("breakdown:list"), {"doc_date": "2026-08-15", "file": f})
+    analysis = Analysis.objects.get()
+    assert analysis.unit == city.district_a and analysis.encoding == "docx"
+    assert analysis.rows.filter(deadline_end=dt.date(2026, 8, 25)).exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("district_admin", 200), ("bureau_staff", 200), ("district_admin_b", 404), ("principal", 403), ("auditor", 403)],
+)
+def test_district_analysis_scope(client, city, role, status):
+    mine = services.analyse(actor=city.user("district_admin"), doc_date=DOC, text=SPEECH)
+    client.force_login(city.user(role))
+    assert client.get(reverse("breakdown:detail", args=[mine.pk])).status_code == status
+    api_status = client.get(f"/api/v1/breakdown/analyses/{mine.pk}").status_code
+    assert api_status == status
+
+
+def test_detail_page_query_count_does_not_grow_with_rows(client, city, analysis, django_assert_max_num_queries):
+    staff = city.user("bureau_staff")
+    services.create_drafts(actor=staff, analysis=analysis, row_ids=list(analysis.rows.values_list("pk", flat=True)))
+    client.force_login(staff)
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("breakdown:detail", args=[analysis.pk])).status_code == 200
+
+
+def test_openapi_lists_the_breakdown_endpoints(client, city):
+    client.force_login(city.user("bureau_staff"))
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/breakdown/analyses" in paths and "/api/v1/breakdown/analyses/{analysis_id}/drafts" in paths

@@ -33,6 +33,7 @@ __all__ = [
     "DocumentText",
     "Row",
     "UnreadableInput",
+    "looks_garbled",
     "parse",
     "read_document",
     "row_for_span",
