@@ -87,6 +87,18 @@ def _task_line(sentence: str) -> str:
     return first if len(first) <= MAX_TASK_CHARS else first[: MAX_TASK_CHARS - 1] + "…"
 
 
+_SALUTATION = re.compile(r"^[^。！？\n]{2,60}[:：]\s*$", re.MULTILINE)
+
+
+def _single_addressee(text: str, unit_names: tuple[str, ...]) -> str | None:
+    """A notice sent to one kind of unit ("各县区教育局：") makes it responsible for the tasks that name nobody."""
+    m = _SALUTATION.search(text[:600])
+    if m is None or "同志" in m.group(0):
+        return None
+    names = unique_names(find_subjects(m.group(0), unit_names))
+    return names[0] if len(names) == 1 else None
+
+
 def _original_words(deadline: Deadline | None, display: str, base: int) -> Deadline | None:
     """The deadline's words as the document wrote them (Traditional characters stay Traditional)."""
     if deadline is None:
@@ -121,6 +133,11 @@ def parse(
         _row(display, analysis_text, seg, doc_date=doc_date, calendar=calendar, unit_names=unit_names)
         for seg in segments
     ]
+    addressee = _single_addressee(analysis_text, unit_names)
+    if addressee is not None:
+        for row in rows:
+            if not row.responsible:
+                row.responsible = [addressee]
     return Analysis(text=display, rows=rows, structured=structured, warnings=warnings)
 
 

@@ -89,6 +89,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("summer", re.compile(r"暑假(?:期间|前|后)?|暑期")),
+    ("holiday_before", re.compile(r"放假(?:之)?前")),
     ("winter", re.compile(r"寒假(?:期间|前|后)?")),
     ("today", re.compile(r"(?:即日起|今天|当天|当日|明天|明日)")),
     ("recurrence", re.compile(r"每(?:天|日|周|星期|月|季度|学期|年)|日结日清|日报告|周报告|月报告|常态化|长期坚持")),
@@ -242,6 +243,9 @@ def _resolve(kind: str, m: re.Match[str], doc: dt.date, cal: Calendar) -> tuple[
         if text.endswith("后"):
             return holiday[1], None, ""
         return holiday[0], holiday[1], ""
+    if kind == "holiday_before":
+        starts = [span[0] for span in (_holiday(doc, cal.summer), _holiday(doc, cal.winter)) if span and span[0] >= doc]
+        return (None, min(starts) - dt.timedelta(days=1), "") if starts else (None, None, "")
     if kind == "today":
         text = m.group(0)
         if text in ("明天", "明日"):

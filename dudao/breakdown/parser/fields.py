@@ -58,6 +58,11 @@ _SUBJECTS: list[tuple[re.Pattern[str], str]] = [
         (r"学生资助(?:管理)?中心", "学生资助中心"),
     ]
 ]
+# Any other office or centre that leads a sentence as its actor: 心理健康教育中心要…, 市创建办负责…
+_NAMED_ACTOR = re.compile(
+    r"(?:^|(?<=[，。；：:\n由]))(?:市|区|县)?[\u4e00-\u9fff]{2,10}?(?:中心|科|处|办公室|办|站|所|队)(?=要|负责|牵头|将|务必|必须|应当)"
+)
+_SUBJECTS += [(_NAMED_ACTOR, "")]
 
 
 # A subject after one of these verbs in the same clause is an object or a recipient, not who does the work:
@@ -89,7 +94,7 @@ def find_subjects(text: str, unit_names: tuple[str, ...] = ()) -> list[Subject]:
             taken.append((m.start(), m.end()))
             if _RECIPIENT.search(text[max(0, m.start() - 12) : m.start()]):
                 continue  # 报市委教育工委宣传部: where the report goes, not who does the work
-            found.append(Subject(name, m.group(0), m.start()))
+            found.append(Subject(name or m.group(0), m.group(0), m.start()))
     found.sort(key=lambda s: s.offset)
     return found
 
