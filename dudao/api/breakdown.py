@@ -133,3 +133,36 @@ def create_drafts(request: HttpRequest, analysis_id: Id, payload: DraftsIn) -> l
     analysis = get_object_or_404(selectors.analyses_for(request.user, "change"), pk=analysis_id)
     rows = services.create_drafts(actor=request.user, analysis=analysis, row_ids=list(payload.rows))
     return [_row_out(r) for r in rows]
+
+
+class RowPatch(Schema):
+    version: int
+    task: str
+    responsible: list[str] = []
+    deadline_text: str = ""
+    deadline_start: dt.date | None = None
+    deadline_end: dt.date | None = None
+    module: str | None = None
+    targets: list[str] | None = None
+    mechanisms: list[str] | None = None
+
+
+@router.patch("/breakdown/rows/{row_id}", response=RowOut)
+def update_row(request: HttpRequest, row_id: Id, payload: RowPatch) -> dict[str, Any]:
+    """Fix one row; `version` must be the one read (409 when someone changed it since)."""
+    require(request, "breakdown.change")
+    row = get_object_or_404(selectors.rows_for(request.user, "change"), pk=row_id)
+    row = services.update_row(
+        actor=request.user,
+        row=row,
+        version=payload.version,
+        task=payload.task,
+        responsible=payload.responsible,
+        deadline_text=payload.deadline_text,
+        deadline_start=payload.deadline_start,
+        deadline_end=payload.deadline_end,
+        module=payload.module,
+        targets=payload.targets,
+        mechanisms=payload.mechanisms,
+    )
+    return _row_out(row)

@@ -24,3 +24,5 @@ class RowForm(StyledForm):
     deadline_text = forms.CharField(label="时限原文", max_length=60, required=False)
     deadline_start = forms.DateField(label="开始", required=False, widget=DatePicker())
     deadline_end = forms.DateField(label="截止", required=False, widget=DatePicker())
+    targets = forms.CharField(label="量化指标", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    mechanisms = forms.CharField(label="工作机制", max_length=300, required=False)

@@ -154,6 +154,22 @@ def _parse_date(value: Any) -> dt.date | None:
         raise DomainError(f"日期“{value}”格式不正确，应为 YYYY-MM-DD", code="date_invalid") from exc
 
 
+def _targets_from_words(words: list[str] | str) -> list[dict[str, Any]]:
+    if isinstance(words, str):
+        words = [w for w in re.split(r"[\n；;]+", words)]
+    out: list[dict[str, Any]] = []
+    for word in (w.strip() for w in words):
+        if not word:
+            continue
+        found = parser.find_targets(parser.simplified(word))
+        if found:
+            t = found[0]
+            out.append({"text": word[:100], "number": t.number, "unit": t.unit, "counted": t.counted})
+        else:
+            out.append({"text": word[:100], "number": None, "unit": None, "counted": ""})
+    return out[:20]
+
+
 def update_row(
     *,
     actor: Any,
@@ -165,7 +181,10 @@ def update_row(
     deadline_start: Any = None,
     deadline_end: Any = None,
     module: str | None = None,
+    targets: list[str] | str | None = None,
+    mechanisms: list[str] | str | None = None,
 ) -> Row:
+    """Fix a row's fields. Targets are given as their words (one per line or separated by ；) and re-read."""
     task = (task or "").strip()
     if not task:
         raise DomainError("任务内容不能为空", code="task_required")
@@ -190,6 +209,12 @@ def update_row(
         row.deadline_start, row.deadline_end = start, end
         if module is not None:
             row.module = module
+        if targets is not None:
+            row.targets = _targets_from_words(targets)
+        if mechanisms is not None:
+            if isinstance(mechanisms, str):
+                mechanisms = [m for m in _LIST_SPLIT.split(mechanisms) if m]
+            row.mechanisms = [m[:20] for m in mechanisms][:20]
         row.version += 1
         row.save()
         record_change(

@@ -129,6 +129,8 @@ def row_edit(request: HttpRequest, pk: int, row_pk: int) -> HttpResponseBase:
             deadline_start=data["deadline_start"],
             deadline_end=data["deadline_end"],
             module=request.POST.get("module") or None,
+            targets=data["targets"] if "targets" in request.POST else None,
+            mechanisms=data["mechanisms"] if "mechanisms" in request.POST else None,
         ),
         "已保存",
     )

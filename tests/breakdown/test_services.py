@@ -316,3 +316,53 @@ def test_openapi_lists_the_breakdown_endpoints(client, city):
     client.force_login(city.user("bureau_staff"))
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/breakdown/analyses" in paths and "/api/v1/breakdown/analyses/{analysis_id}/drafts" in paths
+
+
+def test_api_patch_row_and_stale_version_is_409(client, city, analysis):
+    row = analysis.rows.order_by("position").first()
+    client.force_login(city.user("bureau_staff"))
+    body = {"version": row.version, "task": "改写的任务", "responsible": ["学校"], "targets": ["至少打造3个示范点"]}
+    response = client.patch(f"/api/v1/breakdown/rows/{row.pk}", body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["targets"] == [{"text": "至少打造3个示范点", "number": 3.0, "unit": "个"}]
+    stale = client.patch(f"/api/v1/breakdown/rows/{row.pk}", body, content_type="application/json")
+    assert stale.status_code == 409
+    client.force_login(city.user("district_admin"))
+    body["version"] = row.version + 1
+    assert client.patch(f"/api/v1/breakdown/rows/{row.pk}", body, content_type="application/json").status_code == 404
+
+
+def test_edit_page_rereads_targets_and_mechanisms(client, city, analysis):
+    row = analysis.rows.order_by("position").first()
+    client.force_login(city.user("bureau_staff"))
+    client.post(
+        reverse("breakdown:row_edit", args=[analysis.pk, row.pk]),
+        {"task": row.task, "version": row.version, "targets": "不少于2名\n家访全覆盖", "mechanisms": "四定、销号管理"},
+    )
+    row.refresh_from_db()
+    assert [(t["number"], t["unit"]) for t in row.targets] == [(2.0, "名"), (100.0, "%")]
+    assert row.mechanisms == ["四定", "销号管理"]
+
+
+def test_demo_step_saves_a_sample_analysis_for_city_admin(db):
+    from django.core.management import call_command
+
+    call_command("demo", "--scale", "small", verbosity=0)
+    analysis = Analysis.objects.get()
+    assert analysis.created_by.username == "city.admin"
+    assert analysis.rows.count() >= 6
+
+
+def test_command_refuses_files_over_5_mb(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes("各学校要做好工作。".encode() * 250_000)
+    result = _command(str(big))
+    assert result.returncode == 2 and "5 MB" in result.stderr
+
+
+def test_command_writes_xlsx(tmp_path):
+    source = tmp_path / "speech.txt"
+    source.write_text(SPEECH, "utf-8")
+    result = _command(str(source), "--date", "2026-06-08", "--format", "xlsx")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "speech.breakdown.xlsx").read_bytes()[:2] == b"PK"

@@ -33,10 +33,12 @@ __all__ = [
     "DocumentText",
     "Row",
     "UnreadableInput",
+    "find_targets",
     "looks_garbled",
     "parse",
     "read_document",
     "row_for_span",
+    "simplified",
 ]
 
 MAX_TASK_CHARS = 60
