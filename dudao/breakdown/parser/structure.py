@@ -24,7 +24,7 @@ _ENUM = re.compile(
 )
 _SENTENCE = re.compile(r"[^。！？；;!?]+[。！？；;!?]?[”’」』]?")
 DUTY = re.compile(
-    r"(?<![重主只纪概必])要(?![点素闻件])|重点(?:检查|督查|抓好|做好|推进|整治)|务必|必须|确保|切实|严禁|禁止|不得|严格|做到|应当|应(?![对急用])|须|需|请|抓紧|加快|加强|落实|开展|完成|做好|建立|健全|组织|报送|上报|杜绝|坚决|推进|强化|督促|指导|实行|实施|开设|配备|排查|压实|全面"
+    r"(?<![重主只纪概必])要(?![点素闻件])|重点(?:检查|督查|抓好|做好|推进|整治)|务必|必须|确保|切实|严禁|禁止|不得|严格|做到|应当|应(?![对急用])|须|需|请|抓紧|加快|加强|落实|负责|牵头|不少于|不低于|至少|不超过|时间为|开展|完成|做好|建立|健全|组织|报送|上报|杜绝|坚决|推进|强化|督促|指导|实行|实施|开设|配备|排查|压实|全面"
 )
 _NARRATIVE = re.compile(
     r"(?:通知如下|如下[:：。]?$|讲几点意见|讲几点|讲三点|谈几点|(?:通知|讲话|意见|方案)$)|^(?:同志们|今年以来|近年来|过去|总的来看|总体来看|据统计|此外，|特此通知|以上|附件[:：\d])"
@@ -39,6 +39,7 @@ class Segment:
     lead_start: int | None = None  # the sentence introducing an enumeration, for inherited fields
     lead_end: int | None = None
     kind: str = "sentence"  # heading / item / enumeration / sentence
+    line: int = -1  # the paragraph, so a sentence without a subject can take the previous sentence's
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -99,7 +100,9 @@ def segment(text: str) -> tuple[list[Segment], bool]:
                     segments.append(Segment(section, line_start + s, line_start + e, kind="heading"))
                 continue
         section = [path[k] for k in sorted(path)]
-        segments.extend(_body(line, line_start, body_start, section))
+        for seg in _body(line, line_start, body_start, section):
+            seg.line = line_start
+            segments.append(seg)
     if structured:
         # Before the first numbered part come the title, the addressees and "现通知如下": no tasks there.
         segments = [seg for seg in segments if seg.section]
