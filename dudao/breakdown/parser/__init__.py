@@ -135,7 +135,9 @@ def parse(
         _row(display, analysis_text, seg, doc_date=doc_date, calendar=calendar, unit_names=unit_names)
         for seg in segments
     ]
-    for (seg, row), (prev_seg, prev_row) in zip(zip(segments[1:], rows[1:]), zip(segments, rows), strict=False):
+    for (seg, row), (prev_seg, prev_row) in zip(
+        zip(segments[1:], rows[1:], strict=False), zip(segments, rows, strict=False), strict=False
+    ):
         # Chinese drops a repeated subject: "各学校务必……。要落实一岗双责……" — the second sentence is the schools' too.
         if not row.responsible and seg.kind == "sentence" and seg.line >= 0 and seg.line == prev_seg.line:
             row.responsible = list(prev_row.responsible)
