@@ -7,12 +7,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 
 from dudao.api.auth import require
 from dudao.api.orgs import PageParams
 from dudao.api.schemas import Id, Paged
 from dudao.breakdown import exports, selectors, services
+from dudao.breakdown.parser.reading import MAX_BYTES
+from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate
 
 router = Router(tags=["任务分解"])
@@ -116,6 +118,27 @@ def create_analysis(request: HttpRequest, payload: AnalysisIn) -> Status:
     require(request, "breakdown.change")
     analysis = services.analyse(
         actor=request.user, doc_date=payload.doc_date or dt.date.today(), text=payload.text, title=payload.title
+    )
+    return Status(201, _detail(analysis))
+
+
+@router.post("/breakdown/analyses/upload", response={201: AnalysisDetailOut})
+def upload_analysis(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    doc_date: Form[dt.date | None] = None,
+    title: Form[str] = "",
+) -> Status:
+    """Analyse an uploaded .txt (any common Chinese encoding), .docx or text .pdf of at most 5 MB."""
+    require(request, "breakdown.change")
+    if file.size is not None and file.size > MAX_BYTES:
+        raise DomainError(f"文件太大（{file.size / 1024 / 1024:.1f} MB），最大 5 MB。", code="too_large")
+    analysis = services.analyse(
+        actor=request.user,
+        doc_date=doc_date or dt.date.today(),
+        data=file.read(),
+        filename=file.name or "",
+        title=title,
     )
     return Status(201, _detail(analysis))
 

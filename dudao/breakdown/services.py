@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from dudao.audit.services import record_change
 from dudao.breakdown import parser
@@ -296,7 +297,7 @@ def split_row(*, actor: Any, row: Row, version: int | None, at: int) -> tuple[Ro
                     calendar=calendar(),
                 )
             )
-        Row.objects.filter(analysis=analysis, position__gt=row.position).update(position=models_F("position") + 1)
+        Row.objects.filter(analysis=analysis, position__gt=row.position).update(position=F("position") + 1)
         for key, value in _row_fields(halves[0]).items():
             setattr(row, key, value)
         row.section = row.section or halves[0].section

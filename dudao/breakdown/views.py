@@ -16,6 +16,7 @@ from dudao.breakdown.models import Analysis
 from dudao.breakdown.parser import MODULES
 from dudao.breakdown.parser.reading import MAX_BYTES
 from dudao.core.errors import DomainError, Forbidden
+from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, posted_version, require
 from dudao.orgs.scoping import can
 
@@ -53,7 +54,7 @@ def analysis_list(request: HttpRequest) -> HttpResponse:
         request,
         "breakdown/list.html",
         {
-            "analyses": selectors.analysis_list(request.user)[:100],
+            "page": paginate(selectors.analysis_list(request.user), page=request.GET.get("page")),
             "form": form,
             "can_change": can(request.user, "breakdown.change"),
         },

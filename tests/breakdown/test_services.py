@@ -366,3 +366,20 @@ def test_command_writes_xlsx(tmp_path):
     result = _command(str(source), "--date", "2026-06-08", "--format", "xlsx")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "speech.breakdown.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_api_upload_of_a_gbk_text_and_of_a_scanned_pdf(client, city):
+    client.force_login(city.user("bureau_staff"))
+    with open(CORPUS / "variants" / "03_yiqing.gbk.txt", "rb") as f:
+        response = client.post("/api/v1/breakdown/analyses/upload", {"file": f, "doc_date": "2026-11-10"})
+    assert response.status_code == 201, response.content
+    assert any(r["deadline"]["end"] == "2026-11-20" for r in response.json()["rows"])
+    with open(CORPUS / "variants" / "bad_scanned.pdf", "rb") as f:
+        refused = client.post("/api/v1/breakdown/analyses/upload", {"file": f})
+    assert refused.status_code == 400 and "扫描件" in refused.json()["detail"]
+
+
+def test_list_page_is_paginated(client, city, analysis):
+    client.force_login(city.user("bureau_staff"))
+    page = client.get(reverse("breakdown:list") + "?page=1").content.decode()
+    assert analysis.title in page
