@@ -153,3 +153,34 @@ def test_no_bytes_crash_the_reader(data):
     except UnreadableInput:
         return
     parse(document.text, doc_date=DOC)
+
+
+def test_date_range_and_within_years():
+    deadline = pick_deadline(find_deadlines("自查自纠（9月7日—9月15日）", DOC))
+    assert deadline is not None and (deadline.start, deadline.end) == (dt.date(2026, 9, 7), dt.date(2026, 9, 15))
+    assert [d.text for d in find_deadlines("三年内公开课覆盖率达到100%", DOC)] == []
+
+
+def test_paragraphs_numbered_in_words_are_one_task_each():
+    text = "第一，抓好近视防控。各学校要每天两次眼保健操。\n第二，做好体检。各中小学要在10月底前完成新生体检。"
+    rows = parse(text, doc_date=DOC).rows
+    assert [r.section for r in rows] == ["第一", "第二"]
+    assert rows[1].deadline is not None and rows[1].deadline.end == dt.date(2026, 10, 31)
+
+
+def test_objects_and_recipients_are_not_responsible():
+    rows = parse("一、计划财务科要在年底前完成对各直属学校的检查，结果报市委教育工委宣传部。", doc_date=DOC).rows
+    assert rows[0].responsible == ["计划财务科"]
+
+
+def test_hold_one_meeting_is_not_a_target_but_at_least_one_drill_is():
+    rows = parse("一、各学校要开展一次全面清理，至少组织一次应急演练。", doc_date=DOC).rows
+    assert [(t.number, t.unit) for t in rows[0].targets] == [(1.0, "次")]
+    assert rows[0].targets[0].text.startswith("至少组织")
+
+
+def test_notice_to_one_kind_of_unit_makes_it_responsible_for_subjectless_tasks():
+    text = "关于做好控辍保学工作的通知\n各县区教育局：\n一、对摸排出的辍学学生要建立一生一案，确保动态清零。"
+    rows = parse(text, doc_date=DOC).rows
+    assert rows[0].responsible == ["区县教育局"]
+    assert rows[0].module == "case"

@@ -70,7 +70,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("month", re.compile(rf"(?:(?P<y>\d{{4}})年)?(?P<m>{N})月(?:份)?(?P<b>{BEFORE})(?!\d)")),
     ("month_in", re.compile(rf"(?:(?P<y>\d{{4}})年)?(?P<m>{N})月(?:份)?(?:内|期间)")),
-    ("year_end", re.compile(rf"(?:今年|本年度?|年)(?:底|末|内)(?P<b>{BEFORE})?|年底{BEFORE}?")),
+    ("year_end", re.compile(rf"(?<![{CN_NUMBER}\d几])(?:今年|本年度?|年)(?:底|末|内)(?P<b>{BEFORE})?")),
     (
         "week",
         re.compile(

@@ -17,6 +17,7 @@ _LEVELS: list[tuple[int, re.Pattern[str]]] = [
     (2, re.compile(rf"^(?P<m>[（(][{CN}]{{1,3}}[）)])\s*")),
     (3, re.compile(r"^(?P<m>\d{1,2})(?:[、.．](?!\d)|\s)\s*")),
     (3, re.compile(rf"^(?P<m>第[{CN}]{{1,3}}|首先|其次|再次|最后)[，,、：:]\s*")),
+    (3, re.compile(rf"^(?P<m>[{CN}]{{1,3}}是)(?=要|[\u4e00-\u9fff])[，,、：:]?\s*")),
     (4, re.compile(r"^(?P<m>[（(]\d{1,2}[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*")),
 ]
 _ENUM = re.compile(
@@ -77,6 +78,8 @@ def segment(text: str) -> tuple[list[Segment], bool]:
         if not line.strip():
             continue
         head = _heading(line)
+        if head and head[1].endswith("是") and len(_ENUM.findall(line)) >= 2:
+            head = None  # "一是…；二是…" in one paragraph is an enumeration, not a numbered part
         body_start = 0
         if head:
             level, marker, after = head
