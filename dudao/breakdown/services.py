@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from dudao.audit.services import record_change
 from dudao.breakdown import parser
@@ -21,6 +22,7 @@ from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
 
 MAX_TEXT_CHARS = 200_000
+DUPLICATE_WINDOW = dt.timedelta(minutes=2)
 # Org kinds whose names are matched as named responsible units (classes and grades would only add noise).
 _NAMED_KINDS = [UnitKind.BUREAU, UnitKind.OFFICE, UnitKind.DISTRICT]
 
@@ -103,6 +105,20 @@ def analyse(
         raise DomainError("清理网页杂项后没有剩下正文，请检查粘贴的内容。", code="empty")
     title = (title or "").strip() or _guess_title(result.text, filename)
     with transaction.atomic():
+        # A double click (or a retried request) returns the analysis just made instead of a twin.
+        twin = (
+            Analysis.objects.select_for_update()
+            .filter(
+                created_by=actor,
+                unit=unit,
+                doc_date=doc_date,
+                created_at__gte=timezone.now() - DUPLICATE_WINDOW,
+                source_text=result.text,
+            )
+            .first()
+        )
+        if twin is not None:
+            return twin
         analysis = Analysis.objects.create(
             title=title[:200],
             unit=unit,
@@ -310,12 +326,6 @@ def split_row(*, actor: Any, row: Row, version: int | None, at: int) -> tuple[Ro
             actor=actor, action="split", obj=row, unit_path=analysis.unit.path, after={"new_row": second.pk, "at": at}
         )
     return row, second
-
-
-def models_F(name: str) -> Any:
-    from django.db.models import F
-
-    return F(name)
 
 
 # ----- draft directives -------------------------------------------------------------------------

@@ -383,3 +383,12 @@ def test_list_page_is_paginated(client, city, analysis):
     client.force_login(city.user("bureau_staff"))
     page = client.get(reverse("breakdown:list") + "?page=1").content.decode()
     assert analysis.title in page
+
+
+def test_a_double_submission_returns_the_same_analysis(city):
+    staff = city.user("bureau_staff")
+    first = services.analyse(actor=staff, doc_date=DOC, text=SPEECH)
+    again = services.analyse(actor=staff, doc_date=DOC, text=SPEECH)
+    other_date = services.analyse(actor=staff, doc_date=DOC + dt.timedelta(days=1), text=SPEECH)
+    assert again.pk == first.pk and other_date.pk != first.pk
+    assert Analysis.objects.count() == 2
