@@ -49,6 +49,8 @@ bench: install
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.ledger_export
 	$(BIN)/python -m bench.duty_now
+	$(BIN)/python -m bench.breakdown_quality
+	$(BIN)/python -m bench.breakdown_speed
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

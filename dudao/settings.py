@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "dudao.dashboard",
     "dudao.directives",
     "dudao.duty",
+    "dudao.breakdown",
     "dudao.api",
     "dudao.demo",
 ]
@@ -212,4 +213,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DUDAO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# 任务分解: term starts and holidays that resolve 开学前 / 暑假期间 (month, day); override with
+# DUDAO_BREAKDOWN_AUTUMN_TERM=09-01 and DUDAO_BREAKDOWN_SPRING_TERM=02-20.
+BREAKDOWN_CALENDAR = {
+    "autumn_term": tuple(int(x) for x in os.environ.get("DUDAO_BREAKDOWN_AUTUMN_TERM", "09-01").split("-")),
+    "spring_term": tuple(int(x) for x in os.environ.get("DUDAO_BREAKDOWN_SPRING_TERM", "02-20").split("-")),
 }

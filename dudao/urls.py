@@ -15,5 +15,6 @@ urlpatterns = [
     path("p/<str:token>/", public_posting, name="public_posting"),
     path("", include("dudao.directives.urls")),
     path("", include("dudao.duty.urls")),
+    path("", include("dudao.breakdown.urls")),
     path("api/v1/", api.urls),
 ]

@@ -63,6 +63,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 from django.http.request import RawPostDataException  # noqa: E402
 
 from dudao.api import accounts, audit, bulletins, checklists, inspections, orgs, rectification  # noqa: E402
+from dudao.api import breakdown as breakdown_api  # noqa: E402
 from dudao.api import directives as directives_api  # noqa: E402
 from dudao.api import duty as duty_api  # noqa: E402
 
@@ -76,6 +77,7 @@ api.add_router("/", rectification.router)
 api.add_router("/", bulletins.router)
 api.add_router("/", directives_api.router)
 api.add_router("/", duty_api.router)
+api.add_router("/", breakdown_api.router)
 
 
 @api.exception_handler(RawPostDataException)

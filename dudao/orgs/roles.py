@@ -135,6 +135,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "leave.approve": frozenset({Role.BUREAU_LEADER}),
     # Set the campaign period.
     "leave.campaign": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF}),
+    # breakdown (任务分解): those who issue directives turn speeches into task tables
+    "breakdown.read": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "breakdown.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
 }
 
 

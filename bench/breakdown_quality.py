@@ -1,0 +1,140 @@
+"""Precision and recall of the speech parser on the annotated corpus in tests/breakdown/corpus/.
+
+    python -m bench.breakdown_quality
+
+A predicted row matches an annotated row when its source span covers the annotation's anchor. Tasks are
+scored on matched rows; deadlines, responsible subjects and targets on the items of all rows (an item of an
+unmatched predicted row is a false positive; an item of a missed row is a false negative). Variants
+(Traditional characters, GBK/Big5, .docx, .pdf) are read through the same upload path and scored too.
+The baseline is recall 0.8, the issue's aim; ratio = the weakest recall among deadlines, subjects and targets
+divided by it (≥ 1 meets the aim).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import common
+from dudao.breakdown.parser import Row, parse, read_document
+from dudao.breakdown.parser.cleaning import simplified
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "breakdown" / "corpus"
+AIM_RECALL = 0.8
+
+
+@dataclass
+class Score:
+    tp: Counter[str] = field(default_factory=Counter)
+    fp: Counter[str] = field(default_factory=Counter)
+    fn: Counter[str] = field(default_factory=Counter)
+
+    def precision(self, key: str) -> float:
+        found = self.tp[key] + self.fp[key]
+        return self.tp[key] / found if found else 1.0
+
+    def recall(self, key: str) -> float:
+        wanted = self.tp[key] + self.fn[key]
+        return self.tp[key] / wanted if wanted else 1.0
+
+
+def deadline_key(row: Row) -> str | None:
+    d = row.deadline
+    if d is None:
+        return None
+    if d.recurrence in ("daily", "weekly", "monthly", "term") and not (d.start or d.end):
+        return d.recurrence
+    if d.start is None and d.end is None:
+        return None
+    if d.start is None:
+        return f"<={d.end}"
+    if d.end is None:
+        return f">={d.start}"
+    if d.start == d.end:
+        return str(d.start)
+    return f"{d.start}..{d.end}"
+
+
+def _items(kind: str, row: dict | Row) -> Counter[str]:
+    if isinstance(row, Row):
+        if kind == "deadline":
+            key = deadline_key(row)
+            return Counter([key] if key else [])
+        if kind == "responsible":
+            return Counter(row.responsible)
+        return Counter(f"{t.number:g}{t.unit or ''}" if t.number is not None else str(t.unit) for t in row.targets)
+    if kind == "deadline":
+        return Counter([row["deadline"]] if row.get("deadline") else [])
+    if kind == "responsible":
+        return Counter(row["responsible"])
+    return Counter(f"{n:g}{u or ''}" for n, u in row["targets"])
+
+
+def score_document(text: str, annotation: dict, score: Score) -> None:
+    analysis = parse(text, doc_date=dt.date.fromisoformat(annotation["date"]))
+    plain = simplified(analysis.text)
+    matched: dict[int, int] = {}
+    for i, expected in enumerate(annotation["rows"]):
+        at = plain.find(expected["anchor"])
+        for j, row in enumerate(analysis.rows):
+            if j not in matched.values() and at >= 0 and row.start <= at < row.end:
+                matched[i] = j
+                break
+    score.tp["task"] += len(matched)
+    score.fn["task"] += len(annotation["rows"]) - len(matched)
+    score.fp["task"] += len(analysis.rows) - len(matched)
+    for kind in ("deadline", "responsible", "target"):
+        for i, expected in enumerate(annotation["rows"]):
+            want = _items(kind, expected)
+            got = _items(kind, analysis.rows[matched[i]]) if i in matched else Counter()
+            score.tp[kind] += sum((want & got).values())
+            score.fn[kind] += sum((want - got).values())
+            score.fp[kind] += sum((got - want).values())
+        for j, row in enumerate(analysis.rows):
+            if j not in matched.values():
+                score.fp[kind] += sum(_items(kind, row).values())
+
+
+def documents() -> list[tuple[str, str, dict]]:
+    docs = []
+    for path in sorted(CORPUS.glob("*.txt")):
+        annotation = json.loads(path.with_suffix(".json").read_text("utf-8"))
+        docs.append((path.name, path.read_text("utf-8"), annotation))
+    variants = json.loads((CORPUS / "variants" / "variants.json").read_text("utf-8"))
+    for name, source in variants.items():
+        annotation = json.loads((CORPUS / f"{source}.json").read_text("utf-8"))
+        text = read_document((CORPUS / "variants" / name).read_bytes(), name).text
+        docs.append((name, text, annotation))
+    return docs
+
+
+def evaluate() -> Score:
+    score = Score()
+    for _, text, annotation in documents():
+        score_document(text, annotation, score)
+    return score
+
+
+def main() -> None:
+    score = evaluate()
+    common.log(f"corpus: {len(documents())} documents (originals and variants)")
+    for kind in ("task", "deadline", "responsible", "target"):
+        p, r = score.precision(kind), score.recall(kind)
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        common.log(
+            f"{kind:12s} precision {p:.3f} recall {r:.3f} F1 {f1:.3f}  (tp {score.tp[kind]}, fp {score.fp[kind]}, fn {score.fn[kind]})"  # noqa: E501
+        )
+    for kind in ("task", "deadline", "responsible", "target"):
+        common.result(f"breakdown_{kind}_precision", score.precision(kind), "ratio", 0.7, score.precision(kind) / 0.7)
+        common.result(
+            f"breakdown_{kind}_recall", score.recall(kind), "ratio", AIM_RECALL, score.recall(kind) / AIM_RECALL
+        )
+    weakest = min(score.recall(k) for k in ("deadline", "responsible", "target"))
+    common.result("breakdown_min_recall", weakest, "ratio", AIM_RECALL, weakest / AIM_RECALL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+"""Responsible subjects, quantitative targets, standing mechanisms and the dudao module a task fits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dudao.breakdown.parser.numerals import CN_NUMBER, to_number
+
+# ----- responsible subjects ---------------------------------------------------------------------
+
+# (pattern, normalised name). Order matters: longer, more specific phrases first.
+_SUBJECTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), name)
+    for p, name in [
+        (
+            r"各(?:城区|县区|区县|县（市、区）|县\(市、区\)|县市区|区|县)[、和及与]?(?:各?开发区)?(?:教育局|教体局|教育行政部门|社会事业局)",
+            "区县教育局",
+        ),
+        (r"(?:各?开发区)(?:教育局|社会事业局|教育部门)", "区县教育局"),
+        (r"(?:区县|县区|城区|各区|各县)(?:教育局|教体局|教育行政部门)", "区县教育局"),
+        (r"各级教育(?:行政)?部门", "区县教育局"),
+        (r"各(?:城区|县区|区县|县（市、区）|县市区)(?![教])", "区县教育局"),
+        (r"各(?:学)?校(?:党组织书记和|书记、)?校长", "校长"),
+        (r"各级党组织书记|(?:各)?(?:学校|中小学)?党组织书记|各级党组织|(?:各)?(?:学校|中小学)党组织", "党组织书记"),
+        (r"(?:各)?学校(?:食堂|门卫|保安|卫生室|医务室|心理咨询室|图书馆)", "学校"),
+        (r"党员教师|党员干部", ""),
+        (r"市委教育工委(?!宣传部|组织部)", "市委教育工委"),
+        (
+            r"各(?:级各类|类)?(?:中小学校?|中小学幼儿园|中小学、幼儿园|中小学及幼儿园|学校|校(?!长)|直属学校|幼儿园|中职学校|职业学校|高中|初中|小学)",
+            "学校",
+        ),
+        (r"(?:全市|全区|全县)(?:各级各类)?(?:中小学校?|学校|中小学幼儿园)", "学校"),
+        (r"(?:学校|幼儿园)(?=要|务必|必须|应|须|需|负责|切实|严格|确保|作为|是第一|党组织|党支部)", "学校"),
+        (r"每(?:一)?所?(?:学)?校(?=应|要|须|必须|至少|均)", "学校"),
+        (r"各单位|各有关单位", "各单位"),
+        (r"值班人员|值班值守人员|带班领导", "值班人员"),
+        (r"(?:学校|各校)?(?:党组织)?书记(?:、|和)?校长", "校长"),
+        (r"(?<![副])校(?:\(园\)|（园）)?长(?:、园长)?", "校长"),
+        (r"园长", "校长"),
+        (r"分管(?:副)?(?:校长|领导)", "分管副校长"),
+        (r"班主任", "班主任"),
+        (r"(?:科任|任课)(?:老师|教师)", "科任老师"),
+        (r"心理(?:健康)?(?:教育)?(?:教师|老师)", "心理教师"),
+        (r"校医|保健(?:老师|医生|教师)", "校医"),
+        (r"德育(?:主任|处)|政教处", "德育主任"),
+        (r"安全(?:专干|干事|副校长)", "安全专干"),
+        (r"全体教职工|全体教师|广大教师|全体党员", "全体教职工"),
+        (r"局机关各科室|机关各科室|各科室|各处室", "科室"),
+        (r"各督学|责任督学|督学", "督学"),
+        (r"市委教育工委宣传部", "市委教育工委宣传部"),
+        (r"(?:市|区|县)教育局(?=将|要|负责|牵头|会同|组织|适时)", ""),
+        (r"(?:市教育局|局)?(?:办公室)(?=牵头|负责|要|会同)", "办公室"),
+        (r"基础教育科|基教科", "基础教育科"),
+        (r"安全(?:稳定|管理)科|安稳科", "安全稳定科"),
+        (r"体育卫生(?:与|和)艺术教育科|体卫艺科", "体卫艺科"),
+        (r"思想政治(?:与|和)德育科|思政(?:德育)?科|德育科", "思政德育科"),
+        (r"(?:教育)?督导室|督导科", "教育督导室"),
+        (r"人事科|组织人事科", "人事科"),
+        (r"计划财务科|计财科|财务科", "计划财务科"),
+        (r"教科所|教研室|教研中心", "教研室"),
+        (r"学生资助(?:管理)?中心", "学生资助中心"),
+    ]
+]
+# Any other office or centre that leads a sentence as its actor: 心理健康教育中心要…, 市创建办负责…
+_NAMED_ACTOR = re.compile(
+    r"(?:^|(?<=[，。；：:\n由]))(?:市|区|县)?[\u4e00-\u9fff]{2,10}?(?:中心|科|处|办公室|办|站|所|队)(?=要|负责|牵头|将|务必|必须|应当)"
+)
+_SUBJECTS += [(_NAMED_ACTOR, "")]
+
+
+# A subject after one of these verbs in the same clause is an object or a recipient, not who does the work:
+# 报市委教育工委宣传部, 完成全体教职工健康摸排, 对各直属学校开展检查.
+_RECIPIENT = re.compile(
+    r"(?:对|向|给|完成|开展|督促|指导|帮助|动员|配备|配齐|选派|聘请|关心|关爱|培训|检查|排查|提醒|告知|推送|反馈|覆盖|"
+    r"报|报送|报至|报告|交至|发送至|发至|提请)[^，。；：:]{0,10}$"
+)
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str  # normalised: an org kind word (学校, 区县教育局), a role, or a named unit
+    text: str  # the words in the document
+    offset: int
+
+
+def find_subjects(text: str, unit_names: tuple[str, ...] = ()) -> list[Subject]:
+    taken: list[tuple[int, int]] = []
+    found: list[Subject] = []
+    patterns = list(_SUBJECTS)
+    for name in unit_names:
+        if len(name) >= 3:
+            patterns.insert(0, (re.compile(re.escape(name)), name))
+    for pattern, name in patterns:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            if _RECIPIENT.search(text[max(0, m.start() - 12) : m.start()]):
+                continue  # 报市委教育工委宣传部: where the report goes, not who does the work
+            found.append(Subject(name or m.group(0), m.group(0), m.start()))
+    found.sort(key=lambda s: s.offset)
+    return found
+
+
+def unique_names(subjects: list[Subject]) -> list[str]:
+    names: list[str] = []
+    for s in subjects:
+        if s.name not in names:
+            names.append(s.name)
+    return names
+
+
+# ----- quantitative targets ---------------------------------------------------------------------
+
+UNITS = "个百分点|个工作日|个月|个|名|人次|人|所|次|课时|节|天|小时|分钟|周|万元|元|台|套|间|场|期|篇|份|处|项|家|米|张|本|学时|条|批|支|组|班|户|平方米|万|公里|部|辆|块|幅"  # noqa: E501
+_NUM = rf"(?:\d+(?:\.\d+)?|[{CN_NUMBER}]+)"
+_LIMIT = r"(?:降低|提高|下降|提升|减少|增加|至少|最少|不少于|不低于|不得少于|不得低于|不超过|不得超过|不高于|达到|控制在|确保|保证|力争|均需|均要|均应|应|要|须|必须)"  # noqa: E501
+_VERB = r"(?:配备|培育|培养|创建|发展|创成|认定|推出|配齐|安排|开设|开展|组织|建设|建成|打造|设立|选树|遴选|推荐|举办|召开|培训|新增|建立|评选|确定|上好|覆盖|储备|达到|达|保持|完成|上|有)"  # noqa: E501
+_EACH = r"(?:每[^，。；、\d一二三四五六七八九十两每]{1,5}?)"
+# "开展一次排查" only means "hold a"; with one of these it is a standard ("至少组织一次演练").
+_STRICT = re.compile(r"至少|最少|不少于|不低于|不得少于|不得低于|达到|每")
+_TARGET = re.compile(
+    rf"(?P<q>{_EACH}{_LIMIT}?{_VERB}?|{_LIMIT}{_VERB}?|{_VERB})\s*(?P<approx>约|近|超过)?(?P<n>{_NUM})(?:(?P<u>{UNITS})|(?P<pct>%|％))(?:以上|及以上)?(?P<what>[^，。；、：:（）()\s]{{0,12}})"
+)
+_PERCENT = re.compile(
+    rf"(?P<what>[^，。；、：:\s]{{0,8}}?)(?:达到|达|保持|不低于|不少于|为)?(?P<n>\d+(?:\.\d+)?)\s*(?:%|％)|(?P<what2>[^，。；、：:\s]{{0,8}}?)(?:达到|达|保持|不低于)?百分之(?P<n2>[{CN_NUMBER}]+)"
+)
+_FULL = re.compile(
+    r"(?P<what>[^，。；、：:\s]{1,10}?)(?:全覆盖|全员覆盖|全面覆盖|100%覆盖)|(?:覆盖(?:全体|所有|每一?[名个所位])(?P<what2>[^，。；、]{1,8}))|全员参加|人人参与|人手一[册份本]|确保每一?[位名个所][\u4e00-\u9fff]{0,8}?(?:家长|学生|教师|教职工|班级|学校)|一个都不能少|零事故|零发生|动态清零|清零"
+)
+_COUNTED_CUT = re.compile(r"(?:的|以上|，|。|；|并|和|要|，|、).*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    number: float | None
+    unit: str | None
+    counted: str
+    offset: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"text": self.text, "number": self.number, "unit": self.unit}
+
+
+def _trim_counted(words: str) -> str:
+    return _COUNTED_CUT.sub("", words)[:12]
+
+
+def find_targets(text: str) -> list[Target]:
+    taken: list[tuple[int, int]] = []
+    found: list[Target] = []
+
+    def add(start: int, end: int, target: Target) -> None:
+        if any(start < e and s < end for s, e in taken):
+            return
+        taken.append((start, end))
+        found.append(target)
+
+    for m in _PERCENT.finditer(text):
+        raw = m.group("n") or m.group("n2")
+        number = to_number(raw) if raw else None
+        what = (m.group("what") or m.group("what2") or "").lstrip("要确保使").split("的")[-1]
+        start = m.start("n") if m.group("n") else m.start("n2") - 3
+        words = what + text[(m.start("n") if m.group("n") else m.start("n2") - 3) : m.end()]
+        add(m.end() - len(words), m.end(), Target(words, number, "%", what, m.end() - len(words)))
+    for m in _FULL.finditer(text):
+        word = m.group(0)
+        if word.startswith("确保每"):
+            add(m.start(), m.end(), Target(word, 100.0, "%", word[3:], m.start()))
+        elif "清零" in word or "零" in word:
+            add(m.start(), m.end(), Target(word, 0.0, None, word, m.start()))
+        else:
+            what = m.group("what") or m.group("what2") or word
+            add(m.start(), m.end(), Target(word, 100.0, "%", what, m.start()))
+    for m in _TARGET.finditer(text):
+        raw = m.group("n")
+        if not m.group("q"):
+            continue
+        if re.fullmatch(r"[零〇]+", raw):
+            continue
+        number = to_number(raw)
+        unit = m.group("u") or "%"
+        q = m.group("q")
+        if number == 1 and unit in ("次", "个", "场", "期") and not _STRICT.search(q):
+            continue
+        if text[m.start("n") - 1 : m.start("n")] == "每" or q.endswith("每"):
+            continue
+        tail = text[m.end("n") + len(unit) : m.end("n") + len(unit) + 1]
+        if unit in ("月", "日") or tail in ("是", "年"):
+            continue
+        counted = _trim_counted(m.group("what") or "")
+        start = m.start("q")
+        words = text[start : m.end("n") + len(unit)] + counted
+        add(start, m.end(), Target(words, number, unit, counted, start))
+    found.sort(key=lambda t: t.offset)
+    return found
+
+
+# ----- standing mechanisms ----------------------------------------------------------------------
+
+MECHANISMS: list[tuple[str, str]] = [
+    ("四定", r"四定|定人员[、，]?定职责|定人、定责|定人定责"),
+    ("销号管理", r"销号"),
+    ("倒排工期", r"倒排工期"),
+    ("挂图作战", r"挂图作战"),
+    ("日结日清", r"日结日清|日清日结"),
+    ("回头看", r"回头看"),
+    ("台账管理", r"台账"),
+    ("清单管理", r"清单"),
+    ("一生一案", r"一生一案|一人一案"),
+    ("一校一册", r"一校一册"),
+    ("一校一院", r"一校一院"),
+    ("零报告", r"零报告"),
+    ("日报告", r"日报告|每日报告|每日一报|日报制度"),
+    ("周报告", r"周报告|每周一报|周报制度"),
+    ("包保责任", r"包保|包联|包片|包校"),
+    ("第一责任人", r"第一责任人"),
+    ("一岗双责", r"一岗双责"),
+    ("责任追究", r"追责|问责|责任追究|严肃追究"),
+    ("督查通报", r"通报"),
+    ("上墙公示", r"上墙|公示"),
+    ("闭环管理", r"闭环"),
+    ("应急预案", r"预案"),
+    ("24小时值班", r"24小时值班|二十四小时值班|带班"),
+    ("三线网络", r"三线"),
+    ("五项管理", r"五项管理"),
+    ("5+2课后服务", r"5\+2"),
+    ("网格化管理", r"网格化"),
+    ("首问负责", r"首问负责"),
+]
+_MECHANISM_RE = [(name, re.compile(p)) for name, p in MECHANISMS]
+
+
+def find_mechanisms(text: str) -> list[str]:
+    return [name for name, pattern in _MECHANISM_RE if pattern.search(text)]
+
+
+# ----- module -----------------------------------------------------------------------------------
+
+MODULES = {
+    "case": "个案工作（一生一案）",
+    "health": "卫生健康（晨午检）",
+    "duty": "值班值守",
+    "rectification": "整改台账",
+    "inspection": "督查测评",
+    "notice": "家长告知书",
+    "directive_report": "工作部署（附报送表）",
+    "directive": "工作部署",
+}
+_MODULE_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("case", re.compile(r"一生一案|一人一案|劝返|辍学|控辍|失学|高危|危机干预|转介|心理危机|重点关注学生|送教上门")),
+    ("health", re.compile(r"晨午检|晨检|午检|体温|发热|传染病|疫情|因病缺勤|复课|消毒|疫苗|接种|防疫|病例|聚集性")),
+    ("duty", re.compile(r"值班|带班|值守|应急预案|演练|预案")),
+    ("rectification", re.compile(r"整改|隐患|销号|问题清单|挂图作战")),
+    ("inspection", re.compile(r"督查|督导检查|暗访|测评|回头看|自查|检查|巡查|排查")),
+    ("notice", re.compile(r"家长|告知书|一封信|家校|知晓率")),
+    ("directive_report", re.compile(r"报送|上报|报至|报给|报备|报市|报局|报区|报县|报表|名单报")),
+]
+
+
+def pick_module(text: str) -> str:
+    for module, pattern in _MODULE_RULES:
+        if pattern.search(text):
+            return module
+    return "directive"
+
+
+REPORT_WORDS = re.compile(r"报送|上报|报至|报给|报备|报市|报局|报区|报县|报表")

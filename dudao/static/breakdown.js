@@ -1,0 +1,42 @@
+// 任务分解: focusing a row of the table highlights its sentence in the source text (no inline JS under the CSP).
+(function () {
+  "use strict";
+  function highlight(id) {
+    document.querySelectorAll(".bd-src.bd-hl").forEach(function (el) { el.classList.remove("bd-hl"); });
+    document.querySelectorAll(".bd-row.table-active").forEach(function (el) { el.classList.remove("table-active"); });
+    var src = document.querySelector('.bd-src[data-row="' + id + '"]');
+    var row = document.querySelector('.bd-row[data-row="' + id + '"]');
+    if (row) { row.classList.add("table-active"); }
+    if (src) {
+      src.classList.add("bd-hl");
+      src.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    }
+  }
+  document.addEventListener("focusin", function (e) {
+    var row = e.target.closest && e.target.closest(".bd-row");
+    if (row) { highlight(row.dataset.row); }
+  });
+  document.addEventListener("click", function (e) {
+    var row = e.target.closest && e.target.closest(".bd-row");
+    if (row) { highlight(row.dataset.row); }
+    var src = e.target.closest && e.target.closest(".bd-src");
+    if (src) {
+      var target = document.getElementById("row-" + src.dataset.row);
+      if (target) { target.focus(); }
+    }
+  });
+  // Selecting a point inside a highlighted sentence fills that row's split position (offset in the source).
+  document.addEventListener("mouseup", function () {
+    var sel = window.getSelection();
+    if (!sel || !sel.anchorNode) { return; }
+    var src = sel.anchorNode.parentElement && sel.anchorNode.parentElement.closest(".bd-src");
+    var box = document.getElementById("bd-source");
+    if (!src || !box) { return; }
+    var range = document.createRange();
+    range.setStart(box, 0);
+    range.setEnd(sel.anchorNode, sel.anchorOffset);
+    var offset = range.toString().length;
+    var input = document.querySelector('.bd-split-at[data-row="' + src.dataset.row + '"]');
+    if (input) { input.value = offset; }
+  });
+})();

@@ -1,0 +1,186 @@
+"""The parser alone: deadlines, subjects, targets, bad input, corpus quality floor, and no input crashes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dudao.breakdown.parser import UnreadableInput, parse, read_document
+from dudao.breakdown.parser.cleaning import clean
+from dudao.breakdown.parser.deadlines import find_deadlines, pick_deadline
+
+CORPUS = Path(__file__).parent / "corpus"
+DOC = dt.date(2026, 8, 12)  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    ("words", "start", "end"),
+    [
+        ("本周星期五之前报送", None, dt.date(2026, 8, 14)),
+        ("8月初完成", dt.date(2026, 8, 1), dt.date(2026, 8, 10)),
+        ("8月20日前上报", None, dt.date(2026, 8, 20)),
+        ("开学前完成", None, dt.date(2026, 8, 31)),
+        ("暑假期间", dt.date(2026, 7, 10), dt.date(2026, 8, 31)),
+        ("9月下旬", dt.date(2026, 9, 21), dt.date(2026, 9, 30)),
+        ("年底前", None, dt.date(2026, 12, 31)),
+        ("3个工作日内", None, dt.date(2026, 8, 17)),
+    ],
+)
+def test_deadline_resolves_against_document_date(words, start, end):
+    deadline = pick_deadline(find_deadlines(words, DOC))
+    assert deadline is not None
+    assert (deadline.start, deadline.end) == (start, end)
+
+
+def test_every_day_is_a_recurrence_without_dates():
+    deadline = pick_deadline(find_deadlines("班主任要每天开展晨午检", DOC))
+    assert deadline is not None and deadline.recurrence == "daily" and deadline.end is None
+
+
+def test_placeholder_date_keeps_words_without_dates():
+    deadline = pick_deadline(find_deadlines("请于X月X日前报送", DOC))
+    assert deadline is not None and deadline.text == "X月X日前" and deadline.end is None
+
+
+def test_enumeration_rows_inherit_subject_and_carry_targets():
+    text = "一、重点任务\n（三）创建工作。各城区、开发区教育局要做到：一是至少打造两个示范点，本周星期五之前将示范点名单报市委教育工委宣传部；二是家访全覆盖。"  # noqa: E501
+    rows = parse(text, doc_date=DOC).rows
+    assert [r.section for r in rows] == ["一 / （三） / 一是", "一 / （三） / 二是"]
+    assert rows[0].responsible == ["区县教育局"]
+    assert rows[0].deadline is not None and rows[0].deadline.end == dt.date(2026, 8, 14)
+    assert [(t.number, t.unit) for t in rows[0].targets] == [(2.0, "个")]
+    assert rows[0].needs_report and rows[0].module == "directive_report"
+    assert [(t.number, t.unit) for t in rows[1].targets] == [(100.0, "%")]
+
+
+def test_text_without_enumerations_falls_back_to_duty_sentences():
+    analysis = parse("请各学校于9月26日前报送值班表。今年以来工作成效明显。各学校要组织一次安全检查。", doc_date=DOC)
+    assert len(analysis.rows) == 2
+    assert analysis.warnings and "按句子" in analysis.warnings[0]
+
+
+def test_web_debris_and_pinyin_are_removed():
+    text = "首页 > 通知公告\n来源：市教育局\n一、各学校(xué xiào)要做好开学准备。\n版权所有 某市教育局\n上一篇：某新闻"
+    cleaned = clean(text)
+    assert cleaned == "一、各学校要做好开学准备。"
+
+
+def test_traditional_text_is_analysed_but_shown_as_written():
+    analysis = parse("一、各學校要在開學前完成安全隱患排查。", doc_date=DOC)
+    assert analysis.rows[0].responsible == ["学校"]
+    assert "學校" in analysis.rows[0].task
+    assert analysis.rows[0].deadline is not None and analysis.rows[0].deadline.text == "開學前"
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"\x00\x01\x02\x03binary\x00" * 50, "binary"),
+        (b"x" * (5 * 1024 * 1024 + 1), "too_large"),
+        (b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "doc_legacy"),
+        (b"%PDF-1.4 broken", "pdf_invalid"),
+    ],
+)
+def test_bad_input_is_refused_with_a_reason(data, code):
+    with pytest.raises(UnreadableInput) as err:
+        read_document(data)
+    assert err.value.code == code and err.value.message
+
+
+def test_scanned_pdf_without_text_layer_is_named_as_such():
+    with pytest.raises(UnreadableInput) as err:
+        read_document((CORPUS / "variants" / "bad_scanned.pdf").read_bytes())
+    assert err.value.code == "pdf_scanned" and "扫描件" in err.value.message
+
+
+def test_mojibake_is_detected_and_reported():
+    with pytest.raises(UnreadableInput) as err:
+        read_document((CORPUS / "variants" / "bad_mojibake.txt").read_bytes())
+    assert err.value.code == "mojibake"
+
+
+def test_mixed_encodings_are_decoded_line_by_line_with_a_warning():
+    document = read_document((CORPUS / "variants" / "bad_mixed_encodings.txt").read_bytes())
+    assert document.encoding == "mixed" and document.warnings
+    assert "请各县区教育局汇总辖区学校值班表" in document.text
+
+
+@pytest.mark.parametrize(
+    "name", ["03_yiqing.gbk.txt", "04_xinli.trad.big5.txt", "01_kaixue.docx", "09_kehou.pdf", "05_kongchuo.trad.docx"]
+)
+def test_encoded_and_converted_variants_are_read(name):
+    document = read_document((CORPUS / "variants" / name).read_bytes(), name)
+    rows = parse(document.text, doc_date=DOC).rows
+    assert len(rows) >= 4
+
+
+def test_corpus_quality_stays_above_the_aim():
+    from bench.breakdown_quality import evaluate
+
+    score = evaluate()
+    for kind in ("deadline", "responsible", "target"):
+        assert score.recall(kind) >= 0.8, kind
+        assert score.precision(kind) >= 0.7, kind
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [*"一二三是、（）()1.。；：要务必各学校月日前本周五开学前暑假每天至少个名%X\n 報學", "\ufffd"]
+        ),
+        max_size=300,
+    )
+)
+def test_no_genre_like_input_crashes_the_parser(text):
+    analysis = parse(text, doc_date=DOC)
+    for row in analysis.rows:
+        assert 0 <= row.start <= row.end <= len(analysis.text)
+        row.as_json()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2000))
+def test_no_bytes_crash_the_reader(data):
+    try:
+        document = read_document(data)
+    except UnreadableInput:
+        return
+    parse(document.text, doc_date=DOC)
+
+
+def test_date_range_and_within_years():
+    deadline = pick_deadline(find_deadlines("自查自纠（9月7日—9月15日）", DOC))
+    assert deadline is not None and (deadline.start, deadline.end) == (dt.date(2026, 9, 7), dt.date(2026, 9, 15))
+    assert [d.text for d in find_deadlines("三年内公开课覆盖率达到100%", DOC)] == []
+
+
+def test_paragraphs_numbered_in_words_are_one_task_each():
+    text = "第一，抓好近视防控。各学校要每天两次眼保健操。\n第二，做好体检。各中小学要在10月底前完成新生体检。"
+    rows = parse(text, doc_date=DOC).rows
+    assert [r.section for r in rows] == ["第一", "第二"]
+    assert rows[1].deadline is not None and rows[1].deadline.end == dt.date(2026, 10, 31)
+
+
+def test_objects_and_recipients_are_not_responsible():
+    rows = parse("一、计划财务科要在年底前完成对各直属学校的检查，结果报市委教育工委宣传部。", doc_date=DOC).rows
+    assert rows[0].responsible == ["计划财务科"]
+
+
+def test_hold_one_meeting_is_not_a_target_but_at_least_one_drill_is():
+    rows = parse("一、各学校要开展一次全面清理，至少组织一次应急演练。", doc_date=DOC).rows
+    assert [(t.number, t.unit) for t in rows[0].targets] == [(1.0, "次")]
+    assert rows[0].targets[0].text.startswith("至少组织")
+
+
+def test_notice_to_one_kind_of_unit_makes_it_responsible_for_subjectless_tasks():
+    text = "关于做好控辍保学工作的通知\n各县区教育局：\n一、对摸排出的辍学学生要建立一生一案，确保动态清零。"
+    rows = parse(text, doc_date=DOC).rows
+    assert rows[0].responsible == ["区县教育局"]
+    assert rows[0].module == "case"

@@ -1,0 +1,84 @@
+"""任务分解 in a real browser: paste a speech, see the table beside the source, focus a row to highlight its
+sentence, fix a row, make a draft directive from it, and download the Word table."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = os.environ.get("DUDAO_SCREENSHOTS", "test-results")
+SPEECH = (Path(__file__).parent.parent / "breakdown" / "corpus" / "02_wenming.txt").read_text("utf-8")
+
+
+@pytest.fixture
+def demo_site(live_server):  # type: ignore[no-untyped-def]
+    call_command("demo", "--scale", "small", verbosity=0)
+    return live_server
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill("dudao-demo")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
+
+
+def test_breakdown_journey_paste_highlight_edit_draft_export(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+    from dudao.breakdown.models import Analysis
+    from dudao.directives.models import Directive, DirectiveStatus
+
+    base = demo_site.url
+    page.on("dialog", lambda d: d.accept())
+    sign_in(page, base, "city.admin")
+    page.get_by_role("link", name="任务分解").first.click()
+    page.get_by_label("标题").fill("推进会讲话（浏览器测试）")
+    page.get_by_label("发文日期").fill("2026-06-08")
+    page.get_by_label("粘贴文字").fill(SPEECH)
+    page.get_by_role("button", name="开始分解").click()
+    expect(page.get_by_role("heading", name="推进会讲话（浏览器测试）")).to_be_visible()
+    table = page.get_by_test_id("breakdown-table")
+    expect(table).to_contain_text("区县教育局")
+    expect(table).to_contain_text("2026-06-12")
+
+    # Focusing the first row highlights its sentence in the source text.
+    first = table.locator("tbody tr").first
+    first.click()
+    highlighted = page.locator(".bd-src.bd-hl")
+    expect(highlighted).to_have_count(1)
+    expect(highlighted).to_contain_text("至少打造两个示范点")
+    page.screenshot(path=f"{SHOTS}/breakdown-01-table.png", full_page=True)
+
+    # Fix the first row's task.
+    first.get_by_text("编辑").click()
+    first.get_by_label("任务").fill("各城区打造示范点并报送名单")
+    first.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("已保存")).to_be_visible()
+    expect(page.get_by_test_id("breakdown-table")).to_contain_text("各城区打造示范点并报送名单")
+
+    # Make a draft directive of it.
+    page.get_by_label("选择第1行").check()
+    page.get_by_role("button", name="生成工作部署草稿").click()
+    expect(page.get_by_text("已生成 1 份工作部署草稿", exact=False)).to_be_visible()
+    analysis = Analysis.objects.get(title="推进会讲话（浏览器测试）")
+    row = analysis.rows.order_by("position").first()
+    assert row.directive_id is not None
+    directive = Directive.objects.get(pk=row.directive_id)
+    assert directive.status == DirectiveStatus.DRAFT and directive.title == "各城区打造示范点并报送名单"
+
+    # The Word export downloads.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 Word").click()
+    assert download.value.suggested_filename.endswith(".docx")
+
+    # A phone-sized screen still shows the table and the source.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(page.get_by_test_id("breakdown-table")).to_be_visible()
+    page.screenshot(path=f"{SHOTS}/breakdown-02-phone.png", full_page=True)
