@@ -474,18 +474,25 @@ def class_teacher_of(student: Student) -> Any:
     return User.objects.filter(pk=holder).first() if holder else None
 
 
-def break_glass_candidates(user: Any, student_no: str) -> QuerySet[CaseFile]:
-    """Cases a principal or the designated officer could open by break-glass, found by 学籍号 only."""
+def break_glass_scope(user: Any) -> QuerySet[CaseFile]:
+    """Cases a principal or the designated officer could open by break-glass (outside their normal access)."""
     assignment = acting_assignment(user)
-    if assignment is None or not allows(assignment.role, "case.break_glass") or not student_no.strip():
+    if assignment is None or not allows(assignment.role, "case.break_glass"):
         return CaseFile.objects.none()
-    qs = CaseFile.objects.filter(student__student_no=student_no.strip()).exclude(status=CaseStatus.ARCHIVED)
+    qs = CaseFile.objects.exclude(status=CaseStatus.ARCHIVED)
     if assignment.role == Role.PRINCIPAL:
-        # Outside their normal access: a student now at their school whose file is kept by another school.
+        # A student now at their school whose file is kept by another school (moved, transferred).
         return qs.filter(student__klass__path__under=assignment.unit.path).exclude(
             school__path__under=assignment.unit.path
         )
     return qs.filter(school__path__under=assignment.unit.path)
+
+
+def break_glass_candidates(user: Any, student_no: str) -> QuerySet[CaseFile]:
+    """Found by 学籍号 only: no browsing of other people's cases."""
+    if not student_no.strip():
+        return CaseFile.objects.none()
+    return break_glass_scope(user).filter(student__student_no=student_no.strip())
 
 
 def access_events(user: Any, *, case: CaseFile | None = None) -> QuerySet[Any]:

@@ -86,22 +86,24 @@ def log_read(*, actor: Any, case: CaseFile, via: str, break_glass: bool = False)
 
 
 def log_denied(*, actor: Any, case_id: int, via: str) -> None:
-    """Someone asked for a case they may not see: answered 404, and written down."""
-    case = CaseFile.objects.filter(pk=case_id).select_related("school").first()
+    """Someone asked for a case they may not see: answered 404, and written down (filed under the case's school
+    when it exists, so the school's report shows attempts on its files)."""
     from dudao.audit.services import root_path
 
-    record_access(
+    school_path = CaseFile.objects.filter(pk=case_id).values_list("school__path", flat=True).first()
+    append(
         actor=actor,
-        action="case_denied",
-        obj=None,
-        unit_path=case.school.path if case else root_path(),
-        details={
-            "object_type": "cases.casefile",
-            "object_repr": f"个案 #{case_id}",
-            "case": case_id,
-            "via": via,
-            "denied": True,
-        },
+        entries=[
+            Entry(
+                action="case_denied",
+                kind="access",
+                object_type="cases.casefile",
+                object_id=str(case_id)[:40],
+                object_repr=f"个案 #{case_id}",
+                unit_path=school_path or root_path(),
+                changes={"via": via, "denied": True},
+            )
+        ],
     )
 
 
@@ -638,11 +640,11 @@ def break_glass(*, actor: Any, case: CaseFile, reason: str) -> BreakGlassGrant:
         raise DomainError("请写明紧急访问的理由（不少于 10 个字）", code="reason_required")
     if len(reason) > 500:
         raise DomainError("理由不能超过 500 字", code="text_too_long")
-    from dudao.cases.selectors import break_glass_candidates, cases_for
+    from dudao.cases.selectors import break_glass_scope, cases_for
 
     with transaction.atomic():
         case = CaseFile.objects.select_related("school", "student", "counsellor", "class_teacher").get(pk=case.pk)
-        if not break_glass_candidates(actor, case.student.student_no).filter(pk=case.pk).exists():
+        if not break_glass_scope(actor).filter(pk=case.pk).exists():
             if cases_for(actor).filter(pk=case.pk).exists():
                 raise DomainError("您已可以查看该个案，无需紧急授权", code="already_visible", status=409)
             raise Forbidden("该个案不在您可申请紧急授权的范围内")

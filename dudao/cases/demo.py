@@ -1,0 +1,1 @@
+"""Demo data for 一生一案 (filled in below)."""
