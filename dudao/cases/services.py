@@ -649,12 +649,14 @@ def break_glass(*, actor: Any, case: CaseFile, reason: str) -> BreakGlassGrant:
                 raise DomainError("您已可以查看该个案，无需紧急授权", code="already_visible", status=409)
             raise Forbidden("该个案不在您可申请紧急授权的范围内")
         hours = settings.DUDAO_CASE_BREAK_GLASS_HOURS
+        now = timezone.now()
         grant = BreakGlassGrant.objects.create(
             case=case,
             user=actor,
             role=assignment.role,
             reason=reason,
-            expires_at=timezone.now() + dt.timedelta(hours=hours),
+            granted_at=now,
+            expires_at=now + dt.timedelta(hours=hours),
         )
         from dudao.accounts.models import User
 
