@@ -1082,7 +1082,7 @@ def purge_cases(*, years: int | None = None, now: dt.datetime | None = None, bat
         raise DomainError("保存年限至少 1 年", code="bad_years")
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=365 * years)
-    counts = {"cases": 0, "notes": 0, "referrals": 0, "visits": 0}
+    counts = {"cases": 0, "notes": 0, "referrals": 0}
     while True:
         with transaction.atomic():
             ids = list(
