@@ -11,7 +11,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from dudao.api.auth import require
 from dudao.api.orgs import PageParams
@@ -219,7 +219,7 @@ class NoteIn(Schema):
 
 
 @router.post("/cases/{case_id}/notes", response={201: NoteOut})
-def add_note(request: HttpRequest, case_id: Id, payload: NoteIn) -> tuple[int, NoteOut]:
+def add_note(request: HttpRequest, case_id: Id, payload: NoteIn) -> Status[NoteOut]:
     """Add a note (`{"text": "..."}`; optional `kind`: note, interview, family, school, teacher, persuasion)."""
     require(request, "case.change")
     case = _get(request, case_id, "api_write")
@@ -233,7 +233,7 @@ def add_note(request: HttpRequest, case_id: Id, payload: NoteIn) -> tuple[int, N
         outcome=payload.outcome,
     )
     note.author = request.user  # type: ignore[assignment]
-    return 201, _note(note)
+    return Status(201, _note(note))
 
 
 class DropoutRow(Schema):
@@ -342,7 +342,7 @@ def list_visits(request: HttpRequest, paging: Query[PageParams], term: str = "")
 
 
 @router.post("/home-visits", response={201: VisitOut})
-def record_visit(request: HttpRequest, payload: VisitIn) -> tuple[int, VisitOut]:
+def record_visit(request: HttpRequest, payload: VisitIn) -> Status[VisitOut]:
     """Record a visit (`visited_on` with `findings`) or plan one (`planned_on` only)."""
     require(request, "homevisit.change")
     from dudao.orgs.models import Student
@@ -365,4 +365,4 @@ def record_visit(request: HttpRequest, payload: VisitIn) -> tuple[int, VisitOut]
         findings=payload.findings,
         follow_ups=payload.follow_ups,
     )
-    return 201, _visit(visit)
+    return Status(201, _visit(visit))
