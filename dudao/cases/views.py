@@ -158,7 +158,9 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request, "case.read")
+    if not can(request.user, "case.read"):
+        services.log_denied(actor=request.user, case_id=pk, via="read")
+        raise PermissionDenied("您当前的身份不能查看个案（上级只能查看统计）")
     case = _case(request, pk, "read")
     writable = selectors.may_write(request.user, case)
     today = timezone.localdate()

@@ -145,10 +145,10 @@ def test_case_read_by_grant_is_marked_break_glass(city: City, case: CaseFile, si
 def test_forbidden_case_page_is_404_and_logged(city: City, case: CaseFile, key: str, signed_in: Callable[[User], Client]) -> None:
     client = signed_in(city.user(key))
     response = client.get(f"/cases/{case.pk}/")
-    assert response.status_code in (403, 404)
-    if response.status_code == 404:
-        denied = AuditEvent.objects.filter(action="case_denied").latest("seq")
-        assert denied.object_id == str(case.pk) and denied.changes["denied"] is True
+    assert response.status_code == (404 if key == "case_officer" else 403)
+    denied = AuditEvent.objects.filter(action="case_denied").latest("seq")
+    assert denied.object_id == str(case.pk) and denied.changes["denied"] is True
+    assert denied.unit_path == city.school_a.path  # the school's own report shows the attempt
     assert not AuditEvent.objects.filter(action="case_read").exists()
 
 
