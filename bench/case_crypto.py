@@ -89,7 +89,11 @@ def build(n: int) -> tuple[Any, Any]:
             batch_size=500,
         )
         CaseNote.objects.bulk_create(
-            [CaseNote(case=c, kind="interview", text=f"{NOTE_TEXT}（{i}）", outcome="情绪平稳") for c in cases for i in range(3)],
+            [
+                CaseNote(case=c, kind="interview", text=f"{NOTE_TEXT}（{i}）", outcome="情绪平稳")
+                for c in cases
+                for i in range(3)
+            ],
             batch_size=1000,
         )
     PlainCase, PlainNote = plain_models()
@@ -102,7 +106,11 @@ def build(n: int) -> tuple[Any, Any]:
             batch_size=500,
         )
         PlainNote.objects.bulk_create(
-            [PlainNote(case=c, kind="interview", text=f"{NOTE_TEXT}（{i}）", outcome="情绪平稳") for c in plain for i in range(3)],
+            [
+                PlainNote(case=c, kind="interview", text=f"{NOTE_TEXT}（{i}）", outcome="情绪平稳")
+                for c in plain
+                for i in range(3)
+            ],
             batch_size=1000,
         )
     return PlainCase, PlainNote
@@ -145,7 +153,9 @@ def main() -> None:
     if not common.is_sqlite():
         with connection.cursor() as cursor:
             cursor.execute('DROP TABLE IF EXISTS "bench_plain_plainnote", "bench_plain_plaincase"')
-    common.log(f"building {args.cases} encrypted cases (3 notes each) and the plain mirror (key {crypto.current_key_id()})")
+    common.log(
+        f"building {args.cases} encrypted cases (3 notes each) and the plain mirror (key {crypto.current_key_id()})"
+    )
     PlainCase, _ = build(args.cases)
     with connection.cursor() as cursor:
         cursor.execute("SELECT plan FROM cases_casefile LIMIT 1")

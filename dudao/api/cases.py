@@ -16,7 +16,7 @@ from ninja import Query, Router, Schema, Status
 from dudao.api.auth import require
 from dudao.api.orgs import PageParams
 from dudao.api.schemas import Id, Paged
-from dudao.cases import selectors, services
+from dudao.cases import school, selectors, services
 from dudao.cases.models import CaseFile, CaseKind, CaseNote, CaseStatus, RiskLevel, VisitMode, term_of
 from dudao.core.pagination import paginate
 from dudao.orgs.models import StudentStatus
@@ -206,7 +206,9 @@ def get_case(request: HttpRequest, case_id: Id) -> CaseDetailOut:
 @router.get("/cases/{case_id}/notes", response=list[NoteOut])
 def list_notes(request: HttpRequest, case_id: Id) -> list[NoteOut]:
     case = _get(request, case_id, "api_notes")
-    services.log_read(actor=request.user, case=case, via="api_notes", break_glass=selectors.has_grant(request.user, case))
+    services.log_read(
+        actor=request.user, case=case, via="api_notes", break_glass=selectors.has_grant(request.user, case)
+    )
     return [_note(n) for n in case.notes.select_related("author")]
 
 
@@ -355,7 +357,7 @@ def record_visit(request: HttpRequest, payload: VisitIn) -> Status[VisitOut]:
     )
     if student is None:
         raise Http404
-    visit = services.record_home_visit(
+    visit = school.record_home_visit(
         actor=request.user,
         student=student,
         visited_on=payload.visited_on,

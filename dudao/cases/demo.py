@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -67,11 +66,15 @@ def _students(school: OrgUnit, count: int, rng: random.Random, klass_id: int | N
     return list(qs.filter(pk__in=picked).order_by("pk"))
 
 
-def _psych_cases(school: OrgUnit, counsellor: User, rng: random.Random, today: dt.date, klass_id: int | None) -> list[CaseFile]:
+def _psych_cases(
+    school: OrgUnit, counsellor: User, rng: random.Random, today: dt.date, klass_id: int | None
+) -> list[CaseFile]:
     levels = [RiskLevel.LEVEL3, RiskLevel.LEVEL3, RiskLevel.LEVEL2, RiskLevel.LEVEL2, RiskLevel.LEVEL1]
     students = _students(school, len(levels), rng, klass_id) if klass_id else []
     if len(students) < len(levels):
-        students += [s for s in _students(school, len(levels) * 2, rng) if s not in students][: len(levels) - len(students)]
+        students += [s for s in _students(school, len(levels) * 2, rng) if s not in students][
+            : len(levels) - len(students)
+        ]
     cases = []
     for student, level in zip(students, levels, strict=False):
         case = services.open_case(
@@ -177,12 +180,16 @@ def _screening(school: OrgUnit, counsellor: User, rng: random.Random) -> int:
 
 def _visits(schools: list[OrgUnit], rng: random.Random, today: dt.date) -> int:
     term = term_of(today)
-    term_start = dt.date(today.year if today.month >= 9 else today.year - (1 if today.month == 1 else 0), 9 if today.month >= 9 or today.month == 1 else 2, 1)
+    term_start = dt.date(
+        today.year if today.month >= 9 else today.year - (1 if today.month == 1 else 0),
+        9 if today.month >= 9 or today.month == 1 else 2,
+        1,
+    )
     span = max(1, (today - term_start).days)
     teachers = dict(
-        RoleAssignment.objects.filter(role="class_teacher", unit__path__regex=r".*").filter(
-            Q(*[Q(unit__path__startswith=s.path) for s in schools], _connector=Q.OR)
-        ).values_list("unit_id", "user_id")
+        RoleAssignment.objects.filter(role="class_teacher", unit__path__regex=r".*")
+        .filter(Q(*[Q(unit__path__startswith=s.path) for s in schools], _connector=Q.OR))
+        .values_list("unit_id", "user_id")
     )
     rows: list[HomeVisit] = []
     school_of = {s.path: s for s in schools}
@@ -194,8 +201,10 @@ def _visits(schools: list[OrgUnit], rng: random.Random, today: dt.date) -> int:
         rate = coverage.setdefault(klass_id, rng.uniform(0.6, 0.9))
         if rng.random() > (min(0.98, rate + 0.1) if left_behind or hardship else rate):
             continue
-        school = school_of[path[: len(next(iter(school_of)))]] if len({len(p) for p in school_of}) == 1 else next(
-            s for p, s in school_of.items() if path.startswith(p)
+        school = (
+            school_of[path[: len(next(iter(school_of)))]]
+            if len({len(p) for p in school_of}) == 1
+            else next(s for p, s in school_of.items() if path.startswith(p))
         )
         rows.append(
             HomeVisit(
@@ -232,7 +241,9 @@ def _staffing(schools: list[OrgUnit], rng: random.Random) -> int:
             )
         if rng.random() < 0.8:
             rooms.append(
-                CounsellingRoom(school=school, name="心理辅导室", area_m2=rng.randint(20, 80), meets_standard=rng.random() < 0.7)
+                CounsellingRoom(
+                    school=school, name="心理辅导室", area_m2=rng.randint(20, 80), meets_standard=rng.random() < 0.7
+                )
             )
     CounsellorProfile.objects.bulk_create(profiles)
     CounsellingRoom.objects.bulk_create(rooms)
@@ -249,7 +260,11 @@ def cases_demo(ctx: DemoContext) -> dict[str, int]:
     for district_id in ctx.city.districts[:2]:
         district = OrgUnit.objects.get(pk=district_id)
         district_schools.append(
-            list(OrgUnit.objects.filter(path__under=district.path, kind=UnitKind.SCHOOL).exclude(pk=first.pk).order_by("path")[:2])
+            list(
+                OrgUnit.objects.filter(path__under=district.path, kind=UnitKind.SCHOOL)
+                .exclude(pk=first.pk)
+                .order_by("path")[:2]
+            )
         )
     counts = {"cases": 0, "dropout_cases": 0, "screening_results": 0}
     cases = _psych_cases(first, counsellor_demo, rng, today, ctx.city.first_class)
@@ -269,7 +284,9 @@ def cases_demo(ctx: DemoContext) -> dict[str, int]:
     target = CaseFile.objects.filter(school__in=others).order_by("id").first()
     if officer is not None and target is not None:
         services.break_glass(actor=officer, case=target, reason="区教育局转来家长投诉，需核实学校是否已落实危机干预")
-    visit_schools = list(OrgUnit.objects.filter(kind=UnitKind.SCHOOL, path__under=OrgUnit.objects.get(pk=ctx.city.districts[0]).path))
+    visit_schools = list(
+        OrgUnit.objects.filter(kind=UnitKind.SCHOOL, path__under=OrgUnit.objects.get(pk=ctx.city.districts[0]).path)
+    )
     if ctx.scale == "small":
         visit_schools = list(OrgUnit.objects.filter(kind=UnitKind.SCHOOL))
     counts["home_visits"] = _visits(visit_schools, rng, today)

@@ -34,12 +34,18 @@ class OpenCaseForm(StyledForm):
     source = forms.ChoiceField(label="来源", choices=CaseSource.choices)
     risk_level = forms.ChoiceField(label="关注等级", choices=RiskLevel.choices)
     counsellor = forms.IntegerField(label="负责教师", required=False)
-    plan = forms.CharField(label="干预/帮扶方案", required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
+    plan = forms.CharField(
+        label="干预/帮扶方案", required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     follow_up_days = forms.IntegerField(label="随访间隔（天）", min_value=1, max_value=365, initial=14)
     next_review_on = forms.DateField(label="下次评估日期", required=False, widget=DatePicker())
-    dropout_reason = forms.ChoiceField(label="辍学原因（控辍保学）", choices=[("", "—"), *DropoutReason.choices], required=False)
+    dropout_reason = forms.ChoiceField(
+        label="辍学原因（控辍保学）", choices=[("", "—"), *DropoutReason.choices], required=False
+    )
     out_since = forms.DateField(label="离校日期（控辍保学）", required=False, widget=DatePicker())
-    guardian_contacted_at = forms.DateTimeField(label="已联系监护人的时间（危机必填）", required=False, widget=DateTimePicker())
+    guardian_contacted_at = forms.DateTimeField(
+        label="已联系监护人的时间（危机必填）", required=False, widget=DateTimePicker()
+    )
 
 
 class NoteForm(StyledForm):
@@ -53,7 +59,9 @@ class NoteForm(StyledForm):
 class LevelForm(StyledForm):
     level = forms.ChoiceField(label="新的关注等级", choices=RiskLevel.choices)
     reason = forms.CharField(label="调整理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    guardian_contacted_at = forms.DateTimeField(label="已联系监护人的时间（升为危机时必填）", required=False, widget=DateTimePicker())
+    guardian_contacted_at = forms.DateTimeField(
+        label="已联系监护人的时间（升为危机时必填）", required=False, widget=DateTimePicker()
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -89,12 +97,20 @@ class CloseForm(StyledForm):
 
 class BreakGlassForm(StyledForm):
     case = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label="紧急访问理由", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="紧急访问理由", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ScreeningForm(StyledForm):
     name = forms.CharField(label="筛查名称", max_length=100, initial="学期心理健康筛查")
-    threshold = forms.DecimalField(label="建议建案分数线（≥）", min_value=Decimal(0), max_value=Decimal(10000), decimal_places=1, initial=Decimal(60))
+    threshold = forms.DecimalField(
+        label="建议建案分数线（≥）",
+        min_value=Decimal(0),
+        max_value=Decimal(10000),
+        decimal_places=1,
+        initial=Decimal(60),
+    )
     file = forms.FileField(label="筛查结果（Excel）")
 
 
@@ -108,7 +124,9 @@ class VisitForm(StyledForm):
     planned_on = forms.DateField(label="计划日期", required=False, widget=DatePicker())
     mode = forms.ChoiceField(label="方式", choices=VisitMode.choices)
     present = forms.CharField(label="在场人员", max_length=200, required=False)
-    findings = forms.CharField(label="家访情况", max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    findings = forms.CharField(
+        label="家访情况", max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     follow_ups = forms.CharField(label="后续跟进", max_length=20000, required=False)
 
 

@@ -48,9 +48,7 @@ def cases_home(user: Any, acting: Any) -> list[HomeItem]:
                 )
             )
         overdue = (
-            selectors.cases_for(user)
-            .filter(status=CaseStatus.OPEN, next_review_on__lt=timezone.localdate())
-            .count()
+            selectors.cases_for(user).filter(status=CaseStatus.OPEN, next_review_on__lt=timezone.localdate()).count()
         )
         if overdue:
             items.append(

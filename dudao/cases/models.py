@@ -199,6 +199,9 @@ class Referral(models.Model):
         verbose_name = "转介"
         ordering = ["-referred_on", "-id"]
 
+    def __str__(self) -> str:
+        return f"转介 #{self.pk}"
+
 
 class CrisisStepKind(models.TextChoices):
     SAFETY_PLAN = "safety_plan", "制定安全计划"
@@ -223,6 +226,9 @@ class CrisisStep(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_step_display()}（个案 #{self.case_id}）"
+
 
 class SuggestionStatus(models.TextChoices):
     PENDING = "pending", "待处理"
@@ -239,6 +245,9 @@ class ScreeningBatch(models.Model):
 
     class Meta:
         verbose_name = "心理筛查"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ScreeningResult(models.Model):
@@ -258,6 +267,9 @@ class ScreeningResult(models.Model):
         verbose_name = "筛查结果"
         indexes = [models.Index(fields=["status"], name="cases_screening_status_idx")]
 
+    def __str__(self) -> str:
+        return f"筛查结果 #{self.pk}"
+
 
 class DropoutSuggestion(models.Model):
     """A student absent (not for illness) several school days in a row, proposed for the register."""
@@ -276,7 +288,12 @@ class DropoutSuggestion(models.Model):
 
     class Meta:
         verbose_name = "辍学风险提示"
-        constraints = [models.UniqueConstraint(fields=["student", "first_date"], name="cases_one_suggestion_per_streak")]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "first_date"], name="cases_one_suggestion_per_streak")
+        ]
+
+    def __str__(self) -> str:
+        return f"辍学风险提示 #{self.pk}"
 
 
 class VisitMode(models.TextChoices):
@@ -303,6 +320,9 @@ class HomeVisit(models.Model):
         verbose_name = "家访"
         indexes = [models.Index(fields=["klass", "term"], name="cases_visit_class_term_idx")]
 
+    def __str__(self) -> str:
+        return f"家访 #{self.pk}"
+
     @property
     def is_done(self) -> bool:
         return self.visited_on is not None
@@ -319,6 +339,9 @@ class BreakGlassGrant(models.Model):
     class Meta:
         verbose_name = "紧急授权（破窗访问）"
         indexes = [models.Index(fields=["user", "expires_at"], name="cases_grant_user_idx")]
+
+    def __str__(self) -> str:
+        return f"紧急授权 #{self.pk}（个案 #{self.case_id}）"
 
     @property
     def is_active(self) -> bool:
@@ -346,6 +369,9 @@ class CaseAlert(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["recipient", "read_at"], name="cases_alert_recipient_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
 
 class Employment(models.TextChoices):
     FULL_TIME = "full", "专职"
@@ -370,6 +396,9 @@ class CounsellorProfile(models.Model):
         verbose_name = "心理教师"
         constraints = [models.UniqueConstraint(fields=["user", "school"], name="cases_one_profile_per_school")]
 
+    def __str__(self) -> str:
+        return f"心理教师 #{self.user_id}（{self.get_employment_display()}）"
+
 
 class CounsellingRoom(models.Model):
     school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
@@ -379,6 +408,9 @@ class CounsellingRoom(models.Model):
 
     class Meta:
         verbose_name = "心理辅导室"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def term_of(day: dt.date) -> str:
@@ -391,7 +423,7 @@ def term_of(day: dt.date) -> str:
 
 
 class CaseAttachment(models.Model):
-    """A scanned letter or hospital certificate (e.g. 转学证明, 复诊记录), served only through the case's scoped view."""
+    """A scanned letter or hospital certificate (转学证明, 复诊记录), served only through the case's scoped view."""
 
     case = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="attachments")
     file = models.ForeignKey("core.StoredFile", on_delete=models.PROTECT, related_name="+")
@@ -400,3 +432,6 @@ class CaseAttachment(models.Model):
 
     class Meta:
         verbose_name = "个案附件"
+
+    def __str__(self) -> str:
+        return f"附件 #{self.pk}（个案 #{self.case_id}）"

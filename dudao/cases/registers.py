@@ -3,8 +3,6 @@ and their coverage, counsellor staffing."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.models import User
-from dudao.cases import selectors, services
+from dudao.cases import school, selectors, services
 from dudao.cases.forms import ProfileForm, RoomForm, VisitForm
 from dudao.cases.models import (
     CaseKind,
@@ -98,7 +96,10 @@ def visits(request: HttpRequest) -> HttpResponse:
     term = request.GET.get("term") or term_of(timezone.localdate())
     students = paginate(selectors.visit_students(request.user, term), page=request.GET.get("page"), page_size=100)
     recent = list(
-        selectors.visits_for(request.user).filter(term=term).select_related("student", "teacher").order_by("-visited_on", "-id")[:30]
+        selectors.visits_for(request.user)
+        .filter(term=term)
+        .select_related("student", "teacher")
+        .order_by("-visited_on", "-id")[:30]
     )
     return render(
         request,
@@ -123,11 +124,13 @@ def visit_record(request: HttpRequest) -> HttpResponse:
         messages.error(request, form_errors(form))
         return back
     data = form.cleaned_data
-    student = get_object_or_404(selectors.visit_students(request.user, term_of(timezone.localdate())), pk=data["student"])
+    student = get_object_or_404(
+        selectors.visit_students(request.user, term_of(timezone.localdate())), pk=data["student"]
+    )
     return perform(
         request,
         back,
-        lambda: services.record_home_visit(
+        lambda: school.record_home_visit(
             actor=request.user,
             student=student,
             visited_on=data["visited_on"],
@@ -178,7 +181,9 @@ def staffing(request: HttpRequest) -> HttpResponse:
             "school": school,
             "profiles": list(CounsellorProfile.objects.filter(school=school).select_related("user")) if school else [],
             "rooms": list(CounsellingRoom.objects.filter(school=school)) if school else [],
-            "staff": list(User.objects.filter(unit__path__under=school.path, is_active=True).order_by("full_name")[:300])
+            "staff": list(
+                User.objects.filter(unit__path__under=school.path, is_active=True).order_by("full_name")[:300]
+            )
             if school
             else [],
             "profile_form": ProfileForm(auto_id="profile_%s"),
@@ -208,7 +213,7 @@ def staffing_profile(request: HttpRequest) -> HttpResponse:
     return perform(
         request,
         back,
-        lambda: services.save_counsellor_profile(
+        lambda: school.save_counsellor_profile(
             actor=request.user,
             user=user,
             school=school,
@@ -231,7 +236,7 @@ def staffing_room(request: HttpRequest) -> HttpResponse:
     return perform(
         request,
         back,
-        lambda: services.save_room(
+        lambda: school.save_room(
             actor=request.user,
             school=school,
             name=form.cleaned_data["name"],
@@ -240,5 +245,3 @@ def staffing_room(request: HttpRequest) -> HttpResponse:
         ),
         "心理辅导室已登记",
     )
-
-

@@ -55,11 +55,10 @@ def acting_school(user: Any) -> OrgUnit | None:
     assignment = acting_assignment(user)
     if assignment is None:
         return None
-    cached = getattr(assignment, "_dudao_school", False)
-    if cached is False:
-        cached = school_of(assignment.unit)
-        assignment._dudao_school = cached  # type: ignore[attr-defined]
-    return cached
+    if not hasattr(assignment, "_dudao_school"):
+        assignment._dudao_school = school_of(assignment.unit)  # type: ignore[attr-defined]
+    school: OrgUnit | None = assignment._dudao_school  # type: ignore[attr-defined]
+    return school
 
 
 def _grant_q(user: Any, role: str) -> Q:
@@ -351,7 +350,6 @@ def visit_coverage(root: OrgUnit, term: str | None = None, *, by: str = "auto") 
         groups = list(OrgUnit.objects.filter(path__under=root.path, kind=kind).order_by("path"))
         if by == "district" and not groups:
             groups = list(OrgUnit.objects.filter(path__under=root.path, kind=UnitKind.SCHOOL).order_by("path"))
-        step = groups[0].steplen if groups else 4
         for g in groups:
             names[g.path] = g.name
         depth = len(groups[0].path) if groups else 0
@@ -362,12 +360,11 @@ def visit_coverage(root: OrgUnit, term: str | None = None, *, by: str = "auto") 
                 if key in names:
                     totals[key][index] += n
 
-        del step
         bucket(students, 0)
         bucket(students.filter(pk__in=visited_ids), 1)
-        special = students.filter(Q(is_left_behind=True) | Q(is_in_hardship=True))
-        bucket(special, 2)
-        bucket(special.filter(pk__in=visited_ids), 3)
+        special_students = students.filter(Q(is_left_behind=True) | Q(is_in_hardship=True))
+        bucket(special_students, 2)
+        bucket(special_students.filter(pk__in=visited_ids), 3)
     rows = []
     for key, name in names.items():
         total, visited, special, special_visited = totals[key]

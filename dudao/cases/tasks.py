@@ -7,7 +7,8 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from dudao.cases.services import archive_cases, suggest_dropouts
+from dudao.cases.intake import suggest_dropouts
+from dudao.cases.upkeep import archive_cases
 
 log = logging.getLogger("dudao.cases")
 

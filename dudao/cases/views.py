@@ -14,12 +14,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dudao.accounts.models import User
-from dudao.cases import selectors, services
+from dudao.cases import intake, selectors, services
 from dudao.cases.forms import (
     BreakGlassForm,
     CloseForm,
@@ -38,10 +36,8 @@ from dudao.cases.models import (
     CaseKind,
     CaseStatus,
     CrisisStepKind,
-    DropoutSuggestion,
     Referral,
     RiskLevel,
-    ScreeningResult,
 )
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, template_xlsx, xlsx_response
@@ -301,7 +297,10 @@ def referral_status(request: HttpRequest, pk: int, referral_pk: int) -> HttpResp
         request,
         _back(pk),
         lambda: services.update_referral(
-            actor=request.user, referral=referral, status=request.POST.get("status", ""), version=posted_version(request)
+            actor=request.user,
+            referral=referral,
+            status=request.POST.get("status", ""),
+            version=posted_version(request),
         ),
         "转介状态已更新",
     )
@@ -405,7 +404,20 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-EXPORT_HEADERS = ["编号", "类型", "学生", "班级", "来源", "关注等级", "状态", "负责教师", "班主任", "下次评估", "辍学原因", "劝返结果"]
+EXPORT_HEADERS = [
+    "编号",
+    "类型",
+    "学生",
+    "班级",
+    "来源",
+    "关注等级",
+    "状态",
+    "负责教师",
+    "班主任",
+    "下次评估",
+    "辍学原因",
+    "劝返结果",
+]
 
 
 @login_required
@@ -470,9 +482,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 return redirect("cases:detail", pk=case.pk)
         else:
             messages.error(request, form_errors(form))
-    return render(
-        request, "cases/break_glass.html", {"student_no": student_no, "candidates": candidates, "form": form}
-    )
+    return render(request, "cases/break_glass.html", {"student_no": student_no, "candidates": candidates, "form": form})
 
 
 @login_required
@@ -501,7 +511,7 @@ def screening_decide(request: HttpRequest, pk: int) -> HttpResponse:
     back = redirect("cases:suggestions")
     if request.POST.get("decision") == "accept":
         try:
-            case = services.accept_screening(
+            case = intake.accept_screening(
                 actor=request.user, result=result, risk_level=request.POST.get("risk_level", RiskLevel.LEVEL3)
             )
         except Forbidden as exc:
@@ -518,7 +528,7 @@ def screening_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         back,
-        lambda: services.dismiss_screening(actor=request.user, result=result, reason=form.cleaned_data["reason"]),
+        lambda: intake.dismiss_screening(actor=request.user, result=result, reason=form.cleaned_data["reason"]),
         "已排除该建议",
     )
 
@@ -533,7 +543,7 @@ def dropout_decide(request: HttpRequest, pk: int) -> HttpResponse:
         if not can(request.user, "case.open"):
             raise PermissionDenied("建立控辍保学个案须由心理教师或校长操作；班主任可排除或提醒学校")
         try:
-            case = services.accept_dropout_suggestion(actor=request.user, suggestion=suggestion)
+            case = intake.accept_dropout_suggestion(actor=request.user, suggestion=suggestion)
         except DomainError as exc:
             messages.error(request, exc.message)
             return back
@@ -545,14 +555,14 @@ def dropout_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         back,
-        lambda: services.dismiss_dropout_suggestion(
+        lambda: intake.dismiss_dropout_suggestion(
             actor=request.user, suggestion=suggestion, reason=form.cleaned_data["reason"]
         ),
         "已排除该提示",
     )
 
 
-SCREENING_TEMPLATE_COLUMNS = [(t, h, w) for t, h, w in services.SCREENING_COLUMNS]
+SCREENING_TEMPLATE_COLUMNS = [(t, h, w) for t, h, w in intake.SCREENING_COLUMNS]
 
 
 @login_required
@@ -575,7 +585,7 @@ def screening_import(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                batch = services.import_screening(
+                batch = intake.import_screening(
                     actor=request.user,
                     upload=upload,
                     filename=upload.name,
@@ -618,6 +628,4 @@ def access_report(request: HttpRequest) -> HttpResponse:
     require(request, "case.access_report")
     events = paginate(selectors.access_events(request.user), page=request.GET.get("page"))
     grants = list(selectors.grants_for_report(request.user)[:100])
-    return render(
-        request, "cases/access_report.html", {"page": events, "grants": grants, "now": timezone.now()}
-    )
+    return render(request, "cases/access_report.html", {"page": events, "grants": grants, "now": timezone.now()})

@@ -130,10 +130,24 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "homevisit.read": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER}),
     "homevisit.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER}),
     "homevisit.stats": frozenset(
-        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.CASE_OFFICER, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+        {
+            Role.BUREAU_LEADER,
+            Role.BUREAU_STAFF,
+            Role.DISTRICT_ADMIN,
+            Role.CASE_OFFICER,
+            Role.PRINCIPAL,
+            Role.SCHOOL_STAFF,
+        }
     ),
     "staffing.read": frozenset(
-        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.CASE_OFFICER, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+        {
+            Role.BUREAU_LEADER,
+            Role.BUREAU_STAFF,
+            Role.DISTRICT_ADMIN,
+            Role.CASE_OFFICER,
+            Role.PRINCIPAL,
+            Role.SCHOOL_STAFF,
+        }
     ),
     "staffing.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
 }

@@ -132,7 +132,9 @@ def test_case_page_read_writes_an_access_event(city: City, case: CaseFile, signe
     assert event.object_id == str(case.pk) and event.actor_name == "principal"
 
 
-def test_case_read_by_grant_is_marked_break_glass(city: City, case: CaseFile, signed_in: Callable[[User], Client]) -> None:
+def test_case_read_by_grant_is_marked_break_glass(
+    city: City, case: CaseFile, signed_in: Callable[[User], Client]
+) -> None:
     break_glass(city, case)
     client = signed_in(city.user("case_officer"))
     response = client.get(f"/cases/{case.pk}/")
@@ -142,7 +144,9 @@ def test_case_read_by_grant_is_marked_break_glass(city: City, case: CaseFile, si
 
 
 @pytest.mark.parametrize("key", ["district_admin", "bureau_leader", "case_officer", "school_staff", "doctor"])
-def test_forbidden_case_page_is_404_and_logged(city: City, case: CaseFile, key: str, signed_in: Callable[[User], Client]) -> None:
+def test_forbidden_case_page_is_404_and_logged(
+    city: City, case: CaseFile, key: str, signed_in: Callable[[User], Client]
+) -> None:
     client = signed_in(city.user(key))
     response = client.get(f"/cases/{case.pk}/")
     assert response.status_code == (404 if key == "case_officer" else 403)
@@ -158,7 +162,9 @@ def test_missing_case_is_404_and_logged(city: City, signed_in: Callable[[User], 
     assert AuditEvent.objects.filter(action="case_denied", object_id="999999").exists()
 
 
-def test_print_and_export_are_logged_and_watermarked(city: City, case: CaseFile, signed_in: Callable[[User], Client]) -> None:
+def test_print_and_export_are_logged_and_watermarked(
+    city: City, case: CaseFile, signed_in: Callable[[User], Client]
+) -> None:
     client = signed_in(city.user("counsellor"))
     page = client.get(f"/cases/{case.pk}/print/")
     assert page.status_code == 200
@@ -175,7 +181,9 @@ def test_no_named_export_above_school_level(city: City, case: CaseFile, signed_i
         assert signed_in(city.user(key)).get("/cases/export.xlsx").status_code == 403
 
 
-def test_readers_of_a_case_are_shown_to_its_people(city: City, case: CaseFile, signed_in: Callable[[User], Client]) -> None:
+def test_readers_of_a_case_are_shown_to_its_people(
+    city: City, case: CaseFile, signed_in: Callable[[User], Client]
+) -> None:
     break_glass(city, case)
     signed_in(city.user("case_officer")).get(f"/cases/{case.pk}/")
     page = signed_in(city.user("class_teacher")).get(f"/cases/{case.pk}/")
@@ -183,7 +191,9 @@ def test_readers_of_a_case_are_shown_to_its_people(city: City, case: CaseFile, s
     assert "case.officer" in readers and "紧急授权" in readers
 
 
-def test_access_report_lists_break_glass_for_the_security_officer(city: City, case: CaseFile, signed_in: Callable[[User], Client]) -> None:
+def test_access_report_lists_break_glass_for_the_security_officer(
+    city: City, case: CaseFile, signed_in: Callable[[User], Client]
+) -> None:
     break_glass(city, case)
     page = signed_in(city.user("security_officer")).get("/cases/access/")
     assert page.status_code == 200
@@ -195,15 +205,43 @@ def test_access_report_lists_break_glass_for_the_security_officer(city: City, ca
 PAGES = {
     "/cases/": {"principal", "counsellor", "class_teacher", "case_officer"},
     "/cases/new/": {"principal", "counsellor"},
-    "/cases/stats/": {"bureau_leader", "bureau_staff", "district_admin", "district_admin_b", "case_officer", "principal"},
+    "/cases/stats/": {
+        "bureau_leader",
+        "bureau_staff",
+        "district_admin",
+        "district_admin_b",
+        "case_officer",
+        "principal",
+    },
     "/cases/visits/": {"principal", "school_staff", "class_teacher"},
-    "/cases/visits/coverage/": {"bureau_leader", "bureau_staff", "district_admin", "district_admin_b", "case_officer", "principal", "school_staff"},
-    "/cases/staffing/": {"bureau_leader", "bureau_staff", "district_admin", "district_admin_b", "case_officer", "principal", "school_staff"},
+    "/cases/visits/coverage/": {
+        "bureau_leader",
+        "bureau_staff",
+        "district_admin",
+        "district_admin_b",
+        "case_officer",
+        "principal",
+        "school_staff",
+    },
+    "/cases/staffing/": {
+        "bureau_leader",
+        "bureau_staff",
+        "district_admin",
+        "district_admin_b",
+        "case_officer",
+        "principal",
+        "school_staff",
+    },
     "/cases/access/": {"security_officer", "case_officer", "principal"},
     "/cases/break-glass/": {"principal", "case_officer"},
     "/cases/screening/": {"principal", "counsellor"},
 }
-REDIRECTS = {("/cases/", "bureau_leader"), ("/cases/", "bureau_staff"), ("/cases/", "district_admin"), ("/cases/", "district_admin_b")}
+REDIRECTS = {
+    ("/cases/", "bureau_leader"),
+    ("/cases/", "bureau_staff"),
+    ("/cases/", "district_admin"),
+    ("/cases/", "district_admin_b"),
+}
 
 
 @pytest.mark.parametrize("url", sorted(PAGES))

@@ -53,13 +53,17 @@ def test_case_by_id_with_break_glass(client: Client, city: City, case: CaseFile)
     assert response.status_code == 200
     assert AuditEvent.objects.filter(action="case_api").latest("seq").changes["break_glass"] is True
     # Read-only: a note is refused.
-    response = client.post(f"/api/v1/cases/{case.pk}/notes", {"text": "x"}, content_type="application/json", **auth(city, "case_officer"))
+    response = client.post(
+        f"/api/v1/cases/{case.pk}/notes", {"text": "x"}, content_type="application/json", **auth(city, "case_officer")
+    )
     assert response.status_code == 403
 
 
 def test_post_note(client: Client, city: City, case: CaseFile) -> None:
     headers = auth(city, "counsellor")
-    response = client.post(f"/api/v1/cases/{case.pk}/notes", {"text": "第二次面谈，情绪平稳"}, content_type="application/json", **headers)
+    response = client.post(
+        f"/api/v1/cases/{case.pk}/notes", {"text": "第二次面谈，情绪平稳"}, content_type="application/json", **headers
+    )
     assert response.status_code == 201, response.content
     assert response.json()["text"] == "第二次面谈，情绪平稳"
     assert CaseNote.objects.get().text == "第二次面谈，情绪平稳"
@@ -76,7 +80,12 @@ def test_post_bad_notes(client: Client, city: City, case: CaseFile) -> None:
     future = (timezone.localdate().replace(year=timezone.localdate().year + 1)).isoformat()
     response = client.post(url, {"text": "x", "occurred_on": future}, content_type="application/json", **headers)
     assert response.status_code == 400 and response.json()["code"] == "date_in_future"
-    assert client.post("/api/v1/cases/99999999/notes", {"text": "x"}, content_type="application/json", **headers).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/cases/99999999/notes", {"text": "x"}, content_type="application/json", **headers
+        ).status_code
+        == 404
+    )
     assert not CaseNote.objects.exists()
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from dudao.cases import crypto, services
+from dudao.cases import crypto, services, upkeep
 from dudao.cases.models import CaseFile, CaseNote, HomeVisit, ScreeningResult
 from tests.cases.conftest import open_psych
 from tests.factories import City
@@ -18,7 +18,7 @@ SECRET = "孩子说她最近不想活了，晚上一个人哭"
 
 def raw_column(table: str, column: str) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {table}")  # noqa: S608 (fixed test identifiers)
+        cursor.execute(f"SELECT {column} FROM {table}")
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -35,9 +35,19 @@ def test_database_dump_shows_no_note_plaintext(city: City) -> None:
 
 
 def test_every_confidential_column_is_encrypted() -> None:
-    fields = {(m.__name__, f.name) for m in services.crypto_models() for f in m._meta.concrete_fields if isinstance(f, crypto.EncryptedTextField)}
-    assert {("CaseNote", "text"), ("CaseFile", "plan"), ("ScreeningResult", "answers"), ("HomeVisit", "findings")} <= fields
-    assert {CaseNote, CaseFile, ScreeningResult, HomeVisit} <= set(services.crypto_models())
+    fields = {
+        (m.__name__, f.name)
+        for m in upkeep.crypto_models()
+        for f in m._meta.concrete_fields
+        if isinstance(f, crypto.EncryptedTextField)
+    }
+    assert {
+        ("CaseNote", "text"),
+        ("CaseFile", "plan"),
+        ("ScreeningResult", "answers"),
+        ("HomeVisit", "findings"),
+    } <= fields
+    assert {CaseNote, CaseFile, ScreeningResult, HomeVisit} <= set(upkeep.crypto_models())
 
 
 def test_ciphertext_moved_to_another_column_fails_authentication(city: City) -> None:
@@ -76,12 +86,12 @@ def test_rotation_reencrypts_under_the_new_key_and_old_rows_stay_readable(city: 
             assert new_id != old_id
             # Before rotation: old rows read fine under the keyring with both keys.
             assert CaseNote.objects.get(case=case).text == SECRET
-            counts = services.rotate_keys(batch=1)
+            counts = upkeep.rotate_keys(batch=1)
             assert counts["cases.CaseNote"] == 1
             assert counts["cases.CaseFile"] == 1
             assert all(v.startswith(new_id + ":") for v in raw_column("cases_casenote", "text"))
             # Resumable: a second run finds nothing left to do.
-            assert services.rotate_keys()["cases.CaseNote"] == 0
+            assert upkeep.rotate_keys()["cases.CaseNote"] == 0
         with override_settings(DUDAO_CASE_KEYS=[new_key]):
             crypto.reset_keyring()
             assert CaseNote.objects.get(case=case).text == SECRET

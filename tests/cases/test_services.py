@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from dudao.audit.models import AuditEvent
-from dudao.cases import selectors, services
+from dudao.cases import intake, school, selectors, services, upkeep
 from dudao.cases.models import (
     AlertKind,
     CaseAlert,
@@ -161,7 +161,9 @@ def test_closing_a_crisis_case_with_open_steps_is_refused(city: City, case: Case
 
 def test_stale_level_change_is_409(city: City, case: CaseFile) -> None:
     with pytest.raises(StaleEditError):
-        services.change_level(actor=city.user("counsellor"), case=case, level="level1", reason="x", version=case.version + 5)
+        services.change_level(
+            actor=city.user("counsellor"), case=case, level="level1", reason="x", version=case.version + 5
+        )
 
 
 def test_referral_and_review(city: City, case: CaseFile) -> None:
@@ -171,7 +173,9 @@ def test_referral_and_review(city: City, case: CaseFile) -> None:
     services.update_referral(actor=city.user("counsellor"), referral=referral, status="in_treatment", version=1)
     case.refresh_from_db()
     later = timezone.localdate() + dt.timedelta(days=30)
-    case = services.review_case(actor=city.user("counsellor"), case=case, text="情绪改善", next_review_on=later, version=case.version)
+    case = services.review_case(
+        actor=city.user("counsellor"), case=case, text="情绪改善", next_review_on=later, version=case.version
+    )
     assert case.next_review_on == later
     with pytest.raises(DomainError):
         services.add_referral(
@@ -196,7 +200,13 @@ def dropout_case(city: City) -> CaseFile:
 def test_dropout_register_and_return(city: City) -> None:
     case = dropout_case(city)
     assert case.dropout_result == DropoutResult.OUT and case.days_out == 20
-    services.add_note(actor=city.user("class_teacher"), case=case, kind="persuasion", text="与村干部一起上门劝返", participants="班主任、村主任")
+    services.add_note(
+        actor=city.user("class_teacher"),
+        case=case,
+        kind="persuasion",
+        text="与村干部一起上门劝返",
+        participants="班主任、村主任",
+    )
     case.refresh_from_db()
     with pytest.raises(DomainError) as exc:
         services.close_case(actor=city.user("counsellor"), case=case, summary="x", version=case.version)
@@ -218,7 +228,13 @@ def test_dropout_register_and_return(city: City) -> None:
 def test_transfer_requires_proof(city: City) -> None:
     case = dropout_case(city)
     with pytest.raises(DomainError) as exc:
-        services.update_dropout(actor=city.user("counsellor"), case=case, version=case.version, result="transferred", returned_on=timezone.localdate())
+        services.update_dropout(
+            actor=city.user("counsellor"),
+            case=case,
+            version=case.version,
+            result="transferred",
+            returned_on=timezone.localdate(),
+        )
     assert exc.value.code == "transfer_proof_required"
 
 
@@ -246,9 +262,15 @@ def screening_file(rows: list[list[object]]) -> io.BytesIO:
 
 def test_screening_import_creates_suggestions_over_the_threshold(city: City) -> None:
     a, b, c = city.students["a1"]
-    batch = services.import_screening(
+    batch = intake.import_screening(
         actor=city.user("counsellor"),
-        upload=screening_file([[a.student_no, a.name, 72, "中度", "第9题选择了“经常”"], [b.student_no, b.name, 30, "无", ""], [c.student_no, "", 60, "轻度", ""]]),
+        upload=screening_file(
+            [
+                [a.student_no, a.name, 72, "中度", "第9题选择了“经常”"],
+                [b.student_no, b.name, 30, "无", ""],
+                [c.student_no, "", 60, "轻度", ""],
+            ]
+        ),
         filename="s.xlsx",
         name="秋季筛查",
         threshold=Decimal(60),
@@ -257,11 +279,11 @@ def test_screening_import_creates_suggestions_over_the_threshold(city: City) -> 
     assert set(flagged.values_list("student_id", flat=True)) == {a.pk, c.pk}
     assert ScreeningResult.objects.get(student=a).answers == "第9题选择了“经常”"
     suggestion = flagged.get(student=a)
-    case = services.accept_screening(actor=city.user("counsellor"), result=suggestion, risk_level="level2")
+    case = intake.accept_screening(actor=city.user("counsellor"), result=suggestion, risk_level="level2")
     assert case.source == "screening" and case.risk_level == "level2"
     with pytest.raises(DomainError):
-        services.dismiss_screening(actor=city.user("counsellor"), result=flagged.get(student=c), reason="")
-    services.dismiss_screening(actor=city.user("counsellor"), result=flagged.get(student=c), reason="复评无异常")
+        intake.dismiss_screening(actor=city.user("counsellor"), result=flagged.get(student=c), reason="")
+    intake.dismiss_screening(actor=city.user("counsellor"), result=flagged.get(student=c), reason="复评无异常")
     assert selectors.screening_suggestions(city.user("counsellor")).count() == 0
 
 
@@ -269,9 +291,16 @@ def test_screening_file_with_unknown_students_imports_nothing(city: City) -> Non
     a = city.students["a1"][0]
     outsider = city.students["b1"][0]
     with pytest.raises(ImportRejected) as exc:
-        services.import_screening(
+        intake.import_screening(
             actor=city.user("counsellor"),
-            upload=screening_file([[a.student_no, a.name, 80, "", ""], ["NOPE123", "谁", 90, "", ""], [outsider.student_no, outsider.name, 99, "", ""], [a.student_no, a.name, "高", "", ""]]),
+            upload=screening_file(
+                [
+                    [a.student_no, a.name, 80, "", ""],
+                    ["NOPE123", "谁", 90, "", ""],
+                    [outsider.student_no, outsider.name, 99, "", ""],
+                    [a.student_no, a.name, "高", "", ""],
+                ]
+            ),
             filename="s.xlsx",
             name="x",
             threshold=Decimal(60),
@@ -303,33 +332,41 @@ def test_absence_streaks_become_suggestions_once(city: City) -> None:
         calls.append(min_days)
         return [s for s in streaks if s.days >= min_days]
 
-    assert services.suggest_dropouts(provider=provider) == 1
-    assert services.suggest_dropouts(provider=provider) == 0
+    assert intake.suggest_dropouts(provider=provider) == 1
+    assert intake.suggest_dropouts(provider=provider) == 0
     assert calls == [3, 3]
     suggestion = DropoutSuggestion.objects.get()
     assert selectors.dropout_suggestions(city.user("class_teacher")).get() == suggestion
-    case = services.accept_dropout_suggestion(actor=city.user("counsellor"), suggestion=suggestion)
+    case = intake.accept_dropout_suggestion(actor=city.user("counsellor"), suggestion=suggestion)
     assert case.kind == CaseKind.DROPOUT and case.source == "absence"
     with override_settings(DUDAO_DROPOUT_MIN_DAYS=2):
-        assert services.suggest_dropouts(provider=provider) == 1  # b, with the lower threshold; a has a case
+        assert intake.suggest_dropouts(provider=provider) == 1  # b, with the lower threshold; a has a case
 
 
 def test_without_the_health_app_no_suggestions_are_made() -> None:
-    assert services.absence_provider() is None
-    assert services.suggest_dropouts() == 0
+    assert intake.absence_provider() is None
+    assert intake.suggest_dropouts() == 0
 
 
 def test_home_visit_recorded_and_future_date_refused(city: City) -> None:
     teacher = city.user("class_teacher")
     a = city.students["a1"][0]
     with pytest.raises(DomainError) as exc:
-        services.record_home_visit(actor=teacher, student=a, visited_on=timezone.localdate() + dt.timedelta(days=1), findings="x")
+        school.record_home_visit(
+            actor=teacher, student=a, visited_on=timezone.localdate() + dt.timedelta(days=1), findings="x"
+        )
     assert exc.value.code == "date_in_future"
-    services.record_home_visit(actor=teacher, student=a, visited_on=None, planned_on=timezone.localdate() + dt.timedelta(days=3))
-    visit = services.record_home_visit(actor=teacher, student=a, visited_on=timezone.localdate(), findings="家庭和睦", mode="phone")
+    school.record_home_visit(
+        actor=teacher, student=a, visited_on=None, planned_on=timezone.localdate() + dt.timedelta(days=3)
+    )
+    visit = school.record_home_visit(
+        actor=teacher, student=a, visited_on=timezone.localdate(), findings="家庭和睦", mode="phone"
+    )
     assert HomeVisit.objects.count() == 1 and visit.planned_on is not None
     with pytest.raises(Forbidden):
-        services.record_home_visit(actor=teacher, student=city.students["a2"][0], visited_on=timezone.localdate(), findings="x")
+        school.record_home_visit(
+            actor=teacher, student=city.students["a2"][0], visited_on=timezone.localdate(), findings="x"
+        )
     rows = selectors.visit_coverage(city.school_a)
     row = next(r for r in rows if r["unit"] == city.class_a1.name)
     assert row["visited"] == 1 and row["students"] == 3
@@ -345,13 +382,25 @@ def test_unvisited_left_behind_children_come_first(city: City) -> None:
 
 
 def test_staffing_flags_large_schools_without_full_time_counsellor(city: City) -> None:
-    services.save_counsellor_profile(actor=city.user("principal"), user=city.user("counsellor"), school=city.school_a, employment="part", certificate="B")
+    school.save_counsellor_profile(
+        actor=city.user("principal"),
+        user=city.user("counsellor"),
+        school=city.school_a,
+        employment="part",
+        certificate="B",
+    )
     with override_settings(DUDAO_CASE_FULLTIME_THRESHOLD=3):
         rows = selectors.staffing(city.district_a)
     row = next(r for r in rows if r.unit_name == city.school_a.name)
     assert row.part_time == 1 and row.full_time == 0 and row.large_without_full_time == [city.school_a.name]
     with pytest.raises(Forbidden):
-        services.save_counsellor_profile(actor=city.user("counsellor"), user=city.user("counsellor"), school=city.school_a, employment="full", certificate="A")
+        school.save_counsellor_profile(
+            actor=city.user("counsellor"),
+            user=city.user("counsellor"),
+            school=city.school_a,
+            employment="full",
+            certificate="A",
+        )
     assert CounsellorProfile.objects.count() == 1
 
 
@@ -359,12 +408,12 @@ def test_archive_and_purge_keep_counts_only(city: City, case: CaseFile) -> None:
     services.add_note(actor=city.user("counsellor"), case=case, text="秘密")
     case.refresh_from_db()
     services.close_case(actor=city.user("counsellor"), case=case, summary="好转", version=case.version)
-    assert services.archive_cases() == 0
+    assert upkeep.archive_cases() == 0
     Student.objects.filter(pk=case.student_id).update(status="left")
-    assert services.archive_cases() == 1
-    assert services.purge_cases(years=5) == {"cases": 0, "notes": 0, "referrals": 0}
+    assert upkeep.archive_cases() == 1
+    assert upkeep.purge_cases(years=5) == {"cases": 0, "notes": 0, "referrals": 0}
     later = timezone.now() + dt.timedelta(days=365 * 5 + 2)
-    assert services.purge_cases(years=5, now=later) == {"cases": 1, "notes": 1, "referrals": 0}
+    assert upkeep.purge_cases(years=5, now=later) == {"cases": 1, "notes": 1, "referrals": 0}
     assert not CaseFile.objects.exists() and not CaseNote.objects.exists()
     event = AuditEvent.objects.filter(action="case_purge").latest("seq")
     assert event.changes["cases"] == 1 and "秘密" not in str(event.changes)

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dudao.cases.services import archive_cases, purge_cases
+from dudao.cases.upkeep import archive_cases, purge_cases
 from dudao.core.errors import DomainError
 
 

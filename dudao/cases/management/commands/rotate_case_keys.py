@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from dudao.cases import crypto
-from dudao.cases.services import rotate_keys
+from dudao.cases.upkeep import rotate_keys
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dudao.cases.services import absence_provider, suggest_dropouts
+from dudao.cases.intake import absence_provider, suggest_dropouts
 
 
 class Command(BaseCommand):
