@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from dudao.cases.models import (
     DROPOUT_SETTLED,
+    RISK_RANK,
     BreakGlassGrant,
     CaseAlert,
     CaseFile,
@@ -140,7 +141,8 @@ def case_list(user: Any, filters: CaseFilters) -> QuerySet[CaseFile]:
         qs = qs.filter(risk_level=filters.level)
     if filters.overdue:
         qs = qs.filter(status=CaseStatus.OPEN, next_review_on__lt=timezone.localdate())
-    return qs.order_by("-risk_level", "next_review_on", "id")
+    rank = Case(*[When(risk_level=level, then=Value(n)) for level, n in RISK_RANK.items()], default=Value(0))
+    return qs.annotate(rank=rank).order_by("-rank", "next_review_on", "id")
 
 
 def open_crisis_steps(user: Any) -> QuerySet[Any]:

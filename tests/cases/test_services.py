@@ -429,3 +429,11 @@ def test_commands_run(city: City, case: CaseFile) -> None:
     out = io.StringIO()
     call_command("suggest_dropouts", stdout=out)
     assert "dudao.health" in out.getvalue()
+
+
+def test_case_list_puts_crisis_first_then_the_most_serious(city: City) -> None:
+    mild = open_psych(city, 0, level=RiskLevel.LEVEL3)
+    serious = open_psych(city, 1, level=RiskLevel.LEVEL1)
+    crisis = open_psych(city, 2, level=RiskLevel.CRISIS, guardian_contacted_at=now_minus(5))
+    listed = list(selectors.case_list(city.user("counsellor"), selectors.CaseFilters()))
+    assert listed == [crisis, serious, mild]
