@@ -285,3 +285,26 @@ def test_list_shows_only_visible_cases_and_logs_them(city: City, signed_in: Call
     assert mine.student.name in page and theirs.student.name not in page
     assert AuditEvent.objects.filter(action="case_list", object_id=str(mine.pk)).exists()
     assert not AuditEvent.objects.filter(action="case_list", object_id=str(theirs.pk)).exists()
+
+
+def test_case_list_page_has_no_n_plus_one(city: City, signed_in: Callable[[User], Client]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(city.user("counsellor"))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/cases/").status_code == 200
+        return len(captured.captured_queries)
+
+    open_psych(city, 0)
+    client.get("/cases/")  # warm the session
+    one = queries()
+    for index in (1, 2):
+        open_psych(city, index)
+    for index in range(2):
+        services.open_case(
+            actor=city.user("counsellor"), student=city.students["a2"][index], kind="psych", source="self"
+        )
+    assert queries() == one
