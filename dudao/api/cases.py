@@ -16,7 +16,8 @@ from ninja import Query, Router, Schema, Status
 from dudao.api.auth import require
 from dudao.api.orgs import PageParams
 from dudao.api.schemas import Id, Paged
-from dudao.cases import school, selectors, services
+from dudao.cases import school as school_records
+from dudao.cases import selectors, services
 from dudao.cases.models import CaseFile, CaseKind, CaseNote, CaseStatus, RiskLevel, VisitMode, term_of
 from dudao.core.pagination import paginate
 from dudao.orgs.models import StudentStatus
@@ -357,7 +358,7 @@ def record_visit(request: HttpRequest, payload: VisitIn) -> Status[VisitOut]:
     )
     if student is None:
         raise Http404
-    visit = school.record_home_visit(
+    visit = school_records.record_home_visit(
         actor=request.user,
         student=student,
         visited_on=payload.visited_on,

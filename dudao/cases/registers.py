@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.models import User
-from dudao.cases import school, selectors, services
+from dudao.cases import school as school_records
+from dudao.cases import selectors, services
 from dudao.cases.forms import ProfileForm, RoomForm, VisitForm
 from dudao.cases.models import (
     CaseKind,
@@ -130,7 +131,7 @@ def visit_record(request: HttpRequest) -> HttpResponse:
     return perform(
         request,
         back,
-        lambda: school.record_home_visit(
+        lambda: school_records.record_home_visit(
             actor=request.user,
             student=student,
             visited_on=data["visited_on"],
@@ -213,7 +214,7 @@ def staffing_profile(request: HttpRequest) -> HttpResponse:
     return perform(
         request,
         back,
-        lambda: school.save_counsellor_profile(
+        lambda: school_records.save_counsellor_profile(
             actor=request.user,
             user=user,
             school=school,
@@ -236,7 +237,7 @@ def staffing_room(request: HttpRequest) -> HttpResponse:
     return perform(
         request,
         back,
-        lambda: school.save_room(
+        lambda: school_records.save_room(
             actor=request.user,
             school=school,
             name=form.cleaned_data["name"],
