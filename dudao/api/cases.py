@@ -339,8 +339,13 @@ def list_visits(request: HttpRequest, paging: Query[PageParams], term: str = "")
     """Home visits of the caller's classes (class teacher) or school (principal, school office) for a term
     (default: the current one, e.g. `2026秋`)."""
     require(request, "homevisit.read")
-    qs = selectors.visits_for(request.user).filter(term=term or term_of(timezone.localdate())).select_related("student")
-    page = paginate(qs.order_by("-visited_on", "id"), page=paging.page, page_size=paging.page_size)
+    qs = selectors.visits_for(request.user).filter(term=term or term_of(timezone.localdate()))
+    page = paginate(
+        qs.select_related("student", "klass").order_by("-visited_on", "id"),
+        page=paging.page,
+        page_size=paging.page_size,
+    )
+    services.log_visits_read(actor=request.user, visits=page.items, via="api")
     return {"items": [_visit(v) for v in page.items], "count": page.count}
 
 

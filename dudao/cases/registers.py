@@ -99,9 +99,10 @@ def visits(request: HttpRequest) -> HttpResponse:
     recent = list(
         selectors.visits_for(request.user)
         .filter(term=term)
-        .select_related("student", "teacher")
+        .select_related("student", "teacher", "klass")
         .order_by("-visited_on", "-id")[:30]
     )
+    services.log_visits_read(actor=request.user, visits=recent, via="page")
     return render(
         request,
         "cases/visits.html",

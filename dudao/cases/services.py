@@ -115,6 +115,30 @@ def log_list(*, actor: Any, cases: Iterable[CaseFile], via: str) -> None:
     )
 
 
+def log_visits_read(*, actor: Any, visits: Iterable[Any], via: str) -> None:
+    """Home-visit findings shown on a page or through the API: one access event per class, naming the visits."""
+    by_class: dict[str, list[int]] = {}
+    for visit in visits:
+        if visit.findings or visit.follow_ups:
+            by_class.setdefault(visit.klass.path, []).append(visit.pk)
+    if not by_class:
+        return
+    append(
+        actor=actor,
+        entries=[
+            Entry(
+                action=f"visit_{via}",
+                kind="access",
+                object_type="cases.homevisit",
+                object_repr=f"{len(ids)} 条家访记录",
+                unit_path=path,
+                changes={"visits": ids, "via": via},
+            )
+            for path, ids in by_class.items()
+        ],
+    )
+
+
 # ----- helpers ------------------------------------------------------------------------------------------------
 
 

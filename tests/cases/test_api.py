@@ -136,3 +136,13 @@ def test_list_logs_each_case_shown(client: Client, city: City) -> None:
     first = open_psych(city, 0)
     client.get("/api/v1/cases", **auth(city, "principal"))
     assert AuditEvent.objects.filter(action="case_api_list", object_id=str(first.pk)).exists()
+
+
+def test_reading_home_visit_findings_is_logged(client: Client, city: City) -> None:
+    headers = auth(city, "class_teacher")
+    a = city.students["a1"][0]
+    payload = {"student": a.pk, "visited_on": timezone.localdate().isoformat(), "findings": "父母离异，由祖母照看"}
+    client.post("/api/v1/home-visits", payload, content_type="application/json", **headers)
+    client.get("/api/v1/home-visits", **headers)
+    event = AuditEvent.objects.get(action="visit_api")
+    assert event.kind == "access" and event.unit_path == city.class_a1.path and "祖母" not in str(event.changes)
