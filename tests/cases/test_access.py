@@ -308,3 +308,8 @@ def test_case_list_page_has_no_n_plus_one(city: City, signed_in: Callable[[User]
             actor=city.user("counsellor"), student=city.students["a2"][index], kind="psych", source="self"
         )
     assert queries() == one
+
+
+def test_absurd_case_id_is_404_not_500(city: City, signed_in: Callable[[User], Client]) -> None:
+    client = signed_in(city.user("principal"))
+    assert client.get("/cases/99999999999999999999999/").status_code == 404
