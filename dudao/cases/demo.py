@@ -12,7 +12,6 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 
 from dudao.accounts.models import User
@@ -178,7 +177,8 @@ def _screening(school: OrgUnit, counsellor: User, rng: random.Random) -> int:
     return len(results)
 
 
-def _visits(schools: list[OrgUnit], rng: random.Random, today: dt.date) -> int:
+def _visits(root: OrgUnit, rng: random.Random, today: dt.date) -> int:
+    """Visits this term for 60–90 % of each class under `root` (left-behind and 困境 children more often)."""
     term = term_of(today)
     term_start = dt.date(
         today.year if today.month >= 9 else today.year - (1 if today.month == 1 else 0),
@@ -187,25 +187,24 @@ def _visits(schools: list[OrgUnit], rng: random.Random, today: dt.date) -> int:
     )
     span = max(1, (today - term_start).days)
     teachers = dict(
-        RoleAssignment.objects.filter(role="class_teacher", unit__path__regex=r".*")
-        .filter(Q(*[Q(unit__path__startswith=s.path) for s in schools], _connector=Q.OR))
-        .values_list("unit_id", "user_id")
+        RoleAssignment.objects.filter(role="class_teacher", unit__path__startswith=root.path).values_list(
+            "unit_id", "user_id"
+        )
+    )
+    schools = {s.path: s for s in OrgUnit.objects.filter(kind=UnitKind.SCHOOL, path__startswith=root.path)}
+    students = Student.objects.filter(klass__path__startswith=root.path, status="enrolled").values_list(
+        "pk", "klass_id", "klass__path", "is_left_behind", "is_in_hardship"
     )
     rows: list[HomeVisit] = []
-    school_of = {s.path: s for s in schools}
-    students = Student.objects.filter(
-        Q(*[Q(klass__path__startswith=s.path) for s in schools], _connector=Q.OR), status="enrolled"
-    ).values_list("pk", "klass_id", "klass__path", "is_left_behind", "is_in_hardship")
     coverage: dict[int, float] = {}
+    class_school: dict[int, OrgUnit] = {}
     for pk, klass_id, path, left_behind, hardship in students.iterator(chunk_size=5000):
         rate = coverage.setdefault(klass_id, rng.uniform(0.6, 0.9))
         if rng.random() > (min(0.98, rate + 0.1) if left_behind or hardship else rate):
             continue
-        school = (
-            school_of[path[: len(next(iter(school_of)))]]
-            if len({len(p) for p in school_of}) == 1
-            else next(s for p, s in school_of.items() if path.startswith(p))
-        )
+        school = class_school.get(klass_id)
+        if school is None:
+            school = class_school[klass_id] = next(s for p, s in schools.items() if path.startswith(p))
         rows.append(
             HomeVisit(
                 school=school,
@@ -284,11 +283,10 @@ def cases_demo(ctx: DemoContext) -> dict[str, int]:
     target = CaseFile.objects.filter(school__in=others).order_by("id").first()
     if officer is not None and target is not None:
         services.break_glass(actor=officer, case=target, reason="区教育局转来家长投诉，需核实学校是否已落实危机干预")
-    visit_schools = list(
-        OrgUnit.objects.filter(kind=UnitKind.SCHOOL, path__under=OrgUnit.objects.get(pk=ctx.city.districts[0]).path)
+    # Home visits and staffing for the whole small city; for the big city only the first district (load time).
+    root = OrgUnit.objects.get(pk=ctx.city.root if ctx.scale == "small" else ctx.city.districts[0])
+    counts["home_visits"] = _visits(root, rng, today)
+    counts["counsellor_profiles"] = _staffing(
+        list(OrgUnit.objects.filter(kind=UnitKind.SCHOOL, path__startswith=root.path)), rng
     )
-    if ctx.scale == "small":
-        visit_schools = list(OrgUnit.objects.filter(kind=UnitKind.SCHOOL))
-    counts["home_visits"] = _visits(visit_schools, rng, today)
-    counts["counsellor_profiles"] = _staffing(visit_schools, rng)
     return counts

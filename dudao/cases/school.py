@@ -18,6 +18,7 @@ from dudao.cases.models import (
     VisitMode,
     term_of,
 )
+from dudao.cases.selectors import school_of
 from dudao.cases.services import clean_text, refuse_future
 from dudao.core.errors import DomainError, Forbidden
 from dudao.orgs.models import OrgUnit, RoleAssignment, Student
@@ -50,9 +51,7 @@ def record_home_visit(
     present = clean_text(present, "在场人员", required=False, limit=200)
     findings = clean_text(findings, "家访情况", required=visited_on is not None)
     follow_ups = clean_text(follow_ups, "后续跟进", required=False)
-    school = OrgUnit.objects.filter(
-        kind="school", path__in=[student.klass.path[: n * 4] for n in range(1, student.klass.depth)]
-    ).first()
+    school = school_of(student.klass)
     if school is None:
         raise DomainError("学生所在学校不存在", code="no_school")
     term = term_of(visited_on or planned_on or timezone.localdate())
