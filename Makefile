@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python -m bench.duty_now
 	$(BIN)/python -m bench.breakdown_quality
 	$(BIN)/python -m bench.breakdown_speed
+	$(BIN)/python -m bench.case_crypto
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

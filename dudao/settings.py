@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "dudao.directives",
     "dudao.duty",
     "dudao.breakdown",
+    "dudao.cases",
     "dudao.api",
     "dudao.demo",
 ]
@@ -221,3 +222,17 @@ BREAKDOWN_CALENDAR = {
     "autumn_term": tuple(int(x) for x in os.environ.get("DUDAO_BREAKDOWN_AUTUMN_TERM", "09-01").split("-")),
     "spring_term": tuple(int(x) for x in os.environ.get("DUDAO_BREAKDOWN_SPRING_TERM", "02-20").split("-")),
 }
+
+# 一生一案: keys for case files encrypted at rest. Comma-separated base64url 32-byte keys, the first current; keep
+# older keys after it until `manage.py rotate_case_keys` has re-encrypted everything. Development, demo and tests
+# fall back to a fixed, public key (logged loudly); production refuses to start without real keys.
+DUDAO_CASE_KEYS = [k.strip() for k in os.environ.get("DUDAO_CASE_KEYS", "").split(",") if k.strip()]
+if not DUDAO_CASE_KEYS and not DEBUG and not DUDAO_DEMO:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("生产环境必须通过环境变量 DUDAO_CASE_KEYS 提供个案加密密钥（见 docs/一生一案.md）")
+DUDAO_CASE_BREAK_GLASS_HOURS = int(os.environ.get("DUDAO_CASE_BREAK_GLASS_HOURS", "24"))
+DUDAO_CASE_RETENTION_YEARS = int(os.environ.get("DUDAO_CASE_RETENTION_YEARS", "5"))
+DUDAO_CASE_FULLTIME_THRESHOLD = int(os.environ.get("DUDAO_CASE_FULLTIME_THRESHOLD", "1000"))
+DUDAO_CASE_ATTACHMENT_MAX_BYTES = int(os.environ.get("DUDAO_CASE_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+DUDAO_DROPOUT_MIN_DAYS = int(os.environ.get("DUDAO_DROPOUT_MIN_DAYS", "3"))

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("dudao.directives.urls")),
     path("", include("dudao.duty.urls")),
     path("", include("dudao.breakdown.urls")),
+    path("", include("dudao.cases.urls")),
     path("api/v1/", api.urls),
 ]

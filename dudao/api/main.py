@@ -64,6 +64,7 @@ from django.http.request import RawPostDataException  # noqa: E402
 
 from dudao.api import accounts, audit, bulletins, checklists, inspections, orgs, rectification  # noqa: E402
 from dudao.api import breakdown as breakdown_api  # noqa: E402
+from dudao.api import cases as cases_api  # noqa: E402
 from dudao.api import directives as directives_api  # noqa: E402
 from dudao.api import duty as duty_api  # noqa: E402
 
@@ -78,6 +79,7 @@ api.add_router("/", bulletins.router)
 api.add_router("/", directives_api.router)
 api.add_router("/", duty_api.router)
 api.add_router("/", breakdown_api.router)
+api.add_router("/", cases_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -138,6 +138,41 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # breakdown (任务分解): those who issue directives turn speeches into task tables
     "breakdown.read": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
     "breakdown.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    # cases (一生一案). Reading a case is object-level on top of these (assigned people, the school's principal,
+    # an active break-glass grant): see dudao.cases.selectors.cases_for. No role sees every case.
+    "case.read": frozenset({Role.PRINCIPAL, Role.COUNSELLOR, Role.CLASS_TEACHER, Role.CASE_OFFICER}),
+    "case.open": frozenset({Role.PRINCIPAL, Role.COUNSELLOR}),
+    "case.change": frozenset({Role.PRINCIPAL, Role.COUNSELLOR, Role.CLASS_TEACHER}),
+    "case.break_glass": frozenset({Role.PRINCIPAL, Role.CASE_OFFICER}),
+    # Counts and anonymised aggregates, never names.
+    "case.stats": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.CASE_OFFICER, Role.PRINCIPAL}
+    ),
+    "case.access_report": frozenset({Role.SECURITY_OFFICER, Role.CASE_OFFICER, Role.PRINCIPAL}),
+    "screening.import": frozenset({Role.PRINCIPAL, Role.COUNSELLOR}),
+    "homevisit.read": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER}),
+    "homevisit.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER}),
+    "homevisit.stats": frozenset(
+        {
+            Role.BUREAU_LEADER,
+            Role.BUREAU_STAFF,
+            Role.DISTRICT_ADMIN,
+            Role.CASE_OFFICER,
+            Role.PRINCIPAL,
+            Role.SCHOOL_STAFF,
+        }
+    ),
+    "staffing.read": frozenset(
+        {
+            Role.BUREAU_LEADER,
+            Role.BUREAU_STAFF,
+            Role.DISTRICT_ADMIN,
+            Role.CASE_OFFICER,
+            Role.PRINCIPAL,
+            Role.SCHOOL_STAFF,
+        }
+    ),
+    "staffing.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
 }
 
 

@@ -1,0 +1,127 @@
+"""Authenticated encryption at rest for case files (AES-256-GCM from `cryptography`).
+
+Keys come from `settings.DUDAO_CASE_KEYS`: base64url-encoded 32-byte keys, the first one current. Each stored
+value reads `<key id>:<base64(nonce | ciphertext+tag)>`, the key id being the first 8 hex digits of the key's
+SHA-256, so older values stay readable while `manage.py rotate_case_keys` re-encrypts them with the current key.
+The associated data binds a value to its table and column: a ciphertext copied into another column fails to open.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+log = logging.getLogger("dudao.cases")
+
+# Development and tests only: a fixed, public key. settings.py refuses to start in production without real keys.
+DEV_KEY = hashlib.sha256(b"dudao development case key - NOT SECRET, NEVER FOR REAL DATA").digest()
+NONCE_BYTES = 12
+
+
+class DecryptionError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Key:
+    key_id: str
+    aead: AESGCM
+
+
+def key_id_of(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()[:8]
+
+
+def parse_key(text: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ImproperlyConfigured("DUDAO_CASE_KEYS 中有无法解码的密钥（应为 base64url 编码的 32 字节）") from exc
+    if len(raw) != 32:
+        raise ImproperlyConfigured("DUDAO_CASE_KEYS 中的每个密钥必须是 32 字节（AES-256）")
+    return raw
+
+
+def new_key_text() -> str:
+    """A fresh key for DUDAO_CASE_KEYS (see `manage.py rotate_case_keys --new-key`)."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+
+
+@cache
+def keyring() -> tuple[Key, ...]:
+    texts = list(getattr(settings, "DUDAO_CASE_KEYS", []))
+    if texts:
+        raws = [parse_key(t) for t in texts]
+    else:
+        log.warning("个案加密使用固定的开发密钥（仅限开发/演示/测试）！生产环境必须设置 DUDAO_CASE_KEYS。")
+        raws = [DEV_KEY]
+    return tuple(Key(key_id_of(raw), AESGCM(raw)) for raw in raws)
+
+
+def reset_keyring() -> None:
+    keyring.cache_clear()
+
+
+def current_key_id() -> str:
+    return keyring()[0].key_id
+
+
+def using_dev_key() -> bool:
+    return keyring()[0].key_id == key_id_of(DEV_KEY)
+
+
+def encrypt(plaintext: str, *, context: str) -> str:
+    key = keyring()[0]
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = key.aead.encrypt(nonce, plaintext.encode(), context.encode())
+    return f"{key.key_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(stored: str, *, context: str) -> str:
+    key_id, sep, body = stored.partition(":")
+    if not sep:
+        raise DecryptionError("not an encrypted value")
+    for key in keyring():
+        if key.key_id == key_id:
+            try:
+                blob = base64.b64decode(body)
+                return key.aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode()).decode()
+            except (InvalidTag, binascii.Error, ValueError) as exc:
+                raise DecryptionError(f"value under key {key_id} failed authentication") from exc
+    raise DecryptionError(f"unknown case key id {key_id}: add the old key to DUDAO_CASE_KEYS (after the current one)")
+
+
+class EncryptedTextField(models.TextField):
+    """A text column whose content is stored encrypted; empty text stays empty (nothing to hide).
+
+    It cannot be searched or compared in SQL: lookups other than `isnull` and exact "" are meaningless."""
+
+    def contribute_to_class(self, cls: type[models.Model], name: str, *args: Any, **kwargs: Any) -> None:
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        self.context = f"{cls._meta.app_label}.{cls.__name__.lower()}.{name}"
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None or value == "":
+            return value
+        return decrypt(value, context=self.context)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return encrypt(str(value), context=self.context)
+
+    def stored_prefix(self) -> str:
+        return f"{current_key_id()}:"
