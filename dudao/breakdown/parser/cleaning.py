@@ -36,6 +36,8 @@ _SENTENCE_END = "。！？；：:!?;”’」』）)"
 _CJK_GAP = re.compile(
     r"(?<=[\u4e00-\u9fff，。、；：“”（）！？《》])[ \u3000]+(?=[\u4e00-\u9fff，。、；：“”（）！？《》])"
 )
+# A table row pasted as text keeps its own line: "9月15日前｜完成家访｜各中小学".
+_TABLE_ROW = re.compile(r"[｜|].*[｜|]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\u200b-\u200f\ufeff]")
 
 
@@ -63,6 +65,8 @@ def clean(text: str) -> str:
             and not _HEADING_START.match(paragraphs[-1])
             and not _TITLE_END.search(paragraphs[-1])
             and len(paragraphs[-1]) >= 15
+            and not _TABLE_ROW.search(line)
+            and not _TABLE_ROW.search(paragraphs[-1])
         ):
             paragraphs[-1] += line
         else:
