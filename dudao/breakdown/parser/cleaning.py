@@ -44,7 +44,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\u200b-\u200f\ufeff]")
 def clean(text: str) -> str:
     """Drop debris lines, pinyin artefacts and control characters; re-join lines a PDF or web page broke
     in the middle of a sentence."""
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).replace("\t", " ")
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    # A table copied from Word or a spreadsheet arrives with tabs between cells: keep the cells apart.
+    text = "\n".join(
+        "｜".join(c.strip() for c in line.split("\t")) if line.count("\t") >= 2 else line.replace("\t", " ")
+        for line in text.split("\n")
+    )
     text = _PINYIN.sub("", text)
     paragraphs: list[str] = []
     for raw in text.split("\n"):

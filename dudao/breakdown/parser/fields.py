@@ -36,6 +36,7 @@ _SUBJECTS: list[tuple[re.Pattern[str], str]] = [
         (r"各地(?:区)?(?=要|务必|必须|应|须|教育)", "区县教育局"),
         (r"每(?:一)?[名位](?:教师|老师|教职工)(?=要|应|须|必须|都要|包保|负责)", "全体教职工"),
         (r"教研组|年级组|备课组", ""),
+        (r"(?:领导)?班子成员", "班子成员"),
         (r"每(?:一)?所?(?:学)?校(?=应|要|须|必须|至少|均)", "学校"),
         (r"各单位|各有关单位", "各单位"),
         (r"值班人员|值班值守人员|带班领导", "值班人员"),
@@ -68,7 +69,7 @@ _SUBJECTS: list[tuple[re.Pattern[str], str]] = [
 ]
 # Any other office or centre that leads a sentence as its actor: 心理健康教育中心要…, 市创建办负责…
 _NAMED_ACTOR = re.compile(
-    r"(?:^|(?<=[，。；：:\n由]))(?:市|区|县)?[\u4e00-\u9fff]{2,10}?(?:中心|科|处|办公室|办|站|所|队)(?=要|负责|牵头|将|务必|必须|应当)"
+    r"(?:^|(?<=[，。；：:\n由]))(?:市|区|县)?[\u4e00-\u9fff]{2,10}?(?:中心|科|处|办公室|办|站|所|队|组|专班)(?=要|负责|牵头|将|务必|必须|应当)"
 )
 _SUBJECTS += [(_NAMED_ACTOR, "")]
 
@@ -79,6 +80,9 @@ _RECIPIENT = re.compile(
     r"(?:对|向|给|分解到|落实到|明确到|细化到|完成|开展|组织|安排|督促|指导|帮助|动员|配备|配齐|选派|聘请|关心|关爱|培训|检查|排查|提醒|告知|推送|反馈|覆盖|"
     r"报|报送|报至|报告|交至|发送至|发至|提请)[^，。；：:｜|]{0,10}$"
 )
+
+
+_MEMBER = re.compile(r"(?:任|担任|为)(?:副)?(?:组长|成员|主任|负责人)")
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ def find_subjects(text: str, unit_names: tuple[str, ...] = ()) -> list[Subject]:
             taken.append((m.start(), m.end()))
             if _RECIPIENT.search(text[max(0, m.start() - 12) : m.start()]):
                 continue  # 报市委教育工委宣传部: where the report goes, not who does the work
+            if _MEMBER.match(text, m.end()):
+                continue  # 由校长任组长: a member of a team, the team is the actor
             found.append(Subject(name or m.group(0), m.group(0), m.start()))
     found.sort(key=lambda s: s.offset)
     return found
@@ -133,7 +139,7 @@ _PERCENT = re.compile(
     rf"(?P<what>[^，。；、：:\s]{{0,8}}?)(?:达到|达|保持|不低于|不少于|为)?(?P<n>\d+(?:\.\d+)?)\s*(?:%|％)|(?P<what2>[^，。；、：:\s]{{0,8}}?)(?:达到|达|保持|不低于)?百分之(?P<n2>[{CN_NUMBER}]+)"
 )
 _FULL = re.compile(
-    r"(?P<what>[^，。；、：:\s]{1,10}?)(?:全覆盖|全员覆盖|全面覆盖|100%覆盖)|(?:覆盖(?:全体|所有|每一?[名个所位])(?P<what2>[^，。；、]{1,8}))|全员参加|人人参与|人手一[册份本]|确保每一?[位名个所][\u4e00-\u9fff]{0,8}?(?:家长|学生|教师|教职工|班级|学校)|一个都不能少|不漏一人|不落一人|一个不漏|一人不漏|全部完成|零事故|零发生|动态清零|清零"
+    r"(?P<what>[^，。；、：:\s]{1,10}?)(?:全覆盖|全员覆盖|全面覆盖|全部覆盖|100%覆盖)|(?:覆盖(?:全体|所有|每一?[名个所位])(?P<what2>[^，。；、]{1,8}))|全员参加|人人参与|人手一[册份本]|确保每一?[位名个所][\u4e00-\u9fff]{0,8}?(?:家长|学生|教师|教职工|班级|学校)|一个都不能少|不漏一人|不落一人|一个不漏|一人不漏|全部完成|零事故|零发生|动态清零|清零"
 )
 _COUNTED_CUT = re.compile(r"(?:的|以上|，|。|；|并|和|要|，|、).*$")
 

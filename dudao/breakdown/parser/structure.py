@@ -23,6 +23,7 @@ _LEVELS: list[tuple[int, re.Pattern[str]]] = [
     (3, re.compile(r"^(?P<m>\d{1,2})(?:[、.．](?!\d)|\s)\s*")),
     (3, re.compile(rf"^(?P<m>第[{CN}]{{1,3}}|首先|其次|再次|最后)[，,、：:]\s*")),
     (3, re.compile(rf"^(?P<m>[{CN}]{{1,3}}是)(?=要|[\u4e00-\u9fff])[，,、：:]?\s*")),
+    (3, re.compile(rf"^(?P<m>[{CN}]{{1,3}}要)(?=[\u4e00-\u9fff]{{2,30}}[。！；])")),
     (4, re.compile(r"^(?P<m>[（(]\d{1,2}[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*")),
 ]
 _ENUM = re.compile(
@@ -33,7 +34,7 @@ DUTY = re.compile(
     r"(?<![重主只纪概必])要(?![点素闻件])|重点(?:检查|督查|抓好|做好|推进|整治)|务必|必须|确保|切实|严禁|禁止|不得|严格|做到|应当|应(?![对急用])|须|需|请|抓紧|加快|加强|落实|负责|牵头|将(?:于|在|对|组织|开展)|不少于|不低于|至少|不超过|时间为|开展|完成|做好|建立|健全|组织|报送|上报|杜绝|坚决|推进|强化|督促|指导|实行|实施|开设|配备|排查|压实|全面"
 )
 _NARRATIVE = re.compile(
-    r"(?:通知如下|如下[:：。]?$|讲几点意见|讲几点|讲三点|谈几点|(?:通知|讲话|意见|方案)$)|^(?:同志们|今年以来|近年来|过去|总的来看|总体来看|据统计|此外，|特此通知|以上|附件[:：\d])"
+    r"(?:通知如下|如下[:：。]?$|讲几点意见|讲几点|讲三点|谈几点|(?:通知|讲话|意见|方案)$)|^(?:同志们|刚才|会上|今年以来|近年来|过去|总的来看|总体来看|据统计|此外，|特此通知|以上|附件[:：\d])"
 )
 
 
@@ -50,6 +51,11 @@ _ACTOR_DUTY = re.compile(
 
 def _times(words: str) -> set[str]:
     return {d.text for d in find_deadlines(words, _ANY_DAY)}
+
+
+def _starts_with_actor(words: str) -> bool:
+    subjects = find_subjects(words[:24])
+    return bool(subjects) and subjects[0].offset == 0 and bool(_ACTOR_DUTY.match(words[len(subjects[0].text) : 40]))
 
 
 def _actor_starts(text: str, start: int, end: int) -> list[int]:
@@ -168,7 +174,7 @@ def segment(text: str) -> tuple[list[Segment], bool]:
             title_end = _title_end(line, after)
             body_start = title_end
             section = [path[k] for k in sorted(path)]
-            if level >= 3:
+            if level >= 3 and not marker.endswith("要"):
                 # A numbered item is one task (unless it holds an enumeration, handled below).
                 if not _ENUM.search(line, title_end):
                     s, e = _trim(line, after, len(line))
@@ -214,9 +220,19 @@ def _body(line: str, line_start: int, body_start: int, section: list[str]) -> li
             last = _sentences(line, lead_s, lead_e)
             if last:
                 lead = (line_start + last[-1][0], line_start + last[-1][1])
+        tail: list[tuple[int, int]] = []
         for i, m in enumerate(markers):
             end = markers[i + 1].start() if i + 1 < len(markers) else len(line)
             s, e = _trim(line, m.end(), end)
+            if i + 1 == len(markers) and not re.search(r"[。！？]", line[markers[0].end() : m.start()]):
+                # "一是严禁…，二是…，三是严禁……。各学校要在3月底前……": after one-clause items, a sentence that
+                # names its own actor is not part of the last item (items with a title sentence keep their body).
+                sentences = _sentences(line, s, e)
+                for k, (ss, _) in enumerate(sentences[1:], start=1):
+                    if _starts_with_actor(line[ss:e]):
+                        tail = sentences[k:]
+                        e = sentences[k - 1][1]
+                        break
             if e - s >= 3:
                 out.append(
                     Segment(
@@ -228,6 +244,9 @@ def _body(line: str, line_start: int, body_start: int, section: list[str]) -> li
                         kind="enumeration",
                     )
                 )
+        for s, e in tail:
+            if e - s >= 6 and not _NARRATIVE.search(line[s:e]) and DUTY.search(line[s:e]):
+                out.append(Segment(section, line_start + s, line_start + e))
         return out
     for s, e in _sentences(line, body_start, len(line)):
         words = line[s:e]
