@@ -1,6 +1,7 @@
 """Precision and recall of the speech parser on the annotated corpus in tests/breakdown/corpus/.
 
     python -m bench.breakdown_quality
+    python -m bench.breakdown_quality 20 21 22   # only the documents whose names start so (no variants)
 
 A predicted row matches an annotated row when its source span covers the annotation's anchor. Tasks are
 scored on matched rows; deadlines, responsible subjects and targets on the items of all rows (an item of an
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,11 +100,15 @@ def score_document(text: str, annotation: dict, score: Score) -> None:
                 score.fp[kind] += sum(_items(kind, row).values())
 
 
-def documents() -> list[tuple[str, str, dict]]:
+def documents(only: tuple[str, ...] = ()) -> list[tuple[str, str, dict]]:
     docs = []
     for path in sorted(CORPUS.glob("*.txt")):
+        if only and not path.name.startswith(only):
+            continue
         annotation = json.loads(path.with_suffix(".json").read_text("utf-8"))
         docs.append((path.name, path.read_text("utf-8"), annotation))
+    if only:
+        return docs
     variants = json.loads((CORPUS / "variants" / "variants.json").read_text("utf-8"))
     for name, source in variants.items():
         annotation = json.loads((CORPUS / f"{source}.json").read_text("utf-8"))
@@ -111,16 +117,19 @@ def documents() -> list[tuple[str, str, dict]]:
     return docs
 
 
-def evaluate() -> Score:
+def evaluate(only: tuple[str, ...] = ()) -> Score:
     score = Score()
-    for _, text, annotation in documents():
+    for _, text, annotation in documents(only):
         score_document(text, annotation, score)
     return score
 
 
 def main() -> None:
-    score = evaluate()
-    common.log(f"corpus: {len(documents())} documents (originals and variants)")
+    only = tuple(sys.argv[1:])
+    score = evaluate(only)
+    common.log(
+        f"corpus: {len(documents(only))} documents" + (f" ({', '.join(only)})" if only else " (originals and variants)")
+    )
     for kind in ("task", "deadline", "responsible", "target"):
         p, r = score.precision(kind), score.recall(kind)
         f1 = 2 * p * r / (p + r) if p + r else 0.0

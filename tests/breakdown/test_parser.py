@@ -184,3 +184,62 @@ def test_notice_to_one_kind_of_unit_makes_it_responsible_for_subjectless_tasks()
     rows = parse(text, doc_date=DOC).rows
     assert rows[0].responsible == ["区县教育局"]
     assert rows[0].module == "case"
+
+
+def test_a_second_actor_with_its_own_deadline_is_a_row_of_its_own():
+    text = "一、各学校要在7月5日前将情况报县区教育局，各县区教育局汇总后于7月10日前报市教育局。"
+    rows = parse(text, doc_date=DOC).rows
+    assert [r.responsible for r in rows] == [["学校"], ["区县教育局"]]
+    assert [r.deadline.end if r.deadline else None for r in rows] == [dt.date(2026, 7, 5), dt.date(2026, 7, 10)]
+    # without a time of its own, the second actor stays in the row
+    rows = parse("一、各学校要建立台账，教研室要加强指导。", doc_date=DOC).rows
+    assert len(rows) == 1 and rows[0].responsible == ["学校", "教研室"]
+
+
+def test_table_rows_pasted_as_text_and_attachment_titles():
+    text = (
+        "关于开展专项行动的通知\n各县区教育局：\n工作安排表\n时间｜工作内容｜责任单位\n"
+        "8月28日前｜完成入学信息比对｜各县区教育局\n9月15日前｜对疑似辍学学生完成家访｜各中小学\n"
+        "一、各学校要高度重视。\n附件：1. 自查表\n2. 临时留观室设置标准\n"
+    )
+    rows = parse(text, doc_date=DOC).rows
+    assert [r.responsible for r in rows] == [["区县教育局"], ["学校"], ["学校"]]
+    assert rows[0].deadline is not None and rows[0].deadline.end == dt.date(2026, 8, 28)
+
+
+def test_recurrence_over_a_period_weekday_and_words_before_a_minimum():
+    rows = parse("一、每名教师包保不超过30名学生，暑假期间每周至少与学生家长联系1次。", doc_date=DOC).rows
+    assert rows[0].deadline is not None and rows[0].deadline.recurrence == "weekly"
+    assert [(t.number, t.unit) for t in rows[0].targets] == [(30.0, "名"), (1.0, "次")]
+    assert rows[0].responsible == ["全体教职工"]
+    rows = parse(
+        "一、各中小学要每周一组织升国旗仪式。每所学校至少设置两处宣传栏，开学后一个月内完成。", doc_date=DOC
+    ).rows
+    assert [(t.number, t.unit) for r in rows for t in r.targets] == [(2.0, "处")]
+    rows = parse("一、学校要安排1名教师结对帮扶，帮扶时间不少于1个学期，做到不漏一人。", doc_date=DOC).rows
+    assert [(t.number, t.unit) for t in rows[0].targets] == [(1.0, "名"), (1.0, "个学期"), (100.0, "%")]
+
+
+def test_tab_separated_table_rows_stay_rows():
+    text = "关于做好开学工作的通知\n各县区教育局：\n时间\t工作内容\t责任单位\n8月28日前\t完成校舍安全排查\t各中小学\n"
+    rows = parse(text, doc_date=DOC).rows
+    assert len(rows) == 1 and rows[0].responsible == ["学校"]
+    assert rows[0].deadline is not None and rows[0].deadline.end == dt.date(2026, 8, 28)
+
+
+def test_yi_yao_paragraphs_and_an_actor_after_one_clause_items():
+    text = (
+        "同志们：\n刚才，通报了典型案例，大家要引以为戒。\n"
+        "一要压紧压实政治责任。各级党组织要切实履行主体责任。班子成员要落实“一岗双责”，每学期至少调研2次。\n"
+        "二要严守纪律。一是严禁收受礼品礼金，二是严禁有偿补课。各学校要在3月底前完成专项排查。\n"
+    )
+    rows = parse(text, doc_date=DOC).rows
+    assert [r.section for r in rows] == ["一要", "一要", "二要 / 一是", "二要 / 二是", "二要"]
+    assert [r.responsible for r in rows][:2] == [["党组织书记"], ["班子成员"]]
+    assert rows[4].responsible == ["学校"] and rows[4].deadline is not None
+
+
+def test_a_team_member_is_not_the_actor_and_full_coverage_words():
+    rows = parse("一、各学校要成立由校长任组长的专班，民办学校要全部覆盖。", doc_date=DOC).rows
+    assert rows[0].responsible == ["学校"]
+    assert [(t.number, t.unit) for t in rows[0].targets] == [(100.0, "%")]

@@ -139,7 +139,14 @@ def parse(
         zip(segments[1:], rows[1:], strict=False), zip(segments, rows, strict=False), strict=False
     ):
         # Chinese drops a repeated subject: "各学校务必……。要落实一岗双责……" — the second sentence is the schools' too.
-        if not row.responsible and seg.kind == "sentence" and seg.line >= 0 and seg.line == prev_seg.line:
+        # So does an item of an enumeration in one paragraph: "一是各学校要……。二是要利用班级微信群……".
+        if (
+            not row.responsible
+            and seg.kind in ("sentence", "enumeration")
+            and seg.kind == prev_seg.kind
+            and seg.line >= 0
+            and seg.line == prev_seg.line
+        ):
             row.responsible = list(prev_row.responsible)
     addressee = _single_addressee(analysis_text, unit_names)
     if addressee is not None:

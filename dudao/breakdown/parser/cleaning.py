@@ -36,13 +36,20 @@ _SENTENCE_END = "。！？；：:!?;”’」』）)"
 _CJK_GAP = re.compile(
     r"(?<=[\u4e00-\u9fff，。、；：“”（）！？《》])[ \u3000]+(?=[\u4e00-\u9fff，。、；：“”（）！？《》])"
 )
+# A table row pasted as text keeps its own line: "9月15日前｜完成家访｜各中小学".
+_TABLE_ROW = re.compile(r"[｜|].*[｜|]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\u200b-\u200f\ufeff]")
 
 
 def clean(text: str) -> str:
     """Drop debris lines, pinyin artefacts and control characters; re-join lines a PDF or web page broke
     in the middle of a sentence."""
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).replace("\t", " ")
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    # A table copied from Word or a spreadsheet arrives with tabs between cells: keep the cells apart.
+    text = "\n".join(
+        "｜".join(c.strip() for c in line.split("\t")) if line.count("\t") >= 2 else line.replace("\t", " ")
+        for line in text.split("\n")
+    )
     text = _PINYIN.sub("", text)
     paragraphs: list[str] = []
     for raw in text.split("\n"):
@@ -63,6 +70,8 @@ def clean(text: str) -> str:
             and not _HEADING_START.match(paragraphs[-1])
             and not _TITLE_END.search(paragraphs[-1])
             and len(paragraphs[-1]) >= 15
+            and not _TABLE_ROW.search(line)
+            and not _TABLE_ROW.search(paragraphs[-1])
         ):
             paragraphs[-1] += line
         else:

@@ -92,7 +92,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("holiday_before", re.compile(r"放假(?:之)?前")),
     ("winter", re.compile(r"寒假(?:期间|前|后)?")),
     ("today", re.compile(r"(?:即日起|今天|当天|当日|明天|明日)")),
-    ("recurrence", re.compile(r"每(?:天|日|周|星期|月|季度|学期|年)|日结日清|日报告|周报告|月报告|常态化|长期坚持")),
+    (
+        "recurrence",
+        re.compile(
+            r"每(?:天|日|周|星期|月|季度|学期|年)|日结日清|日报告|周报告|月报告|常态化|长期坚持|(?<![本这下上])(?:周末|双休日)(?=和|及|、|节假日|期间)"
+        ),
+    ),
 ]
 
 _RECURRENCE = {
@@ -258,6 +263,8 @@ def _resolve(kind: str, m: re.Match[str], doc: dt.date, cal: Calendar) -> tuple[
         text = m.group(0)
         if text in ("日结日清", "日报告"):
             return None, None, "daily"
+        if text.startswith(("周末", "双休日")):
+            return None, None, "weekly"
         if text in ("常态化", "长期坚持"):
             return None, None, "standing"
         return None, None, _RECURRENCE.get(text[1], "") if len(text) > 1 else ""
@@ -281,11 +288,17 @@ def find_deadlines(text: str, doc: dt.date, cal: Calendar | None = None) -> list
 
 
 def pick_deadline(deadlines: list[Deadline]) -> Deadline | None:
-    """The deadline of a task: the first dated one (a "before" date preferred), else the first recurrence."""
+    """The deadline of a task: the first "before" date, else a recurrence over a period (暑假期间每周… is weekly,
+    每学期开学后一个月内 is each term), else the first dated one, else the first recurrence."""
     dated = [d for d in deadlines if d.end or d.start]
+    befores = [d for d in dated if d.start is None]
+    if befores:
+        return befores[0]
+    recurring = [d for d in deadlines if d.recurrence in ("daily", "weekly", "monthly", "term")]
+    if dated and recurring:
+        return recurring[0]
     if dated:
-        befores = [d for d in dated if d.start is None]
-        return befores[0] if befores else dated[0]
+        return dated[0]
     placeholders = [d for d in deadlines if not d.recurrence]
     if placeholders:
         return placeholders[0]

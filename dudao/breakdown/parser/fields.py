@@ -31,7 +31,12 @@ _SUBJECTS: list[tuple[re.Pattern[str], str]] = [
             "学校",
         ),
         (r"(?:全市|全区|全县)(?:各级各类)?(?:中小学校?|学校|中小学幼儿园)", "学校"),
-        (r"(?:学校|幼儿园)(?=要|务必|必须|应|须|需|负责|切实|严格|确保|作为|是第一|党组织|党支部)", "学校"),
+        (r"(?:学校|幼儿园)(?=要|务必|必须|应|须|需|负责|切实|严格|确保|作为|是第一|党组织|党支部|统一)", "学校"),
+        (r"(?:乡镇|乡|镇)?中心(?:学)?校|中心小学|村小|教学点", "学校"),
+        (r"各地(?:区)?(?=要|务必|必须|应|须|教育)", "区县教育局"),
+        (r"每(?:一)?[名位](?:教师|老师|教职工)(?=要|应|须|必须|都要|包保|负责)", "全体教职工"),
+        (r"教研组|年级组|备课组", ""),
+        (r"(?:领导)?班子成员", "班子成员"),
         (r"每(?:一)?所?(?:学)?校(?=应|要|须|必须|至少|均)", "学校"),
         (r"各单位|各有关单位", "各单位"),
         (r"值班人员|值班值守人员|带班领导", "值班人员"),
@@ -64,7 +69,7 @@ _SUBJECTS: list[tuple[re.Pattern[str], str]] = [
 ]
 # Any other office or centre that leads a sentence as its actor: 心理健康教育中心要…, 市创建办负责…
 _NAMED_ACTOR = re.compile(
-    r"(?:^|(?<=[，。；：:\n由]))(?:市|区|县)?[\u4e00-\u9fff]{2,10}?(?:中心|科|处|办公室|办|站|所|队)(?=要|负责|牵头|将|务必|必须|应当)"
+    r"(?:^|(?<=[，。；：:\n由]))(?:市|区|县)?[\u4e00-\u9fff]{2,10}?(?:中心|科|处|办公室|办|站|所|队|组|专班)(?=要|负责|牵头|将|务必|必须|应当)"
 )
 _SUBJECTS += [(_NAMED_ACTOR, "")]
 
@@ -72,9 +77,12 @@ _SUBJECTS += [(_NAMED_ACTOR, "")]
 # A subject after one of these verbs in the same clause is an object or a recipient, not who does the work:
 # 报市委教育工委宣传部, 完成全体教职工健康摸排, 对各直属学校开展检查.
 _RECIPIENT = re.compile(
-    r"(?:对|向|给|完成|开展|督促|指导|帮助|动员|配备|配齐|选派|聘请|关心|关爱|培训|检查|排查|提醒|告知|推送|反馈|覆盖|"
-    r"报|报送|报至|报告|交至|发送至|发至|提请)[^，。；：:]{0,10}$"
+    r"(?:对|向|给|分解到|落实到|明确到|细化到|完成|开展|组织|安排|督促|指导|帮助|动员|配备|配齐|选派|聘请|关心|关爱|培训|检查|排查|提醒|告知|推送|反馈|覆盖|"
+    r"报|报送|报至|报告|交至|发送至|发至|提请)[^，。；：:｜|]{0,10}$"
 )
+
+
+_MEMBER = re.compile(r"(?:任|担任|为)(?:副)?(?:组长|成员|主任|负责人)")
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,8 @@ def find_subjects(text: str, unit_names: tuple[str, ...] = ()) -> list[Subject]:
             taken.append((m.start(), m.end()))
             if _RECIPIENT.search(text[max(0, m.start() - 12) : m.start()]):
                 continue  # 报市委教育工委宣传部: where the report goes, not who does the work
+            if _MEMBER.match(text, m.end()):
+                continue  # 由校长任组长: a member of a team, the team is the actor
             found.append(Subject(name or m.group(0), m.group(0), m.start()))
     found.sort(key=lambda s: s.offset)
     return found
@@ -113,21 +123,23 @@ def unique_names(subjects: list[Subject]) -> list[str]:
 
 # ----- quantitative targets ---------------------------------------------------------------------
 
-UNITS = "个百分点|个工作日|个月|个|名|人次|人|所|次|课时|节|天|小时|分钟|周|万元|元|台|套|间|场|期|篇|份|处|项|家|米|张|本|学时|条|批|支|组|班|户|平方米|万|公里|部|辆|块|幅"  # noqa: E501
+UNITS = "个百分点|个工作日|个月|个学期|个学年|学期|学年|个|名|人次|人|所|次|课时|节|天|小时|分钟|周|万元|元|台|套|间|场|期|篇|份|处|项|家|米|张|本|学时|条|批|支|组|班|户|平方米|万|公里|部|辆|块|幅"  # noqa: E501
 _NUM = rf"(?:\d+(?:\.\d+)?|[{CN_NUMBER}]+)"
 _LIMIT = r"(?:降低|提高|下降|提升|减少|增加|至少|最少|不少于|不低于|不得少于|不得低于|不超过|不得超过|不高于|达到|控制在|确保|保证|力争|均需|均要|均应|应|要|须|必须)"  # noqa: E501
 _VERB = r"(?:配备|培育|培养|创建|发展|创成|认定|推出|配齐|安排|开设|开展|组织|建设|建成|打造|设立|选树|遴选|推荐|举办|召开|培训|新增|建立|评选|确定|上好|覆盖|储备|达到|达|保持|完成|上|有)"  # noqa: E501
 _EACH = r"(?:每[^，。；、\d一二三四五六七八九十两每]{1,5}?)"
+# A minimum or maximum may stand a few words before its number: 至少设置两处, 每周至少与学生家长联系1次.
+_MIN = r"(?:至少|最少|不少于|不低于|不得少于|不超过|不得超过)"
 # "开展一次排查" only means "hold a"; with one of these it is a standard ("至少组织一次演练").
 _STRICT = re.compile(r"至少|最少|不少于|不低于|不得少于|不得低于|达到|每")
 _TARGET = re.compile(
-    rf"(?P<q>{_EACH}{_LIMIT}?{_VERB}?|{_LIMIT}{_VERB}?|{_VERB})\s*(?P<approx>约|近|超过)?(?P<n>{_NUM})(?:(?P<u>{UNITS})|(?P<pct>%|％))(?:以上|及以上)?(?P<what>[^，。；、：:（）()\s]{{0,12}})"
+    rf"(?P<q>{_EACH}{_LIMIT}?{_VERB}?|{_MIN}[^，。；、：:\d{CN_NUMBER}每]{{1,8}}?|{_LIMIT}{_VERB}?|{_VERB}|(?<=[校外内])各)\s*(?P<approx>约|近|超过)?(?P<n>{_NUM})(?:(?P<u>{UNITS})|(?P<pct>%|％))(?:以上|及以上)?(?P<what>[^，。；、：:（）()\s]{{0,12}})"
 )
 _PERCENT = re.compile(
     rf"(?P<what>[^，。；、：:\s]{{0,8}}?)(?:达到|达|保持|不低于|不少于|为)?(?P<n>\d+(?:\.\d+)?)\s*(?:%|％)|(?P<what2>[^，。；、：:\s]{{0,8}}?)(?:达到|达|保持|不低于)?百分之(?P<n2>[{CN_NUMBER}]+)"
 )
 _FULL = re.compile(
-    r"(?P<what>[^，。；、：:\s]{1,10}?)(?:全覆盖|全员覆盖|全面覆盖|100%覆盖)|(?:覆盖(?:全体|所有|每一?[名个所位])(?P<what2>[^，。；、]{1,8}))|全员参加|人人参与|人手一[册份本]|确保每一?[位名个所][\u4e00-\u9fff]{0,8}?(?:家长|学生|教师|教职工|班级|学校)|一个都不能少|零事故|零发生|动态清零|清零"
+    r"(?P<what>[^，。；、：:\s]{1,10}?)(?:全覆盖|全员覆盖|全面覆盖|全部覆盖|100%覆盖)|(?:覆盖(?:全体|所有|每一?[名个所位])(?P<what2>[^，。；、]{1,8}))|全员参加|人人参与|人手一[册份本]|确保每一?[位名个所][\u4e00-\u9fff]{0,8}?(?:家长|学生|教师|教职工|班级|学校)|一个都不能少|不漏一人|不落一人|一个不漏|一人不漏|全部完成|零事故|零发生|动态清零|清零"
 )
 _COUNTED_CUT = re.compile(r"(?:的|以上|，|。|；|并|和|要|，|、).*$")
 
@@ -188,8 +200,10 @@ def find_targets(text: str) -> list[Target]:
         if text[m.start("n") - 1 : m.start("n")] == "每" or q.endswith("每"):
             continue
         tail = text[m.end("n") + len(unit) : m.end("n") + len(unit) + 1]
-        if unit in ("月", "日") or tail in ("是", "年"):
-            continue
+        if unit in ("月", "日") or tail in ("是", "年", "内"):
+            continue  # 开学后一个月内 is a deadline, not a standard
+        if text[max(0, m.start("n") - 2) : m.start("n")].endswith(("周", "星期", "礼拜")) and raw in "一二三四五六日天":
+            continue  # 每周一组织升旗: a weekday, not 一组
         counted = _trim_counted(m.group("what") or "")
         start = m.start("q")
         words = text[start : m.end("n") + len(unit)] + counted

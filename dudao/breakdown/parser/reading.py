@@ -153,7 +153,9 @@ def read_docx(data: bytes) -> DocumentText:
     lines = [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
-            lines.append("　".join(cell.text for cell in row.cells))
+            cells = [cell.text.strip() for cell in row.cells]
+            cells = [c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]]  # merged cells repeat
+            lines.append("｜".join(cells))
     text = "\n".join(lines)
     if not text.strip():
         raise UnreadableInput("Word 文件里没有文字。", code="empty")

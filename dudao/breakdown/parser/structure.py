@@ -7,8 +7,13 @@ enumeration inherit the responsible subjects and the deadline of the sentence th
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from dudao.breakdown.parser.deadlines import find_deadlines
+from dudao.breakdown.parser.fields import find_subjects
 
 CN = "一二三四五六七八九十"
 _LEVELS: list[tuple[int, re.Pattern[str]]] = [
@@ -18,6 +23,7 @@ _LEVELS: list[tuple[int, re.Pattern[str]]] = [
     (3, re.compile(r"^(?P<m>\d{1,2})(?:[、.．](?!\d)|\s)\s*")),
     (3, re.compile(rf"^(?P<m>第[{CN}]{{1,3}}|首先|其次|再次|最后)[，,、：:]\s*")),
     (3, re.compile(rf"^(?P<m>[{CN}]{{1,3}}是)(?=要|[\u4e00-\u9fff])[，,、：:]?\s*")),
+    (3, re.compile(rf"^(?P<m>[{CN}]{{1,3}}要)(?=[\u4e00-\u9fff]{{2,30}}[。！；])")),
     (4, re.compile(r"^(?P<m>[（(]\d{1,2}[）)]|[①②③④⑤⑥⑦⑧⑨⑩])\s*")),
 ]
 _ENUM = re.compile(
@@ -28,8 +34,72 @@ DUTY = re.compile(
     r"(?<![重主只纪概必])要(?![点素闻件])|重点(?:检查|督查|抓好|做好|推进|整治)|务必|必须|确保|切实|严禁|禁止|不得|严格|做到|应当|应(?![对急用])|须|需|请|抓紧|加快|加强|落实|负责|牵头|将(?:于|在|对|组织|开展)|不少于|不低于|至少|不超过|时间为|开展|完成|做好|建立|健全|组织|报送|上报|杜绝|坚决|推进|强化|督促|指导|实行|实施|开设|配备|排查|压实|全面"
 )
 _NARRATIVE = re.compile(
-    r"(?:通知如下|如下[:：。]?$|讲几点意见|讲几点|讲三点|谈几点|(?:通知|讲话|意见|方案)$)|^(?:同志们|今年以来|近年来|过去|总的来看|总体来看|据统计|此外，|特此通知|以上|附件[:：\d])"
+    r"(?:通知如下|如下[:：。]?$|讲几点意见|讲几点|讲三点|谈几点|(?:通知|讲话|意见|方案)$)|^(?:同志们|刚才|会上|今年以来|近年来|过去|总的来看|总体来看|据统计|此外，|特此通知|以上|附件[:：\d])"
 )
+
+
+_ANY_DAY = dt.date(2000, 1, 3)
+_ANNEX = re.compile(r"^\s*附件\s*[\d一二三四五六七八九十]*\s*[:：]?")
+_ANNEX_ITEM = re.compile(r"^\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*[.．、]\s*[^。；;！？]{1,40}$")
+# A table row pasted as text: cells divided by full-width or ASCII bars or tabs ("9月15日前｜完成家访｜各中小学").
+_CELL = re.compile(r"[｜|\t]")
+# A clause that starts with its own actor and duty: "，各县区教育局汇总后于…", "。班主任和心理教师每周至少…".
+_ACTOR_DUTY = re.compile(
+    r"^[^，。；;：:]{0,6}?(?:要|务必|必须|应|须|需|负责|牵头|将|汇总后|每[天日周月]|至少|是[^，。；;]{0,14}?第一责任人)"
+)
+
+
+def _times(words: str) -> set[str]:
+    return {d.text for d in find_deadlines(words, _ANY_DAY)}
+
+
+def _starts_with_actor(words: str) -> bool:
+    subjects = find_subjects(words[:24])
+    return bool(subjects) and subjects[0].offset == 0 and bool(_ACTOR_DUTY.match(words[len(subjects[0].text) : 40]))
+
+
+def _actor_starts(text: str, start: int, end: int) -> list[int]:
+    """Where, inside one row, a later clause names a new actor for its own duty with its own time ("各学校要在
+    7月5日前报县区教育局，各县区教育局汇总后于7月10日前报市教育局"): a row has one deadline, so it is split there.
+    A second actor without a time of its own stays in the row ("…，教研室要每学期开展一次视导" after an untimed
+    duty)."""
+    cuts: list[int] = []
+    chunk_start = start
+    for m in re.finditer(r"[。；;，,]", text[start:end]):
+        p = start + m.end()
+        while p < end and text[p] in " \u3000":
+            p += 1
+        if p >= end - 4:
+            break
+        head = text[p : min(end, p + 24)]
+        subjects = find_subjects(head)
+        if not subjects or subjects[0].offset != 0:
+            continue
+        if not _ACTOR_DUTY.match(head[len(subjects[0].text) :]):
+            continue
+        if not find_subjects(text[chunk_start:p]):
+            continue  # the first actor of the row: what comes before it (a title, a reason) stays with it
+        before = _times(text[chunk_start:p])
+        clause = re.match(r"[^。；;]*", text[p:end])
+        own = _times(clause.group(0) if clause else "")
+        if not before or not own or own <= before:
+            continue
+        cuts.append(p)
+        chunk_start = p
+    return cuts
+
+
+def _split_actors(text: str, seg: Segment) -> list[Segment]:
+    cuts = _actor_starts(text, seg.start, seg.end)
+    if not cuts:
+        return [seg]
+    bounds = [seg.start, *cuts, seg.end]
+    out = []
+    for s, e in itertools.pairwise(bounds):
+        while e > s and text[e - 1] in "，,":
+            e -= 1
+        out.append(replace(seg, start=s, end=e, extra=dict(seg.extra)))
+    return out
 
 
 @dataclass
@@ -72,10 +142,25 @@ def segment(text: str) -> tuple[list[Segment], bool]:
     path: dict[int, str] = {}
     structured = False
     offset = 0
+    table_rows = 0
+    in_annex = False
     for line in text.split("\n"):
         line_start = offset
         offset += len(line) + 1
         if not line.strip():
+            continue
+        if _ANNEX.match(line):
+            in_annex = True  # "附件：1. 自查表" and the numbered attachment titles under it are not tasks
+            continue
+        if in_annex and _ANNEX_ITEM.match(line):
+            continue
+        in_annex = False
+        if len(_CELL.findall(line)) >= 2:
+            if DUTY.search(line) or re.search(r"\d+月|[一二三四五六七八九十]+月", line):
+                table_rows += 1
+                s, e = _trim(line, 0, len(line))
+                section = [path[k] for k in sorted(path)] + [f"表{table_rows}"]
+                segments.append(Segment(section, line_start + s, line_start + e, kind="item", line=line_start))
             continue
         head = _heading(line)
         if head and head[1].endswith("是") and len(_ENUM.findall(line)) >= 2:
@@ -89,7 +174,7 @@ def segment(text: str) -> tuple[list[Segment], bool]:
             title_end = _title_end(line, after)
             body_start = title_end
             section = [path[k] for k in sorted(path)]
-            if level >= 3:
+            if level >= 3 and not marker.endswith("要"):
                 # A numbered item is one task (unless it holds an enumeration, handled below).
                 if not _ENUM.search(line, title_end):
                     s, e = _trim(line, after, len(line))
@@ -119,7 +204,7 @@ def segment(text: str) -> tuple[list[Segment], bool]:
         ):
             continue
         kept.append(seg)
-    return kept, structured
+    return [piece for seg in kept for piece in _split_actors(text, seg)], structured
 
 
 def _body(line: str, line_start: int, body_start: int, section: list[str]) -> list[Segment]:
@@ -135,9 +220,19 @@ def _body(line: str, line_start: int, body_start: int, section: list[str]) -> li
             last = _sentences(line, lead_s, lead_e)
             if last:
                 lead = (line_start + last[-1][0], line_start + last[-1][1])
+        tail: list[tuple[int, int]] = []
         for i, m in enumerate(markers):
             end = markers[i + 1].start() if i + 1 < len(markers) else len(line)
             s, e = _trim(line, m.end(), end)
+            if i + 1 == len(markers) and not re.search(r"[。！？]", line[markers[0].end() : m.start()]):
+                # "一是严禁…，二是…，三是严禁……。各学校要在3月底前……": after one-clause items, a sentence that
+                # names its own actor is not part of the last item (items with a title sentence keep their body).
+                sentences = _sentences(line, s, e)
+                for k, (ss, _) in enumerate(sentences[1:], start=1):
+                    if _starts_with_actor(line[ss:e]):
+                        tail = sentences[k:]
+                        e = sentences[k - 1][1]
+                        break
             if e - s >= 3:
                 out.append(
                     Segment(
@@ -149,6 +244,9 @@ def _body(line: str, line_start: int, body_start: int, section: list[str]) -> li
                         kind="enumeration",
                     )
                 )
+        for s, e in tail:
+            if e - s >= 6 and not _NARRATIVE.search(line[s:e]) and DUTY.search(line[s:e]):
+                out.append(Segment(section, line_start + s, line_start + e))
         return out
     for s, e in _sentences(line, body_start, len(line)):
         words = line[s:e]
