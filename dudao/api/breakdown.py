@@ -159,10 +159,12 @@ def create_drafts(request: HttpRequest, analysis_id: Id, payload: DraftsIn) -> l
 
 
 class RowPatch(Schema):
+    """Only the fields sent change; the others keep their values."""
+
     version: int
-    task: str
-    responsible: list[str] = []
-    deadline_text: str = ""
+    task: str | None = None
+    responsible: list[str] | None = None
+    deadline_text: str | None = None
     deadline_start: dt.date | None = None
     deadline_end: dt.date | None = None
     module: str | None = None
@@ -175,15 +177,17 @@ def update_row(request: HttpRequest, row_id: Id, payload: RowPatch) -> dict[str,
     """Fix one row; `version` must be the one read (409 when someone changed it since)."""
     require(request, "breakdown.change")
     row = get_object_or_404(selectors.rows_for(request.user, "change"), pk=row_id)
+    sent = payload.dict(exclude_unset=True)
+
     row = services.update_row(
         actor=request.user,
         row=row,
         version=payload.version,
-        task=payload.task,
-        responsible=payload.responsible,
-        deadline_text=payload.deadline_text,
-        deadline_start=payload.deadline_start,
-        deadline_end=payload.deadline_end,
+        task=sent.get("task", row.task),
+        responsible=sent.get("responsible", row.responsible),
+        deadline_text=sent.get("deadline_text", row.deadline_text),
+        deadline_start=sent.get("deadline_start", row.deadline_start),
+        deadline_end=sent.get("deadline_end", row.deadline_end),
         module=payload.module,
         targets=payload.targets,
         mechanisms=payload.mechanisms,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,6 +15,10 @@ from dudao.core.excel import safe_cell, xlsx_response
 
 HEADERS = ["序号", "层次", "任务", "责任主体", "时限", "开始", "截止", "量化指标", "工作机制", "对应模块"]
 WIDTHS = [6, 14, 50, 20, 16, 12, 12, 30, 20, 16]
+
+
+# Characters XML 1.0 (and so Word) cannot hold; rows saved before they were refused may still carry them.
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _line(i: int, row: dict[str, Any]) -> list[Any]:
@@ -90,7 +95,7 @@ def docx(rows: Sequence[dict[str, Any]], *, title: str) -> HttpResponse:
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
-    document.add_heading(f"{title} 任务分解表", level=1)
+    document.add_heading(_XML_UNSAFE.sub("", f"{title} 任务分解表"), level=1)
     headers = ["序号", "层次", "任务", "责任主体", "时限", "量化指标", "工作机制"]
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
@@ -100,7 +105,7 @@ def docx(rows: Sequence[dict[str, Any]], *, title: str) -> HttpResponse:
         when = line[4] + (f"（{line[5] or '…'}至{line[6]}）" if line[6] else "")
         values = [str(line[0]), line[1], line[2], line[3], when, line[7], line[8]]
         for cell, value in zip(table.add_row().cells, values, strict=True):
-            cell.text = str(value)
+            cell.text = _XML_UNSAFE.sub("", str(value))
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(9)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from dudao.audit.services import record_change
 from dudao.breakdown import parser
 from dudao.breakdown.models import Analysis, Row
-from dudao.core.errors import DomainError, Forbidden, check_version
+from dudao.core.errors import DomainError, Forbidden, StaleEditError, check_version
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
 
@@ -86,6 +86,8 @@ def analyse(
 ) -> Analysis:
     """Read (an upload or pasted text), parse and save. Unreadable input is a DomainError and saves nothing."""
     unit = _acting_unit(actor)
+    if not 2000 <= doc_date.year <= 2099:
+        raise DomainError("发文日期应在 2000 年至 2099 年之间", code="date_invalid")
     warnings: list[str] = []
     encoding = "pasted"
     try:
@@ -103,7 +105,7 @@ def analyse(
     result = parser.parse(text, doc_date=doc_date, calendar=calendar(), unit_names=unit_names(unit))
     if not result.text.strip():
         raise DomainError("清理网页杂项后没有剩下正文，请检查粘贴的内容。", code="empty")
-    title = (title or "").strip() or _guess_title(result.text, filename)
+    title = clean_text(title).strip() or _guess_title(result.text, filename)
     with transaction.atomic():
         # A double click (or a retried request) returns the analysis just made instead of a twin.
         twin = (
@@ -149,8 +151,19 @@ def _guess_title(text: str, filename: str) -> str:
     return filename or first[:40] or "未命名"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Drop control characters (they break Word and Excel files and mean nothing in a task table)."""
+    return _CONTROL.sub("", value or "")
+
+
 def _lock_row(actor: Any, row: Row, version: int | None) -> Row:
-    row = Row.objects.select_for_update().select_related("analysis__unit").get(pk=row.pk)
+    locked = Row.objects.select_for_update().select_related("analysis__unit").filter(pk=row.pk).first()
+    if locked is None:
+        raise StaleEditError()  # merged or deleted by someone else since the page was read
+    row = locked
     if not can(actor, "breakdown.change", row.analysis.unit):
         raise Forbidden("您没有执行此操作的权限")
     check_version(row, version)
@@ -202,11 +215,13 @@ def update_row(
     mechanisms: list[str] | str | None = None,
 ) -> Row:
     """Fix a row's fields. Targets are given as their words (one per line or separated by ；) and re-read."""
-    task = (task or "").strip()
+    task = clean_text(task).strip()
+    deadline_text = clean_text(deadline_text)
     if not task:
         raise DomainError("任务内容不能为空", code="task_required")
     if isinstance(responsible, str):
         responsible = [r for r in _LIST_SPLIT.split(responsible) if r]
+    responsible = [clean_text(r).strip() for r in responsible if clean_text(r).strip()]
     start, end = _parse_date(deadline_start), _parse_date(deadline_end)
     if start and end and start > end:
         raise DomainError("开始日期不能晚于截止日期", code="deadline_order")
@@ -267,9 +282,21 @@ def merge_rows(*, actor: Any, rows: list[Row], versions: dict[int, int | None]) 
         if any(r.directive_id for r in locked):
             raise DomainError("已生成工作部署草稿的行不能合并", code="row_has_directive")
         first, analysis = locked[0], locked[0].analysis
+        between = Row.objects.filter(
+            analysis=analysis, position__gt=first.position, position__lt=locked[-1].position
+        ).exclude(pk__in=[r.pk for r in locked])
+        if between.exists():
+            # One span from the first to the last would swallow the rows in between.
+            raise DomainError("只能合并相邻的行，请先选中连续的几行", code="merge_not_adjacent")
         start, end = min(r.source_start for r in locked), max(r.source_end for r in locked)
         parsed = parser.row_for_span(
-            analysis.source_text, start, end, section=first.section, doc_date=analysis.doc_date, calendar=calendar()
+            analysis.source_text,
+            start,
+            end,
+            section=first.section,
+            doc_date=analysis.doc_date,
+            calendar=calendar(),
+            unit_names=unit_names(analysis.unit),
         )
         fields = _row_fields(parsed)
         fields["task"] = "；".join(r.task for r in locked)[:300]
@@ -311,6 +338,7 @@ def split_row(*, actor: Any, row: Row, version: int | None, at: int) -> tuple[Ro
                     section=row.section,
                     doc_date=analysis.doc_date,
                     calendar=calendar(),
+                    unit_names=unit_names(analysis.unit),
                 )
             )
         Row.objects.filter(analysis=analysis, position__gt=row.position).update(position=F("position") + 1)
@@ -416,6 +444,10 @@ def create_drafts(*, actor: Any, analysis: Analysis, row_ids: list[int]) -> list
         if not can(actor, "breakdown.change", analysis.unit):
             raise Forbidden("您没有执行此操作的权限")
         issuer = _acting_unit(actor)
+        if issuer.pk != analysis.unit_id:
+            # A draft is issued by the unit whose analysis it is; a higher unit reading a district's table
+            # must not send the district's tasks city-wide in its own name.
+            raise DomainError(f"这份分解表属于{analysis.unit.name}，请由该单位生成工作部署草稿", code="wrong_issuer")
         rows = list(
             Row.objects.select_for_update()
             .filter(analysis=analysis, pk__in=row_ids, directive__isnull=True)
@@ -454,11 +486,12 @@ def create_drafts(*, actor: Any, analysis: Analysis, row_ids: list[int]) -> list
             row.version += 1
             row.save(update_fields=["directive", "version"])
             created.append(row)
-        record_change(
-            actor=actor,
-            action="create_drafts",
-            obj=analysis,
-            unit_path=analysis.unit.path,
-            after={"rows": [r.pk for r in created], "directives": [r.directive_id for r in created]},
-        )
+        if created:
+            record_change(
+                actor=actor,
+                action="create_drafts",
+                obj=analysis,
+                unit_path=analysis.unit.path,
+                after={"rows": [r.pk for r in created], "directives": [r.directive_id for r in created]},
+            )
     return created

@@ -166,7 +166,7 @@ def row_split(request: HttpRequest, pk: int, row_pk: int) -> HttpResponseBase:
 
 
 def _chosen(request: HttpRequest, analysis: Analysis) -> list:
-    ids = [int(i) for i in request.POST.getlist("rows") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("rows") if i.isdigit() and len(i) <= 10 and int(i) < 2**31]
     return list(selectors.rows_of(analysis).filter(pk__in=ids))
 
 

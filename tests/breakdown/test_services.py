@@ -392,3 +392,114 @@ def test_a_double_submission_returns_the_same_analysis(city):
     other_date = services.analyse(actor=staff, doc_date=DOC + dt.timedelta(days=1), text=SPEECH)
     assert again.pk == first.pk and other_date.pk != first.pk
     assert Analysis.objects.count() == 2
+
+
+# ----- review findings: each failed before its fix ---------------------------------------------------
+
+
+def test_a_small_docx_that_unpacks_to_a_huge_document_is_refused(city):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", "<w:p>" + "a" * (25 * 1024 * 1024) + "</w:p>")
+    data = buffer.getvalue()
+    assert len(data) < 1024 * 1024
+    with pytest.raises(DomainError) as err:
+        services.analyse(actor=city.user("bureau_staff"), doc_date=DOC, data=data, filename="bomb.docx")
+    assert err.value.code == "too_large"
+    assert not Analysis.objects.exists()
+
+
+def test_a_long_line_without_punctuation_parses_in_linear_time():
+    import time
+
+    from dudao.breakdown import parser
+
+    started = time.perf_counter()
+    parser.parse("各学校要" * 40000, doc_date=DOC)
+    # The quadratic overlap check took minutes here; the linear one takes about a second even on a busy machine.
+    assert time.perf_counter() - started < 30
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1900-01-01"])
+def test_a_document_date_outside_this_century_is_refused_not_a_500(client, city, day):
+    client.force_login(city.user("bureau_staff"))
+    page = client.post(reverse("breakdown:list"), {"doc_date": day, "text": "各学校要在下周五前完成。"})
+    assert page.status_code in (200, 400) and "2000 年至 2099 年" in page.content.decode()
+    api = client.post(
+        "/api/v1/breakdown/analyses",
+        {"text": "各学校要在下周五前完成。", "doc_date": day},
+        content_type="application/json",
+    )
+    assert api.status_code == 400
+    assert not Analysis.objects.exists()
+
+
+def test_control_characters_never_reach_the_word_export(client, city, analysis):
+    row = analysis.rows.order_by("position").first()
+    services.update_row(
+        actor=city.user("bureau_staff"), row=row, version=row.version, task="测试\x0b任务\x01", responsible="学校"
+    )
+    row.refresh_from_db()
+    assert row.task == "测试任务"
+    Row.objects.filter(pk=row.pk).update(task="旧数据\x0b里的控制符")  # saved before the rule existed
+    client.force_login(city.user("bureau_staff"))
+    response = client.get(reverse("breakdown:export_docx", args=[analysis.pk]))
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+
+
+def test_api_patch_changes_only_the_fields_sent(client, city, analysis):
+    row = analysis.rows.order_by("position").first()
+    assert row.responsible and row.deadline_end
+    client.force_login(city.user("bureau_staff"))
+    response = client.patch(
+        f"/api/v1/breakdown/rows/{row.pk}",
+        {"version": row.version, "task": "只改任务"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    fresh = Row.objects.get(pk=row.pk)
+    assert fresh.task == "只改任务"
+    assert fresh.responsible == row.responsible and fresh.deadline_end == row.deadline_end
+
+
+def test_a_huge_row_id_in_the_form_is_ignored_not_a_500(client, city, analysis):
+    client.force_login(city.user("bureau_staff"))
+    for action in ("merge", "drafts"):
+        response = client.post(reverse("breakdown:rows", args=[analysis.pk]), {"action": action, "rows": ["9" * 25]})
+        assert response.status_code == 302
+
+
+def test_merging_rows_that_are_not_next_to_each_other_is_refused(city, analysis):
+    rows = list(analysis.rows.order_by("position"))
+    chosen = [rows[0], rows[3]]
+    with pytest.raises(DomainError) as err:
+        services.merge_rows(actor=city.user("bureau_staff"), rows=chosen, versions={})
+    assert err.value.code == "merge_not_adjacent"
+    assert analysis.rows.count() == len(rows)
+
+
+def test_a_higher_unit_cannot_issue_drafts_from_a_district_table(city):
+    district_table = services.analyse(actor=city.user("district_admin"), doc_date=DOC, text=SPEECH)
+    row = district_table.rows.order_by("position").first()
+    with pytest.raises(DomainError) as err:
+        services.create_drafts(actor=city.user("bureau_staff"), analysis=district_table, row_ids=[row.pk])
+    assert err.value.code == "wrong_issuer"
+    assert not Directive.objects.exists()
+
+
+def test_the_list_page_shows_a_second_page(client, city):
+    from django.conf import settings as django_settings
+
+    size = getattr(django_settings, "DUDAO_PAGE_SIZE", 50)
+    staff = city.user("bureau_staff")
+    for i in range(size + 1):
+        Analysis.objects.create(title=f"分解表{i:03d}", unit=city.root, doc_date=DOC, source_text="x", created_by=staff)
+    client.force_login(staff)
+    first = client.get(reverse("breakdown:list")).content.decode()
+    second = client.get(reverse("breakdown:list") + "?page=2").content.decode()
+    assert first.count("分解表") >= 1 and "分解表000" in second + first
+    assert ("分解表000" in second) != ("分解表000" in first)

@@ -274,14 +274,17 @@ def _resolve(kind: str, m: re.Match[str], doc: dt.date, cal: Calendar) -> tuple[
 def find_deadlines(text: str, doc: dt.date, cal: Calendar | None = None) -> list[Deadline]:
     """Every time expression in `text`, left to right, overlaps resolved in favour of the earlier pattern."""
     cal = cal or Calendar()
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text) + 1)  # 1 where an earlier match already stands
     found: list[Deadline] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            if any(taken[m.start() : m.end()]):
                 continue
-            start, end, recurrence = _resolve(kind, m, doc, cal)
-            taken.append((m.start(), m.end()))
+            try:
+                start, end, recurrence = _resolve(kind, m, doc, cal)
+            except (OverflowError, ValueError):  # a date beyond year 9999: keep the words, no date
+                start, end, recurrence = None, None, ""
+            taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
             found.append(Deadline(m.group(0), start, end, recurrence, m.start()))
     found.sort(key=lambda d: d.offset)
     return found

@@ -93,7 +93,7 @@ class Subject:
 
 
 def find_subjects(text: str, unit_names: tuple[str, ...] = ()) -> list[Subject]:
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text) + 1)  # 1 where an earlier match already stands
     found: list[Subject] = []
     patterns = list(_SUBJECTS)
     for name in unit_names:
@@ -101,9 +101,9 @@ def find_subjects(text: str, unit_names: tuple[str, ...] = ()) -> list[Subject]:
             patterns.insert(0, (re.compile(re.escape(name)), name))
     for pattern, name in patterns:
         for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            if any(taken[m.start() : m.end()]):
                 continue
-            taken.append((m.start(), m.end()))
+            taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
             if _RECIPIENT.search(text[max(0, m.start() - 12) : m.start()]):
                 continue  # 报市委教育工委宣传部: where the report goes, not who does the work
             if _MEMBER.match(text, m.end()):
@@ -161,13 +161,14 @@ def _trim_counted(words: str) -> str:
 
 
 def find_targets(text: str) -> list[Target]:
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text) + 1)  # 1 where an earlier match already stands
     found: list[Target] = []
 
     def add(start: int, end: int, target: Target) -> None:
-        if any(start < e and s < end for s, e in taken):
+        start = max(start, 0)
+        if any(taken[start:end]):
             return
-        taken.append((start, end))
+        taken[start:end] = b"\x01" * max(0, end - start)
         found.append(target)
 
     for m in _PERCENT.finditer(text):

@@ -12,6 +12,9 @@ import zipfile
 from dataclasses import dataclass, field
 
 MAX_BYTES = 5 * 1024 * 1024
+# Unpacked limits for .docx packages (a long speech's document.xml is well under 2 MB).
+MAX_DOCX_XML_BYTES = 20 * 1024 * 1024
+MAX_DOCX_UNPACKED_BYTES = 50 * 1024 * 1024
 MIN_PDF_CHARS_PER_PAGE = 20
 
 
@@ -201,9 +204,17 @@ def read_document(data: bytes, filename: str = "") -> DocumentText:
         return read_pdf(data)
     if data.startswith(b"PK\x03\x04"):
         try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+            infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
         except zipfile.BadZipFile as exc:
             raise UnreadableInput("文件已损坏，无法读取。", code="zip_invalid") from exc
+        names = [i.filename for i in infos]
+        # A small package can unpack to gigabytes (a zip bomb): judge by the unpacked sizes before parsing.
+        document_size = next((i.file_size for i in infos if i.filename == "word/document.xml"), 0)
+        if document_size > MAX_DOCX_XML_BYTES or sum(i.file_size for i in infos) > MAX_DOCX_UNPACKED_BYTES:
+            raise UnreadableInput(
+                "Word 文件解压后内容过大，不像是讲话稿或通知，无法分析。请把正文另存为新的 .docx 或直接粘贴文字。",
+                code="too_large",
+            )
         if "word/document.xml" in names:
             return read_docx(data)
         raise UnreadableInput("不支持这种文件格式，请上传 .txt、.docx 或 .pdf。", code="unsupported")

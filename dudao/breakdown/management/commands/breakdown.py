@@ -31,6 +31,8 @@ class Command(BaseCommand):
             doc_date = dt.date.fromisoformat(options["date"]) if options["date"] else dt.date.today()
         except ValueError:
             self._fail(f"日期格式不正确：{options['date']}（应为 YYYY-MM-DD）")
+        if not 2000 <= doc_date.year <= 2099:
+            self._fail(f"发文日期应在 2000 年至 2099 年之间：{options['date']}")
         try:
             if path.stat().st_size > parser.reading.MAX_BYTES:
                 raise parser.UnreadableInput(f"文件太大（{path.stat().st_size / 1024 / 1024:.1f} MB），最大 5 MB。")
