@@ -212,6 +212,9 @@ class VerifyAttempt(models.Model):
             models.Index(fields=["ip", "created_at"], name="verify_ip_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"verify attempt {self.pk}"
+
 
 class ReminderPlan(models.Model):
     """Repeat the notice daily to chosen groups until a date (e.g. 留守儿童 guardians all summer)."""
@@ -238,6 +241,9 @@ class ReminderRun(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plan", "day"], name="reminder_run_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"run of reminder {self.plan_id} on {self.day}"
 
 
 class OutboxStatus(models.TextChoices):

@@ -150,7 +150,9 @@ def notice_send(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         redirect("notices:detail", pk=pk),
         lambda: services.send_notice(actor=request.user, notice=notice, version=posted_version(request)),
-        lambda c: f"已发送：{c['schools']} 所学校、{c['classes']} 个班级、{c['students']} 名学生、{c['links']} 个家长链接",
+        lambda c: (
+            f"已发送：{c['schools']} 所学校、{c['classes']} 个班级、{c['students']} 名学生、{c['links']} 个家长链接"
+        ),
     )
 
 
