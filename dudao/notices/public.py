@@ -39,7 +39,8 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     ip = client_ip(request) or ""
     if _over(f"bad:{ip}", settings.DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE):
         return _too_many(request)
-    raise Http404
+    # One page for unknown, forged, expired, revoked and withdrawn: nothing tells them apart.
+    return render(request, "notices/public_gone.html", status=404)
 
 
 # No CSRF token: the page has no session or cookie to abuse; the unguessable token in the URL is the only
