@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from dudao.api.auth import require
@@ -117,7 +117,7 @@ class NoticeIn(Schema):
 
 
 @router.post("/notices", response={201: NoticeOut})
-def create_notice(request: HttpRequest, payload: NoticeIn) -> tuple[int, NoticeOut]:
+def create_notice(request: HttpRequest, payload: NoticeIn) -> Status:
     """Write a notice as the caller's acting unit (bureau, district bureau or school); `send: true` sends it at once
     (one receipt per student reached, one link per guardian, one QR code per class)."""
     require(request, "notice.change")
@@ -138,7 +138,7 @@ def create_notice(request: HttpRequest, payload: NoticeIn) -> tuple[int, NoticeO
     )
     if payload.send:
         services.send_notice(actor=request.user, notice=notice)
-    return 201, _notice_out(_get(request, notice.pk))
+    return Status(201, _notice_out(_get(request, notice.pk)))
 
 
 @router.get("/notices/{notice_id}", response=NoticeOut)
