@@ -89,6 +89,7 @@ class ReminderForm(StyledForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    starts_on = forms.DateField(label="开始日期（不填为今天）", widget=DatePicker(), required=False)
     until = forms.DateField(label="每天提醒至", widget=DatePicker())
     only_pending = forms.BooleanField(label="仅提醒尚未确认的家长", required=False, initial=True)
 

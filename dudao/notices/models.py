@@ -222,6 +222,7 @@ class ReminderPlan(models.Model):
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="reminders")
     flags = models.JSONField(default=list, blank=True)
     only_pending = models.BooleanField("仅提醒未确认的家长", default=True)
+    starts_on = models.DateField("提醒自")
     until = models.DateField("提醒至")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -574,30 +574,50 @@ def send_sms(*, actor: Any, notice: Notice, unit: OrgUnit, only_pending: bool = 
 
 
 def add_reminder(
-    *, actor: Any, notice: Notice, flags: Sequence[str], until: dt.date, only_pending: bool = True
+    *,
+    actor: Any,
+    notice: Notice,
+    flags: Sequence[str],
+    until: dt.date,
+    only_pending: bool = True,
+    starts_on: dt.date | None = None,
 ) -> ReminderPlan:
-    """Repeat the notice every day until `until` to guardians of the flagged students (all if no flags)."""
+    """Repeat the notice every day from `starts_on` (default today) until `until` to guardians of the flagged
+    students (all if no flags), e.g. 留守儿童 guardians from 7月1日 to 8月31日."""
     if not can(actor, "notice.change", notice.issuer):
         raise Forbidden("只有发文单位可以设置每日提醒")
     if set(flags) - FLAG_VALUES:
         raise DomainError("学生群体只能是留守儿童、困境儿童或住校生", code="flag_invalid")
     today = timezone.localdate()
+    starts_on = starts_on or today
     if until < today:
         raise DomainError("提醒截止日期不能早于今天", code="until_in_past")
+    if starts_on < today or starts_on > until:
+        raise DomainError("提醒开始日期须在今天和截止日期之间", code="starts_invalid")
     if until > notice.links_expire_at.astimezone(timezone.get_current_timezone()).date():
         raise DomainError("提醒截止日期不能晚于链接有效期", code="until_after_expiry")
     with transaction.atomic():
         if Notice.objects.select_for_update().get(pk=notice.pk).status == NoticeStatus.WITHDRAWN:
             raise DomainError("该告知书已撤回", code="withdrawn", status=409)
         plan = ReminderPlan.objects.create(
-            notice=notice, flags=sorted(set(flags)), only_pending=only_pending, until=until, created_by=actor
+            notice=notice,
+            flags=sorted(set(flags)),
+            only_pending=only_pending,
+            starts_on=starts_on,
+            until=until,
+            created_by=actor,
         )
         record_change(
             actor=actor,
             action="add_reminder",
             obj=plan,
             unit_path=notice.issuer.path,
-            after={"flags": plan.flags, "only_pending": only_pending, "until": until.isoformat()},
+            after={
+                "flags": plan.flags,
+                "only_pending": only_pending,
+                "starts_on": starts_on.isoformat(),
+                "until": until.isoformat(),
+            },
         )
     return plan
 
@@ -606,7 +626,7 @@ def run_reminders(*, today: dt.date | None = None, base: str = "") -> dict[str, 
     """The daily job: each open plan sends once a day (the run row makes reruns harmless)."""
     today = today or timezone.localdate()
     plans = ReminderPlan.objects.filter(
-        cancelled_at__isnull=True, until__gte=today, notice__status=NoticeStatus.SENT
+        cancelled_at__isnull=True, starts_on__lte=today, until__gte=today, notice__status=NoticeStatus.SENT
     ).select_related("notice", "notice__issuer")
     sent = runs = 0
     for plan in plans:

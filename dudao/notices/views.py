@@ -185,6 +185,7 @@ def notice_reminder(request: HttpRequest, pk: int) -> HttpResponse:
             notice=notice,
             flags=data["flags"],
             until=data["until"],
+            starts_on=data["starts_on"],
             only_pending=data["only_pending"],
         ),
         lambda plan: f"已设置每日提醒，至 {plan.until:%Y-%m-%d}",

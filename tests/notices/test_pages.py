@@ -177,8 +177,9 @@ def test_export_receipts(city, make_notice, signed_in):
     response = signed_in(city.user("principal")).get(f"/notices/{notice.pk}/export.xlsx")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
