@@ -74,10 +74,11 @@ def notices_demo(context: DemoContext) -> dict[str, int]:
     by_class: dict[int, list[int]] = {}
     for pk, klass in Receipt.objects.filter(notice=letter).order_by("id").values_list("pk", "klass_id"):
         by_class.setdefault(klass, []).append(pk)
-    for klass, ids in sorted(by_class.items()):
-        # 70–99 %: rounding down keeps at least one family to chase in every class of under 100.
-        share = rng.uniform(0.70, 0.99)
-        chosen = rng.sample(ids, math.floor(share * len(ids)))
+    for _, ids in sorted(by_class.items()):
+        # Between 70 % and 99 % of each class: at least one family left to chase in every class under 100.
+        size = len(ids)
+        wanted = round(rng.uniform(0.70, 0.99) * size)
+        chosen = rng.sample(ids, max(0, min(max(wanted, math.ceil(0.70 * size)), math.floor(0.99 * size))))
         when = sent_at + dt.timedelta(hours=rng.randint(1, 60))
         confirmed += Receipt.objects.filter(pk__in=chosen).update(
             confirmed_at=when, channel=Channel.LINK, link=first_link, answers={"q1": "是", "q2": "暂不"}
