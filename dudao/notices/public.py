@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -55,22 +55,24 @@ def public_page(request: HttpRequest, token: str) -> HttpResponseBase:
         return _too_many(request)
     if parsed[0] == "c":
         return _class_code(request, token)
+    error = ""
+    if request.method == "POST":
+        try:
+            outcome = services.confirm_by_token(
+                link_id=parsed[1], posted=request.POST.dict(), ip=client_ip(request) or ""
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            if outcome is None:
+                return _not_found(request)
+            return redirect(f"{request.path}?done={1 if outcome else 2}")
     link = services.live_link(token)
     if link is None:
         return _not_found(request)
     receipt = link.receipt
     notice = receipt.notice
-    error = ""
-    just_confirmed = False
-    if request.method == "POST":
-        try:
-            with transaction.atomic():
-                just_confirmed = services.confirm(link=link, posted=request.POST.dict(), ip=client_ip(request) or "")
-        except DomainError as exc:
-            error = exc.message
-        else:
-            return redirect(f"{request.path}?done={1 if just_confirmed else 2}")
-    else:
+    if request.method == "GET":
         services.mark_opened(link)
     klass_name = receipt.klass.name if receipt.klass_id else ""
     questions = [
