@@ -48,6 +48,8 @@ bench: install
 	$(BIN)/python -m bench.demo_city
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.ledger_export
+	$(BIN)/python -m bench.rates
+	$(BIN)/python -m bench.receipts_load
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
