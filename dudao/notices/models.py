@@ -6,6 +6,8 @@ so 知晓率 at any level is one aggregate over one indexed table (see `selector
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -46,7 +48,9 @@ class Notice(models.Model):
     questions = models.JSONField("问题", default=list, blank=True)
     # Audience: the issuer's whole subtree, narrowed by units (grades, classes, schools), grade names
     # (for a city-wide "九年级") and student flags (any of them).
-    audience_units = models.ManyToManyField(OrgUnit, blank=True, related_name="+", verbose_name="范围")
+    audience_units: models.ManyToManyField[OrgUnit, Any] = models.ManyToManyField(
+        OrgUnit, blank=True, related_name="+", verbose_name="范围"
+    )
     audience_grade_names = models.JSONField(default=list, blank=True)
     audience_flags = models.JSONField(default=list, blank=True)
     links_expire_at = models.DateTimeField("链接有效期至")

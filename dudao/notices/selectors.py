@@ -24,7 +24,7 @@ def notices_for(user: Any) -> QuerySet[Notice]:
     if root is None:
         return Notice.objects.none()
     reached = NoticeSchool.objects.filter(notice=OuterRef("pk"))
-    where = Q(issuer__path__under=root) | Exists(reached.filter(school__path__under=root))
+    where: Any = Q(issuer__path__under=root) | Exists(reached.filter(school__path__under=root))
     ancestors = _ancestors(root)
     if ancestors:
         # Below a school (grade, class): the notice must reach students there.
@@ -98,6 +98,7 @@ def rates(notice: Notice | int, unit: OrgUnit) -> Rates:
     lookup of the child units' names."""
     notice_id = notice if isinstance(notice, int) else notice.pk
     base = Receipt.objects.filter(receipt_filter(unit), notice_id=notice_id)
+    keys: tuple[str, ...]
     if unit.kind == UnitKind.BUREAU:
         keys = ("district_id", "school_id")
     elif unit.kind == UnitKind.DISTRICT:
