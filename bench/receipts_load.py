@@ -100,6 +100,23 @@ def start_server(workers: int, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not start: " + (server.stderr.read().decode() if server.stderr else ""))
 
 
+def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """User + system CPU of the gunicorn workers so far (Linux /proc), to state capacity per core."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def run(port: int, paths: list[str], expect: Callable[[int, str], bool], threads: int) -> tuple[float, int, int]:
     """POST every path once with `threads` threads; (seconds, successes, failures)."""
     jobs: queue.SimpleQueue[str] = queue.SimpleQueue()
@@ -173,22 +190,24 @@ def main() -> None:
     try:
         run(port, confirm_paths[: args.warmup], confirmed, args.threads)
         run(port, bare[: args.warmup], inserted, args.threads)
-        product_s = baseline_s = 0.0
+        product_s = baseline_s = product_cpu = baseline_cpu = 0.0
         product_ok = baseline_ok = failures = 0
         rest = confirm_paths[args.warmup :]
         for round_ in range(2):
             batch = rest[round_ * args.requests : (round_ + 1) * args.requests]
             sides = [("product", batch, confirmed), ("baseline", bare, inserted)]
             for name, paths, expect in sides if round_ == 0 else reversed(sides):
+                cpu_before = server_cpu_seconds(server)
                 seconds, ok, failed = run(port, paths, expect, args.threads)
+                cpu = server_cpu_seconds(server) - cpu_before
                 failures += failed
                 common.log(
                     f"round {round_ + 1} {name}: {ok} ok, {failed} failed in {seconds:.2f}s = {ok / seconds:.0f}/s"
                 )
                 if name == "product":
-                    product_s, product_ok = product_s + seconds, product_ok + ok
+                    product_s, product_ok, product_cpu = product_s + seconds, product_ok + ok, product_cpu + cpu
                 else:
-                    baseline_s, baseline_ok = baseline_s + seconds, baseline_ok + ok
+                    baseline_s, baseline_ok, baseline_cpu = baseline_s + seconds, baseline_ok + ok, baseline_cpu + cpu
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -206,6 +225,13 @@ def main() -> None:
         f"1.2 M confirmations in 2 h need {TARGET_PER_S:.0f}/s: {verdict} "
         f"({value:.0f}/s → 1.2 M in {hours:.2f} h on {vendor})"
     )
+    if product_cpu and baseline_cpu:
+        per_core = product_ok / product_cpu
+        common.log(
+            f"server CPU per request: confirmation {1000 * product_cpu / product_ok:.1f} ms, bare insert "
+            f"{1000 * baseline_cpu / baseline_ok:.1f} ms; one dedicated core serves ≈ {per_core:.0f} confirmations/s, "
+            f"so 167/s needs ≈ {TARGET_PER_S / per_core:.1f} cores of app server"
+        )
     common.result("receipts_per_s", value, "req/s", base, value / base)
 
 
