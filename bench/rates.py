@@ -67,7 +67,15 @@ def prepare() -> int:
             _copy_city_sqlite()
             common.use_database(LABEL, fresh=False)
     else:
-        ensure_city()
+        # A throwaway database: the city without the apps' demo steps (as in the cached SQLite city).
+        from dudao.demo import loader
+
+        run_steps = loader.run_steps
+        loader.run_steps = lambda context: {}
+        try:
+            ensure_city()
+        finally:
+            loader.run_steps = run_steps
     notice = _notice()
     if notice is None:
         notice = build()
