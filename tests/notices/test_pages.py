@@ -206,3 +206,25 @@ def test_home_shows_pending_guardians_to_the_class_teacher(city, make_notice, si
     make_notice()
     page = signed_in(city.user("class_teacher")).get("/").content.decode()
     assert "告知书未确认的家长" in page
+
+
+def test_class_page_queries_do_not_grow_with_students(city, make_notice, signed_in, django_assert_max_num_queries):
+    from tests.factories import student
+
+    notice = make_notice(send=False)
+    for _ in range(20):
+        student(city.class_a1, guardians=2)
+    services.send_notice(actor=city.user("principal"), notice=notice)
+    client = signed_in(city.user("class_teacher"))
+    with django_assert_max_num_queries(20):
+        response = client.get(f"/notices/{notice.pk}/classes/{city.class_a1.pk}/")
+    assert 'data-testid="pending-count">23<' in response.content.decode()
+
+
+def test_list_page_queries_do_not_grow_with_notices(city, make_notice, signed_in, django_assert_max_num_queries):
+    for i in range(6):
+        make_notice(title=f"告知书{i}")
+    client = signed_in(city.user("principal"))
+    with django_assert_max_num_queries(12):
+        response = client.get("/notices/")
+    assert response.content.decode().count("告知书") >= 6
