@@ -348,3 +348,23 @@ def test_rates_are_one_group_by(city, make_notice, django_assert_max_num_queries
     notice = make_notice(issuer=city.root, actor=city.user("bureau_staff"))
     with django_assert_max_num_queries(2):
         selectors.rates(notice, city.root)
+
+
+def test_reminder_command_runs_the_daily_job(city, make_notice):
+    import io as _io
+
+    from django.core.management import call_command
+
+    Student.objects.filter(pk=city.students["a2"][0].pk).update(is_left_behind=True)
+    notice = make_notice()
+    services.add_reminder(
+        actor=city.user("principal"),
+        notice=notice,
+        flags=["is_left_behind"],
+        until=timezone.localdate() + dt.timedelta(days=3),
+        only_pending=False,
+    )
+    out = _io.StringIO()
+    call_command("notice_reminders", stdout=out)
+    assert out.getvalue().strip() == "plans=1 messages=1"
+    assert OutboxMessage.objects.filter(kind="reminder").count() == 1
