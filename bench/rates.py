@@ -114,10 +114,11 @@ def build():  # type: ignore[no-untyped-def]
         owners = owners_of_classes(classes)
         when = adapt_datetime(now)
 
+        # Read first: the COPY below holds the connection, so no query may run while it streams.
+        students = list(Student.objects.filter(status="enrolled").values_list("pk", "klass_id"))
+
         def rows():  # type: ignore[no-untyped-def]
-            for student, klass in (
-                Student.objects.filter(status="enrolled").values_list("pk", "klass_id").iterator(chunk_size=20_000)
-            ):
+            for student, klass in students:
                 o = owners.get(klass)
                 if o is None:
                     continue
