@@ -54,7 +54,10 @@ class NoticeForm(StyledForm):
     )
     grade_names = forms.CharField(label="年级（可选，如 九年级，逗号分隔）", max_length=200, required=False)
     flags = forms.MultipleChoiceField(
-        label="学生群体（可选）", choices=StudentFlag.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label="学生群体（可选）",
+        choices=StudentFlag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     links_expire_on = forms.DateField(label="链接有效期至", widget=DatePicker())
     attachments = forms.FileField(label="附件（可选，最多 5 个）", required=False)
@@ -87,7 +90,7 @@ class ReminderForm(StyledForm):
         label="提醒对象（不选则为全部家长）",
         choices=StudentFlag.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     starts_on = forms.DateField(label="开始日期（不填为今天）", widget=DatePicker(), required=False)
     until = forms.DateField(label="每天提醒至", widget=DatePicker())
