@@ -52,6 +52,8 @@ bench: install
 	$(BIN)/python -m bench.breakdown_quality
 	$(BIN)/python -m bench.breakdown_speed
 	$(BIN)/python -m bench.case_crypto
+	$(BIN)/python -m bench.rates
+	$(BIN)/python -m bench.receipts_load
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

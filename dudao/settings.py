@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dudao.duty",
     "dudao.breakdown",
     "dudao.cases",
+    "dudao.notices",
     "dudao.api",
     "dudao.demo",
 ]
@@ -158,6 +159,16 @@ DUDAO_TRUSTED_PROXIES = int(os.environ.get("DUDAO_TRUSTED_PROXIES", "0"))
 DUDAO_TOKEN_DAYS = int(os.environ.get("DUDAO_TOKEN_DAYS", "90"))
 # The address printed under 公示 QR codes (e.g. https://dudao.example.gov.cn); empty: the address in use.
 DUDAO_PUBLIC_BASE_URL = os.environ.get("DUDAO_PUBLIC_BASE_URL", "")
+# Parent notices (告知书): default link lifetime, SMS backend (dotted path, see dudao/notices/sms.py), the class-QR
+# phone check (tries, then a wait) and opens per link per minute. The bare insert endpoint exists only for
+# bench.receipts_load and is never enabled in production.
+DUDAO_NOTICE_LINK_DAYS = int(os.environ.get("DUDAO_NOTICE_LINK_DAYS", "30"))
+DUDAO_SMS_BACKEND = os.environ.get("DUDAO_SMS_BACKEND", "dudao.notices.sms.OutboxBackend")
+DUDAO_NOTICE_VERIFY_TRIES = int(os.environ.get("DUDAO_NOTICE_VERIFY_TRIES", "3"))
+DUDAO_NOTICE_VERIFY_WAIT_MINUTES = int(os.environ.get("DUDAO_NOTICE_VERIFY_WAIT_MINUTES", "15"))
+DUDAO_NOTICE_OPENS_PER_MINUTE = int(os.environ.get("DUDAO_NOTICE_OPENS_PER_MINUTE", "30"))
+DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE = int(os.environ.get("DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE", "60"))
+DUDAO_BENCH_BARE_ENDPOINT = env_flag("DUDAO_BENCH_BARE_ENDPOINT")
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024
 # Duty (值班值守): shifts started by this local time without a sign-in show red for the unit's head and district.

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("dudao.duty.urls")),
     path("", include("dudao.breakdown.urls")),
     path("", include("dudao.cases.urls")),
+    path("", include("dudao.notices.urls")),
     path("api/v1/", api.urls),
 ]

@@ -173,6 +173,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
         }
     ),
     "staffing.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # notices (告知书 / 回执): everyone who follows 知晓率 reads; issuers write and send; the people who call
+    # parents (class teacher, school office) see phone numbers of non-readers and record phone confirmations.
+    "notice.read": frozenset(
+        {
+            Role.BUREAU_LEADER,
+            Role.BUREAU_STAFF,
+            Role.DISTRICT_ADMIN,
+            Role.PRINCIPAL,
+            Role.SCHOOL_STAFF,
+            Role.CLASS_TEACHER,
+        }
+    ),
+    "notice.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "notice.confirm": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER}),
 }
 
 

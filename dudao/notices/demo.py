@@ -1,0 +1,108 @@
+"""Demo data: the city's 创建文明城市致家长的一封信 to every parent with 70–99 % receipts per class, and the
+暑期防溺水 letter to left-behind children's guardians with a daily reminder all summer.
+
+Both go through the services (audit events, cascade and links as in real use); the confirmations are then
+set in bulk (one UPDATE per class) to keep the load quick. At city scale the letter reaches the first
+district only, as the directives demo does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from dudao.accounts.models import User
+from dudao.demo.registry import DemoContext, demo_step
+from dudao.notices import services
+from dudao.notices.models import Channel, GuardianLink, Notice, Receipt
+from dudao.orgs.models import OrgUnit
+
+CIVILISED_CITY_LETTER = """尊敬的各位家长：
+
+创建全国文明城市是全市人民的共同心愿，也是提升城市品质、造福子孙后代的民生工程。孩子是城市的未来，家庭是文明的起点。为此，我们向您发出如下倡议：
+
+一是做文明市民。遵守交通规则，文明驾车、礼让斑马线，不乱停乱放；在公共场所不大声喧哗、不随地吐痰、不乱扔垃圾。
+
+二是树良好家风。以身作则，言传身教，引导孩子践行社会主义核心价值观，养成文明用餐、使用公筷公勺的好习惯。
+
+三是护校园周边。接送孩子时按指定区域有序停车，不在校门口聚集拥堵，共同维护校园周边良好秩序。
+
+请您阅读本信后点击“已阅”确认，并回答下方问题。感谢您的理解与支持！"""
+
+DROWNING_LETTER = """各位家长：
+
+暑期是溺水事故高发期。请您切实履行监护责任，做到“六不”：不私自下水游泳；不擅自与他人结伴游泳；不在无家长或教师带领的情况下游泳；不到无安全设施、无救援人员的水域游泳；不到不熟悉的水域游泳；不熟悉水性的学生不擅自下水施救。
+
+孩子外出时请务必知道去向、同伴和返回时间。本提醒在暑假期间每天发送，请每天阅读并确认。"""
+
+
+def _summer(today: dt.date) -> tuple[dt.date, dt.date]:
+    """This summer's holiday if it is summer now, else the next one."""
+    year = today.year if today <= dt.date(today.year, 8, 31) else today.year + 1
+    start, end = dt.date(year, 7, 1), dt.date(year, 8, 31)
+    return max(start, today), end
+
+
+@demo_step(order=80)
+def notices_demo(context: DemoContext) -> dict[str, int]:
+    city = context.city
+    rng = random.Random(context.seed + 80)  # noqa: S311 (deterministic demo data)
+    admin = User.objects.get(username="city.admin")
+    root = OrgUnit.objects.get(pk=city.root)
+    audience = [] if context.scale == "small" else [OrgUnit.objects.get(pk=city.districts[0])]
+    letter = services.create_notice(
+        actor=admin,
+        issuer=root,
+        title="创建全国文明城市致全市中小学生家长的一封信",
+        body=CIVILISED_CITY_LETTER,
+        questions=[
+            {"kind": "confirm", "label": "我已阅读并将引导孩子做文明市民", "required": True},
+            {"kind": "choice", "label": "您是否愿意报名文明交通志愿者", "options": ["愿意", "暂不"], "required": False},
+        ],
+        audience_units=audience,
+        links_expire_on=context.today + dt.timedelta(days=60),
+    )
+    counts = services.send_notice(actor=admin, notice=letter)
+    sent_at = timezone.now() - dt.timedelta(days=3)
+    Notice.objects.filter(pk=letter.pk).update(sent_at=sent_at, created_at=sent_at - dt.timedelta(hours=2))
+    first_link = Subquery(GuardianLink.objects.filter(receipt=OuterRef("pk")).order_by("id").values("pk")[:1])
+    confirmed = 0
+    by_class: dict[int, list[int]] = {}
+    for pk, klass in Receipt.objects.filter(notice=letter).order_by("id").values_list("pk", "klass_id"):
+        by_class.setdefault(klass, []).append(pk)
+    for _, ids in sorted(by_class.items()):
+        # Between 70 % and 99 % of each class: at least one family left to chase in every class under 100.
+        size = len(ids)
+        wanted = round(rng.uniform(0.70, 0.99) * size)
+        chosen = rng.sample(ids, max(0, min(max(wanted, math.ceil(0.70 * size)), math.floor(0.99 * size))))
+        when = sent_at + dt.timedelta(hours=rng.randint(1, 60))
+        confirmed += Receipt.objects.filter(pk__in=chosen).update(
+            confirmed_at=when, channel=Channel.LINK, link=first_link, answers={"q1": "是", "q2": "暂不"}
+        )
+    start, end = _summer(context.today)
+    drowning = services.create_notice(
+        actor=admin,
+        issuer=root,
+        title="暑期防溺水安全提醒（留守儿童家长）",
+        body=DROWNING_LETTER,
+        questions=[{"kind": "choice", "label": "孩子今天是否在您身边", "options": ["是", "否"], "required": True}],
+        audience_units=audience,
+        flags=["is_left_behind"],
+        links_expire_on=end,
+    )
+    drowning_counts = services.send_notice(actor=admin, notice=drowning)
+    services.add_reminder(
+        actor=admin, notice=drowning, flags=["is_left_behind"], starts_on=start, until=end, only_pending=False
+    )
+    reminders = services.run_reminders(today=context.today) if start <= context.today else {"messages": 0}
+    return {
+        "notices": 2,
+        "notice_receipts": counts["students"] + drowning_counts["students"],
+        "notice_confirmed": confirmed,
+        "notice_links": counts["links"] + drowning_counts["links"],
+        "notice_reminder_sms": reminders["messages"],
+    }

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from dudao.core.forms import DatePicker, StyledForm
+from dudao.notices.models import StudentFlag
+from dudao.orgs.models import OrgUnit, UnitKind
+
+QUESTION_HELP = "每行一个问题：“单选：暑期是否外出？|是|否”、“简答：外出去向”、“确认：我已履行监护责任”"
+_KINDS = {"单选": "choice", "简答": "text", "填空": "text", "确认": "confirm"}
+
+
+def parse_questions(text: str) -> list[dict[str, Any]]:
+    """The one-question-per-line syntax of the notice form; bad lines raise ValidationError with the line."""
+    questions = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        head, sep, rest = line.replace(":", "：").partition("：")
+        kind = _KINDS.get(head.strip())
+        if not sep or kind is None:
+            raise forms.ValidationError(f"第 {number} 行应以“单选：”“简答：”或“确认：”开头")
+        parts = [p.strip() for p in rest.split("|")]
+        optional = parts[0].endswith("（选填）")
+        questions.append(
+            {
+                "kind": kind,
+                "label": parts[0].removesuffix("（选填）").strip(),
+                "options": parts[1:],
+                "required": not optional and kind != "text",
+            }
+        )
+    return questions
+
+
+class NoticeForm(StyledForm):
+    title = forms.CharField(label="标题", max_length=120)
+    body = forms.CharField(
+        label="正文",
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="可直接粘贴文字（空行分段）；支持 <b>加粗</b>、<i>斜体</i>、<ul><li>列表</li></ul> 等简单格式",
+    )
+    questions = forms.CharField(
+        label="回执问题（可选）", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=QUESTION_HELP
+    )
+    audience_units = forms.ModelMultipleChoiceField(
+        label="范围（不选则为全部）", queryset=OrgUnit.objects.none(), required=False
+    )
+    grade_names = forms.CharField(label="年级（可选，如 九年级，逗号分隔）", max_length=200, required=False)
+    flags = forms.MultipleChoiceField(
+        label="学生群体（可选）",
+        choices=StudentFlag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    links_expire_on = forms.DateField(label="链接有效期至", widget=DatePicker())
+    attachments = forms.FileField(label="附件（可选，最多 5 个）", required=False)
+
+    def __init__(self, *args: Any, issuer: OrgUnit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if issuer.kind == UnitKind.SCHOOL:
+            choices = OrgUnit.objects.filter(path__under=issuer.path, kind__in=(UnitKind.GRADE, UnitKind.CLASS))
+        else:
+            choices = OrgUnit.objects.filter(
+                path__under=issuer.path, kind__in=(UnitKind.DISTRICT, UnitKind.SCHOOL), is_closed=False
+            )
+        field = self.fields["audience_units"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = choices.order_by("path")
+        field.widget.attrs["size"] = 8
+        self.fields["attachments"].widget.attrs["multiple"] = True
+        self.fields["links_expire_on"].initial = timezone.localdate() + dt.timedelta(days=30)
+
+    def clean_questions(self) -> list[dict[str, Any]]:
+        return parse_questions(self.cleaned_data.get("questions", ""))
+
+    def clean_grade_names(self) -> list[str]:
+        raw = self.cleaned_data.get("grade_names", "").replace("，", ",").replace("、", ",")
+        return [n.strip() for n in raw.split(",") if n.strip()]
+
+
+class ReminderForm(StyledForm):
+    flags = forms.MultipleChoiceField(
+        label="提醒对象（不选则为全部家长）",
+        choices=StudentFlag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    starts_on = forms.DateField(label="开始日期（不填为今天）", widget=DatePicker(), required=False)
+    until = forms.DateField(label="每天提醒至", widget=DatePicker())
+    only_pending = forms.BooleanField(label="仅提醒尚未确认的家长", required=False, initial=True)
+
+
+class PhoneConfirmForm(StyledForm):
+    note = forms.CharField(label="备注", max_length=200, required=False)

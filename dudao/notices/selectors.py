@@ -1,0 +1,162 @@
+"""Reads for notices, all scoped: which notices a person sees, receipts in their scope, and 知晓率 roll-ups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from dudao.notices.models import Notice, NoticeSchool, NoticeStatus, Receipt
+from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.scoping import acting_assignment, scope_root_path
+
+
+def _ancestors(path: str) -> list[str]:
+    step = OrgUnit.steplen
+    return [path[:i] for i in range(step, len(path), step)]
+
+
+def notices_for(user: Any) -> QuerySet[Notice]:
+    """Notices issued in the user's subtree, and notices that reached it: a school (or a class inside it)
+    sees a city notice as its own task."""
+    root = scope_root_path(user, "notice.read")
+    if root is None:
+        return Notice.objects.none()
+    reached = NoticeSchool.objects.filter(notice=OuterRef("pk"))
+    where: Any = Q(issuer__path__under=root) | Exists(reached.filter(school__path__under=root))
+    ancestors = _ancestors(root)
+    if ancestors:
+        # Below a school (grade, class): the notice must reach students there.
+        inner = Receipt.objects.filter(notice=OuterRef("pk"), klass__path__under=root)
+        school_reached = Exists(reached.filter(school__path__in=ancestors))
+        where |= school_reached & Exists(inner)
+    return Notice.objects.filter(where).select_related("issuer")
+
+
+def scope_unit(user: Any) -> OrgUnit | None:
+    assignment = acting_assignment(user)
+    return assignment.unit if assignment is not None else None
+
+
+def receipt_filter(unit: OrgUnit) -> Q:
+    """Receipts under a unit, through the denormalised ids (no join) where the unit kind allows."""
+    if unit.kind == UnitKind.DISTRICT:
+        return Q(district_id=unit.pk)
+    if unit.kind == UnitKind.SCHOOL:
+        return Q(school_id=unit.pk)
+    if unit.kind == UnitKind.GRADE:
+        return Q(grade_id=unit.pk)
+    if unit.kind == UnitKind.CLASS:
+        return Q(klass_id=unit.pk)
+    if unit.kind == UnitKind.BUREAU and unit.depth == 1:
+        return Q()
+    return Q(klass__path__under=unit.path)
+
+
+def receipts_for(user: Any, notice: Notice) -> QuerySet[Receipt]:
+    return Receipt.objects.for_user(user, "read").filter(notice=notice)
+
+
+@dataclass
+class RateRow:
+    unit_id: int
+    name: str
+    kind: str
+    total: int = 0
+    confirmed: int = 0
+    children: list[RateRow] = field(default_factory=list)
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.confirmed
+
+    @property
+    def rate(self) -> float:
+        return round(100.0 * self.confirmed / self.total, 1) if self.total else 0.0
+
+
+@dataclass
+class Rates:
+    unit: OrgUnit
+    total: int
+    confirmed: int
+    rows: list[RateRow]
+
+    @property
+    def rate(self) -> float:
+        return round(100.0 * self.confirmed / self.total, 1) if self.total else 0.0
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.confirmed
+
+
+def rates(notice: Notice | int, unit: OrgUnit) -> Rates:
+    """知晓率 at `unit` and one level of children (districts and direct schools for the city, schools for a
+    district, classes grouped by grade for a school or grade). One GROUP BY over the receipts, plus one
+    lookup of the child units' names."""
+    notice_id = notice if isinstance(notice, int) else notice.pk
+    base = Receipt.objects.filter(receipt_filter(unit), notice_id=notice_id)
+    keys: tuple[str, ...]
+    if unit.kind == UnitKind.BUREAU:
+        keys = ("district_id", "school_id")
+    elif unit.kind == UnitKind.DISTRICT:
+        keys = ("school_id",)
+    elif unit.kind in (UnitKind.SCHOOL, UnitKind.CAMPUS, UnitKind.GRADE):
+        keys = ("grade_id", "klass_id")
+    else:
+        keys = ()
+    if not keys:
+        counts = base.aggregate(total=Count("id"), confirmed=Count("confirmed_at"))
+        return Rates(unit, counts["total"], counts["confirmed"], [])
+    grouped = list(base.order_by().values(*keys).annotate(total=Count("id"), confirmed=Count("confirmed_at")))
+    ids = {g[k] for g in grouped for k in keys if g[k] is not None}
+    names = {
+        pk: (name, kind) for pk, name, kind in OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name", "kind")
+    }
+    rows: dict[int, RateRow] = {}
+    for g in grouped:
+        parent_key = g[keys[0]] if len(keys) == 2 and g[keys[0]] is not None else g[keys[-1]]
+        if unit.kind == UnitKind.BUREAU and g["district_id"] is None:
+            parent_key = g["school_id"]
+        row = rows.get(parent_key)
+        if row is None:
+            name, kind = names.get(parent_key, ("（未分组）", ""))
+            row = rows[parent_key] = RateRow(parent_key, name, kind)
+        row.total += g["total"]
+        row.confirmed += g["confirmed"]
+        if len(keys) == 2 and parent_key != g[keys[-1]]:
+            child_id = g[keys[-1]]
+            name, kind = names.get(child_id, ("", ""))
+            row.children.append(RateRow(child_id, name, kind, g["total"], g["confirmed"]))
+    ordered = sorted(rows.values(), key=lambda r: r.name)
+    for row in ordered:
+        row.children.sort(key=lambda r: r.name)
+    total = sum(r.total for r in ordered)
+    confirmed = sum(r.confirmed for r in ordered)
+    return Rates(unit, total, confirmed, ordered)
+
+
+def rates_by_notice(notice_ids: list[int], unit: OrgUnit) -> dict[int, tuple[int, int]]:
+    """(total, confirmed) per notice under `unit`, for a list page: one query."""
+    rows = (
+        Receipt.objects.filter(receipt_filter(unit), notice_id__in=notice_ids)
+        .order_by()
+        .values("notice_id")
+        .annotate(total=Count("id"), confirmed=Count("confirmed_at"))
+    )
+    return {r["notice_id"]: (r["total"], r["confirmed"]) for r in rows}
+
+
+def class_receipts(notice: Notice, klass: OrgUnit) -> QuerySet[Receipt]:
+    return (
+        Receipt.objects.filter(notice=notice, klass=klass)
+        .select_related("student", "confirmed_by", "link__guardian")
+        .prefetch_related("links__guardian")
+        .order_by("student__name", "id")
+    )
+
+
+def live_notices(user: Any) -> QuerySet[Notice]:
+    return notices_for(user).filter(status=NoticeStatus.SENT)

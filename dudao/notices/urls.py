@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.urls import path
+
+from dudao.notices import public, views
+
+app_name = "notices"
+urlpatterns = [
+    path("notices/", views.notice_list, name="list"),
+    path("notices/new/", views.notice_create, name="create"),
+    path("notices/<int:pk>/", views.notice_detail, name="detail"),
+    path("notices/<int:pk>/send/", views.notice_send, name="send"),
+    path("notices/<int:pk>/withdraw/", views.notice_withdraw, name="withdraw"),
+    path("notices/<int:pk>/reminders/", views.notice_reminder, name="reminder"),
+    path("notices/<int:pk>/sms/", views.notice_sms, name="sms"),
+    path("notices/<int:pk>/export.xlsx", views.receipts_export, name="export"),
+    path("notices/<int:pk>/files/<int:file_pk>/", views.attachment, name="attachment"),
+    path("notices/<int:pk>/classes/<int:class_pk>/", views.class_page, name="class"),
+    path("notices/<int:pk>/classes/<int:class_pk>/slips/", views.class_slips, name="slips"),
+    path("notices/<int:pk>/receipts/<int:receipt_pk>/phone/", views.phone_confirm, name="phone_confirm"),
+    path("notices/<int:pk>/links/<int:link_pk>/revoke/", views.link_revoke, name="revoke_link"),
+    # Public pages for parents: signed token, no login (not under the API's auth).
+    path("n/<str:token>/", public.public_page, name="public"),
+    path("n/<str:token>/files/<int:file_pk>/", public.public_file, name="public_file"),
+]
+if settings.DUDAO_BENCH_BARE_ENDPOINT:
+    urlpatterns.append(path("bench/bare-insert/", public.bench_bare, name="bench_bare"))

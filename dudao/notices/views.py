@@ -1,0 +1,352 @@
+"""Staff pages of notices: list, write, send/withdraw, 知晓率 by unit, a class's readers and non-readers
+(phones, phone confirmations, copyable messages, printable slips), reminders, SMS and the receipts export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dudao.audit.services import record_access
+from dudao.core.errors import DomainError, Forbidden
+from dudao.core.excel import check_export_size, xlsx_response
+from dudao.core.files import file_response
+from dudao.core.pagination import paginate
+from dudao.core.web import form_errors, perform, posted_version, require
+from dudao.notices import exports, selectors, services, tokens
+from dudao.notices.forms import NoticeForm, PhoneConfirmForm, ReminderForm
+from dudao.notices.models import GuardianLink, Notice, NoticeStatus
+from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.scoping import can
+from dudao.orgs.selectors import units_for
+from dudao.orgs.text import mask_phone
+
+
+def _scope(request: HttpRequest) -> OrgUnit:
+    unit = selectors.scope_unit(request.user)
+    if unit is None:
+        raise PermissionDenied("您当前的身份无权访问此页面")
+    return unit
+
+
+@login_required
+def notice_list(request: HttpRequest) -> HttpResponse:
+    require(request, "notice.read")
+    unit = _scope(request)
+    qs = selectors.notices_for(request.user).order_by("-created_at", "-id")
+    status = request.GET.get("status", "")
+    if status in NoticeStatus.values:
+        qs = qs.filter(status=status)
+    page = paginate(qs, page=request.GET.get("page"))
+    counts = selectors.rates_by_notice([n.pk for n in page.items], unit)
+    rows = []
+    for notice in page.items:
+        total, confirmed = counts.get(notice.pk, (0, 0))
+        rows.append((notice, total, confirmed, round(100.0 * confirmed / total, 1) if total else None))
+    return render(
+        request,
+        "notices/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "unit": unit,
+            "statuses": NoticeStatus.choices,
+            "status": status,
+            "can_write": can(request.user, "notice.change") and unit.kind in services.ISSUER_KINDS,
+        },
+    )
+
+
+@login_required
+def notice_create(request: HttpRequest) -> HttpResponse:
+    require(request, "notice.change")
+    issuer = _scope(request)
+    if issuer.kind not in services.ISSUER_KINDS:
+        raise PermissionDenied("请切换到教育局、区县教育局或学校身份后再发布告知书")
+    form = NoticeForm(request.POST or None, request.FILES or None, issuer=issuer)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            uploads = [(f, f.name or "file") for f in request.FILES.getlist("attachments") if f]
+            try:
+                notice = services.create_notice(
+                    actor=request.user,
+                    issuer=issuer,
+                    title=data["title"],
+                    body=data["body"],
+                    questions=data["questions"],
+                    audience_units=list(data["audience_units"]),
+                    grade_names=data["grade_names"],
+                    flags=data["flags"],
+                    links_expire_on=data["links_expire_on"],
+                    attachments=uploads,
+                )
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "已保存草稿，请核对后发送")
+                return redirect("notices:detail", pk=notice.pk)
+        else:
+            messages.error(request, form_errors(form))
+    return render(request, "notices/form.html", {"form": form, "issuer": issuer})
+
+
+def _notice(request: HttpRequest, pk: int) -> Notice:
+    require(request, "notice.read")
+    return get_object_or_404(selectors.notices_for(request.user), pk=pk)
+
+
+def _unit_in_scope(request: HttpRequest, raw: str | None) -> OrgUnit:
+    scope = _scope(request)
+    if not raw:
+        return scope
+    if not raw.isdigit():
+        raise Http404
+    return get_object_or_404(units_for(request.user), pk=int(raw))
+
+
+@login_required
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    unit = _unit_in_scope(request, request.GET.get("unit"))
+    if unit.kind == UnitKind.CLASS:
+        return redirect("notices:class", pk=pk, class_pk=unit.pk)
+    user: Any = request.user
+    may_change = can(user, "notice.change", notice.issuer)
+    return render(
+        request,
+        "notices/detail.html",
+        {
+            "notice": notice,
+            "unit": unit,
+            "rates": selectors.rates(notice, unit) if notice.status != NoticeStatus.DRAFT else None,
+            "scope": _scope(request),
+            "attachments": list(notice.attachments.select_related("file")),
+            "audience_units": list(notice.audience_units.all()),
+            "may_change": may_change,
+            "may_sms": notice.is_live and (may_change or can(user, "notice.confirm", unit)),
+            "reminders": list(notice.reminders.filter(cancelled_at__isnull=True)),
+            "reminder_form": ReminderForm(initial={"only_pending": True}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def notice_send(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    return perform(
+        request,
+        redirect("notices:detail", pk=pk),
+        lambda: services.send_notice(actor=request.user, notice=notice, version=posted_version(request)),
+        lambda c: (
+            f"已发送：{c['schools']} 所学校、{c['classes']} 个班级、{c['students']} 名学生、{c['links']} 个家长链接"
+        ),
+    )
+
+
+@login_required
+@require_POST
+def notice_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    return perform(
+        request,
+        redirect("notices:detail", pk=pk),
+        lambda: services.withdraw_notice(actor=request.user, notice=notice, version=posted_version(request)),
+        "已撤回：所有家长链接和班级二维码已失效",
+    )
+
+
+@login_required
+@require_POST
+def notice_reminder(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    form = ReminderForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("notices:detail", pk=pk)
+    data = form.cleaned_data
+    return perform(
+        request,
+        redirect("notices:detail", pk=pk),
+        lambda: services.add_reminder(
+            actor=request.user,
+            notice=notice,
+            flags=data["flags"],
+            until=data["until"],
+            starts_on=data["starts_on"],
+            only_pending=data["only_pending"],
+        ),
+        lambda plan: f"已设置每日提醒，至 {plan.until:%Y-%m-%d}",
+    )
+
+
+@login_required
+@require_POST
+def notice_sms(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    unit = _unit_in_scope(request, request.POST.get("unit"))
+    back = reverse("notices:class", args=[pk, unit.pk]) if unit.kind == UnitKind.CLASS else None
+    return perform(
+        request,
+        redirect(back) if back else redirect(f"{reverse('notices:detail', args=[pk])}?unit={unit.pk}"),
+        lambda: services.send_sms(
+            actor=request.user,
+            notice=notice,
+            unit=unit,
+            only_pending=request.POST.get("all") != "1",
+            base=request.build_absolute_uri("/"),
+        ),
+        lambda n: f"已提交短信 {n} 条",
+    )
+
+
+def _class(request: HttpRequest, notice: Notice, class_pk: int) -> OrgUnit:
+    klass = get_object_or_404(units_for(request.user), pk=class_pk, kind=UnitKind.CLASS)
+    if not notice.class_codes.filter(klass=klass).exists():
+        raise Http404
+    return klass
+
+
+@login_required
+def class_page(request: HttpRequest, pk: int, class_pk: int) -> HttpResponse:
+    """The class teacher's page: who has not confirmed (with phones), who has, and how to reach them."""
+    notice = _notice(request, pk)
+    klass = _class(request, notice, class_pk)
+    user: Any = request.user
+    unmask = can(user, "student.unmask_phone", klass) and can(user, "notice.confirm", klass)
+    receipts = list(selectors.class_receipts(notice, klass))
+    pending = [r for r in receipts if r.confirmed_at is None]
+    confirmed = [r for r in receipts if r.confirmed_at is not None]
+    base = request.build_absolute_uri("/")
+    lines = []
+    for receipt in pending:
+        for link in receipt.links.all():
+            if link.revoked_at is None:
+                url = services.link_url(link.pk, base)
+                lines.append(services.message_text(notice, receipt.student.name, url))
+    if unmask and pending:
+        record_access(
+            actor=user,
+            action="view_pending_guardians",
+            obj=notice,
+            unit_path=klass.path,
+            details={"class": klass.pk, "students": len(pending), "unmasked_phone": True},
+        )
+    code = notice.class_codes.filter(klass=klass, revoked_at__isnull=True).first()
+    qr_url = services.public_url(reverse("notices:public", args=[tokens.code_token(code.pk)]), base) if code else ""
+    return render(
+        request,
+        "notices/class.html",
+        {
+            "notice": notice,
+            "klass": klass,
+            "pending": pending,
+            "confirmed": confirmed,
+            "total": len(receipts),
+            "rate": round(100.0 * len(confirmed) / len(receipts), 1) if receipts else 0,
+            "unmask": unmask,
+            "mask": mask_phone,
+            "may_confirm": notice.status == NoticeStatus.SENT and can(user, "notice.confirm", klass),
+            "lines": "\n".join(lines),
+            "qr_url": qr_url,
+            "qr": segno.make(qr_url, error="m").svg_inline(scale=4) if qr_url and notice.is_live else "",
+            "phone_form": PhoneConfirmForm(),
+        },
+    )
+
+
+@login_required
+def class_slips(request: HttpRequest, pk: int, class_pk: int) -> HttpResponse:
+    """Printable slips: one per student with the first guardian's personal QR code, to hand out in class."""
+    notice = _notice(request, pk)
+    klass = _class(request, notice, class_pk)
+    if not can(request.user, "notice.confirm", klass):
+        raise PermissionDenied("只有班主任或学校管理员可以打印回执条")
+    base = request.build_absolute_uri("/")
+    slips = []
+    for receipt in selectors.class_receipts(notice, klass):
+        link = next((li for li in receipt.links.all() if li.revoked_at is None), None)
+        if link is None or receipt.confirmed_at is not None:
+            continue
+        url = services.link_url(link.pk, base)
+        slips.append((services.given_name(receipt.student.name), segno.make(url, error="m").svg_inline(scale=3)))
+    return render(request, "notices/slips.html", {"notice": notice, "klass": klass, "slips": slips})
+
+
+@login_required
+@require_POST
+def phone_confirm(request: HttpRequest, pk: int, receipt_pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    receipt = get_object_or_404(selectors.receipts_for(request.user, notice).select_related("klass"), pk=receipt_pk)
+    form = PhoneConfirmForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    return perform(
+        request,
+        redirect("notices:class", pk=pk, class_pk=receipt.klass_id),
+        lambda: services.confirm_by_phone(actor=request.user, receipt=receipt, note=note),
+        "已登记电话确认",
+    )
+
+
+@login_required
+@require_POST
+def link_revoke(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    receipts = selectors.receipts_for(request.user, notice)
+    link = get_object_or_404(
+        GuardianLink.objects.filter(receipt__in=receipts).select_related("receipt__klass"), pk=link_pk
+    )
+    return perform(
+        request,
+        redirect("notices:class", pk=pk, class_pk=link.receipt.klass_id),
+        lambda: services.revoke_link(actor=request.user, link=link),
+        "旧链接已停用，已生成新链接",
+    )
+
+
+@login_required
+def receipts_export(request: HttpRequest, pk: int) -> HttpResponseBase:
+    notice = _notice(request, pk)
+    unit = _unit_in_scope(request, request.GET.get("unit"))
+    qs = selectors.receipts_for(request.user, notice).filter(selectors.receipt_filter(unit))
+    count = qs.count()
+    try:
+        check_export_size(count)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("notices:detail", pk=pk)
+    record_access(
+        actor=request.user,
+        action="export_receipts",
+        obj=notice,
+        unit_path=unit.path,
+        details={"unit": unit.pk, "rows": count, "unmasked_phone": False},
+    )
+    return xlsx_response(
+        filename=f"回执-{notice.pk}-{timezone.localdate():%Y%m%d}.xlsx",
+        headers=exports.HEADERS,
+        rows=exports.rows(notice, qs),
+        sheet_name="回执",
+        column_widths=exports.WIDTHS,
+        title=f"{notice.title} 回执（{unit.name}）",
+        landscape=True,
+    )
+
+
+@login_required
+def attachment(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
+    notice = _notice(request, pk)
+    item = get_object_or_404(notice.attachments.select_related("file"), file_id=file_pk)
+    return file_response(item.file)
