@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "dudao.rectification",
     "dudao.dashboard",
     "dudao.directives",
+    "dudao.health",
     "dudao.api",
     "dudao.demo",
 ]
@@ -208,3 +209,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DUDAO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# 晨午检: classes not checked by this local time show red; unacknowledged alerts escalate after these hours.
+HEALTH_CHECK_DEADLINE = os.environ.get("DUDAO_HEALTH_CHECK_DEADLINE", "09:00")
+HEALTH_ESCALATE_HOURS = float(os.environ.get("DUDAO_HEALTH_ESCALATE_HOURS", "2"))
+# Rule 1 (same class, similar symptoms): cases in one day / over 3 consecutive days.
+HEALTH_CLASS_DAY_THRESHOLD = int(os.environ.get("DUDAO_HEALTH_CLASS_DAY_THRESHOLD", "3"))
+HEALTH_CLASS_3DAY_THRESHOLD = int(os.environ.get("DUDAO_HEALTH_CLASS_3DAY_THRESHOLD", "5"))
+HEALTH_SUPPLY_MIN_DAYS = int(os.environ.get("DUDAO_HEALTH_SUPPLY_MIN_DAYS", "30"))

@@ -14,5 +14,6 @@ urlpatterns = [
     # Public 公示 page behind the QR code: token link, no login.
     path("p/<str:token>/", public_posting, name="public_posting"),
     path("", include("dudao.directives.urls")),
+    path("", include("dudao.health.urls")),
     path("api/v1/", api.urls),
 ]

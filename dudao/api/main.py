@@ -64,6 +64,7 @@ from django.http.request import RawPostDataException  # noqa: E402
 
 from dudao.api import accounts, audit, bulletins, checklists, inspections, orgs, rectification  # noqa: E402
 from dudao.api import directives as directives_api  # noqa: E402
+from dudao.api import health as health_api  # noqa: E402
 
 api.description = (api.description or "") + inspections.API_NOTE
 api.add_router("/", accounts.router)
@@ -74,6 +75,7 @@ api.add_router("/", checklists.router)
 api.add_router("/", rectification.router)
 api.add_router("/", bulletins.router)
 api.add_router("/", directives_api.router)
+api.add_router("/", health_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -1,0 +1,1 @@
+"""Home items (filled below)."""
