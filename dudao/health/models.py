@@ -212,7 +212,9 @@ class Clearance(models.Model):
     return_date = models.DateField("复课日期")
     symptoms_ended_on = models.DateField("症状消失日期", null=True, blank=True)
     certificate_no = models.CharField("复课证明编号/出具医院", max_length=100)
-    certificate = models.ForeignKey("core.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    certificate = models.ForeignKey(
+        "core.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from datetime import date
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -65,10 +65,14 @@ def followup_queue(user: Any, day: dt.date | None = None) -> QuerySet[AbsenceRec
 
 def awaiting_clearance(user: Any) -> QuerySet[AbsenceRecord]:
     """One row per student whose listed disease still needs a clearance: the latest absence of the episode."""
-    rows = absences_for(user).filter(
-        status__in=(FollowUpStatus.PENDING, FollowUpStatus.TRACED),
-        clearance__isnull=True,
-    ).filter(Q(diagnosis__needs_clearance=True) | Q(diagnosis__isnull=True, suspected__needs_clearance=True))
+    rows = (
+        absences_for(user)
+        .filter(
+            status__in=(FollowUpStatus.PENDING, FollowUpStatus.TRACED),
+            clearance__isnull=True,
+        )
+        .filter(Q(diagnosis__needs_clearance=True) | Q(diagnosis__isnull=True, suspected__needs_clearance=True))
+    )
     latest = rows.values("student_id").annotate(last=Max("pk")).values("last")
     return rows.filter(pk__in=latest).order_by("klass__path", "student__name")
 
@@ -151,7 +155,7 @@ def area_rows(user: Any, unit: OrgUnit, day: dt.date) -> list[AreaRow]:
     def row_of(path: str) -> AreaRow | None:
         return rows.get(path[:width])
 
-    for path, in OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=unit.path).values_list(
+    for (path,) in OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=unit.path).values_list(
         "path"
     ):
         if (row := row_of(path)) is not None:
@@ -167,7 +171,7 @@ def area_rows(user: Any, unit: OrgUnit, day: dt.date) -> list[AreaRow]:
             row.roster += roster
             row.illness += ill
             row.other += other
-    for path, in alerts_for(user).unresolved().filter(school__path__under=unit.path).values_list("school__path"):
+    for (path,) in alerts_for(user).unresolved().filter(school__path__under=unit.path).values_list("school__path"):
         if (row := row_of(path)) is not None:
             row.open_alerts += 1
     waiting = _awaiting_unscoped(unit.path).values_list("klass__path", flat=True)
@@ -305,8 +309,8 @@ def scan_inputs(
         .annotate(ill=Sum("illness_count"), roster=Sum("roster_size"))
         .values_list("school_id", "date", "ill", "roster")
     )
-    for school_id, date, ill, roster in totals:
-        series[school_id][date] = rules.DayRate(date, ill or 0, roster or 0)
+    for school_id, on, ill, roster in totals:
+        series[school_id][on] = rules.DayRate(on, ill or 0, roster or 0)
     return coded, similar, dict(series)
 
 
@@ -337,20 +341,20 @@ def absence_streaks(*, school_ids: Iterable[int] | None, min_days: int, until: d
         absences = absences.filter(school_id__in=list(school_ids))
     absent: dict[tuple[int, int], set[dt.date]] = defaultdict(set)
     school_of: dict[int, int] = {}
-    for student_id, klass_id, school_id, date in absences.values_list("student_id", "klass_id", "school_id", "date"):
-        absent[(student_id, klass_id)].add(date)
+    for student_id, klass_id, school_id, on in absences.values_list("student_id", "klass_id", "school_id", "date"):
+        absent[(student_id, klass_id)].add(on)
         school_of[student_id] = school_id
     if not absent:
         return []
     classes = {klass for _, klass in absent}
     checked: dict[int, list[dt.date]] = defaultdict(list)
-    for klass_id, date in (
+    for klass_id, on in (
         DailyCheck.objects.filter(klass_id__in=classes, date__range=(start, until))
         .values_list("klass_id", "date")
         .distinct()
         .order_by("klass_id", "-date")
     ):
-        checked[klass_id].append(date)
+        checked[klass_id].append(on)
     streaks = []
     for (student_id, klass_id), dates in absent.items():
         days = checked.get(klass_id, [])

@@ -34,6 +34,7 @@ from dudao.health.models import (
     SupplyKind,
     SupplyRecord,
     Symptom,
+    Syndrome,
     report_deadline,
 )
 from dudao.orgs.models import OrgUnit, Student, StudentStatus, UnitKind
@@ -105,7 +106,13 @@ def _clean_absences(
 
 def _signature(rows: Sequence[tuple[int, str, Sequence[str], Any, str]]) -> set[tuple[Any, ...]]:
     return {
-        (student, reason, tuple(sorted(symptoms)), None if temp is None else Decimal(str(temp)).quantize(Decimal("0.1")), sus)
+        (
+            student,
+            reason,
+            tuple(sorted(symptoms)),
+            None if temp is None else Decimal(str(temp)).quantize(Decimal("0.1")),
+            sus,
+        )
         for student, reason, symptoms, temp, sus in rows
     }
 
@@ -399,14 +406,13 @@ def _title(finding: rules.Finding, names: dict[int, str], diseases: dict[str, Di
     disease = diseases.get(finding.disease_code)
     disease_name = disease.name if disease else finding.disease_code
     if finding.rule == AlertRule.CLASS_CLUSTER:
-        from dudao.health.models import Syndrome
-
         label = Syndrome(finding.syndrome).label
         return f"{where}：{label}症状聚集（当日 {summary['day']} 人，3 日 {summary['three_days']} 人）"
     if finding.rule == AlertRule.NOTIFIABLE:
         return f"{where}：{disease_name}（法定传染病/疑似）病例"
     if finding.rule == AlertRule.DISEASE_CLUSTER:
-        return f"{where}：{disease_name} {summary['window_days']} 天内 {summary['cases']} 例（阈值 {summary['threshold']}）"
+        window, cases, threshold = summary["window_days"], summary["cases"], summary["threshold"]
+        return f"{where}：{disease_name} {window} 天内 {cases} 例（阈值 {threshold}）"
     return f"{where}：因病缺勤率异常升高（{float(str(summary['rate'])) * 100:.1f}%，EARS C2={summary['c2']}）"
 
 
@@ -469,9 +475,7 @@ def raise_alerts(*, actor: Any, findings: Sequence[rules.Finding], day: dt.date)
         have = set(
             through.objects.filter(alert_id__in={a for a, _ in wanted}).values_list("alert_id", "absencerecord_id")
         )
-        through.objects.bulk_create(
-            [through(alert_id=a, absencerecord_id=c) for a, c in wanted if (a, c) not in have]
-        )
+        through.objects.bulk_create([through(alert_id=a, absencerecord_id=c) for a, c in wanted if (a, c) not in have])
     for alert in new_alerts:
         entries.append(
             Entry(
@@ -700,7 +704,11 @@ def acknowledge_alert(*, actor: Any, alert: Alert, version: int | None) -> Alert
         alert.acknowledged_at = timezone.now()
         _bump(alert, ["status", "acknowledged_by", "acknowledged_at"])
         record_change(
-            actor=actor, action="health_alert_ack", obj=alert, unit_path=alert.school.path, after={"status": "acknowledged"}
+            actor=actor,
+            action="health_alert_ack",
+            obj=alert,
+            unit_path=alert.school.path,
+            after={"status": "acknowledged"},
         )
     return alert
 

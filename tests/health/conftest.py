@@ -21,8 +21,16 @@ def fever(student_id: int, temp: float = 38.5, reason: str = "illness", suspecte
     )
 
 
-def check(city: City, absences: list[AbsenceInput], *, day: dt.date | None = None, who: str = "class_teacher",
-          klass: Any = None, session: str = "morning", key: str = "") -> CheckResult:
+def check(
+    city: City,
+    absences: list[AbsenceInput],
+    *,
+    day: dt.date | None = None,
+    who: str = "class_teacher",
+    klass: Any = None,
+    session: str = "morning",
+    key: str = "",
+) -> CheckResult:
     return submit_check(
         actor=city.user(who),
         klass=klass or city.class_a1,

@@ -67,7 +67,10 @@ def test_a_growing_cluster_updates_its_open_alert(city) -> None:  # type: ignore
 
 def test_suspected_notifiable_disease_alerts_at_once_with_two_hour_deadline(city) -> None:  # type: ignore[no-untyped-def]
     a = city.students["a1"][0].pk
-    result = check(city, [AbsenceInput(student=a, reason="illness", symptoms=("rash", "fever"), temperature=38.2, suspected="MEASLES")])
+    result = check(
+        city,
+        [AbsenceInput(student=a, reason="illness", symptoms=("rash", "fever"), temperature=38.2, suspected="MEASLES")],
+    )
     assert [alert.rule for alert in result.alerts] == [AlertRule.NOTIFIABLE]
     alert = result.alerts[0]
     assert alert.is_immediate
@@ -79,9 +82,23 @@ def test_disease_threshold_per_school_over_classes(city, today) -> None:  # type
     a1 = [s.pk for s in city.students["a1"]]
     a2 = [s.pk for s in city.students["a2"]]
     rash = ("rash", "fever")
-    check(city, [AbsenceInput(student=a1[0], reason="illness", symptoms=rash, suspected="VARICELLA")], day=today - dt.timedelta(days=6))
-    check(city, [AbsenceInput(student=s, reason="illness", symptoms=rash, suspected="VARICELLA") for s in a2], who="doctor", klass=city.class_a2, day=today - dt.timedelta(days=3))
-    check(city, [AbsenceInput(student=a1[1], reason="illness", symptoms=rash, suspected="VARICELLA")], day=today - dt.timedelta(days=1))
+    check(
+        city,
+        [AbsenceInput(student=a1[0], reason="illness", symptoms=rash, suspected="VARICELLA")],
+        day=today - dt.timedelta(days=6),
+    )
+    check(
+        city,
+        [AbsenceInput(student=s, reason="illness", symptoms=rash, suspected="VARICELLA") for s in a2],
+        who="doctor",
+        klass=city.class_a2,
+        day=today - dt.timedelta(days=3),
+    )
+    check(
+        city,
+        [AbsenceInput(student=a1[1], reason="illness", symptoms=rash, suspected="VARICELLA")],
+        day=today - dt.timedelta(days=1),
+    )
     assert not Alert.objects.filter(rule=AlertRule.DISEASE_CLUSTER).exists()
     result = check(city, [AbsenceInput(student=a1[2], reason="illness", symptoms=rash, suspected="VARICELLA")])
     fired = [a for a in result.alerts if a.rule == AlertRule.DISEASE_CLUSTER]
@@ -94,7 +111,13 @@ def test_cases_outside_the_window_do_not_count(city, today) -> None:  # type: ig
     a1 = [s.pk for s in city.students["a1"]]
     a2 = [s.pk for s in city.students["a2"]]
     rash = ("rash",)
-    check(city, [AbsenceInput(student=s, reason="illness", symptoms=rash, suspected="VARICELLA") for s in a2], who="doctor", klass=city.class_a2, day=today - dt.timedelta(days=7))
+    check(
+        city,
+        [AbsenceInput(student=s, reason="illness", symptoms=rash, suspected="VARICELLA") for s in a2],
+        who="doctor",
+        klass=city.class_a2,
+        day=today - dt.timedelta(days=7),
+    )
     result = check(city, [AbsenceInput(student=s, reason="illness", symptoms=rash, suspected="VARICELLA") for s in a1])
     assert not [a for a in result.alerts if a.rule == AlertRule.DISEASE_CLUSTER]
 
@@ -124,15 +147,35 @@ def test_alert_is_worked_to_an_end(city) -> None:  # type: ignore[no-untyped-def
     doctor = city.user("doctor")
     alert = services.acknowledge_alert(actor=doctor, alert=alert, version=alert.version)
     assert alert.status == AlertStatus.ACKNOWLEDGED
-    alert = services.report_alert(actor=doctor, alert=alert, reported_at=None, reference="区疾控 王医生", version=alert.version)
+    alert = services.report_alert(
+        actor=doctor, alert=alert, reported_at=None, reference="区疾控 王医生", version=alert.version
+    )
     assert alert.status == AlertStatus.REPORTED and not alert.is_reported_late
     today = timezone.localdate()
-    services.add_measure(actor=doctor, alert=alert, kind="suspension", starts_on=today, ends_on=today + dt.timedelta(days=7), note="七年级（1）班停课", version=alert.version)
+    services.add_measure(
+        actor=doctor,
+        alert=alert,
+        kind="suspension",
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=7),
+        note="七年级（1）班停课",
+        version=alert.version,
+    )
     alert.refresh_from_db()
-    alert = services.close_alert(actor=city.user("principal"), alert=alert, summary="隔离观察期满，无续发病例", version=alert.version)
+    alert = services.close_alert(
+        actor=city.user("principal"), alert=alert, summary="隔离观察期满，无续发病例", version=alert.version
+    )
     assert alert.status == AlertStatus.CLOSED
-    actions = set(AuditEvent.objects.filter(object_id=str(alert.pk), object_type="health.alert").values_list("action", flat=True))
-    assert actions >= {"health_alert", "health_alert_ack", "health_alert_report", "health_alert_measure", "health_alert_close"}
+    actions = set(
+        AuditEvent.objects.filter(object_id=str(alert.pk), object_type="health.alert").values_list("action", flat=True)
+    )
+    assert actions >= {
+        "health_alert",
+        "health_alert_ack",
+        "health_alert_report",
+        "health_alert_measure",
+        "health_alert_close",
+    }
 
 
 def test_stale_alert_version_is_refused(city) -> None:  # type: ignore[no-untyped-def]
@@ -145,7 +188,15 @@ def test_suspension_needs_dates_and_close_needs_acknowledgement(city) -> None:  
     alert = _open_alert(city)
     doctor = city.user("doctor")
     with pytest.raises(DomainError) as exc:
-        services.add_measure(actor=doctor, alert=alert, kind="suspension", starts_on=timezone.localdate(), ends_on=None, note="", version=None)
+        services.add_measure(
+            actor=doctor,
+            alert=alert,
+            kind="suspension",
+            starts_on=timezone.localdate(),
+            ends_on=None,
+            note="",
+            version=None,
+        )
     assert exc.value.code == "suspension_dates"
     with pytest.raises(DomainError) as exc:
         services.close_alert(actor=doctor, alert=alert, summary="已处置完毕了", version=None)
@@ -161,7 +212,10 @@ def test_only_doctor_principal_and_health_officer_work_alerts(city, who) -> None
 
 def test_health_officer_of_the_district_may_acknowledge(city) -> None:  # type: ignore[no-untyped-def]
     alert = _open_alert(city)
-    assert services.acknowledge_alert(actor=city.user("health_officer"), alert=alert, version=None).status == "acknowledged"
+    assert (
+        services.acknowledge_alert(actor=city.user("health_officer"), alert=alert, version=None).status
+        == "acknowledged"
+    )
 
 
 def test_unacknowledged_alerts_escalate_after_two_hours_once(city) -> None:  # type: ignore[no-untyped-def]
@@ -180,7 +234,12 @@ def test_acknowledged_alerts_do_not_escalate(city) -> None:  # type: ignore[no-u
 
 
 def _series(rates: list[tuple[int, int]], day: dt.date) -> dict[dt.date, rules.DayRate]:
-    return {day - dt.timedelta(days=len(rates) - 1 - i): rules.DayRate(day - dt.timedelta(days=len(rates) - 1 - i), ill, roster) for i, (ill, roster) in enumerate(rates)}
+    return {
+        day - dt.timedelta(days=len(rates) - 1 - i): rules.DayRate(
+            day - dt.timedelta(days=len(rates) - 1 - i), ill, roster
+        )
+        for i, (ill, roster) in enumerate(rates)
+    }
 
 
 def test_ears_c2_signals_a_rise_no_fixed_threshold_catches() -> None:
@@ -206,8 +265,26 @@ def test_scheduled_scan_raises_statistical_alert_once(city, today) -> None:  # t
     rows = []
     for back in range(3, 25):
         day = today - dt.timedelta(days=back)
-        rows.append((city.class_a2.pk, city.school_a.pk, day, "morning", 1000, 5 + back % 2, 0, 0, "[]", timezone.now(), 1))
-    insert_rows(DailyCheck, ["klass", "school", "date", "session", "roster_size", "illness_count", "other_count", "unwell_count", "early_returns", "submitted_at", "version"], rows)
+        rows.append(
+            (city.class_a2.pk, city.school_a.pk, day, "morning", 1000, 5 + back % 2, 0, 0, "[]", timezone.now(), 1)
+        )
+    insert_rows(
+        DailyCheck,
+        [
+            "klass",
+            "school",
+            "date",
+            "session",
+            "roster_size",
+            "illness_count",
+            "other_count",
+            "unwell_count",
+            "early_returns",
+            "submitted_at",
+            "version",
+        ],
+        rows,
+    )
     pupils = more_students(city, 15, city.class_a1)
     check(city, [AbsenceInput(student=p, reason="illness", symptoms=("other",)) for p in pupils])
     DailyCheck.objects.filter(klass=city.class_a1, date=today).update(roster_size=1000)

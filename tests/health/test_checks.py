@@ -32,7 +32,11 @@ def test_absences_are_counted_and_derived(city) -> None:  # type: ignore[no-unty
     a, b, c = ids(city)
     result = check(
         city,
-        [fever(a), AbsenceInput(student=b, reason="other"), AbsenceInput(student=c, reason="unwell", symptoms=("vomiting",))],
+        [
+            fever(a),
+            AbsenceInput(student=b, reason="other"),
+            AbsenceInput(student=c, reason="unwell", symptoms=("vomiting",)),
+        ],
     )
     chk = result.check
     assert (chk.illness_count, chk.other_count, chk.unwell_count) == (1, 1, 1)
@@ -93,7 +97,10 @@ def test_correction_of_an_earlier_day_is_refused(city, today) -> None:  # type: 
         (lambda city: fever(city.students["a1"][0].pk, 43.1), "temperature_out_of_range"),
         (lambda city: fever(city.students["a1"][0].pk, float("nan")), "temperature_out_of_range"),
         (lambda city: AbsenceInput(student=city.students["a1"][0].pk, reason="sick"), "reason_invalid"),
-        (lambda city: AbsenceInput(student=city.students["a1"][0].pk, reason="illness", symptoms=("x",)), "symptom_invalid"),
+        (
+            lambda city: AbsenceInput(student=city.students["a1"][0].pk, reason="illness", symptoms=("x",)),
+            "symptom_invalid",
+        ),
         (lambda city: fever(city.students["a1"][0].pk, suspected="NOPE"), "disease_invalid"),
     ],
 )

@@ -70,7 +70,14 @@ def test_clearance_before_the_minimum_period_names_the_rule(city, today) -> None
     absence, varicella = _absence(city, day=today - dt.timedelta(days=5))
     absence, _ = trace(city, absence, varicella, onset=today - dt.timedelta(days=6))
     with pytest.raises(DomainError) as exc:
-        services.clear_return(actor=city.user("doctor"), absence=absence, return_date=today, symptoms_ended_on=None, certificate_no="市儿童医院 2026-118", version=absence.version)
+        services.clear_return(
+            actor=city.user("doctor"),
+            absence=absence,
+            return_date=today,
+            symptoms_ended_on=None,
+            certificate_no="市儿童医院 2026-118",
+            version=absence.version,
+        )
     assert exc.value.code == "clearance_too_early"
     assert "水痘" in exc.value.message and "14 天" in exc.value.message
     assert (today - dt.timedelta(days=6) + dt.timedelta(days=14)).isoformat() in exc.value.message
@@ -80,7 +87,14 @@ def test_clearance_on_the_earliest_day_admits_the_student(city, today) -> None: 
     absence, varicella = _absence(city, day=today - dt.timedelta(days=7))
     onset = today - dt.timedelta(days=14)
     absence, _ = trace(city, absence, varicella, onset=onset)
-    clearance = services.clear_return(actor=city.user("doctor"), absence=absence, return_date=today, symptoms_ended_on=None, certificate_no="证明 118", version=absence.version)
+    clearance = services.clear_return(
+        actor=city.user("doctor"),
+        absence=absence,
+        return_date=today,
+        symptoms_ended_on=None,
+        certificate_no="证明 118",
+        version=absence.version,
+    )
     assert clearance.earliest_return == today
     absence.refresh_from_db()
     assert absence.status == FollowUpStatus.RETURNED
@@ -89,7 +103,9 @@ def test_clearance_on_the_earliest_day_admits_the_student(city, today) -> None: 
 
 def test_influenza_like_illness_needs_48_hours_without_symptoms(city, today) -> None:  # type: ignore[no-untyped-def]
     ili = Disease.objects.get(code="ILI")
-    assert services.earliest_return(ili, today - dt.timedelta(days=3), today - dt.timedelta(days=1)) == today + dt.timedelta(days=1)
+    assert services.earliest_return(
+        ili, today - dt.timedelta(days=3), today - dt.timedelta(days=1)
+    ) == today + dt.timedelta(days=1)
     with pytest.raises(DomainError) as exc:
         services.earliest_return(ili, today, None)
     assert exc.value.code == "symptoms_end_required"
@@ -98,7 +114,14 @@ def test_influenza_like_illness_needs_48_hours_without_symptoms(city, today) -> 
 def test_clearance_without_diagnosis_is_refused(city) -> None:  # type: ignore[no-untyped-def]
     absence, _ = _absence(city)
     with pytest.raises(DomainError) as exc:
-        services.clear_return(actor=city.user("doctor"), absence=absence, return_date=timezone.localdate(), symptoms_ended_on=None, certificate_no="x", version=None)
+        services.clear_return(
+            actor=city.user("doctor"),
+            absence=absence,
+            return_date=timezone.localdate(),
+            symptoms_ended_on=None,
+            certificate_no="x",
+            version=None,
+        )
     assert exc.value.code == "diagnosis_required"
 
 
@@ -121,22 +144,46 @@ def test_diagnosis_carries_over_to_the_next_days_absence(city, today) -> None:  
 def test_supplies_days_left_from_the_last_14_days(city, today) -> None:  # type: ignore[no-untyped-def]
     doctor = city.user("doctor")
     for back in range(14, 0, -1):
-        services.record_supply(actor=doctor, school=city.school_a, kind="mask", date=today - dt.timedelta(days=back), received=0, used=100, stock=5000)
-    services.record_supply(actor=doctor, school=city.school_a, kind="mask", date=today, received=0, used=100, stock=2000)
+        services.record_supply(
+            actor=doctor,
+            school=city.school_a,
+            kind="mask",
+            date=today - dt.timedelta(days=back),
+            received=0,
+            used=100,
+            stock=5000,
+        )
+    services.record_supply(
+        actor=doctor, school=city.school_a, kind="mask", date=today, received=0, used=100, stock=2000
+    )
     status = selectors.supply_status(doctor)[city.school_a.pk][0]
     assert status.days_left == 20.0 and status.is_short
-    services.record_supply(actor=doctor, school=city.school_a, kind="mask", date=today, received=2000, used=100, stock=4000)
+    services.record_supply(
+        actor=doctor, school=city.school_a, kind="mask", date=today, received=2000, used=100, stock=4000
+    )
     assert not selectors.supply_status(doctor)[city.school_a.pk][0].is_short
 
 
 def test_supplies_bad_input(city, today) -> None:  # type: ignore[no-untyped-def]
     doctor = city.user("doctor")
     with pytest.raises(DomainError):
-        services.record_supply(actor=doctor, school=city.school_a, kind="mask", date=today, received=-1, used=0, stock=1)
+        services.record_supply(
+            actor=doctor, school=city.school_a, kind="mask", date=today, received=-1, used=0, stock=1
+        )
     with pytest.raises(DomainError):
-        services.record_supply(actor=doctor, school=city.school_a, kind="mask", date=today + dt.timedelta(days=1), received=0, used=0, stock=1)
+        services.record_supply(
+            actor=doctor,
+            school=city.school_a,
+            kind="mask",
+            date=today + dt.timedelta(days=1),
+            received=0,
+            used=0,
+            stock=1,
+        )
     with pytest.raises(Forbidden):
-        services.record_supply(actor=city.user("class_teacher"), school=city.school_a, kind="mask", date=today, received=0, used=0, stock=1)
+        services.record_supply(
+            actor=city.user("class_teacher"), school=city.school_a, kind="mask", date=today, received=0, used=0, stock=1
+        )
 
 
 def test_absence_streaks_end_at_the_latest_checked_day(city, today) -> None:  # type: ignore[no-untyped-def]
