@@ -449,7 +449,9 @@ def raise_alerts(*, actor: Any, findings: Sequence[rules.Finding], day: dt.date)
         alert = existing.get(key)
         if alert is not None:
             alert.evidence = {**alert.evidence, **finding.summary}
-            alert.save(update_fields=["evidence"])
+            if finding.rule != AlertRule.STATISTICAL:
+                alert.title = _title(finding, names, diseases)[:200]
+            alert.save(update_fields=["evidence", "title"])
             links.append((alert, finding.case_ids))
             continue
         immediate = finding.rule == AlertRule.NOTIFIABLE
