@@ -58,6 +58,9 @@ def test_doctor_follows_up_and_works_the_alert_in_pages(city, client: Client) ->
     alert = Alert.objects.get()
     client.force_login(city.user("doctor"))
     assert "今日待追因" in client.get("/").content.decode()
+    detail = client.get(f"/health/alerts/{alert.pk}/").content.decode()
+    assert city.students["a1"][0].name in detail and "剩余" in detail
+    assert city.students["a1"][0].name in client.get("/health/followup/").content.decode()
     client.post(f"/health/alerts/{alert.pk}/acknowledge/", {"version": alert.version})
     alert.refresh_from_db()
     client.post(f"/health/alerts/{alert.pk}/report/", {"version": alert.version, "reference": "区疾控 张"})
