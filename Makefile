@@ -48,6 +48,9 @@ bench: install
 	$(BIN)/python -m bench.demo_city
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.ledger_export
+	$(BIN)/python -m bench.outbreak_scan
+	$(BIN)/python -m bench.checkin_load
+	bash scripts/with-postgres.sh $(BIN)/python -m bench.checkin_load
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
