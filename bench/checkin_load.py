@@ -43,6 +43,7 @@ LABEL = "checkin_load"
 SCHOOLS = 20
 CLASSES_PER_SCHOOL = 25
 STUDENTS_PER_CLASS = 45
+SYMPTOMS = [["fever", "cough"], ["fever"], ["cough", "sore_throat"], ["diarrhoea"], ["vomiting"], ["other"], ["rash"]]
 
 
 def build() -> list[tuple[int, str, list[int]]]:
@@ -155,8 +156,8 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     while time.time() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/accounts/login/")
-            if conn.getresponse().status == 200:
+            conn.request("GET", "/api/v1/me")  # JSON, no templates (static manifest not needed)
+            if conn.getresponse().status == 401:
                 return proc
         except OSError:
             time.sleep(0.3)
@@ -244,13 +245,10 @@ def main() -> None:
             if reason == "other":
                 absences.append({"student": student, "reason": reason})
             else:
+                symptoms = local.choice(SYMPTOMS)
+                temperature = round(local.uniform(37.3, 39.5), 1) if "fever" in symptoms else None
                 absences.append(
-                    {
-                        "student": student,
-                        "reason": reason,
-                        "symptoms": ["fever", "cough"],
-                        "temperature": round(local.uniform(37.3, 39.5), 1),
-                    }
+                    {"student": student, "reason": reason, "symptoms": symptoms, "temperature": temperature}
                 )
         day = (today - dt.timedelta(days=back)).isoformat()
         body = json.dumps({"class_id": klass, "date": day, "session": session, "absences": absences})

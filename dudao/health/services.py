@@ -59,6 +59,8 @@ class CheckResult:
     created: bool
     changed: bool
     alerts: list[Alert] = field(default_factory=list)
+    # New or changed illness cases, for the rules (run after the check is committed).
+    cases: list[AbsenceRecord] = field(default_factory=list)
 
 
 def school_of(unit: OrgUnit) -> OrgUnit:
@@ -73,9 +75,8 @@ def _ancestor_paths(path: str) -> list[str]:
 
 
 def _clean_absences(
-    klass: OrgUnit, absences: Sequence[AbsenceInput], diseases: dict[str, Disease]
+    absences: Sequence[AbsenceInput], diseases: dict[str, Disease], roster: set[int]
 ) -> list[AbsenceInput]:
-    roster = set(Student.objects.filter(klass=klass, status=StudentStatus.ENROLLED).values_list("pk", flat=True))
     seen: set[int] = set()
     symptom_codes = set(Symptom.values)
     for item in absences:
@@ -210,12 +211,42 @@ def submit_check(
         if done is not None:
             return CheckResult(check=done.check_record, created=False, changed=False)
     diseases = {d.code: d for d in Disease.objects.all()}
-    items = _clean_absences(klass, absences, diseases)
+    roster = set(Student.objects.filter(klass=klass, status=StudentStatus.ENROLLED).values_list("pk", flat=True))
+    items = _clean_absences(absences, diseases, roster)
+    # Everything that only reads happens before the write transaction (on SQLite it holds the one write lock).
+    prepared = Prepared(
+        school=school_of(klass),
+        roster_size=len(roster),
+        carried=_carried(items, date),
+        early_returns=_early_returns(klass, date, {i.student for i in items if i.reason != Reason.UNWELL}),
+    )
     try:
-        return _submit(actor, klass, date, session, items, diseases, key)
+        result = _submit(actor, klass, date, session, items, diseases, key, prepared)
     except IntegrityError:
         # A concurrent first submission of the same check won the race: this one is a repeat or a correction.
-        return _submit(actor, klass, date, session, items, diseases, key)
+        result = _submit(actor, klass, date, session, items, diseases, key, prepared)
+    if result.cases:
+        result.alerts = evaluate_cases(actor=actor, absences=result.cases, diseases=diseases)
+    return result
+
+
+@dataclass(frozen=True)
+class Prepared:
+    school: OrgUnit
+    roster_size: int
+    carried: dict[int, AbsenceRecord]
+    early_returns: list[int]
+
+
+def _carried(items: Sequence[AbsenceInput], date: dt.date) -> dict[int, AbsenceRecord]:
+    """The days before's traced diagnoses carry over to today's absence of the same student."""
+    ill = [i.student for i in items if i.reason != Reason.OTHER]
+    if not ill:
+        return {}
+    rows = AbsenceRecord.objects.filter(
+        student_id__in=ill, date__gte=date - dt.timedelta(days=3), date__lt=date, diagnosis__isnull=False
+    ).select_related("diagnosis")
+    return {a.student_id: a for a in rows}
 
 
 def _submit(
@@ -226,42 +257,30 @@ def _submit(
     items: list[AbsenceInput],
     diseases: dict[str, Disease],
     key: str,
+    prepared: Prepared,
 ) -> CheckResult:
-    school = school_of(klass)
     new_sig = _signature([(i.student, i.reason, i.symptoms, i.temperature, i.suspected) for i in items])
     with transaction.atomic():
         check = DailyCheck.objects.select_for_update().filter(klass=klass, date=date, session=session).first()
-        roster_size = Student.objects.filter(klass=klass, status=StudentStatus.ENROLLED).count()
-        absent = {i.student for i in items if i.reason != Reason.UNWELL}
-        # Yesterday's traced diagnoses carry over to today's absence of the same student.
-        carried = {
-            a.student_id: a
-            for a in AbsenceRecord.objects.filter(
-                student_id__in=[i.student for i in items],
-                date__gte=date - dt.timedelta(days=3),
-                date__lt=date,
-                diagnosis__isnull=False,
-            ).select_related("diagnosis")
-        }
         if check is not None:
             if _existing_signature(check) == new_sig:
                 _remember_key(actor, key, check)
                 return CheckResult(check=check, created=False, changed=False)
             if date != timezone.localdate():
                 raise DomainError("只能在当天更正晨午检记录", code="correction_closed", status=409)
-            return _correct(actor, check, items, diseases, carried, roster_size, absent, key)
+            return _correct(actor, check, items, diseases, prepared, key)
         check = DailyCheck(
             klass=klass,
-            school=school,
+            school=prepared.school,
             date=date,
             session=session,
-            roster_size=roster_size,
+            roster_size=prepared.roster_size,
             submitted_by=actor,
-            early_returns=_early_returns(klass, date, absent),
+            early_returns=prepared.early_returns,
         )
         _counts(check, items)
         check.save()
-        rows = AbsenceRecord.objects.bulk_create([_absence_row(check, i, diseases, carried) for i in items])
+        rows = AbsenceRecord.objects.bulk_create([_absence_row(check, i, diseases, prepared.carried) for i in items])
         _remember_key(actor, key, check)
         record_change(
             actor=actor,
@@ -273,8 +292,7 @@ def _submit(
                 "absences": [[r.student_id, r.reason, r.symptoms, str(r.temperature or "")] for r in rows],
             },
         )
-        alerts = evaluate_cases(actor=actor, absences=[r for r in rows if r.reason != Reason.OTHER])
-    return CheckResult(check=check, created=True, changed=True, alerts=alerts)
+    return CheckResult(check=check, created=True, changed=True, cases=[r for r in rows if r.reason != Reason.OTHER])
 
 
 def _remember_key(actor: Any, key: str, check: DailyCheck) -> None:
@@ -287,9 +305,7 @@ def _correct(
     check: DailyCheck,
     items: list[AbsenceInput],
     diseases: dict[str, Disease],
-    carried: dict[int, AbsenceRecord],
-    roster_size: int,
-    absent: set[int],
+    prepared: Prepared,
     key: str,
 ) -> CheckResult:
     before = {
@@ -306,7 +322,7 @@ def _correct(
         absence.delete()
     fresh: list[AbsenceRecord] = []
     for student, item in wanted.items():
-        row = _absence_row(check, item, diseases, carried)
+        row = _absence_row(check, item, diseases, prepared.carried)
         old = existing.get(student)
         if old is None:
             fresh.append(row)
@@ -324,9 +340,9 @@ def _correct(
             fresh.append(old)
     created = AbsenceRecord.objects.bulk_create([r for r in fresh if r.pk is None])
     updated = [r for r in fresh if r.pk is not None and r not in created]
-    check.roster_size = roster_size
+    check.roster_size = prepared.roster_size
     _counts(check, items)
-    check.early_returns = _early_returns(check.klass, check.date, absent)
+    check.early_returns = prepared.early_returns
     check.corrected_at = timezone.now()
     check.version += 1
     check.save(update_fields=[*CHECK_FIELDS, "corrected_at", "version"])
@@ -338,8 +354,8 @@ def _correct(
     record_change(
         actor=actor, action="health_check_correct", obj=check, unit_path=check.klass.path, before=before, after=after
     )
-    alerts = evaluate_cases(actor=actor, absences=[r for r in [*created, *updated] if r.reason != Reason.OTHER])
-    return CheckResult(check=check, created=False, changed=True, alerts=alerts)
+    cases = [r for r in [*created, *updated] if r.reason != Reason.OTHER]
+    return CheckResult(check=check, created=False, changed=True, cases=cases)
 
 
 # ----- rules → alerts -------------------------------------------------------------------------------------------
@@ -356,15 +372,19 @@ def thresholds() -> list[rules.Threshold]:
     ]
 
 
-def evaluate_cases(*, actor: Any, absences: Sequence[AbsenceRecord]) -> list[Alert]:
-    """Rules 1–3 for the schools and classes of these new (or changed) illness cases."""
+def evaluate_cases(
+    *, actor: Any, absences: Sequence[AbsenceRecord], diseases: dict[str, Disease] | None = None
+) -> list[Alert]:
+    """Rules 1–3 for the schools and classes of these new (or changed) illness cases: reads first, and a write
+    transaction (raise_alerts) only when a rule fired."""
     ill = [a for a in absences if a.reason != Reason.OTHER]
     if not ill:
         return []
     findings: list[rules.Finding] = []
     day = max(a.date for a in ill)
     # Rule 2: each (suspected) notifiable case alerts at once.
-    notifiable = {d.code for d in Disease.objects.filter(is_notifiable=True)}
+    diseases = diseases if diseases is not None else {d.code: d for d in Disease.objects.all()}
+    notifiable = {code for code, d in diseases.items() if d.is_notifiable}
     for absence in ill:
         codes = {absence.disease_code, absence.suspected.code if absence.suspected else ""} & notifiable
         for code in sorted(codes):
@@ -397,7 +417,7 @@ def evaluate_cases(*, actor: Any, absences: Sequence[AbsenceRecord]) -> list[Ale
                 date__range=(day - dt.timedelta(days=longest - 1), day),
             ).exclude(reason=Reason.OTHER)
             findings += rules.disease_clusters([_case(r) for r in rows], table, day)
-    return raise_alerts(actor=actor, findings=findings, day=day)
+    return raise_alerts(actor=actor, findings=findings, day=day, diseases=diseases)
 
 
 def _title(finding: rules.Finding, names: dict[int, str], diseases: dict[str, Disease]) -> str:
@@ -416,7 +436,9 @@ def _title(finding: rules.Finding, names: dict[int, str], diseases: dict[str, Di
     return f"{where}：因病缺勤率异常升高（{float(str(summary['rate'])) * 100:.1f}%，EARS C2={summary['c2']}）"
 
 
-def raise_alerts(*, actor: Any, findings: Sequence[rules.Finding], day: dt.date) -> list[Alert]:
+def raise_alerts(
+    *, actor: Any, findings: Sequence[rules.Finding], day: dt.date, diseases: dict[str, Disease] | None = None
+) -> list[Alert]:
     """Turn findings into alerts: an unresolved alert for the same rule and place absorbs the new cases
     (with updated evidence) instead of opening a second one. Few queries however many findings."""
     if not findings:
@@ -430,7 +452,20 @@ def raise_alerts(*, actor: Any, findings: Sequence[rules.Finding], day: dt.date)
         else:
             merged[key] = finding
     schools = {f.school_id for f in merged.values()}
-    diseases = {d.code: d for d in Disease.objects.all()}
+    diseases = diseases if diseases is not None else {d.code: d for d in Disease.objects.all()}
+    with transaction.atomic():
+        # One writer per school at a time, so two checks submitted together cannot both open the same alert.
+        list(OrgUnit.objects.select_for_update().filter(pk__in=schools).values_list("pk", flat=True))
+        return _raise(actor, merged, schools, diseases, day)
+
+
+def _raise(
+    actor: Any,
+    merged: dict[tuple[Any, ...], rules.Finding],
+    schools: set[int],
+    diseases: dict[str, Disease],
+    day: dt.date,
+) -> list[Alert]:
     existing: dict[tuple[Any, ...], Alert] = {}
     for alert in Alert.objects.unresolved().filter(school_id__in=schools).select_related("disease"):
         code = alert.disease.code if alert.disease else ""
