@@ -18,6 +18,7 @@ from dudao.health import rules
 from dudao.health.models import (
     AbsenceRecord,
     Alert,
+    AlertQuerySet,
     AlertStatus,
     DailyCheck,
     FollowUpStatus,
@@ -51,7 +52,7 @@ def absences_for(user: Any) -> QuerySet[AbsenceRecord]:
     )
 
 
-def alerts_for(user: Any) -> QuerySet[Alert]:
+def alerts_for(user: Any) -> AlertQuerySet:
     return Alert.objects.for_user(user, "read").select_related("school", "klass", "disease")
 
 

@@ -467,12 +467,12 @@ def _raise(
     day: dt.date,
 ) -> list[Alert]:
     existing: dict[tuple[Any, ...], Alert] = {}
-    for alert in Alert.objects.unresolved().filter(school_id__in=schools).select_related("disease"):
-        code = alert.disease.code if alert.disease else ""
-        key = (alert.rule, alert.school_id, alert.klass_id, code, alert.syndrome)
-        if alert.rule == AlertRule.NOTIFIABLE:
-            key = (*key, alert.evidence.get("student"))
-        existing[key] = alert
+    for open_alert in Alert.objects.unresolved().filter(school_id__in=schools).select_related("disease"):
+        code = open_alert.disease.code if open_alert.disease else ""
+        found: tuple[Any, ...] = (open_alert.rule, open_alert.school_id, open_alert.klass_id, code, open_alert.syndrome)
+        if open_alert.rule == AlertRule.NOTIFIABLE:
+            found = (*found, open_alert.evidence.get("student"))
+        existing[found] = open_alert
     unit_ids = {f.school_id for f in merged.values()} | {f.klass_id for f in merged.values() if f.klass_id}
     units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=unit_ids).only("pk", "name", "path")}
     names = {pk: u.name for pk, u in units.items()}
@@ -481,8 +481,9 @@ def _raise(
     links: list[tuple[Alert, set[int]]] = []
     entries: list[Entry] = []
     for key, finding in merged.items():
-        alert = existing.get(key)
-        if alert is not None:
+        known = existing.get(key)
+        if known is not None:
+            alert = known
             alert.evidence = {**alert.evidence, **finding.summary}
             if finding.rule != AlertRule.STATISTICAL:
                 alert.title = _title(finding, names, diseases)[:200]

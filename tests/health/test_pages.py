@@ -115,6 +115,6 @@ def test_today_page_shows_late_classes_after_the_deadline(city, client: Client, 
     settings.HEALTH_CHECK_DEADLINE = "00:00"
     client.force_login(city.user("principal"))
     body = client.get("/health/").content.decode()
-    assert "table-danger" in body and "badge text-bg-danger\">逾时未检" in body
+    assert "table-danger" in body and 'badge text-bg-danger">逾时未检' in body
     settings.HEALTH_CHECK_DEADLINE = "23:59"
     assert "table-danger" not in client.get("/health/").content.decode()
