@@ -86,7 +86,7 @@ def submit_check(request: HttpRequest, payload: CheckIn) -> CheckResultOut:
     content the same day is an audited correction. With an `Idempotency-Key` header the same key always answers
     the same check `id`. Rules 1–3 run at once; `alerts` lists alerts raised by this submission."""
     require(request, "health.check")
-    klass = get_object_or_404(selectors.classes_for(request.user), pk=payload.class_id)
+    klass = get_object_or_404(selectors.classes_for(request.user, include_closed=True), pk=payload.class_id)
     key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
     if len(key) > 100:
         raise DomainError(f"{IDEMPOTENCY_HEADER} 不能超过 100 个字符", code="idempotency_key_too_long")

@@ -31,12 +31,14 @@ from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can, scope_root_path
 
 
-def classes_for(user: Any, action: str = "check") -> QuerySet[OrgUnit]:
-    """Open classes the user may check (a class teacher: their class; a school doctor: the school's)."""
+def classes_for(user: Any, action: str = "check", *, include_closed: bool = False) -> QuerySet[OrgUnit]:
+    """Classes the user may check (a class teacher: their class; a school doctor: the school's). Closed ones
+    only when asked, so that a submission for one gets its own clear refusal instead of a 404."""
     root = scope_root_path(user, f"health.{action}")
     if root is None:
         return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=root).order_by("path")
+    classes = OrgUnit.objects.filter(kind=UnitKind.CLASS, path__under=root).order_by("path")
+    return classes if include_closed else classes.filter(is_closed=False)
 
 
 def checks_for(user: Any) -> QuerySet[DailyCheck]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dudao.audit.services import Entry, append, record_change, snapshot
@@ -164,18 +165,34 @@ def _counts(check: DailyCheck, items: Sequence[AbsenceInput]) -> None:
     check.unwell_count = sum(1 for i in items if i.reason == Reason.UNWELL)
 
 
-def _early_returns(klass: OrgUnit, day: dt.date, absent: set[int]) -> list[int]:
-    """Students of the class who still await clearance for an earlier absence but were present."""
-    waiting = set(
+def _open_episodes(klass: OrgUnit, day: dt.date) -> list[AbsenceRecord]:
+    """Diagnosed, not yet cleared absences of the class's students in the last 60 days (one read)."""
+    return list(
         AbsenceRecord.objects.filter(
             klass=klass,
-            date__lt=day,
+            date__range=(day - dt.timedelta(days=60), day - dt.timedelta(days=1)),
+            diagnosis__isnull=False,
             clearance__isnull=True,
             status__in=(FollowUpStatus.PENDING, FollowUpStatus.TRACED),
-            diagnosis__needs_clearance=True,
-        ).values_list("student_id", flat=True)
+        )
+        .select_related("diagnosis")
+        .order_by("date", "id")
     )
+
+
+def _early_returns(episodes: Sequence[AbsenceRecord], absent: set[int]) -> list[int]:
+    """Students of the class who still await clearance for an earlier absence but were present."""
+    waiting = {a.student_id for a in episodes if a.diagnosis is not None and a.diagnosis.needs_clearance}
     return sorted(waiting - absent)
+
+
+def _carried(
+    episodes: Sequence[AbsenceRecord], items: Sequence[AbsenceInput], day: dt.date
+) -> dict[int, AbsenceRecord]:
+    """The days before's traced diagnoses carry over to today's absence of the same student."""
+    ill = {i.student for i in items if i.reason != Reason.OTHER}
+    since = day - dt.timedelta(days=3)
+    return {a.student_id: a for a in episodes if a.student_id in ill and a.date >= since}
 
 
 CHECK_FIELDS = ["roster_size", "illness_count", "other_count", "unwell_count", "early_returns"]
@@ -214,11 +231,12 @@ def submit_check(
     roster = set(Student.objects.filter(klass=klass, status=StudentStatus.ENROLLED).values_list("pk", flat=True))
     items = _clean_absences(absences, diseases, roster)
     # Everything that only reads happens before the write transaction (on SQLite it holds the one write lock).
+    episodes = _open_episodes(klass, date)
     prepared = Prepared(
         school=school_of(klass),
         roster_size=len(roster),
-        carried=_carried(items, date),
-        early_returns=_early_returns(klass, date, {i.student for i in items if i.reason != Reason.UNWELL}),
+        carried=_carried(episodes, items, date),
+        early_returns=_early_returns(episodes, {i.student for i in items if i.reason != Reason.UNWELL}),
     )
     try:
         result = _submit(actor, klass, date, session, items, diseases, key, prepared)
@@ -236,17 +254,6 @@ class Prepared:
     roster_size: int
     carried: dict[int, AbsenceRecord]
     early_returns: list[int]
-
-
-def _carried(items: Sequence[AbsenceInput], date: dt.date) -> dict[int, AbsenceRecord]:
-    """The days before's traced diagnoses carry over to today's absence of the same student."""
-    ill = [i.student for i in items if i.reason != Reason.OTHER]
-    if not ill:
-        return {}
-    rows = AbsenceRecord.objects.filter(
-        student_id__in=ill, date__gte=date - dt.timedelta(days=3), date__lt=date, diagnosis__isnull=False
-    ).select_related("diagnosis")
-    return {a.student_id: a for a in rows}
 
 
 def _submit(
@@ -399,24 +406,28 @@ def evaluate_cases(
                     summary={"student": absence.student_id},
                 )
             )
-    # Rule 1 over the classes touched, rule 3 over the schools touched (distinct students counted).
+    # Rule 1 over the classes touched, rule 3 over the schools touched (distinct students counted): one read.
     classes = {a.klass_id for a in ill if a.syndrome in rules.SIMILAR_SYNDROMES}
-    if classes:
-        rows = AbsenceRecord.objects.filter(
-            klass_id__in=classes, date__range=(day - dt.timedelta(days=2), day), syndrome__in=rules.SIMILAR_SYNDROMES
-        ).exclude(reason=Reason.OTHER)
-        findings += rules.class_clusters([_case(r) for r in rows], day)
     codes = {a.disease_code for a in ill if a.disease_code}
-    if codes:
-        table = [t for t in thresholds() if t.disease_code in codes]
-        if table:
-            longest = max(t.window_days for t in table)
-            rows = AbsenceRecord.objects.filter(
+    table = [t for t in thresholds() if t.disease_code in codes] if codes else []
+    if classes or table:
+        longest = max([3, *(t.window_days for t in table)])
+        near = Q(klass_id__in=classes, syndrome__in=rules.SIMILAR_SYNDROMES, date__gte=day - dt.timedelta(days=2))
+        wanted = near | Q(disease_code__in={t.disease_code for t in table})
+        cases = [
+            rules.Case(*row)
+            for row in AbsenceRecord.objects.filter(
+                wanted,
                 school_id__in={a.school_id for a in ill},
-                disease_code__in=codes,
                 date__range=(day - dt.timedelta(days=longest - 1), day),
-            ).exclude(reason=Reason.OTHER)
-            findings += rules.disease_clusters([_case(r) for r in rows], table, day)
+            )
+            .exclude(reason=Reason.OTHER)
+            .values_list("pk", "student_id", "school_id", "klass_id", "date", "syndrome", "disease_code")
+        ]
+        if classes:
+            findings += rules.class_clusters([c for c in cases if c.klass_id in classes], day)
+        if table:
+            findings += rules.disease_clusters(cases, table, day)
     return raise_alerts(actor=actor, findings=findings, day=day, diseases=diseases)
 
 

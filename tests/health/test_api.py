@@ -95,7 +95,8 @@ def test_closed_class_is_refused_through_the_api(city, client) -> None:  # type:
     city.class_a1.save()
     client.force_login(city.user("doctor"))
     response = post(client, "/api/v1/health/checks", body(city))
-    assert response.status_code == 404  # a closed class is not among the classes one may check
+    assert response.status_code == 400 and response.json()["code"] == "class_closed"
+    assert DailyCheck.objects.count() == 0
 
 
 def test_lists_and_followup_and_clearance(city, teacher, client) -> None:  # type: ignore[no-untyped-def]
