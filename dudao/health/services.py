@@ -466,7 +466,9 @@ def raise_alerts(
     diseases = diseases if diseases is not None else {d.code: d for d in Disease.objects.all()}
     with transaction.atomic():
         # One writer per school at a time, so two checks submitted together cannot both open the same alert.
-        list(OrgUnit.objects.select_for_update().filter(pk__in=schools).values_list("pk", flat=True))
+        # FOR NO KEY UPDATE: it must not block inserts that reference the school (they take KEY SHARE locks).
+        # Lock order everywhere: school, then alert rows, then the audit chain head (taken last, by append).
+        list(OrgUnit.objects.select_for_update(no_key=True).filter(pk__in=schools).values_list("pk", flat=True))
         return _raise(actor, merged, schools, diseases, day)
 
 
@@ -633,8 +635,8 @@ def record_followup(
             before=before,
             after=snapshot(absence, FOLLOWUP_FIELDS),
         )
-        alerts = evaluate_cases(actor=actor, absences=[absence])
-    return absence, alerts
+    # After commit, as for checks: the audit chain head is always the last lock a transaction takes.
+    return absence, evaluate_cases(actor=actor, absences=[absence])
 
 
 def earliest_return(disease: Disease, onset: dt.date, symptoms_ended_on: dt.date | None) -> dt.date:
