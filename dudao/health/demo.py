@@ -27,7 +27,16 @@ from dudao.health.models import AbsenceRecord, Alert, DailyCheck, Disease, Follo
 from dudao.orgs.models import OrgUnit, Student, StudentStatus, UnitKind
 
 HISTORY_DAYS = 30
-CLUSTER_DAYS = (4, 3, 2, 1)  # days before today handled through the services in the first school
+CLUSTER_DAYS = (4, 3, 2, 1)  # school days before today handled through the services in the first school
+
+
+def school_day_before(today: dt.date, n: int) -> dt.date:
+    """The n-th weekday before today."""
+    day = today
+    while n:
+        day -= dt.timedelta(days=1)
+        n -= day.weekday() < 5
+    return day
 
 
 def seasonal_rate(day: dt.date) -> float:
@@ -85,7 +94,7 @@ def health_demo(ctx: DemoContext) -> dict[str, int]:
     first_school = ctx.city.first_school
     teacher_class = ctx.city.first_class
     first_school_classes = sorted(k for k, (s, _) in classes.items() if s == first_school)
-    service_days = {today - dt.timedelta(days=n) for n in CLUSTER_DAYS}
+    service_days = {school_day_before(today, n) for n in CLUSTER_DAYS}
 
     check_id = next_id(DailyCheck)
     absence_id = next_id(AbsenceRecord)
@@ -257,7 +266,7 @@ def _cluster_and_chickenpox(
     raised: list[Alert] = []
     pox_absence = None
     for back in sorted(CLUSTER_DAYS, reverse=True):
-        day = ctx.today - dt.timedelta(days=back)
+        day = school_day_before(ctx.today, back)
         for klass in school_classes:
             unit = OrgUnit.objects.get(pk=klass)
             result = services.submit_check(
@@ -286,6 +295,8 @@ def _cluster_and_chickenpox(
         Alert.objects.filter(pk=alert.pk).update(created_at=created, report_due_at=created + dt.timedelta(hours=24))
         alert.refresh_from_db()
         alert = services.acknowledge_alert(actor=doctor, alert=alert, version=alert.version)
+        Alert.objects.filter(pk=alert.pk).update(acknowledged_at=created + dt.timedelta(minutes=35))
+        alert.refresh_from_db()
         alert = services.report_alert(
             actor=doctor,
             alert=alert,

@@ -32,3 +32,11 @@ def allowed(context: dict[str, object], permission: str) -> bool:
 
     request = context.get("request")
     return bool(request is not None and can(request.user, permission))  # type: ignore[attr-defined]
+
+
+@register.filter
+def symptom_labels(codes: list[str]) -> str:
+    from dudao.health.models import Symptom
+
+    labels = dict(Symptom.choices)
+    return "、".join(str(labels.get(code, code)) for code in codes)
