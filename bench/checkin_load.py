@@ -127,6 +127,20 @@ def build() -> list[tuple[int, str, list[int]]]:
     return out
 
 
+def ensure_disease_tables() -> None:
+    """`use_database(fresh=True)` flushes every table on PostgreSQL, the default disease and threshold tables
+    (a data migration) included: load them again."""
+    import importlib
+
+    from django.apps import apps
+
+    from dudao.health.models import Disease
+
+    if not Disease.objects.exists():
+        importlib.import_module("dudao.health.migrations.0002_default_diseases").load(apps, None)
+    common.log(f"disease table: {Disease.objects.count()} diseases")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -219,6 +233,7 @@ def main() -> None:
     from django.db import connection
 
     common.use_database(LABEL, fresh=True)
+    ensure_disease_tables()
     common.log("building 500 classes, 22,500 students, 500 teachers with tokens …")
     classes = build()
     if connection.vendor == "sqlite":

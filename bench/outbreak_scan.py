@@ -304,6 +304,9 @@ def main() -> None:
 
     cached = common.is_sqlite() and common.sqlite_path(LABEL).exists() and not args.rebuild
     common.use_database(LABEL, fresh=not cached)
+    from bench.checkin_load import ensure_disease_tables
+
+    ensure_disease_tables()
     if not DailyCheck.objects.exists():
         common.log("building the city-scale day …")
         build()
