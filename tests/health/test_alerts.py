@@ -293,3 +293,21 @@ def test_scheduled_scan_raises_statistical_alert_once(city, today) -> None:  # t
     alert = Alert.objects.get(rule=AlertRule.STATISTICAL)
     assert alert.evidence["method"] == "EARS C2"
     assert services.scan_day(day=today)["new_alerts"] == 0
+
+
+def test_management_commands_run_the_jobs(city) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    alert = _open_alert(city)
+    Alert.objects.filter(pk=alert.pk).update(created_at=timezone.now() - dt.timedelta(hours=3))
+    out = io.StringIO()
+    call_command("health_escalate", stdout=out)
+    assert "escalated 1" in out.getvalue()
+    out = io.StringIO()
+    call_command("health_scan", "--date", timezone.localdate().isoformat(), stdout=out)
+    assert "new alerts 0" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("health_scan", "--date", "yesterday")
