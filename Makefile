@@ -54,6 +54,9 @@ bench: install
 	$(BIN)/python -m bench.case_crypto
 	$(BIN)/python -m bench.rates
 	$(BIN)/python -m bench.receipts_load
+	$(BIN)/python -m bench.outbreak_scan
+	$(BIN)/python -m bench.checkin_load
+	bash scripts/with-postgres.sh $(BIN)/python -m bench.checkin_load
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

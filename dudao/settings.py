@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dudao.breakdown",
     "dudao.cases",
     "dudao.notices",
+    "dudao.health",
     "dudao.api",
     "dudao.demo",
 ]
@@ -247,3 +248,10 @@ DUDAO_CASE_RETENTION_YEARS = int(os.environ.get("DUDAO_CASE_RETENTION_YEARS", "5
 DUDAO_CASE_FULLTIME_THRESHOLD = int(os.environ.get("DUDAO_CASE_FULLTIME_THRESHOLD", "1000"))
 DUDAO_CASE_ATTACHMENT_MAX_BYTES = int(os.environ.get("DUDAO_CASE_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 DUDAO_DROPOUT_MIN_DAYS = int(os.environ.get("DUDAO_DROPOUT_MIN_DAYS", "3"))
+# 晨午检: classes not checked by this local time show red; unacknowledged alerts escalate after these hours.
+HEALTH_CHECK_DEADLINE = os.environ.get("DUDAO_HEALTH_CHECK_DEADLINE", "09:00")
+HEALTH_ESCALATE_HOURS = float(os.environ.get("DUDAO_HEALTH_ESCALATE_HOURS", "2"))
+# Rule 1 (same class, similar symptoms): cases in one day / over 3 consecutive days.
+HEALTH_CLASS_DAY_THRESHOLD = int(os.environ.get("DUDAO_HEALTH_CLASS_DAY_THRESHOLD", "3"))
+HEALTH_CLASS_3DAY_THRESHOLD = int(os.environ.get("DUDAO_HEALTH_CLASS_3DAY_THRESHOLD", "5"))
+HEALTH_SUPPLY_MIN_DAYS = int(os.environ.get("DUDAO_HEALTH_SUPPLY_MIN_DAYS", "30"))

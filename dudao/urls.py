@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("dudao.breakdown.urls")),
     path("", include("dudao.cases.urls")),
     path("", include("dudao.notices.urls")),
+    path("", include("dudao.health.urls")),
     path("api/v1/", api.urls),
 ]

@@ -67,6 +67,7 @@ from dudao.api import breakdown as breakdown_api  # noqa: E402
 from dudao.api import cases as cases_api  # noqa: E402
 from dudao.api import directives as directives_api  # noqa: E402
 from dudao.api import duty as duty_api  # noqa: E402
+from dudao.api import health as health_api  # noqa: E402
 from dudao.api import notices as notices_api  # noqa: E402
 
 api.description = (api.description or "") + inspections.API_NOTE
@@ -82,6 +83,7 @@ api.add_router("/", duty_api.router)
 api.add_router("/", breakdown_api.router)
 api.add_router("/", cases_api.router)
 api.add_router("/", notices_api.router)
+api.add_router("/", health_api.router)
 
 
 @api.exception_handler(RawPostDataException)

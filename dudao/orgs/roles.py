@@ -187,6 +187,30 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     ),
     "notice.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "notice.confirm": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER}),
+    # health (晨午检): dashboards and alerts for the school and everyone above it; names of ill students only for
+    # the school's own people and the health officer (higher levels see aggregates).
+    "health.read": frozenset(
+        {
+            Role.BUREAU_LEADER,
+            Role.BUREAU_STAFF,
+            Role.DISTRICT_ADMIN,
+            Role.HEALTH_OFFICER,
+            Role.PRINCIPAL,
+            Role.SCHOOL_STAFF,
+            Role.CLASS_TEACHER,
+            Role.DOCTOR,
+        }
+    ),
+    "health.cases": frozenset(
+        {Role.HEALTH_OFFICER, Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER, Role.DOCTOR}
+    ),
+    # The class teacher checks the class; the school doctor may check any class of the school in their stead.
+    "health.check": frozenset({Role.CLASS_TEACHER, Role.DOCTOR}),
+    # 追因 and 复课: the school doctor (校医/保健老师), the school's epidemic reporter.
+    "health.followup": frozenset({Role.DOCTOR}),
+    # Working an alert to its end: acknowledge, report to the CDC, measures, close.
+    "health.alert": frozenset({Role.DOCTOR, Role.PRINCIPAL, Role.HEALTH_OFFICER}),
+    "health.supplies": frozenset({Role.DOCTOR, Role.SCHOOL_STAFF, Role.PRINCIPAL}),
 }
 
 

@@ -1,0 +1,382 @@
+"""Health reads: scoped checks, absences, alerts and supplies; dashboard aggregates; the scan's grouped inputs;
+and `absence_streaks` for other apps' services (issue 7: cases)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from dudao.health import rules
+from dudao.health.models import (
+    AbsenceRecord,
+    Alert,
+    AlertQuerySet,
+    AlertStatus,
+    DailyCheck,
+    FollowUpStatus,
+    Reason,
+    Session,
+    SupplyKind,
+    SupplyRecord,
+)
+from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.scoping import can, scope_root_path
+
+
+def classes_for(user: Any, action: str = "check", *, include_closed: bool = False) -> QuerySet[OrgUnit]:
+    """Classes the user may check (a class teacher: their class; a school doctor: the school's). Closed ones
+    only when asked, so that a submission for one gets its own clear refusal instead of a 404."""
+    root = scope_root_path(user, f"health.{action}")
+    if root is None:
+        return OrgUnit.objects.none()
+    classes = OrgUnit.objects.filter(kind=UnitKind.CLASS, path__under=root).order_by("path")
+    return classes if include_closed else classes.filter(is_closed=False)
+
+
+def checks_for(user: Any) -> QuerySet[DailyCheck]:
+    return DailyCheck.objects.for_user(user, "read")
+
+
+def absences_for(user: Any) -> QuerySet[AbsenceRecord]:
+    """Named cases: only for roles that may see students' names (the school and the health officer)."""
+    if not can(user, "health.cases"):
+        return AbsenceRecord.objects.none()
+    return AbsenceRecord.objects.for_user(user, "read").select_related(
+        "student", "klass", "diagnosis", "suspected", "clearance"
+    )
+
+
+def alerts_for(user: Any) -> AlertQuerySet:
+    return Alert.objects.for_user(user, "read").select_related("school", "klass", "disease")
+
+
+def followup_queue(user: Any, day: dt.date | None = None) -> QuerySet[AbsenceRecord]:
+    """Today's illness absences still to trace (追因), one row per student and day (the first session's)."""
+    day = day or timezone.localdate()
+    rows = absences_for(user).filter(date=day, reason=Reason.ILLNESS, status=FollowUpStatus.PENDING)
+    first = rows.values("student_id").annotate(first=Max("pk")).values("first")
+    return rows.filter(pk__in=first).order_by("klass__path", "student__name")
+
+
+def awaiting_clearance(user: Any) -> QuerySet[AbsenceRecord]:
+    """One row per student whose listed disease still needs a clearance: the latest absence of the episode."""
+    rows = (
+        absences_for(user)
+        .filter(
+            status__in=(FollowUpStatus.PENDING, FollowUpStatus.TRACED),
+            clearance__isnull=True,
+        )
+        .filter(Q(diagnosis__needs_clearance=True) | Q(diagnosis__isnull=True, suspected__needs_clearance=True))
+    )
+    latest = rows.values("student_id").annotate(last=Max("pk")).values("last")
+    return rows.filter(pk__in=latest).order_by("klass__path", "student__name")
+
+
+def deadline_passed(now: dt.datetime | None = None) -> bool:
+    now = timezone.localtime(now)
+    hour, minute = (int(x) for x in str(settings.HEALTH_CHECK_DEADLINE).split(":"))
+    return (now.hour, now.minute) >= (hour, minute)
+
+
+@dataclass(frozen=True)
+class ClassStatus:
+    klass: OrgUnit
+    check: DailyCheck | None
+    is_late: bool
+
+
+def class_statuses(user: Any, day: dt.date, session: str = Session.MORNING) -> list[ClassStatus]:
+    """Every class in scope with its check of the session (two queries)."""
+    root = scope_root_path(user, "health.read")
+    if root is None:
+        return []
+    classes = list(OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=root).order_by("path"))
+    checks = {c.klass_id: c for c in checks_for(user).filter(date=day, session=session)}
+    late = day < timezone.localdate() or (day == timezone.localdate() and deadline_passed())
+    return [ClassStatus(k, checks.get(k.pk), late and k.pk not in checks) for k in classes]
+
+
+def unchecked_count(user: Any, day: dt.date) -> int:
+    root = scope_root_path(user, "health.read")
+    if root is None:
+        return 0
+    classes = OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=root)
+    done = checks_for(user).filter(date=day, session=Session.MORNING).values("klass_id")
+    return classes.exclude(pk__in=done).count()
+
+
+# ----- dashboard ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AreaRow:
+    unit: OrgUnit
+    classes: int = 0
+    checked: int = 0
+    roster: int = 0
+    illness: int = 0
+    other: int = 0
+    open_alerts: int = 0
+    awaiting: int = 0
+
+    @property
+    def checked_pct(self) -> float:
+        return round(100 * self.checked / self.classes, 1) if self.classes else 0.0
+
+    @property
+    def attendance_pct(self) -> float:
+        return round(100 * (self.roster - self.illness - self.other) / self.roster, 1) if self.roster else 0.0
+
+    @property
+    def illness_pct(self) -> float:
+        return round(100 * self.illness / self.roster, 2) if self.roster else 0.0
+
+
+def _child_prefix(unit: OrgUnit) -> int:
+    return len(unit.path) + OrgUnit.steplen
+
+
+def area_rows(user: Any, unit: OrgUnit, day: dt.date) -> list[AreaRow]:
+    """The unit's children (districts, schools, grades or classes) with the day's morning-check figures.
+
+    Grouped by path prefix in Python over one grouped query per table: a few queries at any level."""
+    children = list(OrgUnit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1, is_closed=False))
+    children = [c for c in children if c.kind not in (UnitKind.OFFICE,)]
+    width = _child_prefix(unit)
+    rows = {c.path: AreaRow(unit=c) for c in children}
+    if unit.kind == UnitKind.CLASS:
+        return []
+
+    def row_of(path: str) -> AreaRow | None:
+        return rows.get(path[:width])
+
+    for (path,) in OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=unit.path).values_list(
+        "path"
+    ):
+        if (row := row_of(path)) is not None:
+            row.classes += 1
+    checks = (
+        checks_for(user)
+        .filter(klass__path__under=unit.path, date=day, session=Session.MORNING)
+        .values_list("klass__path", "roster_size", "illness_count", "other_count")
+    )
+    for path, roster, ill, other in checks:
+        if (row := row_of(path)) is not None:
+            row.checked += 1
+            row.roster += roster
+            row.illness += ill
+            row.other += other
+    for (path,) in alerts_for(user).unresolved().filter(school__path__under=unit.path).values_list("school__path"):
+        if (row := row_of(path)) is not None:
+            row.open_alerts += 1
+    waiting = _awaiting_unscoped(unit.path).values_list("klass__path", flat=True)
+    for path in waiting:
+        if (row := row_of(path)) is not None:
+            row.awaiting += 1
+    return sorted(rows.values(), key=lambda r: r.unit.path)
+
+
+def _awaiting_unscoped(path: str) -> QuerySet[AbsenceRecord]:
+    rows = AbsenceRecord.objects.filter(
+        klass__path__under=path, status__in=(FollowUpStatus.PENDING, FollowUpStatus.TRACED), clearance__isnull=True
+    ).filter(Q(diagnosis__needs_clearance=True) | Q(diagnosis__isnull=True, suspected__needs_clearance=True))
+    return rows.filter(pk__in=rows.values("student_id").annotate(last=Max("pk")).values("last"))
+
+
+@dataclass(frozen=True)
+class DayFigure:
+    date: dt.date
+    classes_checked: int
+    roster: int
+    illness: int
+    other: int
+
+    @property
+    def illness_pct(self) -> float:
+        return round(100 * self.illness / self.roster, 2) if self.roster else 0.0
+
+    @property
+    def attendance_pct(self) -> float:
+        return round(100 * (self.roster - self.illness - self.other) / self.roster, 1) if self.roster else 0.0
+
+
+def daily_rates(user: Any, unit: OrgUnit, start: dt.date, end: dt.date) -> list[DayFigure]:
+    """Morning-check totals per day for a unit's subtree (one grouped query)."""
+    rows = (
+        checks_for(user)
+        .filter(klass__path__under=unit.path, date__range=(start, end), session=Session.MORNING)
+        .values("date")
+        .annotate(n=Count("id"), roster=Sum("roster_size"), ill=Sum("illness_count"), other=Sum("other_count"))
+        .order_by("date")
+    )
+    return [DayFigure(r["date"], r["n"], r["roster"] or 0, r["ill"] or 0, r["other"] or 0) for r in rows]
+
+
+def symptom_mix(user: Any, unit: OrgUnit, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Illness cases by symptom group over the period (morning checks)."""
+    rows = (
+        AbsenceRecord.objects.for_user(user, "read")
+        .filter(klass__path__under=unit.path, date__range=(start, end), check_record__session=Session.MORNING)
+        .exclude(reason=Reason.OTHER)
+        .values("syndrome")
+        .annotate(n=Count("id"))
+    )
+    return {r["syndrome"] or "other": r["n"] for r in rows}
+
+
+# ----- supplies ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SupplyStatus:
+    school_id: int
+    kind: str
+    stock: int
+    used_14: int
+
+    @property
+    def daily_use(self) -> float:
+        return self.used_14 / 14
+
+    @property
+    def days_left(self) -> float | None:
+        return round(self.stock / self.daily_use, 1) if self.daily_use else None
+
+    @property
+    def is_short(self) -> bool:
+        days = self.days_left
+        return days is not None and days < int(settings.HEALTH_SUPPLY_MIN_DAYS)
+
+    @property
+    def kind_label(self) -> str:
+        return SupplyKind(self.kind).label
+
+
+def supply_status(user: Any, today: dt.date | None = None) -> dict[int, list[SupplyStatus]]:
+    """Per school in scope: latest stock and the last 14 days' use of each supply (two grouped queries)."""
+    today = today or timezone.localdate()
+    scoped = SupplyRecord.objects.for_user(user, "read").filter(date__lte=today)
+    latest = scoped.values("school_id", "kind").annotate(last=Max("date"))
+    last_dates = {(r["school_id"], r["kind"]): r["last"] for r in latest}
+    stocks: dict[tuple[int, str], int] = {}
+    if last_dates:
+        for school_id, kind, date, stock in scoped.filter(date__gte=min(last_dates.values())).values_list(
+            "school_id", "kind", "date", "stock"
+        ):
+            if last_dates.get((school_id, kind)) == date:
+                stocks[(school_id, kind)] = stock
+    used = {
+        (r["school_id"], r["kind"]): r["used"] or 0
+        for r in scoped.filter(date__gt=today - dt.timedelta(days=14))
+        .values("school_id", "kind")
+        .annotate(used=Sum("used"))
+    }
+    out: dict[int, list[SupplyStatus]] = defaultdict(list)
+    for (school_id, kind), stock in sorted(stocks.items()):
+        out[school_id].append(SupplyStatus(school_id, kind, stock, used.get((school_id, kind), 0)))
+    return dict(out)
+
+
+# ----- the scheduled scan's inputs (unscoped, set-based) ------------------------------------------------------
+
+
+def scan_inputs(
+    day: dt.date, *, longest: int
+) -> tuple[list[rules.Case], list[rules.Case], dict[int, dict[dt.date, rules.DayRate]]]:
+    """Everything the city-wide scan needs in three reads: disease-coded cases of the longest threshold window,
+    similar-symptom cases of the last 3 days, and each school's daily morning totals for the C2 baseline."""
+    window = day - dt.timedelta(days=max(longest, 3) - 1)
+    fields = ("pk", "student_id", "school_id", "klass_id", "date", "syndrome", "disease_code")
+    recent = AbsenceRecord.objects.filter(date__range=(window, day)).exclude(reason=Reason.OTHER)
+    coded = [rules.Case(*row) for row in recent.exclude(disease_code="").values_list(*fields)]
+    similar = [
+        rules.Case(*row)
+        for row in recent.filter(
+            date__gte=day - dt.timedelta(days=2), syndrome__in=rules.SIMILAR_SYNDROMES
+        ).values_list(*fields)
+    ]
+    series: dict[int, dict[dt.date, rules.DayRate]] = defaultdict(dict)
+    totals = (
+        DailyCheck.objects.filter(
+            date__range=(day - dt.timedelta(days=rules.C2_BASELINE_DAYS), day), session=Session.MORNING
+        )
+        .values("school_id", "date")
+        .annotate(ill=Sum("illness_count"), roster=Sum("roster_size"))
+        .values_list("school_id", "date", "ill", "roster")
+    )
+    for school_id, on, ill, roster in totals:
+        series[school_id][on] = rules.DayRate(on, ill or 0, roster or 0)
+    return coded, similar, dict(series)
+
+
+# ----- contract with the cases app (issue 7) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AbsenceStreak:
+    student_id: int
+    school_id: int
+    days: int  # consecutive school days (days on which the student's class had a check) absent for reason "other"
+    first_date: date
+    last_date: date
+
+
+STREAK_LOOKBACK_DAYS = 120
+
+
+def absence_streaks(*, school_ids: Iterable[int] | None, min_days: int, until: dt.date) -> list[AbsenceStreak]:
+    """Students whose current run of "other" absences is at least `min_days` school days long.
+
+    Unscoped, for other apps' services. A school day of a class is a day on which the class had any check; the
+    streak must reach the class's latest checked day on or before `until` (a student back in class has none).
+    Two reads: the "other" absences and the classes' checked days within the look-back window."""
+    start = until - dt.timedelta(days=STREAK_LOOKBACK_DAYS)
+    absences = AbsenceRecord.objects.filter(reason=Reason.OTHER, date__range=(start, until))
+    if school_ids is not None:
+        absences = absences.filter(school_id__in=list(school_ids))
+    absent: dict[tuple[int, int], set[dt.date]] = defaultdict(set)
+    school_of: dict[int, int] = {}
+    for student_id, klass_id, school_id, on in absences.values_list("student_id", "klass_id", "school_id", "date"):
+        absent[(student_id, klass_id)].add(on)
+        school_of[student_id] = school_id
+    if not absent:
+        return []
+    classes = {klass for _, klass in absent}
+    checked: dict[int, list[dt.date]] = defaultdict(list)
+    for klass_id, on in (
+        DailyCheck.objects.filter(klass_id__in=classes, date__range=(start, until))
+        .values_list("klass_id", "date")
+        .distinct()
+        .order_by("klass_id", "-date")
+    ):
+        checked[klass_id].append(on)
+    streaks = []
+    for (student_id, klass_id), dates in absent.items():
+        days = checked.get(klass_id, [])
+        run: list[dt.date] = []
+        for day in days:  # newest first, starting at the class's latest checked day
+            if day not in dates:
+                break
+            run.append(day)
+        if len(run) >= min_days:
+            streaks.append(AbsenceStreak(student_id, school_of[student_id], len(run), run[-1], run[0]))
+    return sorted(streaks, key=lambda s: (s.school_id, s.student_id))
+
+
+def open_alert_count(user: Any) -> int:
+    return alerts_for(user).unresolved().count()
+
+
+def alert_status_counts(user: Any) -> dict[str, int]:
+    rows = alerts_for(user).values("status").annotate(n=Count("id"))
+    counts = {s: 0 for s in AlertStatus.values}
+    counts.update({r["status"]: r["n"] for r in rows})
+    return counts
