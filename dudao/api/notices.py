@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
@@ -20,7 +21,6 @@ from dudao.notices import selectors, services
 from dudao.notices.models import Notice, NoticeStatus, Receipt, StudentFlag
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.selectors import units_for
-from dudao.orgs.text import mask_phone
 
 router = Router(tags=["家长告知书"])
 
@@ -125,6 +125,12 @@ def create_notice(request: HttpRequest, payload: NoticeIn) -> Status:
     units = list(units_for(request.user).filter(pk__in=payload.audience_units))
     if len(units) != len(set(payload.audience_units)):
         raise DomainError("范围中有不存在或不在您管理范围内的单位", code="audience_outside")
+    with transaction.atomic():  # a failed `send` leaves no draft behind (a retry would make a twin)
+        notice = _create(request, issuer, units, payload)
+    return Status(201, _notice_out(_get(request, notice.pk)))
+
+
+def _create(request: HttpRequest, issuer: Any, units: list[Any], payload: NoticeIn) -> Any:
     notice = services.create_notice(
         actor=request.user,
         issuer=issuer,
@@ -138,7 +144,7 @@ def create_notice(request: HttpRequest, payload: NoticeIn) -> Status:
     )
     if payload.send:
         services.send_notice(actor=request.user, notice=notice)
-    return Status(201, _notice_out(_get(request, notice.pk)))
+    return notice
 
 
 @router.get("/notices/{notice_id}", response=NoticeOut)
@@ -189,7 +195,7 @@ def _receipt_out(r: Receipt) -> ReceiptOut:
         klass=r.klass_id,
         klass_name=r.klass.name,
         school=r.school_id,
-        guardian_phones=[mask_phone(g.phone) for g in r.student.guardians.all()],
+        guardian_phones=[services.mask_guardian_phone(g.phone) for g in r.student.guardians.all()],
         confirmed=r.confirmed_at is not None,
         confirmed_at=r.confirmed_at,
         channel=r.channel,

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dudao.notices.models import Notice, Receipt
-from dudao.orgs.text import mask_phone
+from dudao.notices.services import mask_guardian_phone
 
 HEADERS = ["学校", "班级", "学生", "监护人", "手机（脱敏）", "状态", "确认时间", "确认方式", "登记人", "回答"]
 WIDTHS = [24, 16, 10, 16, 16, 8, 20, 10, 10, 40]
@@ -33,7 +33,7 @@ def rows(notice: Notice, receipts: QuerySet[Receipt]) -> Iterator[list[Any]]:
             receipt.klass.name,
             receipt.student.name,
             "、".join(f"{g.name}（{g.get_relation_display()}）" for g in guardians),
-            "、".join(mask_phone(g.phone) for g in guardians),
+            "、".join(mask_guardian_phone(g.phone) for g in guardians),
             "已确认" if receipt.confirmed_at else "未确认",
             receipt.confirmed_at.astimezone(tz).replace(tzinfo=None) if receipt.confirmed_at else None,
             receipt.get_channel_display() if receipt.channel else "",

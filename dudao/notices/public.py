@@ -3,6 +3,8 @@ given name and class. Forged, expired, revoked and unknown tokens all get the sa
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -51,7 +53,9 @@ def public_page(request: HttpRequest, token: str) -> HttpResponseBase:
     parsed = tokens.parse(token)
     if parsed is None:
         return _not_found(request)
-    if _over(f"open:{token[:16]}", settings.DUDAO_NOTICE_OPENS_PER_MINUTE):
+    # A personal link is one family's; a class QR is shared by the whole class, so it is limited per address.
+    key = f"open:{token[:16]}" if parsed[0] != "c" else f"open:{token[:16]}:{client_ip(request) or ''}"
+    if _over(key, settings.DUDAO_NOTICE_OPENS_PER_MINUTE):
         return _too_many(request)
     if parsed[0] == "c":
         return _class_code(request, token)
@@ -113,7 +117,7 @@ def _class_code(request: HttpRequest, token: str) -> HttpResponseBase:
         try:
             link = services.verify_guardian(
                 code=code,
-                receipt_id=int(chosen) if chosen.isdigit() else 0,
+                receipt_id=int(chosen) if re.fullmatch(r"[0-9]{1,18}", chosen) else 0,
                 digits=request.POST.get("digits", ""),
                 ip=client_ip(request) or "",
             )

@@ -289,8 +289,11 @@ def send_notice(*, actor: Any, notice: Notice, version: int | None = None) -> di
             if student in by_student
         ]
         GuardianLink.objects.bulk_create(links, batch_size=2000)
+        # A class QR lists the children it reaches; for a flag group (留守儿童, 困境儿童) posting it in the class chat
+        # would tell everyone who they are, so such notices go by personal links only.
         classes = sorted({r.klass_id for r in created})
-        ClassCode.objects.bulk_create([ClassCode(notice=notice, klass_id=k, created_at=now) for k in classes])
+        if not notice.audience_flags:
+            ClassCode.objects.bulk_create([ClassCode(notice=notice, klass_id=k, created_at=now) for k in classes])
         per_school: dict[int, list[Any]] = {}
         for r in created:
             entry = per_school.setdefault(r.school_id, [r.district_id, 0])
@@ -524,34 +527,53 @@ def verify_guardian(*, code: ClassCode, receipt_id: int, digits: str, ip: str = 
     tries = settings.DUDAO_NOTICE_VERIFY_TRIES
     wait = settings.DUDAO_NOTICE_VERIFY_WAIT_MINUTES
     since = timezone.now() - dt.timedelta(minutes=wait)
-    receipt = Receipt.objects.filter(pk=receipt_id, notice_id=code.notice_id, klass_id=code.klass_id).first()
-    if receipt is None:
-        raise DomainError("请选择您的孩子", code="child_required")
-    if VerifyAttempt.objects.filter(receipt=receipt, created_at__gte=since).count() >= tries or (
-        ip and VerifyAttempt.objects.filter(ip=ip[:45], created_at__gte=since).count() >= tries * 3 + 1
-    ):
-        raise VerifyLocked(wait)
     digits = (digits or "").strip()
     if not re.fullmatch(r"\d{4}", digits):
         raise DomainError("请输入登记手机号的后 4 位数字", code="digits_invalid")
-    guardian = next(
-        (
-            g
-            for g in Guardian.objects.filter(student_id=receipt.student_id).order_by("-is_primary", "id")
-            if g.phone.strip().endswith(digits)
-        ),
-        None,
-    )
-    if guardian is None:
-        VerifyAttempt.objects.create(code=code, receipt=receipt, ip=ip[:45])
-        left = tries - VerifyAttempt.objects.filter(receipt=receipt, created_at__gte=since).count()
+    left = 0
+    with transaction.atomic():
+        # The receipt row is the lock: simultaneous guesses for one child are counted one after another, so no
+        # more than `tries` are ever checked in a window.
+        receipt = (
+            Receipt.objects.select_for_update()
+            .filter(pk=receipt_id, notice_id=code.notice_id, klass_id=code.klass_id)
+            .first()
+        )
+        if receipt is None:
+            raise DomainError("请选择您的孩子", code="child_required")
+        if VerifyAttempt.objects.filter(receipt=receipt, created_at__gte=since).count() >= tries or (
+            ip and VerifyAttempt.objects.filter(ip=ip[:45], created_at__gte=since).count() >= tries * 3 + 1
+        ):
+            raise VerifyLocked(wait)
+        guardian = next(
+            (
+                g
+                for g in Guardian.objects.filter(student_id=receipt.student_id).order_by("-is_primary", "id")
+                if g.phone.strip().endswith(digits)
+            ),
+            None,
+        )
+        if guardian is None:
+            VerifyAttempt.objects.create(code=code, receipt=receipt, ip=ip[:45])
+            left = tries - VerifyAttempt.objects.filter(receipt=receipt, created_at__gte=since).count()
+            link = None
+        else:
+            link = GuardianLink.objects.filter(receipt=receipt, guardian=guardian, revoked_at__isnull=True).first()
+            if link is None:
+                link = GuardianLink.objects.create(receipt=receipt, guardian=guardian)
+    # Raised after the commit, so that the failed attempt stays counted.
+    if link is None:
         if left <= 0:
             raise VerifyLocked(wait)
         raise DomainError(f"手机号后 4 位不正确，还可尝试 {left} 次", code="digits_wrong")
-    link = GuardianLink.objects.filter(receipt=receipt, guardian=guardian, revoked_at__isnull=True).first()
-    if link is None:
-        link = GuardianLink.objects.create(receipt=receipt, guardian=guardian)
     return link
+
+
+def mask_guardian_phone(phone: str) -> str:
+    """138******** : the last four digits are what a parent types at the class QR, so staff lists never show them
+    (a district reader could otherwise confirm in a parent's name)."""
+    phone = (phone or "").strip()
+    return phone[:3] + "*" * max(0, len(phone) - 3)
 
 
 # ---- SMS and reminders -------------------------------------------------------------------------------------

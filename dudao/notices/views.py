@@ -28,7 +28,6 @@ from dudao.notices.models import GuardianLink, Notice, NoticeStatus
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can
 from dudao.orgs.selectors import units_for
-from dudao.orgs.text import mask_phone
 
 
 def _scope(request: HttpRequest) -> OrgUnit:
@@ -214,7 +213,7 @@ def notice_sms(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _class(request: HttpRequest, notice: Notice, class_pk: int) -> OrgUnit:
     klass = get_object_or_404(units_for(request.user), pk=class_pk, kind=UnitKind.CLASS)
-    if not notice.class_codes.filter(klass=klass).exists():
+    if not notice.receipts.filter(klass=klass).exists():  # the notice reached this class
         raise Http404
     return klass
 
@@ -257,7 +256,7 @@ def class_page(request: HttpRequest, pk: int, class_pk: int) -> HttpResponse:
             "total": len(receipts),
             "rate": round(100.0 * len(confirmed) / len(receipts), 1) if receipts else 0,
             "unmask": unmask,
-            "mask": mask_phone,
+            "mask": services.mask_guardian_phone,
             "may_confirm": notice.status == NoticeStatus.SENT and can(user, "notice.confirm", klass),
             "lines": "\n".join(lines),
             "qr_url": qr_url,

@@ -177,3 +177,10 @@ def test_rates_at_each_level(city, client, make_notice):
     }
     outside = client.get(f"/api/v1/notices/{notice.pk}/rates?unit={city.school_b.pk}", **auth(city, "district_admin"))
     assert outside.status_code == 404
+
+
+def test_a_failed_send_leaves_no_draft_behind(city, client):
+    body = {"title": "t", "body": "x", "audience_grade_names": ["不存在的年级"], "send": True}
+    response = post_json(client, "/api/v1/notices", body, auth(city, "principal"))
+    assert response.status_code == 400
+    assert not Notice.objects.exists()

@@ -153,3 +153,49 @@ def test_public_attachment_only_through_a_live_link(city, make_notice, anon):
     assert anon.get(f"/n/{token_of(link)}/files/{file_id}/").status_code == 200
     services.revoke_link(actor=city.user("class_teacher"), link=link, reissue=False)
     assert anon.get(f"/n/{token_of(link)}/files/{file_id}/").status_code == 404
+
+
+# ----- review findings: each failed before its fix -------------------------------------------------------
+
+
+def test_a_flag_group_notice_has_no_class_qr_that_would_out_the_children(city, make_notice, client):
+    student = city.students["a1"][0]
+    type(student).objects.filter(pk=student.pk).update(is_left_behind=True)
+    notice = make_notice(flags=["is_left_behind"])
+    assert Receipt.objects.filter(notice=notice).count() == 1
+    assert not ClassCode.objects.filter(notice=notice).exists()
+    client.force_login(city.user("class_teacher"))
+    page = client.get(f"/notices/{notice.pk}/classes/{city.class_a1.pk}/")
+    assert page.status_code == 200 and "班级二维码" not in page.content.decode()
+
+
+def test_a_class_qr_is_rate_limited_per_address_not_for_the_whole_class(city, make_notice, settings):
+    from django.test import Client
+
+    settings.DUDAO_NOTICE_OPENS_PER_MINUTE = 2
+    notice = make_notice()
+    url = f"/n/{tokens.code_token(ClassCode.objects.get(notice=notice, klass=city.class_a1).pk)}/"
+    for n in range(4):  # four families, each from its own phone
+        assert Client(REMOTE_ADDR=f"10.0.0.{n + 1}").get(url).status_code == 200
+    one = Client(REMOTE_ADDR="10.0.0.9")
+    assert [one.get(url).status_code for _ in range(3)] == [200, 200, 429]
+
+
+@pytest.mark.parametrize("child", ["²", "9" * 5000, "-1", "1e3"])
+def test_a_malformed_child_on_the_class_qr_is_a_message_not_a_500(city, make_notice, anon, child):
+    notice = make_notice()
+    url = f"/n/{tokens.code_token(ClassCode.objects.get(notice=notice, klass=city.class_a1).pk)}/"
+    response = anon.post(url, {"child": child, "digits": "1234"})
+    assert response.status_code == 400
+    assert "请选择您的孩子" in response.content.decode()
+
+
+def test_staff_lists_never_show_the_last_four_phone_digits(city, make_notice, client):
+    notice = make_notice()
+    phone = Receipt.objects.filter(notice=notice, klass=city.class_a1).first().student.guardians.first().phone
+    client.force_login(city.user("district_admin"))
+    page = client.get(f"/notices/{notice.pk}/classes/{city.class_a1.pk}/").content.decode()
+    assert phone[:3] in page and phone[-4:] not in page
+    listed = client.get(f"/api/v1/notices/{notice.pk}/receipts?page_size=500").json()["items"]
+    shown = [p for item in listed for p in item["guardian_phones"]]
+    assert shown and all(p.endswith("*" * 4) for p in shown)
