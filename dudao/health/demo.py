@@ -74,6 +74,12 @@ def _school_days(today: dt.date) -> list[dt.date]:
 
 @demo_step(order=60)
 def health_demo(ctx: DemoContext) -> dict[str, int]:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    # The disease and threshold tables come from a data migration; a flushed test database has lost them.
+    import_module("dudao.health.migrations.0002_default_diseases").load(apps, None)
     rng = random.Random(ctx.seed * 7919 + 6)  # noqa: S311 (deterministic demo data)
     today = ctx.today
     first_district = OrgUnit.objects.get(pk=ctx.city.districts[0])

@@ -37,8 +37,12 @@ THRESHOLDS = [
 
 
 def load(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """Idempotent: also run by the demo step, because a test database flush (live-server tests) empties tables
+    that a data migration filled."""
     Disease = apps.get_model("health", "Disease")
     Threshold = apps.get_model("health", "ClusterThreshold")
+    if Disease.objects.exists():
+        return
     by_code = {}
     for order, (code, name, notifiable, days, hours, text) in enumerate(DISEASES):
         by_code[code] = Disease.objects.create(
