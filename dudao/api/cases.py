@@ -16,8 +16,8 @@ from ninja import Query, Router, Schema, Status
 from dudao.api.auth import require
 from dudao.api.orgs import PageParams
 from dudao.api.schemas import Id, Paged
+from dudao.cases import crypto, selectors, services
 from dudao.cases import school as school_records
-from dudao.cases import selectors, services
 from dudao.cases.models import CaseFile, CaseKind, CaseNote, CaseStatus, RiskLevel, VisitMode, term_of
 from dudao.core.pagination import paginate
 from dudao.orgs.models import StudentStatus
@@ -191,6 +191,8 @@ def get_case(request: HttpRequest, case_id: Id) -> CaseDetailOut:
     as a denied attempt."""
     case = _get(request, case_id, "api")
     services.log_read(actor=request.user, case=case, via="api", break_glass=selectors.has_grant(request.user, case))
+    # Each encrypted value opened on its own: one under a missing key reads "无法解密（密钥缺失）", not a 500.
+    crypto.read_fields(case, *selectors.CASE_SECRETS)
     return CaseDetailOut(
         **_case(case).dict(),
         plan=case.plan,
@@ -200,7 +202,7 @@ def get_case(request: HttpRequest, case_id: Id) -> CaseDetailOut:
         crisis_steps=[
             StepOut(step=s.step, step_name=s.get_step_display(), done_at=s.done_at) for s in case.crisis_steps.all()
         ],
-        notes=[_note(n) for n in case.notes.select_related("author")],
+        notes=[_note(n) for n in crypto.readable(case.notes.select_related("author"), *crypto.NOTE_SECRETS)],
     )
 
 
@@ -210,7 +212,7 @@ def list_notes(request: HttpRequest, case_id: Id) -> list[NoteOut]:
     services.log_read(
         actor=request.user, case=case, via="api_notes", break_glass=selectors.has_grant(request.user, case)
     )
-    return [_note(n) for n in case.notes.select_related("author")]
+    return [_note(n) for n in crypto.readable(case.notes.select_related("author"), *crypto.NOTE_SECRETS)]
 
 
 class NoteIn(Schema):

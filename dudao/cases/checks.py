@@ -25,3 +25,46 @@ def case_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessag
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.database)
+def stored_key_ids(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Stored values under a key id missing from DUDAO_CASE_KEYS cannot be read: say so before users meet it.
+
+    Queries the database, so it runs with `manage.py check --database default` and before `migrate`."""
+    import re
+
+    from django.db import DatabaseError
+
+    from dudao.cases import crypto
+
+    if not databases:
+        return []
+    try:
+        crypto.reset_keyring()
+        known = {key.key_id for key in crypto.keyring()}
+        found = crypto.sample_key_ids()
+    except ImproperlyConfigured:
+        return []  # reported by cases.E001
+    except DatabaseError:
+        return []  # tables not created yet
+    # Only the key id part is shown: a value that is not encrypted at all is counted, never printed.
+    unknown = sorted(k for k in found if re.fullmatch(r"[0-9a-f]{8}", k) and k not in known)
+    plain = sum(1 for k in found if not re.fullmatch(r"[0-9a-f]{8}", k))
+    messages: list[checks.CheckMessage] = []
+    if unknown:
+        messages.append(
+            checks.Error(
+                f"个案数据中有用未知密钥（{', '.join(unknown)}）加密的内容，无法解密："
+                "请把旧密钥加到 DUDAO_CASE_KEYS（当前密钥之后），再运行 manage.py rotate_case_keys。",
+                id="cases.E002",
+            )
+        )
+    if plain:
+        messages.append(
+            checks.Warning(
+                "个案数据的加密字段中有未加密的内容：请运行 manage.py migrate cases（数据迁移会加密已有数据）。",
+                id="cases.W002",
+            )
+        )
+    return messages

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Cast
 
 log = logging.getLogger("dudao.cases")
 
@@ -125,3 +127,65 @@ class EncryptedTextField(models.TextField):
 
     def stored_prefix(self) -> str:
         return f"{current_key_id()}:"
+
+
+UNREADABLE = "无法解密（密钥缺失）"
+# Encrypted note columns, opened one by one on the pages and API answers that show notes.
+NOTE_SECRETS = ("participants", "text", "outcome")
+
+
+def _open_or_mark(field: EncryptedTextField, raw: Any, *, label: str) -> Any:
+    try:
+        return field.from_db_value(raw, None, None)
+    except DecryptionError as exc:
+        log.error("个案字段无法解密（%s）：%s", label, exc)
+        return UNREADABLE
+
+
+def _encrypted(model: type[models.Model], name: str) -> EncryptedTextField:
+    field = model._meta.get_field(name)
+    if not isinstance(field, EncryptedTextField):
+        raise TypeError(f"{model.__name__}.{name} is not an encrypted field")
+    return field
+
+
+def readable(qs: models.QuerySet[Any], *fields: str) -> list[Any]:
+    """Rows of `qs` with the encrypted `fields` opened one by one: a value under a missing key shows as
+    `UNREADABLE` instead of failing the whole page. For display only: never save a row read this way."""
+    raw = {f"raw_{name}": Cast(F(name), output_field=models.TextField()) for name in fields}
+    rows = list(qs.defer(*fields).annotate(**raw))
+    for row in rows:
+        for name in fields:
+            field = _encrypted(qs.model, name)
+            setattr(row, name, _open_or_mark(field, getattr(row, f"raw_{name}"), label=f"{field.context} #{row.pk}"))
+    return rows
+
+
+def read_fields(obj: models.Model, *fields: str) -> None:
+    """Load the encrypted `fields` of one row, each on its own (see `readable`)."""
+    model = type(obj)
+    raw = {f"raw_{name}": Cast(F(name), output_field=models.TextField()) for name in fields}
+    values = model._default_manager.filter(pk=obj.pk).annotate(**raw).values(*raw.keys()).first() or {}
+    for name in fields:
+        field = _encrypted(model, name)
+        setattr(obj, name, _open_or_mark(field, values.get(f"raw_{name}", ""), label=f"{field.context} #{obj.pk}"))
+
+
+def sample_key_ids(limit: int = 50) -> set[str]:
+    """Key ids found in a sample of stored values of every encrypted column (newest rows first)."""
+    from dudao.cases.upkeep import crypto_models
+
+    found: set[str] = set()
+    for model in crypto_models():
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, EncryptedTextField):
+                continue
+            raw = Cast(F(field.name), output_field=models.TextField())
+            values = (
+                model._default_manager.annotate(raw_value=raw)
+                .exclude(raw_value="")
+                .order_by("-pk")
+                .values_list("raw_value", flat=True)[:limit]
+            )
+            found.update(v.partition(":")[0] for v in values if v)
+    return found

@@ -170,7 +170,7 @@ def dismiss_screening(*, actor: Any, result: ScreeningResult, reason: str) -> Sc
             action="screening_dismiss",
             obj=fresh.batch,
             unit_path=fresh.batch.school.path,
-            after={"result": fresh.pk, "student": fresh.student_id, "reason": reason},
+            after={"result": fresh.pk, "student": fresh.student_id, "reason_chars": len(reason)},
         )
     return fresh
 
@@ -290,6 +290,10 @@ def dismiss_dropout_suggestion(*, actor: Any, suggestion: DropoutSuggestion, rea
         )
         fresh.save(update_fields=["status", "reason", "decided_by", "decided_at"])
         record_change(
-            actor=actor, action="dropout_dismiss", obj=fresh, unit_path=fresh.school.path, after={"reason": reason}
+            actor=actor,
+            action="dropout_dismiss",
+            obj=fresh,
+            unit_path=fresh.school.path,
+            after={"suggestion": fresh.pk, "reason_chars": len(reason)},
         )
     return fresh

@@ -105,8 +105,12 @@ def may_write(user: Any, case: CaseFile) -> bool:
     return assignment.role == Role.PRINCIPAL or user.pk in (case.counsellor_id, case.class_teacher_id)
 
 
+# Encrypted case columns no list shows: deferred, so one value under a missing key cannot break a whole list.
+CASE_SECRETS = ("plan", "summary")
+
+
 def with_rows(qs: QuerySet[CaseFile]) -> QuerySet[CaseFile]:
-    return qs.select_related("school", "student", "student__klass", "counsellor", "class_teacher")
+    return qs.select_related("school", "student", "student__klass", "counsellor", "class_teacher").defer(*CASE_SECRETS)
 
 
 @dataclass
@@ -148,8 +152,10 @@ def case_list(user: Any, filters: CaseFilters) -> QuerySet[CaseFile]:
 def open_crisis_steps(user: Any) -> QuerySet[Any]:
     from dudao.cases.models import CrisisStep
 
-    return CrisisStep.objects.filter(case__in=cases_for(user), done_at__isnull=True).select_related(
-        "case", "case__student"
+    return (
+        CrisisStep.objects.filter(case__in=cases_for(user), done_at__isnull=True)
+        .select_related("case", "case__student")
+        .defer("note", *(f"case__{name}" for name in CASE_SECRETS))
     )
 
 
@@ -166,6 +172,7 @@ def screening_suggestions(user: Any) -> QuerySet[ScreeningResult]:
     return (
         ScreeningResult.objects.filter(batch__school=school, status=SuggestionStatus.PENDING)
         .select_related("student", "student__klass", "batch")
+        .defer("answers", "reason")
         .order_by("-score", "id")
     )
 
@@ -180,7 +187,7 @@ def dropout_suggestions(user: Any) -> QuerySet[DropoutSuggestion]:
     qs = DropoutSuggestion.objects.filter(school=school, status=SuggestionStatus.PENDING)
     if assignment.role == Role.CLASS_TEACHER:
         qs = qs.filter(student__klass__path__under=assignment.unit.path)
-    return qs.select_related("student", "student__klass").order_by("-days", "id")
+    return qs.select_related("student", "student__klass").defer("reason").order_by("-days", "id")
 
 
 def stats_root(user: Any, permission: str = "case.stats", unit: OrgUnit | None = None) -> OrgUnit | None:
@@ -515,6 +522,7 @@ def grants_for_report(user: Any) -> QuerySet[BreakGlassGrant]:
     return (
         BreakGlassGrant.objects.filter(case__school__path__under=assignment.unit.path)
         .select_related("user", "case", "case__school")
+        .defer(*(f"case__{name}" for name in CASE_SECRETS))
         .order_by("-granted_at")
     )
 

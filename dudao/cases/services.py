@@ -115,6 +115,52 @@ def log_list(*, actor: Any, cases: Iterable[CaseFile], via: str) -> None:
     )
 
 
+def log_lookup(*, actor: Any, student_no: str, cases: Iterable[CaseFile]) -> None:
+    """A break-glass lookup by 学籍号: one access event per school where files were found (the student number and
+    the case ids, no content); a lookup that found nothing is written too, under the searcher's unit."""
+    by_school: dict[str, list[int]] = {}
+    for case in cases:
+        by_school.setdefault(case.school.path, []).append(case.pk)
+    if not by_school:
+        assignment = acting_assignment(actor)
+        by_school[assignment.unit.path if assignment is not None else ""] = []
+    append(
+        actor=actor,
+        entries=[
+            Entry(
+                action="case_lookup",
+                kind="access",
+                object_type="cases.casefile",
+                object_id=str(ids[0]) if len(ids) == 1 else "",
+                object_repr=f"按学籍号查找个案（{len(ids)} 份）",
+                unit_path=path,
+                changes={"via": "break_glass_lookup", "student_no": student_no, "cases": ids},
+            )
+            for path, ids in by_school.items()
+        ],
+    )
+
+
+def log_suggestions(*, actor: Any, unit_path: str, screening: Iterable[Any], dropout: Iterable[Any]) -> None:
+    """The suggestions page names students with scores and absences: one access event per kind shown."""
+    entries = []
+    for object_type, rows in (("cases.screeningresult", list(screening)), ("cases.dropoutsuggestion", list(dropout))):
+        if not rows:
+            continue
+        entries.append(
+            Entry(
+                action="suggestion_list",
+                kind="access",
+                object_type=object_type,
+                object_repr=f"{len(rows)} 条建案建议",
+                unit_path=unit_path,
+                changes={"via": "suggestions", "ids": [r.pk for r in rows]},
+            )
+        )
+    if entries:
+        append(actor=actor, entries=entries)
+
+
 def log_visits_read(*, actor: Any, visits: Iterable[Any], via: str) -> None:
     """Home-visit findings shown on a page or through the API: one access event per class, naming the visits."""
     by_class: dict[str, list[int]] = {}
@@ -254,15 +300,26 @@ def open_case(
     _check_assignee(class_teacher, school, "班主任")
     if risk_level == RiskLevel.CRISIS and guardian_contacted_at is None:
         raise DomainError("危机等级须记录已联系监护人的时间", code="guardian_contact_required")
+    existing = CaseFile.objects.filter(student=student, kind=kind, status=CaseStatus.OPEN).select_related("school")
+    found = existing.defer("plan", "summary").first()
+    if found is not None:
+        # Pointing to the existing case tells the caller it exists: that is a read of it, written down.
+        record_access(
+            actor=actor,
+            action="case_exists",
+            obj=found,
+            unit_path=found.school.path,
+            details={"via": "open_case", "kind": found.kind},
+        )
+        raise DomainError(
+            f"该学生已有一份跟进中的{found.get_kind_display()}个案（#{found.pk}），请在原个案中继续跟进",
+            code="case_exists",
+            status=409,
+        )
     with transaction.atomic():
         Student.objects.select_for_update().filter(pk=student.pk).first()
-        existing = CaseFile.objects.filter(student=student, kind=kind, status=CaseStatus.OPEN).first()
-        if existing is not None:
-            raise DomainError(
-                f"该学生已有一份跟进中的{existing.get_kind_display()}个案（#{existing.pk}），请在原个案中继续跟进",
-                code="case_exists",
-                status=409,
-            )
+        if existing.exists():  # opened meanwhile
+            raise DomainError("该学生已有一份跟进中的同类个案", code="case_exists", status=409)
         case = CaseFile(
             kind=kind,
             school=school,
@@ -473,7 +530,7 @@ def add_referral(
             action="case_referral",
             obj=case,
             unit_path=case.school.path,
-            after={"referral": referral.pk, "institution": institution, "status": status},
+            after={"referral": referral.pk, "institution_chars": len(institution), "status": status},
         )
     return referral
 
@@ -696,7 +753,7 @@ def break_glass(*, actor: Any, case: CaseFile, reason: str) -> BreakGlassGrant:
             action="break_glass",
             obj=case,
             unit_path=case.school.path,
-            details={"grant": grant.pk, "reason": reason, "hours": hours, "role": assignment.role},
+            details={"grant": grant.pk, "reason_chars": len(reason), "hours": hours, "role": assignment.role},
         )
     return grant
 

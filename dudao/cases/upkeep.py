@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from dudao.audit.services import Entry, append
 from dudao.cases.models import (
+    CaseAttachment,
     CaseFile,
     CaseNote,
     CaseStatus,
@@ -21,7 +25,10 @@ from dudao.cases.models import (
     ScreeningResult,
 )
 from dudao.core.errors import DomainError
+from dudao.core.models import StoredFile
 from dudao.orgs.models import StudentStatus
+
+log = logging.getLogger("dudao.cases")
 
 # ----- retention ----------------------------------------------------------------------------------------------
 
@@ -58,7 +65,7 @@ def purge_cases(*, years: int | None = None, now: dt.datetime | None = None, bat
         raise DomainError("保存年限至少 1 年", code="bad_years")
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=365 * years)
-    counts = {"cases": 0, "notes": 0, "referrals": 0}
+    counts = {"cases": 0, "notes": 0, "referrals": 0, "attachments": 0, "screening_results": 0}
     while True:
         with transaction.atomic():
             ids = list(
@@ -70,9 +77,20 @@ def purge_cases(*, years: int | None = None, now: dt.datetime | None = None, bat
                 break
             counts["notes"] += CaseNote.objects.filter(case_id__in=ids).count()
             counts["referrals"] += Referral.objects.filter(case_id__in=ids).count()
-            ScreeningResult.objects.filter(case_id__in=ids).update(case=None)
+            # Attachments: the StoredFile rows and their blobs go with the case (nothing else points at them).
+            file_ids = list(CaseAttachment.objects.filter(case_id__in=ids).values_list("file_id", flat=True))
+            counts["attachments"] += len(file_ids)
+            # The screening answers that led to the case are about the same child: purged with it.
+            counts["screening_results"] += ScreeningResult.objects.filter(case_id__in=ids).delete()[0]
             DropoutSuggestion.objects.filter(case_id__in=ids).update(case=None)
             CaseFile.objects.filter(pk__in=ids).delete()
+            orphans = StoredFile.objects.filter(pk__in=file_ids).exclude(
+                pk__in=CaseAttachment.objects.values("file_id")
+            )
+            blobs = list(orphans.values_list("storage_name", flat=True))
+            orphans.delete()
+            # The blobs go once the rows are gone for good: a rolled-back batch keeps its files.
+            transaction.on_commit(partial(_delete_blobs, blobs))
             counts["cases"] += len(ids)
     with transaction.atomic():
         append(
@@ -87,6 +105,14 @@ def purge_cases(*, years: int | None = None, now: dt.datetime | None = None, bat
             ],
         )
     return counts
+
+
+def _delete_blobs(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            log.warning("清除个案附件文件失败：%s", name)
 
 
 # ----- key rotation -------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dudao.cases import intake, selectors, services
+from dudao.cases import crypto, intake, selectors, services
 from dudao.cases.forms import (
     BreakGlassForm,
     CloseForm,
@@ -46,6 +46,8 @@ from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, posted_version, require
 from dudao.orgs.models import Student, StudentStatus
 from dudao.orgs.scoping import acting_assignment, can
+
+NOTE_SECRETS = crypto.NOTE_SECRETS
 
 
 def _case(request: HttpRequest, pk: int, via: str = "read", *, log: bool = True) -> CaseFile:
@@ -160,14 +162,16 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, "read")
     writable = selectors.may_write(request.user, case)
     today = timezone.localdate()
+    # Each encrypted value is opened on its own: one under a missing key shows "无法解密（密钥缺失）".
+    crypto.read_fields(case, *selectors.CASE_SECRETS)
     return render(
         request,
         "cases/detail.html",
         {
             "case": case,
-            "notes": list(case.notes.select_related("author")),
-            "referrals": list(case.referrals.all()),
-            "steps": list(case.crisis_steps.select_related("done_by")),
+            "notes": crypto.readable(case.notes.select_related("author"), *NOTE_SECRETS),
+            "referrals": crypto.readable(case.referrals.all(), "institution", "note"),
+            "steps": crypto.readable(case.crisis_steps.select_related("done_by"), "note"),
             "attachments": list(case.attachments.select_related("file")),
             "grant": selectors.has_grant(request.user, case),
             "writable": writable and case.status == CaseStatus.OPEN,
@@ -391,14 +395,15 @@ def case_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
 def case_print(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "case.read")
     case = _case(request, pk, "print")
+    crypto.read_fields(case, *selectors.CASE_SECRETS)
     return render(
         request,
         "cases/print.html",
         {
             "case": case,
-            "notes": list(case.notes.select_related("author")),
-            "referrals": list(case.referrals.all()),
-            "steps": list(case.crisis_steps.all()),
+            "notes": crypto.readable(case.notes.select_related("author"), *NOTE_SECRETS),
+            "referrals": crypto.readable(case.referrals.all(), "institution", "note"),
+            "steps": crypto.readable(case.crisis_steps.all(), "note"),
             "watermark": watermark(request),
         },
     )
@@ -466,7 +471,18 @@ def case_export(request: HttpRequest) -> HttpResponseBase:
 def break_glass(request: HttpRequest) -> HttpResponse:
     require(request, "case.break_glass")
     student_no = request.GET.get("student_no", "").strip()[:30]
-    candidates = list(selectors.break_glass_candidates(request.user, student_no).select_related("school")[:20])
+    candidates = list(
+        selectors.break_glass_candidates(request.user, student_no)
+        .select_related("school")
+        .only("pk", "school", "school__name", "school__path")
+        .order_by("school__path", "pk")[:20]
+    )
+    if student_no and request.method == "GET":
+        services.log_lookup(actor=request.user, student_no=student_no, cases=candidates)
+    # Before a reason is given only "N case files at school S" is shown: no kind, status or name.
+    found: dict[int, dict[str, Any]] = {}
+    for c in candidates:
+        found.setdefault(c.school_id, {"school": c.school, "cases": []})["cases"].append(c)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -482,7 +498,9 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 return redirect("cases:detail", pk=case.pk)
         else:
             messages.error(request, form_errors(form))
-    return render(request, "cases/break_glass.html", {"student_no": student_no, "candidates": candidates, "form": form})
+    return render(
+        request, "cases/break_glass.html", {"student_no": student_no, "found": list(found.values()), "form": form}
+    )
 
 
 @login_required
@@ -491,6 +509,10 @@ def suggestions(request: HttpRequest) -> HttpResponse:
     dropout = list(selectors.dropout_suggestions(request.user)[:200])
     if not (can(request.user, "screening.import") or can(request.user, "case.change")):
         raise PermissionDenied("您当前的身份无权访问此页面")
+    school = selectors.acting_school(request.user)
+    services.log_suggestions(
+        actor=request.user, unit_path=school.path if school else "", screening=screening, dropout=dropout
+    )
     return render(
         request,
         "cases/suggestions.html",
@@ -612,7 +634,9 @@ def screening_import(request: HttpRequest) -> HttpResponse:
 def alerts(request: HttpRequest) -> HttpResponse:
     from dudao.cases.models import CaseAlert
 
-    items = list(CaseAlert.objects.filter(recipient_id=request.user.pk).order_by("-created_at")[:100])
+    items = crypto.readable(
+        CaseAlert.objects.filter(recipient_id=request.user.pk).order_by("-created_at")[:100], "text"
+    )
     return render(request, "cases/alerts.html", {"alerts": items})
 
 
@@ -627,5 +651,5 @@ def alerts_read(request: HttpRequest) -> HttpResponse:
 def access_report(request: HttpRequest) -> HttpResponse:
     require(request, "case.access_report")
     events = paginate(selectors.access_events(request.user), page=request.GET.get("page"))
-    grants = list(selectors.grants_for_report(request.user)[:100])
+    grants = crypto.readable(selectors.grants_for_report(request.user)[:100], "reason")
     return render(request, "cases/access_report.html", {"page": events, "grants": grants, "now": timezone.now()})

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -58,6 +59,10 @@ def test_second_open_case_of_the_same_kind_points_to_the_first(city: City) -> No
         open_psych(city)
     assert exc.value.code == "case_exists" and f"#{first.pk}" in exc.value.message
     assert CaseFile.objects.count() == 1
+    # Being pointed to the existing case is a read of it: an access event on that case.
+    event = AuditEvent.objects.get(action="case_exists")
+    assert event.kind == "access" and event.object_id == str(first.pk)
+    assert event.actor_id == city.user("counsellor").pk
 
 
 def test_a_dropout_case_may_exist_beside_a_psych_case(city: City) -> None:
@@ -343,9 +348,16 @@ def test_absence_streaks_become_suggestions_once(city: City) -> None:
         assert intake.suggest_dropouts(provider=provider) == 1  # b, with the lower threshold; a has a case
 
 
-def test_without_the_health_app_no_suggestions_are_made() -> None:
+def test_without_the_health_app_no_suggestions_are_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.apps import apps
+
+    real = apps.is_installed
+    monkeypatch.setattr(apps, "is_installed", lambda name: False if name == "dudao.health" else real(name))
     assert intake.absence_provider() is None
     assert intake.suggest_dropouts() == 0
+    out = io.StringIO()
+    call_command("suggest_dropouts", stdout=out)
+    assert "dudao.health" in out.getvalue()
 
 
 def test_home_visit_recorded_and_future_date_refused(city: City) -> None:
@@ -411,12 +423,45 @@ def test_archive_and_purge_keep_counts_only(city: City, case: CaseFile) -> None:
     assert upkeep.archive_cases() == 0
     Student.objects.filter(pk=case.student_id).update(status="left")
     assert upkeep.archive_cases() == 1
-    assert upkeep.purge_cases(years=5) == {"cases": 0, "notes": 0, "referrals": 0}
+    nothing = {"cases": 0, "notes": 0, "referrals": 0, "attachments": 0, "screening_results": 0}
+    assert upkeep.purge_cases(years=5) == nothing
     later = timezone.now() + dt.timedelta(days=365 * 5 + 2)
-    assert upkeep.purge_cases(years=5, now=later) == {"cases": 1, "notes": 1, "referrals": 0}
+    assert upkeep.purge_cases(years=5, now=later) == {**nothing, "cases": 1, "notes": 1}
     assert not CaseFile.objects.exists() and not CaseNote.objects.exists()
     event = AuditEvent.objects.filter(action="case_purge").latest("seq")
     assert event.changes["cases"] == 1 and "秘密" not in str(event.changes)
+
+
+def test_purge_removes_attachments_their_files_and_the_screening_results(
+    city: City, case: CaseFile, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.files.storage import default_storage
+
+    from dudao.cases.models import ScreeningBatch
+    from dudao.core.models import StoredFile
+
+    pdf = SimpleUploadedFile("proof.pdf", b"%PDF-1.4\n" + b"0" * 64, content_type="application/pdf")
+    attachment = services.add_attachment(actor=city.user("counsellor"), case=case, upload=pdf, name="proof.pdf")
+    blob = attachment.file.storage_name
+    assert default_storage.exists(blob)
+    batch = ScreeningBatch.objects.create(school=city.school_a, name="秋季筛查", threshold=Decimal(60))
+    ScreeningResult.objects.create(
+        batch=batch, student=case.student, score=Decimal(80), answers="第9题", status="accepted", case=case
+    )
+    other = ScreeningResult.objects.create(batch=batch, student=city.students["a1"][1], score=Decimal(10))
+    case.refresh_from_db()
+    services.close_case(actor=city.user("counsellor"), case=case, summary="好转", version=case.version)
+    Student.objects.filter(pk=case.student_id).update(status="left")
+    assert upkeep.archive_cases() == 1
+    later = timezone.now() + dt.timedelta(days=365 * 5 + 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = upkeep.purge_cases(years=5, now=later)
+    assert counts["cases"] == 1 and counts["attachments"] == 1 and counts["screening_results"] == 1
+    assert not StoredFile.objects.filter(pk=attachment.file_id).exists()
+    assert not default_storage.exists(blob)
+    assert list(ScreeningResult.objects.values_list("pk", flat=True)) == [other.pk]
+    event = AuditEvent.objects.filter(action="case_purge").latest("seq")
+    assert event.changes["attachments"] == 1 and "proof" not in str(event.changes)
 
 
 def test_commands_run(city: City, case: CaseFile) -> None:
@@ -428,7 +473,7 @@ def test_commands_run(city: City, case: CaseFile) -> None:
     assert "轮换完成" in out.getvalue()
     out = io.StringIO()
     call_command("suggest_dropouts", stdout=out)
-    assert "dudao.health" in out.getvalue()
+    assert "条辍学风险提示" in out.getvalue()
 
 
 def test_case_list_puts_crisis_first_then_the_most_serious(city: City) -> None:

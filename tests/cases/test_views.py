@@ -108,9 +108,22 @@ def test_break_glass_page_needs_a_reason(city: City, signed_in: Callable[[User],
 
     case = open_psych(city)
     client = signed_in(city.user("case_officer"))
+    from dudao.audit.models import AuditEvent
+
     found = client.get(f"/cases/break-glass/?student_no={case.student.student_no}")
-    assert f"个案 #{case.pk}" in found.content.decode()
-    assert case.student.name not in found.content.decode()
+    page = found.content.decode()
+    assert f"个案 #{case.pk}" in page and f"在 <b>{case.school.name}</b> 有 1 份个案" in page
+    # Before a reason is given: no name, no kind, no status.
+    assert case.student.name not in page
+    listed = page.split('data-testid="break-glass-candidates"')[1].split("</ul>")[0]
+    assert case.get_kind_display() not in listed and case.get_status_display() not in listed
+    # The lookup itself is an access event naming the student number and the cases found, no content.
+    lookup = AuditEvent.objects.get(action="case_lookup")
+    assert lookup.kind == "access" and lookup.actor_id == city.user("case_officer").pk
+    assert lookup.changes["student_no"] == case.student.student_no and lookup.changes["cases"] == [case.pk]
+    assert lookup.unit_path == case.school.path
+    client.get("/cases/break-glass/?student_no=NOSUCH")
+    assert AuditEvent.objects.filter(action="case_lookup").count() == 2
     refused = client.post(
         f"/cases/break-glass/?student_no={case.student.student_no}", {"case": case.pk, "reason": ""}, follow=True
     )
@@ -197,3 +210,26 @@ def test_principal_records_a_counsellor_profile(city: City, signed_in: Callable[
     assert profile.employment == "full" and profile.certificate == "A"
     page = principal.get("/cases/staffing/").content.decode()
     assert "专职" in page
+
+
+def test_suggestions_page_writes_an_access_event(city: City, signed_in: Callable[[User], Client]) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from dudao.audit.models import AuditEvent
+    from dudao.cases.models import DropoutSuggestion, ScreeningBatch, ScreeningResult
+
+    batch = ScreeningBatch.objects.create(school=city.school_a, name="秋季筛查", threshold=Decimal(60))
+    a, b = city.students["a1"][0], city.students["a1"][1]
+    result = ScreeningResult.objects.create(batch=batch, student=a, score=Decimal(80), status="pending")
+    today = timezone.localdate()
+    suggestion = DropoutSuggestion.objects.create(
+        school=city.school_a, student=b, days=3, first_date=today - dt.timedelta(days=3), last_date=today
+    )
+    client = signed_in(city.user("counsellor"))
+    page = client.get("/cases/suggestions/")
+    assert page.status_code == 200 and a.name in page.content.decode()
+    events = {e.object_type: e for e in AuditEvent.objects.filter(action="suggestion_list")}
+    assert events["cases.screeningresult"].changes["ids"] == [result.pk]
+    assert events["cases.dropoutsuggestion"].changes["ids"] == [suggestion.pk]
+    assert all(e.kind == "access" and e.unit_path == city.school_a.path for e in events.values())
