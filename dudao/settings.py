@@ -163,6 +163,8 @@ DUDAO_PUBLIC_BASE_URL = os.environ.get("DUDAO_PUBLIC_BASE_URL", "")
 # Parent notices (告知书): default link lifetime, SMS backend (dotted path, see dudao/notices/sms.py), the class-QR
 # phone check (tries, then a wait) and opens per link per minute. The bare insert endpoint exists only for
 # bench.receipts_load and is never enabled in production.
+# Audiences above this many students are sent by a background job (a city-wide letter reaches a million parents).
+DUDAO_NOTICE_SYNC_LIMIT = int(os.environ.get("DUDAO_NOTICE_SYNC_LIMIT", "30000"))
 DUDAO_NOTICE_LINK_DAYS = int(os.environ.get("DUDAO_NOTICE_LINK_DAYS", "30"))
 DUDAO_SMS_BACKEND = os.environ.get("DUDAO_SMS_BACKEND", "dudao.notices.sms.OutboxBackend")
 DUDAO_NOTICE_VERIFY_TRIES = int(os.environ.get("DUDAO_NOTICE_VERIFY_TRIES", "3"))

@@ -18,6 +18,7 @@ from dudao.orgs.scoping import ScopedQuerySetMixin
 
 class NoticeStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
+    SENDING = "sending", "发送中"
     SENT = "sent", "已发送"
     WITHDRAWN = "withdrawn", "已撤回"
 

@@ -252,71 +252,117 @@ def _bump(notice: Notice, fields: list[str]) -> None:
 
 def send_notice(*, actor: Any, notice: Notice, version: int | None = None) -> dict[str, int]:
     """Send a draft: one receipt per student reached, one link per guardian, one QR code per class, and the
-    cascade rows that make it each school's own task. Sending twice is refused, so nothing doubles."""
+    cascade rows that make it each school's own task. Sending twice is refused, so nothing doubles.
+
+    An audience above DUDAO_NOTICE_SYNC_LIMIT students (a city-wide letter reaches a million) is queued: the
+    notice shows 发送中 and a background job writes the rows, instead of a web request that would time out."""
     if not can(actor, "notice.change", notice.issuer):
         raise Forbidden("只有发文单位可以发送告知书")
     with transaction.atomic():
         notice = _locked(notice, version)
-        if notice.status != NoticeStatus.DRAFT:
-            raise DomainError("该告知书已发送，不能重复发送", code="already_sent", status=409)
-        if notice.links_expire_at <= timezone.now():
-            raise DomainError("链接有效期已过，请重新填写有效期", code="expired")
-        rows = list(audience(notice).values_list("pk", "klass_id", "klass__path"))
-        if not rows:
+        _check_sendable(notice)
+        size = audience(notice).count()
+        if not size:
             raise DomainError("所选范围内没有在籍学生，未发送", code="audience_empty")
-        owners = owners_of_classes({klass: path for _, klass, path in rows})
-        receipts = [
-            Receipt(
-                notice=notice,
-                student_id=student,
-                klass_id=klass,
-                grade_id=owners[klass].grade,
-                school_id=owners[klass].school,
-                district_id=owners[klass].district,
+        if size > settings.DUDAO_NOTICE_SYNC_LIMIT:
+            before = snapshot(notice, NOTICE_FIELDS)
+            notice.status = NoticeStatus.SENDING
+            _bump(notice, ["status"])
+            record_change(
+                actor=actor,
+                action="queue_send",
+                obj=notice,
+                unit_path=notice.issuer.path,
+                before=before,
+                after={**snapshot(notice, NOTICE_FIELDS), "students": size},
             )
-            for student, klass, _ in rows
-            if klass in owners
+            notice_id, actor_id = notice.pk, actor.pk
+            transaction.on_commit(lambda: _enqueue_send(notice_id, actor_id))
+            return {"queued": size}
+        return _write_send(actor=actor, notice=notice)
+
+
+def _enqueue_send(notice_id: int, actor_id: int) -> None:
+    from dudao.notices.tasks import send_queued_notice
+
+    send_queued_notice(notice_id, actor_id)
+
+
+def _check_sendable(notice: Notice) -> None:
+    if notice.status != NoticeStatus.DRAFT:
+        raise DomainError("该告知书已发送，不能重复发送", code="already_sent", status=409)
+    if notice.links_expire_at <= timezone.now():
+        raise DomainError("链接有效期已过，请重新填写有效期", code="expired")
+
+
+def send_queued(*, notice_id: int, actor_id: int) -> dict[str, int]:
+    """The background half of a queued send (huey task `send_queued_notice`); a rerun after success does nothing."""
+    from dudao.accounts.models import User
+
+    actor = User.objects.get(pk=actor_id)
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=notice_id)
+        if notice.status != NoticeStatus.SENDING:
+            return {}
+        return _write_send(actor=actor, notice=notice)
+
+
+def _write_send(*, actor: Any, notice: Notice) -> dict[str, int]:
+    """Inside the caller's transaction, on the locked notice: write receipts, links, QR codes and cascade rows."""
+    rows = list(audience(notice).values_list("pk", "klass_id", "klass__path"))
+    if not rows:
+        raise DomainError("所选范围内没有在籍学生，未发送", code="audience_empty")
+    owners = owners_of_classes({klass: path for _, klass, path in rows})
+    receipts = [
+        Receipt(
+            notice=notice,
+            student_id=student,
+            klass_id=klass,
+            grade_id=owners[klass].grade,
+            school_id=owners[klass].school,
+            district_id=owners[klass].district,
+        )
+        for student, klass, _ in rows
+        if klass in owners
+    ]
+    created = Receipt.objects.bulk_create(receipts, batch_size=2000)
+    by_student = {r.student_id: r.pk for r in created}
+    guardians = Guardian.objects.filter(student_id__in=audience(notice).values("pk")).values_list("pk", "student_id")
+    now = timezone.now()
+    links = [
+        GuardianLink(receipt_id=by_student[student], guardian_id=guardian, created_at=now)
+        for guardian, student in guardians
+        if student in by_student
+    ]
+    GuardianLink.objects.bulk_create(links, batch_size=2000)
+    # A class QR lists the children it reaches; for a flag group (留守儿童, 困境儿童) posting it in the class chat
+    # would tell everyone who they are, so such notices go by personal links only.
+    classes = sorted({r.klass_id for r in created})
+    if not notice.audience_flags:
+        ClassCode.objects.bulk_create([ClassCode(notice=notice, klass_id=k, created_at=now) for k in classes])
+    per_school: dict[int, list[Any]] = {}
+    for r in created:
+        entry = per_school.setdefault(r.school_id, [r.district_id, 0])
+        entry[1] += 1
+    NoticeSchool.objects.bulk_create(
+        [
+            NoticeSchool(notice=notice, school_id=school, district_id=district, students=count)
+            for school, (district, count) in per_school.items()
         ]
-        created = Receipt.objects.bulk_create(receipts, batch_size=2000)
-        by_student = {r.student_id: r.pk for r in created}
-        guardians = Guardian.objects.filter(student_id__in=audience(notice).values("pk")).values_list(
-            "pk", "student_id"
-        )
-        now = timezone.now()
-        links = [
-            GuardianLink(receipt_id=by_student[student], guardian_id=guardian, created_at=now)
-            for guardian, student in guardians
-            if student in by_student
-        ]
-        GuardianLink.objects.bulk_create(links, batch_size=2000)
-        # A class QR lists the children it reaches; for a flag group (留守儿童, 困境儿童) posting it in the class chat
-        # would tell everyone who they are, so such notices go by personal links only.
-        classes = sorted({r.klass_id for r in created})
-        if not notice.audience_flags:
-            ClassCode.objects.bulk_create([ClassCode(notice=notice, klass_id=k, created_at=now) for k in classes])
-        per_school: dict[int, list[Any]] = {}
-        for r in created:
-            entry = per_school.setdefault(r.school_id, [r.district_id, 0])
-            entry[1] += 1
-        NoticeSchool.objects.bulk_create(
-            [
-                NoticeSchool(notice=notice, school_id=school, district_id=district, students=count)
-                for school, (district, count) in per_school.items()
-            ]
-        )
-        before = snapshot(notice, NOTICE_FIELDS)
-        notice.status = NoticeStatus.SENT
-        notice.sent_at = now
-        _bump(notice, ["status", "sent_at"])
-        counts = {"schools": len(per_school), "classes": len(classes), "students": len(created), "links": len(links)}
-        record_change(
-            actor=actor,
-            action="send",
-            obj=notice,
-            unit_path=notice.issuer.path,
-            before=before,
-            after={**snapshot(notice, NOTICE_FIELDS), **counts},
-        )
+    )
+    before = snapshot(notice, NOTICE_FIELDS)
+    notice.status = NoticeStatus.SENT
+    notice.sent_at = now
+    _bump(notice, ["status", "sent_at"])
+    counts = {"schools": len(per_school), "classes": len(classes), "students": len(created), "links": len(links)}
+    record_change(
+        actor=actor,
+        action="send",
+        obj=notice,
+        unit_path=notice.issuer.path,
+        before=before,
+        after={**snapshot(notice, NOTICE_FIELDS), **counts},
+    )
     return counts
 
 

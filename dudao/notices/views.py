@@ -150,7 +150,10 @@ def notice_send(request: HttpRequest, pk: int) -> HttpResponse:
         redirect("notices:detail", pk=pk),
         lambda: services.send_notice(actor=request.user, notice=notice, version=posted_version(request)),
         lambda c: (
-            f"已发送：{c['schools']} 所学校、{c['classes']} 个班级、{c['students']} 名学生、{c['links']} 个家长链接"
+            f"发送中：共 {c['queued']} 名学生，后台正在生成家长链接，完成后状态变为“已发送”"
+            if "queued" in c
+            else f"已发送：{c['schools']} 所学校、{c['classes']} 个班级、{c['students']} 名学生、"
+            f"{c['links']} 个家长链接"
         ),
     )
 

@@ -368,3 +368,23 @@ def test_reminder_command_runs_the_daily_job(city, make_notice):
     call_command("notice_reminders", stdout=out)
     assert out.getvalue().strip() == "plans=1 messages=1"
     assert OutboxMessage.objects.filter(kind="reminder").count() == 1
+
+
+def test_a_large_audience_is_sent_in_the_background(city, make_notice, settings, django_capture_on_commit_callbacks):
+    from dudao.notices.models import NoticeStatus
+
+    settings.DUDAO_NOTICE_SYNC_LIMIT = 1
+    notice = make_notice(send=False)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        counts = services.send_notice(actor=city.user("principal"), notice=notice)
+    notice.refresh_from_db()
+    assert counts["queued"] > 1 and notice.status == NoticeStatus.SENDING
+    assert not Receipt.objects.filter(notice=notice).exists()
+    with pytest.raises(DomainError):  # sending again while it is being sent changes nothing
+        services.send_notice(actor=city.user("principal"), notice=notice)
+    for callback in callbacks:
+        callback()  # the huey task (immediate in tests)
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.SENT
+    assert Receipt.objects.filter(notice=notice).count() == counts["queued"]
+    assert services.send_queued(notice_id=notice.pk, actor_id=city.user("principal").pk) == {}
