@@ -808,3 +808,27 @@ def decide_leave(
             after={**snapshot(fresh, ["status"]), "note": note},
         )
     return fresh
+
+
+def withdraw_leave(*, actor: Any, request: LeaveRequest, version: int | None = None) -> LeaveRequest:
+    """The applicant takes back a request not yet decided (wrong dates, trip cancelled) and may file a new one."""
+    with transaction.atomic():
+        fresh = LeaveRequest.objects.select_for_update(of=("self",)).select_related("unit").get(pk=request.pk)
+        if fresh.applicant_id != actor.pk:
+            raise Forbidden("只有申请人本人可以撤回申请")
+        check_version(fresh, version)
+        if fresh.status != LeaveStatus.PENDING:
+            raise DomainError(f"该申请{fresh.get_status_display()}，不能撤回", code="illegal_transition", status=409)
+        before = snapshot(fresh, ["status"])
+        fresh.status = LeaveStatus.WITHDRAWN
+        fresh.version += 1
+        fresh.save(update_fields=["status", "version"])
+        record_change(
+            actor=actor,
+            action="withdraw_leave",
+            obj=fresh,
+            unit_path=fresh.unit.path,
+            before=before,
+            after=snapshot(fresh, ["status"]),
+        )
+    return fresh

@@ -27,4 +27,5 @@ urlpatterns = [
     path("leave/", views.leave, name="leave"),
     path("leave/campaigns/", views.campaign_create, name="campaign_create"),
     path("leave/<int:pk>/decide/", views.leave_decide, name="leave_decide"),
+    path("leave/<int:pk>/withdraw/", views.leave_withdraw, name="leave_withdraw"),
 ]

@@ -24,7 +24,7 @@ from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, posted_version, require
 from dudao.duty import excel, selectors, services
 from dudao.duty.forms import CampaignForm, DrillForm, LeaveForm, LogForm, PlanForm, RosterForm, ShiftForm, TriggerForm
-from dudao.duty.models import DutyShift, LeaveStatus, PlanType, ResponseTask, ShiftRole
+from dudao.duty.models import DutyShift, LeaveRequest, LeaveStatus, PlanType, ResponseTask, ShiftRole
 from dudao.orgs.models import OrgUnit, SchoolType, UnitKind
 from dudao.orgs.roles import WORK_ROLES, Role
 from dudao.orgs.scoping import acting_assignment, can
@@ -564,4 +564,16 @@ def leave_decide(request: HttpRequest, pk: int) -> HttpResponse:
             version=posted_version(request),
         ),
         "已批准" if approve else "已退回（未批准）",
+    )
+
+
+@login_required
+@require_POST
+def leave_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(LeaveRequest.objects.filter(applicant_id=request.user.pk), pk=pk)
+    return perform(
+        request,
+        redirect("duty:leave"),
+        lambda: services.withdraw_leave(actor=request.user, request=item, version=posted_version(request)),
+        "已撤回申请",
     )

@@ -587,3 +587,22 @@ def test_saving_a_plan_someone_just_created_without_its_version_is_stale(city):
             steps=[services.StepIn("接待", Role.PRINCIPAL)],
         )
     assert err.value.status == 409
+
+
+def test_the_applicant_withdraws_a_pending_request_and_files_again(city, client, today):
+    c = campaign(city, today)
+    base = dict(
+        actor=city.user("principal"), campaign=c, destination="上海", reason="探亲", deputy=city.user("school_staff")
+    )
+    first = services.file_leave(**base, starts_on=today, ends_on=today + dt.timedelta(days=1))
+    with pytest.raises(Forbidden):
+        services.withdraw_leave(actor=city.user("bureau_leader"), request=first)
+    client.force_login(city.user("principal"))
+    assert client.post(f"/leave/{first.pk}/withdraw/", {"version": first.version}).status_code == 302
+    first.refresh_from_db()
+    assert first.status == LeaveStatus.WITHDRAWN
+    assert AuditEvent.objects.filter(action="withdraw_leave", object_id=str(first.pk)).exists()
+    again = services.file_leave(**base, starts_on=today, ends_on=today + dt.timedelta(days=2))
+    assert again.status == LeaveStatus.PENDING
+    with pytest.raises(DomainError):
+        services.withdraw_leave(actor=city.user("principal"), request=first)
