@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dudao.audit.services import Entry, append, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
-from dudao.health import rules
+from dudao.health import rules, tables
 from dudao.health.models import (
     AbsenceRecord,
     Alert,
@@ -24,7 +24,6 @@ from dudao.health.models import (
     AlertStatus,
     CheckKey,
     Clearance,
-    ClusterThreshold,
     DailyCheck,
     Disease,
     FollowUpStatus,
@@ -224,10 +223,11 @@ def submit_check(
         raise DomainError("时段应为 morning、noon 或 evening", code="session_invalid")
     key = idempotency_key.strip()[:100]
     if key:
+        # One query on the unique (user, key) index.
         done = CheckKey.objects.filter(user=actor, key=key).select_related("check_record").first()
         if done is not None:
             return CheckResult(check=done.check_record, created=False, changed=False)
-    diseases = {d.code: d for d in Disease.objects.all()}
+    diseases = tables.diseases()
     roster = set(Student.objects.filter(klass=klass, status=StudentStatus.ENROLLED).values_list("pk", flat=True))
     items = _clean_absences(absences, diseases, roster)
     # Everything that only reads happens before the write transaction (on SQLite it holds the one write lock).
@@ -239,10 +239,15 @@ def submit_check(
         early_returns=_early_returns(episodes, {i.student for i in items if i.reason != Reason.UNWELL}),
     )
     try:
-        result = _submit(actor, klass, date, session, items, diseases, key, prepared)
+        # Most submissions are the first of their class, day and session: insert straight away (the unique
+        # constraint on class, day and session decides) instead of locking and reading first.
+        result = _create(actor, klass, date, session, items, diseases, key, prepared)
     except IntegrityError:
-        # A concurrent first submission of the same check won the race: this one is a repeat or a correction.
-        result = _submit(actor, klass, date, session, items, diseases, key, prepared)
+        # The check exists (a repeat or a correction), or a concurrent first submission of it won the race.
+        try:
+            result = _submit(actor, klass, date, session, items, diseases, key, prepared)
+        except IntegrityError:
+            result = _submit(actor, klass, date, session, items, diseases, key, prepared)
     if result.cases:
         result.alerts = evaluate_cases(actor=actor, absences=result.cases, diseases=diseases)
     return result
@@ -254,6 +259,41 @@ class Prepared:
     roster_size: int
     carried: dict[int, AbsenceRecord]
     early_returns: list[int]
+
+
+def _create(
+    actor: Any,
+    klass: OrgUnit,
+    date: dt.date,
+    session: str,
+    items: list[AbsenceInput],
+    diseases: dict[str, Disease],
+    key: str,
+    prepared: Prepared,
+) -> CheckResult:
+    """A first submission: the check, its absences and the idempotency key, nothing read. It writes no audit
+    event: the check is a new record that carries its author and time (`submitted_by`, `submitted_at`) and is
+    never changed except by an audited correction, whose `before` holds this first content."""
+    with transaction.atomic():
+        check = DailyCheck(
+            klass=klass,
+            school=prepared.school,
+            date=date,
+            session=session,
+            roster_size=prepared.roster_size,
+            submitted_by=actor,
+            early_returns=prepared.early_returns,
+        )
+        _counts(check, items)
+        check.save(force_insert=True)
+        rows = (
+            AbsenceRecord.objects.bulk_create([_absence_row(check, i, diseases, prepared.carried) for i in items])
+            if items
+            else []
+        )
+        if key:
+            CheckKey.objects.create(user=actor, key=key, check_record=check)
+    return CheckResult(check=check, created=True, changed=True, cases=[r for r in rows if r.reason != Reason.OTHER])
 
 
 def _submit(
@@ -289,16 +329,6 @@ def _submit(
         check.save()
         rows = AbsenceRecord.objects.bulk_create([_absence_row(check, i, diseases, prepared.carried) for i in items])
         _remember_key(actor, key, check)
-        record_change(
-            actor=actor,
-            action="health_check",
-            obj=check,
-            unit_path=klass.path,
-            after={
-                **snapshot(check, ["klass", "date", "session", *CHECK_FIELDS]),
-                "absences": [[r.student_id, r.reason, r.symptoms, str(r.temperature or "")] for r in rows],
-            },
-        )
     return CheckResult(check=check, created=True, changed=True, cases=[r for r in rows if r.reason != Reason.OTHER])
 
 
@@ -373,10 +403,7 @@ def _case(row: AbsenceRecord) -> rules.Case:
 
 
 def thresholds() -> list[rules.Threshold]:
-    return [
-        rules.Threshold(t.disease.code, t.scope, t.count, t.window_days)
-        for t in ClusterThreshold.objects.select_related("disease")
-    ]
+    return tables.thresholds()
 
 
 def evaluate_cases(
@@ -390,7 +417,7 @@ def evaluate_cases(
     findings: list[rules.Finding] = []
     day = max(a.date for a in ill)
     # Rule 2: each (suspected) notifiable case alerts at once.
-    diseases = diseases if diseases is not None else {d.code: d for d in Disease.objects.all()}
+    diseases = diseases if diseases is not None else tables.diseases()
     notifiable = {code for code, d in diseases.items() if d.is_notifiable}
     for absence in ill:
         codes = {absence.disease_code, absence.suspected.code if absence.suspected else ""} & notifiable
