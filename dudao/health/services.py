@@ -70,6 +70,18 @@ def school_of(unit: OrgUnit) -> OrgUnit:
     return school
 
 
+def _school_id(klass: OrgUnit) -> int:
+    """The class's school id: one indexed lookup on the ancestors' paths, only the id read."""
+    school_id = (
+        OrgUnit.objects.filter(path__in=_ancestor_paths(klass.path), kind=UnitKind.SCHOOL)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if school_id is None:
+        raise DomainError("该班级不属于任何学校", code="class_without_school")
+    return int(school_id)
+
+
 def _ancestor_paths(path: str) -> list[str]:
     return [path[:i] for i in range(OrgUnit.steplen, len(path), OrgUnit.steplen)]
 
@@ -127,7 +139,7 @@ def _existing_signature(check: DailyCheck) -> set[tuple[Any, ...]]:
 
 
 def _absence_row(
-    check: DailyCheck, item: AbsenceInput, diseases: dict[str, Disease], carried: dict[int, AbsenceRecord]
+    check: DailyCheck, item: AbsenceInput, diseases: dict[str, Disease], carried: dict[int, Episode]
 ) -> AbsenceRecord:
     symptoms = sorted(set(item.symptoms))
     temp = None if item.temperature is None else Decimal(str(item.temperature)).quantize(Decimal("0.1"))
@@ -164,9 +176,25 @@ def _counts(check: DailyCheck, items: Sequence[AbsenceInput]) -> None:
     check.unwell_count = sum(1 for i in items if i.reason == Reason.UNWELL)
 
 
-def _open_episodes(klass: OrgUnit, day: dt.date) -> list[AbsenceRecord]:
-    """Diagnosed, not yet cleared absences of the class's students in the last 60 days (one read)."""
-    return list(
+@dataclass(frozen=True)
+class Episode:
+    """A diagnosed, not yet cleared absence of a student of the class (what a new check needs of it)."""
+
+    student_id: int
+    date: dt.date
+    diagnosis: Disease
+    onset_date: dt.date | None
+
+    @property
+    def diagnosis_id(self) -> int:
+        return int(self.diagnosis.pk)
+
+
+def _open_episodes(klass: OrgUnit, day: dt.date, diseases: dict[str, Disease]) -> list[Episode]:
+    """Diagnosed, not yet cleared absences of the class's students in the last 60 days (one read, no join: the
+    diagnosis comes from the cached disease table)."""
+    by_pk = {d.pk: d for d in diseases.values()}
+    rows = (
         AbsenceRecord.objects.filter(
             klass=klass,
             date__range=(day - dt.timedelta(days=60), day - dt.timedelta(days=1)),
@@ -174,20 +202,23 @@ def _open_episodes(klass: OrgUnit, day: dt.date) -> list[AbsenceRecord]:
             clearance__isnull=True,
             status__in=(FollowUpStatus.PENDING, FollowUpStatus.TRACED),
         )
-        .select_related("diagnosis")
         .order_by("date", "id")
+        .values_list("student_id", "date", "diagnosis_id", "onset_date")
     )
+    episodes = []
+    for student_id, date, diagnosis_id, onset in rows:
+        diagnosis = by_pk.get(diagnosis_id) or Disease.objects.get(pk=diagnosis_id)
+        episodes.append(Episode(student_id, date, diagnosis, onset))
+    return episodes
 
 
-def _early_returns(episodes: Sequence[AbsenceRecord], absent: set[int]) -> list[int]:
+def _early_returns(episodes: Sequence[Episode], absent: set[int]) -> list[int]:
     """Students of the class who still await clearance for an earlier absence but were present."""
     waiting = {a.student_id for a in episodes if a.diagnosis is not None and a.diagnosis.needs_clearance}
     return sorted(waiting - absent)
 
 
-def _carried(
-    episodes: Sequence[AbsenceRecord], items: Sequence[AbsenceInput], day: dt.date
-) -> dict[int, AbsenceRecord]:
+def _carried(episodes: Sequence[Episode], items: Sequence[AbsenceInput], day: dt.date) -> dict[int, Episode]:
     """The days before's traced diagnoses carry over to today's absence of the same student."""
     ill = {i.student for i in items if i.reason != Reason.OTHER}
     since = day - dt.timedelta(days=3)
@@ -231,9 +262,9 @@ def submit_check(
     roster = set(Student.objects.filter(klass=klass, status=StudentStatus.ENROLLED).values_list("pk", flat=True))
     items = _clean_absences(absences, diseases, roster)
     # Everything that only reads happens before the write transaction (on SQLite it holds the one write lock).
-    episodes = _open_episodes(klass, date)
+    episodes = _open_episodes(klass, date, diseases)
     prepared = Prepared(
-        school=school_of(klass),
+        school_id=_school_id(klass),
         roster_size=len(roster),
         carried=_carried(episodes, items, date),
         early_returns=_early_returns(episodes, {i.student for i in items if i.reason != Reason.UNWELL}),
@@ -255,9 +286,9 @@ def submit_check(
 
 @dataclass(frozen=True)
 class Prepared:
-    school: OrgUnit
+    school_id: int
     roster_size: int
-    carried: dict[int, AbsenceRecord]
+    carried: dict[int, Episode]
     early_returns: list[int]
 
 
@@ -277,7 +308,7 @@ def _create(
     with transaction.atomic():
         check = DailyCheck(
             klass=klass,
-            school=prepared.school,
+            school_id=prepared.school_id,
             date=date,
             session=session,
             roster_size=prepared.roster_size,
@@ -318,7 +349,7 @@ def _submit(
             return _correct(actor, check, items, diseases, prepared, key)
         check = DailyCheck(
             klass=klass,
-            school=prepared.school,
+            school_id=prepared.school_id,
             date=date,
             session=session,
             roster_size=prepared.roster_size,
