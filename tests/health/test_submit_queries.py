@@ -41,14 +41,14 @@ def _submit(city, token, absences, session="morning"):  # type: ignore[no-untype
 
 
 def test_a_first_submission_stays_within_its_query_budget(city) -> None:  # type: ignore[no-untyped-def]
-    """Token (read; last_used_at written at most once a minute), role, class, idempotency key, roster + school, open
-    episodes, then the write (check, absences if any, key; two savepoint statements here inside the
+    """Token (read; last_used_at written at most once a minute), role, class, idempotency key, roster, open
+    episodes, school id, then the write (check, absences if any, key; two savepoint statements here inside the
     test's transaction) and, with an illness case, one read for rules 1 and 3. The disease and threshold tables
-    come from the process cache; the roster and the school id are one UNION ALL read. Before: 22, 22 and 23."""
+    come from the process cache. Before: 22, 22 and 23."""
     _, token = create_token(actor=city.user("class_teacher"), name="t")
     ids = [s.pk for s in city.students["a1"]]
     tables.diseases()  # warm, as in a running server
-    assert _submit(city, token, [], "morning") == 11
-    assert _submit(city, token, [{"student": ids[0], "reason": "other"}], "noon") == 11
+    assert _submit(city, token, [], "morning") == 12
+    assert _submit(city, token, [{"student": ids[0], "reason": "other"}], "noon") == 12
     ill = [{"student": ids[1], "reason": "illness", "symptoms": ["fever"], "temperature": 38.2}]
-    assert _submit(city, token, ill, "evening") == 12
+    assert _submit(city, token, ill, "evening") == 13
