@@ -7,4 +7,4 @@ class HealthConfig(AppConfig):
     verbose_name = "晨午检与疫情预警"
 
     def ready(self) -> None:
-        from dudao.health import demo, home  # noqa: F401  (registers home items, menu entries and demo data)
+        from dudao.health import demo, home, tables  # noqa: F401  (home items, menu entries, demo data, cache signals)

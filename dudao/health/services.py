@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dudao.audit.services import Entry, append, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
-from dudao.health import rules
+from dudao.health import rules, tables
 from dudao.health.models import (
     AbsenceRecord,
     Alert,
@@ -24,7 +24,6 @@ from dudao.health.models import (
     AlertStatus,
     CheckKey,
     Clearance,
-    ClusterThreshold,
     DailyCheck,
     Disease,
     FollowUpStatus,
@@ -69,6 +68,18 @@ def school_of(unit: OrgUnit) -> OrgUnit:
     if school is None:
         raise DomainError("该班级不属于任何学校", code="class_without_school")
     return school
+
+
+def _school_id(klass: OrgUnit) -> int:
+    """The class's school id: one indexed lookup on the ancestors' paths, only the id read."""
+    school_id = (
+        OrgUnit.objects.filter(path__in=_ancestor_paths(klass.path), kind=UnitKind.SCHOOL)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if school_id is None:
+        raise DomainError("该班级不属于任何学校", code="class_without_school")
+    return int(school_id)
 
 
 def _ancestor_paths(path: str) -> list[str]:
@@ -128,7 +139,7 @@ def _existing_signature(check: DailyCheck) -> set[tuple[Any, ...]]:
 
 
 def _absence_row(
-    check: DailyCheck, item: AbsenceInput, diseases: dict[str, Disease], carried: dict[int, AbsenceRecord]
+    check: DailyCheck, item: AbsenceInput, diseases: dict[str, Disease], carried: dict[int, Episode]
 ) -> AbsenceRecord:
     symptoms = sorted(set(item.symptoms))
     temp = None if item.temperature is None else Decimal(str(item.temperature)).quantize(Decimal("0.1"))
@@ -165,9 +176,25 @@ def _counts(check: DailyCheck, items: Sequence[AbsenceInput]) -> None:
     check.unwell_count = sum(1 for i in items if i.reason == Reason.UNWELL)
 
 
-def _open_episodes(klass: OrgUnit, day: dt.date) -> list[AbsenceRecord]:
-    """Diagnosed, not yet cleared absences of the class's students in the last 60 days (one read)."""
-    return list(
+@dataclass(frozen=True)
+class Episode:
+    """A diagnosed, not yet cleared absence of a student of the class (what a new check needs of it)."""
+
+    student_id: int
+    date: dt.date
+    diagnosis: Disease
+    onset_date: dt.date | None
+
+    @property
+    def diagnosis_id(self) -> int:
+        return int(self.diagnosis.pk)
+
+
+def _open_episodes(klass: OrgUnit, day: dt.date, diseases: dict[str, Disease]) -> list[Episode]:
+    """Diagnosed, not yet cleared absences of the class's students in the last 60 days (one read, no join: the
+    diagnosis comes from the cached disease table)."""
+    by_pk = {d.pk: d for d in diseases.values()}
+    rows = (
         AbsenceRecord.objects.filter(
             klass=klass,
             date__range=(day - dt.timedelta(days=60), day - dt.timedelta(days=1)),
@@ -175,20 +202,23 @@ def _open_episodes(klass: OrgUnit, day: dt.date) -> list[AbsenceRecord]:
             clearance__isnull=True,
             status__in=(FollowUpStatus.PENDING, FollowUpStatus.TRACED),
         )
-        .select_related("diagnosis")
         .order_by("date", "id")
+        .values_list("student_id", "date", "diagnosis_id", "onset_date")
     )
+    episodes = []
+    for student_id, date, diagnosis_id, onset in rows:
+        diagnosis = by_pk.get(diagnosis_id) or Disease.objects.get(pk=diagnosis_id)
+        episodes.append(Episode(student_id, date, diagnosis, onset))
+    return episodes
 
 
-def _early_returns(episodes: Sequence[AbsenceRecord], absent: set[int]) -> list[int]:
+def _early_returns(episodes: Sequence[Episode], absent: set[int]) -> list[int]:
     """Students of the class who still await clearance for an earlier absence but were present."""
     waiting = {a.student_id for a in episodes if a.diagnosis is not None and a.diagnosis.needs_clearance}
     return sorted(waiting - absent)
 
 
-def _carried(
-    episodes: Sequence[AbsenceRecord], items: Sequence[AbsenceInput], day: dt.date
-) -> dict[int, AbsenceRecord]:
+def _carried(episodes: Sequence[Episode], items: Sequence[AbsenceInput], day: dt.date) -> dict[int, Episode]:
     """The days before's traced diagnoses carry over to today's absence of the same student."""
     ill = {i.student for i in items if i.reason != Reason.OTHER}
     since = day - dt.timedelta(days=3)
@@ -224,25 +254,31 @@ def submit_check(
         raise DomainError("时段应为 morning、noon 或 evening", code="session_invalid")
     key = idempotency_key.strip()[:100]
     if key:
+        # One query on the unique (user, key) index.
         done = CheckKey.objects.filter(user=actor, key=key).select_related("check_record").first()
         if done is not None:
             return CheckResult(check=done.check_record, created=False, changed=False)
-    diseases = {d.code: d for d in Disease.objects.all()}
+    diseases = tables.diseases()
     roster = set(Student.objects.filter(klass=klass, status=StudentStatus.ENROLLED).values_list("pk", flat=True))
     items = _clean_absences(absences, diseases, roster)
     # Everything that only reads happens before the write transaction (on SQLite it holds the one write lock).
-    episodes = _open_episodes(klass, date)
+    episodes = _open_episodes(klass, date, diseases)
     prepared = Prepared(
-        school=school_of(klass),
+        school_id=_school_id(klass),
         roster_size=len(roster),
         carried=_carried(episodes, items, date),
         early_returns=_early_returns(episodes, {i.student for i in items if i.reason != Reason.UNWELL}),
     )
     try:
-        result = _submit(actor, klass, date, session, items, diseases, key, prepared)
+        # Most submissions are the first of their class, day and session: insert straight away (the unique
+        # constraint on class, day and session decides) instead of locking and reading first.
+        result = _create(actor, klass, date, session, items, diseases, key, prepared)
     except IntegrityError:
-        # A concurrent first submission of the same check won the race: this one is a repeat or a correction.
-        result = _submit(actor, klass, date, session, items, diseases, key, prepared)
+        # The check exists (a repeat or a correction), or a concurrent first submission of it won the race.
+        try:
+            result = _submit(actor, klass, date, session, items, diseases, key, prepared)
+        except IntegrityError:
+            result = _submit(actor, klass, date, session, items, diseases, key, prepared)
     if result.cases:
         result.alerts = evaluate_cases(actor=actor, absences=result.cases, diseases=diseases)
     return result
@@ -250,10 +286,45 @@ def submit_check(
 
 @dataclass(frozen=True)
 class Prepared:
-    school: OrgUnit
+    school_id: int
     roster_size: int
-    carried: dict[int, AbsenceRecord]
+    carried: dict[int, Episode]
     early_returns: list[int]
+
+
+def _create(
+    actor: Any,
+    klass: OrgUnit,
+    date: dt.date,
+    session: str,
+    items: list[AbsenceInput],
+    diseases: dict[str, Disease],
+    key: str,
+    prepared: Prepared,
+) -> CheckResult:
+    """A first submission: the check, its absences and the idempotency key, nothing read. It writes no audit
+    event: the check is a new record that carries its author and time (`submitted_by`, `submitted_at`) and is
+    never changed except by an audited correction, whose `before` holds this first content."""
+    with transaction.atomic():
+        check = DailyCheck(
+            klass=klass,
+            school_id=prepared.school_id,
+            date=date,
+            session=session,
+            roster_size=prepared.roster_size,
+            submitted_by=actor,
+            early_returns=prepared.early_returns,
+        )
+        _counts(check, items)
+        check.save(force_insert=True)
+        rows = (
+            AbsenceRecord.objects.bulk_create([_absence_row(check, i, diseases, prepared.carried) for i in items])
+            if items
+            else []
+        )
+        if key:
+            CheckKey.objects.create(user=actor, key=key, check_record=check)
+    return CheckResult(check=check, created=True, changed=True, cases=[r for r in rows if r.reason != Reason.OTHER])
 
 
 def _submit(
@@ -278,7 +349,7 @@ def _submit(
             return _correct(actor, check, items, diseases, prepared, key)
         check = DailyCheck(
             klass=klass,
-            school=prepared.school,
+            school_id=prepared.school_id,
             date=date,
             session=session,
             roster_size=prepared.roster_size,
@@ -289,16 +360,6 @@ def _submit(
         check.save()
         rows = AbsenceRecord.objects.bulk_create([_absence_row(check, i, diseases, prepared.carried) for i in items])
         _remember_key(actor, key, check)
-        record_change(
-            actor=actor,
-            action="health_check",
-            obj=check,
-            unit_path=klass.path,
-            after={
-                **snapshot(check, ["klass", "date", "session", *CHECK_FIELDS]),
-                "absences": [[r.student_id, r.reason, r.symptoms, str(r.temperature or "")] for r in rows],
-            },
-        )
     return CheckResult(check=check, created=True, changed=True, cases=[r for r in rows if r.reason != Reason.OTHER])
 
 
@@ -373,10 +434,7 @@ def _case(row: AbsenceRecord) -> rules.Case:
 
 
 def thresholds() -> list[rules.Threshold]:
-    return [
-        rules.Threshold(t.disease.code, t.scope, t.count, t.window_days)
-        for t in ClusterThreshold.objects.select_related("disease")
-    ]
+    return tables.thresholds()
 
 
 def evaluate_cases(
@@ -390,7 +448,7 @@ def evaluate_cases(
     findings: list[rules.Finding] = []
     day = max(a.date for a in ill)
     # Rule 2: each (suspected) notifiable case alerts at once.
-    diseases = diseases if diseases is not None else {d.code: d for d in Disease.objects.all()}
+    diseases = diseases if diseases is not None else tables.diseases()
     notifiable = {code for code, d in diseases.items() if d.is_notifiable}
     for absence in ill:
         codes = {absence.disease_code, absence.suspected.code if absence.suspected else ""} & notifiable

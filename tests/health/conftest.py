@@ -44,3 +44,11 @@ def check(
 def more_students(city: City, n: int, klass: Any = None) -> list[int]:
     klass = klass or city.class_a1
     return [student(klass).pk for _ in range(n)]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_health_tables() -> None:
+    """The disease and threshold tables are cached per process; a test's rolled-back edits must not leak."""
+    from dudao.health import tables
+
+    tables.invalidate()
