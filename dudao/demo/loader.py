@@ -63,6 +63,13 @@ def load(*, scale: str = "small", seed: int = 20261128) -> LoadReport:
             rows += insert_rows(model, fields, batch)
         reset_sequences([OrgUnit, User, RoleAssignment, Student, Guardian])
         create_demo_logins(generator.city)
+        if connection.vendor == "postgresql":
+            # The demo steps query the tables just bulk-loaded; without statistics PostgreSQL plans them as if
+            # empty (a guardian lookup by enrolled students of a subtree ran for minutes). ANALYZE may run inside
+            # the transaction and sees its rows.
+            with connection.cursor() as cursor:
+                for model in (OrgUnit, User, RoleAssignment, Student, Guardian):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         counts = dict(generator.city.counts)
         counts.update(run_steps(DemoContext(generator.city, scale, seed, timezone.localdate())))
         append(
