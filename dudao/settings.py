@@ -252,6 +252,8 @@ DUDAO_CASE_ATTACHMENT_MAX_BYTES = int(os.environ.get("DUDAO_CASE_ATTACHMENT_MAX_
 DUDAO_DROPOUT_MIN_DAYS = int(os.environ.get("DUDAO_DROPOUT_MIN_DAYS", "3"))
 # 晨午检: classes not checked by this local time show red; unacknowledged alerts escalate after these hours.
 HEALTH_CHECK_DEADLINE = os.environ.get("DUDAO_HEALTH_CHECK_DEADLINE", "09:00")
+HEALTH_NOON_DEADLINE = os.environ.get("DUDAO_HEALTH_NOON_DEADLINE", "14:30")
+HEALTH_EVENING_DEADLINE = os.environ.get("DUDAO_HEALTH_EVENING_DEADLINE", "20:00")
 HEALTH_ESCALATE_HOURS = float(os.environ.get("DUDAO_HEALTH_ESCALATE_HOURS", "2"))
 # Rule 1 (same class, similar symptoms): cases in one day / over 3 consecutive days.
 HEALTH_CLASS_DAY_THRESHOLD = int(os.environ.get("DUDAO_HEALTH_CLASS_DAY_THRESHOLD", "3"))

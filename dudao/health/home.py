@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,7 +39,7 @@ def health_home(user: Any, acting: Any) -> list[HomeItem]:
                         title=f"{klass.name} 今日晨检未填报",
                         url=reverse("health:check", args=[klass.pk]),
                         kind="todo",
-                        level="danger" if selectors.deadline_passed() else "warning",
+                        level="danger" if selectors.is_school_day(today) and selectors.deadline_passed() else "warning",
                         order=5,
                     )
                 )
@@ -80,11 +81,20 @@ def health_home(user: Any, acting: Any) -> list[HomeItem]:
                     order=7,
                 )
             )
-    alerts = list(selectors.alerts_for(user).unresolved()[:5])
-    if alerts:
-        total = selectors.open_alert_count(user)
-        escalated = sum(1 for a in alerts if a.escalated_at and a.status == AlertStatus.OPEN)
-        soonest = min((a.report_due_at for a in alerts if a.reported_at is None), default=None)
+    # Over every unresolved alert in scope, not a page of the newest: one aggregate query.
+    figures = (
+        selectors.alerts_for(user)
+        .unresolved()
+        .aggregate(
+            total=Count("pk"),
+            escalated=Count("pk", filter=Q(escalated_at__isnull=False, status=AlertStatus.OPEN)),
+            soonest=Min("report_due_at", filter=Q(reported_at__isnull=True)),
+        )
+    )
+    total = figures["total"] or 0
+    if total:
+        escalated = figures["escalated"] or 0
+        soonest = figures["soonest"]
         hint = f"最近报告时限：{countdown(soonest)}" if soonest else ""
         if escalated:
             hint = f"{escalated} 条超 2 小时未确认；" + hint

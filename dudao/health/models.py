@@ -48,6 +48,8 @@ class Syndrome(models.TextChoices):
     RASH = "rash", "皮疹"
     JAUNDICE = "jaundice", "黄疸"
     EYE = "eye", "红眼"
+    # Rule 1 only: a case with a fever symptom or ≥ 37.3 °C counts here as well as in its own group.
+    FEVER = "fever", "发热"
     OTHER = "other", "其他"
 
 

@@ -21,6 +21,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -29,6 +30,9 @@ from dudao.health.models import Symptom, Syndrome
 RESPIRATORY = {Symptom.FEVER, Symptom.COUGH, Symptom.SORE_THROAT}
 # Clusters are judged on symptom groups; "other" is not a similarity.
 SIMILAR_SYNDROMES = (Syndrome.RESPIRATORY, Syndrome.GASTRO, Syndrome.RASH, Syndrome.JAUNDICE, Syndrome.EYE)
+# Every group rule 1 counts in (fever is a group of its own, whatever the other symptoms).
+CLUSTER_GROUPS = (*SIMILAR_SYNDROMES, Syndrome.FEVER)
+FEVER_TEMPERATURE = 37.3
 ILI_CODE = "ILI"
 
 
@@ -48,6 +52,26 @@ def syndrome_of(symptoms: Iterable[str]) -> str:
     if found & RESPIRATORY:
         return Syndrome.RESPIRATORY
     return Syndrome.OTHER
+
+
+def groups_of(symptoms: Iterable[str], temperature: float | Decimal | None) -> frozenset[str]:
+    """Every rule-1 symptom group a case fits (not just its most specific one): a feverish child with diarrhoea
+    counts in the gastro group and in the fever group."""
+    found = set(symptoms)
+    groups = set()
+    if Symptom.RASH in found:
+        groups.add(Syndrome.RASH.value)
+    if Symptom.JAUNDICE in found:
+        groups.add(Syndrome.JAUNDICE.value)
+    if found & {Symptom.DIARRHOEA, Symptom.VOMITING}:
+        groups.add(Syndrome.GASTRO.value)
+    if Symptom.CONJUNCTIVITIS in found:
+        groups.add(Syndrome.EYE.value)
+    if found & RESPIRATORY:
+        groups.add(Syndrome.RESPIRATORY.value)
+    if Symptom.FEVER in found or (temperature is not None and float(temperature) >= FEVER_TEMPERATURE):
+        groups.add(Syndrome.FEVER.value)
+    return frozenset(groups)
 
 
 def is_influenza_like(symptoms: Iterable[str], temperature: float | None) -> bool:
@@ -75,6 +99,12 @@ class Case:
     date: dt.date
     syndrome: str
     disease_code: str
+    # Every rule-1 group the case fits (`groups_of`); empty means just its syndrome.
+    groups: frozenset[str] = frozenset()
+
+    @property
+    def cluster_groups(self) -> frozenset[str]:
+        return (self.groups or frozenset({self.syndrome})) & frozenset(CLUSTER_GROUPS)
 
 
 @dataclass
@@ -101,8 +131,10 @@ def class_clusters(cases: Iterable[Case], day: dt.date) -> list[Finding]:
     start = day - dt.timedelta(days=2)
     groups: dict[tuple[int, int, str], list[Case]] = defaultdict(list)
     for case in cases:
-        if start <= case.date <= day and case.syndrome in SIMILAR_SYNDROMES:
-            groups[(case.school_id, case.klass_id, case.syndrome)].append(case)
+        if start <= case.date <= day:
+            # A case counts in every group it fits.
+            for group in case.cluster_groups:
+                groups[(case.school_id, case.klass_id, group)].append(case)
     findings = []
     for (school_id, klass_id, syndrome), rows in groups.items():
         today_students = {c.student_id for c in rows if c.date == day}
@@ -119,7 +151,17 @@ def class_clusters(cases: Iterable[Case], day: dt.date) -> list[Finding]:
                     summary={"day": len(today_students), "three_days": len(window_students)},
                 )
             )
-    return findings
+    # The fever group only adds an alert when its cases are not already one other group's cluster (three children
+    # with fever and cough are one respiratory cluster, not two alerts).
+    return [
+        f
+        for f in findings
+        if f.syndrome != Syndrome.FEVER
+        or not any(
+            o is not f and o.klass_id == f.klass_id and o.school_id == f.school_id and f.case_ids <= o.case_ids
+            for o in findings
+        )
+    ]
 
 
 @dataclass(frozen=True)

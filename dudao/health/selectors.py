@@ -4,10 +4,12 @@ and `absence_streaks` for other apps' services (issue 7: cases)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -80,10 +82,30 @@ def awaiting_clearance(user: Any) -> QuerySet[AbsenceRecord]:
     return rows.filter(pk__in=latest).order_by("klass__path", "student__name")
 
 
-def deadline_passed(now: dt.datetime | None = None) -> bool:
+# Deadlines of the noon and evening checks; `settings.HEALTH_NOON_DEADLINE` / `HEALTH_EVENING_DEADLINE` win when
+# set, else the environment (`DUDAO_HEALTH_NOON_DEADLINE`, `DUDAO_HEALTH_EVENING_DEADLINE`), else 14:30 and 20:00.
+SESSION_DEADLINE_DEFAULTS: dict[str, str] = {Session.NOON: "14:30", Session.EVENING: "20:00"}
+
+
+def session_deadline(session: str = Session.MORNING) -> tuple[int, int]:
+    """(hour, minute) after which a class without its check of the session is late."""
+    if session in SESSION_DEADLINE_DEFAULTS:
+        name = f"HEALTH_{str(session).upper()}_DEADLINE"
+        raw = getattr(settings, name, None) or os.environ.get(f"DUDAO_{name}") or SESSION_DEADLINE_DEFAULTS[session]
+    else:
+        raw = settings.HEALTH_CHECK_DEADLINE
+    hour, minute = (int(x) for x in str(raw).split(":"))
+    return hour, minute
+
+
+def is_school_day(day: dt.date) -> bool:
+    """Monday to Friday: no check is due at weekends (there is no holiday calendar yet)."""
+    return day.weekday() < 5
+
+
+def deadline_passed(now: dt.datetime | None = None, session: str = Session.MORNING) -> bool:
     now = timezone.localtime(now)
-    hour, minute = (int(x) for x in str(settings.HEALTH_CHECK_DEADLINE).split(":"))
-    return (now.hour, now.minute) >= (hour, minute)
+    return (now.hour, now.minute) >= session_deadline(session)
 
 
 @dataclass(frozen=True)
@@ -100,7 +122,8 @@ def class_statuses(user: Any, day: dt.date, session: str = Session.MORNING) -> l
         return []
     classes = list(OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=root).order_by("path"))
     checks = {c.klass_id: c for c in checks_for(user).filter(date=day, session=session)}
-    late = day < timezone.localdate() or (day == timezone.localdate() and deadline_passed())
+    today = timezone.localdate()
+    late = is_school_day(day) and (day < today or (day == today and deadline_passed(session=session)))
     return [ClassStatus(k, checks.get(k.pk), late and k.pk not in checks) for k in classes]
 
 
@@ -297,11 +320,13 @@ def scan_inputs(
     fields = ("pk", "student_id", "school_id", "klass_id", "date", "syndrome", "disease_code")
     recent = AbsenceRecord.objects.filter(date__range=(window, day)).exclude(reason=Reason.OTHER)
     coded = [rules.Case(*row) for row in recent.exclude(disease_code="").values_list(*fields)]
+    # Rule 1 groups: the similar-symptom syndromes, and fever (symptom or temperature) whatever the syndrome.
+    grouped = Q(syndrome__in=rules.SIMILAR_SYNDROMES) | Q(temperature__gte=Decimal(str(rules.FEVER_TEMPERATURE)))
     similar = [
-        rules.Case(*row)
-        for row in recent.filter(
-            date__gte=day - dt.timedelta(days=2), syndrome__in=rules.SIMILAR_SYNDROMES
-        ).values_list(*fields)
+        rules.Case(pk, student, school, klass, on, syndrome, code, rules.groups_of(symptoms, temp))
+        for pk, student, school, klass, on, syndrome, code, symptoms, temp in recent.filter(
+            grouped, date__gte=day - dt.timedelta(days=2)
+        ).values_list(*fields, "symptoms", "temperature")
     ]
     series: dict[int, dict[dt.date, rules.DayRate]] = defaultdict(dict)
     totals = (

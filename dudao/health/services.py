@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,6 +43,7 @@ from dudao.orgs.scoping import can
 
 TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 BACKDATE_DAYS = 7
+ONSET_LOOKBACK_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,13 @@ class CheckResult:
     alerts: list[Alert] = field(default_factory=list)
     # New or changed illness cases, for the rules (run after the check is committed).
     cases: list[AbsenceRecord] = field(default_factory=list)
+
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """A datetime input without a zone is local time (Asia/Shanghai); comparing it with aware ones would fail."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, timezone.get_default_timezone())
+    return value
 
 
 def school_of(unit: OrgUnit) -> OrgUnit:
@@ -103,9 +112,16 @@ def _clean_absences(
         if bad:
             raise DomainError(f"症状 “{'、'.join(bad)}” 无效", code="symptom_invalid")
         if item.temperature is not None:
-            if isinstance(item.temperature, float) and math.isnan(item.temperature):
-                raise DomainError("体温应在 34–43 ℃ 之间", code="temperature_out_of_range")
-            temp = Decimal(str(item.temperature)).quantize(Decimal("0.1"))
+            try:
+                temp = Decimal(str(item.temperature))
+            except ArithmeticError as exc:
+                raise DomainError("体温应在 34–43 ℃ 之间", code="temperature_out_of_range") from exc
+            # NaN, ±Infinity and huge values (1e308) cannot be quantized: refuse them like any other out of range.
+            if not temp.is_finite() or not TEMPERATURE_RANGE[0] <= temp <= TEMPERATURE_RANGE[1]:
+                raise DomainError(
+                    f"体温 {item.temperature} ℃ 不合理：应在 34–43 ℃ 之间", code="temperature_out_of_range"
+                )
+            temp = temp.quantize(Decimal("0.1"))
             if not TEMPERATURE_RANGE[0] <= temp <= TEMPERATURE_RANGE[1]:
                 raise DomainError(
                     f"体温 {item.temperature} ℃ 不合理：应在 34–43 ℃ 之间", code="temperature_out_of_range"
@@ -139,13 +155,22 @@ def _existing_signature(check: DailyCheck) -> set[tuple[Any, ...]]:
 
 
 def _absence_row(
-    check: DailyCheck, item: AbsenceInput, diseases: dict[str, Disease], carried: dict[int, Episode]
+    check: DailyCheck,
+    item: AbsenceInput,
+    diseases: dict[str, Disease],
+    carried: dict[int, Episode],
+    *,
+    diagnosis: Disease | None = None,
 ) -> AbsenceRecord:
+    """A new absence row; `diagnosis` is the existing row's own diagnosis when a correction rebuilds it."""
     symptoms = sorted(set(item.symptoms))
     temp = None if item.temperature is None else Decimal(str(item.temperature)).quantize(Decimal("0.1"))
     suspected = diseases.get(item.suspected) if item.suspected else None
     earlier = carried.get(item.student)
-    diagnosis_code = earlier.diagnosis.code if earlier is not None and earlier.diagnosis else None
+    if diagnosis is not None:
+        diagnosis_code: str | None = diagnosis.code
+    else:
+        diagnosis_code = earlier.diagnosis.code if earlier is not None and earlier.diagnosis else None
     ill = item.reason != Reason.OTHER
     return AbsenceRecord(
         check_record=check,
@@ -184,6 +209,8 @@ class Episode:
     date: dt.date
     diagnosis: Disease
     onset_date: dt.date | None
+    # Not yet traced, only suspected of a notifiable disease: awaits clearance too, but nothing carries over.
+    suspected_only: bool = False
 
     @property
     def diagnosis_id(self) -> int:
@@ -194,27 +221,33 @@ def _open_episodes(klass: OrgUnit, day: dt.date, diseases: dict[str, Disease]) -
     """Diagnosed, not yet cleared absences of the class's students in the last 60 days (one read, no join: the
     diagnosis comes from the cached disease table)."""
     by_pk = {d.pk: d for d in diseases.values()}
+    notifiable = [d.pk for d in diseases.values() if d.is_notifiable]
     rows = (
         AbsenceRecord.objects.filter(
+            Q(diagnosis__isnull=False) | Q(status=FollowUpStatus.PENDING, suspected_id__in=notifiable),
             klass=klass,
             date__range=(day - dt.timedelta(days=60), day - dt.timedelta(days=1)),
-            diagnosis__isnull=False,
             clearance__isnull=True,
             status__in=(FollowUpStatus.PENDING, FollowUpStatus.TRACED),
         )
         .order_by("date", "id")
-        .values_list("student_id", "date", "diagnosis_id", "onset_date")
+        .values_list("student_id", "date", "diagnosis_id", "suspected_id", "onset_date")
     )
     episodes = []
-    for student_id, date, diagnosis_id, onset in rows:
-        diagnosis = by_pk.get(diagnosis_id) or Disease.objects.get(pk=diagnosis_id)
-        episodes.append(Episode(student_id, date, diagnosis, onset))
+    for student_id, date, diagnosis_id, suspected_id, onset in rows:
+        pk = diagnosis_id or suspected_id
+        disease = by_pk.get(pk) or Disease.objects.get(pk=pk)
+        episodes.append(Episode(student_id, date, disease, onset, suspected_only=diagnosis_id is None))
     return episodes
 
 
 def _early_returns(episodes: Sequence[Episode], absent: set[int]) -> list[int]:
     """Students of the class who still await clearance for an earlier absence but were present."""
-    waiting = {a.student_id for a in episodes if a.diagnosis is not None and a.diagnosis.needs_clearance}
+    waiting = {
+        a.student_id
+        for a in episodes
+        if a.diagnosis.needs_clearance or (a.suspected_only and a.diagnosis.is_notifiable)
+    }
     return sorted(waiting - absent)
 
 
@@ -222,7 +255,7 @@ def _carried(episodes: Sequence[Episode], items: Sequence[AbsenceInput], day: dt
     """The days before's traced diagnoses carry over to today's absence of the same student."""
     ill = {i.student for i in items if i.reason != Reason.OTHER}
     since = day - dt.timedelta(days=3)
-    return {a.student_id: a for a in episodes if a.student_id in ill and a.date >= since}
+    return {a.student_id: a for a in episodes if a.student_id in ill and a.date >= since and not a.suspected_only}
 
 
 CHECK_FIELDS = ["roster_size", "illness_count", "other_count", "unwell_count", "early_returns"]
@@ -368,6 +401,26 @@ def _remember_key(actor: Any, key: str, check: DailyCheck) -> None:
         CheckKey.objects.get_or_create(user=actor, key=key, defaults={"check_record": check})
 
 
+def _refuse_traced_removal(removed: Sequence[AbsenceRecord]) -> None:
+    """A correction may not delete what the school doctor has worked on: a traced (or returned) absence, one with
+    a diagnosis or a clearance, or one that is evidence of an alert. Refused with nothing changed."""
+    if not removed:
+        return
+    linked = set(
+        Alert.cases.through.objects.filter(absencerecord_id__in=[a.pk for a in removed]).values_list(
+            "absencerecord_id", flat=True
+        )
+    )
+    for absence in removed:
+        if absence.status != FollowUpStatus.PENDING or absence.diagnosis_id or absence.pk in linked:
+            name = Student.objects.filter(pk=absence.student_id).values_list("name", flat=True).first() or ""
+            raise DomainError(
+                f"{name} 的缺勤已由校医追因或已列入预警证据，不能在晨检更正中删除，请联系校医",
+                code="absence_traced",
+                status=409,
+            )
+
+
 def _correct(
     actor: Any,
     check: DailyCheck,
@@ -380,21 +433,23 @@ def _correct(
         **snapshot(check, CHECK_FIELDS),
         "absences": [[a.student_id, a.reason, a.symptoms, str(a.temperature or "")] for a in check.absences.all()],
     }
-    existing = {a.student_id: a for a in check.absences.all()}
+    existing = {a.student_id: a for a in check.absences.select_related("diagnosis")}
     wanted = {i.student: i for i in items}
     removed = [a for s, a in existing.items() if s not in wanted]
     if removed and Clearance.objects.filter(absence__in=removed).exists():
         raise DomainError("已办理复课的缺勤记录不能删除", code="absence_cleared", status=409)
+    _refuse_traced_removal(removed)
     for absence in removed:
         absence.alerts.clear()
         absence.delete()
     fresh: list[AbsenceRecord] = []
     for student, item in wanted.items():
-        row = _absence_row(check, item, diseases, prepared.carried)
         old = existing.get(student)
         if old is None:
-            fresh.append(row)
+            fresh.append(_absence_row(check, item, diseases, prepared.carried))
             continue
+        # An existing row keeps what the school doctor recorded: its disease code derives from its own diagnosis.
+        row = _absence_row(check, item, diseases, prepared.carried, diagnosis=old.diagnosis)
         changed = [
             name
             for name in ("reason", "symptoms", "temperature", "suspected_id", "syndrome", "disease_code")
@@ -430,7 +485,16 @@ def _correct(
 
 
 def _case(row: AbsenceRecord) -> rules.Case:
-    return rules.Case(row.pk, row.student_id, row.school_id, row.klass_id, row.date, row.syndrome, row.disease_code)
+    return rules.Case(
+        row.pk,
+        row.student_id,
+        row.school_id,
+        row.klass_id,
+        row.date,
+        row.syndrome,
+        row.disease_code,
+        rules.groups_of(row.symptoms, row.temperature),
+    )
 
 
 def thresholds() -> list[rules.Threshold]:
@@ -465,22 +529,33 @@ def evaluate_cases(
                 )
             )
     # Rule 1 over the classes touched, rule 3 over the schools touched (distinct students counted): one read.
-    classes = {a.klass_id for a in ill if a.syndrome in rules.SIMILAR_SYNDROMES}
+    classes = {a.klass_id for a in ill if rules.groups_of(a.symptoms, a.temperature)}
     codes = {a.disease_code for a in ill if a.disease_code}
     table = [t for t in thresholds() if t.disease_code in codes] if codes else []
     if classes or table:
         longest = max([3, *(t.window_days for t in table)])
-        near = Q(klass_id__in=classes, syndrome__in=rules.SIMILAR_SYNDROMES, date__gte=day - dt.timedelta(days=2))
+        grouped = Q(syndrome__in=rules.SIMILAR_SYNDROMES) | Q(temperature__gte=Decimal(str(rules.FEVER_TEMPERATURE)))
+        near = Q(grouped, klass_id__in=classes, date__gte=day - dt.timedelta(days=2))
         wanted = near | Q(disease_code__in={t.disease_code for t in table})
         cases = [
-            rules.Case(*row)
+            rules.Case(*row[:7], rules.groups_of(row[7], row[8]))
             for row in AbsenceRecord.objects.filter(
                 wanted,
                 school_id__in={a.school_id for a in ill},
                 date__range=(day - dt.timedelta(days=longest - 1), day),
             )
             .exclude(reason=Reason.OTHER)
-            .values_list("pk", "student_id", "school_id", "klass_id", "date", "syndrome", "disease_code")
+            .values_list(
+                "pk",
+                "student_id",
+                "school_id",
+                "klass_id",
+                "date",
+                "syndrome",
+                "disease_code",
+                "symptoms",
+                "temperature",
+            )
         ]
         if classes:
             findings += rules.class_clusters([c for c in cases if c.klass_id in classes], day)
@@ -537,13 +612,36 @@ def _raise(
     diseases: dict[str, Disease],
     day: dt.date,
 ) -> list[Alert]:
+    # Alerts of the same rule and place: an unresolved one absorbs the finding; one already closed within the
+    # rule's window has dealt with its cases, and a new alert is raised only for cases it did not cover.
     existing: dict[tuple[Any, ...], Alert] = {}
-    for open_alert in Alert.objects.unresolved().filter(school_id__in=schools).select_related("disease"):
-        code = open_alert.disease.code if open_alert.disease else ""
-        found: tuple[Any, ...] = (open_alert.rule, open_alert.school_id, open_alert.klass_id, code, open_alert.syndrome)
-        if open_alert.rule == AlertRule.NOTIFIABLE:
-            found = (*found, open_alert.evidence.get("student"))
-        existing[found] = open_alert
+    resolved: dict[tuple[Any, ...], list[Alert]] = {}
+    longest = max(_window_days(f) for f in merged.values())
+    recent = Alert.objects.filter(
+        Q(on_date__gte=day - dt.timedelta(days=longest - 1)) | ~Q(status=AlertStatus.CLOSED),
+        school_id__in=schools,
+    ).select_related("disease")
+    for known_alert in recent:
+        code = known_alert.disease.code if known_alert.disease else ""
+        found: tuple[Any, ...] = (
+            known_alert.rule,
+            known_alert.school_id,
+            known_alert.klass_id,
+            code,
+            known_alert.syndrome,
+        )
+        if known_alert.rule == AlertRule.NOTIFIABLE:
+            found = (*found, known_alert.evidence.get("student"))
+        if known_alert.status != AlertStatus.CLOSED:
+            existing[found] = known_alert
+        else:
+            resolved.setdefault(found, []).append(known_alert)
+    covered: dict[int, set[int]] = defaultdict(set)
+    if resolved:
+        for alert_id, case_id in Alert.cases.through.objects.filter(
+            alert_id__in=[a.pk for rows in resolved.values() for a in rows]
+        ).values_list("alert_id", "absencerecord_id"):
+            covered[alert_id].add(case_id)
     unit_ids = {f.school_id for f in merged.values()} | {f.klass_id for f in merged.values() if f.klass_id}
     units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=unit_ids).only("pk", "name", "path")}
     names = {pk: u.name for pk, u in units.items()}
@@ -561,6 +659,12 @@ def _raise(
             alert.save(update_fields=["evidence", "title"])
             links.append((alert, finding.case_ids))
             continue
+        closed = [a for a in resolved.get(key, []) if a.on_date >= day - dt.timedelta(days=_window_days(finding) - 1)]
+        if closed:
+            done = set().union(*(covered[a.pk] for a in closed))
+            # Rule 2 is per student and disease: a closed alert covers the student's episode within its window.
+            if finding.rule in (AlertRule.NOTIFIABLE, AlertRule.STATISTICAL) or finding.case_ids <= done:
+                continue
         immediate = finding.rule == AlertRule.NOTIFIABLE
         alert = Alert(
             school_id=finding.school_id,
@@ -597,6 +701,20 @@ def _raise(
     if entries:
         append(actor=actor, entries=entries)
     return new_alerts
+
+
+NOTIFIABLE_WINDOW_DAYS = 30
+
+
+def _window_days(finding: rules.Finding) -> int:
+    """The days an alert for this finding's rule and place stands for (a closed one within it is not re-raised)."""
+    if finding.rule == AlertRule.CLASS_CLUSTER:
+        return 3
+    if finding.rule == AlertRule.DISEASE_CLUSTER:
+        return int(str(finding.summary.get("window_days", 7)))
+    if finding.rule == AlertRule.NOTIFIABLE:
+        return NOTIFIABLE_WINDOW_DAYS
+    return 1
 
 
 def scan_day(*, day: dt.date | None = None) -> dict[str, int]:
@@ -653,6 +771,14 @@ def record_followup(
         raise DomainError("发病日期不能晚于今天", code="onset_in_future")
     if expected_return is not None and expected_return < absence.date:
         raise DomainError("预计返校日期不能早于缺勤日期", code="return_before_absence")
+    if onset_date is not None and not (
+        absence.date - dt.timedelta(days=ONSET_LOOKBACK_DAYS) <= onset_date <= absence.date
+    ):
+        # An onset long before the absence would shorten (or void) the minimum isolation period at clearance.
+        raise DomainError(
+            f"发病日期应在缺勤日期（{absence.date:%Y-%m-%d}）之前 {ONSET_LOOKBACK_DAYS} 天内，且不晚于缺勤日期",
+            code="onset_out_of_range",
+        )
     with transaction.atomic():
         absence = _locked_absence(absence, version)
         if not can(actor, "health.followup", absence.klass):
@@ -677,21 +803,29 @@ def record_followup(
         )
         absence.version += 1
         absence.save(update_fields=[*FOLLOWUP_FIELDS, "traced_by", "traced_at", "disease_code", "version"])
-        # The same student's other open absences of the episode share the diagnosis.
-        AbsenceRecord.objects.filter(
-            student_id=absence.student_id,
-            date__range=(absence.onset_date, today),
-            status__in=(FollowUpStatus.PENDING, FollowUpStatus.TRACED),
-        ).exclude(pk=absence.pk).exclude(reason=Reason.OTHER).update(
-            diagnosis=diagnosis, disease_code=absence.disease_code, status=FollowUpStatus.TRACED
+        # The same student's other open illness absences of the episode (from onset on) share the diagnosis;
+        # the rows so rewritten are named in the audit event.
+        episode = (
+            AbsenceRecord.objects.filter(
+                student_id=absence.student_id,
+                date__range=(absence.onset_date, today),
+                status__in=(FollowUpStatus.PENDING, FollowUpStatus.TRACED),
+            )
+            .exclude(pk=absence.pk)
+            .exclude(reason=Reason.OTHER)
         )
+        shared = sorted(episode.values_list("pk", flat=True))
+        if shared:
+            AbsenceRecord.objects.filter(pk__in=shared).update(
+                diagnosis=diagnosis, disease_code=absence.disease_code, status=FollowUpStatus.TRACED
+            )
         record_change(
             actor=actor,
             action="health_followup",
             obj=absence,
             unit_path=absence.klass.path,
             before=before,
-            after=snapshot(absence, FOLLOWUP_FIELDS),
+            after={**snapshot(absence, FOLLOWUP_FIELDS), **({"episode_absences": shared} if shared else {})},
         )
     # After commit, as for checks: the audit chain head is always the last lock a transaction takes.
     return absence, evaluate_cases(actor=actor, absences=[absence])
@@ -739,6 +873,10 @@ def clear_return(
         if Clearance.objects.filter(absence=absence).exists() or absence.status == FollowUpStatus.RETURNED:
             raise DomainError("该学生已办理复课", code="already_returned", status=409)
         onset = absence.onset_date or absence.date
+        if return_date < absence.date:
+            raise DomainError(f"复课日期不能早于缺勤日期（{absence.date:%Y-%m-%d}）", code="return_before_absence")
+        if symptoms_ended_on is not None and symptoms_ended_on < onset:
+            raise DomainError(f"症状消失日期不能早于发病日期（{onset:%Y-%m-%d}）", code="symptoms_end_before_onset")
         earliest = earliest_return(disease, onset, symptoms_ended_on)
         if return_date < earliest:
             rule = disease.rule_text or f"发病后至少 {disease.min_days} 天"
@@ -830,7 +968,7 @@ def report_alert(
     if not reference:
         raise DomainError("请填写报告编号或疾控中心接报人", code="reference_required")
     now = timezone.now()
-    reported_at = reported_at or now
+    reported_at = aware(reported_at) or now
     if reported_at > now + dt.timedelta(minutes=5):
         raise DomainError("报告时间不能晚于现在", code="report_in_future")
     with transaction.atomic():

@@ -78,7 +78,7 @@ def today(request: HttpRequest) -> HttpResponse:
             else set(),
             "late": sum(1 for r in rows if r.is_late),
             "done": sum(1 for r in rows if r.check),
-            "deadline": selectors.deadline_passed(),
+            "deadline": selectors.deadline_passed(session=session),
             "queue": selectors.followup_queue(request.user).count() if can(request.user, "health.cases") else None,
             "awaiting": selectors.awaiting_clearance(request.user).count()
             if can(request.user, "health.cases")

@@ -36,9 +36,10 @@ def test_dissimilar_symptoms_are_no_cluster(city) -> None:  # type: ignore[no-un
     result = check(
         city,
         [
-            AbsenceInput(student=a, reason="illness", symptoms=("fever",), temperature=37.8),
+            # Truly dissimilar and none of them feverish (fever is a cluster group of its own).
+            AbsenceInput(student=a, reason="illness", symptoms=("cough",), temperature=36.8),
             AbsenceInput(student=b, reason="illness", symptoms=("diarrhoea",)),
-            AbsenceInput(student=c, reason="illness", symptoms=("rash",)),
+            AbsenceInput(student=c, reason="illness", symptoms=("rash",), temperature=37.2),
         ],
     )
     assert result.alerts == []

@@ -111,7 +111,10 @@ def test_supplies_page_records_and_flags(city, client: Client) -> None:  # type:
     )
 
 
-def test_today_page_shows_late_classes_after_the_deadline(city, client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_today_page_shows_late_classes_after_the_deadline(city, client: Client, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from dudao.health import selectors
+
+    monkeypatch.setattr(selectors, "is_school_day", lambda day: True)  # whatever weekday the test runs on
     settings.HEALTH_CHECK_DEADLINE = "00:00"
     client.force_login(city.user("principal"))
     body = client.get("/health/").content.decode()
