@@ -83,3 +83,46 @@ def test_demo_refuses_a_database_with_data(demo: None) -> None:
     with pytest.raises(CommandError, match="已有数据"):
         call_command("demo", verbosity=0)
     call_command("demo", "--if-empty", verbosity=0)
+
+
+# Every setting above which a demo step's path switches to a queued or background job, lowered far below the small
+# demo's size so that each step takes its city-scale path (a city-wide letter to ~98,000 students was queued and the
+# city demo failed after seven minutes).
+QUEUED_PATH_LIMITS = {"DUDAO_NOTICE_SYNC_LIMIT": 50}
+
+
+def test_every_demo_step_loads_when_each_queued_path_is_taken(db: None, settings: object) -> None:
+    from dudao.notices.models import Notice, NoticeStatus, Receipt
+
+    for name, value in QUEUED_PATH_LIMITS.items():
+        setattr(settings, name, value)
+    call_command("demo", "--scale", "small", "--seed", "7", verbosity=0)
+    letters = Notice.objects.filter(issuer__depth=1)
+    assert letters.count() == 2
+    assert all(n.status == NoticeStatus.SENT for n in letters)
+    letter = letters.get(title__startswith="创建全国文明城市")
+    assert Receipt.objects.filter(notice=letter).count() == Student.objects.filter(status="enrolled").count()
+    assert Receipt.objects.filter(notice=letter, confirmed_at__isnull=False).exists()
+
+
+def test_a_failed_demo_load_leaves_no_rows_and_no_files(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from django.core.files.storage import default_storage
+
+    from dudao.core.files import store_upload
+    from dudao.core.models import StoredFile
+    from dudao.demo import registry
+
+    stored: list[str] = []
+
+    def failing_step(context: registry.DemoContext) -> dict[str, int]:
+        upload = io.BytesIO("整改说明：已更换破损护栏。".encode())
+        stored.append(store_upload(actor=None, upload=upload, name="说明.txt").storage_name)
+        raise RuntimeError("step failed")
+
+    monkeypatch.setattr(registry, "_steps", [*registry._steps, (999, "failing", failing_step)])
+    with pytest.raises(RuntimeError, match="step failed"):
+        call_command("demo", "--scale", "small", "--seed", "7", verbosity=0)
+    assert stored and not any(default_storage.exists(name) for name in stored)
+    assert not OrgUnit.objects.exists() and not StoredFile.objects.exists()

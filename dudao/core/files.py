@@ -11,7 +11,9 @@ import hashlib
 import io
 import uuid
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import PurePath
 from typing import IO, Any
 
@@ -74,6 +76,27 @@ _EXTENSIONS = {
 }
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa")
+
+
+# Storage names written inside `removed_on_failure()`: a database rollback does not take files with it.
+_written: ContextVar[list[str] | None] = ContextVar("dudao_files_written", default=None)
+
+
+@contextmanager
+def removed_on_failure() -> Iterator[None]:
+    """Delete every file stored inside the block when the block raises (its rows are rolled back with it).
+
+    Wrap a long transaction that stores files, such as the demo loader, so that a failed run leaves no orphans."""
+    written: list[str] = []
+    token = _written.set(written)
+    try:
+        yield
+    except BaseException:
+        for storage_name in written:
+            default_storage.delete(storage_name)
+        raise
+    finally:
+        _written.reset(token)
 
 
 def labels(types: Iterable[str]) -> str:
@@ -156,6 +179,9 @@ def store_upload(
         f"files/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{next(iter(sorted(_EXTENSIONS[detected])))}",
         ContentFile(data),
     )
+    written = _written.get()
+    if written is not None:
+        written.append(storage_name)
     return StoredFile.objects.create(
         name=name,
         content_type=_CONTENT_TYPES[detected],

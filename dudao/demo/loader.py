@@ -11,6 +11,7 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.audit.services import Entry, append
 from dudao.core.bulk import insert_rows, next_id, reset_sequences
+from dudao.core.files import removed_on_failure
 from dudao.demo.generator import SCALES, DemoCity, Generator, Ids
 from dudao.demo.registry import DemoContext, run_steps
 from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student, UnitKind
@@ -58,7 +59,7 @@ def load(*, scale: str = "small", seed: int = 20261128) -> LoadReport:
     )
     generator = Generator(SCALES[scale], seed, ids)
     rows = 0
-    with transaction.atomic():
+    with removed_on_failure(), transaction.atomic():
         for model, fields, batch in generator.batches():
             rows += insert_rows(model, fields, batch)
         reset_sequences([OrgUnit, User, RoleAssignment, Student, Guardian])
