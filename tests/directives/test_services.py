@@ -368,3 +368,15 @@ def test_reports_for_other_levels_do_not_crowd_out_my_approvals(city: City, form
         actor=city.user("principal"), submission=submission_of(district_level, city.school_a), values=GOOD_VALUES
     )
     assert [s.pk for s in selectors.awaiting_my_approval(city.user("district_admin"), limit=1)] == [mine.pk]
+
+
+def test_second_approver_of_the_same_level_loses_the_race_with_409(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+    directive = city_directive(city, form_version, approval_kinds=["school", "district"])
+    stale = services.submit(
+        actor=city.user("principal"), submission=submission_of(directive, city.school_a), values=GOOD_VALUES
+    )
+    services.approve(actor=city.user("principal"), submission=stale)
+    with pytest.raises(DomainError) as exc:
+        services.approve(actor=city.user("principal"), submission=stale)
+    assert exc.value.code == "already_approved" and exc.value.status == 409
+    assert submission_of(directive, city.school_a).approvals.count() == 1

@@ -334,7 +334,13 @@ def approve(*, actor: Any, submission: Submission) -> Submission:
                 "该报送没有可审核的上级（单位可能已调整），请联系发文单位", code="no_approver", status=409
             )
         approver = chain[level]
-        if _acting_unit(actor).pk != approver.pk:
+        acting = _acting_unit(actor)
+        if any(unit.pk == acting.pk for unit in chain[:level]):
+            # The loser of a race between two approvers of one level: the same answer as every other race.
+            raise DomainError(
+                f"“{acting.name}”已审核通过该报送（可能是同事刚刚审核），请刷新查看", code="already_approved", status=409
+            )
+        if acting.pk != approver.pk:
             raise Forbidden(f"当前应由“{approver.name}”审核（第 {level + 1} 级，共 {len(chain)} 级）")
         waiting = _unapproved_below(submission)
         if waiting:
