@@ -29,6 +29,7 @@ def drop_guard_triggers() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("DROP TRIGGER audit_event_no_update")
+            cursor.execute("DROP TRIGGER audit_event_no_delete")
         else:
             cursor.execute("DROP TRIGGER audit_event_append_only ON audit_auditevent")
 
@@ -37,9 +38,7 @@ def test_database_refuses_update_and_delete(city: City) -> None:
     from django.db import DatabaseError, transaction
 
     make_events(city, 1)
-    statements = ["UPDATE audit_auditevent SET object_repr = 'x'"]
-    if connection.vendor == "postgresql":
-        statements.append("DELETE FROM audit_auditevent")
+    statements = ["UPDATE audit_auditevent SET object_repr = 'x'", "DELETE FROM audit_auditevent"]
     for sql in statements:
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
@@ -156,3 +155,19 @@ def test_access_details_are_not_read_as_before_and_after() -> None:
 
     details = {"fields": ["guardian_phones", "id_card_no"]}
     assert describe_changes(details, is_diff=False) == ["查看项目：监护人电话、身份证号"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_empties_the_trail_and_the_delete_guard_stands_again() -> None:
+    """A flush (owner's operation; test databases between transactional tests) passes the guard, then it is back."""
+    from django.db import DatabaseError, transaction
+
+    from dudao.audit.services import Entry, append
+
+    append(actor=None, entries=[Entry(action="probe", object_type="test", object_repr="probe", unit_path="")])
+    call_command("flush", interactive=False, verbosity=0)
+    assert not AuditEvent.objects.exists()
+    append(actor=None, entries=[Entry(action="probe", object_type="test", object_repr="probe", unit_path="")])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent")
+    assert AuditEvent.objects.count() == 1
