@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run install migrate demo serve test test-pg lint typecheck bench clean
+.PHONY: run install system-browser system-postgres migrate demo serve test test-pg lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
+
+# Debian packages the tests need (chromium and CJK fonts; PostgreSQL for test-pg), installed when missing.
+system-browser:
+	@bash scripts/system-packages.sh browser
+
+system-postgres:
+	@bash scripts/system-packages.sh postgres
 
 migrate: install
 	DUDAO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -28,11 +35,11 @@ run: demo
 	DUDAO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite (browser tests included).
-test: install
+test: install system-browser
 	$(BIN)/pytest -q
 
 # The same suite on a throwaway PostgreSQL cluster started and stopped by scripts/with-postgres.sh.
-test-pg: install
+test-pg: install system-browser system-postgres
 	bash scripts/with-postgres.sh $(BIN)/pytest -q
 
 lint: install
