@@ -24,7 +24,7 @@ for need in "$@"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-command="apt-get update -qq && apt-get install -y -qq --no-install-recommends ${missing[*]}"
+command="apt-get update -qq && apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null"
 if [ "$(id -u)" = "0" ]; then
   run=(bash -c)
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then

@@ -22,7 +22,9 @@ CREATE_DELETE_GUARD = (
 
 
 class DatabaseOperations(operations.DatabaseOperations):
-    def sql_flush(self, style: Any, tables: Any, *, reset_sequences: bool = False, allow_cascade: bool = False) -> list[str]:
+    def sql_flush(
+        self, style: Any, tables: Any, *, reset_sequences: bool = False, allow_cascade: bool = False
+    ) -> list[str]:
         statements: list[str] = super().sql_flush(
             style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
         )

@@ -338,7 +338,9 @@ def approve(*, actor: Any, submission: Submission) -> Submission:
         if any(unit.pk == acting.pk for unit in chain[:level]):
             # The loser of a race between two approvers of one level: the same answer as every other race.
             raise DomainError(
-                f"“{acting.name}”已审核通过该报送（可能是同事刚刚审核），请刷新查看", code="already_approved", status=409
+                f"“{acting.name}”已审核通过该报送（可能是同事刚刚审核），请刷新查看",
+                code="already_approved",
+                status=409,
             )
         if acting.pk != approver.pk:
             raise Forbidden(f"当前应由“{approver.name}”审核（第 {level + 1} 级，共 {len(chain)} 级）")
