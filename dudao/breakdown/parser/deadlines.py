@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dudao.breakdown.parser.numerals import CN_NUMBER, to_number
@@ -160,115 +161,172 @@ def _working_days(doc: dt.date, n: int) -> dt.date:
     return day
 
 
-def _resolve(kind: str, m: re.Match[str], doc: dt.date, cal: Calendar) -> tuple[dt.date | None, dt.date | None, str]:
-    g = m.groupdict()
-    before = bool(g.get("b"))
-    if kind == "md_range":
-        m1, m2 = _int(g["m1"]) or 0, _int(g.get("m2")) or _int(g["m1"]) or 0
-        if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
-            return None, None, ""
-        year = _int(g.get("y")) or _roll_year(m1, doc)
-        start = _safe_date(year, m1, _int(g["d1"]) or 0)
-        end = _safe_date(year + (1 if m2 < m1 else 0), m2, _int(g["d2"]) or 0)
-        return start, end, ""
-    if kind == "ymd":
-        day = _safe_date(_int(g["y"]) or doc.year, _int(g["m"]) or 0, _int(g["d"]) or 0)
-        return (None if before else day), day, ""
-    if kind == "placeholder":
-        return None, None, ""
-    if kind == "md":
-        month = _int(g["m"]) or 0
-        day = _safe_date(_roll_year(month, doc), month, _int(g["d"]) or 0) if 1 <= month <= 12 else None
-        return (None if before else day), day, ""
-    if kind in ("month_part", "month", "month_in"):
+Resolved = tuple[dt.date | None, dt.date | None, str]  # (start, end, recurrence)
+_NOTHING: Resolved = (None, None, "")
+_MONTH_PARTS = {
+    "初": (1, 10),
+    "上旬": (1, 10),
+    "中": (11, 20),
+    "中旬": (11, 20),
+    "下旬": (21, 0),
+    "底": (0, 0),
+    "末": (0, 0),
+}
+
+
+def _point(day: dt.date | None, before: bool) -> Resolved:
+    """One day: a deadline ending that day when "before" (…前), else that day itself."""
+    return (None if before else day), day, ""
+
+
+def _md_range(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    m1, m2 = _int(g["m1"]) or 0, _int(g.get("m2")) or _int(g["m1"]) or 0
+    if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
+        return _NOTHING
+    year = _int(g.get("y")) or _roll_year(m1, doc)
+    start = _safe_date(year, m1, _int(g["d1"]) or 0)
+    end = _safe_date(year + (1 if m2 < m1 else 0), m2, _int(g["d2"]) or 0)
+    return start, end, ""
+
+
+def _ymd(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    return _point(_safe_date(_int(g["y"]) or doc.year, _int(g["m"]) or 0, _int(g["d"]) or 0), bool(g.get("b")))
+
+
+def _md(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    month = _int(g["m"]) or 0
+    day = _safe_date(_roll_year(month, doc), month, _int(g["d"]) or 0) if 1 <= month <= 12 else None
+    return _point(day, bool(g.get("b")))
+
+
+def _month(kind: str) -> Resolver:
+    def resolve(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
         month = _int(g["m"]) or 0
         if not 1 <= month <= 12:
-            return None, None, ""
+            return _NOTHING
         year = _int(g.get("y")) or _roll_year(month, doc)
         last = _month_end(year, month)
         part = g.get("p") or ""
-        lo, hi = {
-            "初": (1, 10),
-            "上旬": (1, 10),
-            "中": (11, 20),
-            "中旬": (11, 20),
-            "下旬": (21, last),
-            "底": (last, last),
-            "末": (last, last),
-        }.get(part, (1, last))
-        start, end = _safe_date(year, month, lo), _safe_date(year, month, hi)
-        if before:
-            if kind == "month" or part in ("底", "末"):
-                return None, end, ""
-            return None, (start - dt.timedelta(days=1)) if start else None, ""
-        return start, end, ""
-    if kind == "year_end":
-        return None, dt.date(doc.year, 12, 31), ""
-    if kind == "week":
-        monday = doc - dt.timedelta(days=doc.weekday())
-        weeks = {"本周": 0, "这周": 0, "下周": 1, "下下周": 2}[g["w"]]
-        monday += dt.timedelta(weeks=weeks)
-        if g.get("d"):
-            day = monday + dt.timedelta(days=WEEKDAYS[g["d"]])
-            return (None if before else day), day, ""
-        return None, monday + dt.timedelta(days=6), ""
-    if kind == "weekday":
-        day = doc + dt.timedelta(days=(WEEKDAYS[g["d"]] - doc.weekday()) % 7)
-        return None, day, ""
-    if kind == "days_within":
-        n = _int(g["n"]) or 0
-        if g["k"] == "个工作日":
-            return None, _working_days(doc, n), ""
-        return None, doc + dt.timedelta(days=n), ""
-    if kind == "term_start":
-        start = _term_start(doc, cal)
-        if g.get("n"):
-            return None, start - dt.timedelta(days=_int(g["n"]) or 0), ""
-        if g.get("b"):
-            return None, start - dt.timedelta(days=1), ""
-        text = m.group(0)
-        if "后" in text:
-            count = _int(g.get("a")) or 1
-            if "个月" in text:
-                month = start.month - 1 + count
-                end = _safe_date(start.year + month // 12, month % 12 + 1, start.day)
-                return start, (end - dt.timedelta(days=1)) if end else None, ""
-            span = dt.timedelta(days=count * (7 if "周" in text else 1) - 1)
-            return start, start + span, ""
-        if "第一天" in text or "当天" in text:
-            return start, start, ""
-        return start, start + dt.timedelta(days=6), ""
-    if kind in ("summer", "winter"):
+        lo, hi = _MONTH_PARTS.get(part, (1, last))
+        start, end = _safe_date(year, month, lo or last), _safe_date(year, month, hi or last)
+        if not g.get("b"):
+            return start, end, ""
+        if kind == "month" or part in ("底", "末"):
+            return None, end, ""
+        return None, (start - dt.timedelta(days=1)) if start else None, ""
+
+    return resolve
+
+
+def _year_end(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    return None, dt.date(doc.year, 12, 31), ""
+
+
+def _week(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    monday = doc - dt.timedelta(days=doc.weekday())
+    monday += dt.timedelta(weeks={"本周": 0, "这周": 0, "下周": 1, "下下周": 2}[g["w"] or ""])
+    if g.get("d"):
+        return _point(monday + dt.timedelta(days=WEEKDAYS[g["d"] or ""]), bool(g.get("b")))
+    return None, monday + dt.timedelta(days=6), ""
+
+
+def _weekday(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    return None, doc + dt.timedelta(days=(WEEKDAYS[g["d"] or ""] - doc.weekday()) % 7), ""
+
+
+def _days_within(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    n = _int(g["n"]) or 0
+    if g["k"] == "个工作日":
+        return None, _working_days(doc, n), ""
+    return None, doc + dt.timedelta(days=n), ""
+
+
+def _term_start_words(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    start = _term_start(doc, cal)
+    if g.get("n"):
+        return None, start - dt.timedelta(days=_int(g["n"]) or 0), ""
+    if g.get("b"):
+        return None, start - dt.timedelta(days=1), ""
+    text = m.group(0)
+    if "后" in text:
+        count = _int(g.get("a")) or 1
+        if "个月" in text:
+            month = start.month - 1 + count
+            end = _safe_date(start.year + month // 12, month % 12 + 1, start.day)
+            return start, (end - dt.timedelta(days=1)) if end else None, ""
+        return start, start + dt.timedelta(days=count * (7 if "周" in text else 1) - 1), ""
+    if "第一天" in text or "当天" in text:
+        return start, start, ""
+    return start, start + dt.timedelta(days=6), ""
+
+
+def _holiday_words(kind: str) -> Resolver:
+    def resolve(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
         holiday = _holiday(doc, cal.summer if kind == "summer" else cal.winter)
         if holiday is None:
-            return None, None, ""
+            return _NOTHING
         text = m.group(0)
         if text.endswith("前"):
             return None, holiday[0] - dt.timedelta(days=1), ""
         if text.endswith("后"):
             return holiday[1], None, ""
         return holiday[0], holiday[1], ""
-    if kind == "holiday_before":
-        starts = [span[0] for span in (_holiday(doc, cal.summer), _holiday(doc, cal.winter)) if span and span[0] >= doc]
-        return (None, min(starts) - dt.timedelta(days=1), "") if starts else (None, None, "")
-    if kind == "today":
-        text = m.group(0)
-        if text in ("明天", "明日"):
-            day = doc + dt.timedelta(days=1)
-            return day, day, ""
-        if text == "即日起":
-            return doc, None, ""
-        return doc, doc, ""
-    if kind == "recurrence":
-        text = m.group(0)
-        if text in ("日结日清", "日报告"):
-            return None, None, "daily"
-        if text.startswith(("周末", "双休日")):
-            return None, None, "weekly"
-        if text in ("常态化", "长期坚持"):
-            return None, None, "standing"
-        return None, None, _RECURRENCE.get(text[1], "") if len(text) > 1 else ""
-    return None, None, ""
+
+    return resolve
+
+
+def _holiday_before(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    starts = [span[0] for span in (_holiday(doc, cal.summer), _holiday(doc, cal.winter)) if span and span[0] >= doc]
+    return (None, min(starts) - dt.timedelta(days=1), "") if starts else _NOTHING
+
+
+def _today(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    text = m.group(0)
+    if text in ("明天", "明日"):
+        day = doc + dt.timedelta(days=1)
+        return day, day, ""
+    if text == "即日起":
+        return doc, None, ""
+    return doc, doc, ""
+
+
+def _recurrence(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    text = m.group(0)
+    if text in ("日结日清", "日报告"):
+        return None, None, "daily"
+    if text.startswith(("周末", "双休日")):
+        return None, None, "weekly"
+    if text in ("常态化", "长期坚持"):
+        return None, None, "standing"
+    return None, None, _RECURRENCE.get(text[1], "") if len(text) > 1 else ""
+
+
+Resolver = Callable[[re.Match[str], dict[str, str | None], dt.date, Calendar], Resolved]
+# One resolver per pattern kind (a dispatch table: each kind's rule reads on its own).
+_RESOLVERS: dict[str, Resolver] = {
+    "md_range": _md_range,
+    "ymd": _ymd,
+    "placeholder": lambda m, g, doc, cal: _NOTHING,
+    "md": _md,
+    "month_part": _month("month_part"),
+    "month": _month("month"),
+    "month_in": _month("month_in"),
+    "year_end": _year_end,
+    "week": _week,
+    "weekday": _weekday,
+    "days_within": _days_within,
+    "term_start": _term_start_words,
+    "summer": _holiday_words("summer"),
+    "winter": _holiday_words("winter"),
+    "holiday_before": _holiday_before,
+    "today": _today,
+    "recurrence": _recurrence,
+}
+
+
+def _resolve(kind: str, m: re.Match[str], doc: dt.date, cal: Calendar) -> Resolved:
+    resolver = _RESOLVERS.get(kind)
+    return resolver(m, m.groupdict(), doc, cal) if resolver else _NOTHING
 
 
 def find_deadlines(text: str, doc: dt.date, cal: Calendar | None = None) -> list[Deadline]:
