@@ -76,33 +76,47 @@ def _check_field(field: Any, seen: set[str], *, in_table: bool) -> dict[str, Any
         "help": str(field.get("help") or "")[:200],
     }
     if kind in NUMERIC:
-        for bound in ("min", "max"):
-            value = field.get(bound)
-            if value is not None and value != "":
-                try:
-                    clean[bound] = float(value)
-                except (TypeError, ValueError) as exc:
-                    raise DomainError(f"字段“{label}”的{bound}值不是数字", code="schema_bound_invalid") from exc
-        if "min" in clean and "max" in clean and clean["min"] > clean["max"]:
-            raise DomainError(f"字段“{label}”的最小值大于最大值", code="schema_bound_invalid")
-        clean["unit"] = str(field.get("unit") or "")[:10]
+        clean.update(_numeric_options(field, label))
     if kind in (FieldType.CHOICE, FieldType.MULTICHOICE):
-        choices = [str(c).strip() for c in field.get("choices") or [] if str(c).strip()]
-        if not choices:
-            raise DomainError(f"选择题“{label}”至少要有一个选项", code="schema_choices_missing")
-        clean["choices"] = choices
+        clean["choices"] = _choices(field, label)
     if kind == FieldType.TABLE:
-        columns = field.get("columns") or []
-        if not columns:
-            raise DomainError(f"表格“{label}”至少要有一列", code="schema_columns_missing")
-        column_keys: set[str] = set()
-        clean["columns"] = [_check_field(c, column_keys, in_table=True) for c in columns]
-        try:
-            max_rows = int(field.get("max_rows") or DEFAULT_TABLE_ROWS)
-        except (TypeError, ValueError) as exc:
-            raise DomainError(f"表格“{label}”的最多行数应为整数", code="schema_invalid") from exc
-        clean["max_rows"] = max(1, min(max_rows, MAX_TABLE_ROWS))
+        clean.update(_table_options(field, label))
     return clean
+
+
+def _numeric_options(field: dict[str, Any], label: str) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for bound in ("min", "max"):
+        value = field.get(bound)
+        if value is not None and value != "":
+            try:
+                options[bound] = float(value)
+            except (TypeError, ValueError) as exc:
+                raise DomainError(f"字段“{label}”的{bound}值不是数字", code="schema_bound_invalid") from exc
+    if "min" in options and "max" in options and options["min"] > options["max"]:
+        raise DomainError(f"字段“{label}”的最小值大于最大值", code="schema_bound_invalid")
+    options["unit"] = str(field.get("unit") or "")[:10]
+    return options
+
+
+def _choices(field: dict[str, Any], label: str) -> list[str]:
+    choices = [str(c).strip() for c in field.get("choices") or [] if str(c).strip()]
+    if not choices:
+        raise DomainError(f"选择题“{label}”至少要有一个选项", code="schema_choices_missing")
+    return choices
+
+
+def _table_options(field: dict[str, Any], label: str) -> dict[str, Any]:
+    columns = field.get("columns") or []
+    if not columns:
+        raise DomainError(f"表格“{label}”至少要有一列", code="schema_columns_missing")
+    column_keys: set[str] = set()
+    checked = [_check_field(c, column_keys, in_table=True) for c in columns]
+    try:
+        max_rows = int(field.get("max_rows") or DEFAULT_TABLE_ROWS)
+    except (TypeError, ValueError) as exc:
+        raise DomainError(f"表格“{label}”的最多行数应为整数", code="schema_invalid") from exc
+    return {"columns": checked, "max_rows": max(1, min(max_rows, MAX_TABLE_ROWS))}
 
 
 def _dicts(value: Any, what: str) -> list[dict[str, Any]]:
@@ -171,62 +185,92 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def _clean_scalar(field: dict[str, Any], value: Any, where: str) -> tuple[Any, str | None]:
-    """(clean value, error message or None). A value that cannot be read is kept as typed."""
-    kind = field["type"]
-    label = where + _label(field)
-    if _empty(value):
-        return (False if kind == FieldType.BOOLEAN and value is False else None), None
-    if kind in NUMERIC:
-        try:
-            number = float(str(value).strip().replace(",", ""))
-        except ValueError:
-            return value, f"“{label}”应填数字"
-        if not math.isfinite(number):
-            return value, f"“{label}”应填数字"
-        if kind == FieldType.INTEGER:
-            if number != int(number):
-                return value, f"“{label}”应填整数"
-            number = int(number)
-        unit = field.get("unit", "")
-        if "min" in field and number < field["min"]:
-            return number, f"“{label}”不能小于 {_fmt(field['min'])}{unit}"
-        if "max" in field and number > field["max"]:
-            return number, f"“{label}”不能大于 {_fmt(field['max'])}{unit}"
-        return number, None
-    if kind == FieldType.DATE:
-        try:
-            return dt.date.fromisoformat(str(value).strip()).isoformat(), None
-        except ValueError:
-            return value, f"“{label}”应填日期（如 2026-09-01）"
-    if kind == FieldType.BOOLEAN:
-        if isinstance(value, bool):
-            return value, None
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "是", "on"):
-            return True, None
-        if text in ("0", "false", "no", "否", "off"):
-            return False, None
-        return value, f"“{label}”应选“是”或“否”"
-    if kind == FieldType.CHOICE:
-        if str(value) not in field["choices"]:
-            return value, f"“{label}”的选项“{value}”不存在"
-        return str(value), None
-    if kind == FieldType.MULTICHOICE:
-        items = value if isinstance(value, list) else [value]
-        bad = [str(v) for v in items if str(v) not in field["choices"]]
-        if bad:
-            return items, f"“{label}”的选项“{bad[0]}”不存在"
-        return [str(v) for v in items], None
-    if kind in (FieldType.PERSON, FieldType.SCHOOL, FieldType.FILE):
-        try:
-            return int(value), None
-        except (TypeError, ValueError):
-            return value, f"“{label}”的选择不正确"
+Cleaned = tuple[Any, str | None]  # (clean value, error message or None)
+
+
+def _clean_number(field: dict[str, Any], value: Any, label: str) -> Cleaned:
+    try:
+        number = float(str(value).strip().replace(",", ""))
+    except ValueError:
+        return value, f"“{label}”应填数字"
+    if not math.isfinite(number):
+        return value, f"“{label}”应填数字"
+    if field["type"] == FieldType.INTEGER:
+        if number != int(number):
+            return value, f"“{label}”应填整数"
+        number = int(number)
+    unit = field.get("unit", "")
+    if "min" in field and number < field["min"]:
+        return number, f"“{label}”不能小于 {_fmt(field['min'])}{unit}"
+    if "max" in field and number > field["max"]:
+        return number, f"“{label}”不能大于 {_fmt(field['max'])}{unit}"
+    return number, None
+
+
+def _clean_date(field: dict[str, Any], value: Any, label: str) -> Cleaned:
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat(), None
+    except ValueError:
+        return value, f"“{label}”应填日期（如 2026-09-01）"
+
+
+def _clean_boolean(field: dict[str, Any], value: Any, label: str) -> Cleaned:
+    if isinstance(value, bool):
+        return value, None
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "是", "on"):
+        return True, None
+    if text in ("0", "false", "no", "否", "off"):
+        return False, None
+    return value, f"“{label}”应选“是”或“否”"
+
+
+def _clean_choice(field: dict[str, Any], value: Any, label: str) -> Cleaned:
+    if str(value) not in field["choices"]:
+        return value, f"“{label}”的选项“{value}”不存在"
+    return str(value), None
+
+
+def _clean_multichoice(field: dict[str, Any], value: Any, label: str) -> Cleaned:
+    items = value if isinstance(value, list) else [value]
+    bad = [str(v) for v in items if str(v) not in field["choices"]]
+    if bad:
+        return items, f"“{label}”的选项“{bad[0]}”不存在"
+    return [str(v) for v in items], None
+
+
+def _clean_reference(field: dict[str, Any], value: Any, label: str) -> Cleaned:
+    try:
+        return int(value), None
+    except (TypeError, ValueError):
+        return value, f"“{label}”的选择不正确"
+
+
+def _clean_text(field: dict[str, Any], value: Any, label: str) -> Cleaned:
     text = str(value)
     if len(text) > MAX_TEXT:
         return text[:MAX_TEXT], f"“{label}”不能超过 {MAX_TEXT} 个字"
     return text, None
+
+
+_CLEANERS = {
+    **dict.fromkeys(NUMERIC, _clean_number),
+    FieldType.DATE: _clean_date,
+    FieldType.BOOLEAN: _clean_boolean,
+    FieldType.CHOICE: _clean_choice,
+    FieldType.MULTICHOICE: _clean_multichoice,
+    FieldType.PERSON: _clean_reference,
+    FieldType.SCHOOL: _clean_reference,
+    FieldType.FILE: _clean_reference,
+}
+
+
+def _clean_scalar(field: dict[str, Any], value: Any, where: str) -> Cleaned:
+    """(clean value, error message or None). A value that cannot be read is kept as typed."""
+    kind = field["type"]
+    if _empty(value):
+        return (False if kind == FieldType.BOOLEAN and value is False else None), None
+    return _CLEANERS.get(kind, _clean_text)(field, value, where + _label(field))
 
 
 def _fmt(number: float) -> str:
