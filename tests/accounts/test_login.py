@@ -62,11 +62,36 @@ def test_open_redirect_is_ignored(client: Client, city: City) -> None:
 @override_settings(DUDAO_DEMO=False)
 def test_demo_accounts_are_refused_outside_demo_mode(client: Client, city: City) -> None:
     UserFactory(username="demo.user", is_demo=True)
-    assert post_login(client, "demo.user", PASSWORD).status_code == 200
+    response = post_login(client, "demo.user", PASSWORD)
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert client.get("/").status_code == 302
 
 
-def test_session_expires_after_eight_idle_hours() -> None:
-    assert settings.SESSION_COOKIE_AGE == 8 * 3600 and settings.SESSION_SAVE_EVERY_REQUEST
+def _session_expiry(client: Client) -> dt.datetime:
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_session_expires_after_eight_idle_hours_and_each_request_extends_it(client: Client, city: City) -> None:
+    from django.contrib.sessions.models import Session
+
+    assert post_login(client, "principal", PASSWORD).status_code == 302
+    eight_hours = dt.timedelta(hours=8)
+    assert abs(_session_expiry(client) - (timezone.now() + eight_hours)) < dt.timedelta(minutes=1)
+    # Seven idle hours later the session is alive, and the request restarts the eight hours.
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() + dt.timedelta(hours=1)
+    )
+    assert client.get("/").status_code == 200
+    assert abs(_session_expiry(client) - (timezone.now() + eight_hours)) < dt.timedelta(minutes=1)
+    # Past eight idle hours the next request goes to the login page.
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    response = client.get("/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_passwords_are_hashed_with_argon2(city: City) -> None:

@@ -131,8 +131,10 @@ def test_bad_scale_value_refused(city: City, value) -> None:
 
 def test_principal_fills_own_self_inspection(city: City) -> None:
     target = school_a_target(city, kind=InspectionKind.SELF, actor=city.user("district_admin"), unit=city.district_a)
-    save(city, target, "1.1", actor=city.user("principal"))
-    assert Answer.objects.filter(target=target).count() == 1
+    save(city, target, "1.2", Result.FAIL, actor=city.user("principal"), occurrences=2, note="东侧围墙破损")
+    answer = Answer.objects.get(target=target)
+    assert (answer.indicator.code, answer.result, answer.occurrences, answer.note) == ("1.2", "fail", 2, "东侧围墙破损")
+    assert answer.updated_by == city.user("principal")
 
 
 def test_principal_cannot_fill_field_round(city: City) -> None:
