@@ -23,6 +23,7 @@ from dudao.cases.models import (
     HomeVisit,
     ScreeningResult,
 )
+from dudao.orgs.text import mask_student_no
 from tests.factories import City
 from tests.xlsx import workbook
 
@@ -117,10 +118,12 @@ def test_break_glass_page_needs_a_reason(city: City, signed_in: Callable[[User],
     assert case.student.name not in page
     listed = page.split('data-testid="break-glass-candidates"')[1].split("</ul>")[0]
     assert case.get_kind_display() not in listed and case.get_status_display() not in listed
-    # The lookup itself is an access event naming the student number and the cases found, no content.
+    # The lookup itself is an access event naming the student number (masked: it carries the ID number) and the
+    # cases found, no content.
     lookup = AuditEvent.objects.get(action="case_lookup")
     assert lookup.kind == "access" and lookup.actor_id == city.user("case_officer").pk
-    assert lookup.changes["student_no"] == case.student.student_no and lookup.changes["cases"] == [case.pk]
+    assert lookup.changes["student_no"] == mask_student_no(case.student.student_no) != case.student.student_no
+    assert lookup.changes["cases"] == [case.pk]
     assert lookup.unit_path == case.school.path
     client.get("/cases/break-glass/?student_no=NOSUCH")
     assert AuditEvent.objects.filter(action="case_lookup").count() == 2
