@@ -297,6 +297,8 @@ def test_student_number_search_still_matches_the_full_number(signed_in, city: Ci
     table = page.split('data-testid="roster-table"')[1]
     assert pupil.name in table and "G" + mask_id_card(pupil.id_card_no) in table
     assert not ID_NUMBER.search(table)
+    copied = client.get(f"/orgs/{city.class_a1.pk}/students/?q=G{mask_id_card(pupil.id_card_no)}").content.decode()
+    assert "学籍号已脱敏，请输入完整学籍号" in copied
 
 
 @pytest.mark.parametrize("role", sorted(ID_REVEALERS))

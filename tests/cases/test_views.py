@@ -50,6 +50,15 @@ def test_open_case_page_and_duplicate(city: City, signed_in: Callable[[User], Cl
     assert "本校没有该学籍号" in other.content.decode()
 
 
+def test_a_masked_student_number_is_refused_with_a_hint(city: City, signed_in: Callable[[User], Client]) -> None:
+    client = signed_in(city.user("counsellor"))
+    masked = mask_student_no(city.students["a1"][0].student_no)
+    data = {"student_no": masked, "kind": "psych", "source": "teacher", "risk_level": "level2", "follow_up_days": 14}
+    response = client.post("/cases/new/", data, follow=True)
+    assert "学籍号已脱敏，请填写完整的学籍号" in response.content.decode()
+    assert not CaseFile.objects.exists()
+
+
 def test_note_level_steps_and_close_through_pages(city: City, signed_in: Callable[[User], Client]) -> None:
     client = signed_in(city.user("counsellor"))
     student = city.students["a1"][0]
