@@ -6,15 +6,20 @@ Cells: 200 allowed · 403 refused for the role · 404 object outside the role's 
 
 from __future__ import annotations
 
+import io
+import json
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from dudao.accounts import services
 from dudao.accounts.models import User
 from dudao.audit.models import AuditEvent
 from dudao.orgs.models import OrgUnit, RoleAssignment, Student
+from dudao.orgs.text import mask_id_card
 from tests.factories import City
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +196,130 @@ def test_writes_happen_exactly_for_permitted_roles(signed_in, city: City, role: 
     else:
         assert response.status_code in (403, 404)
         assert not effect(city), f"{role} must not {action}"
+
+
+# ----- the 学籍号 carries the ID number ------------------------------------------------------------
+
+ID_NUMBER = re.compile(r"\d{17}[\dX]", re.IGNORECASE)
+# Roles that may see full ID numbers (student.unmask_id), and only after an explicit, logged reveal or full export.
+ID_REVEALERS = {"principal", "school_staff"}
+SWEEP_ROLES = [*ROLES, "health_officer", "case_officer", "district_admin_b"]
+
+
+def _student_pages(city: City) -> list[str]:
+    """Every page, export and API answer that lists students or shows one, in the org app and the others."""
+    from dudao.health.models import AbsenceRecord
+    from dudao.health.services import AbsenceInput, submit_check
+    from dudao.notices import services as notices
+    from tests.cases.conftest import open_psych
+
+    case = open_psych(city)
+    submit_check(
+        actor=city.user("class_teacher"),
+        klass=city.class_a1,
+        date=timezone.localdate(),
+        session="morning",
+        absences=[AbsenceInput(student=city.students["a1"][1].pk, reason="illness", symptoms=("fever",))],
+    )
+    absence = AbsenceRecord.objects.get()
+    notice = notices.create_notice(actor=city.user("principal"), issuer=city.school_a, title="告知书", body="各位家长")
+    notices.send_notice(actor=city.user("principal"), notice=notice)
+    a1, b1 = city.students["a1"][0], city.students["b1"][0]
+    school_a, class_a1 = city.school_a.pk, city.class_a1.pk
+    return [
+        "/",
+        f"/orgs/{school_a}/students/",
+        f"/orgs/{class_a1}/students/",
+        f"/orgs/{city.school_b.pk}/students/",
+        f"/orgs/{school_a}/students/?q={a1.name}",
+        f"/students/{a1.pk}/",
+        f"/students/{b1.pk}/",
+        f"/orgs/{school_a}/students/export.xlsx",
+        f"/orgs/{class_a1}/students/export.xlsx?full=1",
+        "/api/v1/students",
+        f"/api/v1/students?unit={class_a1}",
+        f"/api/v1/students?q={a1.student_no}",
+        "/cases/",
+        f"/cases/{case.pk}/",
+        f"/cases/{case.pk}/print/",
+        "/cases/export.xlsx",
+        "/cases/suggestions/",
+        "/cases/dropout/",
+        "/cases/visits/",
+        "/api/v1/cases",
+        f"/api/v1/cases/{case.pk}",
+        "/health/",
+        f"/health/check/{class_a1}/",
+        "/health/followup/",
+        f"/health/absences/{absence.pk}/",
+        "/api/v1/health/absences",
+        f"/notices/{notice.pk}/",
+        f"/notices/{notice.pk}/classes/{class_a1}/",
+        f"/notices/{notice.pk}/export.xlsx",
+        f"/api/v1/notices/{notice.pk}/receipts",
+    ]
+
+
+def _text(response: Any) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        return "\n".join(
+            str(cell) for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python() for cell in row
+        )
+    return content.decode()
+
+
+@pytest.mark.parametrize("role", SWEEP_ROLES)
+def test_no_role_receives_an_id_number_inside_a_student_number(signed_in, city: City, role: str) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(city.user(role))
+    shown = 0
+    for url in _student_pages(city):
+        if role in ID_REVEALERS and "full=1" in url:
+            continue  # their full export is the logged reveal, checked below
+        response = client.get(url)
+        text = _text(response)
+        assert not ID_NUMBER.search(text), f"{role} received an ID number from {url}: {ID_NUMBER.search(text)}"
+        shown += response.status_code == 200 and "********" in text
+    if role in {"bureau_staff", "district_admin", "principal", "class_teacher", "counsellor", "doctor"}:
+        assert shown, f"{role} was shown no masked numbers at all: the sweep checked nothing"
+
+
+def test_student_number_search_still_matches_the_full_number(signed_in, city: City) -> None:  # type: ignore[no-untyped-def]
+    pupil = city.students["a1"][1]
+    client = signed_in(city.user("class_teacher"))
+    found = client.get(f"/api/v1/students?q={pupil.student_no}").json()
+    assert [s["id"] for s in found["items"]] == [pupil.pk]
+    assert found["items"][0]["student_no"] == "G" + mask_id_card(pupil.id_card_no)
+    page = client.get(f"/orgs/{city.class_a1.pk}/students/?q={pupil.student_no}").content.decode()
+    table = page.split('data-testid="roster-table"')[1]
+    assert pupil.name in table and "G" + mask_id_card(pupil.id_card_no) in table
+    assert not ID_NUMBER.search(table)
+    copied = client.get(f"/orgs/{city.class_a1.pk}/students/?q=G{mask_id_card(pupil.id_card_no)}").content.decode()
+    assert "学籍号已脱敏，请输入完整学籍号" in copied
+
+
+@pytest.mark.parametrize("role", sorted(ID_REVEALERS))
+def test_revealing_the_student_number_is_an_access_event(signed_in, city: City, role: str) -> None:  # type: ignore[no-untyped-def]
+    pupil = city.students["a1"][0]
+    client = signed_in(city.user(role))
+    revealed = client.post(f"/students/{pupil.pk}/reveal/", {"field": "id_card_no"}).content.decode()
+    assert pupil.student_no in revealed
+    event = AuditEvent.objects.get(action="view_unmasked", kind="access", actor_id=city.user(role).pk)
+    assert event.object_id == str(pupil.pk) and "student_no" in event.changes["fields"]
+    export = client.get(f"/orgs/{city.class_a1.pk}/students/export.xlsx?full=1")
+    assert pupil.student_no in _text(export)
+    logged = AuditEvent.objects.get(action="export_roster", kind="access", actor_id=city.user(role).pk)
+    assert logged.changes["unmasked_student_no"] is True and logged.changes["rows"] == 3
+    assert not ID_NUMBER.search(json.dumps(list(AuditEvent.objects.values_list("changes", flat=True))))
+
+
+@pytest.mark.parametrize("role", ["class_teacher", "counsellor", "doctor", "district_admin", "bureau_staff"])
+def test_roles_without_unmask_id_cannot_reveal_the_student_number(signed_in, city: City, role: str) -> None:  # type: ignore[no-untyped-def]
+    pupil = city.students["a1"][0]
+    client = signed_in(city.user(role))
+    response = client.post(f"/students/{pupil.pk}/reveal/", {"field": "id_card_no"})
+    assert response.status_code == 403 and pupil.student_no not in response.content.decode()
+    assert not AuditEvent.objects.filter(action="view_unmasked").exists()

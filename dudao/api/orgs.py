@@ -11,7 +11,7 @@ from dudao.api.schemas import Paged
 from dudao.core.pagination import paginate
 from dudao.orgs import selectors
 from dudao.orgs.models import OrgUnit, UnitKind
-from dudao.orgs.text import mask_id_card, mask_phone
+from dudao.orgs.text import mask_id_card, mask_phone, mask_student_no
 
 router = Router(tags=["组织与人员"])
 
@@ -118,7 +118,9 @@ class StudentOut(Schema):
 def list_students(
     request: HttpRequest, paging: Query[PageParams], unit: int | None = None, q: str = ""
 ) -> dict[str, object]:
-    """Students in scope; `unit` narrows to a school, grade or class subtree. Personal numbers are masked."""
+    """Students in scope; `unit` narrows to a school, grade or class subtree; `q` is a name or a full 学籍号.
+
+    Personal numbers are masked, the 学籍号 too (it carries the ID number)."""
     require(request, "student.read")
     unit_obj = get_object_or_404(selectors.units_for(request.user), pk=unit) if unit is not None else None
     qs = selectors.with_guardians(selectors.students_for(request.user, unit=unit_obj, q=q))
@@ -129,7 +131,7 @@ def list_students(
             name=s.name,
             gender=s.gender,
             birth_date=s.birth_date,
-            student_no=s.student_no,
+            student_no=mask_student_no(s.student_no),
             id_card_no=mask_id_card(s.id_card_no) if s.id_card_no else "",
             klass=s.klass_id,
             klass_name=s.klass.name,

@@ -61,6 +61,7 @@ FIELD_LABELS = {
     "guardian_phones": "监护人电话",
     "fields": "查看项目",
     "unmasked_id": "含完整身份证号",
+    "unmasked_student_no": "含完整学籍号",
     "unmasked_phone": "含完整电话",
     "rows": "行数",
     "role": "角色",

@@ -58,9 +58,10 @@ def _mask_value(mask: Any, value: Any) -> Any:
 
 
 def redact(changes: Mapping[str, Any]) -> dict[str, Any]:
-    from dudao.orgs.text import mask_id_card, mask_phone
+    from dudao.orgs.text import mask_id_card, mask_phone, mask_student_no
 
-    maskers = {"id_card_no": mask_id_card, "phone": mask_phone}
+    # The 学籍号 carries the ID number (`G` + ID), so it is masked like one.
+    maskers = {"id_card_no": mask_id_card, "student_no": mask_student_no, "phone": mask_phone}
     clean: dict[str, Any] = {}
     for key, value in changes.items():
         if key in maskers:

@@ -47,6 +47,13 @@ class OpenCaseForm(StyledForm):
         label="已联系监护人的时间（危机必填）", required=False, widget=DateTimePicker()
     )
 
+    def clean_student_no(self) -> str:
+        number = str(self.cleaned_data["student_no"]).strip()
+        if "*" in number:
+            # Pages show the 学籍号 masked (it carries the ID number); a copied masked number matches nobody.
+            raise forms.ValidationError("页面上显示的学籍号已脱敏，请填写完整的学籍号")
+        return number
+
 
 class NoteForm(StyledForm):
     kind = forms.ChoiceField(label="记录类型", choices=NOTE_KINDS)

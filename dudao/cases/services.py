@@ -116,8 +116,9 @@ def log_list(*, actor: Any, cases: Iterable[CaseFile], via: str) -> None:
 
 
 def log_lookup(*, actor: Any, student_no: str, cases: Iterable[CaseFile]) -> None:
-    """A break-glass lookup by 学籍号: one access event per school where files were found (the student number and
-    the case ids, no content); a lookup that found nothing is written too, under the searcher's unit."""
+    """A break-glass lookup by 学籍号: one access event per school where files were found (the student number, masked
+    by the audit trail, and the case ids, no content); a lookup that found nothing is written too, under the
+    searcher's unit."""
     by_school: dict[str, list[int]] = {}
     for case in cases:
         by_school.setdefault(case.school.path, []).append(case.pk)

@@ -18,7 +18,7 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload
 from dudao.orgs.models import Gender, Guardian, GuardianRelation, OrgUnit, Student, StudentStatus, UnitKind
 from dudao.orgs.scoping import can
-from dudao.orgs.text import MOBILE_RE, is_valid_id_card, mask_id_card, mask_phone
+from dudao.orgs.text import MOBILE_RE, is_valid_id_card, mask_id_card, mask_phone, mask_student_no
 
 GUARDIAN_SLOTS = 2
 BASE_COLUMNS = [
@@ -418,7 +418,9 @@ def _write(
 
 
 def export_rows(students: Any, *, unmask_id: bool, unmask_phone: bool) -> Iterator[list[Any]]:
-    """Rows for the roster export; personal numbers masked unless the caller may and asked to see them."""
+    """Rows for the roster export; personal numbers masked unless the caller may and asked to see them.
+
+    The 学籍号 carries the ID number, so it is revealed exactly when the ID number is."""
     for student in students:
         guardians = list(student.guardians.all())[:GUARDIAN_SLOTS]
         row: list[Any] = [
@@ -426,7 +428,7 @@ def export_rows(students: Any, *, unmask_id: bool, unmask_phone: bool) -> Iterat
             student.name,
             student.get_gender_display(),
             student.birth_date,
-            student.student_no,
+            student.student_no if unmask_id else mask_student_no(student.student_no),
             student.id_card_no if unmask_id else mask_id_card(student.id_card_no) if student.id_card_no else "",
             *[getattr(student, f) for f in FLAG_FIELDS],
         ]

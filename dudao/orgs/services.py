@@ -24,7 +24,7 @@ from dudao.orgs.models import (
 from dudao.orgs.registry import open_work, open_work_checker
 from dudao.orgs.roles import ADMIN_TRIAD, Role
 from dudao.orgs.scoping import acting_assignment, can
-from dudao.orgs.text import MOBILE_RE, mask_id_card, mask_phone, search_key
+from dudao.orgs.text import MOBILE_RE, mask_id_card, mask_phone, mask_student_no, search_key
 
 UNIT_FIELDS = ["name", "short_name", "kind", "school_type", "code", "path", "is_closed", "closed_reason"]
 # Which unit kinds each administering role may create, rename, move or close.
@@ -297,12 +297,15 @@ def _ancestor_paths(path: str) -> list[str]:
 
 
 def reveal_student(*, actor: Any, student: Student, fields: list[str]) -> dict[str, Any]:
-    """Unmasked ID number and guardian phones, for roles that need them; every call is logged."""
+    """Unmasked ID number and guardian phones, for roles that need them; every call is logged.
+
+    The 学籍号 carries the ID number: it is masked wherever the ID is and revealed together with it."""
     unit = student.klass
     revealed: dict[str, Any] = {}
     if "id_card_no" in fields:
         _require(can(actor, "student.unmask_id", unit), "您的角色不能查看完整身份证号")
         revealed["id_card_no"] = student.id_card_no
+        revealed["student_no"] = student.student_no
     if "guardian_phones" in fields:
         _require(can(actor, "student.unmask_phone", unit), "您的角色不能查看完整的监护人电话")
         revealed["guardian_phones"] = {g.pk: g.phone for g in student.guardians.all()}
@@ -320,6 +323,7 @@ def reveal_student(*, actor: Any, student: Student, fields: list[str]) -> dict[s
 
 def masked_student(student: Student) -> dict[str, Any]:
     return {
+        "student_no": mask_student_no(student.student_no),
         "id_card_no": mask_id_card(student.id_card_no) if student.id_card_no else "",
         "guardians": [
             {"id": g.pk, "name": g.name, "relation": g.get_relation_display(), "phone": mask_phone(g.phone)}

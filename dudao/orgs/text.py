@@ -38,6 +38,23 @@ def mask_id_card(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+# 15 or more digits in a row (an optional X after them): an 18-character ID number, an old 15-digit one, or
+# enough of one to rebuild it (17 digits give the check digit). A 学籍号 is `G` + the ID number.
+_EMBEDDED_ID_RE = re.compile(r"\d{15,}X?", re.IGNORECASE)
+
+
+def student_no_embeds_id(number: str) -> bool:
+    return _EMBEDDED_ID_RE.search(number) is not None
+
+
+def mask_student_no(number: str) -> str:
+    """G360108201001010014 → G360108********0014: the ID number inside a 学籍号 is masked like the ID itself.
+
+    A temporary number without an ID inside (another letter and a short serial) is shown as it is.
+    """
+    return _EMBEDDED_ID_RE.sub(lambda match: mask_id_card(match.group()), number)
+
+
 def id_card_check_digit(first17: str) -> str:
     total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11]

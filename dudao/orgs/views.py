@@ -30,7 +30,7 @@ from dudao.orgs.forms import (
 from dudao.orgs.models import ALLOWED_CHILDREN, OrgUnit, RoleAssignment, Student, UnitKind
 from dudao.orgs.roles import Role
 from dudao.orgs.scoping import can
-from dudao.orgs.text import mask_id_card, mask_phone
+from dudao.orgs.text import mask_id_card, mask_phone, mask_student_no
 
 _PICKER_TARGET = re.compile(r"[a-z][a-z0-9-]{0,30}")
 
@@ -165,7 +165,9 @@ def roster_list(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _unit(request, pk)
     students = selectors.with_guardians(selectors.students_for(request.user, unit=unit, q=request.GET.get("q", "")))
     page = paginate(students, page=request.GET.get("page"), page_size=request.GET.get("page_size", 50))
-    rows = [(s, [(g, mask_phone(g.phone)) for g in s.guardians.all()]) for s in page.items]
+    rows = [
+        (s, mask_student_no(s.student_no), [(g, mask_phone(g.phone)) for g in s.guardians.all()]) for s in page.items
+    ]
     return render(
         request,
         "orgs/roster.html",
@@ -248,7 +250,12 @@ def roster_export(request: HttpRequest, pk: int) -> HttpResponseBase:
         action="export_roster",
         obj=unit,
         unit_path=unit.path,
-        details={"unmasked_id": unmask_id, "unmasked_phone": unmask_phone, "rows": count},
+        details={
+            "unmasked_id": unmask_id,
+            "unmasked_student_no": unmask_id,
+            "unmasked_phone": unmask_phone,
+            "rows": count,
+        },
     )
     return xlsx_response(
         filename=f"roster-{unit.pk}.xlsx",
@@ -276,6 +283,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "student": student,
             "school": school,
             "masked_id": mask_id_card(student.id_card_no) if student.id_card_no else "",
+            "masked_student_no": mask_student_no(student.student_no),
             "guardians": [(g, mask_phone(g.phone)) for g in student.guardians.all()],
             "can_unmask_id": can(request.user, "student.unmask_id", student.klass),
             "can_unmask_phone": can(request.user, "student.unmask_phone", student.klass),

@@ -23,6 +23,7 @@ from dudao.cases.models import (
     HomeVisit,
     ScreeningResult,
 )
+from dudao.orgs.text import mask_student_no
 from tests.factories import City
 from tests.xlsx import workbook
 
@@ -47,6 +48,15 @@ def test_open_case_page_and_duplicate(city: City, signed_in: Callable[[User], Cl
     assert f"#{case.pk}" in again.content.decode() and CaseFile.objects.count() == 1
     other = client.post("/cases/new/", {**data, "student_no": city.students["b1"][0].student_no}, follow=True)
     assert "本校没有该学籍号" in other.content.decode()
+
+
+def test_a_masked_student_number_is_refused_with_a_hint(city: City, signed_in: Callable[[User], Client]) -> None:
+    client = signed_in(city.user("counsellor"))
+    masked = mask_student_no(city.students["a1"][0].student_no)
+    data = {"student_no": masked, "kind": "psych", "source": "teacher", "risk_level": "level2", "follow_up_days": 14}
+    response = client.post("/cases/new/", data, follow=True)
+    assert "学籍号已脱敏，请填写完整的学籍号" in response.content.decode()
+    assert not CaseFile.objects.exists()
 
 
 def test_note_level_steps_and_close_through_pages(city: City, signed_in: Callable[[User], Client]) -> None:
@@ -117,10 +127,12 @@ def test_break_glass_page_needs_a_reason(city: City, signed_in: Callable[[User],
     assert case.student.name not in page
     listed = page.split('data-testid="break-glass-candidates"')[1].split("</ul>")[0]
     assert case.get_kind_display() not in listed and case.get_status_display() not in listed
-    # The lookup itself is an access event naming the student number and the cases found, no content.
+    # The lookup itself is an access event naming the student number (masked: it carries the ID number) and the
+    # cases found, no content.
     lookup = AuditEvent.objects.get(action="case_lookup")
     assert lookup.kind == "access" and lookup.actor_id == city.user("case_officer").pk
-    assert lookup.changes["student_no"] == case.student.student_no and lookup.changes["cases"] == [case.pk]
+    assert lookup.changes["student_no"] == mask_student_no(case.student.student_no) != case.student.student_no
+    assert lookup.changes["cases"] == [case.pk]
     assert lookup.unit_path == case.school.path
     client.get("/cases/break-glass/?student_no=NOSUCH")
     assert AuditEvent.objects.filter(action="case_lookup").count() == 2

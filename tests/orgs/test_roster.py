@@ -136,7 +136,8 @@ def test_export_masks_personal_numbers_unless_allowed() -> None:
 
     class S:
         klass = type("K", (), {"name": "七年级（1）班"})()
-        name, birth_date, student_no, id_card_no = '=HYPERLINK("x")', None, "G1", "360101201301010011"
+        name, birth_date, id_card_no = '=HYPERLINK("x")', None, "360101201301010011"
+        student_no = "G" + id_card_no
         is_boarding = is_left_behind = is_in_hardship = is_disabled = is_migrant = False
         guardians = type("M", (), {"all": staticmethod(lambda: [G()])})()
 
@@ -144,9 +145,11 @@ def test_export_masks_personal_numbers_unless_allowed() -> None:
             return "男"
 
     masked = next(export_rows([S()], unmask_id=False, unmask_phone=False))
-    assert "138****5678" in masked and "360101********0011" in masked
+    assert "138****5678" in masked and "360101********0011" in masked and "G360101********0011" in masked
     full = next(export_rows([S()], unmask_id=True, unmask_phone=True))
-    assert "13812345678" in full and "360101201301010011" in full
+    assert "13812345678" in full and "360101201301010011" in full and "G360101201301010011" in full
+    phones_only = next(export_rows([S()], unmask_id=False, unmask_phone=True))
+    assert "13812345678" in phones_only and "G360101********0011" in phones_only
 
 
 def test_template_lists_the_schools_classes(city: City) -> None:
