@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.errors import DomainError, Forbidden
 from dudao.duty.models import DutyShift
 from dudao.orgs.models import OrgUnit, UnitKind
@@ -15,7 +16,7 @@ from dudao.orgs.scoping import acting_assignment
 ROSTER_UNIT_KINDS = (UnitKind.BUREAU, UnitKind.DISTRICT, UnitKind.SCHOOL)
 
 
-def _acting_unit(actor: Any) -> OrgUnit:
+def _acting_unit(actor: User) -> OrgUnit:
     assignment = acting_assignment(actor)
     if assignment is None:
         raise Forbidden()
@@ -35,7 +36,7 @@ def local(value: dt.datetime) -> dt.datetime:
     return timezone.localtime(value)
 
 
-def is_duty_staff(person: Any, unit: OrgUnit) -> bool:
+def is_duty_staff(person: User | None, unit: OrgUnit) -> bool:
     """Duty staff are the unit's own people: their home unit lies in the unit's subtree."""
     return bool(
         person is not None
@@ -45,5 +46,5 @@ def is_duty_staff(person: Any, unit: OrgUnit) -> bool:
     )
 
 
-def overlapping_shifts(person_id: int, starts_at: dt.datetime, ends_at: dt.datetime) -> Any:
+def overlapping_shifts(person_id: int, starts_at: dt.datetime, ends_at: dt.datetime) -> QuerySet[DutyShift]:
     return DutyShift.objects.filter(person_id=person_id, starts_at__lt=ends_at, ends_at__gt=starts_at)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change
 from dudao.core.errors import DomainError, Forbidden
 from dudao.duty.models import ContingencyPlan, InspectionResponse, PlanType, ResponseSchool, ResponseTask
@@ -65,7 +65,7 @@ def inspection_plan_for(school: OrgUnit, plans_by_unit: dict[str, ContingencyPla
 
 def trigger_inspection(
     *,
-    actor: Any,
+    actor: User,
     title: str,
     expected_on: dt.date,
     note: str = "",
@@ -142,7 +142,7 @@ def trigger_inspection(
     return response
 
 
-def may_complete(actor: Any, task: ResponseTask) -> bool:
+def may_complete(actor: User, task: ResponseTask) -> bool:
     """Only the school ticks its own checklist (the district watches the progress, it does not make it)."""
     school = task.target.school
     assignment = acting_assignment(actor)
@@ -156,7 +156,7 @@ def may_complete(actor: Any, task: ResponseTask) -> bool:
     return at_school and (task.assignee_id == actor.pk or assignment.role == task.responsible_role)
 
 
-def complete_task(*, actor: Any, task: ResponseTask, note: str = "") -> ResponseTask:
+def complete_task(*, actor: User, task: ResponseTask, note: str = "") -> ResponseTask:
     """Tick off one checklist task; ticking it again changes nothing."""
     note = _text(note, label="说明", limit=300, required=False)
     with transaction.atomic():

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
-from dudao.duty.models import LeaveCampaign, LeaveRequest, LeaveStatus
+from dudao.duty.models import DutyShift, LeaveCampaign, LeaveRequest, LeaveStatus
 from dudao.duty.services._common import _acting_unit, _text, is_duty_staff, overlapping_shifts
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import can
@@ -21,7 +21,7 @@ def _under(path: str, ancestor: OrgUnit) -> bool:
     return path.startswith(ancestor.path)
 
 
-def set_campaign(*, actor: Any, title: str, starts_on: dt.date, ends_on: dt.date) -> LeaveCampaign:
+def set_campaign(*, actor: User, title: str, starts_on: dt.date, ends_on: dt.date) -> LeaveCampaign:
     """The bureau sets a campaign period during which heads of units need approval to leave the city."""
     if not can(actor, "leave.campaign"):
         raise Forbidden("只有教育局可以设置管控期")
@@ -51,7 +51,7 @@ def campaign_for(unit: OrgUnit, day: dt.date) -> LeaveCampaign | None:
     return LeaveCampaign.objects.filter(unit__path__in=ancestors, ends_on__gte=day).order_by("starts_on").first()
 
 
-def shifts_during(person_id: int, starts_on: dt.date, ends_on: dt.date) -> Any:
+def shifts_during(person_id: int, starts_on: dt.date, ends_on: dt.date) -> QuerySet[DutyShift]:
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(starts_on, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(ends_on + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
@@ -60,13 +60,13 @@ def shifts_during(person_id: int, starts_on: dt.date, ends_on: dt.date) -> Any:
 
 def file_leave(
     *,
-    actor: Any,
+    actor: User,
     campaign: LeaveCampaign,
     starts_on: dt.date,
     ends_on: dt.date,
     destination: str,
     reason: str,
-    deputy: Any,
+    deputy: User | None,
 ) -> LeaveRequest:
     """A head of unit asks to leave the city during the campaign. Own duty shifts in those dates do not refuse
     the request: they are counted on it as a warning and the approver decides."""
@@ -131,7 +131,7 @@ def file_leave(
 
 
 def decide_leave(
-    *, actor: Any, request: LeaveRequest, approve: bool, note: str = "", version: int | None = None
+    *, actor: User, request: LeaveRequest, approve: bool, note: str = "", version: int | None = None
 ) -> LeaveRequest:
     note = _text(note, label="审批意见", limit=300, required=not approve)
     with transaction.atomic():
@@ -159,7 +159,7 @@ def decide_leave(
     return fresh
 
 
-def withdraw_leave(*, actor: Any, request: LeaveRequest, version: int | None = None) -> LeaveRequest:
+def withdraw_leave(*, actor: User, request: LeaveRequest, version: int | None = None) -> LeaveRequest:
     """The applicant takes back a request not yet decided (wrong dates, trip cancelled) and may file a new one."""
     with transaction.atomic():
         fresh = LeaveRequest.objects.select_for_update(of=("self",)).select_related("unit").get(pk=request.pk)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.files import IMAGE_TYPES, store_upload
@@ -32,7 +33,7 @@ class StepIn:
 
 def save_plan(
     *,
-    actor: Any,
+    actor: User,
     unit: OrgUnit,
     plan_type: str,
     title: str,
@@ -104,7 +105,7 @@ def save_plan(
 
 def record_drill(
     *,
-    actor: Any,
+    actor: User,
     plan: ContingencyPlan,
     held_on: dt.date,
     participants: int,

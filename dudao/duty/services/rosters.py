@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +19,7 @@ MAX_ROSTER_DAYS = 200
 MAX_SHIFT_HOURS = 48
 
 
-def create_roster(*, actor: Any, unit: OrgUnit, title: str, starts_on: dt.date, ends_on: dt.date) -> DutyRoster:
+def create_roster(*, actor: User, unit: OrgUnit, title: str, starts_on: dt.date, ends_on: dt.date) -> DutyRoster:
     """A unit starts planning its duty for a holiday or key period."""
     if not can(actor, "duty.change", unit):
         raise Forbidden("您无权为该单位编排值班表")
@@ -59,9 +58,9 @@ def _bump(roster: DutyRoster) -> None:
 
 def add_shift(
     *,
-    actor: Any,
+    actor: User,
     roster: DutyRoster,
-    person: Any,
+    person: User | None,
     role: str,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
@@ -131,7 +130,7 @@ def add_shift(
     return shift
 
 
-def remove_shift(*, actor: Any, shift: DutyShift, version: int | None = None) -> None:
+def remove_shift(*, actor: User, shift: DutyShift, version: int | None = None) -> None:
     with transaction.atomic():
         roster = _locked_roster(shift.roster, version)
         if not can(actor, "duty.change", roster.unit):
@@ -150,7 +149,7 @@ def remove_shift(*, actor: Any, shift: DutyShift, version: int | None = None) ->
         record_change(actor=actor, action="remove_shift", obj=roster, unit_path=roster.unit.path, before=before)
 
 
-def publish_roster(*, actor: Any, roster: DutyRoster, version: int | None) -> DutyRoster:
+def publish_roster(*, actor: User, roster: DutyRoster, version: int | None) -> DutyRoster:
     """Published rosters are seen by the unit and up the tree, and their people can sign in."""
     with transaction.atomic():
         roster = _locked_roster(roster, version)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import Entry, append, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.duty.models import DutyLogEntry, DutyShift, DutySignIn, LogOutcome, RosterStatus
@@ -21,7 +22,7 @@ SIGNIN_LATE_AFTER = dt.timedelta(minutes=30)
 
 
 def sign_in(
-    *, actor: Any, shift: DutyShift, user_agent: str = "", ip: str | None = None, now: dt.datetime | None = None
+    *, actor: User, shift: DutyShift, user_agent: str = "", ip: str | None = None, now: dt.datetime | None = None
 ) -> DutySignIn:
     """The person on duty signs in for their own shift; a second sign-in returns the first one unchanged."""
     now = now or timezone.now()
@@ -60,12 +61,12 @@ def sign_in(
     return signin
 
 
-def may_keep_log(actor: Any, shift: DutyShift) -> bool:
+def may_keep_log(actor: User, shift: DutyShift) -> bool:
     return shift.person_id == actor.pk or can(actor, "duty.change", shift.unit)
 
 
 def add_log_entry(
-    *, actor: Any, shift: DutyShift, kind: str, text: str, outcome: str, escalated_to: str = ""
+    *, actor: User, shift: DutyShift, kind: str, text: str, outcome: str, escalated_to: str = ""
 ) -> DutyLogEntry:
     """值班日志: an event or call during the shift, handled on the spot or escalated (to whom)."""
     from dudao.duty.models import LogKind
@@ -103,7 +104,7 @@ def signin_cutoff(now: dt.datetime | None = None) -> dt.datetime:
     return cutoff if cutoff <= now else cutoff - dt.timedelta(days=1)
 
 
-def missed_signins(qs: Any, now: dt.datetime | None = None) -> Any:
+def missed_signins(qs: QuerySet[DutyShift], now: dt.datetime | None = None) -> QuerySet[DutyShift]:
     """Published shifts that started in the 24 hours up to the last deadline and still have no sign-in."""
     cutoff = signin_cutoff(now)
     return qs.filter(
