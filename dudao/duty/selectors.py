@@ -6,7 +6,6 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -306,7 +305,7 @@ def term_of(day: dt.date) -> tuple[dt.date, dt.date]:
 
 @dataclass
 class CoverageRow:
-    unit: Any
+    unit: OrgUnit
     counts: dict[str, int]
     plans: set[str]
 
