@@ -32,6 +32,12 @@ from dudao.orgs.selectors import units_for
 router = Router(tags=["值班值守"])
 
 
+class AuthenticatedRequest(HttpRequest):
+    """The API's `TokenOrSession` auth answers 401 unless it has set `request.user` to a signed-in `User`."""
+
+    user: User
+
+
 class ShiftOut(Schema):
     id: int
     roster: int
@@ -93,7 +99,7 @@ def _roster(r: DutyRoster) -> RosterOut:
     )
 
 
-def _roster_detail(request: HttpRequest, roster_id: int) -> RosterDetailOut:
+def _roster_detail(request: AuthenticatedRequest, roster_id: int) -> RosterDetailOut:
     roster = get_object_or_404(selectors.rosters_for(request.user), pk=roster_id)
     shifts = list(roster.shifts.select_related("person", "signin"))
     flags = selectors.roster_flags(roster, shifts)
@@ -106,7 +112,7 @@ def _roster_detail(request: HttpRequest, roster_id: int) -> RosterDetailOut:
 
 
 @router.get("/duty/rosters", response=Paged[RosterOut])
-def list_rosters(request: HttpRequest, paging: Query[PageParams], unit: Id | None = None) -> dict[str, object]:
+def list_rosters(request: AuthenticatedRequest, paging: Query[PageParams], unit: Id | None = None) -> dict[str, object]:
     """Rosters in scope (drafts only for those who may plan them). `unit`: rosters of units inside it."""
     require(request, "duty.read")
     qs = selectors.rosters_for(request.user).order_by("-starts_on", "unit__path")
@@ -124,7 +130,7 @@ class RosterIn(Schema):
 
 
 @router.post("/duty/rosters", response={201: RosterDetailOut})
-def create_roster(request: HttpRequest, payload: RosterIn) -> Status[RosterDetailOut]:
+def create_roster(request: AuthenticatedRequest, payload: RosterIn) -> Status[RosterDetailOut]:
     require(request, "duty.change")
     unit = get_object_or_404(units_for(request.user), pk=payload.unit)
     roster = services.create_roster(
@@ -134,7 +140,7 @@ def create_roster(request: HttpRequest, payload: RosterIn) -> Status[RosterDetai
 
 
 @router.get("/duty/rosters/{roster_id}", response=RosterDetailOut)
-def get_roster(request: HttpRequest, roster_id: Id) -> RosterDetailOut:
+def get_roster(request: AuthenticatedRequest, roster_id: Id) -> RosterDetailOut:
     """One roster with its shifts, the days without a leader and overlapping shift pairs."""
     require(request, "duty.read")
     return _roster_detail(request, roster_id)
@@ -150,7 +156,7 @@ class ShiftIn(Schema):
 
 
 @router.post("/duty/rosters/{roster_id}/shifts", response={201: ShiftOut})
-def add_shift(request: HttpRequest, roster_id: Id, payload: ShiftIn) -> Status[ShiftOut]:
+def add_shift(request: AuthenticatedRequest, roster_id: Id, payload: ShiftIn) -> Status[ShiftOut]:
     """Add a shift. Refused: ending before it starts (400), the person on duty elsewhere at the time (409)."""
     require(request, "duty.change")
     roster = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=roster_id)
@@ -175,7 +181,7 @@ class VersionIn(Schema):
 
 
 @router.post("/duty/rosters/{roster_id}/publish", response=RosterDetailOut)
-def publish_roster(request: HttpRequest, roster_id: Id, payload: VersionIn) -> RosterDetailOut:
+def publish_roster(request: AuthenticatedRequest, roster_id: Id, payload: VersionIn) -> RosterDetailOut:
     require(request, "duty.change")
     roster = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=roster_id)
     services.publish_roster(actor=request.user, roster=roster, version=payload.version)
@@ -203,7 +209,7 @@ class UnitDutyOut(Schema):
 
 
 @router.get("/duty/now", response=list[UnitDutyOut])
-def on_duty_now(request: HttpRequest, unit: Id | None = None) -> list[UnitDutyOut]:
+def on_duty_now(request: AuthenticatedRequest, unit: Id | None = None) -> list[UnitDutyOut]:
     """Who is on duty now in every bureau, district and school of the scope (or inside `unit`), with sign-in
     state, units without a leader, and who is away from the city with their deputy."""
     require(request, "duty.read")
@@ -257,7 +263,7 @@ def _signin(s: DutySignIn) -> SignInOut:
 
 
 @router.get("/duty/signins", response=Paged[SignInOut])
-def list_signins(request: HttpRequest, paging: Query[PageParams], unit: Id | None = None) -> dict[str, object]:
+def list_signins(request: AuthenticatedRequest, paging: Query[PageParams], unit: Id | None = None) -> dict[str, object]:
     require(request, "duty.read")
     qs = selectors.signins_for(request.user).order_by("-signed_at")
     if unit is not None:
@@ -271,7 +277,7 @@ class SignInIn(Schema):
 
 
 @router.post("/duty/signins", response={201: SignInOut})
-def sign_in(request: HttpRequest, payload: SignInIn) -> Status[SignInOut]:
+def sign_in(request: AuthenticatedRequest, payload: SignInIn) -> Status[SignInOut]:
     """Sign in for one's own shift (403 for another person's); the device (User-Agent, IP) is recorded.
     Signing in again returns the first sign-in."""
     shift = DutyShift.objects.filter(pk=payload.shift, person_id=request.user.pk).first()
@@ -321,7 +327,7 @@ def _plan(p: ContingencyPlan) -> PlanOut:
 
 @router.get("/plans", response=Paged[PlanOut])
 def list_plans(
-    request: HttpRequest, paging: Query[PageParams], unit: Id | None = None, plan_type: PlanType | None = None
+    request: AuthenticatedRequest, paging: Query[PageParams], unit: Id | None = None, plan_type: PlanType | None = None
 ) -> dict[str, object]:
     require(request, "plan.read")
     qs = selectors.plans_for(request.user).prefetch_related("steps").order_by("unit__path", "plan_type")
@@ -349,7 +355,7 @@ class PlanIn(Schema):
 
 
 @router.post("/plans", response=PlanOut)
-def save_plan(request: HttpRequest, payload: PlanIn) -> PlanOut:
+def save_plan(request: AuthenticatedRequest, payload: PlanIn) -> PlanOut:
     """Create or replace the unit's plan of this type (one per unit and type); steps name responsible roles."""
     require(request, "plan.change")
     unit = get_object_or_404(units_for(request.user), pk=payload.unit)
@@ -395,7 +401,7 @@ def _drill(d: Drill) -> DrillOut:
 
 @router.get("/drills", response=Paged[DrillOut])
 def list_drills(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     paging: Query[PageParams],
     unit: Id | None = None,
     since: dt.date | None = None,
@@ -422,7 +428,7 @@ class DrillIn(Schema):
 
 
 @router.post("/drills", response={201: DrillOut})
-def record_drill(request: HttpRequest, payload: DrillIn) -> Status[DrillOut]:
+def record_drill(request: AuthenticatedRequest, payload: DrillIn) -> Status[DrillOut]:
     """Record a drill held on a plan (JSON; photos are uploaded on the plan's page)."""
     require(request, "drill.change")
     plan = get_object_or_404(selectors.plans_for(request.user), pk=payload.plan)
@@ -478,7 +484,9 @@ def _leave(r: LeaveRequest) -> LeaveOut:
 
 
 @router.get("/leave-requests", response=Paged[LeaveOut])
-def list_leave(request: HttpRequest, paging: Query[PageParams], status: LeaveStatus | None = None) -> dict[str, object]:
+def list_leave(
+    request: AuthenticatedRequest, paging: Query[PageParams], status: LeaveStatus | None = None
+) -> dict[str, object]:
     require(request, "leave.read")
     qs = selectors.leave_requests_for(request.user)
     if status is not None:
@@ -496,7 +504,7 @@ class LeaveIn(Schema):
 
 
 @router.post("/leave-requests", response={201: LeaveOut})
-def file_leave(request: HttpRequest, payload: LeaveIn) -> Status[LeaveOut]:
+def file_leave(request: AuthenticatedRequest, payload: LeaveIn) -> Status[LeaveOut]:
     """File a leave-the-city request in the campaign period in force. `overlapping_shifts` > 0 warns that the
     applicant is on duty in those dates; the approver decides."""
     require(request, "leave.request")
@@ -526,7 +534,7 @@ class DecisionIn(Schema):
 
 
 @router.post("/leave-requests/{request_id}/decide", response=LeaveOut)
-def decide_leave(request: HttpRequest, request_id: Id, payload: DecisionIn) -> LeaveOut:
+def decide_leave(request: AuthenticatedRequest, request_id: Id, payload: DecisionIn) -> LeaveOut:
     require(request, "leave.approve")
     item = get_object_or_404(selectors.leave_requests_for(request.user), pk=request_id)
     services.decide_leave(

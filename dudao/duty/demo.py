@@ -350,7 +350,7 @@ def _leave(context: DemoContext) -> dict[str, int]:
     )
     staff: dict[int, dict[str, User]] = defaultdict(dict)
     for user in User.objects.filter(unit__in=schools, title__in=("校长", "副校长")).order_by("id"):
-        staff[user.unit_id].setdefault(user.title, user)  # type: ignore[index]
+        staff[user.unit_id].setdefault(user.title, user)
     trips = [(0, 2, "南昌", "参加省教育厅校长培训班"), (1, 3, "上海", "带队参加全国青少年科技创新大赛")]
     count = 0
     for school, (start, length, destination, reason) in zip(schools, trips, strict=False):

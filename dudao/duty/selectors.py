@@ -6,12 +6,12 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.duty.models import (
     ContingencyPlan,
     Drill,
@@ -32,7 +32,7 @@ from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can, scope_root_path
 
 
-def _acting_ancestors(user: Any) -> list[str]:
+def _acting_ancestors(user: User) -> list[str]:
     """Paths of the acting unit and every unit above it (a class teacher's class → grade → school → …)."""
     assignment = acting_assignment(user)
     if assignment is None:
@@ -41,7 +41,7 @@ def _acting_ancestors(user: Any) -> list[str]:
     return [path[:n] for n in range(OrgUnit.steplen, len(path) + 1, OrgUnit.steplen)]
 
 
-def _own_roster_unit(user: Any) -> list[str]:
+def _own_roster_unit(user: User) -> list[str]:
     """The path of the nearest bureau, district or school at or above the acting unit: the unit whose published
     roster its own people see (a class teacher sees the school's roster, not the district's or the city's)."""
     paths = _acting_ancestors(user)
@@ -54,7 +54,7 @@ def _own_roster_unit(user: Any) -> list[str]:
     return [own] if own else []
 
 
-def rosters_for(user: Any, action: str = "read") -> QuerySet[DutyRoster]:
+def rosters_for(user: User, action: str = "read") -> QuerySet[DutyRoster]:
     """Published rosters of the scope (a roster is published to its unit and up the tree), and of the reader's
     own unit; drafts only for those who may plan them."""
     if action != "read":
@@ -70,11 +70,11 @@ def rosters_for(user: Any, action: str = "read") -> QuerySet[DutyRoster]:
     ).select_related("unit")
 
 
-def shifts_for(user: Any) -> QuerySet[DutyShift]:
+def shifts_for(user: User) -> QuerySet[DutyShift]:
     return DutyShift.objects.for_user(user, "read").filter(roster__status=RosterStatus.PUBLISHED)
 
 
-def my_shifts(user: Any, *, since: dt.datetime | None = None) -> QuerySet[DutyShift]:
+def my_shifts(user: User, *, since: dt.datetime | None = None) -> QuerySet[DutyShift]:
     """A person's own published shifts (their own data, whatever their role's scope)."""
     since = since or timezone.now() - dt.timedelta(days=1)
     return (
@@ -84,7 +84,7 @@ def my_shifts(user: Any, *, since: dt.datetime | None = None) -> QuerySet[DutySh
     )
 
 
-def signins_for(user: Any) -> QuerySet[DutySignIn]:
+def signins_for(user: User) -> QuerySet[DutySignIn]:
     return DutySignIn.objects.for_user(user, "read").select_related("shift__unit", "person")
 
 
@@ -161,7 +161,11 @@ NOW_FIELDS = (
 
 
 def on_duty_now(
-    user: Any, *, at: dt.datetime | None = None, unit: OrgUnit | None = None, kinds: tuple[str, ...] = ROSTER_UNIT_KINDS
+    user: User,
+    *,
+    at: dt.datetime | None = None,
+    unit: OrgUnit | None = None,
+    kinds: tuple[str, ...] = ROSTER_UNIT_KINDS,
 ) -> list[UnitDuty]:
     """Who is on duty now in every unit of the viewer's subtree: one query for the units, one for the shifts
     (with person and sign-in joined), one for the approved leave in force today. Rows are read as values, not
@@ -235,7 +239,7 @@ def away_on(prefix: str, day: dt.date) -> QuerySet[LeaveRequest]:
     ).select_related("applicant", "deputy")
 
 
-def away_today(user: Any) -> QuerySet[LeaveRequest]:
+def away_today(user: User) -> QuerySet[LeaveRequest]:
     root = scope_root_path(user, "duty.read")
     if root is None:
         return LeaveRequest.objects.none()
@@ -273,7 +277,7 @@ def roster_flags(roster: DutyRoster, shifts: list[DutyShift]) -> RosterFlags:
     )
 
 
-def missed_for(user: Any, now: dt.datetime | None = None) -> QuerySet[DutyShift]:
+def missed_for(user: User, now: dt.datetime | None = None) -> QuerySet[DutyShift]:
     """Missed sign-ins in the viewer's scope (red for the unit's head and the district)."""
     return missed_signins(DutyShift.objects.for_user(user, "read"), now).select_related("unit", "person")
 
@@ -281,11 +285,11 @@ def missed_for(user: Any, now: dt.datetime | None = None) -> QuerySet[DutyShift]
 # ----- plans, drills, coverage --------------------------------------------------------------------
 
 
-def plans_for(user: Any, action: str = "read") -> QuerySet[ContingencyPlan]:
+def plans_for(user: User, action: str = "read") -> QuerySet[ContingencyPlan]:
     return ContingencyPlan.objects.for_user(user, action).select_related("unit")
 
 
-def drills_for(user: Any) -> QuerySet[Drill]:
+def drills_for(user: User) -> QuerySet[Drill]:
     return Drill.objects.for_user(user, "read").select_related("unit", "plan")
 
 
@@ -301,7 +305,7 @@ def term_of(day: dt.date) -> tuple[dt.date, dt.date]:
 
 @dataclass
 class CoverageRow:
-    unit: Any
+    unit: OrgUnit
     counts: dict[str, int]
     plans: set[str]
 
@@ -310,7 +314,7 @@ class CoverageRow:
         return [label for value, label in PlanType.choices if not self.counts.get(value)]
 
 
-def drill_coverage(user: Any, *, term: tuple[dt.date, dt.date], unit: OrgUnit | None = None) -> list[CoverageRow]:
+def drill_coverage(user: User, *, term: tuple[dt.date, dt.date], unit: OrgUnit | None = None) -> list[CoverageRow]:
     """Per school (and district/bureau) × plan type: drills held in the term, and which plans exist."""
     root = scope_root_path(user, "drill.read")
     if root is None:
@@ -335,7 +339,7 @@ def drill_coverage(user: Any, *, term: tuple[dt.date, dt.date], unit: OrgUnit | 
 # ----- 迎检响应 -----------------------------------------------------------------------------------------
 
 
-def visible_targets(user: Any) -> QuerySet[ResponseSchool]:
+def visible_targets(user: User) -> QuerySet[ResponseSchool]:
     """Checklists of schools in scope, and the checklist of the reader's own school for those who do tasks
     (a class teacher's scope is a class, below the school the checklist belongs to)."""
     visible = Q(pk__in=ResponseSchool.objects.for_user(user, "read").values("pk"))
@@ -344,7 +348,7 @@ def visible_targets(user: Any) -> QuerySet[ResponseSchool]:
     return ResponseSchool.objects.filter(visible)
 
 
-def response_targets_for(user: Any) -> QuerySet[ResponseSchool]:
+def response_targets_for(user: User) -> QuerySet[ResponseSchool]:
     return (
         visible_targets(user)
         .select_related("school", "response", "plan")
@@ -352,7 +356,7 @@ def response_targets_for(user: Any) -> QuerySet[ResponseSchool]:
     )
 
 
-def responses_for(user: Any) -> QuerySet[InspectionResponse]:
+def responses_for(user: User) -> QuerySet[InspectionResponse]:
     """Responses that reach at least one school the viewer sees."""
     visible = visible_targets(user).values("response_id")
     return InspectionResponse.objects.filter(pk__in=visible).select_related("unit", "triggered_by")
@@ -361,7 +365,7 @@ def responses_for(user: Any) -> QuerySet[InspectionResponse]:
 # ----- 离市外出 --------------------------------------------------------------------------------------------
 
 
-def leave_requests_for(user: Any) -> QuerySet[LeaveRequest]:
+def leave_requests_for(user: User) -> QuerySet[LeaveRequest]:
     """Requests of the scope, and always the user's own."""
     scoped = LeaveRequest.objects.for_user(user, "read").values("pk")
     return (
@@ -371,7 +375,7 @@ def leave_requests_for(user: Any) -> QuerySet[LeaveRequest]:
     )
 
 
-def pending_approvals(user: Any) -> QuerySet[LeaveRequest]:
+def pending_approvals(user: User) -> QuerySet[LeaveRequest]:
     return (
         LeaveRequest.objects.for_user(user, "approve")
         .filter(status=LeaveStatus.PENDING)
@@ -380,7 +384,7 @@ def pending_approvals(user: Any) -> QuerySet[LeaveRequest]:
     )
 
 
-def campaigns_for(user: Any) -> QuerySet[LeaveCampaign]:
+def campaigns_for(user: User) -> QuerySet[LeaveCampaign]:
     """Campaigns set by the user's unit or any unit above it."""
     root = scope_root_path(user, "leave.read") or scope_root_path(user, "leave.campaign")
     if root is None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from dudao.accounts.models import User
 from dudao.core.context import current
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, xlsx_response
@@ -31,7 +32,13 @@ from dudao.orgs.scoping import acting_assignment, can
 from dudao.orgs.selectors import units_for
 
 
-def _acting_unit(request: HttpRequest) -> OrgUnit:
+class AuthenticatedRequest(HttpRequest):
+    """Every duty page is behind `login_required`, so its user is a signed-in `User`, never `AnonymousUser`."""
+
+    user: User
+
+
+def _acting_unit(request: AuthenticatedRequest) -> OrgUnit:
     assignment = acting_assignment(request.user)
     if assignment is None:
         raise PermissionDenied("您没有可用的身份")
@@ -39,8 +46,6 @@ def _acting_unit(request: HttpRequest) -> OrgUnit:
 
 
 def _staff_of(unit: OrgUnit) -> Any:
-    from dudao.accounts.models import User
-
     return User.objects.filter(unit__path__under=unit.path, is_active=True).order_by("unit__path", "id")
 
 
@@ -48,7 +53,7 @@ def _staff_of(unit: OrgUnit) -> Any:
 
 
 @login_required
-def now(request: HttpRequest) -> HttpResponse:
+def now(request: AuthenticatedRequest) -> HttpResponse:
     require(request, "duty.read")
     rows = selectors.on_duty_now(request.user)
     missed = list(selectors.missed_for(request.user)[:200]) if can(request.user, "duty.read") else []
@@ -72,12 +77,12 @@ def now(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedRequest) -> HttpResponse:
     shifts = list(selectors.my_shifts(request.user).prefetch_related("log_entries")[:50])
     return render(request, "duty/mine.html", {"shifts": shifts, "now": timezone.now(), "log_form": LogForm()})
 
 
-def _own_or_scoped_shift(request: HttpRequest, pk: int) -> DutyShift:
+def _own_or_scoped_shift(request: AuthenticatedRequest, pk: int) -> DutyShift:
     shift = DutyShift.objects.filter(pk=pk, person_id=request.user.pk).select_related("unit", "roster").first()
     if shift is None:
         shift = get_object_or_404(selectors.shifts_for(request.user).select_related("unit", "roster"), pk=pk)
@@ -86,7 +91,7 @@ def _own_or_scoped_shift(request: HttpRequest, pk: int) -> DutyShift:
 
 @login_required
 @require_POST
-def sign_in(request: HttpRequest, pk: int) -> HttpResponse:
+def sign_in(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     shift = _own_or_scoped_shift(request, pk)
     nxt = request.POST.get("next", "")
     safe = nxt.startswith("/") and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
@@ -103,7 +108,7 @@ def sign_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_log(request: HttpRequest, pk: int) -> HttpResponse:
+def add_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     shift = _own_or_scoped_shift(request, pk)
     form = LogForm(request.POST)
     back = redirect("duty:mine") if shift.person_id == request.user.pk else redirect("duty:roster", shift.roster_id)
@@ -130,7 +135,7 @@ def add_log(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def rosters(request: HttpRequest) -> HttpResponse:
+def rosters(request: AuthenticatedRequest) -> HttpResponse:
     require(request, "duty.read")
     form = RosterForm(request.POST or None)
     may_plan = can(request.user, "duty.change") and _acting_unit(request).kind in services.ROSTER_UNIT_KINDS
@@ -163,7 +168,7 @@ def rosters(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def roster(request: HttpRequest, pk: int, import_errors: list[Any] | None = None) -> HttpResponse:
+def roster(request: AuthenticatedRequest, pk: int, import_errors: list[Any] | None = None) -> HttpResponse:
     require(request, "duty.read")
     item = get_object_or_404(selectors.rosters_for(request.user), pk=pk)
     shifts = list(item.shifts.select_related("person", "signin").prefetch_related("log_entries__author"))
@@ -186,7 +191,7 @@ def roster(request: HttpRequest, pk: int, import_errors: list[Any] | None = None
 
 
 @login_required
-def roster_export(request: HttpRequest, pk: int) -> Any:
+def roster_export(request: AuthenticatedRequest, pk: int) -> Any:
     require(request, "duty.read")
     item = get_object_or_404(selectors.rosters_for(request.user), pk=pk)
     return xlsx_response(
@@ -200,7 +205,7 @@ def roster_export(request: HttpRequest, pk: int) -> Any:
 
 
 @login_required
-def roster_template(request: HttpRequest) -> HttpResponse:
+def roster_template(request: AuthenticatedRequest) -> HttpResponse:
     require(request, "duty.change")
     response = HttpResponse(
         excel.template_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -211,7 +216,7 @@ def roster_template(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     require(request, "duty.change")
     item = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=pk)
     upload = request.FILES.get("file")
@@ -234,7 +239,7 @@ def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_shift(request: HttpRequest, pk: int) -> HttpResponse:
+def add_shift(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     require(request, "duty.change")
     item = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=pk)
     form = ShiftForm(request.POST)
@@ -263,7 +268,7 @@ def add_shift(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def remove_shift(request: HttpRequest, pk: int, shift_pk: int) -> HttpResponse:
+def remove_shift(request: AuthenticatedRequest, pk: int, shift_pk: int) -> HttpResponse:
     require(request, "duty.change")
     item = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=pk)
     shift = get_object_or_404(item.shifts.all(), pk=shift_pk)
@@ -277,7 +282,7 @@ def remove_shift(request: HttpRequest, pk: int, shift_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def publish(request: HttpRequest, pk: int) -> HttpResponse:
+def publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     require(request, "duty.change")
     item = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=pk)
     return perform(
@@ -292,7 +297,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def plans(request: HttpRequest) -> HttpResponse:
+def plans(request: AuthenticatedRequest) -> HttpResponse:
     require(request, "plan.read")
     page = paginate(selectors.plans_for(request.user).order_by("unit__path", "plan_type"), page=request.GET.get("page"))
     return render(
@@ -302,7 +307,7 @@ def plans(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _steps_from(request: HttpRequest) -> list[services.StepIn]:
+def _steps_from(request: AuthenticatedRequest) -> list[services.StepIn]:
     titles = request.POST.getlist("step_title")
     roles = request.POST.getlist("step_role")
     details = request.POST.getlist("step_detail")
@@ -313,7 +318,7 @@ def _steps_from(request: HttpRequest) -> list[services.StepIn]:
 
 
 @login_required
-def plan_edit(request: HttpRequest) -> HttpResponse:
+def plan_edit(request: AuthenticatedRequest) -> HttpResponse:
     require(request, "plan.change")
     unit = _acting_unit(request)
     plan_type = request.GET.get("type") or request.POST.get("plan_type") or PlanType.INSPECTION
@@ -356,7 +361,7 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def plan(request: HttpRequest, pk: int) -> HttpResponse:
+def plan(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     require(request, "plan.read")
     item = get_object_or_404(selectors.plans_for(request.user), pk=pk)
     drills = list(selectors.drills_for(request.user).filter(plan=item).prefetch_related("photos")[:50])
@@ -383,14 +388,14 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def drill_photo(request: HttpRequest, pk: int, file_pk: int) -> Any:
+def drill_photo(request: AuthenticatedRequest, pk: int, file_pk: int) -> Any:
     require(request, "drill.read")
     drill = get_object_or_404(selectors.drills_for(request.user), pk=pk)
     return file_response(get_object_or_404(drill.photos.all(), pk=file_pk), as_attachment=False)
 
 
 @login_required
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthenticatedRequest) -> HttpResponse:
     require(request, "drill.read")
     term = selectors.term_of(timezone.localdate())
     rows = selectors.drill_coverage(request.user, term=term)
@@ -404,7 +409,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def responses(request: HttpRequest) -> HttpResponse:
+def responses(request: AuthenticatedRequest) -> HttpResponse:
     require(request, "plan.read")
     items = list(selectors.responses_for(request.user)[:50])
     may_trigger = can(request.user, "plan.trigger")
@@ -447,7 +452,7 @@ def responses(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def response(request: HttpRequest, pk: int) -> HttpResponse:
+def response(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     require(request, "plan.read")
     item = get_object_or_404(selectors.responses_for(request.user), pk=pk)
     targets = list(selectors.response_targets_for(request.user).filter(response=item).order_by("school__path"))
@@ -465,7 +470,7 @@ def response(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def complete_task(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
+def complete_task(request: AuthenticatedRequest, pk: int, task_pk: int) -> HttpResponse:
     require(request, "plan.read")
     item = get_object_or_404(selectors.responses_for(request.user), pk=pk)
     targets = selectors.visible_targets(request.user).filter(response=item).values("pk")
@@ -482,7 +487,7 @@ def complete_task(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
 
 
 @login_required
-def leave(request: HttpRequest) -> HttpResponse:
+def leave(request: AuthenticatedRequest) -> HttpResponse:
     require(request, "leave.read")
     today = timezone.localdate()
     unit = _acting_unit(request)
@@ -533,7 +538,7 @@ def leave(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def campaign_create(request: HttpRequest) -> HttpResponse:
+def campaign_create(request: AuthenticatedRequest) -> HttpResponse:
     require(request, "leave.campaign")
     form = CampaignForm(request.POST)
     if not form.is_valid():
@@ -549,7 +554,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def leave_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def leave_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     require(request, "leave.approve")
     item = get_object_or_404(selectors.leave_requests_for(request.user), pk=pk)
     approve = request.POST.get("decision") == "approve"
@@ -569,7 +574,7 @@ def leave_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def leave_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def leave_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(LeaveRequest.objects.filter(applicant_id=request.user.pk), pk=pk)
     return perform(
         request,
