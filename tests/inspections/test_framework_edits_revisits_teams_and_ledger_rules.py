@@ -1,4 +1,5 @@
-"""Behaviour fixed after the review of issue 4: each test failed before its fix."""
+"""Editing used frameworks, revisit rules, teams, ledger items and exports, stale bulletin edits: each test failed
+before its fix."""
 
 from __future__ import annotations
 

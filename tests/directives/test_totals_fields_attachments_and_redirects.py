@@ -1,4 +1,5 @@
-"""Behaviour fixed after the review of issue 5: each test failed before its fix."""
+"""Report totals refreshed on approval, person/school/file fields, malformed form definitions, refused attachments
+and safe redirects: each test failed before its fix."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Behaviours added after review: each test names the failure it guards against."""
+"""Roster import edge cases, unit rename/move rules, audit visibility and export masking: each test names the failure
+it guards against."""
 
 from __future__ import annotations
 
