@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
 from dudao.accounts.models import User
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.orgs import PageParams
 from dudao.api.schemas import Id, Paged
@@ -30,12 +30,6 @@ from dudao.duty.models import (
 from dudao.orgs.selectors import units_for
 
 router = Router(tags=["值班值守"])
-
-
-class AuthenticatedRequest(HttpRequest):
-    """The API's `TokenOrSession` auth answers 401 unless it has set `request.user` to a signed-in `User`."""
-
-    user: User
 
 
 class ShiftOut(Schema):
@@ -99,7 +93,7 @@ def _roster(r: DutyRoster) -> RosterOut:
     )
 
 
-def _roster_detail(request: AuthenticatedRequest, roster_id: int) -> RosterDetailOut:
+def _roster_detail(request: AuthedRequest, roster_id: int) -> RosterDetailOut:
     roster = get_object_or_404(selectors.rosters_for(request.user), pk=roster_id)
     shifts = list(roster.shifts.select_related("person", "signin"))
     flags = selectors.roster_flags(roster, shifts)
@@ -112,7 +106,7 @@ def _roster_detail(request: AuthenticatedRequest, roster_id: int) -> RosterDetai
 
 
 @router.get("/duty/rosters", response=Paged[RosterOut])
-def list_rosters(request: AuthenticatedRequest, paging: Query[PageParams], unit: Id | None = None) -> dict[str, object]:
+def list_rosters(request: AuthedRequest, paging: Query[PageParams], unit: Id | None = None) -> dict[str, object]:
     """Rosters in scope (drafts only for those who may plan them). `unit`: rosters of units inside it."""
     require(request, "duty.read")
     qs = selectors.rosters_for(request.user).order_by("-starts_on", "unit__path")
@@ -130,7 +124,7 @@ class RosterIn(Schema):
 
 
 @router.post("/duty/rosters", response={201: RosterDetailOut})
-def create_roster(request: AuthenticatedRequest, payload: RosterIn) -> Status[RosterDetailOut]:
+def create_roster(request: AuthedRequest, payload: RosterIn) -> Status[RosterDetailOut]:
     require(request, "duty.change")
     unit = get_object_or_404(units_for(request.user), pk=payload.unit)
     roster = services.create_roster(
@@ -140,7 +134,7 @@ def create_roster(request: AuthenticatedRequest, payload: RosterIn) -> Status[Ro
 
 
 @router.get("/duty/rosters/{roster_id}", response=RosterDetailOut)
-def get_roster(request: AuthenticatedRequest, roster_id: Id) -> RosterDetailOut:
+def get_roster(request: AuthedRequest, roster_id: Id) -> RosterDetailOut:
     """One roster with its shifts, the days without a leader and overlapping shift pairs."""
     require(request, "duty.read")
     return _roster_detail(request, roster_id)
@@ -156,7 +150,7 @@ class ShiftIn(Schema):
 
 
 @router.post("/duty/rosters/{roster_id}/shifts", response={201: ShiftOut})
-def add_shift(request: AuthenticatedRequest, roster_id: Id, payload: ShiftIn) -> Status[ShiftOut]:
+def add_shift(request: AuthedRequest, roster_id: Id, payload: ShiftIn) -> Status[ShiftOut]:
     """Add a shift. Refused: ending before it starts (400), the person on duty elsewhere at the time (409)."""
     require(request, "duty.change")
     roster = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=roster_id)
@@ -181,7 +175,7 @@ class VersionIn(Schema):
 
 
 @router.post("/duty/rosters/{roster_id}/publish", response=RosterDetailOut)
-def publish_roster(request: AuthenticatedRequest, roster_id: Id, payload: VersionIn) -> RosterDetailOut:
+def publish_roster(request: AuthedRequest, roster_id: Id, payload: VersionIn) -> RosterDetailOut:
     require(request, "duty.change")
     roster = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=roster_id)
     services.publish_roster(actor=request.user, roster=roster, version=payload.version)
@@ -209,7 +203,7 @@ class UnitDutyOut(Schema):
 
 
 @router.get("/duty/now", response=list[UnitDutyOut])
-def on_duty_now(request: AuthenticatedRequest, unit: Id | None = None) -> list[UnitDutyOut]:
+def on_duty_now(request: AuthedRequest, unit: Id | None = None) -> list[UnitDutyOut]:
     """Who is on duty now in every bureau, district and school of the scope (or inside `unit`), with sign-in
     state, units without a leader, and who is away from the city with their deputy."""
     require(request, "duty.read")
@@ -263,7 +257,7 @@ def _signin(s: DutySignIn) -> SignInOut:
 
 
 @router.get("/duty/signins", response=Paged[SignInOut])
-def list_signins(request: AuthenticatedRequest, paging: Query[PageParams], unit: Id | None = None) -> dict[str, object]:
+def list_signins(request: AuthedRequest, paging: Query[PageParams], unit: Id | None = None) -> dict[str, object]:
     require(request, "duty.read")
     qs = selectors.signins_for(request.user).order_by("-signed_at")
     if unit is not None:
@@ -277,7 +271,7 @@ class SignInIn(Schema):
 
 
 @router.post("/duty/signins", response={201: SignInOut})
-def sign_in(request: AuthenticatedRequest, payload: SignInIn) -> Status[SignInOut]:
+def sign_in(request: AuthedRequest, payload: SignInIn) -> Status[SignInOut]:
     """Sign in for one's own shift (403 for another person's); the device (User-Agent, IP) is recorded.
     Signing in again returns the first sign-in."""
     shift = DutyShift.objects.filter(pk=payload.shift, person_id=request.user.pk).first()
@@ -327,7 +321,7 @@ def _plan(p: ContingencyPlan) -> PlanOut:
 
 @router.get("/plans", response=Paged[PlanOut])
 def list_plans(
-    request: AuthenticatedRequest, paging: Query[PageParams], unit: Id | None = None, plan_type: PlanType | None = None
+    request: AuthedRequest, paging: Query[PageParams], unit: Id | None = None, plan_type: PlanType | None = None
 ) -> dict[str, object]:
     require(request, "plan.read")
     qs = selectors.plans_for(request.user).prefetch_related("steps").order_by("unit__path", "plan_type")
@@ -355,7 +349,7 @@ class PlanIn(Schema):
 
 
 @router.post("/plans", response=PlanOut)
-def save_plan(request: AuthenticatedRequest, payload: PlanIn) -> PlanOut:
+def save_plan(request: AuthedRequest, payload: PlanIn) -> PlanOut:
     """Create or replace the unit's plan of this type (one per unit and type); steps name responsible roles."""
     require(request, "plan.change")
     unit = get_object_or_404(units_for(request.user), pk=payload.unit)
@@ -401,7 +395,7 @@ def _drill(d: Drill) -> DrillOut:
 
 @router.get("/drills", response=Paged[DrillOut])
 def list_drills(
-    request: AuthenticatedRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     unit: Id | None = None,
     since: dt.date | None = None,
@@ -428,7 +422,7 @@ class DrillIn(Schema):
 
 
 @router.post("/drills", response={201: DrillOut})
-def record_drill(request: AuthenticatedRequest, payload: DrillIn) -> Status[DrillOut]:
+def record_drill(request: AuthedRequest, payload: DrillIn) -> Status[DrillOut]:
     """Record a drill held on a plan (JSON; photos are uploaded on the plan's page)."""
     require(request, "drill.change")
     plan = get_object_or_404(selectors.plans_for(request.user), pk=payload.plan)
@@ -485,7 +479,7 @@ def _leave(r: LeaveRequest) -> LeaveOut:
 
 @router.get("/leave-requests", response=Paged[LeaveOut])
 def list_leave(
-    request: AuthenticatedRequest, paging: Query[PageParams], status: LeaveStatus | None = None
+    request: AuthedRequest, paging: Query[PageParams], status: LeaveStatus | None = None
 ) -> dict[str, object]:
     require(request, "leave.read")
     qs = selectors.leave_requests_for(request.user)
@@ -504,7 +498,7 @@ class LeaveIn(Schema):
 
 
 @router.post("/leave-requests", response={201: LeaveOut})
-def file_leave(request: AuthenticatedRequest, payload: LeaveIn) -> Status[LeaveOut]:
+def file_leave(request: AuthedRequest, payload: LeaveIn) -> Status[LeaveOut]:
     """File a leave-the-city request in the campaign period in force. `overlapping_shifts` > 0 warns that the
     applicant is on duty in those dates; the approver decides."""
     require(request, "leave.request")
@@ -534,7 +528,7 @@ class DecisionIn(Schema):
 
 
 @router.post("/leave-requests/{request_id}/decide", response=LeaveOut)
-def decide_leave(request: AuthenticatedRequest, request_id: Id, payload: DecisionIn) -> LeaveOut:
+def decide_leave(request: AuthedRequest, request_id: Id, payload: DecisionIn) -> LeaveOut:
     require(request, "leave.approve")
     item = get_object_or_404(selectors.leave_requests_for(request.user), pk=request_id)
     services.decide_leave(

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.models import User
+from dudao.accounts.requests import AuthedRequest
 from dudao.core.context import current
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, xlsx_response
@@ -32,13 +33,7 @@ from dudao.orgs.scoping import acting_assignment, can
 from dudao.orgs.selectors import units_for
 
 
-class AuthenticatedRequest(HttpRequest):
-    """Every duty page is behind `login_required`, so its user is a signed-in `User`, never `AnonymousUser`."""
-
-    user: User
-
-
-def _acting_unit(request: AuthenticatedRequest) -> OrgUnit:
+def _acting_unit(request: AuthedRequest) -> OrgUnit:
     assignment = acting_assignment(request.user)
     if assignment is None:
         raise PermissionDenied("您没有可用的身份")
@@ -53,7 +48,7 @@ def _staff_of(unit: OrgUnit) -> Any:
 
 
 @login_required
-def now(request: AuthenticatedRequest) -> HttpResponse:
+def now(request: AuthedRequest) -> HttpResponse:
     require(request, "duty.read")
     rows = selectors.on_duty_now(request.user)
     missed = list(selectors.missed_for(request.user)[:200]) if can(request.user, "duty.read") else []
@@ -77,12 +72,12 @@ def now(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-def mine(request: AuthenticatedRequest) -> HttpResponse:
+def mine(request: AuthedRequest) -> HttpResponse:
     shifts = list(selectors.my_shifts(request.user).prefetch_related("log_entries")[:50])
     return render(request, "duty/mine.html", {"shifts": shifts, "now": timezone.now(), "log_form": LogForm()})
 
 
-def _own_or_scoped_shift(request: AuthenticatedRequest, pk: int) -> DutyShift:
+def _own_or_scoped_shift(request: AuthedRequest, pk: int) -> DutyShift:
     shift = DutyShift.objects.filter(pk=pk, person_id=request.user.pk).select_related("unit", "roster").first()
     if shift is None:
         shift = get_object_or_404(selectors.shifts_for(request.user).select_related("unit", "roster"), pk=pk)
@@ -91,7 +86,7 @@ def _own_or_scoped_shift(request: AuthenticatedRequest, pk: int) -> DutyShift:
 
 @login_required
 @require_POST
-def sign_in(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def sign_in(request: AuthedRequest, pk: int) -> HttpResponse:
     shift = _own_or_scoped_shift(request, pk)
     nxt = request.POST.get("next", "")
     safe = nxt.startswith("/") and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
@@ -108,7 +103,7 @@ def sign_in(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def add_log(request: AuthedRequest, pk: int) -> HttpResponse:
     shift = _own_or_scoped_shift(request, pk)
     form = LogForm(request.POST)
     back = redirect("duty:mine") if shift.person_id == request.user.pk else redirect("duty:roster", shift.roster_id)
@@ -135,7 +130,7 @@ def add_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def rosters(request: AuthenticatedRequest) -> HttpResponse:
+def rosters(request: AuthedRequest) -> HttpResponse:
     require(request, "duty.read")
     form = RosterForm(request.POST or None)
     may_plan = can(request.user, "duty.change") and _acting_unit(request).kind in services.ROSTER_UNIT_KINDS
@@ -168,7 +163,7 @@ def rosters(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-def roster(request: AuthenticatedRequest, pk: int, import_errors: list[Any] | None = None) -> HttpResponse:
+def roster(request: AuthedRequest, pk: int, import_errors: list[Any] | None = None) -> HttpResponse:
     require(request, "duty.read")
     item = get_object_or_404(selectors.rosters_for(request.user), pk=pk)
     shifts = list(item.shifts.select_related("person", "signin").prefetch_related("log_entries__author"))
@@ -191,7 +186,7 @@ def roster(request: AuthenticatedRequest, pk: int, import_errors: list[Any] | No
 
 
 @login_required
-def roster_export(request: AuthenticatedRequest, pk: int) -> Any:
+def roster_export(request: AuthedRequest, pk: int) -> Any:
     require(request, "duty.read")
     item = get_object_or_404(selectors.rosters_for(request.user), pk=pk)
     return xlsx_response(
@@ -205,7 +200,7 @@ def roster_export(request: AuthenticatedRequest, pk: int) -> Any:
 
 
 @login_required
-def roster_template(request: AuthenticatedRequest) -> HttpResponse:
+def roster_template(request: AuthedRequest) -> HttpResponse:
     require(request, "duty.change")
     response = HttpResponse(
         excel.template_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -216,7 +211,7 @@ def roster_template(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def roster_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def roster_import(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "duty.change")
     item = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=pk)
     upload = request.FILES.get("file")
@@ -239,7 +234,7 @@ def roster_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_shift(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def add_shift(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "duty.change")
     item = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=pk)
     form = ShiftForm(request.POST)
@@ -268,7 +263,7 @@ def add_shift(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def remove_shift(request: AuthenticatedRequest, pk: int, shift_pk: int) -> HttpResponse:
+def remove_shift(request: AuthedRequest, pk: int, shift_pk: int) -> HttpResponse:
     require(request, "duty.change")
     item = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=pk)
     shift = get_object_or_404(item.shifts.all(), pk=shift_pk)
@@ -282,7 +277,7 @@ def remove_shift(request: AuthenticatedRequest, pk: int, shift_pk: int) -> HttpR
 
 @login_required
 @require_POST
-def publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def publish(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "duty.change")
     item = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=pk)
     return perform(
@@ -297,7 +292,7 @@ def publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def plans(request: AuthenticatedRequest) -> HttpResponse:
+def plans(request: AuthedRequest) -> HttpResponse:
     require(request, "plan.read")
     page = paginate(selectors.plans_for(request.user).order_by("unit__path", "plan_type"), page=request.GET.get("page"))
     return render(
@@ -307,7 +302,7 @@ def plans(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _steps_from(request: AuthenticatedRequest) -> list[services.StepIn]:
+def _steps_from(request: AuthedRequest) -> list[services.StepIn]:
     titles = request.POST.getlist("step_title")
     roles = request.POST.getlist("step_role")
     details = request.POST.getlist("step_detail")
@@ -318,7 +313,7 @@ def _steps_from(request: AuthenticatedRequest) -> list[services.StepIn]:
 
 
 @login_required
-def plan_edit(request: AuthenticatedRequest) -> HttpResponse:
+def plan_edit(request: AuthedRequest) -> HttpResponse:
     require(request, "plan.change")
     unit = _acting_unit(request)
     plan_type = request.GET.get("type") or request.POST.get("plan_type") or PlanType.INSPECTION
@@ -361,7 +356,7 @@ def plan_edit(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-def plan(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def plan(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "plan.read")
     item = get_object_or_404(selectors.plans_for(request.user), pk=pk)
     drills = list(selectors.drills_for(request.user).filter(plan=item).prefetch_related("photos")[:50])
@@ -388,14 +383,14 @@ def plan(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def drill_photo(request: AuthenticatedRequest, pk: int, file_pk: int) -> Any:
+def drill_photo(request: AuthedRequest, pk: int, file_pk: int) -> Any:
     require(request, "drill.read")
     drill = get_object_or_404(selectors.drills_for(request.user), pk=pk)
     return file_response(get_object_or_404(drill.photos.all(), pk=file_pk), as_attachment=False)
 
 
 @login_required
-def coverage(request: AuthenticatedRequest) -> HttpResponse:
+def coverage(request: AuthedRequest) -> HttpResponse:
     require(request, "drill.read")
     term = selectors.term_of(timezone.localdate())
     rows = selectors.drill_coverage(request.user, term=term)
@@ -409,7 +404,7 @@ def coverage(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-def responses(request: AuthenticatedRequest) -> HttpResponse:
+def responses(request: AuthedRequest) -> HttpResponse:
     require(request, "plan.read")
     items = list(selectors.responses_for(request.user)[:50])
     may_trigger = can(request.user, "plan.trigger")
@@ -452,7 +447,7 @@ def responses(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-def response(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def response(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "plan.read")
     item = get_object_or_404(selectors.responses_for(request.user), pk=pk)
     targets = list(selectors.response_targets_for(request.user).filter(response=item).order_by("school__path"))
@@ -470,7 +465,7 @@ def response(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def complete_task(request: AuthenticatedRequest, pk: int, task_pk: int) -> HttpResponse:
+def complete_task(request: AuthedRequest, pk: int, task_pk: int) -> HttpResponse:
     require(request, "plan.read")
     item = get_object_or_404(selectors.responses_for(request.user), pk=pk)
     targets = selectors.visible_targets(request.user).filter(response=item).values("pk")
@@ -487,7 +482,7 @@ def complete_task(request: AuthenticatedRequest, pk: int, task_pk: int) -> HttpR
 
 
 @login_required
-def leave(request: AuthenticatedRequest) -> HttpResponse:
+def leave(request: AuthedRequest) -> HttpResponse:
     require(request, "leave.read")
     today = timezone.localdate()
     unit = _acting_unit(request)
@@ -538,7 +533,7 @@ def leave(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def campaign_create(request: AuthenticatedRequest) -> HttpResponse:
+def campaign_create(request: AuthedRequest) -> HttpResponse:
     require(request, "leave.campaign")
     form = CampaignForm(request.POST)
     if not form.is_valid():
@@ -554,7 +549,7 @@ def campaign_create(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def leave_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def leave_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "leave.approve")
     item = get_object_or_404(selectors.leave_requests_for(request.user), pk=pk)
     approve = request.POST.get("decision") == "approve"
@@ -574,7 +569,7 @@ def leave_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def leave_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def leave_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(LeaveRequest.objects.filter(applicant_id=request.user.pk), pk=pk)
     return perform(
         request,
