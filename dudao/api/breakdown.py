@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 
 from dudao.api.auth import require
@@ -117,7 +118,7 @@ def list_analyses(request: HttpRequest, params: Query[PageParams]) -> dict[str, 
 def create_analysis(request: HttpRequest, payload: AnalysisIn) -> Status:
     require(request, "breakdown.change")
     analysis = services.analyse(
-        actor=request.user, doc_date=payload.doc_date or dt.date.today(), text=payload.text, title=payload.title
+        actor=request.user, doc_date=payload.doc_date or timezone.localdate(), text=payload.text, title=payload.title
     )
     return Status(201, _detail(analysis))
 
@@ -135,7 +136,7 @@ def upload_analysis(
         raise DomainError(f"文件太大（{file.size / 1024 / 1024:.1f} MB），最大 5 MB。", code="too_large")
     analysis = services.analyse(
         actor=request.user,
-        doc_date=doc_date or dt.date.today(),
+        doc_date=doc_date or timezone.localdate(),
         data=file.read(),
         filename=file.name or "",
         title=title,

@@ -260,12 +260,13 @@ def _exif_time(exif: Image.Exif) -> dt.datetime | None:
     raw = sub.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
     if not isinstance(raw, str):
         return None
+    # Cameras record local time without a zone; phones here are on Beijing time.
     try:
-        naive = dt.datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+        return dt.datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S").replace(
+            tzinfo=timezone.get_current_timezone()
+        )
     except ValueError:
         return None
-    # Cameras record local time without a zone; phones here are on Beijing time.
-    return timezone.make_aware(naive)
 
 
 def _exif_gps(exif: Image.Exif) -> tuple[float | None, float | None]:

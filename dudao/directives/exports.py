@@ -3,7 +3,6 @@ sheet) and one ZIP of all attachments. Both read through the user's scope and st
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 import zipfile
 from pathlib import PurePath
@@ -127,7 +126,7 @@ def attachments_zip(user: Any, directive: Directive, period: Period) -> FileResp
             if name in used:
                 name = f"{folder}/{stored.pk}-{PurePath(stored.name).name}"
             used.add(name)
-            info = zipfile.ZipInfo(name, date_time=dt.datetime.now().timetuple()[:6])
+            info = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             with open_stored(stored) as source, archive.open(info, "w") as target:
                 while chunk := source.read(1024 * 1024):

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+
 from dudao.breakdown.parser.cleaning import clean, simplified
 from dudao.breakdown.parser.deadlines import Calendar, Deadline, find_deadlines, pick_deadline
 from dudao.breakdown.parser.fields import (
@@ -122,7 +124,7 @@ def parse(
     already_clean: bool = False,
 ) -> Analysis:
     """Rows of a speech. Never raises on odd text: at worst returns no rows and a warning."""
-    doc_date = doc_date or dt.date.today()
+    doc_date = doc_date or timezone.localdate()
     display = text if already_clean else clean(text)
     warnings: list[str] = []
     if looks_garbled(display):

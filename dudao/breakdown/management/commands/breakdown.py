@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from dudao.breakdown import exports, parser
 from dudao.breakdown.services import calendar
@@ -28,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         try:
-            doc_date = dt.date.fromisoformat(options["date"]) if options["date"] else dt.date.today()
+            doc_date = dt.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
         except ValueError:
             self._fail(f"日期格式不正确：{options['date']}（应为 YYYY-MM-DD）")
         if not 2000 <= doc_date.year <= 2099:
