@@ -49,16 +49,13 @@ SYMPTOMS = [["fever", "cough"], ["fever"], ["cough", "sore_throat"], ["diarrhoea
 def build() -> list[tuple[int, str, list[int]]]:
     """The org tree, students, teachers and their tokens; returns (class id, token, student ids) per class."""
     from django.contrib.auth.hashers import make_password
-    from django.utils import timezone
 
     from dudao.accounts.models import User
     from dudao.accounts.services import create_token
-    from dudao.core.bulk import adapt_datetime, insert_rows
     from dudao.orgs.models import OrgUnit, RoleAssignment, Student
 
     root = OrgUnit.add_root(name="压测市教育局", kind="bureau")
     district = root.add_child(name="压测区教育局", kind="district")
-    now = adapt_datetime(timezone.now())
     password = make_password(None)
     classes: list[OrgUnit] = []
     for s in range(SCHOOLS):
@@ -67,56 +64,9 @@ def build() -> list[tuple[int, str, list[int]]]:
         for c in range(CLASSES_PER_SCHOOL):
             classes.append(grade.add_child(name=f"五年级（{c + 1}）班", kind="class"))
             grade.refresh_from_db()
-    rows = []
-    sid = 1
-    for klass in classes:
-        for _ in range(STUDENTS_PER_CLASS):
-            rows.append(
-                (
-                    sid,
-                    klass.pk,
-                    f"学生{sid}",
-                    "F",
-                    dt.date(2015, 5, 1),
-                    f"L{sid:09d}",
-                    "",
-                    False,
-                    False,
-                    False,
-                    False,
-                    False,
-                    "enrolled",
-                    1,
-                    now,
-                    now,
-                )
-            )
-            sid += 1
-    insert_rows(
-        Student,
-        [
-            "id",
-            "klass",
-            "name",
-            "gender",
-            "birth_date",
-            "student_no",
-            "id_card_no",
-            "is_boarding",
-            "is_left_behind",
-            "is_in_hardship",
-            "is_disabled",
-            "is_migrant",
-            "status",
-            "version",
-            "created_at",
-            "updated_at",
-        ],
-        rows,
+    common.insert_students(
+        [k.pk for k in classes], STUDENTS_PER_CLASS, letter="L", gender="F", birth=dt.date(2015, 5, 1)
     )
-    from dudao.core.bulk import reset_sequences
-
-    reset_sequences([Student])
     out = []
     for klass in classes:
         teacher = User.objects.create(username=f"t{klass.pk}", full_name="班主任", password=password, unit=klass)

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / ".data"
@@ -110,3 +111,49 @@ def result(name: str, value: float, unit: str, baseline: float, ratio: float) ->
     """The last line every benchmark prints."""
     sys.stdout.flush()
     print(f"RESULT name={name} value={fmt(value)} unit={unit} baseline={fmt(baseline)} ratio={fmt(ratio)}", flush=True)
+
+
+STUDENT_FIELDS = [
+    "id",
+    "klass",
+    "name",
+    "gender",
+    "birth_date",
+    "student_no",
+    "id_card_no",
+    "is_boarding",
+    "is_left_behind",
+    "is_in_hardship",
+    "is_disabled",
+    "is_migrant",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+
+def insert_students(
+    class_ids: Sequence[int], per_class: int, *, letter: str, gender: str, birth: Any
+) -> dict[int, list[int]]:
+    """`per_class` enrolled students in each class, bulk-inserted with ids from 1 and numbers `<letter>000000001`…;
+    returns each class's student ids."""
+    from django.utils import timezone
+
+    from dudao.core.bulk import adapt_datetime, insert_rows, reset_sequences
+    from dudao.orgs.models import Student
+
+    now = adapt_datetime(timezone.now())
+    rows: list[tuple[Any, ...]] = []
+    pool: dict[int, list[int]] = {}
+    for klass in class_ids:
+        start = len(rows) + 1
+        pool[klass] = list(range(start, start + per_class))
+        for sid in pool[klass]:
+            flags = (False, False, False, False, False)
+            rows.append(
+                (sid, klass, f"学生{sid}", gender, birth, f"{letter}{sid:09d}", "", *flags, "enrolled", 1, now, now)
+            )
+    insert_rows(Student, STUDENT_FIELDS, rows)
+    reset_sequences([Student])
+    return pool

@@ -101,56 +101,10 @@ def build() -> None:
     ]
     with transaction.atomic():
         insert_rows(OrgUnit, fields, units)
-        students: list[tuple[Any, ...]] = []
-        sid = 1
-        pool: dict[int, list[int]] = {}
-        for klass, _ in class_school:
-            pool[klass] = list(range(sid, sid + PER_CLASS))
-            for _ in range(PER_CLASS):
-                students.append(
-                    (
-                        sid,
-                        klass,
-                        f"学生{sid}",
-                        "M",
-                        dt.date(2014, 1, 1),
-                        f"B{sid:09d}",
-                        "",
-                        False,
-                        False,
-                        False,
-                        False,
-                        False,
-                        "enrolled",
-                        1,
-                        now,
-                        now,
-                    )
-                )
-                sid += 1
-        insert_rows(
-            Student,
-            [
-                "id",
-                "klass",
-                "name",
-                "gender",
-                "birth_date",
-                "student_no",
-                "id_card_no",
-                "is_boarding",
-                "is_left_behind",
-                "is_in_hardship",
-                "is_disabled",
-                "is_migrant",
-                "status",
-                "version",
-                "created_at",
-                "updated_at",
-            ],
-            students,
+        pool = common.insert_students(
+            [k for k, _ in class_school], PER_CLASS, letter="B", gender="M", birth=dt.date(2014, 1, 1)
         )
-    common.log(f"org tree: {len(units):,} units, {len(students):,} students")
+    common.log(f"org tree: {len(units):,} units, {sum(map(len, pool.values())):,} students")
     days = [DAY - dt.timedelta(days=n) for n in range(30, -1, -1)]
     days = [d for d in days if d.weekday() < 5 or d == DAY]
     cluster_classes = set(rng.sample([k for k, _ in class_school], 20))
