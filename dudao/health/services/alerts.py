@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import Entry, append, record_change
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.health.models import Alert, AlertStatus, Measure, MeasureKind
@@ -28,7 +28,7 @@ def _locked_alert(alert: Alert, version: int | None) -> Alert:
     return fresh
 
 
-def _alert_guard(actor: Any, alert: Alert) -> None:
+def _alert_guard(actor: User, alert: Alert) -> None:
     if not can(actor, "health.alert", alert.school):
         raise Forbidden("只有校医、校长或卫生健康专干可以处置预警")
 
@@ -38,7 +38,7 @@ def _bump(alert: Alert, fields: list[str]) -> None:
     alert.save(update_fields=[*fields, "version"])
 
 
-def acknowledge_alert(*, actor: Any, alert: Alert, version: int | None) -> Alert:
+def acknowledge_alert(*, actor: User, alert: Alert, version: int | None) -> Alert:
     with transaction.atomic():
         alert = _locked_alert(alert, version)
         _alert_guard(actor, alert)
@@ -59,7 +59,7 @@ def acknowledge_alert(*, actor: Any, alert: Alert, version: int | None) -> Alert
 
 
 def report_alert(
-    *, actor: Any, alert: Alert, reported_at: dt.datetime | None, reference: str, version: int | None
+    *, actor: User, alert: Alert, reported_at: dt.datetime | None, reference: str, version: int | None
 ) -> Alert:
     """Record the report to the CDC (and the bureau): when, and the reference or the person who took it."""
     reference = reference.strip()
@@ -98,7 +98,7 @@ def report_alert(
 
 def add_measure(
     *,
-    actor: Any,
+    actor: User,
     alert: Alert,
     kind: str,
     starts_on: dt.date,
@@ -131,7 +131,7 @@ def add_measure(
     return measure
 
 
-def close_alert(*, actor: Any, alert: Alert, summary: str, version: int | None) -> Alert:
+def close_alert(*, actor: User, alert: Alert, summary: str, version: int | None) -> Alert:
     summary = summary.strip()
     if len(summary) < 5:
         raise DomainError("请填写结案小结（不少于 5 个字）", code="summary_required")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.health import tables
@@ -81,7 +81,7 @@ CHECK_FIELDS = ["roster_size", "illness_count", "other_count", "unwell_count", "
 
 def submit_check(
     *,
-    actor: Any,
+    actor: User,
     klass: OrgUnit,
     date: dt.date,
     session: str,
@@ -144,7 +144,7 @@ class Prepared:
 
 
 def _create(
-    actor: Any,
+    actor: User,
     klass: OrgUnit,
     date: dt.date,
     session: str,
@@ -179,7 +179,7 @@ def _create(
 
 
 def _submit(
-    actor: Any,
+    actor: User,
     klass: OrgUnit,
     date: dt.date,
     session: str,
@@ -214,7 +214,7 @@ def _submit(
     return CheckResult(check=check, created=True, changed=True, cases=[r for r in rows if r.reason != Reason.OTHER])
 
 
-def _remember_key(actor: Any, key: str, check: DailyCheck) -> None:
+def _remember_key(actor: User, key: str, check: DailyCheck) -> None:
     if key:
         CheckKey.objects.get_or_create(user=actor, key=key, defaults={"check_record": check})
 
@@ -240,7 +240,7 @@ def _refuse_traced_removal(removed: Sequence[AbsenceRecord]) -> None:
 
 
 def _correct(
-    actor: Any,
+    actor: User,
     check: DailyCheck,
     items: list[AbsenceInput],
     diseases: dict[str, Disease],

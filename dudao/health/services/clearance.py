@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change
 from dudao.core.errors import DomainError, Forbidden
 from dudao.health.models import AbsenceRecord, Clearance, Disease, FollowUpStatus, Reason
@@ -31,7 +32,7 @@ def earliest_return(disease: Disease, onset: dt.date, symptoms_ended_on: dt.date
 
 def clear_return(
     *,
-    actor: Any,
+    actor: User,
     absence: AbsenceRecord,
     return_date: dt.date,
     symptoms_ended_on: dt.date | None,

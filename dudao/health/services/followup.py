@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.health import rules
@@ -24,7 +24,7 @@ FOLLOWUP_FIELDS = ["diagnosis", "guardian_contacted", "clinic", "onset_date", "e
 
 def record_followup(
     *,
-    actor: Any,
+    actor: User,
     absence: AbsenceRecord,
     diagnosis: Disease | None,
     guardian_contacted: bool,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import Entry, append
 from dudao.health import rules, tables
 from dudao.health.models import AbsenceRecord, Alert, AlertRule, AlertStatus, Disease, Reason, Syndrome, report_deadline
@@ -36,7 +37,7 @@ def thresholds() -> list[rules.Threshold]:
 
 
 def evaluate_cases(
-    *, actor: Any, absences: Sequence[AbsenceRecord], diseases: dict[str, Disease] | None = None
+    *, actor: User, absences: Sequence[AbsenceRecord], diseases: dict[str, Disease] | None = None
 ) -> list[Alert]:
     """Rules 1–3 for the schools and classes of these new (or changed) illness cases: reads first, and a write
     transaction (raise_alerts) only when a rule fired."""
@@ -115,7 +116,7 @@ def _title(finding: rules.Finding, names: dict[int, str], diseases: dict[str, Di
 
 
 def raise_alerts(
-    *, actor: Any, findings: Sequence[rules.Finding], day: dt.date, diseases: dict[str, Disease] | None = None
+    *, actor: User | None, findings: Sequence[rules.Finding], day: dt.date, diseases: dict[str, Disease] | None = None
 ) -> list[Alert]:
     """Turn findings into alerts: an unresolved alert for the same rule and place absorbs the new cases
     (with updated evidence) instead of opening a second one. Few queries however many findings."""
@@ -140,7 +141,7 @@ def raise_alerts(
 
 
 def _raise(
-    actor: Any,
+    actor: User | None,
     merged: dict[tuple[Any, ...], rules.Finding],
     schools: set[int],
     diseases: dict[str, Disease],

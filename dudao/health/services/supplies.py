@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.health.models import SupplyKind, SupplyRecord
@@ -16,7 +16,7 @@ from dudao.orgs.scoping import can
 
 
 def record_supply(
-    *, actor: Any, school: OrgUnit, kind: str, date: dt.date, received: int, used: int, stock: int
+    *, actor: User, school: OrgUnit, kind: str, date: dt.date, received: int, used: int, stock: int
 ) -> SupplyRecord:
     if kind not in SupplyKind.values:
         raise DomainError("物资类型无效", code="supply_kind_invalid")
