@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet, Sum
@@ -37,9 +38,10 @@ def classes_for(user: User, action: str = "check", *, include_closed: bool = Fal
     """Classes the user may check (a class teacher: their class; a school doctor: the school's). Closed ones
     only when asked, so that a submission for one gets its own clear refusal instead of a 404."""
     root = scope_root_path(user, f"health.{action}")
+    # OrgUnit's querysets are untyped (treebeard's MP_Node has no type hints): their type is named here.
     if root is None:
-        return OrgUnit.objects.none()
-    classes = OrgUnit.objects.filter(kind=UnitKind.CLASS, path__under=root).order_by("path")
+        return cast("QuerySet[OrgUnit]", OrgUnit.objects.none())
+    classes: QuerySet[OrgUnit] = OrgUnit.objects.filter(kind=UnitKind.CLASS, path__under=root).order_by("path")
     return classes if include_closed else classes.filter(is_closed=False)
 
 
@@ -131,7 +133,7 @@ def unchecked_count(user: User, day: dt.date) -> int:
     root = scope_root_path(user, "health.read")
     if root is None:
         return 0
-    classes = OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=root)
+    classes: QuerySet[OrgUnit] = OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=root)
     done = checks_for(user).filter(date=day, session=Session.MORNING).values("klass_id")
     return classes.exclude(pk__in=done).count()
 
@@ -164,7 +166,7 @@ class AreaRow:
 
 
 def _child_prefix(unit: OrgUnit) -> int:
-    return len(unit.path) + OrgUnit.steplen
+    return len(unit.path) + int(OrgUnit.steplen)
 
 
 def area_rows(user: User, unit: OrgUnit, day: dt.date) -> list[AreaRow]:

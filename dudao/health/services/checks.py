@@ -54,7 +54,7 @@ class CheckResult:
 
 
 def school_of(unit: OrgUnit) -> OrgUnit:
-    school = OrgUnit.objects.filter(path__in=_ancestor_paths(unit.path), kind=UnitKind.SCHOOL).first()
+    school: OrgUnit | None = OrgUnit.objects.filter(path__in=_ancestor_paths(unit.path), kind=UnitKind.SCHOOL).first()
     if school is None:
         raise DomainError("该班级不属于任何学校", code="class_without_school")
     return school
