@@ -33,6 +33,15 @@ def _alert_guard(actor: User, alert: Alert) -> None:
         raise Forbidden("只有校医、校长或卫生健康专干可以处置预警")
 
 
+def _unclosed_alert(actor: User, alert: Alert, version: int | None) -> Alert:
+    """The alert locked for a change by this actor; a closed one takes no more reports, measures or closing."""
+    alert = _locked_alert(alert, version)
+    _alert_guard(actor, alert)
+    if alert.status == AlertStatus.CLOSED:
+        raise DomainError("该预警已结案", code="alert_closed", status=409)
+    return alert
+
+
 def _bump(alert: Alert, fields: list[str]) -> None:
     alert.version += 1
     alert.save(update_fields=[*fields, "version"])
@@ -70,10 +79,7 @@ def report_alert(
     if reported_at > now + dt.timedelta(minutes=5):
         raise DomainError("报告时间不能晚于现在", code="report_in_future")
     with transaction.atomic():
-        alert = _locked_alert(alert, version)
-        _alert_guard(actor, alert)
-        if alert.status == AlertStatus.CLOSED:
-            raise DomainError("该预警已结案", code="alert_closed", status=409)
+        alert = _unclosed_alert(actor, alert, version)
         if alert.status == AlertStatus.REPORTED:
             raise DomainError("该预警已报告疾控", code="already_reported", status=409)
         if reported_at < alert.created_at - dt.timedelta(hours=1):
@@ -113,10 +119,7 @@ def add_measure(
     if kind == MeasureKind.SUSPENSION and ends_on is None:
         raise DomainError("停课须填写起止日期", code="suspension_dates")
     with transaction.atomic():
-        alert = _locked_alert(alert, version)
-        _alert_guard(actor, alert)
-        if alert.status == AlertStatus.CLOSED:
-            raise DomainError("该预警已结案", code="alert_closed", status=409)
+        alert = _unclosed_alert(actor, alert, version)
         measure = Measure.objects.create(
             alert=alert, kind=kind, starts_on=starts_on, ends_on=ends_on, note=note.strip()[:300], created_by=actor
         )
@@ -136,10 +139,7 @@ def close_alert(*, actor: User, alert: Alert, summary: str, version: int | None)
     if len(summary) < 5:
         raise DomainError("请填写结案小结（不少于 5 个字）", code="summary_required")
     with transaction.atomic():
-        alert = _locked_alert(alert, version)
-        _alert_guard(actor, alert)
-        if alert.status == AlertStatus.CLOSED:
-            raise DomainError("该预警已结案", code="alert_closed", status=409)
+        alert = _unclosed_alert(actor, alert, version)
         if alert.status == AlertStatus.OPEN:
             raise DomainError("请先确认预警再结案", code="not_acknowledged", status=409)
         alert.status = AlertStatus.CLOSED

@@ -143,6 +143,23 @@ class Prepared:
     early_returns: list[int]
 
 
+def _new_check(
+    actor: User, klass: OrgUnit, date: dt.date, session: str, items: list[AbsenceInput], prepared: Prepared
+) -> DailyCheck:
+    """A first check of the class, day and session, not yet saved."""
+    check = DailyCheck(
+        klass=klass,
+        school_id=prepared.school_id,
+        date=date,
+        session=session,
+        roster_size=prepared.roster_size,
+        submitted_by=actor,
+        early_returns=prepared.early_returns,
+    )
+    _counts(check, items)
+    return check
+
+
 def _create(
     actor: User,
     klass: OrgUnit,
@@ -157,16 +174,7 @@ def _create(
     event: the check is a new record that carries its author and time (`submitted_by`, `submitted_at`) and is
     never changed except by an audited correction, whose `before` holds this first content."""
     with transaction.atomic():
-        check = DailyCheck(
-            klass=klass,
-            school_id=prepared.school_id,
-            date=date,
-            session=session,
-            roster_size=prepared.roster_size,
-            submitted_by=actor,
-            early_returns=prepared.early_returns,
-        )
-        _counts(check, items)
+        check = _new_check(actor, klass, date, session, items, prepared)
         check.save(force_insert=True)
         rows = (
             AbsenceRecord.objects.bulk_create([_absence_row(check, i, diseases, prepared.carried) for i in items])
@@ -198,16 +206,7 @@ def _submit(
             if date != timezone.localdate():
                 raise DomainError("只能在当天更正晨午检记录", code="correction_closed", status=409)
             return _correct(actor, check, items, diseases, prepared, key)
-        check = DailyCheck(
-            klass=klass,
-            school_id=prepared.school_id,
-            date=date,
-            session=session,
-            roster_size=prepared.roster_size,
-            submitted_by=actor,
-            early_returns=prepared.early_returns,
-        )
-        _counts(check, items)
+        check = _new_check(actor, klass, date, session, items, prepared)
         check.save()
         rows = AbsenceRecord.objects.bulk_create([_absence_row(check, i, diseases, prepared.carried) for i in items])
         _remember_key(actor, key, check)
