@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, cast
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from dudao.accounts.models import User
 from dudao.api.auth import require
 from dudao.api.orgs import PageParams
 from dudao.api.schemas import Id, Paged
@@ -21,6 +22,11 @@ from dudao.orgs.selectors import units_for
 
 router = Router(tags=["晨午检与疫情预警"])
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user: every endpoint here is behind the API's token-or-session auth (401 otherwise)."""
+    return cast(User, request.user)
 
 
 class AbsenceIn(Schema):
@@ -90,12 +96,12 @@ def submit_check(request: HttpRequest, payload: CheckIn) -> dict[str, object]:
     content the same day is an audited correction. With an `Idempotency-Key` header the same key always answers
     the same check `id`. Rules 1–3 run at once; `alerts` lists alerts raised by this submission."""
     require(request, "health.check")
-    klass = get_object_or_404(selectors.classes_for(request.user, include_closed=True), pk=payload.class_id)
+    klass = get_object_or_404(selectors.classes_for(_user(request), include_closed=True), pk=payload.class_id)
     key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
     if len(key) > 100:
         raise DomainError(f"{IDEMPOTENCY_HEADER} 不能超过 100 个字符", code="idempotency_key_too_long")
     result = services.submit_check(
-        actor=request.user,
+        actor=_user(request),
         klass=klass,
         date=payload.date,
         session=payload.session,
@@ -126,9 +132,9 @@ def list_checks(
 ) -> dict[str, object]:
     """Checks in scope; `school`: any unit (checks of classes inside it); `date` defaults to every day."""
     require(request, "health.read")
-    rows = selectors.checks_for(request.user).select_related("klass")
+    rows = selectors.checks_for(_user(request)).select_related("klass")
     if school is not None:
-        unit = get_object_or_404(units_for(request.user), pk=school)
+        unit = get_object_or_404(units_for(_user(request)), pk=school)
         rows = rows.filter(klass__path__under=unit.path)
     if date is not None:
         rows = rows.filter(date=date)
@@ -195,7 +201,7 @@ def _absence(a: AbsenceRecord) -> AbsenceOut:
 
 def _get_absence(request: HttpRequest, absence_id: int) -> AbsenceRecord:
     require(request, "health.cases")
-    return get_object_or_404(selectors.absences_for(request.user), pk=absence_id)
+    return get_object_or_404(selectors.absences_for(_user(request)), pk=absence_id)
 
 
 @router.get("/health/absences", response=Paged[AbsenceOut])
@@ -211,9 +217,10 @@ def list_absences(
     """Absences with students' names (the school's people and the health officer only). `status=pending` with
     today's `date` is the follow-up queue; `awaiting_clearance=true` lists students who need a 复课 clearance."""
     require(request, "health.cases")
-    rows = selectors.awaiting_clearance(request.user) if awaiting_clearance else selectors.absences_for(request.user)
+    user = _user(request)
+    rows = selectors.awaiting_clearance(user) if awaiting_clearance else selectors.absences_for(user)
     if school is not None:
-        unit = get_object_or_404(units_for(request.user), pk=school)
+        unit = get_object_or_404(units_for(user), pk=school)
         rows = rows.filter(klass__path__under=unit.path)
     if date is not None:
         rows = rows.filter(date=date)
@@ -255,7 +262,7 @@ def followup(request: HttpRequest, absence_id: int, payload: FollowUpIn) -> Abse
     absence = _get_absence(request, absence_id)
     require(request, "health.followup")
     absence, _ = services.record_followup(
-        actor=request.user,
+        actor=_user(request),
         absence=absence,
         diagnosis=_disease(payload.diagnosis),
         guardian_contacted=payload.guardian_contacted,
@@ -265,7 +272,7 @@ def followup(request: HttpRequest, absence_id: int, payload: FollowUpIn) -> Abse
         note=payload.note,
         version=payload.version,
     )
-    return _absence(get_object_or_404(selectors.absences_for(request.user), pk=absence.pk))
+    return _absence(get_object_or_404(selectors.absences_for(_user(request)), pk=absence.pk))
 
 
 class ClearanceIn(Schema):
@@ -281,14 +288,14 @@ def clearance(request: HttpRequest, absence_id: int, payload: ClearanceIn) -> Ab
     absence = _get_absence(request, absence_id)
     require(request, "health.followup")
     services.clear_return(
-        actor=request.user,
+        actor=_user(request),
         absence=absence,
         return_date=payload.return_date,
         symptoms_ended_on=payload.symptoms_ended_on,
         certificate_no=payload.certificate_no,
         version=payload.version,
     )
-    return _absence(get_object_or_404(selectors.absences_for(request.user), pk=absence.pk))
+    return _absence(get_object_or_404(selectors.absences_for(_user(request)), pk=absence.pk))
 
 
 class AlertOut(Schema):
@@ -348,13 +355,13 @@ def _alert(a: Alert, cases: list[int]) -> AlertOut:
 def _alert_out(request: HttpRequest, alert: Alert) -> AlertOut:
     from dudao.orgs.scoping import can
 
-    cases = list(alert.cases.values_list("pk", flat=True)) if can(request.user, "health.cases") else []
+    cases = list(alert.cases.values_list("pk", flat=True)) if can(_user(request), "health.cases") else []
     return _alert(alert, cases)
 
 
 def _get_alert(request: HttpRequest, alert_id: int) -> Alert:
     require(request, "health.read")
-    return get_object_or_404(selectors.alerts_for(request.user), pk=alert_id)
+    return get_object_or_404(selectors.alerts_for(_user(request)), pk=alert_id)
 
 
 @router.get("/health/alerts", response=Paged[AlertOut])
@@ -367,9 +374,9 @@ def list_alerts(
 ) -> dict[str, object]:
     """Alerts in scope, newest first. `cases` (absence ids) only for roles that see students' names."""
     require(request, "health.read")
-    rows = selectors.alerts_for(request.user)
+    rows = selectors.alerts_for(_user(request))
     if unit is not None:
-        rows = rows.filter(school__path__under=get_object_or_404(units_for(request.user), pk=unit).path)
+        rows = rows.filter(school__path__under=get_object_or_404(units_for(_user(request)), pk=unit).path)
     if status is not None:
         rows = rows.filter(status=status.value)
     if open is True:
@@ -408,7 +415,9 @@ class MeasureIn(Schema):
 
 @router.post("/health/alerts/{alert_id}/acknowledge", response=AlertOut)
 def acknowledge(request: HttpRequest, alert_id: int, payload: VersionIn) -> AlertOut:
-    alert = services.acknowledge_alert(actor=request.user, alert=_get_alert(request, alert_id), version=payload.version)
+    alert = services.acknowledge_alert(
+        actor=_user(request), alert=_get_alert(request, alert_id), version=payload.version
+    )
     return _alert_out(request, _get_alert(request, alert.pk))
 
 
@@ -417,7 +426,7 @@ def report(request: HttpRequest, alert_id: int, payload: ReportIn) -> AlertOut:
     """Record the report to the CDC: time (default now) and reference. `report_due_at` is 2 h after the alert
     for (suspected) notifiable diseases ("立即"), 24 h otherwise."""
     alert = services.report_alert(
-        actor=request.user,
+        actor=_user(request),
         alert=_get_alert(request, alert_id),
         reported_at=payload.reported_at,
         reference=payload.reference,
@@ -430,7 +439,7 @@ def report(request: HttpRequest, alert_id: int, payload: ReportIn) -> AlertOut:
 def measure(request: HttpRequest, alert_id: int, payload: MeasureIn) -> AlertOut:
     alert = _get_alert(request, alert_id)
     services.add_measure(
-        actor=request.user,
+        actor=_user(request),
         alert=alert,
         kind=payload.kind,
         starts_on=payload.starts_on,
@@ -444,7 +453,7 @@ def measure(request: HttpRequest, alert_id: int, payload: MeasureIn) -> AlertOut
 @router.post("/health/alerts/{alert_id}/close", response=AlertOut)
 def close(request: HttpRequest, alert_id: int, payload: CloseIn) -> AlertOut:
     alert = services.close_alert(
-        actor=request.user, alert=_get_alert(request, alert_id), summary=payload.summary, version=payload.version
+        actor=_user(request), alert=_get_alert(request, alert_id), summary=payload.summary, version=payload.version
     )
     return _alert_out(request, _get_alert(request, alert.pk))
 
@@ -476,7 +485,7 @@ def rates(request: HttpRequest, params: Query[RatesQuery]) -> RatesOut:
     """Daily morning-check figures of a unit's subtree (default: the acting unit), from `from` to `to`
     (default: the last 30 days; at most 366 days)."""
     require(request, "health.read")
-    scope = units_for(request.user)
+    scope = units_for(_user(request))
     target = get_object_or_404(scope, pk=params.unit) if params.unit is not None else _acting_unit(request)
     end = params.to or timezone.localdate()
     start = params.from_ or end - dt.timedelta(days=29)
@@ -497,7 +506,7 @@ def rates(request: HttpRequest, params: Query[RatesQuery]) -> RatesOut:
                 illness_rate=f.illness_pct,
                 attendance_rate=f.attendance_pct,
             )
-            for f in selectors.daily_rates(request.user, target, start, end)
+            for f in selectors.daily_rates(_user(request), target, start, end)
         ],
     )
 
@@ -505,7 +514,7 @@ def rates(request: HttpRequest, params: Query[RatesQuery]) -> RatesOut:
 def _acting_unit(request: HttpRequest):  # type: ignore[no-untyped-def]
     from dudao.orgs.scoping import acting_assignment
 
-    assignment = acting_assignment(request.user)
+    assignment = acting_assignment(_user(request))
     if assignment is None:
         raise DomainError("当前身份没有所属单位", code="no_unit")
     return assignment.unit

@@ -10,12 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.health import rules
 from dudao.health.models import (
     AbsenceRecord,
@@ -33,21 +34,22 @@ from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can, scope_root_path
 
 
-def classes_for(user: Any, action: str = "check", *, include_closed: bool = False) -> QuerySet[OrgUnit]:
+def classes_for(user: User, action: str = "check", *, include_closed: bool = False) -> QuerySet[OrgUnit]:
     """Classes the user may check (a class teacher: their class; a school doctor: the school's). Closed ones
     only when asked, so that a submission for one gets its own clear refusal instead of a 404."""
     root = scope_root_path(user, f"health.{action}")
+    # OrgUnit's querysets are untyped (treebeard's MP_Node has no type hints): their type is named here.
     if root is None:
-        return OrgUnit.objects.none()
-    classes = OrgUnit.objects.filter(kind=UnitKind.CLASS, path__under=root).order_by("path")
+        return cast("QuerySet[OrgUnit]", OrgUnit.objects.none())
+    classes: QuerySet[OrgUnit] = OrgUnit.objects.filter(kind=UnitKind.CLASS, path__under=root).order_by("path")
     return classes if include_closed else classes.filter(is_closed=False)
 
 
-def checks_for(user: Any) -> QuerySet[DailyCheck]:
+def checks_for(user: User) -> QuerySet[DailyCheck]:
     return DailyCheck.objects.for_user(user, "read")
 
 
-def absences_for(user: Any) -> QuerySet[AbsenceRecord]:
+def absences_for(user: User) -> QuerySet[AbsenceRecord]:
     """Named cases: only for roles that may see students' names (the school and the health officer)."""
     if not can(user, "health.cases"):
         return AbsenceRecord.objects.none()
@@ -56,11 +58,11 @@ def absences_for(user: Any) -> QuerySet[AbsenceRecord]:
     )
 
 
-def alerts_for(user: Any) -> AlertQuerySet:
+def alerts_for(user: User) -> AlertQuerySet:
     return Alert.objects.for_user(user, "read").select_related("school", "klass", "disease")
 
 
-def followup_queue(user: Any, day: dt.date | None = None) -> QuerySet[AbsenceRecord]:
+def followup_queue(user: User, day: dt.date | None = None) -> QuerySet[AbsenceRecord]:
     """Today's illness absences still to trace (追因), one row per student and day (the first session's)."""
     day = day or timezone.localdate()
     rows = absences_for(user).filter(date=day, reason=Reason.ILLNESS, status=FollowUpStatus.PENDING)
@@ -68,7 +70,7 @@ def followup_queue(user: Any, day: dt.date | None = None) -> QuerySet[AbsenceRec
     return rows.filter(pk__in=first).order_by("klass__path", "student__name")
 
 
-def awaiting_clearance(user: Any) -> QuerySet[AbsenceRecord]:
+def awaiting_clearance(user: User) -> QuerySet[AbsenceRecord]:
     """One row per student whose listed disease still needs a clearance: the latest absence of the episode."""
     rows = (
         absences_for(user)
@@ -115,7 +117,7 @@ class ClassStatus:
     is_late: bool
 
 
-def class_statuses(user: Any, day: dt.date, session: str = Session.MORNING) -> list[ClassStatus]:
+def class_statuses(user: User, day: dt.date, session: str = Session.MORNING) -> list[ClassStatus]:
     """Every class in scope with its check of the session (two queries)."""
     root = scope_root_path(user, "health.read")
     if root is None:
@@ -127,11 +129,11 @@ def class_statuses(user: Any, day: dt.date, session: str = Session.MORNING) -> l
     return [ClassStatus(k, checks.get(k.pk), late and k.pk not in checks) for k in classes]
 
 
-def unchecked_count(user: Any, day: dt.date) -> int:
+def unchecked_count(user: User, day: dt.date) -> int:
     root = scope_root_path(user, "health.read")
     if root is None:
         return 0
-    classes = OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=root)
+    classes: QuerySet[OrgUnit] = OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=root)
     done = checks_for(user).filter(date=day, session=Session.MORNING).values("klass_id")
     return classes.exclude(pk__in=done).count()
 
@@ -164,10 +166,10 @@ class AreaRow:
 
 
 def _child_prefix(unit: OrgUnit) -> int:
-    return len(unit.path) + OrgUnit.steplen
+    return len(unit.path) + int(OrgUnit.steplen)
 
 
-def area_rows(user: Any, unit: OrgUnit, day: dt.date) -> list[AreaRow]:
+def area_rows(user: User, unit: OrgUnit, day: dt.date) -> list[AreaRow]:
     """The unit's children (districts, schools, grades or classes) with the day's morning-check figures.
 
     Grouped by path prefix in Python over one grouped query per table: a few queries at any level."""
@@ -231,7 +233,7 @@ class DayFigure:
         return round(100 * (self.roster - self.illness - self.other) / self.roster, 1) if self.roster else 0.0
 
 
-def daily_rates(user: Any, unit: OrgUnit, start: dt.date, end: dt.date) -> list[DayFigure]:
+def daily_rates(user: User, unit: OrgUnit, start: dt.date, end: dt.date) -> list[DayFigure]:
     """Morning-check totals per day for a unit's subtree (one grouped query)."""
     rows = (
         checks_for(user)
@@ -243,7 +245,7 @@ def daily_rates(user: Any, unit: OrgUnit, start: dt.date, end: dt.date) -> list[
     return [DayFigure(r["date"], r["n"], r["roster"] or 0, r["ill"] or 0, r["other"] or 0) for r in rows]
 
 
-def symptom_mix(user: Any, unit: OrgUnit, start: dt.date, end: dt.date) -> dict[str, int]:
+def symptom_mix(user: User, unit: OrgUnit, start: dt.date, end: dt.date) -> dict[str, int]:
     """Illness cases by symptom group over the period (morning checks)."""
     rows = (
         AbsenceRecord.objects.for_user(user, "read")
@@ -283,7 +285,7 @@ class SupplyStatus:
         return SupplyKind(self.kind).label
 
 
-def supply_status(user: Any, today: dt.date | None = None) -> dict[int, list[SupplyStatus]]:
+def supply_status(user: User, today: dt.date | None = None) -> dict[int, list[SupplyStatus]]:
     """Per school in scope: latest stock and the last 14 days' use of each supply (two grouped queries)."""
     today = today or timezone.localdate()
     scoped = SupplyRecord.objects.for_user(user, "read").filter(date__lte=today)
@@ -396,11 +398,11 @@ def absence_streaks(*, school_ids: Iterable[int] | None, min_days: int, until: d
     return sorted(streaks, key=lambda s: (s.school_id, s.student_id))
 
 
-def open_alert_count(user: Any) -> int:
+def open_alert_count(user: User) -> int:
     return alerts_for(user).unresolved().count()
 
 
-def alert_status_counts(user: Any) -> dict[str, int]:
+def alert_status_counts(user: User) -> dict[str, int]:
     rows = alerts_for(user).values("status").annotate(n=Count("id"))
     counts = {s: 0 for s in AlertStatus.values}
     counts.update({r["status"]: r["n"] for r in rows})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dudao.accounts.models import User
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import xlsx_response
 from dudao.core.web import form_errors, perform, posted_version, require
@@ -38,6 +39,11 @@ from dudao.orgs.scoping import acting_assignment, can
 from dudao.orgs.selectors import units_for
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user: every page here is behind login_required, so never the anonymous one."""
+    return cast(User, request.user)
+
+
 def _day(request: HttpRequest, name: str = "day") -> dt.date:
     raw = request.GET.get(name, "")
     try:
@@ -48,7 +54,7 @@ def _day(request: HttpRequest, name: str = "day") -> dt.date:
 
 
 def _acting_unit(request: HttpRequest) -> OrgUnit | None:
-    assignment = acting_assignment(request.user)
+    assignment = acting_assignment(_user(request))
     return assignment.unit if assignment is not None else None
 
 
@@ -63,7 +69,7 @@ def today(request: HttpRequest) -> HttpResponse:
     session = request.GET.get("session", Session.MORNING)
     if session not in Session.values:
         session = Session.MORNING
-    rows = selectors.class_statuses(request.user, day, session)
+    rows = selectors.class_statuses(_user(request), day, session)
     return render(
         request,
         "health/today.html",
@@ -73,17 +79,17 @@ def today(request: HttpRequest) -> HttpResponse:
             "session": session,
             "sessions": Session.choices,
             "is_today": day == timezone.localdate(),
-            "can_check": {k.pk for k in selectors.classes_for(request.user)}
-            if can(request.user, "health.check")
+            "can_check": {k.pk for k in selectors.classes_for(_user(request))}
+            if can(_user(request), "health.check")
             else set(),
             "late": sum(1 for r in rows if r.is_late),
             "done": sum(1 for r in rows if r.check),
             "deadline": selectors.deadline_passed(session=session),
-            "queue": selectors.followup_queue(request.user).count() if can(request.user, "health.cases") else None,
-            "awaiting": selectors.awaiting_clearance(request.user).count()
-            if can(request.user, "health.cases")
+            "queue": selectors.followup_queue(_user(request)).count() if can(_user(request), "health.cases") else None,
+            "awaiting": selectors.awaiting_clearance(_user(request)).count()
+            if can(_user(request), "health.cases")
             else None,
-            "open_alerts": selectors.open_alert_count(request.user),
+            "open_alerts": selectors.open_alert_count(_user(request)),
         },
     )
 
@@ -120,7 +126,7 @@ def _parse_check(request: HttpRequest, students: list[Student]) -> list[services
 def check_form(request: HttpRequest, class_pk: int) -> HttpResponse:
     """The class check: the roster; one tap 全勤, or mark each absent or unwell student."""
     require(request, "health.check")
-    klass = get_object_or_404(selectors.classes_for(request.user), pk=class_pk)
+    klass = get_object_or_404(selectors.classes_for(_user(request)), pk=class_pk)
     session = request.GET.get("session") or request.POST.get("session") or Session.MORNING
     if session not in Session.values:
         session = Session.MORNING
@@ -130,7 +136,7 @@ def check_form(request: HttpRequest, class_pk: int) -> HttpResponse:
         try:
             items = [] if request.POST.get("all_present") else _parse_check(request, students)
             result = services.submit_check(
-                actor=request.user,
+                actor=_user(request),
                 klass=klass,
                 date=day,
                 session=session,
@@ -154,10 +160,10 @@ def check_form(request: HttpRequest, class_pk: int) -> HttpResponse:
                     request, f"有 {len(result.check.early_returns)} 名学生未办理复课证明即返校，请通知校医"
                 )
             return redirect(f"{reverse('health:check', args=[klass.pk])}?session={session}")
-    check = selectors.checks_for(request.user).filter(klass=klass, date=day, session=session).first()
+    check = selectors.checks_for(_user(request)).filter(klass=klass, date=day, session=session).first()
     current = {a.student_id: a for a in check.absences.all()} if check else {}
     early = set(check.early_returns) if check else set()
-    waiting = set(selectors.awaiting_clearance(request.user).filter(klass=klass).values_list("student_id", flat=True))
+    waiting = set(selectors.awaiting_clearance(_user(request)).filter(klass=klass).values_list("student_id", flat=True))
     return render(
         request,
         "health/check.html",
@@ -185,9 +191,9 @@ def followup_queue(request: HttpRequest) -> HttpResponse:
         "health/followup.html",
         {
             "day": day,
-            "queue": selectors.followup_queue(request.user, day)[:500],
-            "awaiting": selectors.awaiting_clearance(request.user)[:500],
-            "traced": selectors.absences_for(request.user)
+            "queue": selectors.followup_queue(_user(request), day)[:500],
+            "awaiting": selectors.awaiting_clearance(_user(request))[:500],
+            "traced": selectors.absences_for(_user(request))
             .filter(date=day)
             .exclude(reason=Reason.OTHER)
             .exclude(status="pending")
@@ -199,17 +205,17 @@ def followup_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def absence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "health.cases")
-    absence = get_object_or_404(selectors.absences_for(request.user), pk=pk)
+    absence = get_object_or_404(selectors.absences_for(_user(request)), pk=pk)
     from dudao.audit.services import record_access
 
     record_access(
-        actor=request.user,
+        actor=_user(request),
         action="health_absence_view",
         obj=absence,
         unit_path=absence.klass.path,
         details={"student": absence.student_id},
     )
-    history = selectors.absences_for(request.user).filter(student_id=absence.student_id).order_by("-date", "-id")[:30]
+    history = selectors.absences_for(_user(request)).filter(student_id=absence.student_id).order_by("-date", "-id")[:30]
     disease = absence.diagnosis or absence.suspected
     return render(
         request,
@@ -218,7 +224,7 @@ def absence_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "absence": absence,
             "history": history,
             "disease": disease,
-            "can_trace": can(request.user, "health.followup"),
+            "can_trace": can(_user(request), "health.followup"),
             "followup_form": FollowUpForm(absence=absence),
             "clearance_form": ClearanceForm(),
             "alerts": absence.alerts.all(),
@@ -230,7 +236,7 @@ def absence_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def absence_followup(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "health.followup")
-    absence = get_object_or_404(selectors.absences_for(request.user), pk=pk)
+    absence = get_object_or_404(selectors.absences_for(_user(request)), pk=pk)
     back = redirect("health:absence", pk=pk)
     form = FollowUpForm(request.POST, absence=absence)
     if not form.is_valid():
@@ -240,7 +246,7 @@ def absence_followup(request: HttpRequest, pk: int) -> HttpResponse:
 
     def act() -> Any:
         return services.record_followup(
-            actor=request.user,
+            actor=_user(request),
             absence=absence,
             diagnosis=data["diagnosis"],
             guardian_contacted=data["guardian_contacted"],
@@ -263,7 +269,7 @@ def absence_followup(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def absence_clearance(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "health.followup")
-    absence = get_object_or_404(selectors.absences_for(request.user), pk=pk)
+    absence = get_object_or_404(selectors.absences_for(_user(request)), pk=pk)
     back = redirect("health:absence", pk=pk)
     form = ClearanceForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -274,7 +280,7 @@ def absence_clearance(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         back,
         lambda: services.clear_return(
-            actor=request.user,
+            actor=_user(request),
             absence=absence,
             return_date=data["return_date"],
             symptoms_ended_on=data["symptoms_ended_on"],
@@ -290,7 +296,7 @@ def absence_clearance(request: HttpRequest, pk: int) -> HttpResponse:
 def alerts(request: HttpRequest) -> HttpResponse:
     require(request, "health.read")
     status = request.GET.get("status", "open")
-    rows = selectors.alerts_for(request.user)
+    rows = selectors.alerts_for(_user(request))
     if status == "open":
         rows = rows.unresolved()
     elif status in AlertStatus.values:
@@ -305,8 +311,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
 @login_required
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "health.read")
-    alert = get_object_or_404(selectors.alerts_for(request.user), pk=pk)
-    show_names = can(request.user, "health.cases")
+    alert = get_object_or_404(selectors.alerts_for(_user(request)), pk=pk)
+    show_names = can(_user(request), "health.cases")
     return render(
         request,
         "health/alert.html",
@@ -319,7 +325,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "case_count": alert.cases.count(),
             "measures": alert.measures.all(),
-            "can_work": can(request.user, "health.alert", alert.school),
+            "can_work": can(_user(request), "health.alert", alert.school),
             "report_form": ReportForm(),
             "measure_form": MeasureForm(),
             "close_form": CloseForm(),
@@ -330,7 +336,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _alert_action(request: HttpRequest, pk: int) -> Any:
     require(request, "health.alert")
-    return get_object_or_404(selectors.alerts_for(request.user), pk=pk)
+    return get_object_or_404(selectors.alerts_for(_user(request)), pk=pk)
 
 
 @login_required
@@ -340,7 +346,7 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         redirect("health:alert", pk=pk),
-        lambda: services.acknowledge_alert(actor=request.user, alert=alert, version=posted_version(request)),
+        lambda: services.acknowledge_alert(actor=_user(request), alert=alert, version=posted_version(request)),
         "已确认预警",
     )
 
@@ -359,7 +365,7 @@ def alert_report(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         back,
         lambda: services.report_alert(
-            actor=request.user,
+            actor=_user(request),
             alert=alert,
             reported_at=reported,
             reference=form.cleaned_data["reference"],
@@ -383,7 +389,7 @@ def alert_measure(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         back,
         lambda: services.add_measure(
-            actor=request.user,
+            actor=_user(request),
             alert=alert,
             kind=data["kind"],
             starts_on=data["starts_on"],
@@ -408,7 +414,7 @@ def alert_close(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         back,
         lambda: services.close_alert(
-            actor=request.user, alert=alert, summary=form.cleaned_data["summary"], version=posted_version(request)
+            actor=_user(request), alert=alert, summary=form.cleaned_data["summary"], version=posted_version(request)
         ),
         "预警已结案",
     )
@@ -417,7 +423,7 @@ def alert_close(request: HttpRequest, pk: int) -> HttpResponse:
 def _dashboard_unit(request: HttpRequest) -> OrgUnit:
     raw = request.GET.get("unit", "")
     if raw.isdigit():
-        return get_object_or_404(units_for(request.user), pk=int(raw))
+        return get_object_or_404(units_for(_user(request)), pk=int(raw))
     unit = _acting_unit(request)
     if unit is None:
         raise PermissionDenied("没有所属单位")
@@ -431,10 +437,10 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
     require(request, "health.read")
     unit = _dashboard_unit(request)
     day = _day(request)
-    rows = selectors.area_rows(request.user, unit, day)
+    rows = selectors.area_rows(_user(request), unit, day)
     start = day - dt.timedelta(days=29)
-    trend = selectors.daily_rates(request.user, unit, start, day)
-    mix = selectors.symptom_mix(request.user, unit, start, day)
+    trend = selectors.daily_rates(_user(request), unit, start, day)
+    mix = selectors.symptom_mix(_user(request), unit, start, day)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(
             filename=f"晨午检统计-{unit.name}-{day:%Y%m%d}.xlsx",
@@ -485,7 +491,7 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
         "attendance": [f.attendance_pct for f in trend],
         "mix": [{"name": Syndrome(k).label if k in Syndrome.values else k, "value": v} for k, v in sorted(mix.items())],
     }
-    ancestors = [u for u in unit.get_ancestors() if units_for(request.user).filter(pk=u.pk).exists()]
+    ancestors = [u for u in unit.get_ancestors() if units_for(_user(request)).filter(pk=u.pk).exists()]
     return render(
         request,
         "health/dashboard.html",
@@ -505,7 +511,7 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
 @login_required
 def supplies(request: HttpRequest) -> HttpResponse:
     require(request, "health.read")
-    status = selectors.supply_status(request.user)
+    status = selectors.supply_status(_user(request))
     schools = {u.pk: u for u in OrgUnit.objects.filter(pk__in=status.keys()).only("pk", "name", "path")}
     rows = sorted(
         ((schools[pk], items, any(i.is_short for i in items)) for pk, items in status.items() if pk in schools),
@@ -513,7 +519,7 @@ def supplies(request: HttpRequest) -> HttpResponse:
     )
     unit = _acting_unit(request)
     form = None
-    if unit is not None and unit.kind == UnitKind.SCHOOL and can(request.user, "health.supplies"):
+    if unit is not None and unit.kind == UnitKind.SCHOOL and can(_user(request), "health.supplies"):
         form = SupplyForm(initial={"date": timezone.localdate()})
         if request.method == "POST":
             form = SupplyForm(request.POST)
@@ -523,7 +529,7 @@ def supplies(request: HttpRequest) -> HttpResponse:
                     request,
                     redirect("health:supplies"),
                     lambda: services.record_supply(
-                        actor=request.user,
+                        actor=_user(request),
                         school=unit,
                         kind=data["kind"],
                         date=data["date"],
