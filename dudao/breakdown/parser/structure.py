@@ -136,75 +136,109 @@ def _title_end(line: str, body_start: int) -> int:
     return body_start + m.end() if m else len(line)
 
 
-def segment(text: str) -> tuple[list[Segment], bool]:
-    """Rows as spans of `text` (the simplified analysis text). Returns (segments, structured?)."""
-    segments: list[Segment] = []
-    path: dict[int, str] = {}
-    structured = False
-    offset = 0
-    table_rows = 0
-    in_annex = False
-    for line in text.split("\n"):
-        line_start = offset
-        offset += len(line) + 1
-        if not line.strip():
-            continue
-        if _ANNEX.match(line):
-            in_annex = True  # "附件：1. 自查表" and the numbered attachment titles under it are not tasks
-            continue
-        if in_annex and _ANNEX_ITEM.match(line):
-            continue
-        in_annex = False
-        if len(_CELL.findall(line)) >= 2:
-            if DUTY.search(line) or re.search(r"\d+月|[一二三四五六七八九十]+月", line):
-                table_rows += 1
-                s, e = _trim(line, 0, len(line))
-                section = [path[k] for k in sorted(path)] + [f"表{table_rows}"]
-                segments.append(Segment(section, line_start + s, line_start + e, kind="item", line=line_start))
-            continue
-        head = _heading(line)
-        if head and head[1].endswith("是") and len(_ENUM.findall(line)) >= 2:
-            head = None  # "一是…；二是…" in one paragraph is an enumeration, not a numbered part
-        body_start = 0
-        if head:
-            level, marker, after = head
-            structured = True
-            path = {k: v for k, v in path.items() if k < level}
-            path[level] = marker
-            title_end = _title_end(line, after)
-            body_start = title_end
-            section = [path[k] for k in sorted(path)]
-            if level >= 3 and not marker.endswith("要"):
-                # A numbered item is one task (unless it holds an enumeration, handled below).
-                if not _ENUM.search(line, title_end):
-                    s, e = _trim(line, after, len(line))
-                    if e - s >= 4:
-                        segments.append(Segment(section, line_start + s, line_start + e, kind="item"))
-                    continue
-            elif title_end >= len(line) or not line[title_end:].strip():
-                # A bare heading: a task only when it is itself imperative and nothing below refines it.
-                s, e = _trim(line, after, len(line))
-                if DUTY.search(line[s:e]) and e - s >= 6:
-                    segments.append(Segment(section, line_start + s, line_start + e, kind="heading"))
-                continue
-        section = [path[k] for k in sorted(path)]
-        for seg in _body(line, line_start, body_start, section):
-            seg.line = line_start
-            segments.append(seg)
-    if structured:
-        # Before the first numbered part come the title, the addressees and "现通知如下": no tasks there.
-        segments = [seg for seg in segments if seg.section]
-    # A bare heading followed by rows in its own section is a title, not a task.
-    kept = []
-    for i, seg in enumerate(segments):
-        if (
+@dataclass
+class _Walk:
+    """Where `segment` stands while reading the lines: the heading path, whether any numbered part was seen, the
+    table rows counted, and whether the lines are inside an annex list."""
+
+    path: dict[int, str] = field(default_factory=dict)
+    structured: bool = False
+    table_rows: int = 0
+    in_annex: bool = False
+
+    def section(self) -> list[str]:
+        return [self.path[k] for k in sorted(self.path)]
+
+
+def _in_annex(walk: _Walk, line: str) -> bool:
+    """ "附件：1. 自查表" and the numbered attachment titles under it are not tasks."""
+    if _ANNEX.match(line):
+        walk.in_annex = True
+        return True
+    if walk.in_annex and _ANNEX_ITEM.match(line):
+        return True
+    walk.in_annex = False
+    return False
+
+
+def _table_row(walk: _Walk, line: str, line_start: int) -> list[Segment]:
+    """A row of a pasted table is one task when it names a duty or a month."""
+    if not (DUTY.search(line) or re.search(r"\d+月|[一二三四五六七八九十]+月", line)):
+        return []
+    walk.table_rows += 1
+    s, e = _trim(line, 0, len(line))
+    section = [*walk.section(), f"表{walk.table_rows}"]
+    return [Segment(section, line_start + s, line_start + e, kind="item", line=line_start)]
+
+
+def _heading_rows(walk: _Walk, line: str, line_start: int, out: list[Segment]) -> int | None:
+    """Read a numbered heading: update the path, add the rows it is itself, and return where the line's body starts
+    (0 for a line that is no heading), or None when nothing of the line is left to read."""
+    head = _heading(line)
+    if head and head[1].endswith("是") and len(_ENUM.findall(line)) >= 2:
+        head = None  # "一是…；二是…" in one paragraph is an enumeration, not a numbered part
+    if not head:
+        return 0
+    level, marker, after = head
+    walk.structured = True
+    walk.path = {k: v for k, v in walk.path.items() if k < level}
+    walk.path[level] = marker
+    title_end = _title_end(line, after)
+    section = walk.section()
+    if level >= 3 and not marker.endswith("要"):
+        # A numbered item is one task (unless it holds an enumeration, read as the body).
+        if _ENUM.search(line, title_end):
+            return title_end
+        s, e = _trim(line, after, len(line))
+        if e - s >= 4:
+            out.append(Segment(section, line_start + s, line_start + e, kind="item"))
+        return None
+    if title_end >= len(line) or not line[title_end:].strip():
+        # A bare heading: a task only when it is itself imperative and nothing below refines it.
+        s, e = _trim(line, after, len(line))
+        if DUTY.search(line[s:e]) and e - s >= 6:
+            out.append(Segment(section, line_start + s, line_start + e, kind="heading"))
+        return None
+    return title_end
+
+
+def _without_title_headings(segments: list[Segment]) -> list[Segment]:
+    """A bare heading followed by rows in its own section is a title, not a task."""
+    return [
+        seg
+        for i, seg in enumerate(segments)
+        if not (
             seg.kind == "heading"
             and i + 1 < len(segments)
             and segments[i + 1].section[: len(seg.section)] == seg.section
-        ):
+        )
+    ]
+
+
+def segment(text: str) -> tuple[list[Segment], bool]:
+    """Rows as spans of `text` (the simplified analysis text). Returns (segments, structured?)."""
+    segments: list[Segment] = []
+    walk = _Walk()
+    offset = 0
+    for line in text.split("\n"):
+        line_start = offset
+        offset += len(line) + 1
+        if not line.strip() or _in_annex(walk, line):
             continue
-        kept.append(seg)
-    return [piece for seg in kept for piece in _split_actors(text, seg)], structured
+        if len(_CELL.findall(line)) >= 2:
+            segments.extend(_table_row(walk, line, line_start))
+            continue
+        body_start = _heading_rows(walk, line, line_start, segments)
+        if body_start is None:
+            continue
+        for seg in _body(line, line_start, body_start, walk.section()):
+            seg.line = line_start
+            segments.append(seg)
+    if walk.structured:
+        # Before the first numbered part come the title, the addressees and "现通知如下": no tasks there.
+        segments = [seg for seg in segments if seg.section]
+    kept = _without_title_headings(segments)
+    return [piece for seg in kept for piece in _split_actors(text, seg)], walk.structured
 
 
 def _body(line: str, line_start: int, body_start: int, section: list[str]) -> list[Segment]:
