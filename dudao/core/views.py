@@ -4,13 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from dudao.core.access import access
 from dudao.core.home import collect
-from dudao.orgs.scoping import acting_assignment
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    acting = acting_assignment(request.user)
+    acting = access().acting_assignment(request.user)
     items = collect(request.user, acting)  # type: ignore[arg-type]
     return render(
         request,
