@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from dudao.core.access import access
 from dudao.core.home import collect
+from dudao.core.probes import ping_database
 
 
 @login_required
@@ -20,8 +21,5 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    ping_database()
     return JsonResponse({"status": "ok"})
