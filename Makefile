@@ -45,6 +45,7 @@ test-pg: install system-browser system-postgres
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy dudao
@@ -66,4 +67,4 @@ bench: install
 	bash scripts/with-postgres.sh $(BIN)/python -m bench.checkin_load
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -4,13 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from dudao.core.access import access
 from dudao.core.home import collect
-from dudao.orgs.scoping import acting_assignment
+from dudao.core.probes import ping_database
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    acting = acting_assignment(request.user)
+    acting = access().acting_assignment(request.user)
     items = collect(request.user, acting)  # type: ignore[arg-type]
     return render(
         request,
@@ -20,8 +21,5 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    ping_database()
     return JsonResponse({"status": "ok"})

@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from dudao.core.access import access
 from dudao.core.errors import DomainError, Forbidden
-from dudao.orgs.scoping import can
 
 
 def require(request: HttpRequest, permission: str) -> None:
-    if not can(request.user, permission):
+    if not access().can(request.user, permission):
         raise PermissionDenied("您当前的身份无权访问此页面")
 
 

@@ -7,4 +7,4 @@ class DashboardConfig(AppConfig):
     verbose_name = "通报与总览"
 
     def ready(self) -> None:
-        from dudao.dashboard import home  # noqa: F401  (registers home items, menu entries and demo data)
+        from dudao.dashboard import home, round_sections  # noqa: F401  (register home items, menu entries, round page)

@@ -7,4 +7,5 @@ class InspectionsConfig(AppConfig):
     verbose_name = "督查测评"
 
     def ready(self) -> None:
-        from dudao.inspections import home  # noqa: F401  (registers home items, menu entries and demo data)
+        # Registers home items, menu entries and demo data; answers the ledger's questions on findings.
+        from dudao.inspections import home, ledger_source  # noqa: F401

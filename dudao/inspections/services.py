@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -51,6 +51,12 @@ def due_dates(severity: str, today: dt.date, assessment_on: dt.date | None = Non
         eve = assessment_on - dt.timedelta(days=1)
         due, limit = min(due, eve), min(limit, eve)
     return due, limit
+
+
+def _ledger_due(assessment_on: dt.date | None) -> Callable[[Finding], dt.date]:
+    """The ledger's default due date for each new item: by its finding's severity, before the assessment day."""
+    today = timezone.localdate()
+    return lambda finding: due_dates(finding.severity, today, assessment_on)[0]
 
 
 def plan_inspection(
@@ -430,7 +436,9 @@ def add_finding(
             after=snapshot(finding, ["category", "description", "severity", "due_limit"]),
         )
         if target.status == TargetStatus.SUBMITTED and not target.inspection.is_hidden_from_schools:
-            rectification.create_items(actor=actor, findings=[finding], assessment_on=target.inspection.assessment_on)
+            rectification.create_items(
+                actor=actor, findings=[finding], default_due=_ledger_due(target.inspection.assessment_on)
+            )
     return finding
 
 
@@ -509,7 +517,9 @@ def submit_target(*, actor: Any, target: Target, version: int | None = None) -> 
         target.save(update_fields=["score", "max_score", "status", "submitted_at", "submitted_by", "version"])
         extra = list(Finding.objects.filter(target=target, indicator__isnull=True))
         if not inspection.is_hidden_from_schools:
-            rectification.create_items(actor=actor, findings=findings + extra, assessment_on=inspection.assessment_on)
+            rectification.create_items(
+                actor=actor, findings=findings + extra, default_due=_ledger_due(inspection.assessment_on)
+            )
         rectification.record_rechecks(actor=actor, rechecks=rechecked, inspection=inspection)
         _advance_round(inspection)
         record_change(
@@ -567,7 +577,7 @@ def publish_results(*, actor: Any, inspection: Inspection, version: int | None =
             if limit > finding.due_limit:
                 finding.due_limit = limit
                 Finding.objects.filter(pk=finding.pk).update(due_limit=limit)
-        rectification.create_items(actor=actor, findings=waiting, assessment_on=inspection.assessment_on)
+        rectification.create_items(actor=actor, findings=waiting, default_due=_ledger_due(inspection.assessment_on))
         record_change(
             actor=actor,
             action="publish",

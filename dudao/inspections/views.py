@@ -41,6 +41,7 @@ from dudao.inspections.models import (
     Target,
     TargetStatus,
 )
+from dudao.inspections.round_page import render_sections
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can, scope_root_path
 
@@ -365,8 +366,6 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("school__path")
     )
     can_manage = can(request.user, "inspection.change", inspection.unit)
-    from dudao.dashboard.selectors import bulletins_for
-
     return render(
         request,
         "inspections/round_detail.html",
@@ -378,8 +377,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else [],
             "unassigned": [t for t in targets if t.team_id is None] if can_manage else [],
             "can_manage": can_manage,
-            "can_bulletin": can(request.user, "bulletin.change", inspection.unit),
-            "bulletins": bulletins_for(request.user).filter(inspection=inspection),
+            "sections": render_sections(request, inspection),
             "team_form": TeamForm(),
             "statuses": InspectionStatus,
         },

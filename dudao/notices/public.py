@@ -7,7 +7,6 @@ import re
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from dudao.core.errors import DomainError
 from dudao.core.files import file_response
 from dudao.core.middleware import client_ip
 from dudao.notices import services, tokens
+from dudao.notices.bench import insert_bare_row
 from dudao.notices.models import Receipt
 
 
@@ -161,10 +161,5 @@ def bench_bare(request: HttpRequest) -> HttpResponse:
     when DUDAO_BENCH_BARE_ENDPOINT is set (never in production)."""
     if request.method != "POST":
         raise Http404
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO notices_outboxmessage (phone, text, kind, status, backend, error, created_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            ["0", "bench", "bench", "sent", "bench", "", timezone.now()],
-        )
+    insert_bare_row()
     return HttpResponse("ok", content_type="text/plain")

@@ -7,4 +7,8 @@ class OrgsConfig(AppConfig):
     verbose_name = "组织与人员"
 
     def ready(self) -> None:
+        from dudao.core.access import Access, plug
         from dudao.orgs import home  # noqa: F401  (registers home items)
+        from dudao.orgs.scoping import acting_assignment, can
+
+        plug(Access(can=can, acting_assignment=acting_assignment))

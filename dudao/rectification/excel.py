@@ -22,11 +22,11 @@ from dudao.core.excel import (
     read_upload,
     template_xlsx,
 )
-from dudao.inspections.models import Finding, Severity
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can
 from dudao.rectification.models import ItemStatus, RectificationItem
 from dudao.rectification.services import create_items
+from dudao.rectification.sources import finding_source
 
 EXPORT_HEADERS = [
     "序号",
@@ -189,7 +189,7 @@ def parse(
             error("description", "不能超过 500 字")
         if len(text["category"]) > 100:
             error("category", "不能超过 100 字")
-        severity = {"": Severity.GENERAL, "一般": Severity.GENERAL, "严重": Severity.SERIOUS}.get(text["severity"])
+        severity = {"": "general", "一般": "general", "严重": "serious"}.get(text["severity"])
         if severity is None:
             error("severity", "应填“一般”或“严重”")
         due = _date(cells["due_limit"])
@@ -236,25 +236,9 @@ def import_findings(*, actor: Any, unit: OrgUnit, upload: IO[bytes], filename: s
     if errors:
         raise ImportRejected(errors, len(errors), code="findings_invalid")
     with transaction.atomic():
-        findings = Finding.objects.bulk_create(
-            [
-                Finding(
-                    school=p.school,
-                    category=p.category,
-                    description=p.description,
-                    severity=p.severity,
-                    due_limit=p.due_limit,
-                    source=p.source or "外部移交",
-                    created_by=actor,
-                )
-                for p in parsed
-            ]
-        )
+        findings = finding_source().record_handed_over(actor=actor, findings=parsed)
+        # Handed-over findings come with their date already set: no default_due, due on the limit.
         items = create_items(actor=actor, findings=findings, audit=False)
-        for item, p in zip(items, parsed, strict=True):
-            # Handed-over findings come with their date already set.
-            item.due_date = p.due_limit
-        RectificationItem.objects.bulk_update(items, ["due_date"])
         append(
             actor=actor,
             entries=[

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from django.db import transaction
@@ -28,6 +28,7 @@ from dudao.rectification.models import (
     Step,
     StepKind,
 )
+from dudao.rectification.sources import finding_source
 
 OPEN_STATUSES = (ItemStatus.OPEN, ItemStatus.IN_PROGRESS, ItemStatus.AWAITING_VERIFICATION)
 ITEM_FIELDS = ["owner", "responsibility", "due_date", "progress", "status"]
@@ -49,17 +50,19 @@ def _save(item: RectificationItem, fields: list[str]) -> None:
 
 
 def create_items(
-    *, actor: Any, findings: Sequence[Any], assessment_on: dt.date | None = None, audit: bool = True
+    *,
+    actor: Any,
+    findings: Sequence[Any],
+    default_due: Callable[[Any], dt.date] | None = None,
+    audit: bool = True,
 ) -> list[RectificationItem]:
-    """One ledger item per finding, due on the default date for its severity (within the finding's limit).
+    """One ledger item per finding, due on `default_due(finding)` (the finding app's rule for its severity) but
+    never after the finding's limit; without a rule, on the limit itself (handed-over findings).
 
     Each new item is audited unless the caller writes its own, richer events (the Excel intake does)."""
-    from dudao.inspections.services import due_dates
-
-    today = timezone.localdate()
     items = []
     for finding in findings:
-        due, _ = due_dates(finding.severity, today, assessment_on)
+        due = default_due(finding) if default_due is not None else finding.due_limit
         items.append(
             RectificationItem(
                 finding=finding,
@@ -346,8 +349,6 @@ def evidence_warnings(item: RectificationItem) -> list[str]:
 
     Near copies are looked up by identical bytes, identical hash, or an identical first or last quarter of the
     hash (index-friendly); the full distance then decides. A re-encoded or resized copy keeps its hash."""
-    from dudao.inspections.models import AnswerPhoto, Finding
-
     request = item.steps.filter(kind=StepKind.CLOSEOUT_REQUESTED).order_by("-pk").first()
     if request is None:
         return []
@@ -377,11 +378,7 @@ def evidence_warnings(item: RectificationItem) -> list[str]:
         # (school, ledger item or None) wherever the picture already appears.
         uses: set[tuple[int, int | None]] = set()
         uses.update(ItemPhoto.objects.filter(file_id__in=candidates).values_list("item__school_id", "item_id"))
-        uses.update(Finding.objects.filter(photos__in=candidates).values_list("school_id", "item__id"))
-        uses.update(
-            (s, None)
-            for s in AnswerPhoto.objects.filter(file_id__in=candidates).values_list("target__school_id", flat=True)
-        )
+        uses.update(finding_source().picture_uses(candidates))
         for school_id, item_id in sorted(uses, key=lambda u: (u[0] == item.school_id, u[1] is None, u[1] or 0)):
             where = "本校其他问题" if school_id == item.school_id else "其他学校"
             if item_id is not None and item_id != item.pk:

@@ -26,7 +26,6 @@ from dudao.core.files import file_response
 from dudao.core.models import StoredFile
 from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, require
-from dudao.inspections.selectors import rounds_for
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can, scope_root_path
 from dudao.orgs.selectors import units_for
@@ -40,6 +39,7 @@ from dudao.rectification.forms import (
     VerifyForm,
 )
 from dudao.rectification.models import ItemPhoto, ItemStatus, RectificationItem, StepKind
+from dudao.rectification.sources import finding_source
 
 
 def _filters(request: HttpRequest) -> selectors.LedgerFilters:
@@ -59,7 +59,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "statuses": ItemStatus.choices,
             "categories": selectors.categories(request.user),
-            "rounds": rounds_for(request.user).order_by("-starts_on")[:50]
+            "rounds": finding_source().rounds_for(request.user).order_by("-starts_on")[:50]
             if can(request.user, "inspection.read")
             else [],
             "today": timezone.localdate(),
@@ -356,7 +356,7 @@ def board(request: HttpRequest) -> HttpResponse:
     today_date = timezone.localdate()
     inspection = None
     if filters.inspection and can(request.user, "inspection.read"):
-        inspection = rounds_for(request.user).filter(pk=filters.inspection).first()
+        inspection = finding_source().rounds_for(request.user).filter(pk=filters.inspection).first()
     columns: dict[str, list[RectificationItem]] = {key: [] for key, _, _ in selectors.BOARD_COLUMNS}
     counts = dict.fromkeys(columns, 0)
     for item in qs.select_related("school", "owner").order_by("due_date", "id")[:2000]:
@@ -380,7 +380,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "chart": json.dumps(chart, ensure_ascii=False),
             "query": request.GET.urlencode(),
             "limit": BOARD_LIMIT,
-            "rounds": rounds_for(request.user).exclude(status="planned").order_by("-starts_on")[:50]
+            "rounds": finding_source().rounds_for(request.user).exclude(status="planned").order_by("-starts_on")[:50]
             if can(request.user, "inspection.read")
             else [],
         },

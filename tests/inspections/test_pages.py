@@ -278,3 +278,15 @@ def test_no_bulletin_for_an_unannounced_round_before_its_results_are_out(signed_
     )
     assert "暗访轮次须先发布结果" in response.content.decode()
     assert not inspection.bulletins.exists()
+
+
+def test_round_page_shows_the_bulletins_section_dashboard_adds(signed_in, city: City, campaign: Campaign) -> None:  # type: ignore[no-untyped-def]
+    page = signed_in(city.user("inspector")).get(f"/inspections/{campaign.round.pk}/").content.decode()
+    assert f"/bulletins/new/{campaign.round.pk}/" in page
+    assert f'href="/bulletins/{campaign.bulletin_id}/"' in page
+
+
+def test_round_page_offers_no_bulletin_to_a_principal(signed_in, city: City, campaign: Campaign) -> None:  # type: ignore[no-untyped-def]
+    page = signed_in(city.user("principal")).get(f"/inspections/{campaign.round.pk}/").content.decode()
+    assert "生成通报" not in page
+    assert f'href="/bulletins/{campaign.bulletin_id}/"' in page
