@@ -62,3 +62,14 @@ def reset_sequences(models_: Sequence[type[models.Model]], using: str = "default
 def next_id(model: type[models.Model], using: str = "default") -> int:
     last = model._default_manager.using(using).aggregate(m=models.Max("pk"))["m"]
     return int(last or 0) + 1
+
+
+def analyze(models_: Sequence[type[models.Model]], using: str = "default") -> None:
+    """Refresh PostgreSQL's planner statistics of tables just filled in bulk, inside the running transaction (which
+    ANALYZE sees, while autovacuum does not): without them later queries are planned as if the tables were empty."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

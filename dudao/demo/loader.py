@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dudao.accounts.models import User
 from dudao.audit.services import Entry, append
-from dudao.core.bulk import insert_rows, next_id, reset_sequences
+from dudao.core.bulk import analyze, insert_rows, next_id, reset_sequences
 from dudao.core.files import removed_on_failure
 from dudao.demo.generator import SCALES, DemoCity, Generator, Ids
 from dudao.demo.registry import DemoContext, run_steps
@@ -64,13 +64,9 @@ def load(*, scale: str = "small", seed: int = 20261128) -> LoadReport:
             rows += insert_rows(model, fields, batch)
         reset_sequences([OrgUnit, User, RoleAssignment, Student, Guardian])
         create_demo_logins(generator.city)
-        if connection.vendor == "postgresql":
-            # The demo steps query the tables just bulk-loaded; without statistics PostgreSQL plans them as if
-            # empty (a guardian lookup by enrolled students of a subtree ran for minutes). ANALYZE may run inside
-            # the transaction and sees its rows.
-            with connection.cursor() as cursor:
-                for model in (OrgUnit, User, RoleAssignment, Student, Guardian):
-                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        # The demo steps query the tables just bulk-loaded; without statistics PostgreSQL plans them as if empty
+        # (a guardian lookup by enrolled students of a subtree ran for minutes).
+        analyze([OrgUnit, User, RoleAssignment, Student, Guardian])
         counts = dict(generator.city.counts)
         counts.update(run_steps(DemoContext(generator.city, scale, seed, timezone.localdate())))
         append(

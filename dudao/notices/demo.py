@@ -12,10 +12,11 @@ import datetime as dt
 import math
 import random
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.core.bulk import analyze
 from dudao.demo.registry import DemoContext, demo_step
 from dudao.notices import services
 from dudao.notices.models import Channel, GuardianLink, Notice, Receipt
@@ -78,7 +79,12 @@ def notices_demo(context: DemoContext) -> dict[str, int]:
     counts = _send(admin, letter)
     sent_at = timezone.now() - dt.timedelta(days=3)
     Notice.objects.filter(pk=letter.pk).update(sent_at=sent_at, created_at=sent_at - dt.timedelta(hours=2))
-    first_link = Subquery(GuardianLink.objects.filter(receipt=OuterRef("pk")).order_by("id").values("pk")[:1])
+    # MIN per receipt walks the receipt index; ORDER BY id LIMIT 1 let PostgreSQL walk the primary key of every link
+    # for each receipt (a district's letter took most of an hour).
+    analyze([Receipt, GuardianLink])
+    first_link = Subquery(
+        GuardianLink.objects.filter(receipt=OuterRef("pk")).values("receipt").annotate(first=Min("pk")).values("first")
+    )
     confirmed = 0
     by_class: dict[int, list[int]] = {}
     for pk, klass in Receipt.objects.filter(notice=letter).order_by("id").values_list("pk", "klass_id"):
