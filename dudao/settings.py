@@ -154,8 +154,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # htmx sends the token from the page (hx-headers), so scripts never need to read the cookie.
 CSRF_COOKIE_HTTPONLY = True
 
-# Login lockout: 5 failures within 15 minutes for one username + IP.
+# Login lockout: 5 failures within 15 minutes for one username + IP; and 20 failures within the same window from
+# one IP across all usernames (guessing many accounts), after which that address may not log in until it drops below.
 DUDAO_LOGIN_MAX_FAILURES = int(os.environ.get("DUDAO_LOGIN_MAX_FAILURES", "5"))
+DUDAO_LOGIN_IP_MAX_FAILURES = int(os.environ.get("DUDAO_LOGIN_IP_MAX_FAILURES", "20"))
 DUDAO_LOGIN_WINDOW_MINUTES = int(os.environ.get("DUDAO_LOGIN_WINDOW_MINUTES", "15"))
 # Number of reverse proxies (nginx …) in front of the app whose X-Forwarded-For entries are trusted.
 DUDAO_TRUSTED_PROXIES = int(os.environ.get("DUDAO_TRUSTED_PROXIES", "0"))
