@@ -214,7 +214,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "dudao", "url": REDIS_URL, "immediate": False, "utc": False}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
@@ -224,7 +223,25 @@ else:
         # Periodic tasks run on Beijing time (Django sets the process TZ from TIME_ZONE), not UTC.
         "utc": False,
     }
+# Rate limits (parent-notice opens, bad tokens) and shared versions (the health tables) must count once for all
+# worker processes and servers, so production never runs on the per-process local-memory cache: Redis when
+# REDIS_URL is set, else the database (table `dudao_cache`, created by `migrate`). Development and demo boxes
+# (one process under runserver) keep local memory.
+CACHES: dict[str, dict[str, object]]
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif DEBUG or DUDAO_DEMO:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "dudao.core.cache.DatabaseCache",
+            "LOCATION": "dudao_cache",
+            # Expired rows are deleted once the table passes this size (every write counts the rows, so keep it
+            # modest); rate-limit buckets live 90 seconds.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 LOGGING = {
     "version": 1,
