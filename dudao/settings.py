@@ -152,6 +152,15 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("DUDAO_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS, usually terminated by a reverse proxy (nginx) in front of the app. DUDAO_PROXY_SSL_HEADER=1 trusts the
+# proxy's X-Forwarded-Proto: set it only when that proxy always overwrites the header (proxy_set_header
+# X-Forwarded-Proto $scheme), or a client could claim HTTPS. Without it SECURE_SSL_REDIRECT loops behind a proxy.
+if env_flag("DUDAO_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_flag("DUDAO_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = int(os.environ.get("DUDAO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DUDAO_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_flag("DUDAO_HSTS_PRELOAD")
 # htmx sends the token from the page (hx-headers), so scripts never need to read the cookie.
 CSRF_COOKIE_HTTPONLY = True
 
