@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dudao.core.middleware.NoStoreMiddleware",
     "dudao.accounts.middleware.ActingAssignmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -140,6 +141,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "dudao.accounts.validators.NameBasedPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -151,11 +153,22 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("DUDAO_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS, usually terminated by a reverse proxy (nginx) in front of the app. DUDAO_PROXY_SSL_HEADER=1 trusts the
+# proxy's X-Forwarded-Proto: set it only when that proxy always overwrites the header (proxy_set_header
+# X-Forwarded-Proto $scheme), or a client could claim HTTPS. Without it SECURE_SSL_REDIRECT loops behind a proxy.
+if env_flag("DUDAO_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_flag("DUDAO_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = int(os.environ.get("DUDAO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DUDAO_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_flag("DUDAO_HSTS_PRELOAD")
 # htmx sends the token from the page (hx-headers), so scripts never need to read the cookie.
 CSRF_COOKIE_HTTPONLY = True
 
-# Login lockout: 5 failures within 15 minutes for one username + IP.
+# Login lockout: 5 failures within 15 minutes for one username + IP; and 20 failures within the same window from
+# one IP across all usernames (guessing many accounts), after which that address may not log in until it drops below.
 DUDAO_LOGIN_MAX_FAILURES = int(os.environ.get("DUDAO_LOGIN_MAX_FAILURES", "5"))
+DUDAO_LOGIN_IP_MAX_FAILURES = int(os.environ.get("DUDAO_LOGIN_IP_MAX_FAILURES", "20"))
 DUDAO_LOGIN_WINDOW_MINUTES = int(os.environ.get("DUDAO_LOGIN_WINDOW_MINUTES", "15"))
 # Number of reverse proxies (nginx …) in front of the app whose X-Forwarded-For entries are trusted.
 DUDAO_TRUSTED_PROXIES = int(os.environ.get("DUDAO_TRUSTED_PROXIES", "0"))
@@ -212,7 +225,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "dudao", "url": REDIS_URL, "immediate": False, "utc": False}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
@@ -222,7 +234,25 @@ else:
         # Periodic tasks run on Beijing time (Django sets the process TZ from TIME_ZONE), not UTC.
         "utc": False,
     }
+# Rate limits (parent-notice opens, bad tokens) and shared versions (the health tables) must count once for all
+# worker processes and servers, so production never runs on the per-process local-memory cache: Redis when
+# REDIS_URL is set, else the database (table `dudao_cache`, created by `migrate`). Development and demo boxes
+# (one process under runserver) keep local memory.
+CACHES: dict[str, dict[str, object]]
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif DEBUG or DUDAO_DEMO:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "dudao.core.cache.DatabaseCache",
+            "LOCATION": "dudao_cache",
+            # Expired rows are deleted once the table passes this size (every write counts the rows, so keep it
+            # modest); rate-limit buckets live 90 seconds.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 LOGGING = {
     "version": 1,

@@ -84,7 +84,11 @@ class LoginAttempt(models.Model):
     succeeded = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["username", "ip", "at"], name="login_attempt_idx")]
+        indexes = [
+            models.Index(fields=["username", "ip", "at"], name="login_attempt_idx"),
+            # The per-address budget counts failures across usernames.
+            models.Index(fields=["ip", "at"], name="login_attempt_ip_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username}@{self.ip} {'ok' if self.succeeded else 'failed'}"

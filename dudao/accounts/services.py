@@ -12,10 +12,12 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dudao.accounts.models import ApiToken, LoginAttempt, User
-from dudao.audit.services import record_auth, record_change
+from dudao.audit.models import AuditEvent, EventKind
+from dudao.audit.services import record_auth, record_change, record_security
 from dudao.core import context
 from dudao.core.errors import DomainError
 from dudao.orgs.scoping import acting_assignment
@@ -27,10 +29,43 @@ def _window_start() -> dt.datetime:
     return timezone.now() - dt.timedelta(minutes=settings.DUDAO_LOGIN_WINDOW_MINUTES)
 
 
+def _failures(**where: Any) -> QuerySet[LoginAttempt]:
+    return LoginAttempt.objects.filter(succeeded=False, at__gte=_window_start(), **where)
+
+
 def recent_failures(username: str, ip: str | None) -> int:
-    return LoginAttempt.objects.filter(
-        username=username.lower(), ip=ip, succeeded=False, at__gte=_window_start()
-    ).count()
+    return _failures(username=username.lower(), ip=ip).count()
+
+
+def _minutes_until_below(failures: QuerySet[LoginAttempt], limit: int) -> int:
+    """Minutes until fewer than `limit` of these failures remain in the window (the limit-th newest expires)."""
+    oldest_counted = failures.order_by("-at")[limit - 1 : limit].values_list("at", flat=True).first()
+    unlock = (oldest_counted or timezone.now()) + dt.timedelta(minutes=settings.DUDAO_LOGIN_WINDOW_MINUTES)
+    return max(1, int((unlock - timezone.now()).total_seconds() // 60) + 1)
+
+
+def _report_address_throttled(ip: str | None, failures: QuerySet[LoginAttempt]) -> None:
+    """One security event per address and window, not one per refused request: a flood of refusals
+    must not flood the audit trail."""
+    subject = ip or "（未知地址）"
+    already = AuditEvent.objects.filter(
+        kind=EventKind.SECURITY, action="login_throttled", object_repr=subject, at__gte=_window_start()
+    ).exists()
+    if already:
+        return
+    usernames = sorted(set(failures.values_list("username", flat=True)))
+    shown = "、".join(usernames[:20]) + (f" 等 {len(usernames)} 个" if len(usernames) > 20 else "")
+    record_security(
+        action="login_throttled",
+        object_type="accounts.loginattempt",
+        subject=subject,
+        details={
+            "ip": subject,
+            "failures": failures.count(),
+            "window_minutes": settings.DUDAO_LOGIN_WINDOW_MINUTES,
+            "usernames": shown,
+        },
+    )
 
 
 def _unit_path(user: Any) -> str:
@@ -39,28 +74,38 @@ def _unit_path(user: Any) -> str:
 
 
 def login(*, username: str, password: str, ip: str | None, request: Any = None) -> User:
-    """Check credentials, refusing locked username+IP pairs. Raises DomainError on failure."""
+    """Check credentials, refusing addresses over their failure budget and locked username+IP pairs.
+
+    Raises DomainError on failure. Successful logins never clear failures: an attacker who owns one
+    account cannot interleave it to keep guessing others from the same address.
+    """
     username = (username or "").strip()
     if not username or not password:
         raise DomainError("请输入用户名和密码", code="credentials_required")
     if "\x00" in username or "\x00" in password:
         raise DomainError("用户名或密码包含非法字符", code="bad_input")
     key = username.lower()
-    limit = settings.DUDAO_LOGIN_MAX_FAILURES
     # The attempt is written as a failure *before* the password is checked, so parallel
     # guesses count against each other; it becomes a success below if the password is right.
+    # A refused attempt is deleted again: it does not prolong the lock.
     attempt = LoginAttempt.objects.create(username=key, ip=ip, succeeded=False)
+    address_limit = settings.DUDAO_LOGIN_IP_MAX_FAILURES
+    address_failures = _failures(ip=ip)
+    if address_failures.count() > address_limit:
+        attempt.delete()
+        _report_address_throttled(ip, address_failures)
+        minutes = _minutes_until_below(address_failures, address_limit)
+        raise DomainError(
+            f"该网络地址登录失败次数过多，已暂停从此地址登录，请约 {minutes} 分钟后再试；"
+            "如为单位共用网络，请联系系统管理员",
+            code="address_throttled",
+            status=429,
+        )
+    limit = settings.DUDAO_LOGIN_MAX_FAILURES
     failures = recent_failures(key, ip)
     if failures > limit:
-        attempt.delete()  # a refused attempt does not prolong the lock
-        fifth = (
-            LoginAttempt.objects.filter(username=key, ip=ip, succeeded=False, at__gte=_window_start())
-            .order_by("-at")[limit - 1 : limit]
-            .values_list("at", flat=True)
-            .first()
-        )
-        unlock = (fifth or timezone.now()) + dt.timedelta(minutes=settings.DUDAO_LOGIN_WINDOW_MINUTES)
-        minutes = max(1, int((unlock - timezone.now()).total_seconds() // 60) + 1)
+        attempt.delete()
+        minutes = _minutes_until_below(_failures(username=key, ip=ip), limit)
         raise DomainError(
             f"连续登录失败 {limit} 次，该账户已临时锁定，请约 {minutes} 分钟后再试，或联系系统管理员",
             code="account_locked",

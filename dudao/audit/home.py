@@ -17,13 +17,22 @@ def audit_home(user: Any, acting: Any) -> list[HomeItem]:
         return []
     since = timezone.now() - dt.timedelta(days=1)
     events = AuditEvent.objects.for_user(user).filter(at__gte=since)
+    security_count = events.filter(kind=EventKind.SECURITY).count()
     items = [
         HomeItem(
             title="24 小时内敏感数据访问",
             count=events.filter(kind=EventKind.ACCESS).count(),
             url=reverse("audit:events") + "?kind=access",
             order=10,
-        )
+        ),
+        HomeItem(
+            title="24 小时内安全事件",
+            count=security_count,
+            url=reverse("audit:events") + "?kind=security",
+            order=9,
+            level="danger" if security_count else "secondary",
+            hint="如同一地址登录失败过多被暂停登录",
+        ),
     ]
     if can(user, "audit.read"):
         items.append(

@@ -14,6 +14,7 @@ ACTION_LABELS = {
     "revoke": "撤销",
     "login": "登录",
     "login_failed": "登录失败",
+    "login_throttled": "同一地址登录失败过多（已暂停登录）",
     "change_password": "修改密码",
     "view_unmasked": "查看完整个人信息",
     "export_roster": "导出名册",
@@ -34,6 +35,7 @@ OBJECT_LABELS = {
     "orgs.roleassignment": "角色授权",
     "accounts.user": "账户",
     "accounts.apitoken": "API 令牌",
+    "accounts.loginattempt": "登录尝试",
     "audit.auditevent": "审计记录",
     "demo.city": "演示数据",
 }
@@ -88,6 +90,10 @@ FIELD_LABELS = {
     "is_disabled": "残疾儿童",
     "is_migrant": "随迁子女",
     "scale": "规模",
+    "ip": "IP 地址",
+    "failures": "失败次数",
+    "window_minutes": "统计时长（分钟）",
+    "usernames": "尝试的用户名",
     "seed": "随机种子",
 }
 

@@ -13,6 +13,12 @@ class EventKind(models.TextChoices):
     CHANGE = "change", "数据变更"
     ACCESS = "access", "敏感数据访问"
     AUTH = "auth", "登录与令牌"
+    # Attacks and policy hits (one address guessing many accounts …), for the security officer.
+    SECURITY = "security", "安全事件"
+
+
+# What the security officer reads; the full trail (changes, logins) is the auditor's.
+SECURITY_OFFICER_KINDS = (EventKind.ACCESS, EventKind.SECURITY)
 
 
 class AuditEventQuerySet(ScopedQuerySetMixin, models.QuerySet["AuditEvent"]):
@@ -20,11 +26,11 @@ class AuditEventQuerySet(ScopedQuerySetMixin, models.QuerySet["AuditEvent"]):
     scope_path = "unit_path"
 
     def for_user(self, user: Any, action: str = "read") -> AuditEventQuerySet:
-        """Auditors read everything in their subtree; security officers only access events."""
+        """Auditors read everything in their subtree; security officers access and security events."""
         from dudao.orgs.scoping import can
 
         if action == "read" and not can(user, "audit.read") and can(user, "audit.read_access"):
-            return super().for_user(user, "read_access").filter(kind=EventKind.ACCESS)
+            return super().for_user(user, "read_access").filter(kind__in=SECURITY_OFFICER_KINDS)
         return super().for_user(user, action)
 
 

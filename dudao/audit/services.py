@@ -229,6 +229,19 @@ def record_auth(
     return append(actor=actor, entries=[entry])[0]
 
 
+def record_security(*, action: str, object_type: str, subject: str, details: Mapping[str, Any]) -> AuditEvent:
+    """An attack or policy hit with no acting user (e.g. one address guessing many accounts), filed under the
+    root for the security officer; `subject` names what it is about (the address)."""
+    entry = Entry(
+        action=action,
+        kind=EventKind.SECURITY,
+        object_type=object_type,
+        object_repr=subject,
+        changes=details,
+    )
+    return append(actor=None, entries=[entry])[0]
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     checked: int

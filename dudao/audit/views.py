@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from dudao.audit.labels import ACTION_LABELS, OBJECT_LABELS, action_label, describe_changes, object_label
-from dudao.audit.models import EventKind
+from dudao.audit.models import SECURITY_OFFICER_KINDS, EventKind
 from dudao.audit.selectors import events_for
 from dudao.audit.services import canonical, record_access
 from dudao.core.errors import DomainError
@@ -50,16 +50,18 @@ def events(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("只有审计管理员和安全管理员可以查看审计记录")
     filters = _filters(request)
     page = paginate(events_for(request.user, filters=filters), page=request.GET.get("page"), page_size=50)
+    is_auditor = can(request.user, "audit.read")
+    kinds = [(k, label) for k, label in EventKind.choices if is_auditor or k in SECURITY_OFFICER_KINDS]
     return render(
         request,
         "audit/events.html",
         {
             "page": page,
             "f": request.GET,
-            "kinds": EventKind.choices,
+            "kinds": kinds,
             "actions": sorted(ACTION_LABELS.items(), key=lambda item: item[1]),
             "object_types": list(OBJECT_LABELS.items()),
-            "is_auditor": can(request.user, "audit.read"),
+            "is_auditor": is_auditor,
         },
     )
 

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.cache import patch_cache_control
 
 from dudao.core import context
 
@@ -62,6 +63,26 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", self.POLICY)
+        return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store, private` on every page for a signed-in user and every API answer: they carry work
+    and personal data that no shared office browser (back button, disk cache) or proxy may keep.
+
+    Static files never get here (whitenoise answers first, with long-lived caching). Anonymous pages are left to
+    their views: the public token pages (/n/ parent notices, /p/ 公示) are personal or revocable and set
+    `never_cache` themselves. A view's own stricter header is merged, not replaced.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            patch_cache_control(response, no_store=True, private=True)
         return response
 
 

@@ -36,3 +36,20 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CacheEntry(models.Model):
+    """The table of Django's database cache (the one `createcachetable` makes), created by a migration so that
+    `migrate` alone prepares a production box without Redis. Only the cache backend reads and writes it, with
+    its own SQL (see `dudao.core.cache`); nothing uses this model through the ORM."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "dudao_cache"
+        verbose_name = "缓存条目"
+
+    def __str__(self) -> str:
+        return self.cache_key

@@ -3,9 +3,9 @@
 Both are small reference tables (a data migration loads them; admins rarely edit them). Every check submission
 needs the disease table (suspected codes, rule 2) and every illness case the thresholds (rule 3), so reading them
 from the database each time cost two queries per submission. The cache is invalidated by a version key: saving or
-deleting a row (signals below) bumps the shared version in Django's cache (Redis in production, so every worker
-sees it; with the per-process LocMemCache of a single-server install other processes see the change at the latest
-after `MAX_AGE` seconds)."""
+deleting a row (signals below) bumps the shared version in Django's cache (Redis or the database cache in
+production, so every worker sees it; with the per-process LocMemCache of development and demo boxes other processes
+see the change at the latest after `MAX_AGE` seconds)."""
 
 from __future__ import annotations
 
