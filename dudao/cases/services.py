@@ -256,6 +256,35 @@ def _check_assignee(user: Any, school: OrgUnit, label: str) -> None:
 # ----- opening and following a case ---------------------------------------------------------------------------
 
 
+def _check_case_fields(
+    *,
+    kind: str,
+    source: str,
+    risk_level: str,
+    dropout_reason: str,
+    follow_up_days: int,
+    out_since: dt.date | None,
+    next_review_on: dt.date | None,
+    guardian_contacted_at: dt.datetime | None,
+) -> None:
+    """The choices and dates of a new case, each refused with its own message."""
+    if kind not in CaseKind.values:
+        raise DomainError("个案类型不正确", code="bad_kind")
+    if source not in CaseSource.values:
+        raise DomainError("请选择个案来源", code="bad_source")
+    if risk_level not in RiskLevel.values:
+        raise DomainError("请选择关注等级", code="bad_level")
+    if kind == CaseKind.DROPOUT and dropout_reason and dropout_reason not in DropoutReason.values:
+        raise DomainError("辍学原因不正确", code="bad_reason")
+    if not 1 <= int(follow_up_days) <= 365:
+        raise DomainError("随访间隔应在 1–365 天之间", code="bad_follow_up")
+    refuse_future(out_since, "离校日期")
+    if next_review_on is not None and next_review_on < timezone.localdate():
+        raise DomainError("下次评估日期不能早于今天", code="review_in_past")
+    if risk_level == RiskLevel.CRISIS and guardian_contacted_at is None:
+        raise DomainError("危机等级须记录已联系监护人的时间", code="guardian_contact_required")
+
+
 def open_case(
     *,
     actor: Any,
@@ -279,19 +308,16 @@ def open_case(
         raise Forbidden("只有心理教师或校长可以建立个案")
     if not student.klass.path.startswith(school.path):
         raise DomainError("只能为本校学生建立个案", code="student_outside")
-    if kind not in CaseKind.values:
-        raise DomainError("个案类型不正确", code="bad_kind")
-    if source not in CaseSource.values:
-        raise DomainError("请选择个案来源", code="bad_source")
-    if risk_level not in RiskLevel.values:
-        raise DomainError("请选择关注等级", code="bad_level")
-    if kind == CaseKind.DROPOUT and dropout_reason and dropout_reason not in DropoutReason.values:
-        raise DomainError("辍学原因不正确", code="bad_reason")
-    if not 1 <= int(follow_up_days) <= 365:
-        raise DomainError("随访间隔应在 1–365 天之间", code="bad_follow_up")
-    refuse_future(out_since, "离校日期")
-    if next_review_on is not None and next_review_on < timezone.localdate():
-        raise DomainError("下次评估日期不能早于今天", code="review_in_past")
+    _check_case_fields(
+        kind=kind,
+        source=source,
+        risk_level=risk_level,
+        dropout_reason=dropout_reason,
+        follow_up_days=follow_up_days,
+        out_since=out_since,
+        next_review_on=next_review_on,
+        guardian_contacted_at=guardian_contacted_at,
+    )
     plan = clean_text(plan, "干预方案", required=False)
     if counsellor is None and assignment.role == Role.COUNSELLOR:
         counsellor = actor
@@ -299,8 +325,6 @@ def open_case(
         class_teacher = class_teacher_of(student)
     _check_assignee(counsellor, school, "负责教师")
     _check_assignee(class_teacher, school, "班主任")
-    if risk_level == RiskLevel.CRISIS and guardian_contacted_at is None:
-        raise DomainError("危机等级须记录已联系监护人的时间", code="guardian_contact_required")
     existing = CaseFile.objects.filter(student=student, kind=kind, status=CaseStatus.OPEN).select_related("school")
     found = existing.defer("plan", "summary").first()
     if found is not None:
