@@ -227,19 +227,15 @@ def _backdate(submission: Submission, when: dt.datetime) -> None:
     Submission.objects.filter(pk=submission.pk).update(submitted_at=when, updated_at=when, is_late=False)
 
 
-@demo_step(order=20)
-def directives_demo(context: DemoContext) -> dict[str, int]:
-    rng = random.Random(context.seed)  # noqa: S311 (deterministic demo data)
-    city = context.city
-    admin = User.objects.get(username="city.admin")
-    versions: dict[str, FormVersion] = {}
-    for name, description, schema in TEMPLATES:
-        form = services.create_form(actor=admin, name=name, description=description, schema=schema, is_template=True)
-        versions[name] = services.publish_form(actor=admin, form=form)
-    districts = list(OrgUnit.objects.filter(pk__in=city.districts).order_by("path"))
-    filled_districts = districts if context.scale == "small" else districts[:1]
+def _model_school_lists(
+    context: DemoContext,
+    admin: User,
+    versions: dict[str, FormVersion],
+    districts: list[OrgUnit],
+    filled_districts: list[OrgUnit],
+) -> int:
+    """示范点名单 cascaded city → districts → schools: submitted, returned and missing reports."""
     submitted = 0
-
     # 示范点名单: city → districts, due this Friday; each district forwards to its schools a day earlier.
     friday = _friday(context.today)
     due = _at(friday, 17)
@@ -295,7 +291,18 @@ def directives_demo(context: DemoContext) -> dict[str, int]:
             values={"note": "已组织各校自荐，经区教育局审核后推荐以上学校"},
         )
         submitted += 1
+    return submitted
 
+
+def _weekly_drowning_reports(
+    context: DemoContext,
+    rng: random.Random,
+    admin: User,
+    versions: dict[str, FormVersion],
+    filled_districts: list[OrgUnit],
+) -> int:
+    """The weekly 防溺水 report with five weeks of history."""
+    submitted = 0
     # Weekly 防溺水 report over the summer, with five weeks of history.
     first_due = _at(_friday(context.today) - dt.timedelta(days=35), 17)
     weekly = services.create_directive(
@@ -334,7 +341,14 @@ def directives_demo(context: DemoContext) -> dict[str, int]:
             submitted += 1
             if rng.random() < 0.85:
                 _backdate(submission, period.deadline - dt.timedelta(hours=rng.randint(2, 70)))
+    return submitted
 
+
+def _opening_plans(
+    context: DemoContext, admin: User, versions: dict[str, FormVersion], districts: list[OrgUnit]
+) -> int:
+    """开学工作方案 at every stage of the school → district → city approval chain."""
+    submitted = 0
     # 开学工作方案: school → district → city approval, for the first district's schools.
     opening = services.create_directive(
         actor=admin,
@@ -386,6 +400,23 @@ def directives_demo(context: DemoContext) -> dict[str, int]:
             services.approve(actor=district_admin, submission=submission)
         if index >= 5:
             services.approve(actor=admin, submission=submission)
+    return submitted
+
+
+@demo_step(order=20)
+def directives_demo(context: DemoContext) -> dict[str, int]:
+    rng = random.Random(context.seed)  # noqa: S311 (deterministic demo data)
+    city = context.city
+    admin = User.objects.get(username="city.admin")
+    versions: dict[str, FormVersion] = {}
+    for name, description, schema in TEMPLATES:
+        form = services.create_form(actor=admin, name=name, description=description, schema=schema, is_template=True)
+        versions[name] = services.publish_form(actor=admin, form=form)
+    districts = list(OrgUnit.objects.filter(pk__in=city.districts).order_by("path"))
+    filled_districts = districts if context.scale == "small" else districts[:1]
+    submitted = _model_school_lists(context, admin, versions, districts, filled_districts)
+    submitted += _weekly_drowning_reports(context, rng, admin, versions, filled_districts)
+    submitted += _opening_plans(context, admin, versions, districts)
     return {
         "directives": Directive.objects.count(),
         "submissions": Submission.objects.count(),
