@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change
 from dudao.core.errors import DomainError, Forbidden
 from dudao.notices import tokens
@@ -146,7 +147,7 @@ def _confirm_once(receipt_id: int, link_id: int, answers: dict[str, str], ip: st
     return updated == 1
 
 
-def confirm_by_phone(*, actor: Any, receipt: Receipt, note: str = "") -> Receipt:
+def confirm_by_phone(*, actor: User, receipt: Receipt, note: str = "") -> Receipt:
     """The class teacher records a confirmation given on the phone (recorded as such, with who and when)."""
     if not can(actor, "notice.confirm", receipt.klass):
         raise Forbidden("只有班主任或学校管理员可以登记电话确认")
@@ -175,7 +176,7 @@ def confirm_by_phone(*, actor: Any, receipt: Receipt, note: str = "") -> Receipt
     return fresh
 
 
-def revoke_link(*, actor: Any, link: GuardianLink, reissue: bool = True) -> GuardianLink | None:
+def revoke_link(*, actor: User, link: GuardianLink, reissue: bool = True) -> GuardianLink | None:
     """Stop one guardian's link (forwarded to the wrong group, phone lost); by default issue a fresh one."""
     receipt = link.receipt
     if not can(actor, "notice.confirm", receipt.klass):

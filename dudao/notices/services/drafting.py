@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
@@ -77,7 +78,7 @@ def check_questions(questions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
 
 def create_notice(
     *,
-    actor: Any,
+    actor: User,
     issuer: OrgUnit,
     title: str,
     body: str,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change
 from dudao.core.errors import DomainError, Forbidden
 from dudao.notices import sms, tokens
@@ -64,7 +64,7 @@ def _messages_for(receipts: Iterable[Receipt], notice: Notice, base: str) -> lis
     ]
 
 
-def send_sms(*, actor: Any, notice: Notice, unit: OrgUnit, only_pending: bool = True, base: str = "") -> int:
+def send_sms(*, actor: User, notice: Notice, unit: OrgUnit, only_pending: bool = True, base: str = "") -> int:
     """Text every guardian (or those not yet confirmed) of the students under `unit` through the SMS backend."""
     if not (can(actor, "notice.confirm", unit) or can(actor, "notice.change", unit)):
         raise Forbidden("您当前的身份不能为该范围发送短信")
@@ -88,7 +88,7 @@ def send_sms(*, actor: Any, notice: Notice, unit: OrgUnit, only_pending: bool = 
 
 def add_reminder(
     *,
-    actor: Any,
+    actor: User,
     notice: Notice,
     flags: Sequence[str],
     until: dt.date,

@@ -8,9 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.notices.models import ClassCode, GuardianLink, Notice, NoticeSchool, NoticeStatus, Receipt, ReminderPlan
@@ -19,7 +20,7 @@ from dudao.orgs.models import Guardian, OrgUnit, Student, StudentStatus, UnitKin
 from dudao.orgs.scoping import can
 
 
-def audience(notice: Notice) -> Any:
+def audience(notice: Notice) -> QuerySet[Student]:
     """Enrolled students the notice reaches: the issuer's subtree, narrowed by units, grade names and flags."""
     students = Student.objects.filter(status=StudentStatus.ENROLLED, klass__path__under=notice.issuer.path)
     units = list(notice.audience_units.all())
@@ -87,7 +88,7 @@ def _bump(notice: Notice, fields: list[str]) -> None:
     notice.save(update_fields=[*fields, "version"])
 
 
-def send_notice(*, actor: Any, notice: Notice, version: int | None = None) -> dict[str, int]:
+def send_notice(*, actor: User, notice: Notice, version: int | None = None) -> dict[str, int]:
     """Send a draft: one receipt per student reached, one link per guardian, one QR code per class, and the
     cascade rows that make it each school's own task. Sending twice is refused, so nothing doubles.
 
@@ -134,8 +135,6 @@ def _check_sendable(notice: Notice) -> None:
 
 def send_queued(*, notice_id: int, actor_id: int) -> dict[str, int]:
     """The background half of a queued send (huey task `send_queued_notice`); a rerun after success does nothing."""
-    from dudao.accounts.models import User
-
     actor = User.objects.get(pk=actor_id)
     with transaction.atomic():
         notice = Notice.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=notice_id)
@@ -144,7 +143,7 @@ def send_queued(*, notice_id: int, actor_id: int) -> dict[str, int]:
         return _write_send(actor=actor, notice=notice)
 
 
-def _write_send(*, actor: Any, notice: Notice) -> dict[str, int]:
+def _write_send(*, actor: User, notice: Notice) -> dict[str, int]:
     """Inside the caller's transaction, on the locked notice: write receipts, links, QR codes and cascade rows."""
     rows = list(audience(notice).values_list("pk", "klass_id", "klass__path"))
     if not rows:
@@ -212,7 +211,7 @@ def _write_send(*, actor: Any, notice: Notice) -> dict[str, int]:
     return counts
 
 
-def withdraw_notice(*, actor: Any, notice: Notice, version: int | None = None) -> Notice:
+def withdraw_notice(*, actor: User, notice: Notice, version: int | None = None) -> Notice:
     """撤回: every link and QR code of the notice stops working at once; receipts already given stay."""
     if not can(actor, "notice.change", notice.issuer):
         raise Forbidden("只有发文单位可以撤回告知书")
