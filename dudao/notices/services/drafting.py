@@ -17,7 +17,7 @@ from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
 from dudao.notices.models import Notice, NoticeAttachment, QuestionKind
-from dudao.notices.services._common import FLAG_VALUES, NOTICE_FIELDS
+from dudao.notices.services._common import NOTICE_FIELDS, _check_flags
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can
 
@@ -103,9 +103,7 @@ def create_notice(
     if not re.sub(r"<[^>]+>|\s|&nbsp;", "", body_html):
         raise DomainError("请填写正文", code="body_required")
     clean_questions = check_questions(questions)
-    bad_flags = set(flags) - FLAG_VALUES
-    if bad_flags:
-        raise DomainError("学生群体只能是留守儿童、困境儿童或住校生", code="flag_invalid")
+    _check_flags(flags)
     for unit in audience_units:
         if not unit.path.startswith(issuer.path) or unit.kind not in (
             UnitKind.SCHOOL,

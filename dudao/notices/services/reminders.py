@@ -15,7 +15,7 @@ from dudao.audit.services import record_change
 from dudao.core.errors import DomainError, Forbidden
 from dudao.notices import sms, tokens
 from dudao.notices.models import GuardianLink, Notice, NoticeStatus, Receipt, ReminderPlan, ReminderRun
-from dudao.notices.services._common import FLAG_VALUES
+from dudao.notices.services._common import _any_of, _check_flags
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import can
 
@@ -99,8 +99,7 @@ def add_reminder(
     students (all if no flags), e.g. 留守儿童 guardians from 7月1日 to 8月31日."""
     if not can(actor, "notice.change", notice.issuer):
         raise Forbidden("只有发文单位可以设置每日提醒")
-    if set(flags) - FLAG_VALUES:
-        raise DomainError("学生群体只能是留守儿童、困境儿童或住校生", code="flag_invalid")
+    _check_flags(flags)
     today = timezone.localdate()
     starts_on = starts_on or today
     if until < today:
@@ -153,10 +152,7 @@ def run_reminders(*, today: dt.date | None = None, base: str = "") -> dict[str, 
             if plan.only_pending:
                 receipts = receipts.pending()
             if plan.flags:
-                where = Q()
-                for flag in plan.flags:
-                    where |= Q(**{f"student__{flag}": True})
-                receipts = receipts.filter(where)
+                receipts = receipts.filter(_any_of(Q(**{f"student__{flag}": True}) for flag in plan.flags))
             messages = [
                 sms.SmsMessage(m.phone, "【每日提醒】" + m.text, m.notice_id, m.link_id, kind="reminder")
                 for m in _messages_for(list(receipts.only("pk")), plan.notice, base)

@@ -15,7 +15,7 @@ from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.notices.models import ClassCode, GuardianLink, Notice, NoticeSchool, NoticeStatus, Receipt, ReminderPlan
-from dudao.notices.services._common import NOTICE_FIELDS
+from dudao.notices.services._common import NOTICE_FIELDS, _any_of
 from dudao.orgs.models import Guardian, OrgUnit, Student, StudentStatus, UnitKind
 from dudao.orgs.scoping import can
 
@@ -25,23 +25,15 @@ def audience(notice: Notice) -> QuerySet[Student]:
     students = Student.objects.filter(status=StudentStatus.ENROLLED, klass__path__under=notice.issuer.path)
     units = list(notice.audience_units.all())
     if units:
-        where = Q()
-        for unit in units:
-            where |= Q(klass__path__under=unit.path)
-        students = students.filter(where)
+        students = students.filter(_any_of(Q(klass__path__under=unit.path) for unit in units))
     if notice.audience_grade_names:
         grades = OrgUnit.objects.filter(
             kind=UnitKind.GRADE, name__in=notice.audience_grade_names, path__under=notice.issuer.path
         ).values_list("path", flat=True)
-        where = Q()
-        for path in grades:
-            where |= Q(klass__path__under=path)
+        where = _any_of(Q(klass__path__under=path) for path in grades)
         students = students.filter(where) if where else students.none()
     if notice.audience_flags:
-        where = Q()
-        for flag in notice.audience_flags:
-            where |= Q(**{flag: True})
-        students = students.filter(where)
+        students = students.filter(_any_of(Q(**{flag: True}) for flag in notice.audience_flags))
     return students
 
 
