@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from dudao.accounts.models import User
 from dudao.api.auth import require
 from dudao.api.orgs import PageParams
 from dudao.api.schemas import Id, Paged
@@ -21,6 +22,13 @@ from dudao.notices import selectors, services
 from dudao.notices.models import Notice, NoticeStatus, Receipt, StudentFlag
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.selectors import units_for
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """Past the router's TokenOrSession auth the user is signed in; the request type django-stubs suggests."""
+
+    user: User
+
 
 router = Router(tags=["家长告知书"])
 
@@ -71,12 +79,12 @@ def _notice_out(notice: Notice) -> NoticeOut:
     )
 
 
-def _get(request: HttpRequest, notice_id: int) -> Notice:
+def _get(request: AuthenticatedHttpRequest, notice_id: int) -> Notice:
     require(request, "notice.read")
     return get_object_or_404(selectors.notices_for(request.user).prefetch_related("audience_units"), pk=notice_id)
 
 
-def _unit(request: HttpRequest, unit: int | None) -> OrgUnit:
+def _unit(request: AuthenticatedHttpRequest, unit: int | None) -> OrgUnit:
     scope = selectors.scope_unit(request.user)
     if unit is None:
         if scope is None:
@@ -87,7 +95,7 @@ def _unit(request: HttpRequest, unit: int | None) -> OrgUnit:
 
 @router.get("/notices", response=Paged[NoticeOut])
 def list_notices(
-    request: HttpRequest, paging: Query[PageParams], status: NoticeStatus | None = None
+    request: AuthenticatedHttpRequest, paging: Query[PageParams], status: NoticeStatus | None = None
 ) -> dict[str, object]:
     """Notices issued in the caller's scope and notices that reached it (a city notice is each school's task)."""
     require(request, "notice.read")
@@ -117,7 +125,7 @@ class NoticeIn(Schema):
 
 
 @router.post("/notices", response={201: NoticeOut})
-def create_notice(request: HttpRequest, payload: NoticeIn) -> Status:
+def create_notice(request: AuthenticatedHttpRequest, payload: NoticeIn) -> Status:
     """Write a notice as the caller's acting unit (bureau, district bureau or school); `send: true` sends it at once
     (one receipt per student reached, one link per guardian, one QR code per class)."""
     require(request, "notice.change")
@@ -130,7 +138,7 @@ def create_notice(request: HttpRequest, payload: NoticeIn) -> Status:
     return Status(201, _notice_out(_get(request, notice.pk)))
 
 
-def _create(request: HttpRequest, issuer: Any, units: list[Any], payload: NoticeIn) -> Any:
+def _create(request: AuthenticatedHttpRequest, issuer: Any, units: list[Any], payload: NoticeIn) -> Any:
     notice = services.create_notice(
         actor=request.user,
         issuer=issuer,
@@ -148,7 +156,7 @@ def _create(request: HttpRequest, issuer: Any, units: list[Any], payload: Notice
 
 
 @router.get("/notices/{notice_id}", response=NoticeOut)
-def get_notice(request: HttpRequest, notice_id: int) -> NoticeOut:
+def get_notice(request: AuthenticatedHttpRequest, notice_id: int) -> NoticeOut:
     return _notice_out(_get(request, notice_id))
 
 
@@ -157,14 +165,14 @@ class VersionIn(Schema):
 
 
 @router.post("/notices/{notice_id}/send", response=NoticeOut)
-def send_notice(request: HttpRequest, notice_id: int, payload: VersionIn) -> NoticeOut:
+def send_notice(request: AuthenticatedHttpRequest, notice_id: int, payload: VersionIn) -> NoticeOut:
     notice = _get(request, notice_id)
     services.send_notice(actor=request.user, notice=notice, version=payload.version)
     return _notice_out(_get(request, notice_id))
 
 
 @router.post("/notices/{notice_id}/withdraw", response=NoticeOut)
-def withdraw_notice(request: HttpRequest, notice_id: int, payload: VersionIn) -> NoticeOut:
+def withdraw_notice(request: AuthenticatedHttpRequest, notice_id: int, payload: VersionIn) -> NoticeOut:
     """撤回: every guardian link and class QR code stops working at once."""
     notice = _get(request, notice_id)
     services.withdraw_notice(actor=request.user, notice=notice, version=payload.version)
@@ -207,7 +215,7 @@ def _receipt_out(r: Receipt) -> ReceiptOut:
 
 @router.get("/notices/{notice_id}/receipts", response=Paged[ReceiptOut])
 def list_receipts(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     notice_id: int,
     paging: Query[PageParams],
     unit: Id | None = None,
@@ -235,7 +243,9 @@ class PhoneConfirmIn(Schema):
 
 
 @router.post("/notices/{notice_id}/receipts/{receipt_id}/phone-confirm", response=ReceiptOut)
-def phone_confirm(request: HttpRequest, notice_id: int, receipt_id: int, payload: PhoneConfirmIn) -> ReceiptOut:
+def phone_confirm(
+    request: AuthenticatedHttpRequest, notice_id: int, receipt_id: int, payload: PhoneConfirmIn
+) -> ReceiptOut:
     """The class teacher records a confirmation given on the phone (channel `phone`)."""
     notice = _get(request, notice_id)
     receipt = get_object_or_404(selectors.receipts_for(request.user, notice).select_related("klass"), pk=receipt_id)
@@ -276,7 +286,7 @@ def _rate(row: selectors.RateRow) -> RateOut:
 
 
 @router.get("/notices/{notice_id}/rates", response=RatesOut)
-def rates(request: HttpRequest, notice_id: int, unit: Id | None = None) -> RatesOut:
+def rates(request: AuthenticatedHttpRequest, notice_id: int, unit: Id | None = None) -> RatesOut:
     """知晓率 at `unit` (default: the caller's unit) with one level below: districts (and schools directly under
     the city) for the city, schools for a district, grades with their classes for a school."""
     notice = _get(request, notice_id)

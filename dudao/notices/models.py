@@ -43,7 +43,7 @@ class NoticeQuerySet(ScopedQuerySetMixin, models.QuerySet["Notice"]):
 class Notice(models.Model):
     issuer = models.ForeignKey(OrgUnit, verbose_name="发文单位", on_delete=models.PROTECT, related_name="+")
     title = models.CharField("标题", max_length=120)
-    # Only sanitized HTML is stored (services.clean_body); templates render it as is.
+    # Only sanitized HTML is stored (services.drafting.clean_body); templates render it as is.
     body_html = models.TextField("正文")
     # [{"key": "q1", "kind": "choice", "label": "暑期是否外出", "options": ["是", "否"], "required": true}]
     questions = models.JSONField("问题", default=list, blank=True)

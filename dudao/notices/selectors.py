@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from dudao.accounts.models import User
 from dudao.notices.models import Notice, NoticeSchool, NoticeStatus, Receipt
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, scope_root_path
@@ -17,7 +18,7 @@ def _ancestors(path: str) -> list[str]:
     return [path[:i] for i in range(step, len(path), step)]
 
 
-def notices_for(user: Any) -> QuerySet[Notice]:
+def notices_for(user: User) -> QuerySet[Notice]:
     """Notices issued in the user's subtree, and notices that reached it: a school (or a class inside it)
     sees a city notice as its own task."""
     root = scope_root_path(user, "notice.read")
@@ -34,7 +35,7 @@ def notices_for(user: Any) -> QuerySet[Notice]:
     return Notice.objects.filter(where).select_related("issuer")
 
 
-def scope_unit(user: Any) -> OrgUnit | None:
+def scope_unit(user: User) -> OrgUnit | None:
     assignment = acting_assignment(user)
     return assignment.unit if assignment is not None else None
 
@@ -54,7 +55,7 @@ def receipt_filter(unit: OrgUnit) -> Q:
     return Q(klass__path__under=unit.path)
 
 
-def receipts_for(user: Any, notice: Notice) -> QuerySet[Receipt]:
+def receipts_for(user: User, notice: Notice) -> QuerySet[Receipt]:
     return Receipt.objects.for_user(user, "read").filter(notice=notice)
 
 
@@ -158,5 +159,5 @@ def class_receipts(notice: Notice, klass: OrgUnit) -> QuerySet[Receipt]:
     )
 
 
-def live_notices(user: Any) -> QuerySet[Notice]:
+def live_notices(user: User) -> QuerySet[Notice]:
     return notices_for(user).filter(status=NoticeStatus.SENT)

@@ -1,0 +1,53 @@
+"""告知书 services: write, send (audience → cascade → receipts and links), withdraw, confirm (public and by
+phone), class-QR verification with its attempt limit, link revocation, reminders and SMS. Split by use case;
+import from here."""
+
+from dudao.notices.services.confirmations import (
+    VerifyLocked,
+    confirm,
+    confirm_by_phone,
+    confirm_by_token,
+    live_code,
+    live_link,
+    mark_opened,
+    mask_guardian_phone,
+    revoke_link,
+    verify_guardian,
+)
+from dudao.notices.services.drafting import ISSUER_KINDS, create_notice
+from dudao.notices.services.reminders import (
+    add_reminder,
+    given_name,
+    link_url,
+    message_text,
+    public_url,
+    run_reminders,
+    send_sms,
+)
+from dudao.notices.services.sending import owners_of_classes, send_notice, send_queued, withdraw_notice
+
+__all__ = [
+    "ISSUER_KINDS",
+    "VerifyLocked",
+    "add_reminder",
+    "confirm",
+    "confirm_by_phone",
+    "confirm_by_token",
+    "create_notice",
+    "given_name",
+    "link_url",
+    "live_code",
+    "live_link",
+    "mark_opened",
+    "mask_guardian_phone",
+    "message_text",
+    "owners_of_classes",
+    "public_url",
+    "revoke_link",
+    "run_reminders",
+    "send_notice",
+    "send_queued",
+    "send_sms",
+    "verify_guardian",
+    "withdraw_notice",
+]
