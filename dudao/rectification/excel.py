@@ -139,7 +139,7 @@ def _date(value: Any) -> dt.date | None:
     text = str(value or "").strip().replace("/", "-").replace(".", "-")
     for fmt in ("%Y-%m-%d", "%Y年%m月%d日"):
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date read from a cell: no time)
         except ValueError:
             continue
     return None

@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
-
 from dudao.breakdown.parser.cleaning import clean, simplified
 from dudao.breakdown.parser.deadlines import Calendar, Deadline, find_deadlines, pick_deadline
 from dudao.breakdown.parser.fields import (
@@ -124,7 +122,8 @@ def parse(
     already_clean: bool = False,
 ) -> Analysis:
     """Rows of a speech. Never raises on odd text: at worst returns no rows and a warning."""
-    doc_date = doc_date or timezone.localdate()
+    # Callers in the product pass the document date (Beijing time); the parser stays free of Django imports.
+    doc_date = doc_date or dt.date.today()  # noqa: DTZ011
     display = text if already_clean else clean(text)
     warnings: list[str] = []
     if looks_garbled(display):
