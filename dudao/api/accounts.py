@@ -66,7 +66,7 @@ def me(request: HttpRequest) -> MeOut:
     acting = acting_assignment(user)
     return MeOut(
         id=int(user.pk or 0),
-        username=user.username,  # type: ignore[union-attr]
+        username=user.username,
         full_name=user.full_name,  # type: ignore[union-attr]
         title=user.title,  # type: ignore[union-attr]
         unit=user.unit_id,  # type: ignore[union-attr]

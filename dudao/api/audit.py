@@ -7,8 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
-from dudao.api.orgs import PageParams
-from dudao.api.schemas import Paged
+from dudao.api.schemas import Paged, PageParams
 from dudao.audit.selectors import events_for
 from dudao.core.pagination import paginate
 from dudao.orgs.models import OrgUnit

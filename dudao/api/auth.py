@@ -45,7 +45,7 @@ class TokenOrSession:
         session_user = getattr(request, "user", None)
         if session_user is not None and session_user.is_authenticated:
             if request.method not in ("GET", "HEAD", "OPTIONS"):
-                reason = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type, return-value]
+                reason = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type]
                 if reason is not None:
                     raise DomainError("CSRF 校验失败，请刷新页面后重试", code="csrf_failed", status=403)
             bind_acting(request, _acting_choice(request, request.session.get(SESSION_KEY)))

@@ -11,8 +11,7 @@ from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 
 from dudao.api.auth import require
-from dudao.api.orgs import PageParams
-from dudao.api.schemas import Id, Paged
+from dudao.api.schemas import Id, Paged, PageParams
 from dudao.breakdown import exports, selectors, services
 from dudao.breakdown.parser.reading import MAX_BYTES
 from dudao.core.errors import DomainError
@@ -115,7 +114,7 @@ def list_analyses(request: HttpRequest, params: Query[PageParams]) -> dict[str, 
 
 
 @router.post("/breakdown/analyses", response={201: AnalysisDetailOut})
-def create_analysis(request: HttpRequest, payload: AnalysisIn) -> Status:
+def create_analysis(request: HttpRequest, payload: AnalysisIn) -> Status[Any]:
     require(request, "breakdown.change")
     analysis = services.analyse(
         actor=request.user, doc_date=payload.doc_date or timezone.localdate(), text=payload.text, title=payload.title
@@ -129,7 +128,7 @@ def upload_analysis(
     file: File[UploadedFile],
     doc_date: Form[dt.date | None] = None,
     title: Form[str] = "",
-) -> Status:
+) -> Status[Any]:
     """Analyse an uploaded .txt (any common Chinese encoding), .docx or text .pdf of at most 5 MB."""
     require(request, "breakdown.change")
     if file.size is not None and file.size > MAX_BYTES:

@@ -14,8 +14,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from dudao.api.auth import require
-from dudao.api.orgs import PageParams
-from dudao.api.schemas import Id, Paged
+from dudao.api.schemas import Id, Paged, PageParams
 from dudao.cases import crypto, selectors, services
 from dudao.cases import school as school_records
 from dudao.cases.models import CaseFile, CaseKind, CaseNote, CaseStatus, RiskLevel, VisitMode, term_of

@@ -13,8 +13,7 @@ from pydantic import Field
 
 from dudao.api.auth import require
 from dudao.api.inspections import CHECKLISTS, FINDINGS, _number, _page_of_list, _unit_in_scope
-from dudao.api.orgs import PageParams
-from dudao.api.schemas import Id, Paged
+from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.pagination import paginate
 from dudao.inspections import services
 from dudao.inspections.frameworks import indicator_score
@@ -304,7 +303,7 @@ class FindingOut(Schema):
 
 def _item_id(finding: Finding) -> int | None:
     try:
-        return int(finding.item.pk)  # type: ignore[attr-defined]
+        return int(finding.item.pk)
     except ObjectDoesNotExist:
         return None
 

@@ -14,7 +14,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from dudao.api.auth import require
-from dudao.api.schemas import Paged
+from dudao.api.schemas import Paged, PageParams
 from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate
 from dudao.directives import exports, selectors, services
@@ -30,11 +30,6 @@ from dudao.orgs.models import OrgUnit
 
 router = Router(tags=["工作部署与报送"])
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-class PageParams(Schema):
-    page: int = Query(1, ge=1)  # type: ignore[call-overload]
-    page_size: int = Query(50, ge=1, le=500)  # type: ignore[call-overload]
 
 
 # ----- schemas ----------------------------------------------------------------------------------

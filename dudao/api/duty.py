@@ -10,8 +10,7 @@ from ninja import Query, Router, Schema, Status
 from dudao.accounts.models import User
 from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
-from dudao.api.orgs import PageParams
-from dudao.api.schemas import Id, Paged
+from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.context import current
 from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate

@@ -12,8 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from dudao.accounts.models import User
 from dudao.api.auth import require
-from dudao.api.orgs import PageParams
-from dudao.api.schemas import Id, Paged
+from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate
 from dudao.health import selectors, services

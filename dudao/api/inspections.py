@@ -19,8 +19,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from dudao.api.auth import require
-from dudao.api.orgs import PageParams
-from dudao.api.schemas import Id, Paged
+from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate
 from dudao.inspections import services

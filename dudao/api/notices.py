@@ -14,8 +14,7 @@ from pydantic import Field
 
 from dudao.accounts.models import User
 from dudao.api.auth import require
-from dudao.api.orgs import PageParams
-from dudao.api.schemas import Id, Paged
+from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate
 from dudao.notices import selectors, services
@@ -125,7 +124,7 @@ class NoticeIn(Schema):
 
 
 @router.post("/notices", response={201: NoticeOut})
-def create_notice(request: AuthenticatedHttpRequest, payload: NoticeIn) -> Status:
+def create_notice(request: AuthenticatedHttpRequest, payload: NoticeIn) -> Status[Any]:
     """Write a notice as the caller's acting unit (bureau, district bureau or school); `send: true` sends it at once
     (one receipt per student reached, one link per guardian, one QR code per class)."""
     require(request, "notice.change")

@@ -7,18 +7,13 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from dudao.api.auth import require
-from dudao.api.schemas import Paged
+from dudao.api.schemas import Paged, PageParams
 from dudao.core.pagination import paginate
 from dudao.orgs import selectors
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.text import mask_id_card, mask_phone, mask_student_no
 
 router = Router(tags=["组织与人员"])
-
-
-class PageParams(Schema):
-    page: int = Query(1, ge=1)  # type: ignore[call-overload]
-    page_size: int = Query(50, ge=1, le=500)  # type: ignore[call-overload]
 
 
 class OrgOut(Schema):

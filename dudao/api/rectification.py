@@ -13,8 +13,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import ValidationError
 
 from dudao.api.auth import require
-from dudao.api.orgs import PageParams
-from dudao.api.schemas import Id, Paged
+from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.pagination import paginate
 from dudao.orgs.scoping import can

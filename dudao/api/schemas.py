@@ -13,6 +13,13 @@ class Paged(Schema, Generic[T]):
     count: int
 
 
+class PageParams(Schema):
+    """`page` and `page_size` of every list (DESIGN.md: default 50, at most 500)."""
+
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=500)
+
+
 class Error(Schema):
     detail: str
     code: str

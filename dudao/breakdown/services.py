@@ -32,8 +32,8 @@ def calendar() -> parser.Calendar:
     conf = getattr(settings, "BREAKDOWN_CALENDAR", {}) or {}
     base = parser.Calendar()
     return parser.Calendar(
-        autumn_term=tuple(conf.get("autumn_term", base.autumn_term)),  # type: ignore[arg-type]
-        spring_term=tuple(conf.get("spring_term", base.spring_term)),  # type: ignore[arg-type]
+        autumn_term=tuple(conf.get("autumn_term", base.autumn_term)),
+        spring_term=tuple(conf.get("spring_term", base.spring_term)),
         summer=conf.get("summer", base.summer),
         winter=conf.get("winter", base.winter),
     )

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.breakdown import exports, selectors, services
 from dudao.breakdown.forms import AnalyseForm, RowForm
-from dudao.breakdown.models import Analysis
+from dudao.breakdown.models import Analysis, Row
 from dudao.breakdown.parser import MODULES
 from dudao.breakdown.parser.reading import MAX_BYTES
 from dudao.core.errors import DomainError, Forbidden
@@ -85,7 +85,7 @@ def analysis_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _source_pieces(text: str, rows: list) -> list[tuple[str, int | None]]:
+def _source_pieces(text: str, rows: list[Row]) -> list[tuple[str, int | None]]:
     """The source text cut at row boundaries: (piece, row id or None), for highlighting without JavaScript maths."""
     marks = sorted((r.source_start, r.source_end, r.pk) for r in rows if r.source_end > r.source_start)
     pieces: list[tuple[str, int | None]] = []
@@ -165,7 +165,7 @@ def row_split(request: HttpRequest, pk: int, row_pk: int) -> HttpResponseBase:
     )
 
 
-def _chosen(request: HttpRequest, analysis: Analysis) -> list:
+def _chosen(request: HttpRequest, analysis: Analysis) -> list[Row]:
     ids = [int(i) for i in request.POST.getlist("rows") if i.isdigit() and len(i) <= 10 and int(i) < 2**31]
     return list(selectors.rows_of(analysis).filter(pk__in=ids))
 

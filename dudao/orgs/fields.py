@@ -10,7 +10,7 @@ case-insensitive and therefore cannot use the ordinary BINARY index. Paths hold 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -20,12 +20,20 @@ from django.db.models.sql.compiler import SQLCompiler
 _PATH_RE = re.compile(r"^[0-9A-Z]*$")
 
 
-class TreePathField(models.CharField):
+if TYPE_CHECKING:
+    _CharField = models.CharField[str, str]
+    _Lookup = Lookup[str]
+else:  # the generic forms exist for the type checker only
+    _CharField = models.CharField
+    _Lookup = Lookup
+
+
+class TreePathField(_CharField):
     pass
 
 
 @TreePathField.register_lookup
-class Under(Lookup):
+class Under(_Lookup):
     lookup_name = "under"
 
     def get_db_prep_lookup(self, value: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
