@@ -42,6 +42,8 @@ SCREENING_COLUMNS = [
     ("等级", "可选，如：无风险/轻度/中度/重度", 12),
     ("备注/作答摘要", "可选，加密保存", 40),
 ]
+# One school's students at most, like a roster.
+MAX_SCREENING_ROWS = 20000
 
 
 def import_screening(*, actor: Any, upload: IO[bytes], filename: str, name: str, threshold: Decimal) -> ScreeningBatch:
@@ -54,7 +56,7 @@ def import_screening(*, actor: Any, upload: IO[bytes], filename: str, name: str,
     if assignment is None or school is None or not allows(assignment.role, "screening.import"):
         raise Forbidden("只有心理教师或校长可以导入筛查结果")
     name = clean_text(name, "筛查名称", limit=100)
-    rows = read_rows(read_upload(upload, name=filename))
+    rows = read_rows(read_upload(upload, name=filename), max_rows=MAX_SCREENING_ROWS)
     if not rows or [str(c or "").strip() for c in rows[0][:3]] != ["学籍号", "姓名", "总分"]:
         raise DomainError("表头应为：学籍号、姓名、总分、等级、备注/作答摘要（请使用下载的模板）", code="bad_header")
     body = [r for r in rows[1:] if any(str(c or "").strip() for c in r)]

@@ -155,7 +155,7 @@ def import_shifts(*, actor: Any, roster: DutyRoster, upload: IO[bytes], filename
     """All or nothing: every row valid and written, or nothing changes and each bad cell is named."""
     if not can(actor, "duty.change", roster.unit):
         raise Forbidden("您无权编排该单位的值班表")
-    rows = read_rows(read_upload(upload, name=filename))
+    rows = read_rows(read_upload(upload, name=filename), max_rows=MAX_ROWS)
     with transaction.atomic():
         roster = _locked_roster(roster, None)
         parsed, errors = parse(rows, roster)

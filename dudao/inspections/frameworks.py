@@ -331,7 +331,7 @@ def import_framework(*, actor: Any, unit: OrgUnit, name: str, upload: Any) -> Fr
     name = name.strip()
     if not name:
         raise DomainError("请填写测评体系名称", code="name_required")
-    items, errors = parse_rows(read_rows(read_upload(upload)))
+    items, errors = parse_rows(read_rows(read_upload(upload), max_rows=MAX_INDICATORS))
     if errors:
         raise ImportRejected(errors, len(errors), code="framework_invalid")
     with transaction.atomic():

@@ -290,7 +290,7 @@ def import_roster(*, actor: Any, school: OrgUnit, upload: IO[bytes], filename: s
     if school.is_closed:
         raise DomainError("该校已撤销，不能导入名册", code="unit_closed")
     data = read_upload(upload, name=filename)
-    rows = read_rows(data)
+    rows = read_rows(data, max_rows=MAX_ROWS)
     parsed, errors = parse(rows, classes=class_index(school))
     if errors:
         raise RosterImportError(errors, len(errors))

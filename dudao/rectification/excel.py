@@ -219,7 +219,7 @@ def import_findings(*, actor: Any, unit: OrgUnit, upload: IO[bytes], filename: s
         raise Forbidden("您没有导入问题清单的权限")
     today = timezone.localdate()
     data = read_upload(upload, name=filename)
-    rows = read_rows(data)
+    rows = read_rows(data, max_rows=MAX_ROWS)
     schools: dict[str, OrgUnit] = {}
     by_code: dict[str, OrgUnit] = {}
     ambiguous: set[str] = set()
