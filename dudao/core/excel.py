@@ -82,7 +82,7 @@ def read_upload(upload: IO[bytes], *, name: str = "") -> bytes:
         return data
     if data.startswith(b"PK\x03\x04"):
         try:
-            with open_zip(data, XLSX_ZIP) as archive:
+            with open_zip(data, members=XLSX_ZIP.members) as archive:
                 names = set(archive.namelist())
         except ZipRefused as exc:
             if exc.reason != "corrupt":

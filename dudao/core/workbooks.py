@@ -135,7 +135,7 @@ class _Parts:
 
 
 def _safe_xlsx(data: bytes, shape: Shape) -> bytes:
-    with open_zip(data, XLSX_ZIP) as archive:
+    with open_zip(data, members=XLSX_ZIP.members) as archive:
         parts = _Parts(data, archive)
         workbook = parts.read("xl/workbook.xml")
         relationships = parts.read("xl/_rels/workbook.xml.rels")

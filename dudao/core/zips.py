@@ -39,11 +39,11 @@ class ZipLimits:
     members: int = 2000  # how many members
 
 
-def open_zip(data: bytes, limits: ZipLimits) -> zipfile.ZipFile:
-    """The package, refused before its directory is read when it claims more members than allowed."""
+def open_zip(data: bytes, *, members: int) -> zipfile.ZipFile:
+    """The package, refused before its directory is read when it has more than `members` members."""
     # Each member has one central directory header: counting them bounds what ZipFile will build.
-    if data.count(_CENTRAL_HEADER) > limits.members:
-        raise ZipRefused("too_many_members", limit=limits.members)
+    if data.count(_CENTRAL_HEADER) > members:
+        raise ZipRefused("too_many_members", limit=members)
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
@@ -54,7 +54,7 @@ def unpacked_sizes(data: bytes, limits: ZipLimits) -> dict[str, int]:
     """The real unpacked size of every member, by name. Raises ZipRefused on the first limit passed."""
     sizes: dict[str, int] = {}
     total = 0
-    with open_zip(data, limits) as archive:
+    with open_zip(data, members=limits.members) as archive:
         for info in archive.infolist():
             member_limit = limits.named.get(info.filename, limits.member)
             room = limits.total - total
