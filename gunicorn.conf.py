@@ -11,3 +11,7 @@ import gunicorn
 # drop the header; the name it sends is read from `gunicorn.SERVER` when a worker answers, and this file runs before
 # any worker starts. (A reverse proxy in front replaces the header anyway: nginx sends its own.)
 gunicorn.SERVER = ""
+
+# A 20,000-row roster import runs for minutes in one request. gunicorn's default 30 s would kill the worker mid-way
+# and roll the import back; nginx may give up earlier without harm (the import finishes, 导入记录 shows the result).
+timeout = 300

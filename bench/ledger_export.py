@@ -240,7 +240,9 @@ def main() -> None:
         written = baseline(out=spool)
         spool.seek(0)
         baseline_bytes = spool.read()
-    product_cells, baseline_cells = read_rows(product_bytes), read_rows(baseline_bytes)
+    # A title row above the header: total + 1 rows below the header.
+    product_cells = read_rows(product_bytes, max_rows=total + 1)
+    baseline_cells = read_rows(baseline_bytes, max_rows=total + 1)
     if len(product_cells) != total + 2 or written != total:
         raise SystemExit(f"expected {total:,} rows: product sheet {len(product_cells) - 2:,}, baseline {written:,}")
     if product_cells != baseline_cells:

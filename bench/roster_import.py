@@ -210,7 +210,7 @@ def main() -> None:
     setup = fresh_school()
     class_names = list(setup.classes)
     data = roster_bytes(class_names, students)
-    parsed, errors = parse(read_rows(data), classes=setup.classes)
+    parsed, errors = parse(read_rows(data, max_rows=students), classes=setup.classes)
     if errors or len(parsed) != students:
         raise SystemExit(f"the generated roster does not parse cleanly: {errors[:5]}")
     guardians = sum(len(item.guardians) for item in parsed)

@@ -187,6 +187,8 @@ DUDAO_NOTICE_VERIFY_WAIT_MINUTES = int(os.environ.get("DUDAO_NOTICE_VERIFY_WAIT_
 DUDAO_NOTICE_OPENS_PER_MINUTE = int(os.environ.get("DUDAO_NOTICE_OPENS_PER_MINUTE", "30"))
 DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE = int(os.environ.get("DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE", "60"))
 DUDAO_BENCH_BARE_ENDPOINT = env_flag("DUDAO_BENCH_BARE_ENDPOINT")
+# An import still “running” after this long is taken for one whose server process was killed (导入记录).
+DUDAO_IMPORT_STALE_MINUTES = int(os.environ.get("DUDAO_IMPORT_STALE_MINUTES", "60"))
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024
 # Duty (值班值守): shifts started by this local time without a sign-in show red for the unit's head and district.

@@ -63,25 +63,26 @@ PAGES = {
     "api_students": "/api/v1/students",
     "api_students_b": "/api/v1/students?unit={school_b}",
     "api_audit": "/api/v1/audit/events",
+    "imports": "/imports/",
 }
 
 A, F, N = 200, 403, 404  # allowed, forbidden, not found (out of scope)
 # Expected status per role, in the order of PAGES.
 EXPECTED: dict[str, list[int]] = {
-    #                  home tree sA sB srch rA rB rC1 stA stB exp tpl staff audit me orgs oA oB stu stuB aud
-    "bureau_leader": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F],
-    "bureau_staff": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F],
-    "inspector": [A, A, A, A, A, F, F, F, F, F, F, F, F, F, A, A, A, A, F, F, F],
-    "district_admin": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F],
-    "principal": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F],
-    "school_staff": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F],
-    "class_teacher": [A, A, N, N, A, N, N, A, A, N, N, F, F, F, A, A, N, N, A, N, F],
-    "counsellor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F],
-    "doctor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F],
-    "sysadmin": [A, A, A, A, A, F, F, F, F, F, F, F, A, F, A, A, A, A, F, F, F],
-    "security_officer": [A, A, A, A, A, F, F, F, F, F, F, F, A, A, A, A, A, A, F, F, A],
-    "auditor": [A, F, F, F, F, F, F, F, F, F, F, F, F, A, A, F, F, F, F, F, A],
-    "nobody": [A, F, F, F, F, F, F, F, F, F, F, F, F, F, A, F, F, F, F, F, F],
+    #                  home tree sA sB srch rA rB rC1 stA stB exp tpl staff audit me orgs oA oB stu stuB aud imp
+    "bureau_leader": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F, F],
+    "bureau_staff": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F, A],
+    "inspector": [A, A, A, A, A, F, F, F, F, F, F, F, F, F, A, A, A, A, F, F, F, A],
+    "district_admin": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A],
+    "principal": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A],
+    "school_staff": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A],
+    "class_teacher": [A, A, N, N, A, N, N, A, A, N, N, F, F, F, A, A, N, N, A, N, F, F],
+    "counsellor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F, A],
+    "doctor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F, F],
+    "sysadmin": [A, A, A, A, A, F, F, F, F, F, F, F, A, F, A, A, A, A, F, F, F, F],
+    "security_officer": [A, A, A, A, A, F, F, F, F, F, F, F, A, A, A, A, A, A, F, F, A, F],
+    "auditor": [A, F, F, F, F, F, F, F, F, F, F, F, F, A, A, F, F, F, F, F, A, F],
+    "nobody": [A, F, F, F, F, F, F, F, F, F, F, F, F, F, A, F, F, F, F, F, F, F],
 }
 CASES = [(role, page, EXPECTED[role][i]) for role in ROLES for i, page in enumerate(PAGES)]
 

@@ -42,19 +42,35 @@ SCREENING_COLUMNS = [
     ("等级", "可选，如：无风险/轻度/中度/重度", 12),
     ("备注/作答摘要", "可选，加密保存", 40),
 ]
+# One school's students at most, like a roster.
+MAX_SCREENING_ROWS = 20000
 
 
 def import_screening(*, actor: Any, upload: IO[bytes], filename: str, name: str, threshold: Decimal) -> ScreeningBatch:
     """All-or-nothing: every row must name a student of the school; results at or above the threshold become
     suggestions for a counsellor to accept or dismiss."""
-    from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload
+    from dudao.core.excel import read_upload
+    from dudao.core.imports import tracked_import
+    from dudao.core.models import ImportKind
 
     school = acting_school(actor)
     assignment = acting_assignment(actor)
     if assignment is None or school is None or not allows(assignment.role, "screening.import"):
         raise Forbidden("只有心理教师或校长可以导入筛查结果")
     name = clean_text(name, "筛查名称", limit=100)
-    rows = read_rows(read_upload(upload, name=filename))
+    data = read_upload(upload, name=filename)
+    with tracked_import(actor=actor, kind=ImportKind.SCREENING, unit=school, data=data, filename=filename) as outcome:
+        batch, rows, flagged = _import_screening(actor=actor, school=school, data=data, name=name, threshold=threshold)
+        outcome.succeeded(f"导入 {rows} 人的结果，其中 {flagged} 人达到分数线", rows=rows, flagged=flagged)
+    return batch
+
+
+def _import_screening(
+    *, actor: Any, school: Any, data: bytes, name: str, threshold: Decimal
+) -> tuple[ScreeningBatch, int, int]:
+    from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows
+
+    rows = read_rows(data, max_rows=MAX_SCREENING_ROWS)
     if not rows or [str(c or "").strip() for c in rows[0][:3]] != ["学籍号", "姓名", "总分"]:
         raise DomainError("表头应为：学籍号、姓名、总分、等级、备注/作答摘要（请使用下载的模板）", code="bad_header")
     body = [r for r in rows[1:] if any(str(c or "").strip() for c in r)]
@@ -124,7 +140,7 @@ def import_screening(*, actor: Any, upload: IO[bytes], filename: str, name: str,
             unit_path=school.path,
             after={"name": name, "rows": len(results), "flagged": flagged, "threshold": str(threshold)},
         )
-    return batch
+    return batch, len(results), flagged
 
 
 def accept_screening(*, actor: Any, result: ScreeningResult, risk_level: str = RiskLevel.LEVEL3) -> CaseFile:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -15,6 +14,8 @@ from django.conf import settings
 from django.http import FileResponse
 
 from dudao.core.errors import DomainError
+from dudao.core.workbooks import XLSX_ZIP, Shape, safe_workbook, too_large, unreadable, zip_refusal
+from dudao.core.zips import ZipRefused, open_zip
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Rows one worksheet can hold below its header row.
@@ -81,9 +82,11 @@ def read_upload(upload: IO[bytes], *, name: str = "") -> bytes:
         return data
     if data.startswith(b"PK\x03\x04"):
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            with open_zip(data, members=XLSX_ZIP.members) as archive:
                 names = set(archive.namelist())
-        except zipfile.BadZipFile:
+        except ZipRefused as exc:
+            if exc.reason != "corrupt":
+                raise zip_refusal(exc) from exc
             names = set()
         if "xl/workbook.xml" in names:
             return data
@@ -93,16 +96,33 @@ def read_upload(upload: IO[bytes], *, name: str = "") -> bytes:
     )
 
 
-def read_rows(data: bytes) -> list[list[Any]]:
-    """All rows of the first sheet, values as python types (calamine: fast and tolerant)."""
+# Columns any import may use; every template has far fewer.
+MAX_COLUMNS = 64
+
+
+def read_rows(data: bytes, *, max_rows: int, max_columns: int = MAX_COLUMNS) -> list[list[Any]]:
+    """All rows of the first sheet, values as python types (calamine: fast and tolerant).
+
+    `max_rows` counts the rows below the header. A sheet reaching further, by rows or columns, is refused
+    before calamine builds it (it builds the whole grid up to the last cell: see dudao.core.workbooks).
+    """
     from python_calamine import CalamineWorkbook
 
+    shape = Shape(rows=max_rows + 1, columns=max_columns)
+    package = safe_workbook(data, shape)
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(package))
         sheet = workbook.get_sheet_by_index(0)
-        return [list(row) for row in sheet.to_python(skip_empty_area=False)]
+        rows = [list(row[:max_columns]) for row in sheet.to_python(skip_empty_area=False)]
     except Exception as exc:  # calamine raises several of its own types
         raise DomainError(f"无法读取该 Excel 文件：{exc}", code="upload_unreadable") from exc
+    except BaseException as exc:  # a Rust panic surfaces as pyo3's PanicException, not an Exception
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise unreadable() from exc
+    if len(rows) > shape.rows:  # the walk already bounds it; kept as the last word
+        raise too_large(shape)
+    return rows
 
 
 def column_letter(index: int) -> str:

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import io
 import uuid
-import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,6 +25,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from dudao.core.errors import DomainError
 from dudao.core.models import FileKind, StoredFile
+from dudao.core.zips import ZipRefused, open_zip
 
 IMAGE_TYPES = frozenset({"jpeg", "png", "webp"})
 DOCUMENT_TYPES = frozenset({"pdf", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "txt"})
@@ -75,6 +75,8 @@ _EXTENSIONS = {
     "txt": {".txt"},
 }
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# More members than any Office document has: a package claiming more is refused before ZipFile lists them all.
+OFFICE_ZIP_MEMBERS = 5000
 _EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa")
 
 
@@ -133,9 +135,9 @@ def sniff(data: bytes, name: str) -> str | None:
 
 def _sniff_office_zip(data: bytes) -> str | None:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with open_zip(data, members=OFFICE_ZIP_MEMBERS) as archive:
             names = archive.namelist()
-    except zipfile.BadZipFile:
+    except ZipRefused:
         return None
     if "[Content_Types].xml" not in names:
         return None

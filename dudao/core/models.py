@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class FileKind(models.TextChoices):
@@ -53,3 +56,77 @@ class CacheEntry(models.Model):
 
     def __str__(self) -> str:
         return self.cache_key
+
+
+class ImportKind(models.TextChoices):
+    ROSTER = "roster", "学生名册"
+    FINDINGS = "findings", "外部移交问题"
+    DUTY = "duty", "值班表"
+    SCREENING = "screening", "心理筛查结果"
+    FRAMEWORK = "framework", "测评体系"
+
+
+# The permission that lets a role run each kind of import, and so see how its imports went.
+IMPORT_PERMISSIONS = {
+    ImportKind.ROSTER: "student.change",
+    ImportKind.FINDINGS: "rectification.import",
+    ImportKind.DUTY: "duty.change",
+    ImportKind.SCREENING: "screening.import",
+    ImportKind.FRAMEWORK: "framework.change",
+}
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", "进行中"
+    SUCCEEDED = "succeeded", "成功"
+    FAILED = "failed", "失败"
+
+
+class ImportRecordQuerySet(models.QuerySet["ImportRecord"]):
+    def for_user(self, user: Any, action: str = "read") -> ImportRecordQuerySet:
+        """Imports of the kinds the acting role may run, into units under the acting unit."""
+        from dudao.core.access import access
+
+        assignment = access().acting_assignment(user)
+        if assignment is None or action != "read":
+            return self.none()
+        kinds = [kind for kind, permission in IMPORT_PERMISSIONS.items() if access().can(user, permission)]
+        return self.filter(kind__in=kinds, unit_path__startswith=assignment.unit.path)
+
+
+class ImportRecord(models.Model):
+    """One upload to an importer, written before the work starts and updated when it ends, so a user whose
+    browser gave up on a long import can still see that it is running, or how it ended."""
+
+    kind = models.CharField("类型", max_length=20, choices=ImportKind.choices)
+    unit_path = models.CharField(max_length=255, db_index=True)
+    unit_name = models.CharField("单位", max_length=100)
+    file_name = models.CharField("文件名", max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    status = models.CharField("状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.RUNNING)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    started_by_name = models.CharField("上传人", max_length=150)
+    started_at = models.DateTimeField("开始时间", default=timezone.now)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    counts = models.JSONField(default=dict)
+    message = models.TextField("结果", blank=True)
+    # The first row errors of a refused file, as shown on the upload page.
+    errors = models.JSONField(default=list)
+
+    objects = ImportRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "导入记录"
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # One upload of the same file into the same unit at a time: a second one is refused, in the database.
+            models.UniqueConstraint(
+                fields=["kind", "unit_path", "sha256"],
+                condition=models.Q(status="running"),
+                name="core_import_running_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"

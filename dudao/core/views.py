@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from dudao.core.access import access
 from dudao.core.home import collect
+from dudao.core.imports import is_interrupted, records_for
+from dudao.core.models import IMPORT_PERMISSIONS, ImportKind, ImportStatus
+from dudao.core.pagination import paginate
 from dudao.core.probes import ping_database
 
 
@@ -23,3 +27,20 @@ def home(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     ping_database()
     return JsonResponse({"status": "ok"})
+
+
+@login_required
+def imports(request: HttpRequest) -> HttpResponse:
+    """导入记录: how each upload went, including those whose browser request timed out."""
+    kinds = [(kind.value, kind.label) for kind in ImportKind if access().can(request.user, IMPORT_PERMISSIONS[kind])]
+    if not kinds:
+        raise PermissionDenied("您当前的身份无权访问此页面")
+    kind = request.GET.get("kind", "")
+    page = paginate(records_for(request.user, kind=kind), page=request.GET.get("page"), page_size=50)
+    interrupted = {record.pk for record in page.items if is_interrupted(record)}
+    running = any(r.status == ImportStatus.RUNNING and r.pk not in interrupted for r in page.items)
+    return render(
+        request,
+        "core/imports.html",
+        {"page": page, "kinds": kinds, "kind": kind, "interrupted": interrupted, "running": running},
+    )

@@ -16,6 +16,8 @@ from dudao.accounts.models import User
 from dudao.audit.services import Entry, append
 from dudao.core.errors import Forbidden
 from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload, safe_cell, template_xlsx
+from dudao.core.imports import tracked_import
+from dudao.core.models import ImportKind
 from dudao.duty.models import DutyRoster, DutyShift, ShiftRole
 from dudao.duty.services import MAX_SHIFT_HOURS, _bump, _locked_roster, local
 from dudao.orgs.scoping import can
@@ -155,7 +157,15 @@ def import_shifts(*, actor: Any, roster: DutyRoster, upload: IO[bytes], filename
     """All or nothing: every row valid and written, or nothing changes and each bad cell is named."""
     if not can(actor, "duty.change", roster.unit):
         raise Forbidden("您无权编排该单位的值班表")
-    rows = read_rows(read_upload(upload, name=filename))
+    data = read_upload(upload, name=filename)
+    with tracked_import(actor=actor, kind=ImportKind.DUTY, unit=roster.unit, data=data, filename=filename) as outcome:
+        count = _import_shifts(actor=actor, roster=roster, data=data, filename=filename)
+        outcome.succeeded(f"导入 {count} 个班次（{roster.title}）", shifts=count)
+    return count
+
+
+def _import_shifts(*, actor: Any, roster: DutyRoster, data: bytes, filename: str) -> int:
+    rows = read_rows(data, max_rows=MAX_ROWS)
     with transaction.atomic():
         roster = _locked_roster(roster, None)
         parsed, errors = parse(rows, roster)

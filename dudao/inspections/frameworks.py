@@ -11,6 +11,8 @@ from django.db import transaction
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload, template_xlsx
+from dudao.core.imports import tracked_import
+from dudao.core.models import ImportKind
 from dudao.inspections.models import (
     Answer,
     Framework,
@@ -331,7 +333,16 @@ def import_framework(*, actor: Any, unit: OrgUnit, name: str, upload: Any) -> Fr
     name = name.strip()
     if not name:
         raise DomainError("请填写测评体系名称", code="name_required")
-    items, errors = parse_rows(read_rows(read_upload(upload)))
+    data = read_upload(upload)
+    filename = str(getattr(upload, "name", "") or "")
+    with tracked_import(actor=actor, kind=ImportKind.FRAMEWORK, unit=unit, data=data, filename=filename) as outcome:
+        framework, version, count = _import_framework(actor=actor, unit=unit, name=name, data=data)
+        outcome.succeeded(f"“{framework.name}”第 {version} 版，共 {count} 项指标", version=version, indicators=count)
+    return framework
+
+
+def _import_framework(*, actor: Any, unit: OrgUnit, name: str, data: bytes) -> tuple[Framework, int, int]:
+    items, errors = parse_rows(read_rows(data, max_rows=MAX_INDICATORS))
     if errors:
         raise ImportRejected(errors, len(errors), code="framework_invalid")
     with transaction.atomic():
@@ -374,7 +385,7 @@ def import_framework(*, actor: Any, unit: OrgUnit, name: str, upload: Any) -> Fr
             unit_path=unit.path,
             after={"version": version.number, "sections": len(sections), "indicators": len(indicators)},
         )
-    return framework
+    return framework, version.number, len(indicators)
 
 
 def indicator_score(indicator: Indicator, answer: Answer | None) -> tuple[Decimal, Decimal] | None:

@@ -16,6 +16,8 @@ from django.utils import timezone
 from dudao.audit.services import Entry, append, diff
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload
+from dudao.core.imports import tracked_import
+from dudao.core.models import ImportKind
 from dudao.orgs.models import Gender, Guardian, GuardianRelation, OrgUnit, Student, StudentStatus, UnitKind
 from dudao.orgs.scoping import can
 from dudao.orgs.text import MOBILE_RE, is_valid_id_card, mask_id_card, mask_phone, mask_student_no
@@ -290,19 +292,27 @@ def import_roster(*, actor: Any, school: OrgUnit, upload: IO[bytes], filename: s
     if school.is_closed:
         raise DomainError("该校已撤销，不能导入名册", code="unit_closed")
     data = read_upload(upload, name=filename)
-    rows = read_rows(data)
-    parsed, errors = parse(rows, classes=class_index(school))
-    if errors:
-        raise RosterImportError(errors, len(errors))
-    numbers = [p.values["student_no"] for p in parsed]
-    try:
-        return _write(actor=actor, school=school, parsed=parsed, numbers=numbers, filename=filename)
-    except IntegrityError as exc:
-        raise DomainError(
-            "导入时有人同时录入了相同学籍号的学生，本次未导入任何数据，请稍后重新上传",
-            code="import_conflict",
-            status=409,
-        ) from exc
+    with tracked_import(actor=actor, kind=ImportKind.ROSTER, unit=school, data=data, filename=filename) as outcome:
+        rows = read_rows(data, max_rows=MAX_ROWS)
+        parsed, errors = parse(rows, classes=class_index(school))
+        if errors:
+            raise RosterImportError(errors, len(errors))
+        numbers = [p.values["student_no"] for p in parsed]
+        try:
+            result = _write(actor=actor, school=school, parsed=parsed, numbers=numbers, filename=filename)
+        except IntegrityError as exc:
+            raise DomainError(
+                "导入时有人同时录入了相同学籍号的学生，本次未导入任何数据，请稍后重新上传",
+                code="import_conflict",
+                status=409,
+            ) from exc
+        outcome.succeeded(
+            f"新增 {result.created} 人，更新 {result.updated} 人，未变化 {result.unchanged} 人",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        )
+    return result
 
 
 def _write(

@@ -22,6 +22,8 @@ from dudao.core.excel import (
     read_upload,
     template_xlsx,
 )
+from dudao.core.imports import tracked_import
+from dudao.core.models import ImportKind
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can
 from dudao.rectification.models import ItemStatus, RectificationItem
@@ -217,9 +219,16 @@ def import_findings(*, actor: Any, unit: OrgUnit, upload: IO[bytes], filename: s
     """All or nothing: each valid row becomes a finding and its ledger item; any bad row stops the whole file."""
     if not can(actor, "rectification.import", unit):
         raise Forbidden("您没有导入问题清单的权限")
-    today = timezone.localdate()
     data = read_upload(upload, name=filename)
-    rows = read_rows(data)
+    with tracked_import(actor=actor, kind=ImportKind.FINDINGS, unit=unit, data=data, filename=filename) as outcome:
+        count = _import_findings(actor=actor, unit=unit, data=data, filename=filename)
+        outcome.succeeded(f"导入 {count} 条问题，已建立整改台账", findings=count)
+    return count
+
+
+def _import_findings(*, actor: Any, unit: OrgUnit, data: bytes, filename: str) -> int:
+    today = timezone.localdate()
+    rows = read_rows(data, max_rows=MAX_ROWS)
     schools: dict[str, OrgUnit] = {}
     by_code: dict[str, OrgUnit] = {}
     ambiguous: set[str] = set()

@@ -104,6 +104,19 @@ def test_bad_files_are_refused_and_nothing_is_stored(data, name, code):
 
 
 @pytest.mark.django_db
+def test_a_zip_with_thousands_of_members_is_refused_before_listing_them():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", "<w:document/>")
+        for index in range(5001):
+            package.writestr(f"word/media/{index}.bin", b"")
+    with pytest.raises(DomainError) as error:
+        store(out.getvalue(), "方案.docx", allowed=DOCUMENT_TYPES)
+    assert error.value.code == "upload_type_refused"
+
+
+@pytest.mark.django_db
 def test_oversized_file_is_refused():
     with pytest.raises(DomainError) as error:
         store(jpeg_bytes(), "big.jpg", max_bytes=1000)

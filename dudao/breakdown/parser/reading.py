@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
+
+from dudao.core.zips import ZipLimits, ZipRefused, unpacked_sizes
 
 MAX_BYTES = 5 * 1024 * 1024
 # Unpacked limits for .docx packages (a long speech's document.xml is well under 2 MB).
 MAX_DOCX_XML_BYTES = 20 * 1024 * 1024
 MAX_DOCX_UNPACKED_BYTES = 50 * 1024 * 1024
+DOCX_LIMITS = ZipLimits(
+    total=MAX_DOCX_UNPACKED_BYTES, member=MAX_DOCX_UNPACKED_BYTES, named={"word/document.xml": MAX_DOCX_XML_BYTES}
+)
 MIN_PDF_CHARS_PER_PAGE = 20
 
 
@@ -203,18 +207,16 @@ def read_document(data: bytes, filename: str = "") -> DocumentText:
     if data.startswith(b"%PDF"):
         return read_pdf(data)
     if data.startswith(b"PK\x03\x04"):
+        # A small package can unpack to gigabytes (a zip bomb): judge by the real unpacked sizes before parsing.
         try:
-            infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-        except zipfile.BadZipFile as exc:
+            names = list(unpacked_sizes(data, DOCX_LIMITS))
+        except ZipRefused as exc:
+            if exc.reason in {"too_large", "member_too_large", "too_many_members"}:
+                raise UnreadableInput(
+                    "Word 文件解压后内容过大，不像是讲话稿或通知，无法分析。请把正文另存为新的 .docx 或直接粘贴文字。",
+                    code="too_large",
+                ) from exc
             raise UnreadableInput("文件已损坏，无法读取。", code="zip_invalid") from exc
-        names = [i.filename for i in infos]
-        # A small package can unpack to gigabytes (a zip bomb): judge by the unpacked sizes before parsing.
-        document_size = next((i.file_size for i in infos if i.filename == "word/document.xml"), 0)
-        if document_size > MAX_DOCX_XML_BYTES or sum(i.file_size for i in infos) > MAX_DOCX_UNPACKED_BYTES:
-            raise UnreadableInput(
-                "Word 文件解压后内容过大，不像是讲话稿或通知，无法分析。请把正文另存为新的 .docx 或直接粘贴文字。",
-                code="too_large",
-            )
         if "word/document.xml" in names:
             return read_docx(data)
         raise UnreadableInput("不支持这种文件格式，请上传 .txt、.docx 或 .pdf。", code="unsupported")
