@@ -301,13 +301,47 @@ def _position(ref: str) -> tuple[int, int]:
     return int(digits) - 1, column
 
 
+# The plain form that Excel, WPS and every writer we know produce: each cell carries its own reference.
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+_CELL_START = re.compile(rb"<c[\s/>]")
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|sheetData)[\s/>]")
+_PREFIXED_SST = re.compile(rb"<[A-Za-z_][\w.-]*:(?:sst|si)[\s/>]")
+
+
+def _fits_at_a_glance(sheet: bytes, shape: Shape) -> bool:
+    """True when every cell of `sheet` is written `<c r="A1"` and all of them lie inside `shape`: then no cell can
+    land outside it, content or not, and the element-by-element walk (3× slower) is not needed. Anything less
+    plain (a cell without its reference, prefixed names, a DOCTYPE, a cell outside) goes to the walk, which
+    decides exactly."""
+    if b"<!DOCTYPE" in sheet or _PREFIXED.search(sheet):
+        return False
+    refs = _CELL_REF.findall(sheet)
+    if len(refs) > shape.cells or len(refs) != len(_CELL_START.findall(sheet)):
+        return False
+    rows = max((int(row) for _, row in refs), default=0)
+    columns = max((_position(f"{letters.decode()}1")[1] + 1 for letters in {col for col, _ in refs}), default=0)
+    return rows <= shape.rows and columns <= shape.columns
+
+
 def _check_cells(sheet: bytes, shape: Shape) -> None:
+    if _fits_at_a_glance(sheet, shape):
+        return
     walk = _CellWalk(shape)
     _parse(sheet, walk.start, walk.end)
 
 
+_UNIQUE_COUNT = re.compile(rb'<sst\b[^>]*?\suniqueCount="([0-9]{1,10})"')
+
+
 def _check_shared_strings(xml: bytes) -> None:
     """calamine reserves room for `uniqueCount` strings before reading them: a lie aborts the process."""
+    if b"<!DOCTYPE" not in xml and not _PREFIXED_SST.search(xml):
+        # The plain form: the declared count against the strings written (each costs the file bytes, so a count
+        # that only looks large cannot ask calamine for more than the file itself could hold).
+        declared_match = _UNIQUE_COUNT.search(xml)
+        written = xml.count(b"<si>") + xml.count(b"<si ") + xml.count(b"<si/>")
+        if declared_match is None or int(declared_match.group(1)) <= written:
+            return
     declared: list[str] = []
     count = 0
 

@@ -78,6 +78,23 @@ def test_the_limit_follows_the_importer() -> None:
         read_rows(raw_xlsx(rows), max_rows=4)
 
 
+def test_a_plain_sheet_inside_the_limits_needs_no_element_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every cell written `<c r="…">` and inside the shape: the quick look decides (the walk tripled a roster's
+    read time); the same sheet one column too wide still goes to the walk and is refused."""
+    from dudao.core import workbooks
+
+    def no_walk(*args: object) -> None:
+        raise AssertionError("the element walk ran")
+
+    rows = "".join(f'<row r="{r}">{text_cell(f"A{r}", "x")}{text_cell(f"C{r}", "y")}</row>' for r in range(1, 7))
+    monkeypatch.setattr(workbooks._CellWalk, "__init__", no_walk)
+    safe_workbook(raw_xlsx(rows), Shape(rows=6, columns=3))
+    monkeypatch.undo()
+    with pytest.raises(DomainError) as exc:
+        safe_workbook(raw_xlsx(rows), Shape(rows=6, columns=2))
+    assert exc.value.code == "sheet_too_large"
+
+
 def test_formatted_empty_cells_far_out_do_not_count() -> None:
     """Excel writes cells that only carry a format; calamine drops them, so they cost nothing."""
     far = '<row r="1048576"><c r="XFD1048576" s="1"/></row>'
