@@ -3,6 +3,7 @@ and their coverage, counsellor staffing."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -179,7 +180,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
         {
             "root": root,
             "rows": selectors.staffing(root),
-            "threshold": services.settings.DUDAO_CASE_FULLTIME_THRESHOLD,
+            "threshold": settings.DUDAO_CASE_FULLTIME_THRESHOLD,
             "school": school,
             "profiles": list(CounsellorProfile.objects.filter(school=school).select_related("user")) if school else [],
             "rooms": list(CounsellingRoom.objects.filter(school=school)) if school else [],
