@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.cases.models import CaseAlert, CaseFile, CaseStatus
 from dudao.cases.selectors import acting_school, may_write
 from dudao.core.errors import DomainError, Forbidden, check_version
@@ -61,7 +61,7 @@ def _save(case: CaseFile, fields: list[str]) -> None:
     case.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _require_writer(actor: Any, case: CaseFile) -> None:
+def _require_writer(actor: User, case: CaseFile) -> None:
     if not may_write(actor, case):
         raise Forbidden("只有个案的负责教师、班主任或本校校长可以修改个案")
 
@@ -71,14 +71,12 @@ def _require_open(case: CaseFile) -> None:
         raise DomainError("个案已结案，不能再修改", code="case_closed", status=409)
 
 
-def _principals(school: OrgUnit) -> list[Any]:
-    from dudao.accounts.models import User
-
+def _principals(school: OrgUnit) -> list[User]:
     ids = RoleAssignment.objects.filter(unit=school, role=Role.PRINCIPAL).values("user_id")
     return list(User.objects.filter(pk__in=ids, is_active=True))
 
 
-def _alert(recipients: Iterable[Any], *, case: CaseFile, kind: str, text: str) -> int:
+def _alert(recipients: Iterable[User | None], *, case: CaseFile, kind: str, text: str) -> int:
     seen: set[int] = set()
     alerts = []
     for user in recipients:
@@ -90,7 +88,7 @@ def _alert(recipients: Iterable[Any], *, case: CaseFile, kind: str, text: str) -
     return len(alerts)
 
 
-def _decide_scope(actor: Any, school_id: int) -> None:
+def _decide_scope(actor: User, school_id: int) -> None:
     school = acting_school(actor)
     if school is None or school.pk != school_id:
         raise Forbidden("只能处理本校的建案建议")

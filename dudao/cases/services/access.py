@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import Entry, append, record_access
-from dudao.cases.models import AlertKind, BreakGlassGrant, CaseFile
+from dudao.cases.models import AlertKind, BreakGlassGrant, CaseFile, DropoutSuggestion, HomeVisit, ScreeningResult
 from dudao.cases.services._common import _alert, _principals
 from dudao.core.errors import DomainError, Forbidden
 from dudao.orgs.models import Role, RoleAssignment
@@ -19,7 +19,7 @@ from dudao.orgs.roles import allows
 from dudao.orgs.scoping import acting_assignment
 
 
-def log_read(*, actor: Any, case: CaseFile, via: str, break_glass: bool = False) -> None:
+def log_read(*, actor: User, case: CaseFile, via: str, break_glass: bool = False) -> None:
     """One access event per read of a case (page, API, print, export)."""
     record_access(
         actor=actor,
@@ -30,7 +30,7 @@ def log_read(*, actor: Any, case: CaseFile, via: str, break_glass: bool = False)
     )
 
 
-def log_denied(*, actor: Any, case_id: int, via: str) -> None:
+def log_denied(*, actor: User, case_id: int, via: str) -> None:
     """Someone asked for a case they may not see: answered 404, and written down (filed under the case's school
     when it exists, so the school's report shows attempts on its files)."""
     from dudao.audit.services import root_path
@@ -52,7 +52,7 @@ def log_denied(*, actor: Any, case_id: int, via: str) -> None:
     )
 
 
-def log_list(*, actor: Any, cases: Iterable[CaseFile], via: str) -> None:
+def log_list(*, actor: User, cases: Iterable[CaseFile], via: str) -> None:
     """A list showing names: one event naming every case shown."""
     shown = list(cases)
     if not shown:
@@ -72,7 +72,7 @@ def log_list(*, actor: Any, cases: Iterable[CaseFile], via: str) -> None:
     )
 
 
-def log_lookup(*, actor: Any, student_no: str, cases: Iterable[CaseFile]) -> None:
+def log_lookup(*, actor: User, student_no: str, cases: Iterable[CaseFile]) -> None:
     """A break-glass lookup by 学籍号: one access event per school where files were found (the student number, masked
     by the audit trail, and the case ids, no content); a lookup that found nothing is written too, under the
     searcher's unit."""
@@ -99,7 +99,9 @@ def log_lookup(*, actor: Any, student_no: str, cases: Iterable[CaseFile]) -> Non
     )
 
 
-def log_suggestions(*, actor: Any, unit_path: str, screening: Iterable[Any], dropout: Iterable[Any]) -> None:
+def log_suggestions(
+    *, actor: User, unit_path: str, screening: Iterable[ScreeningResult], dropout: Iterable[DropoutSuggestion]
+) -> None:
     """The suggestions page names students with scores and absences: one access event per kind shown."""
     entries = []
     for object_type, rows in (("cases.screeningresult", list(screening)), ("cases.dropoutsuggestion", list(dropout))):
@@ -119,7 +121,7 @@ def log_suggestions(*, actor: Any, unit_path: str, screening: Iterable[Any], dro
         append(actor=actor, entries=entries)
 
 
-def log_visits_read(*, actor: Any, visits: Iterable[Any], via: str) -> None:
+def log_visits_read(*, actor: User, visits: Iterable[HomeVisit], via: str) -> None:
     """Home-visit findings shown on a page or through the API: one access event per class, naming the visits."""
     by_class: dict[str, list[int]] = {}
     for visit in visits:
@@ -143,7 +145,7 @@ def log_visits_read(*, actor: Any, visits: Iterable[Any], via: str) -> None:
     )
 
 
-def break_glass(*, actor: Any, case: CaseFile, reason: str) -> BreakGlassGrant:
+def break_glass(*, actor: User, case: CaseFile, reason: str) -> BreakGlassGrant:
     """Emergency access with a written reason: 24 h, owners and the security officer told, on the access report."""
     assignment = acting_assignment(actor)
     if assignment is None or not allows(assignment.role, "case.break_glass"):
@@ -171,8 +173,6 @@ def break_glass(*, actor: Any, case: CaseFile, reason: str) -> BreakGlassGrant:
             granted_at=now,
             expires_at=now + dt.timedelta(hours=hours),
         )
-        from dudao.accounts.models import User
-
         officers = User.objects.filter(
             is_active=True,
             pk__in=RoleAssignment.objects.filter(role=Role.SECURITY_OFFICER).values("user_id"),

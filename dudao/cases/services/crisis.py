@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.cases.models import (
     RISK_RANK,
@@ -33,7 +33,7 @@ from dudao.cases.services._common import (
 from dudao.core.errors import DomainError
 
 
-def _start_crisis(actor: Any, case: CaseFile, guardian_contacted_at: dt.datetime | None) -> None:
+def _start_crisis(actor: User, case: CaseFile, guardian_contacted_at: dt.datetime | None) -> None:
     now = timezone.now()
     case.guardian_contacted_at = guardian_contacted_at or now
     case.guardian_contacted_by = actor
@@ -60,7 +60,7 @@ def _start_crisis(actor: Any, case: CaseFile, guardian_contacted_at: dt.datetime
 
 def change_level(
     *,
-    actor: Any,
+    actor: User,
     case: CaseFile,
     level: str,
     reason: str,
@@ -118,7 +118,7 @@ def change_level(
     return case
 
 
-def complete_crisis_step(*, actor: Any, case: CaseFile, step: str, note: str = "") -> CrisisStep:
+def complete_crisis_step(*, actor: User, case: CaseFile, step: str, note: str = "") -> CrisisStep:
     note = clean_text(note, "说明", required=False, limit=2000)
     with transaction.atomic():
         case = _locked(case)

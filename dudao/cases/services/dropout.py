@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.cases.models import DROPOUT_SETTLED, CaseFile, CaseKind, DropoutReason, DropoutResult
 from dudao.cases.services._common import (
@@ -23,7 +23,7 @@ from dudao.core.errors import DomainError
 
 def update_dropout(
     *,
-    actor: Any,
+    actor: User,
     case: CaseFile,
     version: int | None,
     result: str,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import IO, Any
+from typing import IO
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.cases.models import (
     DROPOUT_SETTLED,
@@ -38,7 +39,7 @@ ATTACHMENT_TYPES = frozenset({"pdf", "jpeg", "png", "docx"})
 
 def add_note(
     *,
-    actor: Any,
+    actor: User,
     case: CaseFile,
     text: str,
     kind: str = NoteKind.NOTE,
@@ -84,7 +85,7 @@ def add_note(
 
 def add_referral(
     *,
-    actor: Any,
+    actor: User,
     case: CaseFile,
     institution: str,
     referred_on: dt.date,
@@ -114,7 +115,7 @@ def add_referral(
     return referral
 
 
-def update_referral(*, actor: Any, referral: Referral, status: str, version: int | None) -> Referral:
+def update_referral(*, actor: User, referral: Referral, status: str, version: int | None) -> Referral:
     if status not in ReferralStatus.values:
         raise DomainError("转介状态不正确", code="bad_referral_status")
     with transaction.atomic():
@@ -138,7 +139,7 @@ def update_referral(*, actor: Any, referral: Referral, status: str, version: int
     return fresh
 
 
-def review_case(*, actor: Any, case: CaseFile, text: str, next_review_on: dt.date, version: int | None) -> CaseFile:
+def review_case(*, actor: User, case: CaseFile, text: str, next_review_on: dt.date, version: int | None) -> CaseFile:
     """The scheduled review: what was found, and when to look again."""
     text = clean_text(text, "评估意见")
     if next_review_on <= timezone.localdate():
@@ -162,7 +163,7 @@ def review_case(*, actor: Any, case: CaseFile, text: str, next_review_on: dt.dat
     return case
 
 
-def close_case(*, actor: Any, case: CaseFile, summary: str, version: int | None) -> CaseFile:
+def close_case(*, actor: User, case: CaseFile, summary: str, version: int | None) -> CaseFile:
     summary = clean_text(summary, "结案小结")
     with transaction.atomic():
         case = _locked(case, version)
@@ -189,7 +190,7 @@ def close_case(*, actor: Any, case: CaseFile, summary: str, version: int | None)
     return case
 
 
-def add_attachment(*, actor: Any, case: CaseFile, upload: IO[bytes], name: str) -> CaseAttachment:
+def add_attachment(*, actor: User, case: CaseFile, upload: IO[bytes], name: str) -> CaseAttachment:
     from dudao.core.files import store_upload
 
     with transaction.atomic():

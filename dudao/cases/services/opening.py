@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_access, record_change, snapshot
 from dudao.cases.models import (
     AlertKind,
@@ -28,7 +28,7 @@ from dudao.orgs.roles import allows
 from dudao.orgs.scoping import acting_assignment
 
 
-def _check_assignee(user: Any, school: OrgUnit, label: str) -> None:
+def _check_assignee(user: User | None, school: OrgUnit, label: str) -> None:
     if user is not None and not counsellor_candidates(school).filter(pk=user.pk).exists():
         raise DomainError(f"{label}须是本校的心理教师、班主任或校长", code="assignee_outside")
 
@@ -64,13 +64,13 @@ def _check_case_fields(
 
 def open_case(
     *,
-    actor: Any,
+    actor: User,
     student: Student,
     kind: str,
     source: str,
     risk_level: str = RiskLevel.LEVEL3,
-    counsellor: Any = None,
-    class_teacher: Any = None,
+    counsellor: User | None = None,
+    class_teacher: User | None = None,
     plan: str = "",
     next_review_on: dt.date | None = None,
     follow_up_days: int = 14,
