@@ -38,8 +38,8 @@ from dudao.cases.models import (
     SuggestionStatus,
     term_of,
 )
-from dudao.orgs.models import OrgUnit, Role, RoleAssignment, Student, StudentStatus, UnitKind
-from dudao.orgs.roles import allows
+from dudao.orgs.models import OrgUnit, RoleAssignment, Student, StudentStatus, UnitKind
+from dudao.orgs.roles import Role, allows
 from dudao.orgs.scoping import acting_assignment
 
 ASSIGNED_ROLES = (Role.COUNSELLOR, Role.CLASS_TEACHER, Role.PRINCIPAL)
@@ -52,7 +52,9 @@ def school_of(unit: OrgUnit) -> OrgUnit | None:
     if unit.kind not in (UnitKind.CAMPUS, UnitKind.GRADE, UnitKind.CLASS):
         return None
     prefixes = [unit.path[: n * unit.steplen] for n in range(1, unit.depth)]
-    return OrgUnit.objects.filter(kind=UnitKind.SCHOOL, path__in=prefixes).first()
+    # OrgUnit's querysets are untyped (treebeard's MP_Node has no type hints): the type is named here.
+    school: OrgUnit | None = OrgUnit.objects.filter(kind=UnitKind.SCHOOL, path__in=prefixes).first()
+    return school
 
 
 def acting_school(user: User) -> OrgUnit | None:
@@ -324,7 +326,7 @@ def visit_coverage(root: OrgUnit, term: str | None = None, *, by: str = "auto") 
     """Coverage of the term per class (a school), per school (a district) or per district (the city). No names."""
     term = term or term_of(timezone.localdate())
     if by == "auto":
-        by = {UnitKind.SCHOOL: "class", UnitKind.DISTRICT: "school"}.get(root.kind, "district")  # type: ignore[call-overload]
+        by = {UnitKind.SCHOOL: "class", UnitKind.DISTRICT: "school"}.get(root.kind, "district")
     students = Student.objects.filter(klass__path__under=root.path, status=StudentStatus.ENROLLED)
     visited_ids = HomeVisit.objects.filter(
         klass__path__under=root.path, term=term, visited_on__isnull=False
@@ -464,7 +466,9 @@ def staffing(root: OrgUnit) -> list[StaffingRow]:
 def counsellor_candidates(school: OrgUnit) -> QuerySet[User]:
     """People who may be assigned to a case at a school: its counsellors, principals and class teachers."""
     holders = RoleAssignment.objects.filter(unit__path__under=school.path, role__in=ASSIGNED_ROLES).values("user_id")
-    return User.objects.filter(pk__in=holders, is_active=True).order_by("full_name")
+    # The user manager is built by from_queryset, which mypy cannot follow: the type is named here.
+    candidates: QuerySet[User] = User.objects.filter(pk__in=holders, is_active=True).order_by("full_name")
+    return candidates
 
 
 def class_teacher_of(student: Student) -> User | None:

@@ -11,7 +11,8 @@ from dudao.accounts.models import User
 from dudao.cases.models import CaseAlert, CaseFile, CaseStatus
 from dudao.cases.selectors import acting_school, may_write
 from dudao.core.errors import DomainError, Forbidden, check_version
-from dudao.orgs.models import OrgUnit, Role, RoleAssignment
+from dudao.orgs.models import OrgUnit, RoleAssignment
+from dudao.orgs.roles import Role
 
 # Only non-confidential fields enter the audit trail: the trail is read by auditors with no right to the content.
 CASE_FIELDS = [

@@ -14,8 +14,8 @@ from dudao.audit.services import Entry, append, record_access
 from dudao.cases.models import AlertKind, BreakGlassGrant, CaseFile, DropoutSuggestion, HomeVisit, ScreeningResult
 from dudao.cases.services._common import _alert, _principals
 from dudao.core.errors import DomainError, Forbidden
-from dudao.orgs.models import Role, RoleAssignment
-from dudao.orgs.roles import allows
+from dudao.orgs.models import RoleAssignment
+from dudao.orgs.roles import Role, allows
 from dudao.orgs.scoping import acting_assignment
 
 

@@ -23,8 +23,8 @@ from dudao.cases.selectors import acting_school, class_teacher_of, counsellor_ca
 from dudao.cases.services._common import CASE_FIELDS, _alert, clean_text, refuse_future
 from dudao.cases.services.crisis import _start_crisis
 from dudao.core.errors import DomainError, Forbidden
-from dudao.orgs.models import OrgUnit, Role, Student
-from dudao.orgs.roles import allows
+from dudao.orgs.models import OrgUnit, Student
+from dudao.orgs.roles import Role, allows
 from dudao.orgs.scoping import acting_assignment
 
 
