@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.audit.services import record_change, snapshot
 from dudao.cases.models import CaseAlert, CaseFile, CaseStatus
 from dudao.cases.selectors import acting_school, may_write
 from dudao.core.errors import DomainError, Forbidden, check_version
@@ -60,6 +62,18 @@ def _save(case: CaseFile, fields: list[str]) -> None:
     case.version += 1
     case.updated_at = timezone.now()
     case.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _record_case_change(actor: User, case: CaseFile, *, action: str, before: dict[str, Any]) -> None:
+    """The audit event of a change to a case: its audited fields before and after."""
+    record_change(
+        actor=actor,
+        action=action,
+        obj=case,
+        unit_path=case.school.path,
+        before=before,
+        after=snapshot(case, CASE_FIELDS),
+    )
 
 
 def _require_writer(actor: User, case: CaseFile) -> None:

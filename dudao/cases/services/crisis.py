@@ -25,6 +25,7 @@ from dudao.cases.services._common import (
     _alert,
     _locked,
     _principals,
+    _record_case_change,
     _require_open,
     _require_writer,
     _save,
@@ -97,14 +98,7 @@ def change_level(
             author=actor,
             text=f"{RiskLevel(previous).label} → {RiskLevel(level).label}：{reason}",
         )
-        record_change(
-            actor=actor,
-            action="case_level",
-            obj=case,
-            unit_path=case.school.path,
-            before=before,
-            after=snapshot(case, CASE_FIELDS),
-        )
+        _record_case_change(actor, case, action="case_level", before=before)
         if level == RiskLevel.CRISIS:
             _start_crisis(actor, case, guardian_contacted_at)
             case.refresh_from_db()

@@ -7,11 +7,12 @@ import datetime as dt
 from django.db import transaction
 
 from dudao.accounts.models import User
-from dudao.audit.services import record_change, snapshot
+from dudao.audit.services import snapshot
 from dudao.cases.models import DROPOUT_SETTLED, CaseFile, CaseKind, DropoutReason, DropoutResult
 from dudao.cases.services._common import (
     CASE_FIELDS,
     _locked,
+    _record_case_change,
     _require_open,
     _require_writer,
     _save,
@@ -75,12 +76,5 @@ def update_dropout(
                 "village_contact",
             ],
         )
-        record_change(
-            actor=actor,
-            action="dropout_update",
-            obj=case,
-            unit_path=case.school.path,
-            before=before,
-            after=snapshot(case, CASE_FIELDS),
-        )
+        _record_case_change(actor, case, action="dropout_update", before=before)
     return case

@@ -26,6 +26,7 @@ from dudao.cases.models import (
 from dudao.cases.services._common import (
     CASE_FIELDS,
     _locked,
+    _record_case_change,
     _require_open,
     _require_writer,
     _save,
@@ -152,14 +153,7 @@ def review_case(*, actor: User, case: CaseFile, text: str, next_review_on: dt.da
         CaseNote.objects.create(case=case, kind=NoteKind.REVIEW, author=actor, text=text)
         case.next_review_on = next_review_on
         _save(case, ["next_review_on"])
-        record_change(
-            actor=actor,
-            action="case_review",
-            obj=case,
-            unit_path=case.school.path,
-            before=before,
-            after=snapshot(case, CASE_FIELDS),
-        )
+        _record_case_change(actor, case, action="case_review", before=before)
     return case
 
 
@@ -179,14 +173,7 @@ def close_case(*, actor: User, case: CaseFile, summary: str, version: int | None
         case.closed_at = timezone.now()
         case.closed_by = actor
         _save(case, ["status", "summary", "closed_at", "closed_by"])
-        record_change(
-            actor=actor,
-            action="case_close",
-            obj=case,
-            unit_path=case.school.path,
-            before=before,
-            after=snapshot(case, CASE_FIELDS),
-        )
+        _record_case_change(actor, case, action="case_close", before=before)
     return case
 
 
