@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.cases import crypto, selectors, services
@@ -120,7 +121,7 @@ def _note(n: CaseNote) -> NoteOut:
     )
 
 
-def _get(request: HttpRequest, case_id: int, via: str) -> CaseFile:
+def _get(request: AuthedRequest, case_id: int, via: str) -> CaseFile:
     require(request, "case.read")
     case = selectors.with_rows(selectors.cases_for(request.user)).filter(pk=case_id).first()
     if case is None:
@@ -131,7 +132,7 @@ def _get(request: HttpRequest, case_id: int, via: str) -> CaseFile:
 
 @router.get("/cases", response=Paged[CaseOut])
 def list_cases(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     kind: CaseKind | None = None,
     status: CaseStatus | None = None,
@@ -155,7 +156,7 @@ def list_cases(
 
 
 @router.get("/cases/stats", response=dict[str, Any])
-def case_stats(request: HttpRequest, unit: Id | None = None) -> dict[str, Any]:
+def case_stats(request: AuthedRequest, unit: Id | None = None) -> dict[str, Any]:
     """Aggregates for higher levels: open cases by unit, level and kind, overdue reviews, crisis count. No names.
     `unit`: a unit inside the caller's scope (default: the acting unit)."""
     require(request, "case.stats")
@@ -185,7 +186,7 @@ def case_stats(request: HttpRequest, unit: Id | None = None) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut)
-def get_case(request: HttpRequest, case_id: Id) -> CaseDetailOut:
+def get_case(request: AuthedRequest, case_id: Id) -> CaseDetailOut:
     """One case with its notes (decrypted). Logged as a read; a case one may not see answers 404 and is logged
     as a denied attempt."""
     case = _get(request, case_id, "api")
@@ -206,7 +207,7 @@ def get_case(request: HttpRequest, case_id: Id) -> CaseDetailOut:
 
 
 @router.get("/cases/{case_id}/notes", response=list[NoteOut])
-def list_notes(request: HttpRequest, case_id: Id) -> list[NoteOut]:
+def list_notes(request: AuthedRequest, case_id: Id) -> list[NoteOut]:
     case = _get(request, case_id, "api_notes")
     services.log_read(
         actor=request.user, case=case, via="api_notes", break_glass=selectors.has_grant(request.user, case)
@@ -223,7 +224,7 @@ class NoteIn(Schema):
 
 
 @router.post("/cases/{case_id}/notes", response={201: NoteOut})
-def add_note(request: HttpRequest, case_id: Id, payload: NoteIn) -> Status[NoteOut]:
+def add_note(request: AuthedRequest, case_id: Id, payload: NoteIn) -> Status[NoteOut]:
     """Add a note (`{"text": "..."}`; optional `kind`: note, interview, family, school, teacher, persuasion)."""
     require(request, "case.change")
     case = _get(request, case_id, "api_write")
@@ -236,7 +237,7 @@ def add_note(request: HttpRequest, case_id: Id, payload: NoteIn) -> Status[NoteO
         participants=payload.participants,
         outcome=payload.outcome,
     )
-    note.author = request.user  # type: ignore[assignment]
+    note.author = request.user
     return Status(201, _note(note))
 
 
@@ -262,7 +263,7 @@ class DropoutOut(Schema):
 
 
 @router.get("/dropout-register", response=DropoutOut)
-def dropout_register(request: HttpRequest, unit: Id | None = None) -> DropoutOut:
+def dropout_register(request: AuthedRequest, unit: Id | None = None) -> DropoutOut:
     """控辍保学: the 动态清零 aggregates of the caller's scope (counts by unit and reason, each remaining case with
     its days out and responsible cadre, no student names) and, for the case's own people, the named entries."""
     named: list[CaseFile] = []
@@ -336,7 +337,7 @@ def _visit(v: Any) -> VisitOut:
 
 
 @router.get("/home-visits", response=Paged[VisitOut])
-def list_visits(request: HttpRequest, paging: Query[PageParams], term: str = "") -> dict[str, object]:
+def list_visits(request: AuthedRequest, paging: Query[PageParams], term: str = "") -> dict[str, object]:
     """Home visits of the caller's classes (class teacher) or school (principal, school office) for a term
     (default: the current one, e.g. `2026秋`)."""
     require(request, "homevisit.read")
@@ -351,7 +352,7 @@ def list_visits(request: HttpRequest, paging: Query[PageParams], term: str = "")
 
 
 @router.post("/home-visits", response={201: VisitOut})
-def record_visit(request: HttpRequest, payload: VisitIn) -> Status[VisitOut]:
+def record_visit(request: AuthedRequest, payload: VisitIn) -> Status[VisitOut]:
     """Record a visit (`visited_on` with `findings`) or plan one (`planned_on` only)."""
     require(request, "homevisit.change")
     from dudao.orgs.models import Student

@@ -15,7 +15,7 @@ import logging
 import os
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -105,7 +105,14 @@ def decrypt(stored: str, *, context: str) -> str:
     raise DecryptionError(f"unknown case key id {key_id}: add the old key to DUDAO_CASE_KEYS (after the current one)")
 
 
-class EncryptedTextField(models.TextField):
+if TYPE_CHECKING:
+    # django-stubs makes fields generic in the value they take and the value they give; Django's class is not.
+    _TextField = models.TextField[str, str]
+else:
+    _TextField = models.TextField
+
+
+class EncryptedTextField(_TextField):
     """A text column whose content is stored encrypted; empty text stays empty (nothing to hide).
 
     It cannot be searched or compared in SQL: lookups other than `isnull` and exact "" are meaningless."""

@@ -3,15 +3,17 @@ and their coverage, counsellor staffing."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.models import User
+from dudao.accounts.requests import AuthedRequest
 from dudao.cases import school as school_records
 from dudao.cases import selectors, services
 from dudao.cases.forms import ProfileForm, RoomForm, VisitForm
@@ -32,7 +34,7 @@ from dudao.orgs.scoping import can
 from dudao.orgs.selectors import units_for
 
 
-def _unit_param(request: HttpRequest, permission: str) -> OrgUnit:
+def _unit_param(request: AuthedRequest, permission: str) -> OrgUnit:
     unit = None
     raw = request.GET.get("unit", "")
     if raw.isdigit():
@@ -44,7 +46,7 @@ def _unit_param(request: HttpRequest, permission: str) -> OrgUnit:
 
 
 @login_required
-def stats(request: HttpRequest) -> HttpResponse:
+def stats(request: AuthedRequest) -> HttpResponse:
     """Counts, levels and overdue follow-ups by unit, no names."""
     require(request, "case.stats")
     root = _unit_param(request, "case.stats")
@@ -62,7 +64,7 @@ def stats(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dropout_register(request: HttpRequest) -> HttpResponse:
+def dropout_register(request: AuthedRequest) -> HttpResponse:
     """一校一册 by name for the case's people at the school; 动态清零 aggregates for everyone with statistics."""
     named = []
     if can(request.user, "case.read"):
@@ -90,7 +92,7 @@ def dropout_register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def visits(request: HttpRequest) -> HttpResponse:
+def visits(request: AuthedRequest) -> HttpResponse:
     """A class teacher's (or the school office's) students for this term's home visits: who is still unvisited,
     left-behind and 困境 children first."""
     require(request, "homevisit.read")
@@ -118,7 +120,7 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def visit_record(request: HttpRequest) -> HttpResponse:
+def visit_record(request: AuthedRequest) -> HttpResponse:
     require(request, "homevisit.change")
     form = VisitForm(request.POST)
     back = redirect("cases:visits")
@@ -147,7 +149,7 @@ def visit_record(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def visit_coverage(request: HttpRequest) -> HttpResponse:
+def visit_coverage(request: AuthedRequest) -> HttpResponse:
     require(request, "homevisit.stats")
     root = _unit_param(request, "homevisit.stats")
     term = request.GET.get("term") or term_of(timezone.localdate())
@@ -169,7 +171,7 @@ def visit_coverage(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def staffing(request: HttpRequest) -> HttpResponse:
+def staffing(request: AuthedRequest) -> HttpResponse:
     require(request, "staffing.read")
     root = _unit_param(request, "staffing.read")
     school = selectors.acting_school(request.user) if can(request.user, "staffing.change") else None
@@ -179,7 +181,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
         {
             "root": root,
             "rows": selectors.staffing(root),
-            "threshold": services.settings.DUDAO_CASE_FULLTIME_THRESHOLD,
+            "threshold": settings.DUDAO_CASE_FULLTIME_THRESHOLD,
             "school": school,
             "profiles": list(CounsellorProfile.objects.filter(school=school).select_related("user")) if school else [],
             "rooms": list(CounsellingRoom.objects.filter(school=school)) if school else [],
@@ -194,7 +196,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _own_school(request: HttpRequest) -> OrgUnit:
+def _own_school(request: AuthedRequest) -> OrgUnit:
     require(request, "staffing.change")
     school = selectors.acting_school(request.user)
     if school is None:
@@ -204,7 +206,7 @@ def _own_school(request: HttpRequest) -> OrgUnit:
 
 @login_required
 @require_POST
-def staffing_profile(request: HttpRequest) -> HttpResponse:
+def staffing_profile(request: AuthedRequest) -> HttpResponse:
     school = _own_school(request)
     form = ProfileForm(request.POST)
     back = redirect("cases:staffing")
@@ -228,7 +230,7 @@ def staffing_profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def staffing_room(request: HttpRequest) -> HttpResponse:
+def staffing_room(request: AuthedRequest) -> HttpResponse:
     school = _own_school(request)
     form = RoomForm(request.POST)
     back = redirect("cases:staffing")

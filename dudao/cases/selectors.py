@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from dudao.accounts.models import User
+from dudao.audit.models import AuditEvent, EventKind
 from dudao.cases.models import (
     DROPOUT_SETTLED,
     RISK_RANK,
@@ -28,6 +30,7 @@ from dudao.cases.models import (
     CaseStatus,
     CounsellingRoom,
     CounsellorProfile,
+    CrisisStep,
     DropoutSuggestion,
     Employment,
     HomeVisit,
@@ -35,8 +38,8 @@ from dudao.cases.models import (
     SuggestionStatus,
     term_of,
 )
-from dudao.orgs.models import OrgUnit, Role, RoleAssignment, Student, StudentStatus, UnitKind
-from dudao.orgs.roles import allows
+from dudao.orgs.models import OrgUnit, RoleAssignment, Student, StudentStatus, UnitKind
+from dudao.orgs.roles import Role, allows
 from dudao.orgs.scoping import acting_assignment
 
 ASSIGNED_ROLES = (Role.COUNSELLOR, Role.CLASS_TEACHER, Role.PRINCIPAL)
@@ -49,10 +52,12 @@ def school_of(unit: OrgUnit) -> OrgUnit | None:
     if unit.kind not in (UnitKind.CAMPUS, UnitKind.GRADE, UnitKind.CLASS):
         return None
     prefixes = [unit.path[: n * unit.steplen] for n in range(1, unit.depth)]
-    return OrgUnit.objects.filter(kind=UnitKind.SCHOOL, path__in=prefixes).first()
+    # OrgUnit's querysets are untyped (treebeard's MP_Node has no type hints): the type is named here.
+    school: OrgUnit | None = OrgUnit.objects.filter(kind=UnitKind.SCHOOL, path__in=prefixes).first()
+    return school
 
 
-def acting_school(user: Any) -> OrgUnit | None:
+def acting_school(user: User) -> OrgUnit | None:
     assignment = acting_assignment(user)
     if assignment is None:
         return None
@@ -62,14 +67,14 @@ def acting_school(user: Any) -> OrgUnit | None:
     return school
 
 
-def _grant_q(user: Any, role: str) -> Q:
+def _grant_q(user: User, role: str) -> Q:
     if not allows(role, "case.break_glass"):
         return Q(pk__in=[])
     active = BreakGlassGrant.objects.filter(user_id=user.pk, expires_at__gt=timezone.now(), role=role)
     return Q(pk__in=active.values("case_id"))
 
 
-def cases_for(user: Any) -> QuerySet[CaseFile]:
+def cases_for(user: User) -> QuerySet[CaseFile]:
     """Every case `user` may read now, through the acting assignment."""
     assignment = acting_assignment(user)
     if assignment is None or not allows(assignment.role, "case.read"):
@@ -85,7 +90,7 @@ def cases_for(user: Any) -> QuerySet[CaseFile]:
     return CaseFile.objects.filter(q)
 
 
-def has_grant(user: Any, case: CaseFile) -> bool:
+def has_grant(user: User, case: CaseFile) -> bool:
     assignment = acting_assignment(user)
     if assignment is None:
         return False
@@ -94,7 +99,7 @@ def has_grant(user: Any, case: CaseFile) -> bool:
     ).exists()
 
 
-def may_write(user: Any, case: CaseFile) -> bool:
+def may_write(user: User, case: CaseFile) -> bool:
     """Notes, levels and closing: the assigned people and the principal, not a break-glass reader."""
     assignment = acting_assignment(user)
     if assignment is None or not allows(assignment.role, "case.change"):
@@ -135,7 +140,7 @@ class CaseFilters:
         )
 
 
-def case_list(user: Any, filters: CaseFilters) -> QuerySet[CaseFile]:
+def case_list(user: User, filters: CaseFilters) -> QuerySet[CaseFile]:
     qs = cases_for(user)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -149,9 +154,7 @@ def case_list(user: Any, filters: CaseFilters) -> QuerySet[CaseFile]:
     return qs.annotate(rank=rank).order_by("-rank", "next_review_on", "id")
 
 
-def open_crisis_steps(user: Any) -> QuerySet[Any]:
-    from dudao.cases.models import CrisisStep
-
+def open_crisis_steps(user: User) -> QuerySet[CrisisStep]:
     return (
         CrisisStep.objects.filter(case__in=cases_for(user), done_at__isnull=True)
         .select_related("case", "case__student")
@@ -159,11 +162,11 @@ def open_crisis_steps(user: Any) -> QuerySet[Any]:
     )
 
 
-def unread_alerts(user: Any) -> QuerySet[CaseAlert]:
+def unread_alerts(user: User) -> QuerySet[CaseAlert]:
     return CaseAlert.objects.filter(recipient_id=user.pk, read_at__isnull=True)
 
 
-def screening_suggestions(user: Any) -> QuerySet[ScreeningResult]:
+def screening_suggestions(user: User) -> QuerySet[ScreeningResult]:
     """Pending screening results of the acting counsellor's or principal's school."""
     assignment = acting_assignment(user)
     school = acting_school(user)
@@ -177,7 +180,7 @@ def screening_suggestions(user: Any) -> QuerySet[ScreeningResult]:
     )
 
 
-def dropout_suggestions(user: Any) -> QuerySet[DropoutSuggestion]:
+def dropout_suggestions(user: User) -> QuerySet[DropoutSuggestion]:
     """Pending absence-streak suggestions: the school's counsellor/principal see the school's, a class teacher
     sees the class's."""
     assignment = acting_assignment(user)
@@ -190,7 +193,7 @@ def dropout_suggestions(user: Any) -> QuerySet[DropoutSuggestion]:
     return qs.select_related("student", "student__klass").defer("reason").order_by("-days", "id")
 
 
-def stats_root(user: Any, permission: str = "case.stats", unit: OrgUnit | None = None) -> OrgUnit | None:
+def stats_root(user: User, permission: str = "case.stats", unit: OrgUnit | None = None) -> OrgUnit | None:
     """The unit whose aggregates the user may see: the acting unit, or a unit inside it."""
     assignment = acting_assignment(user)
     if assignment is None or not allows(assignment.role, permission):
@@ -293,7 +296,7 @@ def dropout_stats(root: OrgUnit) -> DropoutStats:
     return DropoutStats(list(by_unit.values()), dict(by_reason), remaining, dict(settled))
 
 
-def visits_for(user: Any) -> QuerySet[HomeVisit]:
+def visits_for(user: User) -> QuerySet[HomeVisit]:
     """Home visits with their content: the class teacher's classes, or the whole school for its office."""
     assignment = acting_assignment(user)
     if assignment is None or not allows(assignment.role, "homevisit.read"):
@@ -303,7 +306,7 @@ def visits_for(user: Any) -> QuerySet[HomeVisit]:
     return HomeVisit.objects.filter(klass__path__under=assignment.unit.path)
 
 
-def visit_students(user: Any, term: str) -> QuerySet[Student]:
+def visit_students(user: User, term: str) -> QuerySet[Student]:
     """Students in the user's classes, left-behind and 困境 children first, with whether they were visited."""
     assignment = acting_assignment(user)
     if assignment is None or not allows(assignment.role, "homevisit.read"):
@@ -323,7 +326,7 @@ def visit_coverage(root: OrgUnit, term: str | None = None, *, by: str = "auto") 
     """Coverage of the term per class (a school), per school (a district) or per district (the city). No names."""
     term = term or term_of(timezone.localdate())
     if by == "auto":
-        by = {UnitKind.SCHOOL: "class", UnitKind.DISTRICT: "school"}.get(root.kind, "district")  # type: ignore[call-overload]
+        by = {UnitKind.SCHOOL: "class", UnitKind.DISTRICT: "school"}.get(root.kind, "district")
     students = Student.objects.filter(klass__path__under=root.path, status=StudentStatus.ENROLLED)
     visited_ids = HomeVisit.objects.filter(
         klass__path__under=root.path, term=term, visited_on__isnull=False
@@ -460,17 +463,15 @@ def staffing(root: OrgUnit) -> list[StaffingRow]:
     return list(rows.values())
 
 
-def counsellor_candidates(school: OrgUnit) -> QuerySet[Any]:
+def counsellor_candidates(school: OrgUnit) -> QuerySet[User]:
     """People who may be assigned to a case at a school: its counsellors, principals and class teachers."""
-    from dudao.accounts.models import User
-
     holders = RoleAssignment.objects.filter(unit__path__under=school.path, role__in=ASSIGNED_ROLES).values("user_id")
-    return User.objects.filter(pk__in=holders, is_active=True).order_by("full_name")
+    # The user manager is built by from_queryset, which mypy cannot follow: the type is named here.
+    candidates: QuerySet[User] = User.objects.filter(pk__in=holders, is_active=True).order_by("full_name")
+    return candidates
 
 
-def class_teacher_of(student: Student) -> Any:
-    from dudao.accounts.models import User
-
+def class_teacher_of(student: Student) -> User | None:
     holder = (
         RoleAssignment.objects.filter(unit_id=student.klass_id, role=Role.CLASS_TEACHER)
         .order_by("id")
@@ -480,7 +481,7 @@ def class_teacher_of(student: Student) -> Any:
     return User.objects.filter(pk=holder).first() if holder else None
 
 
-def break_glass_scope(user: Any) -> QuerySet[CaseFile]:
+def break_glass_scope(user: User) -> QuerySet[CaseFile]:
     """Cases a principal or the designated officer could open by break-glass (outside their normal access)."""
     assignment = acting_assignment(user)
     if assignment is None or not allows(assignment.role, "case.break_glass"):
@@ -494,18 +495,16 @@ def break_glass_scope(user: Any) -> QuerySet[CaseFile]:
     return qs.filter(school__path__under=assignment.unit.path)
 
 
-def break_glass_candidates(user: Any, student_no: str) -> QuerySet[CaseFile]:
+def break_glass_candidates(user: User, student_no: str) -> QuerySet[CaseFile]:
     """Found by 学籍号 only: no browsing of other people's cases."""
     if not student_no.strip():
         return CaseFile.objects.none()
     return break_glass_scope(user).filter(student__student_no=student_no.strip())
 
 
-def access_events(user: Any, *, case: CaseFile | None = None) -> QuerySet[Any]:
+def access_events(user: User, *, case: CaseFile | None = None) -> QuerySet[AuditEvent]:
     """Reads of case files: for the security officer and the designated officer everything in scope; for a
     principal the school's; for a case's readers, that case's (who has read the files about my students)."""
-    from dudao.audit.models import AuditEvent, EventKind
-
     qs = AuditEvent.objects.filter(kind=EventKind.ACCESS, object_type="cases.casefile")
     if case is not None:
         return qs.filter(object_id=str(case.pk)).order_by("-seq")
@@ -515,7 +514,7 @@ def access_events(user: Any, *, case: CaseFile | None = None) -> QuerySet[Any]:
     return qs.filter(unit_path__under=assignment.unit.path).order_by("-seq")
 
 
-def grants_for_report(user: Any) -> QuerySet[BreakGlassGrant]:
+def grants_for_report(user: User) -> QuerySet[BreakGlassGrant]:
     assignment = acting_assignment(user)
     if assignment is None or not allows(assignment.role, "case.access_report"):
         return BreakGlassGrant.objects.none()

@@ -11,12 +11,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.cases import crypto, intake, selectors, services
 from dudao.cases.forms import (
     BreakGlassForm,
@@ -50,7 +51,7 @@ from dudao.orgs.scoping import acting_assignment, can
 NOTE_SECRETS = crypto.NOTE_SECRETS
 
 
-def _case(request: HttpRequest, pk: int, via: str = "read", *, log: bool = True) -> CaseFile:
+def _case(request: AuthedRequest, pk: int, via: str = "read", *, log: bool = True) -> CaseFile:
     """The case if the user may see it (logging the read), else 404 with the denied attempt logged."""
     case = selectors.with_rows(selectors.cases_for(request.user)).filter(pk=pk).first()
     if case is None:
@@ -61,7 +62,7 @@ def _case(request: HttpRequest, pk: int, via: str = "read", *, log: bool = True)
     return case
 
 
-def watermark(request: HttpRequest) -> str:
+def watermark(request: AuthedRequest) -> str:
     user: Any = request.user
     assignment = acting_assignment(user)
     unit = assignment.unit.name if assignment else ""
@@ -69,7 +70,7 @@ def watermark(request: HttpRequest) -> str:
 
 
 @login_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthedRequest) -> HttpResponse:
     if not can(request.user, "case.read") and can(request.user, "case.stats"):
         return redirect("cases:stats")
     require(request, "case.read")
@@ -95,7 +96,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: AuthedRequest) -> HttpResponse:
     require(request, "case.open")
     school = selectors.acting_school(request.user)
     if school is None:
@@ -155,7 +156,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if not can(request.user, "case.read"):
         services.log_denied(actor=request.user, case_id=pk, via="read")
         raise PermissionDenied("您当前的身份不能查看个案（上级只能查看统计）")
@@ -206,7 +207,7 @@ def _back(pk: int) -> HttpResponse:
     return redirect("cases:detail", pk=pk)
 
 
-def _post(request: HttpRequest, pk: int, form_class: type[Any], run: Any, success: str) -> HttpResponse:
+def _post(request: AuthedRequest, pk: int, form_class: type[Any], run: Any, success: str) -> HttpResponse:
     require(request, "case.change")
     case = _case(request, pk, "write", log=False)
     form = form_class(request.POST)
@@ -218,7 +219,7 @@ def _post(request: HttpRequest, pk: int, form_class: type[Any], run: Any, succes
 
 @login_required
 @require_POST
-def case_note(request: HttpRequest, pk: int) -> HttpResponse:
+def case_note(request: AuthedRequest, pk: int) -> HttpResponse:
     return _post(
         request,
         pk,
@@ -238,7 +239,7 @@ def case_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_level(request: HttpRequest, pk: int) -> HttpResponse:
+def case_level(request: AuthedRequest, pk: int) -> HttpResponse:
     return _post(
         request,
         pk,
@@ -257,7 +258,7 @@ def case_level(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def case_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     if step not in CrisisStepKind.values:
         raise Http404
     require(request, "case.change")
@@ -274,7 +275,7 @@ def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_referral(request: HttpRequest, pk: int) -> HttpResponse:
+def case_referral(request: AuthedRequest, pk: int) -> HttpResponse:
     return _post(
         request,
         pk,
@@ -293,7 +294,7 @@ def case_referral(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def referral_status(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
+def referral_status(request: AuthedRequest, pk: int, referral_pk: int) -> HttpResponse:
     require(request, "case.change")
     case = _case(request, pk, "write", log=False)
     referral = get_object_or_404(Referral, pk=referral_pk, case=case)
@@ -312,7 +313,7 @@ def referral_status(request: HttpRequest, pk: int, referral_pk: int) -> HttpResp
 
 @login_required
 @require_POST
-def case_review(request: HttpRequest, pk: int) -> HttpResponse:
+def case_review(request: AuthedRequest, pk: int) -> HttpResponse:
     return _post(
         request,
         pk,
@@ -330,7 +331,7 @@ def case_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_dropout(request: HttpRequest, pk: int) -> HttpResponse:
+def case_dropout(request: AuthedRequest, pk: int) -> HttpResponse:
     return _post(
         request,
         pk,
@@ -354,7 +355,7 @@ def case_dropout(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+def case_close(request: AuthedRequest, pk: int) -> HttpResponse:
     return _post(
         request,
         pk,
@@ -368,7 +369,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_attach(request: HttpRequest, pk: int) -> HttpResponse:
+def case_attach(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "case.change")
     case = _case(request, pk, "write", log=False)
     upload = request.FILES.get("file")
@@ -384,7 +385,7 @@ def case_attach(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def case_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
+def case_file(request: AuthedRequest, pk: int, file_pk: int) -> HttpResponseBase:
     require(request, "case.read")
     case = _case(request, pk, "file")
     attachment = get_object_or_404(CaseAttachment.objects.select_related("file"), case=case, file_id=file_pk)
@@ -392,7 +393,7 @@ def case_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
 
 
 @login_required
-def case_print(request: HttpRequest, pk: int) -> HttpResponse:
+def case_print(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "case.read")
     case = _case(request, pk, "print")
     crypto.read_fields(case, *selectors.CASE_SECRETS)
@@ -426,7 +427,7 @@ EXPORT_HEADERS = [
 
 
 @login_required
-def case_export(request: HttpRequest) -> HttpResponseBase:
+def case_export(request: AuthedRequest) -> HttpResponseBase:
     """Named export of the cases one sees, at school level only; every row is logged, the sheet watermarked."""
     require(request, "case.open")
     school = selectors.acting_school(request.user)
@@ -468,7 +469,7 @@ def case_export(request: HttpRequest) -> HttpResponseBase:
 
 
 @login_required
-def break_glass(request: HttpRequest) -> HttpResponse:
+def break_glass(request: AuthedRequest) -> HttpResponse:
     require(request, "case.break_glass")
     student_no = request.GET.get("student_no", "").strip()[:30]
     candidates = list(
@@ -504,7 +505,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def suggestions(request: HttpRequest) -> HttpResponse:
+def suggestions(request: AuthedRequest) -> HttpResponse:
     screening = list(selectors.screening_suggestions(request.user)[:200])
     dropout = list(selectors.dropout_suggestions(request.user)[:200])
     if not (can(request.user, "screening.import") or can(request.user, "case.change")):
@@ -527,7 +528,7 @@ def suggestions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def screening_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def screening_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "screening.import")
     result = get_object_or_404(selectors.screening_suggestions(request.user), pk=pk)
     back = redirect("cases:suggestions")
@@ -557,7 +558,7 @@ def screening_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def dropout_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def dropout_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "case.change")
     suggestion = get_object_or_404(selectors.dropout_suggestions(request.user), pk=pk)
     back = redirect("cases:suggestions")
@@ -588,7 +589,7 @@ SCREENING_TEMPLATE_COLUMNS = [(t, h, w) for t, h, w in intake.SCREENING_COLUMNS]
 
 
 @login_required
-def screening_template(request: HttpRequest) -> HttpResponse:
+def screening_template(request: AuthedRequest) -> HttpResponse:
     require(request, "screening.import")
     response = HttpResponse(
         template_xlsx(sheet_name="筛查结果", columns=SCREENING_TEMPLATE_COLUMNS),
@@ -599,7 +600,7 @@ def screening_template(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def screening_import(request: HttpRequest) -> HttpResponse:
+def screening_import(request: AuthedRequest) -> HttpResponse:
     require(request, "screening.import")
     form = ScreeningForm(request.POST or None, request.FILES or None)
     errors: list[Any] = []
@@ -631,7 +632,7 @@ def screening_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: AuthedRequest) -> HttpResponse:
     from dudao.cases.models import CaseAlert
 
     items = crypto.readable(
@@ -642,13 +643,13 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def alerts_read(request: HttpRequest) -> HttpResponse:
+def alerts_read(request: AuthedRequest) -> HttpResponse:
     services.mark_alerts_read(actor=request.user)
     return redirect("cases:alerts")
 
 
 @login_required
-def access_report(request: HttpRequest) -> HttpResponse:
+def access_report(request: AuthedRequest) -> HttpResponse:
     require(request, "case.access_report")
     events = paginate(selectors.access_events(request.user), page=request.GET.get("page"))
     grants = crypto.readable(selectors.grants_for_report(request.user)[:100], "reason")
