@@ -203,9 +203,9 @@ def absence_provider() -> StreakProvider | None:
 
     if not apps.is_installed("dudao.health"):
         return None
-    from dudao.health.selectors import absence_streaks  # type: ignore[import-not-found,unused-ignore]
+    from dudao.health.selectors import absence_streaks
 
-    return absence_streaks  # type: ignore[no-any-return]
+    return absence_streaks
 
 
 def suggest_dropouts(*, today: dt.date | None = None, provider: StreakProvider | None = None) -> int:
