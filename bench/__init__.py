@@ -1,1 +1,1 @@
-"""Benchmarks, one module per figure: `python -m bench.NAME` (see DESIGN.md "Run, test, benchmark")."""
+"""Benchmarks, one module per figure: `python -m bench.NAME` (see docs/design.md "Run, test, benchmark")."""

@@ -14,7 +14,7 @@ class Paged(Schema, Generic[T]):
 
 
 class PageParams(Schema):
-    """`page` and `page_size` of every list (DESIGN.md: default 50, at most 500)."""
+    """`page` and `page_size` of every list (docs/design.md: default 50, at most 500)."""
 
     page: int = Field(1, ge=1)
     page_size: int = Field(50, ge=1, le=500)

@@ -1,4 +1,4 @@
-"""Load the demo city into an empty database, then create the demo logins of DESIGN.md."""
+"""Load the demo city into an empty database, then create the demo logins of docs/design.md."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Every ledger item hangs on a finding (`RectificationItem.finding`). Findings, their photos and the rounds that
 found them belong to `inspections`, which sits above the ledger: it creates items through
-`services.create_items` (DESIGN.md). So the ledger never imports inspections; inspections plugs a
+`services.create_items` (docs/design.md). So the ledger never imports inspections; inspections plugs a
 `FindingSource` in from its AppConfig.ready(), and the ledger asks it (docs/architecture.md, "Layers").
 """
 
