@@ -101,12 +101,14 @@ def test_passwords_are_hashed_with_argon2(city: City) -> None:
 
 def test_change_password_checks_old_and_strength(city: City) -> None:
     user = city.user("principal")
-    with pytest.raises(DomainError, match="原密码不正确"):
+    with pytest.raises(DomainError, match="原密码不正确") as exc:
         services.change_password(
             actor=user, old_password="x", new_password="Aa-very-long-1", new_password2="Aa-very-long-1"
         )
-    with pytest.raises(DomainError, match="两次输入"):
+    assert exc.value.code == "bad_old_password"
+    with pytest.raises(DomainError, match="两次输入") as exc:
         services.change_password(actor=user, old_password=PASSWORD, new_password="Aa-very-long-1", new_password2="b")
+    assert exc.value.code == "password_mismatch"
     services.change_password(
         actor=user, old_password=PASSWORD, new_password="Aa-very-long-1", new_password2="Aa-very-long-1"
     )

@@ -57,8 +57,9 @@ def test_password_change_page_shows_the_message_and_keeps_the_old_password(
 def test_admin_reset_refuses_the_users_own_name(
     signed_in: Callable[[User], Client], city: City, zhangsan: User
 ) -> None:
-    with pytest.raises(DomainError, match=MESSAGE):
+    with pytest.raises(DomainError, match=MESSAGE) as exc:
         org_services.reset_password(actor=city.user("sysadmin"), user=zhangsan, password="zhangsan123456")
+    assert exc.value.code == "weak_password"
     response = signed_in(city.user("sysadmin")).post(
         f"/staff/{zhangsan.pk}/password/", {"password": "dudao2026!"}, follow=True
     )
@@ -68,7 +69,7 @@ def test_admin_reset_refuses_the_users_own_name(
 
 
 def test_new_account_cannot_start_with_its_own_name(city: City) -> None:
-    with pytest.raises(DomainError, match=MESSAGE):
+    with pytest.raises(DomainError, match=MESSAGE) as exc:
         org_services.create_staff(
             actor=city.user("sysadmin"),
             unit=city.school_a,
@@ -78,4 +79,5 @@ def test_new_account_cannot_start_with_its_own_name(city: City) -> None:
             title="",
             password="xiaoming-2026",
         )
+    assert exc.value.code == "weak_password"
     assert not User.objects.filter(username="li.xiaoming").exists()

@@ -63,7 +63,7 @@ def test_update_row_with_stale_version_is_refused(city, analysis):
 
 def test_update_row_refuses_reversed_dates(city, analysis):
     row = analysis.rows.first()
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         services.update_row(
             actor=city.user("bureau_staff"),
             row=row,
@@ -73,6 +73,7 @@ def test_update_row_refuses_reversed_dates(city, analysis):
             deadline_start="2026-07-02",
             deadline_end="2026-07-01",
         )
+    assert err.value.code == "deadline_order"
 
 
 def test_merge_and_split_and_delete(city, analysis):
@@ -91,8 +92,9 @@ def test_merge_and_split_and_delete(city, analysis):
 
 def test_split_outside_the_row_is_refused(city, analysis):
     row = analysis.rows.first()
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         services.split_row(actor=city.user("bureau_staff"), row=row, version=row.version, at=row.source_end + 5)
+    assert err.value.code == "split_outside"
 
 
 def test_create_drafts_makes_draft_directives_with_a_suggested_list_form_and_is_idempotent(city, analysis):
@@ -115,8 +117,9 @@ def test_row_with_a_draft_cannot_be_deleted(city, analysis):
     row = analysis.rows.order_by("position").first()
     services.create_drafts(actor=staff, analysis=analysis, row_ids=[row.pk])
     row.refresh_from_db()
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         services.delete_row(actor=staff, row=row, version=row.version)
+    assert err.value.code == "row_has_directive"
 
 
 # ----- pages: role × page ------------------------------------------------------------------------

@@ -101,8 +101,9 @@ def test_note_in_the_future_is_refused(city: City, case: CaseFile) -> None:
 
 
 def test_empty_note_is_refused(city: City, case: CaseFile) -> None:
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as exc:
         services.add_note(actor=city.user("counsellor"), case=case, text="   ")
+    assert exc.value.code == "text_required" and "记录内容" in exc.value.message
 
 
 def test_class_teacher_adds_a_three_line_contact(city: City, case: CaseFile) -> None:
@@ -182,13 +183,14 @@ def test_referral_and_review(city: City, case: CaseFile) -> None:
         actor=city.user("counsellor"), case=case, text="情绪改善", next_review_on=later, version=case.version
     )
     assert case.next_review_on == later
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as exc:
         services.add_referral(
             actor=city.user("counsellor"),
             case=case,
             institution="x",
             referred_on=timezone.localdate() + dt.timedelta(days=2),
         )
+    assert exc.value.code == "date_in_future" and "转介日期" in exc.value.message
 
 
 def dropout_case(city: City) -> CaseFile:
@@ -286,8 +288,9 @@ def test_screening_import_creates_suggestions_over_the_threshold(city: City) -> 
     suggestion = flagged.get(student=a)
     case = intake.accept_screening(actor=city.user("counsellor"), result=suggestion, risk_level="level2")
     assert case.source == "screening" and case.risk_level == "level2"
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as exc:
         intake.dismiss_screening(actor=city.user("counsellor"), result=flagged.get(student=c), reason="")
+    assert exc.value.code == "text_required" and "排除理由" in exc.value.message
     intake.dismiss_screening(actor=city.user("counsellor"), result=flagged.get(student=c), reason="复评无异常")
     assert selectors.screening_suggestions(city.user("counsellor")).count() == 0
 

@@ -127,4 +127,5 @@ def test_oversized_file_is_refused():
 def test_document_refused_where_only_images_allowed():
     with pytest.raises(DomainError) as error:
         store(docx_bytes(), "a.docx", allowed=IMAGE_TYPES)
+    assert error.value.code == "upload_type_refused"
     assert "JPG" in error.value.message

@@ -121,8 +121,9 @@ def test_an_import_whose_process_was_killed_stops_blocking_after_a_while(monkeyp
     monkeypatch.undo()
     killed = ImportRecord.objects.get()
     assert killed.status == ImportStatus.RUNNING
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         import_file(city, upload(city))
+    assert err.value.code == "import_running"
     ImportRecord.objects.filter(pk=killed.pk).update(started_at=timezone.now() - dt.timedelta(minutes=61))
     import_file(city, upload(city))
     killed.refresh_from_db()

@@ -74,8 +74,9 @@ def test_a_sheet_reaching_past_the_limits_is_refused_before_calamine_builds_it(
 def test_the_limit_follows_the_importer() -> None:
     rows = "".join(f'<row r="{r}">{text_cell(f"A{r}", str(r))}</row>' for r in range(1, 7))
     assert len(read_rows(raw_xlsx(rows), max_rows=5)) == 6
-    with pytest.raises(DomainError, match="最多 4 行"):
+    with pytest.raises(DomainError, match="最多 4 行") as err:
         read_rows(raw_xlsx(rows), max_rows=4)
+    assert err.value.code == "sheet_too_large"
 
 
 def test_a_plain_sheet_inside_the_limits_needs_no_element_walk(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -61,6 +61,7 @@ def test_unit_with_reports_in_progress_cannot_be_closed(city: City, form_version
         close_unit(
             actor=city.user("district_admin"), unit=city.school_a2, reason="合并", version=city.school_a2.version
         )
+    assert exc.value.code == "unit_has_open_work"
     assert "进行中的报送" in exc.value.message
 
 

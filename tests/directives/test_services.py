@@ -61,6 +61,7 @@ def test_submit_with_rule_violation_names_both_fields_in_chinese(city: City, for
     sub = submission_of(city_directive(city, form_version), city.school_a)
     with pytest.raises(DomainError) as exc:
         services.submit(actor=city.user("principal"), submission=sub, values={**GOOD_VALUES, "psych_full": 90})
+    assert exc.value.code == "values_invalid"
     assert "“专职心理教师数”不能大于“教职工数”" in exc.value.message
 
 
@@ -68,6 +69,7 @@ def test_submit_out_of_range_names_the_field(city: City, form_version) -> None: 
     sub = submission_of(city_directive(city, form_version), city.school_a)
     with pytest.raises(DomainError) as exc:
         services.submit(actor=city.user("principal"), submission=sub, values={**GOOD_VALUES, "psych_part": -1})
+    assert exc.value.code == "values_invalid"
     assert "“兼职心理教师数”不能小于 0人" in exc.value.message
 
 
@@ -75,6 +77,7 @@ def test_submit_without_required_field_is_refused(city: City, form_version) -> N
     sub = submission_of(city_directive(city, form_version), city.school_a)
     with pytest.raises(DomainError) as exc:
         services.submit(actor=city.user("principal"), submission=sub, values={"psych_full": 1})
+    assert exc.value.code == "values_invalid"
     assert "请填写“教职工数”" in exc.value.message
 
 
@@ -163,8 +166,9 @@ def test_higher_level_returns_with_comment_and_unit_can_resubmit(city: City, for
         actor=city.user("principal"), submission=submission_of(directive, city.school_a), values=GOOD_VALUES
     )
     services.approve(actor=city.user("district_admin"), submission=sub)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as exc:
         services.return_submission(actor=city.user("bureau_staff"), submission=sub, comment="")
+    assert exc.value.code == "comment_required"
     sub = services.return_submission(actor=city.user("bureau_staff"), submission=sub, comment="专职教师数有误")
     assert sub.status == SubmissionStatus.RETURNED and sub.approved_levels == 0 and not sub.approvals.exists()
     assert sub.events.filter(action="return", comment="专职教师数有误").exists()

@@ -103,8 +103,9 @@ def test_stale_roster_version_is_refused(city, roster, today):
 
 
 def test_publishing_an_empty_roster_is_refused_and_publishing_twice_changes_nothing(city, roster, today):
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         services.publish_roster(actor=city.user("principal"), roster=roster, version=None)
+    assert err.value.code == "roster_empty"
     add(city, roster, city.user("doctor"), at(today, 8))
     first = services.publish_roster(actor=city.user("principal"), roster=roster, version=None)
     again = services.publish_roster(actor=city.user("principal"), roster=first, version=first.version)
@@ -162,7 +163,7 @@ def test_duty_log_entries_by_the_person_and_escalation_needs_a_recipient(city, l
         outcome=LogOutcome.HANDLED,
     )
     assert entry.author == city.user("doctor")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         services.add_log_entry(
             actor=city.user("doctor"),
             shift=live_shift,
@@ -170,6 +171,7 @@ def test_duty_log_entries_by_the_person_and_escalation_needs_a_recipient(city, l
             text="围墙倒塌",
             outcome=LogOutcome.ESCALATED,
         )
+    assert err.value.code == "required" and "上报对象" in err.value.message
     services.add_log_entry(
         actor=city.user("doctor"),
         shift=live_shift,
@@ -227,7 +229,7 @@ def test_draft_rosters_are_not_on_the_now_page(city, roster):
 
 
 def test_plan_needs_steps_with_roles_and_is_one_per_unit_and_type(city):
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         services.save_plan(
             actor=city.user("principal"),
             unit=city.school_a,
@@ -236,7 +238,8 @@ def test_plan_needs_steps_with_roles_and_is_one_per_unit_and_type(city):
             summary="",
             steps=[],
         )
-    with pytest.raises(DomainError):
+    assert err.value.code == "plan_steps_required"
+    with pytest.raises(DomainError) as err:
         services.save_plan(
             actor=city.user("principal"),
             unit=city.school_a,
@@ -245,6 +248,7 @@ def test_plan_needs_steps_with_roles_and_is_one_per_unit_and_type(city):
             summary="",
             steps=[services.StepIn("疏散", "nobody")],
         )
+    assert err.value.code == "step_role_invalid"
     plan = inspection_plan(city)
     again = services.save_plan(
         actor=city.user("principal"),
@@ -298,7 +302,7 @@ def test_drill_with_photo_and_coverage_per_unit_and_type(city, today):
             photos=[(io.BytesIO(b"MZ not a picture"), "x.jpg")],
         )
     assert err.value.code == "upload_type_refused"
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         services.record_drill(
             actor=city.user("school_staff"),
             plan=plan,
@@ -307,6 +311,7 @@ def test_drill_with_photo_and_coverage_per_unit_and_type(city, today):
             duration_minutes=20,
             evaluation="",
         )
+    assert err.value.code == "drill_in_future"
     rows = {r.unit.pk: r for r in selectors.drill_coverage(city.user("district_admin"), term=selectors.term_of(today))}
     assert rows[city.school_a.pk].counts == {PlanType.INSPECTION: 1}
     assert "消防" in rows[city.school_a.pk].missing
@@ -363,12 +368,14 @@ def test_only_the_bureau_triggers_and_only_inside_its_scope(city, today):
         services.trigger_inspection(
             actor=city.user("district_admin"), title="x", expected_on=today, schools=[city.school_a.pk]
         )
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         services.trigger_inspection(actor=city.user("bureau_staff"), title="x", expected_on=today)
-    with pytest.raises(DomainError):
+    assert err.value.code == "schools_required"
+    with pytest.raises(DomainError) as err:
         services.trigger_inspection(
             actor=city.user("bureau_staff"), title="x", expected_on=today, schools=[city.class_a1.pk]
         )
+    assert err.value.code == "school_out_of_scope"
 
 
 # ----- leave -----------------------------------------------------------------------------------------------
@@ -394,12 +401,14 @@ def test_leave_overlapping_an_own_shift_warns_and_the_leader_decides(city, roste
     assert request.overlapping_shifts == 1 and request.status == LeaveStatus.PENDING
     with pytest.raises(Forbidden):
         services.decide_leave(actor=city.user("district_admin"), request=request, approve=True)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         services.decide_leave(actor=city.user("bureau_leader"), request=request, approve=False, note="")
+    assert err.value.code == "required" and "审批意见" in err.value.message
     approved = services.decide_leave(actor=city.user("bureau_leader"), request=request, approve=True, version=1)
     assert approved.status == LeaveStatus.APPROVED
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         services.decide_leave(actor=city.user("bureau_leader"), request=approved, approve=False, note="再议")
+    assert err.value.code == "illegal_transition"
 
 
 def test_leave_bad_input(city, today):
@@ -586,6 +595,7 @@ def test_saving_a_plan_someone_just_created_without_its_version_is_stale(city):
             summary="",
             steps=[services.StepIn("接待", Role.PRINCIPAL)],
         )
+    assert err.value.code == "stale"
     assert err.value.status == 409
 
 
@@ -604,5 +614,6 @@ def test_the_applicant_withdraws_a_pending_request_and_files_again(city, client,
     assert AuditEvent.objects.filter(action="withdraw_leave", object_id=str(first.pk)).exists()
     again = services.file_leave(**base, starts_on=today, ends_on=today + dt.timedelta(days=2))
     assert again.status == LeaveStatus.PENDING
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as err:
         services.withdraw_leave(actor=city.user("principal"), request=first)
+    assert err.value.code == "illegal_transition"

@@ -166,11 +166,12 @@ def test_supplies_days_left_from_the_last_14_days(city, today) -> None:  # type:
 
 def test_supplies_bad_input(city, today) -> None:  # type: ignore[no-untyped-def]
     doctor = city.user("doctor")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as exc:
         services.record_supply(
             actor=doctor, school=city.school_a, kind="mask", date=today, received=-1, used=0, stock=1
         )
-    with pytest.raises(DomainError):
+    assert exc.value.code == "supply_negative"
+    with pytest.raises(DomainError) as exc:
         services.record_supply(
             actor=doctor,
             school=city.school_a,
@@ -180,6 +181,7 @@ def test_supplies_bad_input(city, today) -> None:  # type: ignore[no-untyped-def
             used=0,
             stock=1,
         )
+    assert exc.value.code == "future_date"
     with pytest.raises(Forbidden):
         services.record_supply(
             actor=city.user("class_teacher"), school=city.school_a, kind="mask", date=today, received=0, used=0, stock=1

@@ -176,10 +176,12 @@ def test_confirm_once_counts_once(city, make_notice):
 def test_required_answer_missing_changes_nothing(city, make_notice):
     notice = make_notice(questions=[{"kind": "choice", "label": "暑期是否外出", "options": ["是", "否"]}])
     link = first_link(notice, city.class_a1)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as exc:
         services.confirm(link=link, posted={"q1": "也许"})
-    with pytest.raises(DomainError):
+    assert exc.value.code == "answer_invalid"
+    with pytest.raises(DomainError) as exc:
         services.confirm(link=link, posted={})
+    assert exc.value.code == "answer_required"
     assert Receipt.objects.get(pk=link.receipt_id).confirmed_at is None
 
 
@@ -317,8 +319,9 @@ def test_reminder_until_in_the_past_is_refused(city, make_notice):
 
 
 def test_attachment_must_be_a_document_or_image(city, make_notice):
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as exc:
         make_notice(send=False, attachments=[(io.BytesIO(b"MZ\x90\x00binary"), "letter.pdf")])
+    assert exc.value.code == "upload_type_refused"
 
 
 def test_rates_roll_up_city_district_school_class(city, make_notice):
@@ -380,8 +383,9 @@ def test_a_large_audience_is_sent_in_the_background(city, make_notice, settings,
     notice.refresh_from_db()
     assert counts["queued"] > 1 and notice.status == NoticeStatus.SENDING
     assert not Receipt.objects.filter(notice=notice).exists()
-    with pytest.raises(DomainError):  # sending again while it is being sent changes nothing
+    with pytest.raises(DomainError) as exc:  # sending again while it is being sent changes nothing
         services.send_notice(actor=city.user("principal"), notice=notice)
+    assert exc.value.code == "already_sent"
     for callback in callbacks:
         callback()  # the huey task (immediate in tests)
     notice.refresh_from_db()

@@ -76,8 +76,9 @@ def test_rename_to_a_siblings_name_is_refused(city: City) -> None:
 def test_closed_unit_cannot_be_renamed_or_moved(city: City) -> None:
     OrgUnit.objects.filter(pk=city.class_a2.pk).update(is_closed=True)
     closed = OrgUnit.objects.get(pk=city.class_a2.pk)
-    with pytest.raises(DomainError, match="已撤销"):
+    with pytest.raises(DomainError, match="已撤销") as exc:
         services.rename_unit(actor=city.user("school_staff"), unit=closed, name="新班", short_name="", version=None)
+    assert exc.value.code == "unit_closed"
 
 
 def test_unknown_unit_kind_is_a_domain_error(city: City) -> None:

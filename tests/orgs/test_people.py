@@ -33,6 +33,7 @@ def test_stale_transfer_changes_nothing(city: City) -> None:
     pupil = city.students["a1"][0]
     with pytest.raises(DomainError) as exc:
         services.transfer_student(actor=city.user("principal"), student=pupil, klass=city.class_a2, version=99)
+    assert exc.value.code == "stale_version"
     assert exc.value.status == 409
     assert Student.objects.get(pk=pupil.pk).klass == city.class_a1
 

@@ -70,15 +70,17 @@ def test_stale_rename_is_refused_and_changes_nothing(city: City) -> None:
             short_name="",
             version=city.school_a.version - 1 + 5,
         )
+    assert exc.value.code == "stale_version"
     assert exc.value.status == 409
     assert OrgUnit.objects.get(pk=city.school_a.pk).name == "甲区第五中学"
 
 
 def test_empty_name_is_refused(city: City) -> None:
-    with pytest.raises(DomainError, match="名称不能为空"):
+    with pytest.raises(DomainError, match="名称不能为空") as exc:
         services.rename_unit(
             actor=city.user("district_admin"), unit=city.school_a, name="  ", short_name="", version=None
         )
+    assert exc.value.code == "name_required"
 
 
 def test_district_admin_cannot_rename_own_district(city: City) -> None:
@@ -158,10 +160,11 @@ def test_admin_triad_account_holds_no_work_role(city: City) -> None:
             actor=city.user("district_sysadmin"), user=city.user("principal"), role="auditor", unit=city.school_a
         )
     assert exc.value.code == "admin_triad_conflict"
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as exc:
         services.assign_role(
             actor=city.user("sysadmin"), user=city.user("security_officer"), role="bureau_leader", unit=city.root
         )
+    assert exc.value.code == "admin_triad_conflict"
     assert not RoleAssignment.objects.filter(user=city.user("security_officer"), role="bureau_leader").exists()
 
 
@@ -207,7 +210,7 @@ def test_create_staff_hashes_with_argon2(city: City) -> None:
 
 
 def test_create_staff_refuses_weak_password_and_duplicates(city: City) -> None:
-    with pytest.raises(DomainError, match="密码不符合要求"):
+    with pytest.raises(DomainError, match="密码不符合要求") as exc:
         services.create_staff(
             actor=city.user("sysadmin"),
             unit=city.school_a,
@@ -217,6 +220,7 @@ def test_create_staff_refuses_weak_password_and_duplicates(city: City) -> None:
             title="",
             password="12345678",
         )
+    assert exc.value.code == "weak_password"
     with pytest.raises(DomainError) as exc:
         services.create_staff(
             actor=city.user("sysadmin"),

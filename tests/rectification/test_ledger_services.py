@@ -208,7 +208,7 @@ def test_closeout_with_non_image_refused_and_nothing_changed(city: City) -> None
     import io
 
     item = ledger_item(city)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as exc:
         services.request_closeout(
             actor=city.user("class_teacher"),
             item=item,
@@ -216,6 +216,7 @@ def test_closeout_with_non_image_refused_and_nothing_changed(city: City) -> None
             photos=[(io.BytesIO(b"MZ\x90\x00"), "after.jpg")],
             version=item.version,
         )
+    assert exc.value.code == "upload_type_refused"
     item.refresh_from_db()
     assert item.status == ItemStatus.OPEN
     assert not ItemPhoto.objects.exists()
