@@ -1,6 +1,5 @@
 """Corrections that would lose traced absences or alert evidence, closed alerts, fever clusters, non-finite
 temperatures, onset and return dates, late checks: each test failed before its fix."""
-and naive times, home figures over every alert, clearance periods that cannot be bypassed."""
 
 from __future__ import annotations
 
