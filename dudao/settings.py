@@ -119,6 +119,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite backend with a flush that passes the audit trail's delete guard (dudao/core/sqlite/base.py).
     DATABASES["default"]["ENGINE"] = "dudao.core.sqlite"
+    # Test databases in memory, named outright: tools that recognise SQLite by Django's own engine name (pytest-django
+    # giving each xdist worker its database) would otherwise derive a file name from the path.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE: a write transaction takes the lock at BEGIN, so the audit hash chain
         # and other read-then-write sequences cannot interleave.
