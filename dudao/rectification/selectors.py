@@ -282,14 +282,6 @@ def owner_candidates(school: OrgUnit) -> QuerySet[Any]:
     return User.objects.filter(is_active=True, pk__in=holders).order_by("full_name", "pk")
 
 
-def owner_by_id(pk: int) -> Any:
-    """The account chosen as an item's owner, or None; any account: `services.assign` judges whether it may own
-    the item (and names the refusal)."""
-    from dudao.accounts.models import User
-
-    return User.objects.filter(pk=pk).first()
-
-
 def item_photo(item: RectificationItem, file_pk: int) -> StoredFile | None:
     """A before (finding) or after/progress photo of `item`, or None if the file is no photo of it."""
     ids = set(ItemPhoto.objects.filter(item=item).values_list("file_id", flat=True))

@@ -28,7 +28,7 @@ from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, post_form, require
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can, scope_root_path
-from dudao.orgs.selectors import units_for
+from dudao.orgs.selectors import account_by_id, units_for
 from dudao.rectification import excel, selectors, services
 from dudao.rectification.forms import (
     AssignForm,
@@ -214,7 +214,7 @@ def item_assign(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda data: services.assign(
             actor=request.user,
             item=item,
-            owner=selectors.owner_by_id(data["owner"]),
+            owner=account_by_id(data["owner"]),
             responsibility=data["responsibility"],
             due_date=data["due_date"],
             version=data["version"],
