@@ -138,5 +138,10 @@ def active_staff_under(unit: OrgUnit) -> QuerySet[User]:
     return User.objects.filter(unit__path__under=unit.path, is_active=True).order_by("unit__path", "id")
 
 
-def assignments_for(user: Any) -> QuerySet[RoleAssignment]:
-    return RoleAssignment.objects.for_user(user, "read").select_related("unit", "user")
+def people_for(user: Any, action: str = "read") -> QuerySet[User]:
+    """Accounts in scope, plain (`staff_for` adds the list page's filters and prefetches)."""
+    return User.objects.for_user(user, action)
+
+
+def assignments_for(user: Any, action: str = "read") -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.for_user(user, action).select_related("unit", "user")
