@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, cast
+from typing import Literal
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from dudao.accounts.models import User
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate
 from dudao.health import selectors, services
 from dudao.health.models import AbsenceRecord, Alert, AlertStatus, DailyCheck, Disease, FollowUpStatus
+from dudao.orgs.models import OrgUnit
 from dudao.orgs.selectors import units_for
 
 router = Router(tags=["晨午检与疫情预警"])
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-def _user(request: HttpRequest) -> User:
-    """The signed-in user: every endpoint here is behind the API's token-or-session auth (401 otherwise)."""
-    return cast(User, request.user)
 
 
 class AbsenceIn(Schema):
@@ -90,17 +85,17 @@ def _check(c: DailyCheck) -> CheckOut:
 
 
 @router.post("/health/checks", response=CheckResultOut)
-def submit_check(request: HttpRequest, payload: CheckIn) -> dict[str, object]:
+def submit_check(request: AuthedRequest, payload: CheckIn) -> dict[str, object]:
     """Submit one class's check. `absences: []` means 全勤. The same content again changes nothing; different
     content the same day is an audited correction. With an `Idempotency-Key` header the same key always answers
     the same check `id`. Rules 1–3 run at once; `alerts` lists alerts raised by this submission."""
     require(request, "health.check")
-    klass = get_object_or_404(selectors.classes_for(_user(request), include_closed=True), pk=payload.class_id)
+    klass = get_object_or_404(selectors.classes_for(request.user, include_closed=True), pk=payload.class_id)
     key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
     if len(key) > 100:
         raise DomainError(f"{IDEMPOTENCY_HEADER} 不能超过 100 个字符", code="idempotency_key_too_long")
     result = services.submit_check(
-        actor=_user(request),
+        actor=request.user,
         klass=klass,
         date=payload.date,
         session=payload.session,
@@ -123,7 +118,7 @@ def submit_check(request: HttpRequest, payload: CheckIn) -> dict[str, object]:
 
 @router.get("/health/checks", response=Paged[CheckOut])
 def list_checks(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     school: Id | None = None,
     date: dt.date | None = None,
@@ -131,9 +126,9 @@ def list_checks(
 ) -> dict[str, object]:
     """Checks in scope; `school`: any unit (checks of classes inside it); `date` defaults to every day."""
     require(request, "health.read")
-    rows = selectors.checks_for(_user(request)).select_related("klass")
+    rows = selectors.checks_for(request.user).select_related("klass")
     if school is not None:
-        unit = get_object_or_404(units_for(_user(request)), pk=school)
+        unit = get_object_or_404(units_for(request.user), pk=school)
         rows = rows.filter(klass__path__under=unit.path)
     if date is not None:
         rows = rows.filter(date=date)
@@ -198,14 +193,14 @@ def _absence(a: AbsenceRecord) -> AbsenceOut:
     )
 
 
-def _get_absence(request: HttpRequest, absence_id: int) -> AbsenceRecord:
+def _get_absence(request: AuthedRequest, absence_id: int) -> AbsenceRecord:
     require(request, "health.cases")
-    return get_object_or_404(selectors.absences_for(_user(request)), pk=absence_id)
+    return get_object_or_404(selectors.absences_for(request.user), pk=absence_id)
 
 
 @router.get("/health/absences", response=Paged[AbsenceOut])
 def list_absences(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     school: Id | None = None,
     date: dt.date | None = None,
@@ -216,7 +211,7 @@ def list_absences(
     """Absences with students' names (the school's people and the health officer only). `status=pending` with
     today's `date` is the follow-up queue; `awaiting_clearance=true` lists students who need a 复课 clearance."""
     require(request, "health.cases")
-    user = _user(request)
+    user = request.user
     rows = selectors.awaiting_clearance(user) if awaiting_clearance else selectors.absences_for(user)
     if school is not None:
         unit = get_object_or_404(units_for(user), pk=school)
@@ -232,7 +227,7 @@ def list_absences(
 
 
 @router.get("/health/absences/{absence_id}", response=AbsenceOut)
-def get_absence(request: HttpRequest, absence_id: int) -> AbsenceOut:
+def get_absence(request: AuthedRequest, absence_id: int) -> AbsenceOut:
     return _absence(_get_absence(request, absence_id))
 
 
@@ -256,12 +251,12 @@ def _disease(code: str) -> Disease | None:
 
 
 @router.post("/health/absences/{absence_id}/followup", response=AbsenceOut)
-def followup(request: HttpRequest, absence_id: int, payload: FollowUpIn) -> AbsenceOut:
+def followup(request: AuthedRequest, absence_id: int, payload: FollowUpIn) -> AbsenceOut:
     """追因 by the school doctor: guardian contacted, diagnosis, clinic, onset, expected return."""
     absence = _get_absence(request, absence_id)
     require(request, "health.followup")
     absence, _ = services.record_followup(
-        actor=_user(request),
+        actor=request.user,
         absence=absence,
         diagnosis=_disease(payload.diagnosis),
         guardian_contacted=payload.guardian_contacted,
@@ -271,7 +266,7 @@ def followup(request: HttpRequest, absence_id: int, payload: FollowUpIn) -> Abse
         note=payload.note,
         version=payload.version,
     )
-    return _absence(get_object_or_404(selectors.absences_for(_user(request)), pk=absence.pk))
+    return _absence(get_object_or_404(selectors.absences_for(request.user), pk=absence.pk))
 
 
 class ClearanceIn(Schema):
@@ -282,19 +277,19 @@ class ClearanceIn(Schema):
 
 
 @router.post("/health/absences/{absence_id}/clearance", response=AbsenceOut)
-def clearance(request: HttpRequest, absence_id: int, payload: ClearanceIn) -> AbsenceOut:
+def clearance(request: AuthedRequest, absence_id: int, payload: ClearanceIn) -> AbsenceOut:
     """复课: refused with the rule's name when `return_date` is before the disease's minimum isolation period."""
     absence = _get_absence(request, absence_id)
     require(request, "health.followup")
     services.clear_return(
-        actor=_user(request),
+        actor=request.user,
         absence=absence,
         return_date=payload.return_date,
         symptoms_ended_on=payload.symptoms_ended_on,
         certificate_no=payload.certificate_no,
         version=payload.version,
     )
-    return _absence(get_object_or_404(selectors.absences_for(_user(request)), pk=absence.pk))
+    return _absence(get_object_or_404(selectors.absences_for(request.user), pk=absence.pk))
 
 
 class AlertOut(Schema):
@@ -351,21 +346,21 @@ def _alert(a: Alert, cases: list[int]) -> AlertOut:
     )
 
 
-def _alert_out(request: HttpRequest, alert: Alert) -> AlertOut:
+def _alert_out(request: AuthedRequest, alert: Alert) -> AlertOut:
     from dudao.orgs.scoping import can
 
-    cases = list(alert.cases.values_list("pk", flat=True)) if can(_user(request), "health.cases") else []
+    cases = list(alert.cases.values_list("pk", flat=True)) if can(request.user, "health.cases") else []
     return _alert(alert, cases)
 
 
-def _get_alert(request: HttpRequest, alert_id: int) -> Alert:
+def _get_alert(request: AuthedRequest, alert_id: int) -> Alert:
     require(request, "health.read")
-    return get_object_or_404(selectors.alerts_for(_user(request)), pk=alert_id)
+    return get_object_or_404(selectors.alerts_for(request.user), pk=alert_id)
 
 
 @router.get("/health/alerts", response=Paged[AlertOut])
 def list_alerts(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     unit: Id | None = None,
     status: AlertStatus | None = None,
@@ -373,9 +368,9 @@ def list_alerts(
 ) -> dict[str, object]:
     """Alerts in scope, newest first. `cases` (absence ids) only for roles that see students' names."""
     require(request, "health.read")
-    rows = selectors.alerts_for(_user(request))
+    rows = selectors.alerts_for(request.user)
     if unit is not None:
-        rows = rows.filter(school__path__under=get_object_or_404(units_for(_user(request)), pk=unit).path)
+        rows = rows.filter(school__path__under=get_object_or_404(units_for(request.user), pk=unit).path)
     if status is not None:
         rows = rows.filter(status=status.value)
     if open is True:
@@ -385,7 +380,7 @@ def list_alerts(
 
 
 @router.get("/health/alerts/{alert_id}", response=AlertOut)
-def get_alert(request: HttpRequest, alert_id: int) -> AlertOut:
+def get_alert(request: AuthedRequest, alert_id: int) -> AlertOut:
     return _alert_out(request, _get_alert(request, alert_id))
 
 
@@ -413,19 +408,17 @@ class MeasureIn(Schema):
 
 
 @router.post("/health/alerts/{alert_id}/acknowledge", response=AlertOut)
-def acknowledge(request: HttpRequest, alert_id: int, payload: VersionIn) -> AlertOut:
-    alert = services.acknowledge_alert(
-        actor=_user(request), alert=_get_alert(request, alert_id), version=payload.version
-    )
+def acknowledge(request: AuthedRequest, alert_id: int, payload: VersionIn) -> AlertOut:
+    alert = services.acknowledge_alert(actor=request.user, alert=_get_alert(request, alert_id), version=payload.version)
     return _alert_out(request, _get_alert(request, alert.pk))
 
 
 @router.post("/health/alerts/{alert_id}/report", response=AlertOut)
-def report(request: HttpRequest, alert_id: int, payload: ReportIn) -> AlertOut:
+def report(request: AuthedRequest, alert_id: int, payload: ReportIn) -> AlertOut:
     """Record the report to the CDC: time (default now) and reference. `report_due_at` is 2 h after the alert
     for (suspected) notifiable diseases ("立即"), 24 h otherwise."""
     alert = services.report_alert(
-        actor=_user(request),
+        actor=request.user,
         alert=_get_alert(request, alert_id),
         reported_at=payload.reported_at,
         reference=payload.reference,
@@ -435,10 +428,10 @@ def report(request: HttpRequest, alert_id: int, payload: ReportIn) -> AlertOut:
 
 
 @router.post("/health/alerts/{alert_id}/measures", response=AlertOut)
-def measure(request: HttpRequest, alert_id: int, payload: MeasureIn) -> AlertOut:
+def measure(request: AuthedRequest, alert_id: int, payload: MeasureIn) -> AlertOut:
     alert = _get_alert(request, alert_id)
     services.add_measure(
-        actor=_user(request),
+        actor=request.user,
         alert=alert,
         kind=payload.kind,
         starts_on=payload.starts_on,
@@ -450,9 +443,9 @@ def measure(request: HttpRequest, alert_id: int, payload: MeasureIn) -> AlertOut
 
 
 @router.post("/health/alerts/{alert_id}/close", response=AlertOut)
-def close(request: HttpRequest, alert_id: int, payload: CloseIn) -> AlertOut:
+def close(request: AuthedRequest, alert_id: int, payload: CloseIn) -> AlertOut:
     alert = services.close_alert(
-        actor=_user(request), alert=_get_alert(request, alert_id), summary=payload.summary, version=payload.version
+        actor=request.user, alert=_get_alert(request, alert_id), summary=payload.summary, version=payload.version
     )
     return _alert_out(request, _get_alert(request, alert.pk))
 
@@ -480,11 +473,11 @@ class RatesQuery(Schema):
 
 
 @router.get("/health/rates", response=RatesOut)
-def rates(request: HttpRequest, params: Query[RatesQuery]) -> RatesOut:
+def rates(request: AuthedRequest, params: Query[RatesQuery]) -> RatesOut:
     """Daily morning-check figures of a unit's subtree (default: the acting unit), from `from` to `to`
     (default: the last 30 days; at most 366 days)."""
     require(request, "health.read")
-    scope = units_for(_user(request))
+    scope = units_for(request.user)
     target = get_object_or_404(scope, pk=params.unit) if params.unit is not None else _acting_unit(request)
     end = params.to or timezone.localdate()
     start = params.from_ or end - dt.timedelta(days=29)
@@ -505,15 +498,15 @@ def rates(request: HttpRequest, params: Query[RatesQuery]) -> RatesOut:
                 illness_rate=f.illness_pct,
                 attendance_rate=f.attendance_pct,
             )
-            for f in selectors.daily_rates(_user(request), target, start, end)
+            for f in selectors.daily_rates(request.user, target, start, end)
         ],
     )
 
 
-def _acting_unit(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _acting_unit(request: AuthedRequest) -> OrgUnit:
     from dudao.orgs.scoping import acting_assignment
 
-    assignment = acting_assignment(_user(request))
+    assignment = acting_assignment(request.user)
     if assignment is None:
         raise DomainError("当前身份没有所属单位", code="no_unit")
     return assignment.unit
@@ -530,7 +523,7 @@ class DiseaseOut(Schema):
 
 
 @router.get("/health/diseases", response=list[DiseaseOut])
-def diseases(request: HttpRequest) -> list[DiseaseOut]:
+def diseases(request: AuthedRequest) -> list[DiseaseOut]:
     """The disease list with codes and the isolation-period table."""
     require(request, "health.read")
     return [DiseaseOut.from_orm(d) for d in Disease.objects.all()]

@@ -5,17 +5,18 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils import timezone
 
-from dudao.audit.labels import ACTION_LABELS, OBJECT_LABELS, action_label, describe_changes, object_label
+from dudao.accounts.requests import AuthedRequest
+from dudao.audit import exports
+from dudao.audit.labels import ACTION_LABELS, OBJECT_LABELS
 from dudao.audit.models import SECURITY_OFFICER_KINDS, EventKind
 from dudao.audit.selectors import events_for
-from dudao.audit.services import canonical, record_access
+from dudao.audit.services import record_access
 from dudao.core.errors import DomainError
-from dudao.core.excel import check_export_size, xlsx_response
+from dudao.core.excel import check_export_size
 from dudao.core.pagination import paginate
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import can
@@ -28,7 +29,7 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _filters(request: HttpRequest) -> dict[str, Any]:
+def _filters(request: AuthedRequest) -> dict[str, Any]:
     unit_path = ""
     unit_id = request.GET.get("unit", "")
     if unit_id.isdigit():
@@ -45,7 +46,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
-def events(request: HttpRequest) -> HttpResponse:
+def events(request: AuthedRequest) -> HttpResponse:
     if not can(request.user, "audit.read_access"):
         raise PermissionDenied("只有审计管理员和安全管理员可以查看审计记录")
     filters = _filters(request)
@@ -67,7 +68,7 @@ def events(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export(request: HttpRequest) -> HttpResponseBase:
+def export(request: AuthedRequest) -> HttpResponseBase:
     if not can(request.user, "audit.read_access"):
         raise PermissionDenied("只有审计管理员和安全管理员可以导出审计记录")
     filters = _filters(request)
@@ -83,45 +84,4 @@ def export(request: HttpRequest) -> HttpResponseBase:
         unit_path="",
         details={"object_type": "audit.auditevent", "filters": {k: str(v) for k, v in filters.items() if v}},
     )
-    local = timezone.get_current_timezone()
-    rows = (
-        [
-            e.seq,
-            e.at.astimezone(local),
-            e.get_kind_display(),
-            action_label(e.action),
-            e.actor_name,
-            e.acting_unit_name,
-            e.ip,
-            e.request_id,
-            object_label(e.object_type),
-            e.object_id,
-            e.object_repr,
-            "\n".join(describe_changes(e.changes, is_diff=e.kind == EventKind.CHANGE)),
-            canonical(e.changes),
-            e.hash,
-        ]
-        for e in qs.iterator(chunk_size=2000)
-    )
-    return xlsx_response(
-        filename="audit-events.xlsx",
-        headers=[
-            "序号",
-            "时间",
-            "类别",
-            "操作",
-            "操作人",
-            "操作身份单位",
-            "IP",
-            "请求号",
-            "对象类型",
-            "对象编号",
-            "对象",
-            "变更内容",
-            "变更原文（JSON）",
-            "哈希",
-        ],
-        rows=rows,
-        sheet_name="审计记录",
-        column_widths=[8, 20, 12, 14, 14, 18, 14, 20, 16, 10, 20, 50, 40, 20],
-    )
+    return exports.events_xlsx(qs)

@@ -18,6 +18,7 @@ from dudao.audit.services import record_change
 from dudao.breakdown import parser
 from dudao.breakdown.models import Analysis, Row
 from dudao.core.errors import DomainError, Forbidden, StaleEditError, check_version
+from dudao.core.locking import bump
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
 
@@ -483,8 +484,7 @@ def create_drafts(*, actor: Any, analysis: Analysis, row_ids: list[int]) -> list
                 issue=False,
             )
             row.directive = directive
-            row.version += 1
-            row.save(update_fields=["directive", "version"])
+            bump(row, ["directive"])
             created.append(row)
         if created:
             record_change(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.breakdown import exports, selectors, services
 from dudao.breakdown.forms import AnalyseForm, RowForm
 from dudao.breakdown.models import Analysis, Row
@@ -17,12 +18,12 @@ from dudao.breakdown.parser import MODULES
 from dudao.breakdown.parser.reading import MAX_BYTES
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.pagination import paginate
-from dudao.core.web import form_errors, perform, posted_version, require
+from dudao.core.web import form_errors, perform, post_form, posted_version, require
 from dudao.orgs.scoping import can
 
 
 @login_required
-def analysis_list(request: HttpRequest) -> HttpResponse:
+def analysis_list(request: AuthedRequest) -> HttpResponse:
     require(request, "breakdown.read")
     form = AnalyseForm()
     if request.method == "POST":
@@ -61,12 +62,12 @@ def analysis_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _analysis(request: HttpRequest, pk: int, action: str = "read") -> Analysis:
+def _analysis(request: AuthedRequest, pk: int, action: str = "read") -> Analysis:
     return get_object_or_404(selectors.analyses_for(request.user, action), pk=pk)
 
 
 @login_required
-def analysis_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def analysis_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "breakdown.read")
     analysis = _analysis(request, pk)
     rows = list(selectors.rows_of(analysis))
@@ -101,26 +102,21 @@ def _source_pieces(text: str, rows: list[Row]) -> list[tuple[str, int | None]]:
     return pieces
 
 
-def _row(request: HttpRequest, pk: int, row_pk: int):  # type: ignore[no-untyped-def]
+def _row(request: AuthedRequest, pk: int, row_pk: int) -> tuple[Analysis, Row]:
     analysis = _analysis(request, pk, "change")
     return analysis, get_object_or_404(selectors.rows_of(analysis), pk=row_pk)
 
 
 @login_required
 @require_POST
-def row_edit(request: HttpRequest, pk: int, row_pk: int) -> HttpResponseBase:
+def row_edit(request: AuthedRequest, pk: int, row_pk: int) -> HttpResponseBase:
     require(request, "breakdown.change")
     analysis, row = _row(request, pk, row_pk)
-    back = redirect(f"/breakdown/{analysis.pk}/#row-{row.pk}")
-    form = RowForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
-    data = form.cleaned_data
-    return perform(
+    return post_form(
         request,
-        back,
-        lambda: services.update_row(
+        RowForm,
+        redirect(f"/breakdown/{analysis.pk}/#row-{row.pk}"),
+        lambda data: services.update_row(
             actor=request.user,
             row=row,
             version=posted_version(request),
@@ -139,7 +135,7 @@ def row_edit(request: HttpRequest, pk: int, row_pk: int) -> HttpResponseBase:
 
 @login_required
 @require_POST
-def row_delete(request: HttpRequest, pk: int, row_pk: int) -> HttpResponseBase:
+def row_delete(request: AuthedRequest, pk: int, row_pk: int) -> HttpResponseBase:
     require(request, "breakdown.change")
     analysis, row = _row(request, pk, row_pk)
     return perform(
@@ -152,7 +148,7 @@ def row_delete(request: HttpRequest, pk: int, row_pk: int) -> HttpResponseBase:
 
 @login_required
 @require_POST
-def row_split(request: HttpRequest, pk: int, row_pk: int) -> HttpResponseBase:
+def row_split(request: AuthedRequest, pk: int, row_pk: int) -> HttpResponseBase:
     require(request, "breakdown.change")
     analysis, row = _row(request, pk, row_pk)
     raw = request.POST.get("at", "")
@@ -165,14 +161,14 @@ def row_split(request: HttpRequest, pk: int, row_pk: int) -> HttpResponseBase:
     )
 
 
-def _chosen(request: HttpRequest, analysis: Analysis) -> list[Row]:
+def _chosen(request: AuthedRequest, analysis: Analysis) -> list[Row]:
     ids = [int(i) for i in request.POST.getlist("rows") if i.isdigit() and len(i) <= 10 and int(i) < 2**31]
     return list(selectors.rows_of(analysis).filter(pk__in=ids))
 
 
 @login_required
 @require_POST
-def rows_action(request: HttpRequest, pk: int) -> HttpResponseBase:
+def rows_action(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """Merge the chosen rows, or make draft directives of them (the button pressed decides)."""
     require(request, "breakdown.change")
     analysis = _analysis(request, pk, "change")
@@ -197,7 +193,7 @@ def rows_action(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
-def export(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
+def export(request: AuthedRequest, pk: int, kind: str) -> HttpResponseBase:
     require(request, "breakdown.read")
     analysis = _analysis(request, pk)
     rows = [exports.row_dict(r) for r in selectors.rows_of(analysis)]

@@ -1,4 +1,4 @@
-"""Helpers every app's views share: permission gate, running a service for a form post, form error text."""
+"""Helpers every app's views share: permission gate, running a service for a (form) post, form error text."""
 
 from __future__ import annotations
 
@@ -20,18 +20,46 @@ def require(request: HttpRequest, permission: str) -> None:
 
 
 def perform(
-    request: HttpRequest, back: HttpResponse, action: Callable[[], Any], success: str | Callable[[Any], str]
+    request: HttpRequest,
+    back: HttpResponse,
+    action: Callable[[], Any],
+    success: str | Callable[[Any], str],
+    *,
+    then: Callable[[Any], HttpResponse] | None = None,
 ) -> HttpResponse:
-    """Run one service for a form post: refused role → 403, refused input → message, else success."""
+    """Run one service for a form post: refused role → 403, refused input → message and `back`, else the success
+    message and `back` (or `then(result)`, e.g. the page of what was just created)."""
     try:
         result = action()
     except Forbidden as exc:
         raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, success(result) if callable(success) else success)
-    return back
+        return back
+    messages.success(request, success(result) if callable(success) else success)
+    return then(result) if then is not None else back
+
+
+def post_form(
+    request: HttpRequest,
+    form_class: Callable[..., forms.BaseForm],
+    back: HttpResponse,
+    action: Callable[[dict[str, Any]], Any],
+    success: str | Callable[[Any], str],
+    *,
+    then: Callable[[Any], HttpResponse] | None = None,
+    invalid_message: str = "",
+) -> HttpResponse:
+    """Bind the posted form (data and files); bad input → one message (`invalid_message`, else each bad field named)
+    and `back`; else run the service on the cleaned data through `perform`.
+
+    `form_class` is called as `form_class(request.POST, request.FILES)`: a form that needs more takes a
+    `functools.partial`."""
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, invalid_message or form_errors(form))
+        return back
+    return perform(request, back, lambda: action(form.cleaned_data), success, then=then)
 
 
 def form_errors(form: forms.BaseForm) -> str:

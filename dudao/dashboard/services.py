@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
+from dudao.core.locking import bump
 from dudao.dashboard.models import Bulletin, BulletinRecipient, BulletinStatus
 from dudao.inspections.models import Finding, Inspection, InspectionStatus, Target, TargetStatus
 from dudao.orgs.models import OrgUnit
@@ -157,8 +158,7 @@ def update_bulletin(*, actor: Any, bulletin: Bulletin, title: str, body: str, ve
             raise DomainError("通报已发布，不能再修改", code="already_published", status=409)
         before = snapshot(bulletin, BULLETIN_FIELDS)
         bulletin.title, bulletin.body = title[:200], body
-        bulletin.version += 1
-        bulletin.save(update_fields=["title", "body", "version"])
+        bump(bulletin, ["title", "body"])
         record_change(
             actor=actor,
             action="update",
@@ -183,8 +183,7 @@ def publish_bulletin(*, actor: Any, bulletin: Bulletin, version: int | None) -> 
         bulletin.status = BulletinStatus.PUBLISHED
         bulletin.published_by = actor
         bulletin.published_at = timezone.now()
-        bulletin.version += 1
-        bulletin.save(update_fields=["status", "published_by", "published_at", "version"])
+        bump(bulletin, ["status", "published_by", "published_at"])
         record_change(
             actor=actor,
             action="publish",

@@ -5,48 +5,47 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden, StaleEditError
 from dudao.core.web import perform, posted_version, require
 from dudao.dashboard import selectors, services
-from dudao.dashboard.models import Bulletin, BulletinRecipient, BulletinStatus
+from dudao.dashboard.models import Bulletin, BulletinStatus
 from dudao.inspections.selectors import rounds_for
 from dudao.orgs.scoping import can
 
 
 @login_required
-def bulletin_list(request: HttpRequest) -> HttpResponse:
+def bulletin_list(request: AuthedRequest) -> HttpResponse:
     require(request, "bulletin.read")
     return render(request, "dashboard/bulletin_list.html", {"bulletins": selectors.bulletins_for(request.user)[:200]})
 
 
 @login_required
 @require_POST
-def bulletin_create(request: HttpRequest, inspection_pk: int) -> HttpResponse:
+def bulletin_create(request: AuthedRequest, inspection_pk: int) -> HttpResponse:
     require(request, "bulletin.change")
     inspection = get_object_or_404(rounds_for(request.user, "read").select_related("unit"), pk=inspection_pk)
     raw = request.POST.get("threshold", "3")
     threshold = int(raw) if raw.isdigit() else 0
-    try:
-        bulletin = services.generate_bulletin(actor=request.user, inspection=inspection, threshold=threshold)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("inspections:round", pk=inspection_pk)
-    messages.success(request, "已生成通报草稿，请修改后发布")
-    return redirect("dashboard:bulletin", pk=bulletin.pk)
+    return perform(
+        request,
+        redirect("inspections:round", pk=inspection_pk),
+        lambda: services.generate_bulletin(actor=request.user, inspection=inspection, threshold=threshold),
+        "已生成通报草稿，请修改后发布",
+        then=lambda bulletin: redirect("dashboard:bulletin", pk=bulletin.pk),
+    )
 
 
-def _bulletin(request: HttpRequest, pk: int) -> Bulletin:
+def _bulletin(request: AuthedRequest, pk: int) -> Bulletin:
     return get_object_or_404(selectors.bulletins_for(request.user), pk=pk)
 
 
 @login_required
-def bulletin_detail(request: HttpRequest, pk: int, draft: dict[str, str] | None = None) -> HttpResponse:
+def bulletin_detail(request: AuthedRequest, pk: int, draft: dict[str, str] | None = None) -> HttpResponse:
     require(request, "bulletin.read")
     bulletin = _bulletin(request, pk)
     recipients = list(selectors.recipients_for(request.user, bulletin))
@@ -69,7 +68,7 @@ def bulletin_detail(request: HttpRequest, pk: int, draft: dict[str, str] | None 
 
 @login_required
 @require_POST
-def bulletin_update(request: HttpRequest, pk: int) -> HttpResponse:
+def bulletin_update(request: AuthedRequest, pk: int) -> HttpResponse:
     bulletin = _bulletin(request, pk)
     title, body = request.POST.get("title", ""), request.POST.get("body", "")
     try:
@@ -91,7 +90,7 @@ def bulletin_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def bulletin_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     bulletin = _bulletin(request, pk)
     return perform(
         request,
@@ -103,11 +102,10 @@ def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def bulletin_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def bulletin_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     bulletin = _bulletin(request, pk)
     recipient = get_object_or_404(
-        BulletinRecipient.objects.for_user(request.user, "read").select_related("school", "bulletin"),
-        bulletin=bulletin,
+        selectors.recipients_for(request.user, bulletin).select_related("bulletin"),
         pk=int(raw) if (raw := request.POST.get("recipient", "")).isdigit() and len(raw) <= 18 else 0,
     )
     return perform(

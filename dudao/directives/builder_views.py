@@ -9,13 +9,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from pypinyin import lazy_pinyin
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
-from dudao.core.web import perform, require
+from dudao.core.web import perform, post_form, require
 from dudao.directives import selectors, services
 from dudao.directives.forms import FieldForm, RuleForm, TotalForm
 from dudao.directives.models import FieldType, Form
@@ -24,7 +25,7 @@ from dudao.directives.schema import parse_rule
 COLUMN_TYPES = {"文本": "text", "整数": "integer", "小数": "decimal", "日期": "date", "是否": "boolean"}
 
 
-def _form(request: HttpRequest, pk: int, action: str = "read") -> Form:
+def _form(request: AuthedRequest, pk: int, action: str = "read") -> Form:
     require(request, f"form.{action}")
     return get_object_or_404(selectors.forms_for(request.user, action), pk=pk)
 
@@ -41,13 +42,13 @@ def key_for(label: str, taken: set[str]) -> str:
 
 
 @login_required
-def form_list(request: HttpRequest) -> HttpResponse:
+def form_list(request: AuthedRequest) -> HttpResponse:
     require(request, "form.read")
     forms = selectors.forms_for(request.user).prefetch_related("versions")
     return render(request, "directives/forms.html", {"forms": forms, "can_change": can_change(request)})
 
 
-def can_change(request: HttpRequest) -> bool:
+def can_change(request: AuthedRequest) -> bool:
     from dudao.orgs.scoping import can
 
     return can(request.user, "form.change")
@@ -55,7 +56,7 @@ def can_change(request: HttpRequest) -> bool:
 
 @login_required
 @require_POST
-def form_create(request: HttpRequest) -> HttpResponse:
+def form_create(request: AuthedRequest) -> HttpResponse:
     require(request, "form.change")
     try:
         source = request.POST.get("copy_from")
@@ -77,7 +78,7 @@ def form_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def form_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _form(request, pk)
     editable = selectors.forms_for(request.user, "change").filter(pk=pk).exists()
     return render(
@@ -97,18 +98,19 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _update(request: HttpRequest, form: Form, schema: dict[str, Any], success: str) -> HttpResponse:
+def _save_schema(request: AuthedRequest, form: Form, schema: dict[str, Any]) -> Form:
     version = request.POST.get("version")
+    return services.update_form_schema(
+        actor=request.user,
+        form=form,
+        schema=schema,
+        version=int(version) if version and version.isdigit() else None,
+    )
+
+
+def _update(request: AuthedRequest, form: Form, schema: dict[str, Any], success: str) -> HttpResponse:
     return perform(
-        request,
-        redirect("directives:form", pk=form.pk),
-        lambda: services.update_form_schema(
-            actor=request.user,
-            form=form,
-            schema=schema,
-            version=int(version) if version and version.isdigit() else None,
-        ),
-        success,
+        request, redirect("directives:form", pk=form.pk), lambda: _save_schema(request, form, schema), success
     )
 
 
@@ -132,7 +134,7 @@ def _columns(text: str, label: str) -> list[dict[str, Any]]:
 
 @login_required
 @require_POST
-def form_add_field(request: HttpRequest, pk: int) -> HttpResponse:
+def form_add_field(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _form(request, pk, "change")
     posted = FieldForm(request.POST)
     if not posted.is_valid():
@@ -168,7 +170,7 @@ def form_add_field(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def form_remove_field(request: HttpRequest, pk: int) -> HttpResponse:
+def form_remove_field(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _form(request, pk, "change")
     key = request.POST.get("key", "")
     schema = dict(form.draft_schema)
@@ -180,7 +182,7 @@ def form_remove_field(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def form_move_field(request: HttpRequest, pk: int) -> HttpResponse:
+def form_move_field(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _form(request, pk, "change")
     key, direction = request.POST.get("key", ""), request.POST.get("direction", "up")
     fields = list(form.draft_schema.get("fields") or [])
@@ -193,7 +195,7 @@ def form_move_field(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def form_add_rule(request: HttpRequest, pk: int) -> HttpResponse:
+def form_add_rule(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _form(request, pk, "change")
     try:
         rule = parse_rule(request.POST.get("rule", ""))
@@ -206,25 +208,32 @@ def form_add_rule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def form_add_total(request: HttpRequest, pk: int) -> HttpResponse:
+def form_add_total(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _form(request, pk, "change")
-    posted = TotalForm(request.POST)
-    if not posted.is_valid():
-        messages.error(request, "请填写合计名称、编码和相加的字段")
-        return redirect("directives:form", pk=pk)
-    data = posted.cleaned_data
-    total = {
-        "key": data["key"],
-        "label": data["label"],
-        "sum": [p.strip() for p in re.split(r"[,，\s]+", data["parts"]) if p.strip()],
-    }
-    schema = {**form.draft_schema, "totals": [*(form.draft_schema.get("totals") or []), total]}
-    return _update(request, form, schema, "已添加合计项")
+
+    def add(data: dict[str, Any]) -> Form:
+        total = {
+            "key": data["key"],
+            "label": data["label"],
+            "sum": [p.strip() for p in re.split(r"[,，\s]+", data["parts"]) if p.strip()],
+        }
+        return _save_schema(
+            request, form, {**form.draft_schema, "totals": [*(form.draft_schema.get("totals") or []), total]}
+        )
+
+    return post_form(
+        request,
+        TotalForm,
+        redirect("directives:form", pk=pk),
+        add,
+        "已添加合计项",
+        invalid_message="请填写合计名称、编码和相加的字段",
+    )
 
 
 @login_required
 @require_POST
-def form_import_json(request: HttpRequest, pk: int) -> HttpResponse:
+def form_import_json(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _form(request, pk, "change")
     try:
         schema = json.loads(request.POST.get("schema", ""))
@@ -236,7 +245,7 @@ def form_import_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def form_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def form_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _form(request, pk, "change")
     return perform(
         request,

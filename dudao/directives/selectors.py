@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -16,13 +16,15 @@ from dudao.directives.models import (
     DirectiveStatus,
     DirectiveTarget,
     Form,
+    FormVersion,
     Period,
     Reminder,
     Submission,
     SubmissionStatus,
     SubmissionValue,
+    TargetGroup,
 )
-from dudao.orgs.models import OrgUnit
+from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, scope_root_path
 
 YELLOW_WITHIN = dt.timedelta(days=3)
@@ -61,10 +63,14 @@ def submissions_for(user: Any, action: str = "read") -> QuerySet[Submission]:
     )
 
 
+def may_change(user: Any, directive: Directive) -> bool:
+    return Directive.objects.for_user(user, "change").filter(pk=directive.pk).exists()
+
+
 def targets_for(user: Any, directive: Directive) -> QuerySet[DirectiveTarget]:
     """Targets of a directive the user may see: all of them for the issuer's side, else those in scope."""
     qs = DirectiveTarget.objects.filter(directive=directive).select_related("unit", "acknowledged_by")
-    if Directive.objects.for_user(user, "change").filter(pk=directive.pk).exists() or _issuer_side(user, directive):
+    if may_change(user, directive) or _issuer_side(user, directive):
         return qs.order_by("unit__path")
     return qs.filter(pk__in=DirectiveTarget.objects.for_user(user, "read").values("pk")).order_by("unit__path")
 
@@ -79,6 +85,77 @@ def my_target(user: Any, directive: Directive) -> DirectiveTarget | None:
     if acting is None:
         return None
     return DirectiveTarget.objects.filter(directive=directive, unit=acting.unit).first()
+
+
+def unit_submission(period: Period, unit: OrgUnit) -> Submission | None:
+    """The unit's own report for the period (the caller found the unit to be a target of the directive)."""
+    return Submission.objects.filter(period=period, unit=unit).first()
+
+
+def list_rows(directives: list[Directive], unit: OrgUnit) -> list[dict[str, Any]]:
+    """The list page: each directive with the unit's own report, its traffic light, its current deadline and the
+    completion of its current period (four queries for the page)."""
+    ids = [d.pk for d in directives]
+    my_subs = {
+        s.directive_id: s
+        for s in Submission.objects.filter(directive_id__in=ids, unit=unit)
+        .select_related("period")
+        .order_by("period__index")
+    }
+    latest = list(Period.objects.filter(directive_id__in=ids).values("directive_id").annotate(last=Max("id")))
+    # A recurring directive is judged by its current period, not by its first deadline.
+    current_deadline = dict(
+        Period.objects.filter(pk__in=[row["last"] for row in latest]).values_list("directive_id", "deadline")
+    )
+    rates = {
+        row["directive_id"]: row
+        for row in Submission.objects.filter(period_id__in=[row["last"] for row in latest])
+        .values("directive_id")
+        .annotate(expected=Count("id"), done=Count("id", filter=Q(status__in=SUBMITTED)))
+    }
+    rows = []
+    for directive in directives:
+        own = my_subs.get(directive.pk)
+        deadline = own.period.deadline if own is not None else current_deadline.get(directive.pk, directive.deadline)
+        done = own is not None and own.status in SUBMITTED
+        rows.append(
+            {
+                "directive": directive,
+                "mine": own,
+                "light": light(deadline, done=done or directive.status == DirectiveStatus.CLOSED),
+                "rate": rates.get(directive.pk),
+                "deadline": deadline,
+            }
+        )
+    return rows
+
+
+def target_unit_choices(issuer: OrgUnit) -> list[tuple[int, str]]:
+    """Open districts and schools below the issuer, for a directive's list of targets."""
+    return list(
+        OrgUnit.objects.filter(path__under=issuer.path, is_closed=False, kind__in=[UnitKind.DISTRICT, UnitKind.SCHOOL])
+        .exclude(pk=issuer.pk)
+        .order_by("path")
+        .values_list("pk", "name")[:3000]
+    )
+
+
+def group_choices(issuer: OrgUnit) -> list[tuple[int, str]]:
+    return list(TargetGroup.objects.filter(unit=issuer).values_list("pk", "name"))
+
+
+def form_version_choices(user: Any) -> list[tuple[int, str]]:
+    """The latest edition of each reporting form the user may use."""
+    versions = []
+    for form in forms_for(user).prefetch_related("versions"):
+        latest = max(form.versions.all(), key=lambda v: v.number, default=None)
+        if latest is not None:
+            versions.append((latest.pk, f"{form.name}（第{latest.number}版）"))
+    return versions
+
+
+def form_versions_for(user: Any) -> QuerySet[FormVersion]:
+    return FormVersion.objects.filter(form__in=forms_for(user).values("pk"))
 
 
 def current_period(directive: Directive) -> Period | None:
@@ -224,6 +301,24 @@ def sums_by_child(period: Period, under: OrgUnit) -> tuple[dict[str, float], dic
         totals[row["field_key"]] = totals.get(row["field_key"], 0.0) + value
         by_child.setdefault(row["prefix"], {})[row["field_key"]] = value
     return totals, by_child
+
+
+def aggregate_children(
+    directive: Directive, by_child: dict[str, dict[str, float]]
+) -> list[tuple[OrgUnit, dict[str, float], int | None]]:
+    """The child units of `sums_by_child` in path order, each with its numbers and the id of its own forwarding
+    of the directive (None if it did not forward it)."""
+    children = {u.path: u for u in OrgUnit.objects.filter(path__in=list(by_child))}
+    cascades = dict(
+        Directive.objects.filter(parent=directive, issuing_unit__in=children.values()).values_list(
+            "issuing_unit_id", "pk"
+        )
+    )
+    return [
+        (children[path], by_child[path], cascades.get(children[path].pk))
+        for path in sorted(by_child)
+        if path in children
+    ]
 
 
 def reminders_for(user: Any) -> QuerySet[Reminder]:

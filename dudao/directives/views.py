@@ -8,31 +8,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Max, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import file_response
 from dudao.core.pagination import paginate
-from dudao.core.web import perform, require
+from dudao.core.web import perform, post_form, require
 from dudao.directives import exports, selectors, services
 from dudao.directives.forms import CascadeForm, DirectiveForm
 from dudao.directives.models import (
     Directive,
     DirectiveStatus,
     Period,
-    Submission,
     SubmissionStatus,
-    TargetGroup,
 )
 from dudao.directives.schema import number_labels
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
+from dudao.orgs.selectors import units_for
 
 STATUS_FILTERS = {
     "missing": Q(status__in=[SubmissionStatus.PENDING, SubmissionStatus.DRAFT, SubmissionStatus.RETURNED]),
@@ -44,22 +44,22 @@ STATUS_FILTERS = {
 }
 
 
-def _directive(request: HttpRequest, pk: int) -> Directive:
+def _directive(request: AuthedRequest, pk: int) -> Directive:
     require(request, "directive.read")
     return get_object_or_404(selectors.directives_for(request.user), pk=pk)
 
 
-def _unit_param(request: HttpRequest) -> OrgUnit | None:
+def _unit_param(request: AuthedRequest) -> OrgUnit | None:
     """`?unit=<id>`: a unit in the reader's scope (404 otherwise, also for a malformed id)."""
     raw = request.GET.get("unit", "")
     if not raw:
         return None
     if not raw.isdigit():
         raise Http404
-    return get_object_or_404(OrgUnit.objects.for_user(request.user), pk=int(raw))
+    return get_object_or_404(units_for(request.user), pk=int(raw))
 
 
-def _period(request: HttpRequest, directive: Directive) -> Period | None:
+def _period(request: AuthedRequest, directive: Directive) -> Period | None:
     index = request.GET.get("period") or request.POST.get("period")
     if index is not None and str(index).isdigit():
         found = directive.periods.filter(index=int(index)).first()
@@ -69,7 +69,7 @@ def _period(request: HttpRequest, directive: Directive) -> Period | None:
 
 
 @login_required
-def directive_list(request: HttpRequest) -> HttpResponse:
+def directive_list(request: AuthedRequest) -> HttpResponse:
     require(request, "directive.read")
     acting = acting_assignment(request.user)
     assert acting is not None
@@ -78,41 +78,7 @@ def directive_list(request: HttpRequest) -> HttpResponse:
     if mine:
         qs = qs.filter(targets__unit=acting.unit)
     page = paginate(qs, page=request.GET.get("page"), page_size=20)
-    ids = [d.pk for d in page.items]
-    my_subs = {
-        s.directive_id: s
-        for s in Submission.objects.filter(directive_id__in=ids, unit=acting.unit)
-        .select_related("period")
-        .order_by("period__index")
-    }
-    latest = list(Period.objects.filter(directive_id__in=ids).values("directive_id").annotate(last=Max("id")))
-    # A recurring directive is judged by its current period, not by its first deadline.
-    current_deadline = dict(
-        Period.objects.filter(pk__in=[row["last"] for row in latest]).values_list("directive_id", "deadline")
-    )
-    rates = {
-        row["directive_id"]: row
-        for row in Submission.objects.filter(period_id__in=[row["last"] for row in latest])
-        .values("directive_id")
-        .annotate(
-            expected=Count("id"),
-            done=Count("id", filter=Q(status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED])),
-        )
-    }
-    rows = []
-    for directive in page.items:
-        own = my_subs.get(directive.pk)
-        deadline = own.period.deadline if own is not None else current_deadline.get(directive.pk, directive.deadline)
-        done = own is not None and own.status in selectors.SUBMITTED
-        rows.append(
-            {
-                "directive": directive,
-                "mine": own,
-                "light": selectors.light(deadline, done=done or directive.status == DirectiveStatus.CLOSED),
-                "rate": rates.get(directive.pk),
-                "deadline": deadline,
-            }
-        )
+    rows = selectors.list_rows(page.items, acting.unit)
     return render(
         request,
         "directives/list.html",
@@ -126,37 +92,27 @@ def directive_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _directive_form(request: HttpRequest, data: Any = None) -> DirectiveForm:
+def _directive_form(request: AuthedRequest, data: Any = None) -> DirectiveForm:
     acting = acting_assignment(request.user)
     assert acting is not None
     issuer = acting.unit
-    units = (
-        OrgUnit.objects.filter(path__under=issuer.path, is_closed=False, kind__in=[UnitKind.DISTRICT, UnitKind.SCHOOL])
-        .exclude(pk=issuer.pk)
-        .order_by("path")
-        .values_list("pk", "name")[:3000]
+    return DirectiveForm(
+        data,
+        units=selectors.target_unit_choices(issuer),
+        groups=selectors.group_choices(issuer),
+        versions=selectors.form_version_choices(request.user),
     )
-    groups = TargetGroup.objects.filter(unit=issuer).values_list("pk", "name")
-    versions = []
-    for form in selectors.forms_for(request.user).prefetch_related("versions"):
-        latest = max(form.versions.all(), key=lambda v: v.number, default=None)
-        if latest is not None:
-            versions.append((latest.pk, f"{form.name}（第{latest.number}版）"))
-    return DirectiveForm(data, units=list(units), groups=list(groups), versions=versions)
 
 
 @login_required
-def directive_create(request: HttpRequest) -> HttpResponse:
+def directive_create(request: AuthedRequest) -> HttpResponse:
     require(request, "directive.change")
     form = _directive_form(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        from dudao.directives.models import FormVersion
-
         data = form.cleaned_data
         version = None
         if data["form_version"]:
-            allowed = selectors.forms_for(request.user).values("pk")
-            version = get_object_or_404(FormVersion.objects.filter(form__in=allowed), pk=data["form_version"])
+            version = get_object_or_404(selectors.form_versions_for(request.user), pk=data["form_version"])
         try:
             # One transaction: a refused attachment must not leave the directive already sent to its targets.
             with transaction.atomic():
@@ -171,7 +127,7 @@ def directive_create(request: HttpRequest) -> HttpResponse:
     return render(request, "directives/create.html", {"form": form})
 
 
-def _create_with_attachments(request: HttpRequest, data: dict[str, Any], form: Any, version: Any) -> Any:
+def _create_with_attachments(request: AuthedRequest, data: dict[str, Any], form: Any, version: Any) -> Any:
     """Issue the directive, save the target group and keep the attachments; the caller holds the transaction."""
     directive = services.create_directive(
         actor=request.user,
@@ -195,7 +151,7 @@ def _create_with_attachments(request: HttpRequest, data: dict[str, Any], form: A
 
 
 @login_required
-def directive_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def directive_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     directive = _directive(request, pk)
     period = _period(request, directive)
     issuer_side = can(request.user, "submission.read") and directive.issuing_unit.path.startswith(
@@ -204,9 +160,7 @@ def directive_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sees_reports = can(request.user, "submission.read")
     total, rows = selectors.completeness(period, request.user) if period and sees_reports else (None, [])
     target = selectors.my_target(request.user, directive)
-    my_submission = (
-        Submission.objects.filter(period=period, unit=target.unit).first() if target is not None and period else None
-    )
+    my_submission = selectors.unit_submission(period, target.unit) if target is not None and period else None
     my_cascade = directive.cascades.filter(issuing_unit=target.unit).first() if target is not None else None
     can_cascade = (
         target is not None
@@ -228,7 +182,7 @@ def directive_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "issuer_side": issuer_side,
             "sees_reports": sees_reports,
             "can_change": can(request.user, "directive.change", directive.issuing_unit)
-            and Directive.objects.for_user(request.user, "change").filter(pk=pk).exists(),
+            and selectors.may_change(request.user, directive),
             "target": target,
             "my_submission": my_submission,
             "my_cascade": my_cascade,
@@ -243,14 +197,14 @@ def directive_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def directive_attachment(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
+def directive_attachment(request: AuthedRequest, pk: int, file_pk: int) -> HttpResponseBase:
     directive = _directive(request, pk)
     return file_response(get_object_or_404(directive.attachments.all(), pk=file_pk))
 
 
 @login_required
 @require_POST
-def directive_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def directive_acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
     directive = _directive(request, pk)
     target = selectors.my_target(request.user, directive)
     if target is None:
@@ -265,34 +219,29 @@ def directive_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def directive_cascade(request: HttpRequest, pk: int) -> HttpResponse:
+def directive_cascade(request: AuthedRequest, pk: int) -> HttpResponse:
     directive = _directive(request, pk)
     require(request, "directive.change")
-    form = CascadeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写本区截止时间")
-        return redirect("directives:detail", pk=pk)
-    data = form.cleaned_data
-    try:
-        child = services.cascade_directive(
+    return post_form(
+        request,
+        CascadeForm,
+        redirect("directives:detail", pk=pk),
+        lambda data: services.cascade_directive(
             actor=request.user,
             parent=directive,
             deadline=data["deadline"],
             body=data["body"],
             approval_kinds=[UnitKind.SCHOOL] if data["approve_by_school"] else [],
-        )
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("directives:detail", pk=pk)
-    messages.success(request, f"已转发给本区 {child.targets.count()} 所学校")
-    return redirect("directives:detail", pk=child.pk)
+        ),
+        lambda child: f"已转发给本区 {child.targets.count()} 所学校",
+        then=lambda child: redirect("directives:detail", pk=child.pk),
+        invalid_message="请填写本区截止时间",
+    )
 
 
 @login_required
 @require_POST
-def directive_remind(request: HttpRequest, pk: int) -> HttpResponse:
+def directive_remind(request: AuthedRequest, pk: int) -> HttpResponse:
     directive = _directive(request, pk)
     period = _period(request, directive)
     if period is None:
@@ -307,7 +256,7 @@ def directive_remind(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def directive_close(request: HttpRequest, pk: int) -> HttpResponse:
+def directive_close(request: AuthedRequest, pk: int) -> HttpResponse:
     directive = _directive(request, pk)
     return perform(
         request,
@@ -318,7 +267,7 @@ def directive_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def directive_submissions(request: HttpRequest, pk: int) -> HttpResponse:
+def directive_submissions(request: AuthedRequest, pk: int) -> HttpResponse:
     directive = _directive(request, pk)
     require(request, "submission.read")
     period = _period(request, directive)
@@ -349,7 +298,7 @@ def directive_submissions(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def directive_bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def directive_bulk_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     directive = _directive(request, pk)
     require(request, "submission.approve")
     ids = [int(i) for i in request.POST.getlist("submission") if i.isdigit()]
@@ -371,7 +320,7 @@ def directive_bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def directive_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
+def directive_aggregate(request: AuthedRequest, pk: int) -> HttpResponse:
     """Numbers summed up the tree: one column per child unit, drill down by clicking a child."""
     directive = _directive(request, pk)
     require(request, "submission.read")
@@ -385,23 +334,14 @@ def directive_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     labels = number_labels(directive.form_version.schema) if directive.form_version else {}
     totals, by_child = selectors.sums_by_child(period, under) if period else ({}, {})
-    children = {u.path: u for u in OrgUnit.objects.filter(path__in=list(by_child))}
-    # A district that forwarded the directive holds its schools' numbers in its own cascade: drill into that.
-    cascades = dict(
-        Directive.objects.filter(parent=directive, issuing_unit__in=children.values()).values_list(
-            "issuing_unit_id", "pk"
-        )
-    )
     columns = []
-    for path in sorted(by_child):
-        if path not in children:
-            continue
-        child = children[path]
-        if child.pk in cascades:
-            link = reverse("directives:aggregate", args=[cascades[child.pk]])
+    for child, numbers, cascade in selectors.aggregate_children(directive, by_child):
+        # A district that forwarded the directive holds its schools' numbers in its own cascade: drill into that.
+        if cascade is not None:
+            link = reverse("directives:aggregate", args=[cascade])
         else:
             link = f"?period={period.index if period else ''}&unit={child.pk}"
-        columns.append((child, by_child[path], link))
+        columns.append((child, numbers, link))
     return render(
         request,
         "directives/aggregate.html",
@@ -417,7 +357,7 @@ def directive_aggregate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def directive_export(request: HttpRequest, pk: int) -> HttpResponseBase:
+def directive_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     directive = _directive(request, pk)
     require(request, "submission.read")
     period = _period(request, directive)
@@ -427,7 +367,7 @@ def directive_export(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
-def directive_zip(request: HttpRequest, pk: int) -> HttpResponseBase:
+def directive_zip(request: AuthedRequest, pk: int) -> HttpResponseBase:
     directive = _directive(request, pk)
     require(request, "submission.read")
     period = _period(request, directive)
@@ -437,13 +377,13 @@ def directive_zip(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
-def approvals(request: HttpRequest) -> HttpResponse:
+def approvals(request: AuthedRequest) -> HttpResponse:
     require(request, "submission.approve")
     return render(request, "directives/approvals.html", {"submissions": selectors.awaiting_my_approval(request.user)})
 
 
 @login_required
-def reminders(request: HttpRequest) -> HttpResponse:
+def reminders(request: AuthedRequest) -> HttpResponse:
     require(request, "directive.read")
     page = paginate(selectors.reminders_for(request.user), page=request.GET.get("page"), page_size=50)
     return render(request, "directives/reminders.html", {"page": page})

@@ -24,6 +24,7 @@ from dudao.duty.models import (
     LeaveStatus,
     PlanType,
     ResponseSchool,
+    ResponseTask,
     RosterStatus,
     ShiftRole,
 )
@@ -82,6 +83,12 @@ def my_shifts(user: User, *, since: dt.datetime | None = None) -> QuerySet[DutyS
         .select_related("unit", "signin", "roster")
         .order_by("starts_at")
     )
+
+
+def shift_to_sign(user: User, pk: int) -> DutyShift | None:
+    """A shift the user may sign in to or log on: their own (published or not), else a published one in scope."""
+    own = DutyShift.objects.filter(pk=pk, person_id=user.pk).select_related("unit", "roster").first()
+    return own or shifts_for(user).select_related("unit", "roster").filter(pk=pk).first()
 
 
 def signins_for(user: User) -> QuerySet[DutySignIn]:
@@ -356,6 +363,15 @@ def response_targets_for(user: User) -> QuerySet[ResponseSchool]:
     )
 
 
+def target_tasks(target: ResponseSchool) -> QuerySet[ResponseTask]:
+    """One school's checklist; the caller found the school in `response_targets_for`."""
+    return ResponseTask.objects.filter(target=target).select_related("assignee", "done_by", "target__school")
+
+
+def visible_tasks(user: User, response: InspectionResponse) -> QuerySet[ResponseTask]:
+    return ResponseTask.objects.filter(target__in=visible_targets(user).filter(response=response).values("pk"))
+
+
 def responses_for(user: User) -> QuerySet[InspectionResponse]:
     """Responses that reach at least one school the viewer sees."""
     visible = visible_targets(user).values("response_id")
@@ -373,6 +389,10 @@ def leave_requests_for(user: User) -> QuerySet[LeaveRequest]:
         .select_related("unit", "applicant", "deputy", "campaign", "decided_by")
         .order_by("-created_at", "-id")
     )
+
+
+def own_leave_requests(user: User) -> QuerySet[LeaveRequest]:
+    return LeaveRequest.objects.filter(applicant_id=user.pk)
 
 
 def pending_approvals(user: User) -> QuerySet[LeaveRequest]:

@@ -9,28 +9,27 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from dudao.accounts.models import User
 from dudao.accounts.requests import AuthedRequest
 from dudao.core.context import current
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, xlsx_response
 from dudao.core.files import file_response
 from dudao.core.pagination import paginate
-from dudao.core.web import form_errors, perform, posted_version, require
+from dudao.core.web import form_errors, perform, post_form, posted_version, require
 from dudao.duty import excel, selectors, services
 from dudao.duty.forms import CampaignForm, DrillForm, LeaveForm, LogForm, PlanForm, RosterForm, ShiftForm, TriggerForm
-from dudao.duty.models import DutyShift, LeaveRequest, LeaveStatus, PlanType, ResponseTask, ShiftRole
+from dudao.duty.models import DutyShift, LeaveStatus, PlanType, ShiftRole
 from dudao.orgs.models import OrgUnit, SchoolType, UnitKind
 from dudao.orgs.roles import WORK_ROLES, Role
 from dudao.orgs.scoping import acting_assignment, can
-from dudao.orgs.selectors import units_for
+from dudao.orgs.selectors import account_by_id, active_staff_under, units_for
 
 
 def _acting_unit(request: AuthedRequest) -> OrgUnit:
@@ -38,10 +37,6 @@ def _acting_unit(request: AuthedRequest) -> OrgUnit:
     if assignment is None:
         raise PermissionDenied("您没有可用的身份")
     return assignment.unit
-
-
-def _staff_of(unit: OrgUnit) -> Any:
-    return User.objects.filter(unit__path__under=unit.path, is_active=True).order_by("unit__path", "id")
 
 
 # ----- who is on duty now ---------------------------------------------------------------------
@@ -78,9 +73,9 @@ def mine(request: AuthedRequest) -> HttpResponse:
 
 
 def _own_or_scoped_shift(request: AuthedRequest, pk: int) -> DutyShift:
-    shift = DutyShift.objects.filter(pk=pk, person_id=request.user.pk).select_related("unit", "roster").first()
+    shift = selectors.shift_to_sign(request.user, pk)
     if shift is None:
-        shift = get_object_or_404(selectors.shifts_for(request.user).select_related("unit", "roster"), pk=pk)
+        raise Http404
     return shift
 
 
@@ -105,16 +100,12 @@ def sign_in(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def add_log(request: AuthedRequest, pk: int) -> HttpResponse:
     shift = _own_or_scoped_shift(request, pk)
-    form = LogForm(request.POST)
     back = redirect("duty:mine") if shift.person_id == request.user.pk else redirect("duty:roster", shift.roster_id)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
-    data = form.cleaned_data
-    return perform(
+    return post_form(
         request,
+        LogForm,
         back,
-        lambda: services.add_log_entry(
+        lambda data: services.add_log_entry(
             actor=request.user,
             shift=shift,
             kind=data["kind"],
@@ -176,7 +167,7 @@ def roster(request: AuthedRequest, pk: int, import_errors: list[Any] | None = No
             "shifts": shifts,
             "flags": selectors.roster_flags(item, shifts),
             "may_plan": may_plan,
-            "staff": _staff_of(item.unit)[:500] if may_plan else [],
+            "staff": active_staff_under(item.unit)[:500] if may_plan else [],
             "shift_form": ShiftForm(initial={"version": item.version}),
             "roles": ShiftRole.choices,
             "log_form": LogForm(),
@@ -237,20 +228,14 @@ def roster_import(request: AuthedRequest, pk: int) -> HttpResponse:
 def add_shift(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "duty.change")
     item = get_object_or_404(selectors.rosters_for(request.user, "change"), pk=pk)
-    form = ShiftForm(request.POST)
-    back = redirect("duty:roster", item.pk)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
-    data = form.cleaned_data
-    person = _staff_of(item.unit).model.objects.filter(pk=data["person"]).first()
-    return perform(
+    return post_form(
         request,
-        back,
-        lambda: services.add_shift(
+        ShiftForm,
+        redirect("duty:roster", item.pk),
+        lambda data: services.add_shift(
             actor=request.user,
             roster=item,
-            person=person,
+            person=account_by_id(data["person"]),
             role=data["role"],
             starts_at=data["starts_at"],
             ends_at=data["ends_at"],
@@ -455,7 +440,7 @@ def response(request: AuthedRequest, pk: int) -> HttpResponse:
     chosen = next((t for t in targets if str(t.school_id) == school_pk), targets[0] if len(targets) == 1 else None)
     tasks = []
     if chosen is not None:
-        tasks = list(ResponseTask.objects.filter(target=chosen).select_related("assignee", "done_by", "target__school"))
+        tasks = list(selectors.target_tasks(chosen))
         for task in tasks:
             task.may_complete = task.done_at is None and services.may_complete(request.user, task)  # type: ignore[attr-defined]
     return render(
@@ -468,8 +453,7 @@ def response(request: AuthedRequest, pk: int) -> HttpResponse:
 def complete_task(request: AuthedRequest, pk: int, task_pk: int) -> HttpResponse:
     require(request, "plan.read")
     item = get_object_or_404(selectors.responses_for(request.user), pk=pk)
-    targets = selectors.visible_targets(request.user).filter(response=item).values("pk")
-    task = get_object_or_404(ResponseTask.objects.filter(target__in=targets).select_related("target"), pk=task_pk)
+    task = get_object_or_404(selectors.visible_tasks(request.user, item).select_related("target"), pk=task_pk)
     return perform(
         request,
         redirect(f"{reverse('duty:response', args=[item.pk])}?school={task.target.school_id}"),
@@ -494,7 +478,7 @@ def leave(request: AuthedRequest) -> HttpResponse:
             raise PermissionDenied("当前没有需要审批的管控期，或您的身份不能提交申请")
         if form.is_valid():
             data = form.cleaned_data
-            deputy = _staff_of(unit).model.objects.filter(pk=data.pop("deputy")).first()
+            deputy = account_by_id(data.pop("deputy"))
             assert current_campaign is not None
             try:
                 filed = services.file_leave(actor=request.user, campaign=current_campaign, deputy=deputy, **data)
@@ -524,7 +508,7 @@ def leave(request: AuthedRequest) -> HttpResponse:
             "campaigns": list(selectors.campaigns_for(request.user)[:10]),
             "campaign_form": CampaignForm(),
             "may_campaign": can(request.user, "leave.campaign"),
-            "deputies": _staff_of(unit).exclude(pk=request.user.pk)[:500] if may_file else [],
+            "deputies": active_staff_under(unit).exclude(pk=request.user.pk)[:500] if may_file else [],
             "may_approve": can(request.user, "leave.approve"),
             "pending": LeaveStatus.PENDING,
         },
@@ -535,14 +519,11 @@ def leave(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def campaign_create(request: AuthedRequest) -> HttpResponse:
     require(request, "leave.campaign")
-    form = CampaignForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("duty:leave")
-    return perform(
+    return post_form(
         request,
+        CampaignForm,
         redirect("duty:leave"),
-        lambda: services.set_campaign(actor=request.user, **form.cleaned_data),
+        lambda data: services.set_campaign(actor=request.user, **data),
         "管控期已设置",
     )
 
@@ -570,7 +551,7 @@ def leave_decide(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def leave_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(LeaveRequest.objects.filter(applicant_id=request.user.pk), pk=pk)
+    item = get_object_or_404(selectors.own_leave_requests(request.user), pk=pk)
     return perform(
         request,
         redirect("duty:leave"),

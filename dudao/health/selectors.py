@@ -30,7 +30,7 @@ from dudao.health.models import (
     SupplyKind,
     SupplyRecord,
 )
-from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.models import OrgUnit, Student, StudentStatus, UnitKind
 from dudao.orgs.scoping import can, scope_root_path
 
 
@@ -43,6 +43,11 @@ def classes_for(user: User, action: str = "check", *, include_closed: bool = Fal
         return cast("QuerySet[OrgUnit]", OrgUnit.objects.none())
     classes: QuerySet[OrgUnit] = OrgUnit.objects.filter(kind=UnitKind.CLASS, path__under=root).order_by("path")
     return classes if include_closed else classes.filter(is_closed=False)
+
+
+def enrolled_students(klass: OrgUnit) -> QuerySet[Student]:
+    """The class's roster for its check, by name; the caller has found the class in `classes_for`."""
+    return Student.objects.filter(klass=klass, status=StudentStatus.ENROLLED).order_by("name", "pk")
 
 
 def checks_for(user: User) -> QuerySet[DailyCheck]:
@@ -209,6 +214,20 @@ def area_rows(user: User, unit: OrgUnit, day: dt.date) -> list[AreaRow]:
     return sorted(rows.values(), key=lambda r: r.unit.path)
 
 
+def area_totals(unit: OrgUnit, rows: Iterable[AreaRow]) -> AreaRow:
+    """The unit's own line under its areas' rows: their figures added up."""
+    totals = AreaRow(unit=unit)
+    for r in rows:
+        totals.classes += r.classes
+        totals.checked += r.checked
+        totals.roster += r.roster
+        totals.illness += r.illness
+        totals.other += r.other
+        totals.open_alerts += r.open_alerts
+        totals.awaiting += r.awaiting
+    return totals
+
+
 def _awaiting_unscoped(path: str) -> QuerySet[AbsenceRecord]:
     rows = AbsenceRecord.objects.filter(
         klass__path__under=path, status__in=(FollowUpStatus.PENDING, FollowUpStatus.TRACED), clearance__isnull=True
@@ -308,6 +327,16 @@ def supply_status(user: User, today: dt.date | None = None) -> dict[int, list[Su
     for (school_id, kind), stock in sorted(stocks.items()):
         out[school_id].append(SupplyStatus(school_id, kind, stock, used.get((school_id, kind), 0)))
     return dict(out)
+
+
+def supply_rows(user: User) -> list[tuple[OrgUnit, list[SupplyStatus], bool]]:
+    """The supplies page: (school, its supplies, any of them short) for each school in scope, short ones first."""
+    status = supply_status(user)
+    schools = {u.pk: u for u in OrgUnit.objects.filter(pk__in=status.keys()).only("pk", "name", "path")}
+    return sorted(
+        ((schools[pk], items, any(i.is_short for i in items)) for pk, items in status.items() if pk in schools),
+        key=lambda r: (not r[2], r[0].path),
+    )
 
 
 # ----- the scheduled scan's inputs (unscoped, set-based) ------------------------------------------------------

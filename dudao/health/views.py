@@ -4,25 +4,25 @@ dashboard with trends and Excel, supplies, the disease table."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dudao.accounts.models import User
+from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
-from dudao.core.excel import xlsx_response
-from dudao.core.web import form_errors, perform, posted_version, require
-from dudao.health import selectors, services
+from dudao.core.web import form_errors, perform, post_form, posted_version, require
+from dudao.health import exports, selectors, services
 from dudao.health.forms import ClearanceForm, CloseForm, FollowUpForm, MeasureForm, ReportForm, SupplyForm
 from dudao.health.models import (
     AlertStatus,
@@ -34,17 +34,12 @@ from dudao.health.models import (
     Symptom,
     Syndrome,
 )
-from dudao.orgs.models import OrgUnit, Student, StudentStatus, UnitKind
+from dudao.orgs.models import OrgUnit, Student, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
-from dudao.orgs.selectors import units_for
+from dudao.orgs.selectors import ancestors_within_scope, units_for
 
 
-def _user(request: HttpRequest) -> User:
-    """The signed-in user: every page here is behind login_required, so never the anonymous one."""
-    return cast(User, request.user)
-
-
-def _day(request: HttpRequest, name: str = "day") -> dt.date:
+def _day(request: AuthedRequest, name: str = "day") -> dt.date:
     raw = request.GET.get(name, "")
     try:
         day = dt.date.fromisoformat(raw) if raw else timezone.localdate()
@@ -53,13 +48,13 @@ def _day(request: HttpRequest, name: str = "day") -> dt.date:
     return day if 2000 <= day.year <= 2100 else timezone.localdate()
 
 
-def _acting_unit(request: HttpRequest) -> OrgUnit | None:
-    assignment = acting_assignment(_user(request))
+def _acting_unit(request: AuthedRequest) -> OrgUnit | None:
+    assignment = acting_assignment(request.user)
     return assignment.unit if assignment is not None else None
 
 
 @login_required
-def today(request: HttpRequest) -> HttpResponse:
+def today(request: AuthedRequest) -> HttpResponse:
     """今日晨午检: the classes in scope with their check of the session; late ones red after the deadline."""
     require(request, "health.read")
     unit = _acting_unit(request)
@@ -69,7 +64,7 @@ def today(request: HttpRequest) -> HttpResponse:
     session = request.GET.get("session", Session.MORNING)
     if session not in Session.values:
         session = Session.MORNING
-    rows = selectors.class_statuses(_user(request), day, session)
+    rows = selectors.class_statuses(request.user, day, session)
     return render(
         request,
         "health/today.html",
@@ -79,22 +74,22 @@ def today(request: HttpRequest) -> HttpResponse:
             "session": session,
             "sessions": Session.choices,
             "is_today": day == timezone.localdate(),
-            "can_check": {k.pk for k in selectors.classes_for(_user(request))}
-            if can(_user(request), "health.check")
+            "can_check": {k.pk for k in selectors.classes_for(request.user)}
+            if can(request.user, "health.check")
             else set(),
             "late": sum(1 for r in rows if r.is_late),
             "done": sum(1 for r in rows if r.check),
             "deadline": selectors.deadline_passed(session=session),
-            "queue": selectors.followup_queue(_user(request)).count() if can(_user(request), "health.cases") else None,
-            "awaiting": selectors.awaiting_clearance(_user(request)).count()
-            if can(_user(request), "health.cases")
+            "queue": selectors.followup_queue(request.user).count() if can(request.user, "health.cases") else None,
+            "awaiting": selectors.awaiting_clearance(request.user).count()
+            if can(request.user, "health.cases")
             else None,
-            "open_alerts": selectors.open_alert_count(_user(request)),
+            "open_alerts": selectors.open_alert_count(request.user),
         },
     )
 
 
-def _parse_check(request: HttpRequest, students: list[Student]) -> list[services.AbsenceInput]:
+def _parse_check(request: AuthedRequest, students: list[Student]) -> list[services.AbsenceInput]:
     diseases = {d.code for d in Disease.objects.all()}
     items = []
     for s in students:
@@ -123,20 +118,20 @@ def _parse_check(request: HttpRequest, students: list[Student]) -> list[services
 
 
 @login_required
-def check_form(request: HttpRequest, class_pk: int) -> HttpResponse:
+def check_form(request: AuthedRequest, class_pk: int) -> HttpResponse:
     """The class check: the roster; one tap 全勤, or mark each absent or unwell student."""
     require(request, "health.check")
-    klass = get_object_or_404(selectors.classes_for(_user(request)), pk=class_pk)
+    klass = get_object_or_404(selectors.classes_for(request.user), pk=class_pk)
     session = request.GET.get("session") or request.POST.get("session") or Session.MORNING
     if session not in Session.values:
         session = Session.MORNING
     day = timezone.localdate()
-    students = list(Student.objects.filter(klass=klass, status=StudentStatus.ENROLLED).order_by("name", "pk"))
+    students = list(selectors.enrolled_students(klass))
     if request.method == "POST":
         try:
             items = [] if request.POST.get("all_present") else _parse_check(request, students)
             result = services.submit_check(
-                actor=_user(request),
+                actor=request.user,
                 klass=klass,
                 date=day,
                 session=session,
@@ -160,10 +155,10 @@ def check_form(request: HttpRequest, class_pk: int) -> HttpResponse:
                     request, f"有 {len(result.check.early_returns)} 名学生未办理复课证明即返校，请通知校医"
                 )
             return redirect(f"{reverse('health:check', args=[klass.pk])}?session={session}")
-    check = selectors.checks_for(_user(request)).filter(klass=klass, date=day, session=session).first()
+    check = selectors.checks_for(request.user).filter(klass=klass, date=day, session=session).first()
     current = {a.student_id: a for a in check.absences.all()} if check else {}
     early = set(check.early_returns) if check else set()
-    waiting = set(selectors.awaiting_clearance(_user(request)).filter(klass=klass).values_list("student_id", flat=True))
+    waiting = set(selectors.awaiting_clearance(request.user).filter(klass=klass).values_list("student_id", flat=True))
     return render(
         request,
         "health/check.html",
@@ -183,7 +178,7 @@ def check_form(request: HttpRequest, class_pk: int) -> HttpResponse:
 
 
 @login_required
-def followup_queue(request: HttpRequest) -> HttpResponse:
+def followup_queue(request: AuthedRequest) -> HttpResponse:
     require(request, "health.cases")
     day = _day(request)
     return render(
@@ -191,9 +186,9 @@ def followup_queue(request: HttpRequest) -> HttpResponse:
         "health/followup.html",
         {
             "day": day,
-            "queue": selectors.followup_queue(_user(request), day)[:500],
-            "awaiting": selectors.awaiting_clearance(_user(request))[:500],
-            "traced": selectors.absences_for(_user(request))
+            "queue": selectors.followup_queue(request.user, day)[:500],
+            "awaiting": selectors.awaiting_clearance(request.user)[:500],
+            "traced": selectors.absences_for(request.user)
             .filter(date=day)
             .exclude(reason=Reason.OTHER)
             .exclude(status="pending")
@@ -203,19 +198,19 @@ def followup_queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def absence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def absence_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "health.cases")
-    absence = get_object_or_404(selectors.absences_for(_user(request)), pk=pk)
+    absence = get_object_or_404(selectors.absences_for(request.user), pk=pk)
     from dudao.audit.services import record_access
 
     record_access(
-        actor=_user(request),
+        actor=request.user,
         action="health_absence_view",
         obj=absence,
         unit_path=absence.klass.path,
         details={"student": absence.student_id},
     )
-    history = selectors.absences_for(_user(request)).filter(student_id=absence.student_id).order_by("-date", "-id")[:30]
+    history = selectors.absences_for(request.user).filter(student_id=absence.student_id).order_by("-date", "-id")[:30]
     disease = absence.diagnosis or absence.suspected
     return render(
         request,
@@ -224,7 +219,7 @@ def absence_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "absence": absence,
             "history": history,
             "disease": disease,
-            "can_trace": can(_user(request), "health.followup"),
+            "can_trace": can(request.user, "health.followup"),
             "followup_form": FollowUpForm(absence=absence),
             "clearance_form": ClearanceForm(),
             "alerts": absence.alerts.all(),
@@ -234,19 +229,15 @@ def absence_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def absence_followup(request: HttpRequest, pk: int) -> HttpResponse:
+def absence_followup(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "health.followup")
-    absence = get_object_or_404(selectors.absences_for(_user(request)), pk=pk)
-    back = redirect("health:absence", pk=pk)
-    form = FollowUpForm(request.POST, absence=absence)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
-    data = form.cleaned_data
-
-    def act() -> Any:
-        return services.record_followup(
-            actor=_user(request),
+    absence = get_object_or_404(selectors.absences_for(request.user), pk=pk)
+    return post_form(
+        request,
+        functools.partial(FollowUpForm, absence=absence),
+        redirect("health:absence", pk=pk),
+        lambda data: services.record_followup(
+            actor=request.user,
             absence=absence,
             diagnosis=data["diagnosis"],
             guardian_contacted=data["guardian_contacted"],
@@ -255,32 +246,22 @@ def absence_followup(request: HttpRequest, pk: int) -> HttpResponse:
             expected_return=data["expected_return"],
             note=data["note"],
             version=posted_version(request),
-        )
-
-    return perform(
-        request,
-        back,
-        act,
+        ),
         lambda r: "追因已登记" + ("；已触发预警：" + "；".join(a.title for a in r[1]) if r[1] else ""),
     )
 
 
 @login_required
 @require_POST
-def absence_clearance(request: HttpRequest, pk: int) -> HttpResponse:
+def absence_clearance(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "health.followup")
-    absence = get_object_or_404(selectors.absences_for(_user(request)), pk=pk)
-    back = redirect("health:absence", pk=pk)
-    form = ClearanceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
-    data = form.cleaned_data
-    return perform(
+    absence = get_object_or_404(selectors.absences_for(request.user), pk=pk)
+    return post_form(
         request,
-        back,
-        lambda: services.clear_return(
-            actor=_user(request),
+        ClearanceForm,
+        redirect("health:absence", pk=pk),
+        lambda data: services.clear_return(
+            actor=request.user,
             absence=absence,
             return_date=data["return_date"],
             symptoms_ended_on=data["symptoms_ended_on"],
@@ -293,10 +274,10 @@ def absence_clearance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: AuthedRequest) -> HttpResponse:
     require(request, "health.read")
     status = request.GET.get("status", "open")
-    rows = selectors.alerts_for(_user(request))
+    rows = selectors.alerts_for(request.user)
     if status == "open":
         rows = rows.unresolved()
     elif status in AlertStatus.values:
@@ -309,10 +290,10 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "health.read")
-    alert = get_object_or_404(selectors.alerts_for(_user(request)), pk=pk)
-    show_names = can(_user(request), "health.cases")
+    alert = get_object_or_404(selectors.alerts_for(request.user), pk=pk)
+    show_names = can(request.user, "health.cases")
     return render(
         request,
         "health/alert.html",
@@ -325,7 +306,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "case_count": alert.cases.count(),
             "measures": alert.measures.all(),
-            "can_work": can(_user(request), "health.alert", alert.school),
+            "can_work": can(request.user, "health.alert", alert.school),
             "report_form": ReportForm(),
             "measure_form": MeasureForm(),
             "close_form": CloseForm(),
@@ -334,41 +315,36 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _alert_action(request: HttpRequest, pk: int) -> Any:
+def _alert_action(request: AuthedRequest, pk: int) -> Any:
     require(request, "health.alert")
-    return get_object_or_404(selectors.alerts_for(_user(request)), pk=pk)
+    return get_object_or_404(selectors.alerts_for(request.user), pk=pk)
 
 
 @login_required
 @require_POST
-def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
     alert = _alert_action(request, pk)
     return perform(
         request,
         redirect("health:alert", pk=pk),
-        lambda: services.acknowledge_alert(actor=_user(request), alert=alert, version=posted_version(request)),
+        lambda: services.acknowledge_alert(actor=request.user, alert=alert, version=posted_version(request)),
         "已确认预警",
     )
 
 
 @login_required
 @require_POST
-def alert_report(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_report(request: AuthedRequest, pk: int) -> HttpResponse:
     alert = _alert_action(request, pk)
-    back = redirect("health:alert", pk=pk)
-    form = ReportForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
-    reported = form.cleaned_data["reported_at"]
-    return perform(
+    return post_form(
         request,
-        back,
-        lambda: services.report_alert(
-            actor=_user(request),
+        ReportForm,
+        redirect("health:alert", pk=pk),
+        lambda data: services.report_alert(
+            actor=request.user,
             alert=alert,
-            reported_at=reported,
-            reference=form.cleaned_data["reference"],
+            reported_at=data["reported_at"],
+            reference=data["reference"],
             version=posted_version(request),
         ),
         "已记录报告疾控",
@@ -377,19 +353,14 @@ def alert_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_measure(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_measure(request: AuthedRequest, pk: int) -> HttpResponse:
     alert = _alert_action(request, pk)
-    back = redirect("health:alert", pk=pk)
-    form = MeasureForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
-    data = form.cleaned_data
-    return perform(
+    return post_form(
         request,
-        back,
-        lambda: services.add_measure(
-            actor=_user(request),
+        MeasureForm,
+        redirect("health:alert", pk=pk),
+        lambda data: services.add_measure(
+            actor=request.user,
             alert=alert,
             kind=data["kind"],
             starts_on=data["starts_on"],
@@ -403,27 +374,23 @@ def alert_measure(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_close(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_close(request: AuthedRequest, pk: int) -> HttpResponse:
     alert = _alert_action(request, pk)
-    back = redirect("health:alert", pk=pk)
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
-    return perform(
+    return post_form(
         request,
-        back,
-        lambda: services.close_alert(
-            actor=_user(request), alert=alert, summary=form.cleaned_data["summary"], version=posted_version(request)
+        CloseForm,
+        redirect("health:alert", pk=pk),
+        lambda data: services.close_alert(
+            actor=request.user, alert=alert, summary=data["summary"], version=posted_version(request)
         ),
         "预警已结案",
     )
 
 
-def _dashboard_unit(request: HttpRequest) -> OrgUnit:
+def _dashboard_unit(request: AuthedRequest) -> OrgUnit:
     raw = request.GET.get("unit", "")
     if raw.isdigit():
-        return get_object_or_404(units_for(_user(request)), pk=int(raw))
+        return get_object_or_404(units_for(request.user), pk=int(raw))
     unit = _acting_unit(request)
     if unit is None:
         raise PermissionDenied("没有所属单位")
@@ -431,67 +398,25 @@ def _dashboard_unit(request: HttpRequest) -> OrgUnit:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponseBase:
+def dashboard(request: AuthedRequest) -> HttpResponseBase:
     """By city, district, school, grade/class and day: checks done, attendance, illness rate, alerts, clearances;
     30-day trend and symptom mix (ECharts); Excel export."""
     require(request, "health.read")
     unit = _dashboard_unit(request)
     day = _day(request)
-    rows = selectors.area_rows(_user(request), unit, day)
+    rows = selectors.area_rows(request.user, unit, day)
     start = day - dt.timedelta(days=29)
-    trend = selectors.daily_rates(_user(request), unit, start, day)
-    mix = selectors.symptom_mix(_user(request), unit, start, day)
+    trend = selectors.daily_rates(request.user, unit, start, day)
+    mix = selectors.symptom_mix(request.user, unit, start, day)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(
-            filename=f"晨午检统计-{unit.name}-{day:%Y%m%d}.xlsx",
-            headers=[
-                "单位",
-                "班级数",
-                "已检班级",
-                "检查率%",
-                "应到",
-                "因病缺勤",
-                "其他缺勤",
-                "出勤率%",
-                "因病缺勤率%",
-                "未结预警",
-                "待复课",
-            ],
-            rows=[
-                [
-                    r.unit.name,
-                    r.classes,
-                    r.checked,
-                    r.checked_pct,
-                    r.roster,
-                    r.illness,
-                    r.other,
-                    r.attendance_pct,
-                    r.illness_pct,
-                    r.open_alerts,
-                    r.awaiting,
-                ]
-                for r in rows
-            ],
-            sheet_name="晨午检",
-            title=f"{unit.name} 晨午检统计（{day:%Y-%m-%d} 晨检）",
-        )
-    totals = selectors.AreaRow(unit=unit)
-    for r in rows:
-        totals.classes += r.classes
-        totals.checked += r.checked
-        totals.roster += r.roster
-        totals.illness += r.illness
-        totals.other += r.other
-        totals.open_alerts += r.open_alerts
-        totals.awaiting += r.awaiting
+        return exports.dashboard_xlsx(unit, day, rows)
+    totals = selectors.area_totals(unit, rows)
     chart = {
         "labels": [f.date.strftime("%m-%d") for f in trend],
         "illness": [f.illness_pct for f in trend],
         "attendance": [f.attendance_pct for f in trend],
         "mix": [{"name": Syndrome(k).label if k in Syndrome.values else k, "value": v} for k, v in sorted(mix.items())],
     }
-    ancestors = [u for u in unit.get_ancestors() if units_for(_user(request)).filter(pk=u.pk).exists()]
     return render(
         request,
         "health/dashboard.html",
@@ -501,7 +426,7 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
             "rows": rows,
             "totals": totals,
             "chart": json.dumps(chart, ensure_ascii=False),
-            "ancestors": ancestors,
+            "ancestors": ancestors_within_scope(request.user, unit),
             "previous": day - dt.timedelta(days=1),
             "query": request.GET.urlencode(),
         },
@@ -509,17 +434,12 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
 
 
 @login_required
-def supplies(request: HttpRequest) -> HttpResponse:
+def supplies(request: AuthedRequest) -> HttpResponse:
     require(request, "health.read")
-    status = selectors.supply_status(_user(request))
-    schools = {u.pk: u for u in OrgUnit.objects.filter(pk__in=status.keys()).only("pk", "name", "path")}
-    rows = sorted(
-        ((schools[pk], items, any(i.is_short for i in items)) for pk, items in status.items() if pk in schools),
-        key=lambda r: (not r[2], r[0].path),
-    )
+    rows = selectors.supply_rows(request.user)
     unit = _acting_unit(request)
     form = None
-    if unit is not None and unit.kind == UnitKind.SCHOOL and can(_user(request), "health.supplies"):
+    if unit is not None and unit.kind == UnitKind.SCHOOL and can(request.user, "health.supplies"):
         form = SupplyForm(initial={"date": timezone.localdate()})
         if request.method == "POST":
             form = SupplyForm(request.POST)
@@ -529,7 +449,7 @@ def supplies(request: HttpRequest) -> HttpResponse:
                     request,
                     redirect("health:supplies"),
                     lambda: services.record_supply(
-                        actor=_user(request),
+                        actor=request.user,
                         school=unit,
                         kind=data["kind"],
                         date=data["date"],
@@ -550,7 +470,7 @@ def supplies(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def diseases(request: HttpRequest) -> HttpResponse:
+def diseases(request: AuthedRequest) -> HttpResponse:
     require(request, "health.read")
     return render(
         request,

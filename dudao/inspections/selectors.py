@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from dudao.inspections.models import Finding, Framework, Inspection, InspectionKind, InspectionStatus, Target
-from dudao.orgs.models import OrgUnit
+from dudao.inspections.models import (
+    AnswerPhoto,
+    Finding,
+    Framework,
+    FrameworkVersion,
+    Indicator,
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
+    Target,
+    TargetStatus,
+    Team,
+)
+from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import scope_root_path
 
 
@@ -62,3 +75,115 @@ def findings_for(user: Any) -> QuerySet[Finding]:
         return Finding.objects.none()
     hidden = Q(inspection__isnull=False) & _hidden(root, "inspection__")
     return Finding.objects.filter(school__path__under=root).exclude(hidden).select_related("school", "inspection")
+
+
+# ----- pages ---------------------------------------------------------------------------------------------------
+
+
+def framework_list(user: Any) -> QuerySet[Framework]:
+    return frameworks_for(user).select_related("unit").annotate(editions=Count("versions")).order_by("name")
+
+
+def framework_versions(framework: Framework) -> list[FrameworkVersion]:
+    """Its editions with how many rounds use each, newest first (grouping drops the model's default ordering)."""
+    return list(framework.versions.annotate(rounds=Count("inspections")).order_by("-number"))
+
+
+def indicators_of(framework: Framework) -> QuerySet[Indicator]:
+    """The indicators of every edition of a framework the caller found in `frameworks_for`."""
+    return Indicator.objects.filter(framework_version__framework=framework)
+
+
+def indicators_by_section(version: FrameworkVersion) -> dict[str, list[Indicator]]:
+    sections: dict[str, list[Indicator]] = {}
+    for indicator in Indicator.objects.filter(framework_version=version).select_related("section"):
+        sections.setdefault(indicator.section.title, []).append(indicator)
+    return sections
+
+
+def round_list(user: Any) -> QuerySet[Inspection]:
+    """Rounds in scope with how many schools each visits and how many are submitted."""
+    return (
+        rounds_for(user)
+        .select_related("unit", "framework_version__framework")
+        .annotate(
+            schools=Count("targets", distinct=True),
+            submitted=Count("targets", filter=Q(targets__status=TargetStatus.SUBMITTED), distinct=True),
+        )
+    )
+
+
+def my_open_targets(user: Any) -> QuerySet[Target]:
+    """Schools still to be checked by the user: their team's, their own round's without teams, and self checks."""
+    return (
+        targets_for(user)
+        .filter(
+            Q(team__members=user)
+            | Q(team__isnull=True, inspection__created_by=user)
+            | Q(inspection__kind=InspectionKind.SELF)
+        )
+        .exclude(status=TargetStatus.SUBMITTED)
+        .distinct()
+        .order_by("inspection__starts_on", "school__path")
+    )
+
+
+def round_targets(user: Any, inspection: Inspection) -> QuerySet[Target]:
+    return (
+        targets_for(user)
+        .filter(inspection=inspection)
+        .annotate(finding_count=Count("findings"))
+        .order_by("school__path")
+    )
+
+
+def round_teams(inspection: Inspection) -> QuerySet[Team]:
+    return inspection.teams.prefetch_related("members").annotate(schools=Count("targets"))
+
+
+def district_choices(user: Any) -> list[tuple[int, str]]:
+    """Open districts under the planner's scope, for picking the schools of a round."""
+    root = scope_root_path(user, "inspection.change") or ""
+    return list(
+        OrgUnit.objects.filter(kind=UnitKind.DISTRICT, path__under=root, is_closed=False)
+        .order_by("path")
+        .values_list("pk", "name")
+    )
+
+
+def schools_picked(
+    unit: OrgUnit, *, districts: Sequence[Any], school_types: Sequence[str], names: Sequence[str]
+) -> tuple[list[OrgUnit], list[str]]:
+    """Open schools under `unit` in the chosen districts and of the chosen types, plus those named (by name or
+    code), in path order; and the names that match no school."""
+    schools = OrgUnit.objects.filter(kind=UnitKind.SCHOOL, is_closed=False, path__under=unit.path)
+    picked: dict[int, OrgUnit] = {}
+    if districts or school_types:
+        chosen = schools
+        if districts:
+            condition = Q()
+            for path in OrgUnit.objects.filter(pk__in=districts).values_list("path", flat=True):
+                condition |= Q(path__under=path)
+            chosen = chosen.filter(condition)
+        if school_types:
+            chosen = chosen.filter(school_type__in=school_types)
+        picked.update({s.pk: s for s in chosen})
+    unknown: list[str] = []
+    if names:
+        found = {s.name: s for s in schools.filter(Q(name__in=names) | Q(code__in=names))}
+        found.update({s.code: s for s in found.values() if s.code})
+        unknown = [n for n in names if n not in found]
+        picked.update({s.pk: s for s in found.values()})
+    return sorted(picked.values(), key=lambda s: s.path), unknown
+
+
+def photos_for(user: Any) -> QuerySet[AnswerPhoto]:
+    return AnswerPhoto.objects.filter(target__in=targets_for(user))
+
+
+def photos_by_indicator(target: Target) -> dict[int | None, list[AnswerPhoto]]:
+    """A school's checklist photos by indicator (None: photos of no indicator)."""
+    photos: dict[int | None, list[AnswerPhoto]] = {}
+    for photo in AnswerPhoto.objects.filter(target=target).select_related("file"):
+        photos.setdefault(photo.indicator_id, []).append(photo)
+    return photos

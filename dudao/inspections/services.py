@@ -14,6 +14,7 @@ from django.utils import timezone
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.files import IMAGE_TYPES, store_upload
+from dudao.core.locking import bump, locked
 from dudao.inspections.frameworks import current_version, indicator_score, is_failed, total_score
 from dudao.inspections.models import (
     Answer,
@@ -513,8 +514,7 @@ def submit_target(*, actor: Any, target: Target, version: int | None = None) -> 
         target.status = TargetStatus.SUBMITTED
         target.submitted_at = timezone.now()
         target.submitted_by = actor
-        target.version += 1
-        target.save(update_fields=["score", "max_score", "status", "submitted_at", "submitted_by", "version"])
+        bump(target, ["score", "max_score", "status", "submitted_at", "submitted_by"])
         extra = list(Finding.objects.filter(target=target, indicator__isnull=True))
         if not inspection.is_hidden_from_schools:
             rectification.create_items(
@@ -558,8 +558,7 @@ def publish_results(*, actor: Any, inspection: Inspection, version: int | None =
     if not can(actor, "inspection.change", inspection.unit):
         raise Forbidden("您没有发布本轮结果的权限")
     with transaction.atomic():
-        inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
-        check_version(inspection, version)
+        inspection = locked(Inspection.objects, inspection.pk, version)
         if inspection.status == InspectionStatus.PUBLISHED:
             raise DomainError("本轮结果已经发布", code="already_published", status=409)
         if inspection.targets.exclude(status=TargetStatus.SUBMITTED).exists():
@@ -567,8 +566,7 @@ def publish_results(*, actor: Any, inspection: Inspection, version: int | None =
         before = snapshot(inspection, ["status"])
         inspection.status = InspectionStatus.PUBLISHED
         inspection.published_at = timezone.now()
-        inspection.version += 1
-        inspection.save(update_fields=["status", "published_at", "version"])
+        bump(inspection, ["status", "published_at"])
         waiting = list(Finding.objects.filter(inspection=inspection, item__isnull=True))
         # The school's days to fix start when the findings reach it, not when they were written down.
         today = timezone.localdate()

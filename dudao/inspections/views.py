@@ -8,17 +8,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from dudao.accounts.models import User
+from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected
 from dudao.core.files import file_response
-from dudao.core.web import form_errors, perform, posted_version, require
+from dudao.core.web import form_errors, perform, post_form, posted_version, require
 from dudao.inspections import frameworks as framework_services
 from dudao.inspections import selectors, services
 from dudao.inspections.forms import (
@@ -32,21 +31,19 @@ from dudao.inspections.forms import (
     TeamForm,
 )
 from dudao.inspections.models import (
-    AnswerPhoto,
     Framework,
-    Indicator,
     InspectionKind,
     InspectionStatus,
     Result,
     Target,
-    TargetStatus,
 )
 from dudao.inspections.round_page import render_sections
-from dudao.orgs.models import OrgUnit, UnitKind
-from dudao.orgs.scoping import acting_assignment, can, scope_root_path
+from dudao.orgs.models import OrgUnit
+from dudao.orgs.scoping import acting_assignment, can
+from dudao.orgs.selectors import active_accounts_named
 
 
-def _acting_unit(request: HttpRequest) -> OrgUnit:
+def _acting_unit(request: AuthedRequest) -> OrgUnit:
     assignment = acting_assignment(request.user)
     if assignment is None:
         raise PermissionDenied
@@ -57,14 +54,13 @@ def _acting_unit(request: HttpRequest) -> OrgUnit:
 
 
 @login_required
-def framework_list(request: HttpRequest) -> HttpResponse:
+def framework_list(request: AuthedRequest) -> HttpResponse:
     require(request, "framework.read")
-    frameworks = selectors.frameworks_for(request.user).select_related("unit").annotate(editions=Count("versions"))
     return render(
         request,
         "inspections/framework_list.html",
         {
-            "frameworks": frameworks.order_by("name"),
+            "frameworks": selectors.framework_list(request.user),
             "can_change": can(request.user, "framework.change"),
             "form": FrameworkForm(),
             "import_form": FrameworkImportForm(),
@@ -74,27 +70,20 @@ def framework_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def framework_create(request: HttpRequest) -> HttpResponse:
+def framework_create(request: AuthedRequest) -> HttpResponse:
     require(request, "framework.change")
-    form = FrameworkForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("inspections:frameworks")
-    try:
-        framework = framework_services.create_framework(
-            actor=request.user, unit=_acting_unit(request), **form.cleaned_data
-        )
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("inspections:frameworks")
-    messages.success(request, f"已建立测评体系“{framework.name}”，请添加指标")
-    return redirect("inspections:framework", pk=framework.pk)
+    return post_form(
+        request,
+        FrameworkForm,
+        redirect("inspections:frameworks"),
+        lambda data: framework_services.create_framework(actor=request.user, unit=_acting_unit(request), **data),
+        lambda framework: f"已建立测评体系“{framework.name}”，请添加指标",
+        then=lambda framework: redirect("inspections:framework", pk=framework.pk),
+    )
 
 
 @login_required
-def framework_template(request: HttpRequest) -> HttpResponse:
+def framework_template(request: AuthedRequest) -> HttpResponse:
     require(request, "framework.read")
     response = HttpResponse(
         framework_services.template_bytes(),
@@ -105,7 +94,7 @@ def framework_template(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def framework_import(request: HttpRequest) -> HttpResponse:
+def framework_import(request: AuthedRequest) -> HttpResponse:
     require(request, "framework.change")
     form = FrameworkImportForm(request.POST or None, request.FILES or None)
     errors: list[Any] = []
@@ -133,22 +122,18 @@ def framework_import(request: HttpRequest) -> HttpResponse:
     return render(request, "inspections/framework_import.html", {"form": form, "errors": errors})
 
 
-def _framework(request: HttpRequest, pk: int) -> Framework:
+def _framework(request: AuthedRequest, pk: int) -> Framework:
     return get_object_or_404(selectors.frameworks_for(request.user).select_related("unit"), pk=pk)
 
 
 @login_required
-def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def framework_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "framework.read")
     framework = _framework(request, pk)
-    # Grouped queries drop the model's default ordering: newest edition first, explicitly.
-    versions = list(framework.versions.annotate(rounds=Count("inspections")).order_by("-number"))
+    versions = selectors.framework_versions(framework)
     number = request.GET.get("version")
     version = next((v for v in versions if str(v.number) == number), versions[0])
-    indicators = list(Indicator.objects.filter(framework_version=version).select_related("section"))
-    sections: dict[str, list[Indicator]] = {}
-    for indicator in indicators:
-        sections.setdefault(indicator.section.title, []).append(indicator)
+    sections = selectors.indicators_by_section(version)
     can_change = can(request.user, "framework.change", framework.unit) and version == versions[0]
     return render(
         request,
@@ -165,8 +150,7 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _indicator_input(form: IndicatorForm) -> framework_services.IndicatorInput:
-    data = form.cleaned_data
+def _indicator_input(data: dict[str, Any]) -> framework_services.IndicatorInput:
     return framework_services.IndicatorInput(
         section=data["section"],
         code=data["code"],
@@ -183,21 +167,17 @@ def _indicator_input(form: IndicatorForm) -> framework_services.IndicatorInput:
 
 @login_required
 @require_POST
-def indicator_save(request: HttpRequest, pk: int, indicator_pk: int | None = None) -> HttpResponse:
+def indicator_save(request: AuthedRequest, pk: int, indicator_pk: int | None = None) -> HttpResponse:
     framework = _framework(request, pk)
     indicator = None
     if indicator_pk is not None:
-        indicator = get_object_or_404(Indicator, pk=indicator_pk, framework_version__framework=framework)
-    form = IndicatorForm(request.POST)
-    back = redirect("inspections:framework", pk=pk)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
-    return perform(
+        indicator = get_object_or_404(selectors.indicators_of(framework), pk=indicator_pk)
+    return post_form(
         request,
-        back,
-        lambda: framework_services.save_indicator(
-            actor=request.user, framework=framework, data=_indicator_input(form), indicator=indicator
+        IndicatorForm,
+        redirect("inspections:framework", pk=pk),
+        lambda data: framework_services.save_indicator(
+            actor=request.user, framework=framework, data=_indicator_input(data), indicator=indicator
         ),
         lambda saved: f"已保存指标（第 {saved.framework_version.number} 版）",
     )
@@ -205,9 +185,9 @@ def indicator_save(request: HttpRequest, pk: int, indicator_pk: int | None = Non
 
 @login_required
 @require_POST
-def indicator_delete(request: HttpRequest, pk: int, indicator_pk: int) -> HttpResponse:
+def indicator_delete(request: AuthedRequest, pk: int, indicator_pk: int) -> HttpResponse:
     framework = _framework(request, pk)
-    indicator = get_object_or_404(Indicator, pk=indicator_pk, framework_version__framework=framework)
+    indicator = get_object_or_404(selectors.indicators_of(framework), pk=indicator_pk)
     return perform(
         request,
         redirect("inspections:framework", pk=pk),
@@ -220,32 +200,17 @@ def indicator_delete(request: HttpRequest, pk: int, indicator_pk: int) -> HttpRe
 
 
 @login_required
-def round_list(request: HttpRequest) -> HttpResponse:
+def round_list(request: AuthedRequest) -> HttpResponse:
     require(request, "inspection.read")
-    rounds = (
-        selectors.rounds_for(request.user)
-        .select_related("unit", "framework_version__framework")
-        .annotate(
-            schools=Count("targets", distinct=True),
-            submitted=Count("targets", filter=Q(targets__status=TargetStatus.SUBMITTED), distinct=True),
-        )
-    )
-    my_targets = (
-        selectors.targets_for(request.user)
-        .filter(
-            Q(team__members=request.user)
-            | Q(team__isnull=True, inspection__created_by=request.user)
-            | Q(inspection__kind=InspectionKind.SELF)
-        )
-        .exclude(status=TargetStatus.SUBMITTED)
-        .distinct()
-        .order_by("inspection__starts_on", "school__path")[:50]
-    )
-    fillable = [t for t in my_targets if _may_fill(request.user, t)]
+    fillable = [t for t in selectors.my_open_targets(request.user)[:50] if _may_fill(request.user, t)]
     return render(
         request,
         "inspections/round_list.html",
-        {"rounds": rounds[:200], "my_targets": fillable, "can_plan": can(request.user, "inspection.change")},
+        {
+            "rounds": selectors.round_list(request.user)[:200],
+            "my_targets": fillable,
+            "can_plan": can(request.user, "inspection.change"),
+        },
     )
 
 
@@ -257,17 +222,8 @@ def _may_fill(user: Any, target: Target) -> bool:
     return True
 
 
-def _school_choices(request: HttpRequest) -> list[tuple[int, str]]:
-    root = scope_root_path(request.user, "inspection.change") or ""
-    return list(
-        OrgUnit.objects.filter(kind=UnitKind.DISTRICT, path__under=root, is_closed=False)
-        .order_by("path")
-        .values_list("pk", "name")
-    )
-
-
 @login_required
-def round_plan(request: HttpRequest) -> HttpResponse:
+def round_plan(request: AuthedRequest) -> HttpResponse:
     require(request, "inspection.change")
     unit = _acting_unit(request)
     form = PlanForm(request.POST or None)
@@ -282,7 +238,7 @@ def round_plan(request: HttpRequest) -> HttpResponse:
     fields: dict[str, Any] = form.fields
     fields["framework"].choices = [("", "（回头看沿用原轮次）"), *[(f.pk, f.name) for f in frameworks]]
     fields["previous"].choices = [("", "—"), *[(r.pk, r.name) for r in previous_rounds]]
-    fields["districts"].choices = _school_choices(request)
+    fields["districts"].choices = selectors.district_choices(request.user)
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
@@ -324,31 +280,16 @@ def round_plan(request: HttpRequest) -> HttpResponse:
 
 
 def _pick_schools(unit: OrgUnit, data: dict[str, Any]) -> list[OrgUnit]:
-    schools = OrgUnit.objects.filter(kind=UnitKind.SCHOOL, is_closed=False, path__under=unit.path)
-    picked: dict[int, OrgUnit] = {}
-    if data["districts"] or data["school_types"]:
-        chosen = schools
-        if data["districts"]:
-            paths = OrgUnit.objects.filter(pk__in=data["districts"]).values_list("path", flat=True)
-            condition = Q()
-            for path in paths:
-                condition |= Q(path__under=path)
-            chosen = chosen.filter(condition)
-        if data["school_types"]:
-            chosen = chosen.filter(school_type__in=data["school_types"])
-        picked.update({s.pk: s for s in chosen})
     names = [line.strip() for line in (data["school_names"] or "").splitlines() if line.strip()]
-    if names:
-        found = {s.name: s for s in schools.filter(Q(name__in=names) | Q(code__in=names))}
-        found.update({s.code: s for s in found.values() if s.code})
-        unknown = [n for n in names if n not in found]
-        if unknown:
-            raise DomainError(f"找不到这些学校：{'、'.join(unknown[:5])}", code="school_unknown")
-        picked.update({s.pk: s for s in found.values()})
-    return sorted(picked.values(), key=lambda s: s.path)
+    schools, unknown = selectors.schools_picked(
+        unit, districts=data["districts"], school_types=data["school_types"], names=names
+    )
+    if unknown:
+        raise DomainError(f"找不到这些学校：{'、'.join(unknown[:5])}", code="school_unknown")
+    return schools
 
 
-def _round(request: HttpRequest, pk: int, action: str = "read") -> Any:
+def _round(request: AuthedRequest, pk: int, action: str = "read") -> Any:
     return get_object_or_404(
         selectors.rounds_for(request.user, action).select_related("unit", "framework_version__framework", "previous"),
         pk=pk,
@@ -356,15 +297,10 @@ def _round(request: HttpRequest, pk: int, action: str = "read") -> Any:
 
 
 @login_required
-def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "inspection.read")
     inspection = _round(request, pk)
-    targets = list(
-        selectors.targets_for(request.user)
-        .filter(inspection=inspection)
-        .annotate(finding_count=Count("findings"))
-        .order_by("school__path")
-    )
+    targets = list(selectors.round_targets(request.user, inspection))
     can_manage = can(request.user, "inspection.change", inspection.unit)
     return render(
         request,
@@ -372,9 +308,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "inspection": inspection,
             "targets": targets,
-            "teams": inspection.teams.prefetch_related("members").annotate(schools=Count("targets"))
-            if can_manage
-            else [],
+            "teams": selectors.round_teams(inspection) if can_manage else [],
             "unassigned": [t for t in targets if t.team_id is None] if can_manage else [],
             "can_manage": can_manage,
             "sections": render_sections(request, inspection),
@@ -386,35 +320,30 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_create(request: HttpRequest, pk: int) -> HttpResponse:
+def team_create(request: AuthedRequest, pk: int) -> HttpResponse:
     inspection = _round(request, pk, "change")
-    form = TeamForm(request.POST)
-    back = redirect("inspections:round", pk=pk)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
-    usernames = [u for u in form.cleaned_data["members"].replace("，", ",").replace(",", " ").split() if u]
-    members = list(User.objects.filter(username__in=usernames, is_active=True))
-    missing = set(usernames) - {m.username for m in members}
-    if missing:
-        messages.error(request, f"找不到这些账户：{'、'.join(sorted(missing))}")
-        return back
-    members.sort(key=lambda m: usernames.index(m.username))
     chosen = [int(t) for t in request.POST.getlist("targets") if t.isdigit() and len(t) <= 18]
-    targets = list(inspection.targets.filter(pk__in=chosen))
-    return perform(
-        request,
-        back,
-        lambda: services.create_team(
-            actor=request.user, inspection=inspection, name=form.cleaned_data["name"], members=members, targets=targets
-        ),
-        lambda team: f"已建立“{team.name}”",
+
+    def create(data: dict[str, Any]) -> Any:
+        usernames = [u for u in data["members"].replace("，", ",").replace(",", " ").split() if u]
+        members = active_accounts_named(usernames)
+        missing = set(usernames) - {m.username for m in members}
+        if missing:
+            raise DomainError(f"找不到这些账户：{'、'.join(sorted(missing))}", code="member_unknown")
+        members.sort(key=lambda m: usernames.index(m.username))
+        targets = list(inspection.targets.filter(pk__in=chosen))
+        return services.create_team(
+            actor=request.user, inspection=inspection, name=data["name"], members=members, targets=targets
+        )
+
+    return post_form(
+        request, TeamForm, redirect("inspections:round", pk=pk), create, lambda team: f"已建立“{team.name}”"
     )
 
 
 @login_required
 @require_POST
-def teams_split(request: HttpRequest, pk: int) -> HttpResponse:
+def teams_split(request: AuthedRequest, pk: int) -> HttpResponse:
     inspection = _round(request, pk, "change")
     return perform(
         request,
@@ -426,7 +355,7 @@ def teams_split(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def round_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     inspection = _round(request, pk, "change")
     return perform(
         request,
@@ -439,18 +368,16 @@ def round_publish(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- the checklist ----------------------------------------------------------------------------------------
 
 
-def _target(request: HttpRequest, pk: int) -> Target:
+def _target(request: AuthedRequest, pk: int) -> Target:
     return get_object_or_404(selectors.targets_for(request.user).select_related("inspection__unit"), pk=pk)
 
 
 @login_required
-def checklist(request: HttpRequest, pk: int) -> HttpResponse:
+def checklist(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "inspection.read")
     target = _target(request, pk)
     indicators, answers = services.checklist(target)
-    photos: dict[int | None, list[AnswerPhoto]] = {}
-    for photo in AnswerPhoto.objects.filter(target=target).select_related("file"):
-        photos.setdefault(photo.indicator_id, []).append(photo)
+    photos = selectors.photos_by_indicator(target)
     sections: dict[str, list[dict[str, Any]]] = {}
     for indicator in indicators:
         sections.setdefault(indicator.section.title, []).append(
@@ -477,7 +404,7 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def answer_save(request: HttpRequest, pk: int) -> HttpResponse:
+def answer_save(request: AuthedRequest, pk: int) -> HttpResponse:
     """htmx autosave of one indicator; answers with the indicator's row so the page shows what was kept."""
     target = _target(request, pk)
     form = AnswerForm(request.POST)
@@ -500,7 +427,7 @@ def answer_save(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
             error = exc.message
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         if error:
             messages.error(request, error)
         return redirect("inspections:checklist", pk=pk)
@@ -510,63 +437,51 @@ def answer_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_add(request: AuthedRequest, pk: int) -> HttpResponse:
     target = _target(request, pk)
-    form = PhotoForm(request.POST, request.FILES)
     checklist_url = redirect("inspections:checklist", pk=pk).url
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect(checklist_url)
-    upload = form.cleaned_data["photo"]
-    try:
-        services.add_photo(
+    return post_form(
+        request,
+        PhotoForm,
+        # A refusal goes back to the top of the page, where the message is, not to the indicator further down.
+        redirect(checklist_url),
+        lambda data: services.add_photo(
             actor=request.user,
             target=target,
-            indicator_id=form.cleaned_data["indicator"],
-            upload=upload,
-            name=upload.name,
-            latitude=form.cleaned_data["latitude"],
-            longitude=form.cleaned_data["longitude"],
-        )
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        # Back to the top of the page, where the message is, not to the indicator further down.
-        messages.error(request, exc.message)
-        return redirect(checklist_url)
-    messages.success(request, "照片已保存")
-    return redirect(f"{checklist_url}#i{form.cleaned_data['indicator'] or ''}")
+            indicator_id=data["indicator"],
+            upload=data["photo"],
+            name=data["photo"].name,
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+        ),
+        "照片已保存",
+        then=lambda photo: redirect(f"{checklist_url}#i{photo.indicator_id or ''}"),
+    )
 
 
 @login_required
-def photo_file(request: HttpRequest, pk: int) -> HttpResponseBase:
-    photo = get_object_or_404(
-        AnswerPhoto.objects.select_related("file"), pk=pk, target__in=selectors.targets_for(request.user)
-    )
+def photo_file(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    photo = get_object_or_404(selectors.photos_for(request.user).select_related("file"), pk=pk)
     return file_response(photo.file, as_attachment=False)
 
 
 @login_required
 @require_POST
-def finding_add(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_add(request: AuthedRequest, pk: int) -> HttpResponse:
     target = _target(request, pk)
-    form = ExtraFindingForm(request.POST)
-    back = redirect("inspections:checklist", pk=pk)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
     photo_ids = [int(p) for p in request.POST.getlist("photos") if p.isdigit()]
-    return perform(
+    return post_form(
         request,
-        back,
-        lambda: services.add_finding(actor=request.user, target=target, photo_ids=photo_ids, **form.cleaned_data),
+        ExtraFindingForm,
+        redirect("inspections:checklist", pk=pk),
+        lambda data: services.add_finding(actor=request.user, target=target, photo_ids=photo_ids, **data),
         "已补充问题",
     )
 
 
 @login_required
 @require_POST
-def checklist_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def checklist_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     target = _target(request, pk)
     try:
         findings = services.submit_target(actor=request.user, target=target, version=posted_version(request))

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from dudao.accounts.models import User
-from dudao.notices.models import Notice, NoticeSchool, NoticeStatus, Receipt
+from dudao.notices.models import GuardianLink, Notice, NoticeSchool, NoticeStatus, Receipt
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, scope_root_path
 
@@ -148,6 +148,21 @@ def rates_by_notice(notice_ids: list[int], unit: OrgUnit) -> dict[int, tuple[int
         .annotate(total=Count("id"), confirmed=Count("confirmed_at"))
     )
     return {r["notice_id"]: (r["total"], r["confirmed"]) for r in rows}
+
+
+def list_rows(notices: list[Notice], unit: OrgUnit) -> list[tuple[Notice, int, int, float | None]]:
+    """The list page: (notice, receipts under `unit`, confirmed, 知晓率 % or None without receipts)."""
+    counts = rates_by_notice([n.pk for n in notices], unit)
+    rows = []
+    for notice in notices:
+        total, confirmed = counts.get(notice.pk, (0, 0))
+        rows.append((notice, total, confirmed, round(100.0 * confirmed / total, 1) if total else None))
+    return rows
+
+
+def links_for(user: User, notice: Notice) -> QuerySet[GuardianLink]:
+    """Guardian links of the notice's receipts the user may read."""
+    return GuardianLink.objects.filter(receipt__in=receipts_for(user, notice))
 
 
 def class_receipts(notice: Notice, klass: OrgUnit) -> QuerySet[Receipt]:

@@ -3,41 +3,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dudao.accounts.models import User
+from dudao.accounts.requests import AuthedRequest
 from dudao.audit.services import record_access
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import check_export_size, xlsx_response
 from dudao.core.files import file_response
 from dudao.core.pagination import paginate
-from dudao.core.web import form_errors, perform, posted_version, require
+from dudao.core.web import form_errors, perform, post_form, posted_version, require
 from dudao.notices import exports, selectors, services, tokens
 from dudao.notices.forms import NoticeForm, PhoneConfirmForm, ReminderForm
-from dudao.notices.models import GuardianLink, Notice, NoticeStatus
+from dudao.notices.models import Notice, NoticeStatus
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can
 from dudao.orgs.selectors import units_for
 
 
-class AuthenticatedHttpRequest(HttpRequest):
-    """Past @login_required the user is signed in; the request type django-stubs suggests for such views."""
-
-    user: User
-
-
-def _scope(request: AuthenticatedHttpRequest) -> OrgUnit:
+def _scope(request: AuthedRequest) -> OrgUnit:
     unit = selectors.scope_unit(request.user)
     if unit is None:
         raise PermissionDenied("您当前的身份无权访问此页面")
@@ -45,7 +37,7 @@ def _scope(request: AuthenticatedHttpRequest) -> OrgUnit:
 
 
 @login_required
-def notice_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+def notice_list(request: AuthedRequest) -> HttpResponse:
     require(request, "notice.read")
     unit = _scope(request)
     qs = selectors.notices_for(request.user).order_by("-created_at", "-id")
@@ -53,11 +45,7 @@ def notice_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if status in NoticeStatus.values:
         qs = qs.filter(status=status)
     page = paginate(qs, page=request.GET.get("page"))
-    counts = selectors.rates_by_notice([n.pk for n in page.items], unit)
-    rows = []
-    for notice in page.items:
-        total, confirmed = counts.get(notice.pk, (0, 0))
-        rows.append((notice, total, confirmed, round(100.0 * confirmed / total, 1) if total else None))
+    rows = selectors.list_rows(page.items, unit)
     return render(
         request,
         "notices/list.html",
@@ -73,7 +61,7 @@ def notice_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-def notice_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+def notice_create(request: AuthedRequest) -> HttpResponse:
     require(request, "notice.change")
     issuer = _scope(request)
     if issuer.kind not in services.ISSUER_KINDS:
@@ -108,12 +96,12 @@ def notice_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "notices/form.html", {"form": form, "issuer": issuer})
 
 
-def _notice(request: AuthenticatedHttpRequest, pk: int) -> Notice:
+def _notice(request: AuthedRequest, pk: int) -> Notice:
     require(request, "notice.read")
     return get_object_or_404(selectors.notices_for(request.user), pk=pk)
 
 
-def _unit_in_scope(request: AuthenticatedHttpRequest, raw: str | None) -> OrgUnit:
+def _unit_in_scope(request: AuthedRequest, raw: str | None) -> OrgUnit:
     scope = _scope(request)
     if not raw:
         return scope
@@ -123,12 +111,12 @@ def _unit_in_scope(request: AuthenticatedHttpRequest, raw: str | None) -> OrgUni
 
 
 @login_required
-def notice_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     notice = _notice(request, pk)
     unit = _unit_in_scope(request, request.GET.get("unit"))
     if unit.kind == UnitKind.CLASS:
         return redirect("notices:class", pk=pk, class_pk=unit.pk)
-    user: Any = request.user
+    user = request.user
     may_change = can(user, "notice.change", notice.issuer)
     return render(
         request,
@@ -150,7 +138,7 @@ def notice_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def notice_send(request: AuthedRequest, pk: int) -> HttpResponse:
     notice = _notice(request, pk)
     return perform(
         request,
@@ -167,7 +155,7 @@ def notice_send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def notice_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     notice = _notice(request, pk)
     return perform(
         request,
@@ -179,17 +167,13 @@ def notice_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_reminder(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def notice_reminder(request: AuthedRequest, pk: int) -> HttpResponse:
     notice = _notice(request, pk)
-    form = ReminderForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("notices:detail", pk=pk)
-    data = form.cleaned_data
-    return perform(
+    return post_form(
         request,
+        ReminderForm,
         redirect("notices:detail", pk=pk),
-        lambda: services.add_reminder(
+        lambda data: services.add_reminder(
             actor=request.user,
             notice=notice,
             flags=data["flags"],
@@ -203,7 +187,7 @@ def notice_reminder(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_sms(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def notice_sms(request: AuthedRequest, pk: int) -> HttpResponse:
     notice = _notice(request, pk)
     unit = _unit_in_scope(request, request.POST.get("unit"))
     back = reverse("notices:class", args=[pk, unit.pk]) if unit.kind == UnitKind.CLASS else None
@@ -221,7 +205,7 @@ def notice_sms(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _class(request: AuthenticatedHttpRequest, notice: Notice, class_pk: int) -> OrgUnit:
+def _class(request: AuthedRequest, notice: Notice, class_pk: int) -> OrgUnit:
     klass = get_object_or_404(units_for(request.user), pk=class_pk, kind=UnitKind.CLASS)
     if not notice.receipts.filter(klass=klass).exists():  # the notice reached this class
         raise Http404
@@ -229,11 +213,11 @@ def _class(request: AuthenticatedHttpRequest, notice: Notice, class_pk: int) -> 
 
 
 @login_required
-def class_page(request: AuthenticatedHttpRequest, pk: int, class_pk: int) -> HttpResponse:
+def class_page(request: AuthedRequest, pk: int, class_pk: int) -> HttpResponse:
     """The class teacher's page: who has not confirmed (with phones), who has, and how to reach them."""
     notice = _notice(request, pk)
     klass = _class(request, notice, class_pk)
-    user: Any = request.user
+    user = request.user
     unmask = can(user, "student.unmask_phone", klass) and can(user, "notice.confirm", klass)
     receipts = list(selectors.class_receipts(notice, klass))
     pending = [r for r in receipts if r.confirmed_at is None]
@@ -277,7 +261,7 @@ def class_page(request: AuthenticatedHttpRequest, pk: int, class_pk: int) -> Htt
 
 
 @login_required
-def class_slips(request: AuthenticatedHttpRequest, pk: int, class_pk: int) -> HttpResponse:
+def class_slips(request: AuthedRequest, pk: int, class_pk: int) -> HttpResponse:
     """Printable slips: one per student with the first guardian's personal QR code, to hand out in class."""
     notice = _notice(request, pk)
     klass = _class(request, notice, class_pk)
@@ -296,7 +280,7 @@ def class_slips(request: AuthenticatedHttpRequest, pk: int, class_pk: int) -> Ht
 
 @login_required
 @require_POST
-def phone_confirm(request: AuthenticatedHttpRequest, pk: int, receipt_pk: int) -> HttpResponse:
+def phone_confirm(request: AuthedRequest, pk: int, receipt_pk: int) -> HttpResponse:
     notice = _notice(request, pk)
     receipt = get_object_or_404(selectors.receipts_for(request.user, notice).select_related("klass"), pk=receipt_pk)
     form = PhoneConfirmForm(request.POST)
@@ -311,12 +295,9 @@ def phone_confirm(request: AuthenticatedHttpRequest, pk: int, receipt_pk: int) -
 
 @login_required
 @require_POST
-def link_revoke(request: AuthenticatedHttpRequest, pk: int, link_pk: int) -> HttpResponse:
+def link_revoke(request: AuthedRequest, pk: int, link_pk: int) -> HttpResponse:
     notice = _notice(request, pk)
-    receipts = selectors.receipts_for(request.user, notice)
-    link = get_object_or_404(
-        GuardianLink.objects.filter(receipt__in=receipts).select_related("receipt__klass"), pk=link_pk
-    )
+    link = get_object_or_404(selectors.links_for(request.user, notice).select_related("receipt__klass"), pk=link_pk)
     return perform(
         request,
         redirect("notices:class", pk=pk, class_pk=link.receipt.klass_id),
@@ -326,7 +307,7 @@ def link_revoke(request: AuthenticatedHttpRequest, pk: int, link_pk: int) -> Htt
 
 
 @login_required
-def receipts_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+def receipts_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     notice = _notice(request, pk)
     unit = _unit_in_scope(request, request.GET.get("unit"))
     qs = selectors.receipts_for(request.user, notice).filter(selectors.receipt_filter(unit))
@@ -355,7 +336,7 @@ def receipts_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseB
 
 
 @login_required
-def attachment(request: AuthenticatedHttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
+def attachment(request: AuthedRequest, pk: int, file_pk: int) -> HttpResponseBase:
     notice = _notice(request, pk)
     item = get_object_or_404(notice.attachments.select_related("file"), file_id=file_pk)
     return file_response(item.file)

@@ -121,5 +121,27 @@ def staff_for(user: Any, *, unit: OrgUnit | None = None, q: str = "") -> QuerySe
     return qs.prefetch_related(Prefetch("assignments", queryset=visible)).order_by("unit__path", "id")
 
 
-def assignments_for(user: Any) -> QuerySet[RoleAssignment]:
-    return RoleAssignment.objects.for_user(user, "read").select_related("unit", "user")
+# Accounts a form names by id or username, unscoped: the service that receives one judges whether it fits (an owner
+# of this school, staff of this unit) and says why not.
+
+
+def account_by_id(pk: int | None) -> User | None:
+    return User.objects.filter(pk=pk).first()
+
+
+def active_accounts_named(usernames: list[str]) -> list[User]:
+    return list(User.objects.filter(username__in=usernames, is_active=True))
+
+
+def active_staff_under(unit: OrgUnit) -> QuerySet[User]:
+    """The unit's people (its subtree's), for pickers of who is on duty or deputises."""
+    return User.objects.filter(unit__path__under=unit.path, is_active=True).order_by("unit__path", "id")
+
+
+def people_for(user: Any, action: str = "read") -> QuerySet[User]:
+    """Accounts in scope, plain (`staff_for` adds the list page's filters and prefetches)."""
+    return User.objects.for_user(user, action)
+
+
+def assignments_for(user: Any, action: str = "read") -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.for_user(user, action).select_related("unit", "user")

@@ -13,6 +13,7 @@ from dudao.accounts.models import User
 from dudao.accounts.services import check_password_strength, replace_password
 from dudao.audit.services import record_access, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
+from dudao.core.locking import bump, locked
 from dudao.orgs.models import (
     ALLOWED_CHILDREN,
     OrgUnit,
@@ -105,8 +106,7 @@ def rename_unit(*, actor: Any, unit: OrgUnit, name: str, short_name: str, versio
     name = _clean_name(name)
     _check_manage(actor, unit.kind, unit, strict=True)
     with transaction.atomic():
-        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
-        check_version(unit, version)
+        unit = locked(OrgUnit.objects, unit.pk, version)
         _refuse_closed(unit)
         siblings = unit.get_siblings().filter(name=name, is_closed=False).exclude(pk=unit.pk)
         if unit.depth > 1 and siblings.exists():
@@ -114,9 +114,8 @@ def rename_unit(*, actor: Any, unit: OrgUnit, name: str, short_name: str, versio
         before = snapshot(unit, UNIT_FIELDS)
         unit.name, unit.short_name = name, short_name.strip()
         unit.pinyin = search_key(unit.name, unit.short_name)
-        unit.version += 1
         unit.updated_at = timezone.now()
-        unit.save(update_fields=["name", "short_name", "pinyin", "version", "updated_at"])
+        bump(unit, ["name", "short_name", "pinyin", "updated_at"])
         record_change(
             actor=actor,
             action="rename",
@@ -138,9 +137,8 @@ def move_unit(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit, version: int | 
             f"“{new_parent.get_kind_display()}”下不能放置“{unit.get_kind_display()}”", code="kind_not_allowed"
         )
     with transaction.atomic():
-        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        unit = locked(OrgUnit.objects, unit.pk, version)
         new_parent = OrgUnit.objects.select_for_update().get(pk=new_parent.pk)
-        check_version(unit, version)
         _refuse_closed(unit)
         if new_parent.is_closed:
             raise DomainError(f"“{new_parent.name}”已撤销，不能接收下级单位", code="unit_closed")
@@ -179,8 +177,7 @@ def close_unit(*, actor: Any, unit: OrgUnit, reason: str, version: int | None) -
     if not reason:
         raise DomainError("请填写撤销原因", code="reason_required")
     with transaction.atomic():
-        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
-        check_version(unit, version)
+        unit = locked(OrgUnit.objects, unit.pk, version)
         if unit.is_closed:
             raise DomainError("该单位已撤销", code="already_closed", status=409)
         blockers = open_work(unit)
@@ -193,8 +190,7 @@ def close_unit(*, actor: Any, unit: OrgUnit, reason: str, version: int | None) -
         before = snapshot(unit, UNIT_FIELDS)
         unit.is_closed, unit.closed_at, unit.closed_reason = True, timezone.now(), reason[:200]
         unit.updated_at = unit.closed_at
-        unit.version += 1
-        unit.save(update_fields=["is_closed", "closed_at", "closed_reason", "version", "updated_at"])
+        bump(unit, ["is_closed", "closed_at", "closed_reason", "updated_at"])
         record_change(
             actor=actor,
             action="close",
@@ -350,9 +346,8 @@ def transfer_student(*, actor: Any, student: Student, klass: OrgUnit, version: i
             raise DomainError("该学生已在此班级", code="transfer_noop")
         before = snapshot(student, STUDENT_FIELDS)
         student.klass = klass
-        student.version += 1
         student.updated_at = timezone.now()
-        student.save(update_fields=["klass", "version", "updated_at"])
+        bump(student, ["klass", "updated_at"])
         record_change(
             actor=actor,
             action="transfer",
@@ -377,9 +372,8 @@ def mark_student_left(*, actor: Any, student: Student, reason: str, version: int
             raise DomainError("该学生已办理离校", code="already_left", status=409)
         before = snapshot(student, STUDENT_FIELDS)
         student.status = StudentStatus.LEFT
-        student.version += 1
         student.updated_at = timezone.now()
-        student.save(update_fields=["status", "version", "updated_at"])
+        bump(student, ["status", "updated_at"])
         after = {**snapshot(student, STUDENT_FIELDS), "reason": reason[:200]}
         record_change(
             actor=actor, action="leave", obj=student, unit_path=student.klass.path, before=before, after=after
@@ -398,8 +392,7 @@ def set_staff_active(*, actor: Any, user: User, active: bool) -> User:
             raise DomainError("账户已是该状态", code="state_noop", status=409)
         before = snapshot(user, STAFF_FIELDS)
         user.is_active = active
-        user.version += 1
-        user.save(update_fields=["is_active", "version"])
+        bump(user, ["is_active"])
         record_change(
             actor=actor,
             action="activate" if active else "deactivate",

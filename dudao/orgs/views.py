@@ -1,22 +1,23 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.models import User
+from dudao.accounts.requests import AuthedRequest
 from dudao.audit.services import record_access
 from dudao.core.errors import DomainError, Forbidden
-from dudao.core.excel import check_export_size, xlsx_response
+from dudao.core.excel import RowError, check_export_size, xlsx_response
 from dudao.core.pagination import paginate
-from dudao.core.web import perform as _perform
-from dudao.core.web import require
+from dudao.core.web import perform, post_form, require
 from dudao.orgs import roster, selectors, services
 from dudao.orgs.forms import (
     AssignRoleForm,
@@ -35,12 +36,12 @@ from dudao.orgs.text import mask_id_card, mask_phone, mask_student_no
 _PICKER_TARGET = re.compile(r"[a-z][a-z0-9-]{0,30}")
 
 
-def _unit(request: HttpRequest, pk: int, action: str = "read") -> OrgUnit:
+def _unit(request: AuthedRequest, pk: int, action: str = "read") -> OrgUnit:
     return get_object_or_404(selectors.units_for(request.user, action), pk=pk)
 
 
 @login_required
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: AuthedRequest) -> HttpResponse:
     require(request, "orgunit.read")
     root = selectors.scope_root(request.user)
     if root is None:
@@ -49,7 +50,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "orgunit.read")
     unit = _unit(request, pk)
     children = list(
@@ -76,83 +77,75 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedRequest) -> HttpResponse:
     require(request, "orgunit.read")
     q = request.GET.get("q", "")
     kind = request.GET.get("kind", "")
     results = selectors.search_units(request.user, q=q, kind=kind) if q.strip() else OrgUnit.objects.none()
     page = paginate(results, page=request.GET.get("page"), page_size=20)
-    template = "orgs/_search_results.html" if request.htmx else "orgs/search.html"  # type: ignore[attr-defined]
+    template = "orgs/_search_results.html" if request.htmx else "orgs/search.html"
     return render(request, template, {"page": page, "q": q, "kind": kind})
 
 
 @login_required
 @require_POST
-def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_create(request: AuthedRequest, pk: int) -> HttpResponse:
     parent = _unit(request, pk)
-    form = UnitCreateForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请检查填写内容：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
-        return redirect("orgs:unit", pk=pk)
-    return _perform(
+    return post_form(
         request,
+        UnitCreateForm,
         redirect("orgs:unit", pk=pk),
-        lambda: services.create_unit(actor=request.user, parent=parent, **form.cleaned_data),
+        lambda data: services.create_unit(actor=request.user, parent=parent, **data),
         lambda unit: f"已设立“{unit.name}”",
     )
 
 
 @login_required
 @require_POST
-def unit_rename(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_rename(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = _unit(request, pk)
-    form = UnitRenameForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写名称")
-        return redirect("orgs:unit", pk=pk)
-    return _perform(
+    return post_form(
         request,
+        UnitRenameForm,
         redirect("orgs:unit", pk=pk),
-        lambda: services.rename_unit(actor=request.user, unit=unit, **form.cleaned_data),
+        lambda data: services.rename_unit(actor=request.user, unit=unit, **data),
         "名称已修改",
+        invalid_message="请填写名称",
     )
 
 
 @login_required
 @require_POST
-def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_move(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = _unit(request, pk)
-    form = UnitMoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请选择新的上级单位")
-        return redirect("orgs:unit", pk=pk)
-    new_parent = selectors.units_for(request.user).filter(pk=form.cleaned_data["new_parent"]).first()
-    if new_parent is None:
-        messages.error(request, "找不到所选的上级单位，或它不在您的管理范围内")
-        return redirect("orgs:unit", pk=pk)
-    return _perform(
+
+    def move(data: dict[str, Any]) -> OrgUnit:
+        new_parent = selectors.units_for(request.user).filter(pk=data["new_parent"]).first()
+        if new_parent is None:
+            raise DomainError("找不到所选的上级单位，或它不在您的管理范围内", code="parent_unknown")
+        return services.move_unit(actor=request.user, unit=unit, new_parent=new_parent, version=data["version"])
+
+    return post_form(
         request,
+        UnitMoveForm,
         redirect("orgs:unit", pk=pk),
-        lambda: services.move_unit(
-            actor=request.user, unit=unit, new_parent=new_parent, version=form.cleaned_data["version"]
-        ),
-        f"已移动到“{new_parent.name}”之下",
+        move,
+        lambda moved: f"已移动到“{moved.get_parent().name}”之下",
+        invalid_message="请选择新的上级单位",
     )
 
 
 @login_required
 @require_POST
-def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_close(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = _unit(request, pk)
-    form = UnitCloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写撤销原因")
-        return redirect("orgs:unit", pk=pk)
-    return _perform(
+    return post_form(
         request,
+        UnitCloseForm,
         redirect("orgs:unit", pk=pk),
-        lambda: services.close_unit(actor=request.user, unit=unit, **form.cleaned_data),
+        lambda data: services.close_unit(actor=request.user, unit=unit, **data),
         f"“{unit.name}”已撤销，历史数据保留",
+        invalid_message="请填写撤销原因",
     )
 
 
@@ -160,7 +153,7 @@ def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def roster_list(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_list(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "student.read")
     unit = _unit(request, pk)
     students = selectors.with_guardians(selectors.students_for(request.user, unit=unit, q=request.GET.get("q", "")))
@@ -187,7 +180,7 @@ def roster_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_template(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "student.change")
     unit = _unit(request, pk)
     if unit.kind != UnitKind.SCHOOL or not can(request.user, "student.change", unit):
@@ -202,13 +195,13 @@ def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_import(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "student.change")
     unit = _unit(request, pk)
     if unit.kind != UnitKind.SCHOOL or not can(request.user, "student.change", unit):
         raise PermissionDenied("您不能导入该校的学生名册")
     form = RosterUploadForm(request.POST, request.FILES)
-    errors: list[roster.RowError] = []
+    errors: list[RowError] = []
     if not form.is_valid():
         messages.error(request, "请选择要上传的 Excel 文件")
         return redirect("orgs:roster", pk=pk)
@@ -230,7 +223,7 @@ def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def roster_export(request: HttpRequest, pk: int) -> HttpResponseBase:
+def roster_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     require(request, "student.read")
     unit = _unit(request, pk)
     wants_full = request.GET.get("full") == "1"
@@ -266,7 +259,7 @@ def roster_export(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
-def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def student_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "student.read")
     student = get_object_or_404(selectors.with_guardians(selectors.students_for(request.user)), pk=pk)
     can_change = can(request.user, "student.change", student.klass)
@@ -293,20 +286,20 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _student_for_change(request: HttpRequest, pk: int) -> Student:
+def _student_for_change(request: AuthedRequest, pk: int) -> Student:
     require(request, "student.change")
     return get_object_or_404(selectors.students_for(request.user, action="change"), pk=pk)
 
 
 @login_required
 @require_POST
-def student_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def student_transfer(request: AuthedRequest, pk: int) -> HttpResponse:
     student = _student_for_change(request, pk)
     klass = selectors.units_for(request.user).filter(pk=request.POST.get("klass") or 0, kind=UnitKind.CLASS).first()
     if klass is None:
         messages.error(request, "请选择本校的一个班级")
         return redirect("orgs:student", pk=pk)
-    return _perform(
+    return perform(
         request,
         redirect("orgs:student", pk=pk),
         lambda: services.transfer_student(
@@ -318,9 +311,9 @@ def student_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def student_leave(request: HttpRequest, pk: int) -> HttpResponse:
+def student_leave(request: AuthedRequest, pk: int) -> HttpResponse:
     student = _student_for_change(request, pk)
-    return _perform(
+    return perform(
         request,
         redirect("orgs:student", pk=pk),
         lambda: services.mark_student_left(
@@ -344,7 +337,7 @@ def _int_or_none(value: str | None) -> int | None:
 
 @login_required
 @require_POST
-def student_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def student_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
     student = get_object_or_404(selectors.with_guardians(selectors.students_for(request.user)), pk=pk)
     fields = request.POST.getlist("field")
     try:
@@ -364,7 +357,7 @@ def student_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: AuthedRequest) -> HttpResponse:
     require(request, "staff.read")
     unit = None
     if request.GET.get("unit"):
@@ -390,29 +383,24 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def staff_create(request: HttpRequest) -> HttpResponse:
+def staff_create(request: AuthedRequest) -> HttpResponse:
     require(request, "staff.change")
-    form = StaffCreateForm(request.POST)
     try:
         unit = _unit(request, int(request.POST.get("unit", "0")))
     except ValueError as exc:
         raise Http404 from exc
-    if not form.is_valid():
-        messages.error(request, "请检查填写内容：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
-        return redirect("orgs:staff")
-    try:
-        user = services.create_staff(actor=request.user, unit=unit, **form.cleaned_data)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("orgs:staff")
-    messages.success(request, f"已创建账户“{user.username}”，请为其分配角色")
-    return redirect("orgs:staff_detail", pk=user.pk)
+    return post_form(
+        request,
+        StaffCreateForm,
+        redirect("orgs:staff"),
+        lambda data: services.create_staff(actor=request.user, unit=unit, **data),
+        lambda user: f"已创建账户“{user.username}”，请为其分配角色",
+        then=lambda user: redirect("orgs:staff_detail", pk=user.pk),
+    )
 
 
 @login_required
-def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "staff.read")
     person = get_object_or_404(selectors.staff_for(request.user), pk=pk)
     return render(
@@ -432,36 +420,37 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "role.assign")
-    person = get_object_or_404(User.objects.for_user(request.user, "read"), pk=pk)
-    form = AssignRoleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请选择角色和单位")
-        return redirect("orgs:staff_detail", pk=pk)
-    unit = selectors.units_for(request.user).filter(pk=form.cleaned_data["unit"]).first()
-    if unit is None:
-        messages.error(request, "找不到该单位，或它不在您的管理范围内")
-        return redirect("orgs:staff_detail", pk=pk)
-    return _perform(
+    person = get_object_or_404(selectors.people_for(request.user), pk=pk)
+
+    def assign(data: dict[str, Any]) -> RoleAssignment:
+        unit = selectors.units_for(request.user).filter(pk=data["unit"]).first()
+        if unit is None:
+            raise DomainError("找不到该单位，或它不在您的管理范围内", code="unit_unknown")
+        return services.assign_role(actor=request.user, user=person, role=data["role"], unit=unit)
+
+    return post_form(
         request,
+        AssignRoleForm,
         redirect("orgs:staff_detail", pk=pk),
-        lambda: services.assign_role(actor=request.user, user=person, role=form.cleaned_data["role"], unit=unit),
+        assign,
         "角色已授予",
+        invalid_message="请选择角色和单位",
     )
 
 
-def _staff_for_change(request: HttpRequest, pk: int) -> User:
+def _staff_for_change(request: AuthedRequest, pk: int) -> User:
     require(request, "staff.change")
-    return get_object_or_404(User.objects.for_user(request.user, "change"), pk=pk)
+    return get_object_or_404(selectors.people_for(request.user, "change"), pk=pk)
 
 
 @login_required
 @require_POST
-def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_set_active(request: AuthedRequest, pk: int) -> HttpResponse:
     person = _staff_for_change(request, pk)
     active = request.POST.get("active") == "1"
-    return _perform(
+    return perform(
         request,
         redirect("orgs:staff_detail", pk=pk),
         lambda: services.set_staff_active(actor=request.user, user=person, active=active),
@@ -471,9 +460,9 @@ def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
     person = _staff_for_change(request, pk)
-    return _perform(
+    return perform(
         request,
         redirect("orgs:staff_detail", pk=pk),
         lambda: services.reset_password(actor=request.user, user=person, password=request.POST.get("password", "")),
@@ -483,12 +472,10 @@ def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def staff_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+def staff_revoke(request: AuthedRequest, pk: int, assignment_pk: int) -> HttpResponse:
     require(request, "role.assign")
-    assignment = get_object_or_404(
-        RoleAssignment.objects.for_user(request.user, "assign").select_related("unit"), pk=assignment_pk, user_id=pk
-    )
-    return _perform(
+    assignment = get_object_or_404(selectors.assignments_for(request.user, "assign"), pk=assignment_pk, user_id=pk)
+    return perform(
         request,
         redirect("orgs:staff_detail", pk=pk),
         lambda: services.revoke_role(actor=request.user, assignment=assignment),
@@ -497,7 +484,7 @@ def staff_revoke(request: HttpRequest, pk: int, assignment_pk: int) -> HttpRespo
 
 
 @login_required
-def unit_picker(request: HttpRequest) -> HttpResponse:
+def unit_picker(request: AuthedRequest) -> HttpResponse:
     """htmx: units matching q, for move and role-assignment forms."""
     require(request, "orgunit.read")
     q = request.GET.get("q", "")

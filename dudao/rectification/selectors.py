@@ -11,9 +11,10 @@ from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from dudao.core.models import StoredFile
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import scope_root_path
-from dudao.rectification.models import ItemStatus, PublicPosting, RectificationItem, Reminder
+from dudao.rectification.models import ItemPhoto, ItemStatus, PublicPosting, RectificationItem, Reminder
 
 
 def items_for(user: Any, action: str = "read") -> QuerySet[RectificationItem]:
@@ -207,6 +208,21 @@ def board_column(item: RectificationItem, today: dt.date) -> str:
     return "week" if item.due_date <= today + dt.timedelta(days=7) else "later"
 
 
+def board_columns(
+    qs: QuerySet[RectificationItem], today: dt.date, *, limit: int
+) -> tuple[dict[str, list[RectificationItem]], dict[str, int]]:
+    """挂图作战: the first 2,000 items by due date in their columns (at most `limit` shown in each), and how many
+    fall in each column."""
+    columns: dict[str, list[RectificationItem]] = {key: [] for key, _, _ in BOARD_COLUMNS}
+    counts = dict.fromkeys(columns, 0)
+    for item in qs.select_related("school", "owner").order_by("due_date", "id")[:2000]:
+        key = board_column(item, today)
+        counts[key] += 1
+        if len(columns[key]) < limit:
+            columns[key].append(item)
+    return columns, counts
+
+
 def burn_down(qs: QuerySet[RectificationItem], start: dt.date, end: dt.date, today: dt.date) -> dict[str, Any]:
     """Open items at the end of each day from `start` to `end` (actual up to today), with the ideal line to zero."""
     tz = timezone.get_current_timezone()
@@ -264,6 +280,13 @@ def owner_candidates(school: OrgUnit) -> QuerySet[Any]:
         unit__path__under=school.path, role__in=PERMISSIONS["rectification.progress"]
     ).values("user_id")
     return User.objects.filter(is_active=True, pk__in=holders).order_by("full_name", "pk")
+
+
+def item_photo(item: RectificationItem, file_pk: int) -> StoredFile | None:
+    """A before (finding) or after/progress photo of `item`, or None if the file is no photo of it."""
+    ids = set(ItemPhoto.objects.filter(item=item).values_list("file_id", flat=True))
+    ids |= set(item.finding.photos.values_list("pk", flat=True))
+    return StoredFile.objects.filter(pk=file_pk).first() if file_pk in ids else None
 
 
 def reminders_of(user: Any) -> QuerySet[Reminder]:

@@ -12,8 +12,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dudao.audit.services import Entry, append, record_change, snapshot
-from dudao.core.errors import DomainError, Forbidden, check_version
+from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import IMAGE_TYPES, is_same_picture, store_upload
+from dudao.core.locking import bump, locked
 from dudao.core.models import StoredFile
 from dudao.orgs.models import OrgUnit, RoleAssignment
 from dudao.orgs.scoping import acting_assignment, can
@@ -37,16 +38,12 @@ MAX_PHOTOS_PER_STEP = 9
 
 
 def _locked(item: RectificationItem, version: int | None) -> RectificationItem:
-    # Lock the item row only: PostgreSQL refuses FOR UPDATE on the outer join to the (nullable) owner.
-    fresh = RectificationItem.objects.select_for_update(of=("self",)).select_related("school", "owner").get(pk=item.pk)
-    check_version(fresh, version)
-    return fresh
+    return locked(RectificationItem.objects.select_related("school", "owner"), item.pk, version)
 
 
 def _save(item: RectificationItem, fields: list[str]) -> None:
-    item.version += 1
     item.updated_at = timezone.now()
-    item.save(update_fields=[*fields, "version", "updated_at"])
+    bump(item, [*fields, "updated_at"])
 
 
 def create_items(

@@ -20,15 +20,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.models import User
+from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, check_export_size, xlsx_response
 from dudao.core.files import file_response
-from dudao.core.models import StoredFile
 from dudao.core.pagination import paginate
-from dudao.core.web import form_errors, perform, require
+from dudao.core.web import form_errors, perform, post_form, require
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can, scope_root_path
-from dudao.orgs.selectors import units_for
+from dudao.orgs.selectors import account_by_id, units_for
 from dudao.rectification import excel, selectors, services
 from dudao.rectification.forms import (
     AssignForm,
@@ -38,16 +38,16 @@ from dudao.rectification.forms import (
     RejectForm,
     VerifyForm,
 )
-from dudao.rectification.models import ItemPhoto, ItemStatus, RectificationItem, StepKind
+from dudao.rectification.models import ItemStatus, RectificationItem, StepKind
 from dudao.rectification.sources import finding_source
 
 
-def _filters(request: HttpRequest) -> selectors.LedgerFilters:
+def _filters(request: AuthedRequest) -> selectors.LedgerFilters:
     return selectors.LedgerFilters.from_params(request.GET, units_for(request.user))
 
 
 @login_required
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: AuthedRequest) -> HttpResponse:
     require(request, "rectification.read")
     filters = _filters(request)
     page = paginate(selectors.with_rows(selectors.ledger(request.user, filters)), page=request.GET.get("page"))
@@ -71,7 +71,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _school_owners(request: HttpRequest) -> list[Any]:
+def _school_owners(request: AuthedRequest) -> list[Any]:
     assignment = acting_assignment(request.user)
     if assignment is None or assignment.unit.kind != UnitKind.SCHOOL:
         return []
@@ -79,7 +79,7 @@ def _school_owners(request: HttpRequest) -> list[Any]:
 
 
 @login_required
-def ledger_export(request: HttpRequest) -> HttpResponseBase:
+def ledger_export(request: AuthedRequest) -> HttpResponseBase:
     require(request, "rectification.read")
     qs = selectors.ledger(request.user, _filters(request))
     try:
@@ -101,7 +101,7 @@ def ledger_export(request: HttpRequest) -> HttpResponseBase:
 
 
 @login_required
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: AuthedRequest) -> HttpResponse:
     require(request, "rectification.import")
     response = HttpResponse(
         excel.template_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -111,7 +111,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def findings_import(request: HttpRequest) -> HttpResponse:
+def findings_import(request: AuthedRequest) -> HttpResponse:
     require(request, "rectification.import")
     form = FindingsImportForm(request.POST or None, request.FILES or None)
     errors: list[Any] = []
@@ -137,7 +137,7 @@ def findings_import(request: HttpRequest) -> HttpResponse:
     return render(request, "rectification/import.html", {"form": form, "errors": errors, "unit": unit})
 
 
-def _item(request: HttpRequest, pk: int) -> RectificationItem:
+def _item(request: AuthedRequest, pk: int) -> RectificationItem:
     return get_object_or_404(
         selectors.items_for(request.user).select_related("school", "owner", "inspection", "finding"), pk=pk
     )
@@ -148,10 +148,10 @@ def _school_staff(school: OrgUnit) -> list[User]:
 
 
 @login_required
-def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def item_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "rectification.read")
     item = _item(request, pk)
-    user: Any = request.user
+    user = request.user
     is_owner = item.owner_id == user.pk
     office = can(user, "rectification.assign", item.school)
     may_verify = can(user, "rectification.verify", item.school) and user.pk not in (
@@ -195,45 +195,43 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _photos(request: HttpRequest) -> list[tuple[Any, str]]:
+def _photos(request: AuthedRequest) -> list[tuple[Any, str]]:
     return [(f, f.name or "photo.jpg") for f in request.FILES.getlist("photos") if f]
 
 
-def _act(request: HttpRequest, pk: int, form_class: type, run: Any, success: str) -> HttpResponse:
-    item = _item(request, pk)
-    back = redirect("rectification:item", pk=pk)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return back
-    return perform(request, back, lambda: run(item, form.cleaned_data), success)
+def _back(pk: int) -> HttpResponse:
+    return redirect("rectification:item", pk=pk)
 
 
 @login_required
 @require_POST
-def item_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    def run(item: RectificationItem, data: dict[str, Any]) -> Any:
-        owner = User.objects.filter(pk=data["owner"]).first()
-        return services.assign(
+def item_assign(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    return post_form(
+        request,
+        AssignForm,
+        _back(pk),
+        lambda data: services.assign(
             actor=request.user,
             item=item,
-            owner=owner,
+            owner=account_by_id(data["owner"]),
             responsibility=data["responsibility"],
             due_date=data["due_date"],
             version=data["version"],
-        )
-
-    return _act(request, pk, AssignForm, run, "已落实四定")
+        ),
+        "已落实四定",
+    )
 
 
 @login_required
 @require_POST
-def item_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
+def item_progress(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    return post_form(
         request,
-        pk,
         ProgressForm,
-        lambda item, data: services.record_progress(
+        _back(pk),
+        lambda data: services.record_progress(
             actor=request.user,
             item=item,
             progress=data["progress"],
@@ -247,12 +245,13 @@ def item_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_closeout(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
+def item_closeout(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    return post_form(
         request,
-        pk,
         CloseoutForm,
-        lambda item, data: services.request_closeout(
+        _back(pk),
+        lambda data: services.request_closeout(
             actor=request.user, item=item, text=data["text"], photos=_photos(request), version=data["version"]
         ),
         "已申请销号，等待验收",
@@ -261,12 +260,13 @@ def item_closeout(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_verify(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
+def item_verify(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    return post_form(
         request,
-        pk,
         VerifyForm,
-        lambda item, data: services.verify_closeout(
+        _back(pk),
+        lambda data: services.verify_closeout(
             actor=request.user, item=item, text=data["text"], version=data["version"]
         ),
         "已验收销号",
@@ -275,12 +275,13 @@ def item_verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
+def item_reject(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    return post_form(
         request,
-        pk,
         RejectForm,
-        lambda item, data: services.reject_closeout(
+        _back(pk),
+        lambda data: services.reject_closeout(
             actor=request.user, item=item, reason=data["reason"], version=data["version"]
         ),
         "已退回整改",
@@ -288,18 +289,16 @@ def item_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def item_photo(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
+def item_photo(request: AuthedRequest, pk: int, file_pk: int) -> HttpResponseBase:
     """A before (finding) or after/progress photo of an item the user may read."""
-    item = _item(request, pk)
-    ids = set(ItemPhoto.objects.filter(item=item).values_list("file_id", flat=True))
-    ids |= set(item.finding.photos.values_list("pk", flat=True))
-    if file_pk not in ids:
+    photo = selectors.item_photo(_item(request, pk), file_pk)
+    if photo is None:
         raise Http404
-    return file_response(get_object_or_404(StoredFile, pk=file_pk), as_attachment=False)
+    return file_response(photo, as_attachment=False)
 
 
 @login_required
-def today(request: HttpRequest) -> HttpResponse:
+def today(request: AuthedRequest) -> HttpResponse:
     """日结日清: per school, found today, closed today, still open."""
     require(request, "rectification.read")
     raw = request.GET.get("day", "")
@@ -323,7 +322,7 @@ def today(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthedRequest) -> HttpResponse:
     require(request, "rectification.read")
     areas = selectors.counts_by_area(request.user)
     statuses = ItemStatus.choices
@@ -348,7 +347,7 @@ BOARD_LIMIT = 60
 
 
 @login_required
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthedRequest) -> HttpResponse:
     """挂图作战: items in columns by due date, burn-down to the assessment day."""
     require(request, "rectification.read")
     filters = _filters(request)
@@ -357,13 +356,7 @@ def board(request: HttpRequest) -> HttpResponse:
     inspection = None
     if filters.inspection and can(request.user, "inspection.read"):
         inspection = finding_source().rounds_for(request.user).filter(pk=filters.inspection).first()
-    columns: dict[str, list[RectificationItem]] = {key: [] for key, _, _ in selectors.BOARD_COLUMNS}
-    counts = dict.fromkeys(columns, 0)
-    for item in qs.select_related("school", "owner").order_by("due_date", "id")[:2000]:
-        key = selectors.board_column(item, today_date)
-        counts[key] += 1
-        if len(columns[key]) < BOARD_LIMIT:
-            columns[key].append(item)
+    columns, counts = selectors.board_columns(qs, today_date, limit=BOARD_LIMIT)
     end = inspection.assessment_on if inspection and inspection.assessment_on else today_date + dt.timedelta(days=14)
     start = inspection.starts_on if inspection else today_date - dt.timedelta(days=14)
     chart = selectors.burn_down(qs, start, max(end, today_date), today_date)
@@ -387,7 +380,7 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _school(request: HttpRequest, pk: int) -> OrgUnit:
+def _school(request: AuthedRequest, pk: int) -> OrgUnit:
     school = get_object_or_404(units_for(request.user), pk=pk)
     if school.kind != UnitKind.SCHOOL:
         raise Http404
@@ -395,7 +388,7 @@ def _school(request: HttpRequest, pk: int) -> OrgUnit:
 
 
 @login_required
-def posting(request: HttpRequest, school_pk: int) -> HttpResponse:
+def posting(request: AuthedRequest, school_pk: int) -> HttpResponse:
     """The printable A4 四定公示表 with the QR code of the public progress page."""
     require(request, "rectification.read")
     school = _school(request, school_pk)
@@ -417,7 +410,7 @@ def posting(request: HttpRequest, school_pk: int) -> HttpResponse:
     )
 
 
-def _public_url(request: HttpRequest, path: str) -> str:
+def _public_url(request: AuthedRequest, path: str) -> str:
     """The address printed under the QR code: the configured public site if set (the address parents and the
     public reach), else the address this page was opened with."""
     base = settings.DUDAO_PUBLIC_BASE_URL
@@ -426,7 +419,7 @@ def _public_url(request: HttpRequest, path: str) -> str:
 
 @login_required
 @require_POST
-def posting_create(request: HttpRequest, school_pk: int) -> HttpResponse:
+def posting_create(request: AuthedRequest, school_pk: int) -> HttpResponse:
     school = _school(request, school_pk)
     return perform(
         request,
@@ -438,7 +431,7 @@ def posting_create(request: HttpRequest, school_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def posting_revoke(request: HttpRequest, school_pk: int) -> HttpResponse:
+def posting_revoke(request: AuthedRequest, school_pk: int) -> HttpResponse:
     school = _school(request, school_pk)
     live = selectors.live_posting(school)
     if live is None:
@@ -468,7 +461,7 @@ def public_posting(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def reminders(request: HttpRequest) -> HttpResponse:
+def reminders(request: AuthedRequest) -> HttpResponse:
     """The reminders the daily job sent to this user: due soon, due today, overdue (escalations)."""
     require(request, "rectification.read")
     rows = list(selectors.reminders_of(request.user).select_related("item", "item__school", "item__owner")[:300])
@@ -477,7 +470,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def reminders_read(request: HttpRequest) -> HttpResponse:
+def reminders_read(request: AuthedRequest) -> HttpResponse:
     count = services.mark_reminders_read(actor=request.user)
     messages.success(request, f"已将 {count} 条提醒标为已读")
     return redirect("rectification:reminders")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from dudao.audit.services import record_change
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
+from dudao.core.locking import bump
 from dudao.core.models import StoredFile
 from dudao.directives.models import (
     Directive,
@@ -148,8 +149,7 @@ def _issue(actor: Any, directive: Directive) -> None:
         raise DomainError("截止时间已过，不能下发", code="deadline_passed")
     directive.status = DirectiveStatus.ISSUED
     directive.issued_at = timezone.now()
-    directive.version += 1
-    directive.save(update_fields=["status", "issued_at", "version"])
+    bump(directive, ["status", "issued_at"])
     open_periods(directive=directive, today=timezone.localdate())
     record_change(
         actor=actor,
@@ -301,8 +301,7 @@ def close_directive(*, actor: Any, directive: Directive) -> Directive:
         if directive.status != DirectiveStatus.ISSUED:
             raise DomainError("只有已下发的通知可以结束", code="not_issued", status=409)
         directive.status = DirectiveStatus.CLOSED
-        directive.version += 1
-        directive.save(update_fields=["status", "version"])
+        bump(directive, ["status"])
         record_change(
             actor=actor,
             action="close",
@@ -348,8 +347,7 @@ def _answer_receipt_only(target: DirectiveTarget, actor: Any, now: dt.datetime) 
         submission.status = SubmissionStatus.SUBMITTED
         submission.is_late = now > submission.period.deadline
         submission.submitted_at, submission.submitted_by = now, actor
-        submission.version += 1
-        submission.save(update_fields=["status", "is_late", "submitted_at", "submitted_by", "version"])
+        bump(submission, ["status", "is_late", "submitted_at", "submitted_by"])
         count += 1
     return count
 

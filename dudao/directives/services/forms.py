@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from dudao.audit.services import record_change
-from dudao.core.errors import DomainError, check_version
+from dudao.core.errors import DomainError
+from dudao.core.locking import bump, locked
 from dudao.directives import schema as form_schema
 from dudao.directives.models import (
     Form,
@@ -46,13 +47,11 @@ def update_form_schema(*, actor: Any, form: Form, schema: Any, version: int | No
     _require(can(actor, "form.change", form.unit))
     clean = form_schema.check_schema(schema)
     with transaction.atomic():
-        form = Form.objects.select_for_update().get(pk=form.pk)
-        check_version(form, version)
+        form = locked(Form.objects, form.pk, version)
         before = {"fields": [f["key"] for f in form.draft_schema.get("fields", [])]}
         form.draft_schema = clean
-        form.version += 1
         form.updated_at = timezone.now()
-        form.save(update_fields=["draft_schema", "version", "updated_at"])
+        bump(form, ["draft_schema", "updated_at"])
         record_change(
             actor=actor,
             action="update",

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from dudao.audit.services import record_change
-from dudao.core.errors import DomainError, Forbidden, check_version
+from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
+from dudao.core.locking import bump, locked
 from dudao.core.models import StoredFile
 from dudao.directives import schema as form_schema
 from dudao.directives.models import (
@@ -146,13 +147,9 @@ def _changed_keys(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return sorted(k for k in set(before) | set(after) if plain(before.get(k)) != plain(after.get(k)))
 
 
-def _lock(submission: Submission) -> Submission:
-    return (
-        # Lock the submission row only: the form version is an outer join PostgreSQL cannot lock.
-        Submission.objects.select_for_update(of=("self",))
-        .select_related("directive__issuing_unit", "period", "unit", "form_version")
-        .get(pk=submission.pk)
-    )
+def _lock(submission: Submission, version: int | None = None) -> Submission:
+    related = Submission.objects.select_related("directive__issuing_unit", "period", "unit", "form_version")
+    return locked(related, submission.pk, version)
 
 
 def _check_fill(actor: Any, submission: Submission) -> None:
@@ -191,8 +188,7 @@ def save_draft(*, actor: Any, submission: Submission, values: dict[str, Any], ve
     """Autosave: keep what was typed (even if not yet valid); required fields and rules wait for submit."""
     _check_fill(actor, submission)
     with transaction.atomic():
-        submission = _lock(submission)
-        check_version(submission, version)
+        submission = _lock(submission, version)
         if submission.status not in EDITABLE:
             raise DomainError("已报送的数据已锁定；如需修改请先撤回或等待退回", code="submission_locked", status=409)
         clean, _ = form_schema.clean_values(_schema(submission), values, strict=False)
@@ -203,9 +199,8 @@ def save_draft(*, actor: Any, submission: Submission, values: dict[str, Any], ve
         submission.values = clean
         if submission.status == SubmissionStatus.PENDING:
             submission.status = SubmissionStatus.DRAFT
-        submission.version += 1
         submission.updated_at, submission.updated_by = timezone.now(), actor
-        submission.save(update_fields=["values", "status", "version", "updated_at", "updated_by"])
+        bump(submission, ["values", "status", "updated_at", "updated_by"])
         if changed:
             _event(submission, actor, "save", changes=changed)
     return submission
@@ -220,8 +215,7 @@ def submit(
 ) -> Submission:
     _check_fill(actor, submission)
     with transaction.atomic():
-        submission = _lock(submission)
-        check_version(submission, version)
+        submission = _lock(submission, version)
         if submission.status not in EDITABLE:
             raise DomainError("该报送已提交，不能重复报送", code="already_submitted", status=409)
         now = timezone.now()
@@ -280,9 +274,8 @@ def withdraw(*, actor: Any, submission: Submission) -> Submission:
                 "已开始审核的报送不能撤回，请联系审核单位退回", code="withdraw_after_approval", status=409
             )
         submission.status = SubmissionStatus.DRAFT
-        submission.version += 1
         submission.updated_at, submission.updated_by = timezone.now(), actor
-        submission.save(update_fields=["status", "version", "updated_at", "updated_by"])
+        bump(submission, ["status", "updated_at", "updated_by"])
         SubmissionValue.objects.filter(submission=submission).delete()
         _event(submission, actor, "withdraw")
     return submission
@@ -368,9 +361,8 @@ def approve(*, actor: Any, submission: Submission) -> Submission:
         submission.approved_levels = level + 1
         if submission.approved_levels >= len(chain):
             submission.status = SubmissionStatus.APPROVED
-        submission.version += 1
         submission.updated_at = timezone.now()
-        submission.save(update_fields=["approved_levels", "status", "version", "updated_at"])
+        bump(submission, ["approved_levels", "status", "updated_at"])
         _event(submission, actor, "approve", changes=[f"level {level + 1}"])
     return submission
 
@@ -397,9 +389,8 @@ def return_submission(*, actor: Any, submission: Submission, comment: str) -> Su
         Approval.objects.filter(submission=submission).delete()
         submission.approved_levels = 0
         submission.status = SubmissionStatus.RETURNED
-        submission.version += 1
         submission.updated_at = timezone.now()
-        submission.save(update_fields=["approved_levels", "status", "version", "updated_at"])
+        bump(submission, ["approved_levels", "status", "updated_at"])
         SubmissionValue.objects.filter(submission=submission).delete()
         _event(submission, actor, "return", comment=comment[:1000])
     return submission
@@ -434,8 +425,7 @@ def attach_to_submission(*, actor: Any, submission: Submission, upload: Any, fie
             submission.values = {**submission.values, field_key: stored.pk}
         if submission.status == SubmissionStatus.PENDING:
             submission.status = SubmissionStatus.DRAFT
-        submission.version += 1
         submission.updated_at, submission.updated_by = timezone.now(), actor
-        submission.save(update_fields=["values", "status", "version", "updated_at", "updated_by"])
+        bump(submission, ["values", "status", "updated_at", "updated_by"])
         _event(submission, actor, "attach", changes=[stored.name])
     return stored

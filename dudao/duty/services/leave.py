@@ -11,6 +11,7 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
+from dudao.core.locking import bump
 from dudao.duty.models import DutyShift, LeaveCampaign, LeaveRequest, LeaveStatus
 from dudao.duty.services._common import _acting_unit, _text, is_duty_staff, overlapping_shifts
 from dudao.orgs.models import OrgUnit
@@ -146,8 +147,7 @@ def decide_leave(
         before = snapshot(fresh, ["status"])
         fresh.status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
         fresh.decided_by, fresh.decided_at, fresh.decision_note = actor, timezone.now(), note
-        fresh.version += 1
-        fresh.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "version"])
+        bump(fresh, ["status", "decided_by", "decided_at", "decision_note"])
         record_change(
             actor=actor,
             action="approve_leave" if approve else "reject_leave",
@@ -170,8 +170,7 @@ def withdraw_leave(*, actor: User, request: LeaveRequest, version: int | None = 
             raise DomainError(f"该申请{fresh.get_status_display()}，不能撤回", code="illegal_transition", status=409)
         before = snapshot(fresh, ["status"])
         fresh.status = LeaveStatus.WITHDRAWN
-        fresh.version += 1
-        fresh.save(update_fields=["status", "version"])
+        bump(fresh, ["status"])
         record_change(
             actor=actor,
             action="withdraw_leave",

@@ -14,6 +14,7 @@ from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.files import IMAGE_TYPES, store_upload
+from dudao.core.locking import bump
 from dudao.duty.models import ContingencyPlan, Drill, PlanStep, PlanType
 from dudao.duty.services._common import ROSTER_UNIT_KINDS, _text
 from dudao.orgs.models import OrgUnit
@@ -82,9 +83,8 @@ def save_plan(
                 "steps": [(s.title, s.responsible_role) for s in plan.steps.all()],
             }
             plan.title, plan.summary = title, summary
-            plan.version += 1
             plan.updated_at = timezone.now()
-            plan.save(update_fields=["title", "summary", "version", "updated_at"])
+            bump(plan, ["title", "summary", "updated_at"])
             plan.steps.all().delete()
         for step_row in clean:
             step_row.plan = plan

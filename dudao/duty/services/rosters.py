@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
-from dudao.core.errors import DomainError, Forbidden, check_version
+from dudao.core.errors import DomainError, Forbidden
+from dudao.core.locking import bump, locked
 from dudao.duty.models import DutyRoster, DutyShift, DutySignIn, RosterStatus, ShiftRole
 from dudao.duty.services._common import ROSTER_UNIT_KINDS, _text, is_duty_staff, local, overlapping_shifts
 from dudao.orgs.models import OrgUnit
@@ -45,15 +46,12 @@ def create_roster(*, actor: User, unit: OrgUnit, title: str, starts_on: dt.date,
 
 
 def _locked_roster(roster: DutyRoster, version: int | None) -> DutyRoster:
-    fresh = DutyRoster.objects.select_for_update(of=("self",)).select_related("unit").get(pk=roster.pk)
-    check_version(fresh, version)
-    return fresh
+    return locked(DutyRoster.objects.select_related("unit"), roster.pk, version)
 
 
 def _bump(roster: DutyRoster) -> None:
-    roster.version += 1
     roster.updated_at = timezone.now()
-    roster.save(update_fields=["version", "updated_at", "status", "published_at"])
+    bump(roster, ["updated_at", "status", "published_at"])
 
 
 def add_shift(

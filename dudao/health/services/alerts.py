@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from dudao.accounts.models import User
 from dudao.audit.services import Entry, append, record_change
-from dudao.core.errors import DomainError, Forbidden, check_version
+from dudao.core.errors import DomainError, Forbidden
+from dudao.core.locking import bump, locked
 from dudao.health.models import Alert, AlertStatus, Measure, MeasureKind
 from dudao.orgs.scoping import can
 
@@ -23,9 +24,7 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _locked_alert(alert: Alert, version: int | None) -> Alert:
-    fresh = Alert.objects.select_for_update(of=("self",)).select_related("school").get(pk=alert.pk)
-    check_version(fresh, version)
-    return fresh
+    return locked(Alert.objects.select_related("school"), alert.pk, version)
 
 
 def _alert_guard(actor: User, alert: Alert) -> None:
@@ -42,11 +41,6 @@ def _unclosed_alert(actor: User, alert: Alert, version: int | None) -> Alert:
     return alert
 
 
-def _bump(alert: Alert, fields: list[str]) -> None:
-    alert.version += 1
-    alert.save(update_fields=[*fields, "version"])
-
-
 def acknowledge_alert(*, actor: User, alert: Alert, version: int | None) -> Alert:
     with transaction.atomic():
         alert = _locked_alert(alert, version)
@@ -56,7 +50,7 @@ def acknowledge_alert(*, actor: User, alert: Alert, version: int | None) -> Aler
         alert.status = AlertStatus.ACKNOWLEDGED
         alert.acknowledged_by = actor
         alert.acknowledged_at = timezone.now()
-        _bump(alert, ["status", "acknowledged_by", "acknowledged_at"])
+        bump(alert, ["status", "acknowledged_by", "acknowledged_at"])
         record_change(
             actor=actor,
             action="health_alert_ack",
@@ -91,7 +85,7 @@ def report_alert(
         alert.reported_by = actor
         alert.reported_at = reported_at
         alert.report_reference = reference[:100]
-        _bump(alert, ["status", "acknowledged_by", "acknowledged_at", "reported_by", "reported_at", "report_reference"])
+        bump(alert, ["status", "acknowledged_by", "acknowledged_at", "reported_by", "reported_at", "report_reference"])
         record_change(
             actor=actor,
             action="health_alert_report",
@@ -123,7 +117,7 @@ def add_measure(
         measure = Measure.objects.create(
             alert=alert, kind=kind, starts_on=starts_on, ends_on=ends_on, note=note.strip()[:300], created_by=actor
         )
-        _bump(alert, [])
+        bump(alert, [])
         record_change(
             actor=actor,
             action="health_alert_measure",
@@ -146,7 +140,7 @@ def close_alert(*, actor: User, alert: Alert, summary: str, version: int | None)
         alert.closed_by = actor
         alert.closed_at = timezone.now()
         alert.summary = summary[:4000]
-        _bump(alert, ["status", "closed_by", "closed_at", "summary"])
+        bump(alert, ["status", "closed_by", "closed_at", "summary"])
         record_change(
             actor=actor, action="health_alert_close", obj=alert, unit_path=alert.school.path, after={"summary": summary}
         )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
+from dudao.core.locking import bump
 from dudao.health import tables
 from dudao.health.models import (
     AbsenceRecord,
@@ -275,8 +276,7 @@ def _correct(
         if changed:
             for name in changed:
                 setattr(old, name, getattr(row, name))
-            old.version += 1
-            old.save(update_fields=[n.removesuffix("_id") for n in changed] + ["version"])
+            bump(old, [n.removesuffix("_id") for n in changed])
             fresh.append(old)
     created = AbsenceRecord.objects.bulk_create([r for r in fresh if r.pk is None])
     updated = [r for r in fresh if r.pk is not None and r not in created]
@@ -284,8 +284,7 @@ def _correct(
     _counts(check, items)
     check.early_returns = prepared.early_returns
     check.corrected_at = timezone.now()
-    check.version += 1
-    check.save(update_fields=[*CHECK_FIELDS, "corrected_at", "version"])
+    bump(check, [*CHECK_FIELDS, "corrected_at"])
     _remember_key(actor, key, check)
     after = {
         **snapshot(check, CHECK_FIELDS),

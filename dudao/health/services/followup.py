@@ -10,6 +10,7 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
+from dudao.core.locking import bump
 from dudao.health import rules
 from dudao.health.models import AbsenceRecord, Alert, Disease, FollowUpStatus, Reason
 from dudao.health.services._common import _locked_absence
@@ -74,8 +75,7 @@ def record_followup(
             absence.symptoms,
             float(absence.temperature) if absence.temperature is not None else None,
         )
-        absence.version += 1
-        absence.save(update_fields=[*FOLLOWUP_FIELDS, "traced_by", "traced_at", "disease_code", "version"])
+        bump(absence, [*FOLLOWUP_FIELDS, "traced_by", "traced_at", "disease_code"])
         # The same student's other open illness absences of the episode (from onset on) share the diagnosis;
         # the rows so rewritten are named in the audit event.
         episode = (

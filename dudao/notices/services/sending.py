@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
-from dudao.core.errors import DomainError, Forbidden, check_version
+from dudao.core.errors import DomainError, Forbidden
+from dudao.core.locking import bump, locked
 from dudao.notices.models import ClassCode, GuardianLink, Notice, NoticeSchool, NoticeStatus, Receipt, ReminderPlan
 from dudao.notices.services._common import NOTICE_FIELDS, _any_of
 from dudao.orgs.models import Guardian, OrgUnit, Student, StudentStatus, UnitKind
@@ -70,14 +71,7 @@ def owners_of_classes(class_paths: dict[int, str]) -> dict[int, Owners]:
 
 
 def _locked(notice: Notice, version: int | None) -> Notice:
-    fresh = Notice.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=notice.pk)
-    check_version(fresh, version)
-    return fresh
-
-
-def _bump(notice: Notice, fields: list[str]) -> None:
-    notice.version += 1
-    notice.save(update_fields=[*fields, "version"])
+    return locked(Notice.objects.select_related("issuer"), notice.pk, version)
 
 
 def send_notice(*, actor: User, notice: Notice, version: int | None = None) -> dict[str, int]:
@@ -97,7 +91,7 @@ def send_notice(*, actor: User, notice: Notice, version: int | None = None) -> d
         if size > settings.DUDAO_NOTICE_SYNC_LIMIT:
             before = snapshot(notice, NOTICE_FIELDS)
             notice.status = NoticeStatus.SENDING
-            _bump(notice, ["status"])
+            bump(notice, ["status"])
             record_change(
                 actor=actor,
                 action="queue_send",
@@ -190,7 +184,7 @@ def _write_send(*, actor: User, notice: Notice) -> dict[str, int]:
     before = snapshot(notice, NOTICE_FIELDS)
     notice.status = NoticeStatus.SENT
     notice.sent_at = now
-    _bump(notice, ["status", "sent_at"])
+    bump(notice, ["status", "sent_at"])
     counts = {"schools": len(per_school), "classes": len(classes), "students": len(created), "links": len(links)}
     record_change(
         actor=actor,
@@ -214,7 +208,7 @@ def withdraw_notice(*, actor: User, notice: Notice, version: int | None = None) 
         before = snapshot(notice, NOTICE_FIELDS)
         notice.status = NoticeStatus.WITHDRAWN
         notice.withdrawn_at = timezone.now()
-        _bump(notice, ["status", "withdrawn_at"])
+        bump(notice, ["status", "withdrawn_at"])
         ReminderPlan.objects.filter(notice=notice, cancelled_at__isnull=True).update(cancelled_at=timezone.now())
         record_change(
             actor=actor,
