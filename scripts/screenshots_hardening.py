@@ -19,7 +19,10 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
 
 
-def sign_in(page: Page, username: str, password: str = "dudao-demo") -> None:
+DEMO_PASSWORD = "dudao-demo"  # noqa: S105 (the public demo password, refused outside demo mode)
+
+
+def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.context.clear_cookies()
     page.goto(f"{BASE}/accounts/login/")
     page.get_by_label("用户名").fill(username)
@@ -81,8 +84,9 @@ def main() -> None:
         # Wrong passwords for many usernames from one address, then the security officer's view.
         # From another address (as a proxy reports it; start the demo with DUDAO_TRUSTED_PROXIES=1), so the
         # security officer can still sign in from this one.
+        proxy_says = {"X-Forwarded-For": "10.20.30.40"}
         guesser = browser.new_page(
-            viewport={"width": 1280, "height": 800}, locale="zh-CN", extra_http_headers={"X-Forwarded-For": "10.20.30.40"}
+            viewport={"width": 1280, "height": 800}, locale="zh-CN", extra_http_headers=proxy_says
         )
         for n in range(21):
             guesser.goto(f"{BASE}/accounts/login/")
