@@ -122,7 +122,7 @@ def test_acting_header_selects_assignment(client: Client, city: City) -> None:
     assert bad.status_code == 400
 
 
-def test_session_auth_works_for_browser(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_session_auth_works_for_browser(login, city: City) -> None:
     client = login(city.user("doctor"))
     assert client.get("/api/v1/me").json()["username"] == "doctor"
 

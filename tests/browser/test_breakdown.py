@@ -16,7 +16,7 @@ SPEECH = (Path(__file__).parent.parent / "breakdown" / "corpus" / "02_wenming.tx
 
 
 @pytest.fixture
-def demo_site(live_server):  # type: ignore[no-untyped-def]
+def demo_site(live_server):
     call_command("demo", "--scale", "small", verbosity=0)
     return live_server
 
@@ -30,7 +30,7 @@ def sign_in(page: Page, base: str, username: str) -> None:
     expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
 
 
-def test_breakdown_journey_paste_highlight_edit_draft_export(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_breakdown_journey_paste_highlight_edit_draft_export(page: Page, demo_site) -> None:
     from dudao.breakdown.models import Analysis
     from dudao.directives.models import Directive, DirectiveStatus
 

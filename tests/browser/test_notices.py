@@ -16,12 +16,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo_site(live_server):  # type: ignore[no-untyped-def]
+def demo_site(live_server):
     call_command("demo", "--scale", "small", verbosity=0)
     return live_server
 
 
-def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: Browser, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: Browser, demo_site) -> None:
     base = demo_site.url
     page.on("dialog", lambda dialog: dialog.accept())  # 发送 asks for confirmation
     klass = User.objects.get(username="school.teacher").assignments.get(role="class_teacher").unit

@@ -81,7 +81,7 @@ def documented_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict
 
 
 @pytest.fixture
-def behind_https_proxy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+def behind_https_proxy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     with override_settings(**documented_settings(monkeypatch, tmp_path)):
         yield
 
