@@ -61,7 +61,7 @@ def test_open_redirect_is_ignored(client: Client, city: City) -> None:
 
 @override_settings(DUDAO_DEMO=False)
 def test_demo_accounts_are_refused_outside_demo_mode(client: Client, city: City) -> None:
-    UserFactory(username="demo.user", is_demo=True)
+    UserFactory.create(username="demo.user", is_demo=True)
     response = post_login(client, "demo.user", PASSWORD)
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session

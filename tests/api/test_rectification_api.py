@@ -337,7 +337,7 @@ def test_principal_cannot_verify(client: Client, city: City) -> None:
 
 def test_verifying_ones_own_closeout_is_403(client: Client, city: City) -> None:
     # A school doctor of 五中 who also serves as district administrator: owner and requester, then would-be verifier.
-    person = UserFactory(username="dual", unit=city.school_a)
+    person = UserFactory.create(username="dual", unit=city.school_a)
     as_doctor = assign(person, "doctor", city.school_a)
     as_district = assign(person, "district_admin", city.district_a)
     item = ledger_item(city, owner=person)

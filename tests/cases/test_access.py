@@ -32,19 +32,19 @@ def test_case_visibility_by_role(city: City, case: CaseFile, key: str) -> None:
 
 
 def test_another_counsellor_of_the_same_school_does_not_see_it(city: City, case: CaseFile) -> None:
-    other = UserFactory(unit=city.school_a)
+    other = UserFactory.create(unit=city.school_a)
     assign(other, "counsellor", city.school_a)
     assert not selectors.cases_for(other).filter(pk=case.pk).exists()
 
 
 def test_another_class_teacher_of_the_same_school_does_not_see_it(city: City, case: CaseFile) -> None:
-    other = UserFactory(unit=city.class_a2)
+    other = UserFactory.create(unit=city.class_a2)
     assign(other, "class_teacher", city.class_a2)
     assert not selectors.cases_for(other).exists()
 
 
 def test_principal_of_another_school_does_not_see_it(city: City, case: CaseFile) -> None:
-    other = UserFactory(unit=city.school_b)
+    other = UserFactory.create(unit=city.school_b)
     assign(other, "principal", city.school_b)
     assert not selectors.cases_for(other).exists()
 
@@ -101,7 +101,7 @@ def test_principal_breaks_glass_for_a_student_who_moved_in(city: City) -> None:
     student = case.student
     student.klass = city.class_b1  # moved to 乙区第一小学; the file stays with the old school
     student.save(update_fields=["klass"])
-    principal_b = UserFactory(unit=city.school_b)
+    principal_b = UserFactory.create(unit=city.school_b)
     assign(principal_b, "principal", city.school_b)
     assert not selectors.cases_for(principal_b).exists()
     assert list(selectors.break_glass_candidates(principal_b, student.student_no)) == [case]
@@ -110,7 +110,7 @@ def test_principal_breaks_glass_for_a_student_who_moved_in(city: City) -> None:
 
 
 def test_principal_cannot_break_glass_into_another_school(city: City, case: CaseFile) -> None:
-    principal_b = UserFactory(unit=city.school_b)
+    principal_b = UserFactory.create(unit=city.school_b)
     assign(principal_b, "principal", city.school_b)
     assert not selectors.break_glass_candidates(principal_b, case.student.student_no).exists()
     with pytest.raises(Forbidden):

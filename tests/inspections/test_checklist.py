@@ -164,7 +164,7 @@ def test_class_teacher_cannot_fill_any_checklist(city: City) -> None:
 def team_target(city: City) -> tuple[Target, object, object]:
     """五中 assigned to a team of one district inspector; another district inspector outside the team."""
     target = school_a_target(city)
-    member, outsider = UserFactory(unit=city.district_a), UserFactory(unit=city.district_a)
+    member, outsider = UserFactory.create(unit=city.district_a), UserFactory.create(unit=city.district_a)
     assign(member, "inspector", city.district_a)
     assign(outsider, "inspector", city.district_a)
     services.create_team(
@@ -194,7 +194,7 @@ def test_organiser_may_fill_team_school(city: City) -> None:
 
 def test_any_inspector_in_scope_fills_school_without_team(city: City) -> None:
     target = school_a_target(city)
-    district_inspector = UserFactory(unit=city.district_a)
+    district_inspector = UserFactory.create(unit=city.district_a)
     assign(district_inspector, "inspector", city.district_a)
     save(city, target, "1.1", actor=district_inspector)
     assert Answer.objects.filter(target=target).exists()

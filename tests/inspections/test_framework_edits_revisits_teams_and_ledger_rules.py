@@ -110,7 +110,7 @@ def test_garbled_recipient_or_team_school_ids_answer_404_or_a_message(signed_in,
 
 
 def test_owner_list_offers_only_people_who_can_own_an_item(signed_in, city: City) -> None:
-    no_role = UserFactory(unit=city.school_a, full_name="无角色教师")
+    no_role = UserFactory.create(unit=city.school_a, full_name="无角色教师")
     item = ledger_item(city, owner=None)
     staff = signed_in(city.user("principal")).get(f"/ledger/{item.pk}/").context["staff"]
     assert city.user("class_teacher") in staff
@@ -120,7 +120,7 @@ def test_owner_list_offers_only_people_who_can_own_an_item(signed_in, city: City
 def test_two_teams_share_the_schools_of_one_district(city: City) -> None:
     extra = [city.school_a2]
     inspection = plan_round(city, schools=[city.school_a, *extra])
-    one, two = UserFactory(), UserFactory()
+    one, two = UserFactory.create(), UserFactory.create()
     assign(one, "inspector", city.root)
     assign(two, "inspector", city.root)
     for name, member in (("一组", one), ("二组", two)):
@@ -134,7 +134,7 @@ def test_two_teams_share_the_schools_of_one_district(city: City) -> None:
 
 def test_team_member_who_cannot_fill_the_schools_is_refused(city: City) -> None:
     inspection = plan_round(city, schools=[city.school_a])
-    other_district = UserFactory()
+    other_district = UserFactory.create()
     assign(other_district, "district_admin", city.district_b)
     with pytest.raises(DomainError) as error:
         services.create_team(

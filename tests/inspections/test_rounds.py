@@ -287,7 +287,7 @@ def test_publish_with_stale_version_refused(city: City) -> None:
 
 def test_district_inspector_outside_round_unit_cannot_publish(city: City) -> None:
     inspection = unannounced(city)
-    district_inspector = UserFactory(unit=city.district_a)
+    district_inspector = UserFactory.create(unit=city.district_a)
     assign(district_inspector, "inspector", city.district_a)
     with pytest.raises(Forbidden):
         services.publish_results(actor=district_inspector, inspection=inspection)

@@ -71,7 +71,7 @@ def test_school_notice_detail_by_role(city, make_notice, signed_in, key, expecte
 def test_other_school_does_not_see_the_notice(city, make_notice, signed_in):
     from tests.factories import UserFactory, assign
 
-    other = UserFactory(username="other.principal")
+    other = UserFactory.create(username="other.principal")
     assign(other, "principal", city.school_b)
     notice = make_notice()
     client = signed_in(other)
