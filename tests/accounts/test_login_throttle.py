@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -25,7 +26,7 @@ def quick_guesses(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
 
 
-def post_login(username: str, password: str, ip: str = ATTACKER, **extra: str):
+def post_login(username: str, password: str, ip: str = ATTACKER, **extra: Any):
     return Client().post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip, **extra)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,7 +15,7 @@ from tests.factories import PASSWORD, City
 pytestmark = pytest.mark.django_db
 
 
-def bearer(city: City, key: str) -> dict[str, str]:
+def bearer(city: City, key: str) -> dict[str, Any]:
     _, plain = services.create_token(actor=city.user(key), name="t")
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
 
