@@ -88,6 +88,13 @@ def assign(user: User, role: str, where: OrgUnit) -> RoleAssignment:
     return RoleAssignment.objects.create(user=user, role=role, unit=where)
 
 
+def act_as(user: User, assignment: RoleAssignment) -> None:
+    """Make `assignment` the one `user` acts through, as ActingAssignmentMiddleware does for a request, and
+    drop the assignments scoping cached on the user. User does not declare these per-request attributes."""
+    user.acting_assignment_id = assignment.pk  # type: ignore[attr-defined]
+    user._dudao_assignments = None  # type: ignore[attr-defined]
+
+
 @dataclass
 class City:
     """测试市: district 甲区 (schools 五中 and 实验小学), district 乙区 (one school)."""

@@ -16,7 +16,7 @@ from dudao.cases import selectors, services
 from dudao.cases.models import AlertKind, BreakGlassGrant, CaseAlert, CaseFile
 from dudao.core.errors import DomainError, Forbidden
 from tests.cases.conftest import open_psych
-from tests.factories import ROLE_HOLDERS, City, UserFactory, assign
+from tests.factories import ROLE_HOLDERS, City, UserFactory, act_as, assign
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +52,7 @@ def test_principal_of_another_school_does_not_see_it(city: City, case: CaseFile)
 def test_assigned_counsellor_acting_in_another_role_does_not_see_it(city: City, case: CaseFile) -> None:
     counsellor = city.user("counsellor")
     extra = assign(counsellor, "school_staff", city.school_a)
-    counsellor.acting_assignment_id = extra.pk
-    counsellor._dudao_assignments = None
+    act_as(counsellor, extra)
     assert not selectors.cases_for(counsellor).exists()
 
 

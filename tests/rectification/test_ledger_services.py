@@ -11,7 +11,7 @@ from dudao.audit.models import AuditEvent
 from dudao.core.errors import DomainError, Forbidden
 from dudao.rectification import services
 from dudao.rectification.models import ItemPhoto, ItemStatus, PublicPosting, RectificationItem, StepKind
-from tests.factories import City, UserFactory, assign
+from tests.factories import City, UserFactory, act_as, assign
 from tests.inspections.factories import ledger_item, upload
 
 pytestmark = pytest.mark.django_db
@@ -249,7 +249,7 @@ def test_verifier_cannot_verify_own_closeout(city: City) -> None:
     district_role = assign(both, "district_admin", city.district_a)
     item = requested(city, ledger_item(city), actor=both)
     assert item.closeout_requested_by == both
-    both.acting_assignment_id = district_role.pk
+    act_as(both, district_role)
     with pytest.raises(Forbidden):
         services.verify_closeout(actor=both, item=item, version=item.version)
     with pytest.raises(Forbidden):
@@ -265,7 +265,7 @@ def test_owner_cannot_verify_own_item(city: City) -> None:
     district_role = assign(owner, "district_admin", city.district_a)
     item = ledger_item(city, owner=owner)
     item = requested(city, item, actor=city.user("principal"))
-    owner.acting_assignment_id = district_role.pk
+    act_as(owner, district_role)
     with pytest.raises(Forbidden):
         services.verify_closeout(actor=owner, item=item, version=item.version)
 
