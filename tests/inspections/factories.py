@@ -207,6 +207,12 @@ def answer_checklist(
             services.save_answer(actor=actor, target=target, indicator_id=item.pk, result=Result.PASS)
 
 
+def indicator_code(finding: Finding) -> str:
+    """The code of the indicator a checklist finding failed (a finding made from a checklist always has one)."""
+    assert finding.indicator is not None
+    return finding.indicator.code
+
+
 def submit_checklist(
     city: City, target: Target, *, fail: Iterable[str] = ("1.1", "1.2"), actor: Any = None, **answers: Any
 ) -> list[Finding]:

@@ -62,7 +62,8 @@ def test_scale_indicator_marked_pass_with_partial_score_is_not_a_problem(city: C
     findings = services.submit_target(actor=actor, target=target)
     target.refresh_from_db()
     assert findings == []
-    assert target.score is not None and target.score < target.max_score  # the partial score still counts
+    assert target.score is not None and target.max_score is not None
+    assert target.score < target.max_score  # the partial score still counts
 
 
 def test_revisit_of_an_unpublished_unannounced_round_is_refused(city: City) -> None:
