@@ -155,6 +155,7 @@ def test_switching_acting_assignment(login, city: City) -> None:
     assert client.get(f"/orgs/{city.school_a.pk}/students/").status_code == 404
     # Someone else's assignment cannot be chosen.
     foreign = city.user("doctor").assignments.first()
+    assert foreign is not None
     client.post("/accounts/me/acting/", {"assignment": foreign.pk})
     assert client.session["dudao_acting_assignment"] == other.pk
 

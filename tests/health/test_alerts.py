@@ -129,7 +129,7 @@ def test_influenza_like_cases_count_toward_the_ili_threshold(city, today) -> Non
     result = check(city, [fever(s) for s in pupils[5:]], who="doctor", klass=city.class_a2)
     assert {a.rule for a in result.alerts} == {AlertRule.DISEASE_CLUSTER}  # the class cluster was raised 3 days ago
     ili = next(a for a in result.alerts if a.rule == AlertRule.DISEASE_CLUSTER)
-    assert ili.disease.code == "ILI"
+    assert ili.disease is not None and ili.disease.code == "ILI"
 
 
 def test_low_fever_with_cough_is_not_influenza_like() -> None:

@@ -50,7 +50,7 @@ def test_marked_students_and_bad_temperature(city, client: Client) -> None:
 def test_doctor_follows_up_and_works_the_alert_in_pages(city, client: Client) -> None:
     client.force_login(city.user("class_teacher"))
     url = f"/health/check/{city.class_a1.pk}/"
-    post = {"session": "morning"}
+    post: dict[str, str | list[str]] = {"session": "morning"}
     for s in city.students["a1"]:
         post |= {f"reason_{s.pk}": "illness", f"sym_{s.pk}": ["fever", "cough"], f"temp_{s.pk}": "38.4"}
     response = client.post(url, post, follow=True)
