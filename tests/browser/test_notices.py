@@ -49,7 +49,9 @@ def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: 
     before = int(pending.inner_text())
     assert before > 5
     message = page.locator("#lines").input_value().splitlines()[0]
-    link = re.search(r"https?://\S+", message).group(0)  # type: ignore[union-attr]
+    found = re.search(r"https?://\S+", message)
+    assert found is not None, message
+    link = found.group(0)
 
     # 3. A parent opens the link on a phone, answers and confirms (no login).
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)

@@ -145,7 +145,11 @@ def plan_round(
     """
     if framework is None and previous is None:
         framework = Framework.objects.filter(unit=city.root, name="文明校园测评").first() or build_framework(city)
-    version = current_version(framework) if framework is not None else previous.framework_version  # type: ignore[union-attr]
+    if framework is not None:
+        version = current_version(framework)
+    else:
+        assert previous is not None
+        version = previous.framework_version
     today = timezone.localdate()
     return services.plan_inspection(
         actor=actor or city.user("inspector"),

@@ -60,13 +60,15 @@ def build_campaign(city: City) -> Campaign:
     awaiting = ledger.request_closeout(
         actor=city.user("class_teacher"), item=awaiting, text="已修好", photos=[upload(3)], version=None
     )
+    item_a, item_b = items.filter(school=city.school_a).first(), items.filter(school=city.school_b).first()
+    assert item_a is not None and item_b is not None
     return Campaign(
         framework=framework,
         round=inspection,
         target_a=target_of(inspection, city.school_a),
         target_b=target_of(inspection, city.school_b),
-        item_a=items.filter(school=city.school_a).first(),  # type: ignore[arg-type]
-        item_b=items.filter(school=city.school_b).first(),  # type: ignore[arg-type]
+        item_a=item_a,
+        item_b=item_b,
         hidden=hidden,
         bulletin_id=bulletin.pk,
         token=posting.token,

@@ -44,7 +44,9 @@ def test_leaving_students_lets_a_class_close(city: City) -> None:
         services.mark_student_left(actor=staff, student=pupil, reason="转学至外省", version=None)
     assert Student.objects.filter(klass=city.class_a2, status=StudentStatus.LEFT).count() == 2
     services.close_unit(actor=staff, unit=OrgUnit.objects.get(pk=city.class_a2.pk), reason="合班", version=None)
-    changes = AuditEvent.objects.filter(action="leave").first().changes  # type: ignore[union-attr]
+    event = AuditEvent.objects.filter(action="leave").first()
+    assert event is not None
+    changes = event.changes
     assert changes["reason"][1] == "转学至外省" and changes["status"] == ["enrolled", "left"]
 
 

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def last_event() -> AuditEvent:
-    return AuditEvent.objects.order_by("-seq").first()  # type: ignore[return-value]
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event is not None
+    return event
 
 
 def test_district_admin_creates_school_with_pinyin_and_audit(city: City) -> None:

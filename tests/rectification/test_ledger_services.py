@@ -20,8 +20,10 @@ TODAY = timezone.localdate
 
 
 def last_event(item) -> AuditEvent:
-    event = AuditEvent.objects.filter(object_id=str(item.pk), object_type=item._meta.label_lower).order_by("-seq")
-    return event.first()  # type: ignore[return-value]
+    events = AuditEvent.objects.filter(object_id=str(item.pk), object_type=item._meta.label_lower).order_by("-seq")
+    event = events.first()
+    assert event is not None
+    return event
 
 
 def do_assign(city: City, item: RectificationItem, *, owner=None, due: dt.date | None = None, actor=None, version=-1):
