@@ -48,7 +48,7 @@ lint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy dudao
+	$(BIN)/mypy dudao tests
 
 bench: install
 	$(BIN)/python -m bench.scoping

@@ -12,10 +12,12 @@ from __future__ import annotations
 import ast
 import importlib.util
 from pathlib import Path
+from typing import cast
 
 from grimp import ImportGraph
 from importlinter import Contract, ContractCheck, fields, output
 from importlinter.domain.helpers import module_expressions_to_modules
+from importlinter.domain.imports import ModuleExpression
 
 
 def _dotted(node: ast.expr, bound: dict[str, str]) -> str | None:
@@ -50,8 +52,8 @@ def forbidden_reaches(source: str, forbidden: frozenset[str]) -> list[tuple[int,
                 if name in forbidden:
                     reaches.add((node.lineno, name))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and (name := _dotted(node, bound)) in forbidden:
-            reaches.add((node.lineno, str(name)))
+        if isinstance(node, ast.Attribute) and (dotted := _dotted(node, bound)) is not None and dotted in forbidden:
+            reaches.add((node.lineno, dotted))
     return sorted(reaches)
 
 
@@ -71,11 +73,13 @@ class ForbiddenNamesContract(Contract):
     forbidden_names = fields.ListField(subfield=fields.StringField())
 
     def check(self, graph: ImportGraph, verbose: bool) -> ContractCheck:
-        forbidden = frozenset(self.forbidden_names)
+        # import-linter replaces each field with its parsed value when it builds the contract; its types do not say so.
+        source_modules = cast("list[ModuleExpression]", self.source_modules)
+        forbidden = frozenset(cast("list[str]", self.forbidden_names))
         modules: set[str] = set()
         # A module named outright that no longer exists (renamed, split) would keep the contract by checking nothing.
         unmatched = []
-        for expression in self.source_modules:
+        for expression in source_modules:
             matched = {m.name for m in module_expressions_to_modules(graph, [expression])}
             if not matched and "*" not in expression.expression:
                 unmatched.append(expression.expression)

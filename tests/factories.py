@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import factory
 from django.contrib.auth.hashers import make_password
+from factory.declarations import LazyFunction, Sequence
+from factory.django import DjangoModelFactory
 
 from dudao.accounts.models import User
 from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student
@@ -25,16 +26,18 @@ def password_hash() -> str:
     return make_password(PASSWORD)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
+    """Use `UserFactory.create()` or `.build()`: factory_boy types those as a User, `UserFactory()` as the factory."""
+
     class Meta:
         model = User
         skip_postgeneration_save = True
 
-    username = factory.Sequence(lambda n: f"user{n}")
-    full_name = factory.Sequence(lambda n: f"测试用户{n}")
+    username = Sequence(lambda n: f"user{n}")
+    full_name = Sequence(lambda n: f"测试用户{n}")
     phone = "13812345678"
     title = "科员"
-    password = factory.LazyFunction(password_hash)
+    password = LazyFunction(password_hash)
 
 
 def unit(parent: OrgUnit | None, name: str, kind: str, short_name: str = "", school_type: str = "") -> OrgUnit:
@@ -83,6 +86,13 @@ def student(klass: OrgUnit, name: str = "", guardians: int = 1, **extra: Any) ->
 
 def assign(user: User, role: str, where: OrgUnit) -> RoleAssignment:
     return RoleAssignment.objects.create(user=user, role=role, unit=where)
+
+
+def act_as(user: User, assignment: RoleAssignment) -> None:
+    """Make `assignment` the one `user` acts through, as ActingAssignmentMiddleware does for a request, and
+    drop the assignments scoping cached on the user. User does not declare these per-request attributes."""
+    user.acting_assignment_id = assignment.pk  # type: ignore[attr-defined]
+    user._dudao_assignments = None  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -163,13 +173,13 @@ def _bulk_tree(spec: dict[str, tuple[str | None, str, str, str, str]]) -> dict[s
     children: dict[str, int] = {}
     units: dict[str, OrgUnit] = {}
     for key, (parent_key, name, kind, short_name, school_type) in spec.items():
-        parent = units[parent_key] if parent_key else None
-        if parent is None:
+        if parent_key is None:
             path, depth = OrgUnit._get_path(None, 1, next_root), 1
             next_root += 1
         else:
-            children[parent_key] = children.get(parent_key, 0) + 1  # type: ignore[index]
-            path, depth = OrgUnit._get_path(parent.path, parent.depth + 1, children[parent_key]), parent.depth + 1  # type: ignore[index]
+            parent = units[parent_key]
+            children[parent_key] = children.get(parent_key, 0) + 1
+            path, depth = OrgUnit._get_path(parent.path, parent.depth + 1, children[parent_key]), parent.depth + 1
         units[key] = OrgUnit(
             path=path,
             depth=depth,

@@ -95,7 +95,7 @@ def url_for(city: City, page: str) -> str:
 
 
 @pytest.mark.parametrize(("role", "page", "expected"), CASES, ids=[f"{r}-{p}" for r, p, _ in CASES])
-def test_browser_access(signed_in, city: City, role: str, page: str, expected: int) -> None:  # type: ignore[no-untyped-def]
+def test_browser_access(signed_in, city: City, role: str, page: str, expected: int) -> None:
     client = signed_in(city.user(role))
     response = client.get(url_for(city, page), follow=True)
     assert response.status_code == expected, response.content.decode()[:300]
@@ -178,7 +178,7 @@ WRITES: dict[str, tuple[str, Any, set[str], Any]] = {
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "doctor"])
 @pytest.mark.parametrize("action", list(WRITES))
-def test_writes_happen_exactly_for_permitted_roles(signed_in, city: City, role: str, action: str) -> None:  # type: ignore[no-untyped-def]
+def test_writes_happen_exactly_for_permitted_roles(signed_in, city: City, role: str, action: str) -> None:
     template, data, allowed, effect = WRITES[action]
     values = {
         "school_a": city.school_a.pk,
@@ -274,7 +274,7 @@ def _text(response: Any) -> str:
 
 
 @pytest.mark.parametrize("role", SWEEP_ROLES)
-def test_no_role_receives_an_id_number_inside_a_student_number(signed_in, city: City, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_no_role_receives_an_id_number_inside_a_student_number(signed_in, city: City, role: str) -> None:
     client = signed_in(city.user(role))
     shown = 0
     for url in _student_pages(city):
@@ -288,7 +288,7 @@ def test_no_role_receives_an_id_number_inside_a_student_number(signed_in, city: 
         assert shown, f"{role} was shown no masked numbers at all: the sweep checked nothing"
 
 
-def test_student_number_search_still_matches_the_full_number(signed_in, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_student_number_search_still_matches_the_full_number(signed_in, city: City) -> None:
     pupil = city.students["a1"][1]
     client = signed_in(city.user("class_teacher"))
     found = client.get(f"/api/v1/students?q={pupil.student_no}").json()
@@ -303,7 +303,7 @@ def test_student_number_search_still_matches_the_full_number(signed_in, city: Ci
 
 
 @pytest.mark.parametrize("role", sorted(ID_REVEALERS))
-def test_revealing_the_student_number_is_an_access_event(signed_in, city: City, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_revealing_the_student_number_is_an_access_event(signed_in, city: City, role: str) -> None:
     pupil = city.students["a1"][0]
     client = signed_in(city.user(role))
     revealed = client.post(f"/students/{pupil.pk}/reveal/", {"field": "id_card_no"}).content.decode()
@@ -318,7 +318,7 @@ def test_revealing_the_student_number_is_an_access_event(signed_in, city: City, 
 
 
 @pytest.mark.parametrize("role", ["class_teacher", "counsellor", "doctor", "district_admin", "bureau_staff"])
-def test_roles_without_unmask_id_cannot_reveal_the_student_number(signed_in, city: City, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_roles_without_unmask_id_cannot_reveal_the_student_number(signed_in, city: City, role: str) -> None:
     pupil = city.students["a1"][0]
     client = signed_in(city.user(role))
     response = client.post(f"/students/{pupil.pk}/reveal/", {"field": "id_card_no"})

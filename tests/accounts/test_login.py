@@ -16,7 +16,7 @@ from tests.factories import PASSWORD, City, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def post_login(client: Client, username: str, password: str, ip: str = "10.0.0.1"):  # type: ignore[no-untyped-def]
+def post_login(client: Client, username: str, password: str, ip: str = "10.0.0.1"):
     return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
@@ -61,7 +61,7 @@ def test_open_redirect_is_ignored(client: Client, city: City) -> None:
 
 @override_settings(DUDAO_DEMO=False)
 def test_demo_accounts_are_refused_outside_demo_mode(client: Client, city: City) -> None:
-    UserFactory(username="demo.user", is_demo=True)
+    UserFactory.create(username="demo.user", is_demo=True)
     response = post_login(client, "demo.user", PASSWORD)
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
@@ -117,7 +117,7 @@ def test_change_password_checks_old_and_strength(city: City) -> None:
     assert AuditEvent.objects.filter(action="change_password", object_id=str(user.pk)).exists()
 
 
-def test_tokens_are_stored_hashed_listed_and_revocable(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_tokens_are_stored_hashed_listed_and_revocable(login, city: City) -> None:
     client = login(city.user("principal"))
     client.post("/accounts/me/tokens/", {"name": "报送接口"})
     page = client.get("/accounts/me/").content.decode()
@@ -135,7 +135,7 @@ def test_tokens_are_stored_hashed_listed_and_revocable(login, city: City) -> Non
     assert exc.value.code == "token_revoked"
 
 
-def test_cannot_revoke_someone_elses_token(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_cannot_revoke_someone_elses_token(login, city: City) -> None:
     token, _ = services.create_token(actor=city.user("doctor"), name="x")
     client = login(city.user("principal"))
     assert client.post(f"/accounts/me/tokens/{token.pk}/revoke/").status_code == 404
@@ -143,7 +143,7 @@ def test_cannot_revoke_someone_elses_token(login, city: City) -> None:  # type: 
     assert token.revoked_at is None
 
 
-def test_switching_acting_assignment(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_switching_acting_assignment(login, city: City) -> None:
     from tests.factories import assign
 
     user = city.user("principal")
@@ -155,6 +155,7 @@ def test_switching_acting_assignment(login, city: City) -> None:  # type: ignore
     assert client.get(f"/orgs/{city.school_a.pk}/students/").status_code == 404
     # Someone else's assignment cannot be chosen.
     foreign = city.user("doctor").assignments.first()
+    assert foreign is not None
     client.post("/accounts/me/acting/", {"assignment": foreign.pk})
     assert client.session["dudao_acting_assignment"] == other.pk
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -19,13 +20,13 @@ ATTACKER = "10.9.9.9"
 
 
 @pytest.fixture(autouse=True)
-def quick_guesses(settings) -> None:  # type: ignore[no-untyped-def]
+def quick_guesses(settings) -> None:
     """Each wrong guess for an unknown username hashes once with the preferred hasher (Argon2, ~0.5 s here);
     these tests make hundreds. Stored Argon2 hashes still verify."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
 
 
-def post_login(username: str, password: str, ip: str = ATTACKER, **extra: str):  # type: ignore[no-untyped-def]
+def post_login(username: str, password: str, ip: str = ATTACKER, **extra: Any):
     return Client().post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip, **extra)
 
 
@@ -108,7 +109,7 @@ def test_throttling_is_reported_once_per_window_as_a_security_event(city: City) 
     assert event.changes["usernames"] == "、".join(f"user{i}" for i in range(10))
 
 
-def test_security_officer_sees_the_throttling_on_home_and_audit_page(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_security_officer_sees_the_throttling_on_home_and_audit_page(login, city: City) -> None:
     guess_across_usernames(21)
     client = login(city.user("security_officer"))
     home = client.get("/").content.decode()

@@ -20,7 +20,7 @@ MESSAGE = "密码不能只由系统名称（督导通、dudao）或用户名、�
 
 @pytest.fixture
 def zhangsan(city: City) -> User:
-    return UserFactory(username="zhangsan", full_name="张三", unit=city.school_a)
+    return UserFactory.create(username="zhangsan", full_name="张三", unit=city.school_a)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,7 +15,7 @@ from tests.factories import PASSWORD, City
 pytestmark = pytest.mark.django_db
 
 
-def bearer(city: City, key: str) -> dict[str, str]:
+def bearer(city: City, key: str) -> dict[str, Any]:
     _, plain = services.create_token(actor=city.user(key), name="t")
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
 
@@ -122,7 +123,7 @@ def test_acting_header_selects_assignment(client: Client, city: City) -> None:
     assert bad.status_code == 400
 
 
-def test_session_auth_works_for_browser(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_session_auth_works_for_browser(login, city: City) -> None:
     client = login(city.user("doctor"))
     assert client.get("/api/v1/me").json()["username"] == "doctor"
 

@@ -19,12 +19,12 @@ pytestmark = pytest.mark.django_db
 ADMIN_TRIAD = ["sysadmin", "security_officer", "auditor"]
 
 
-def auth(city: City, key: str) -> dict[str, str]:
+def auth(city: City, key: str) -> dict[str, Any]:
     _, plain = accounts.create_token(actor=city.user(key), name="t")
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
 
 
-def send(client: Client, method: str, url: str, data: dict[str, Any], headers: dict[str, str]) -> Any:
+def send(client: Client, method: str, url: str, data: dict[str, Any], headers: dict[str, Any]) -> Any:
     return getattr(client, method)(url, data, content_type="application/json", **headers)
 
 

@@ -21,12 +21,12 @@ pytestmark = pytest.mark.django_db
 ADMIN_TRIAD = ["sysadmin", "security_officer", "auditor"]
 
 
-def auth(city: City, key: str) -> dict[str, str]:
+def auth(city: City, key: str) -> dict[str, Any]:
     _, plain = accounts.create_token(actor=city.user(key), name="t")
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
 
 
-def post_json(client: Client, url: str, data: dict[str, Any], headers: dict[str, str]) -> Any:
+def post_json(client: Client, url: str, data: dict[str, Any], headers: dict[str, Any]) -> Any:
     return client.post(url, data, content_type="application/json", **headers)
 
 
@@ -337,12 +337,12 @@ def test_principal_cannot_verify(client: Client, city: City) -> None:
 
 def test_verifying_ones_own_closeout_is_403(client: Client, city: City) -> None:
     # A school doctor of 五中 who also serves as district administrator: owner and requester, then would-be verifier.
-    person = UserFactory(username="dual", unit=city.school_a)
+    person = UserFactory.create(username="dual", unit=city.school_a)
     as_doctor = assign(person, "doctor", city.school_a)
     as_district = assign(person, "district_admin", city.district_a)
     item = ledger_item(city, owner=person)
     _, plain = accounts.create_token(actor=person, name="t")
-    token = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
+    token: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
     requested = client.post(
         url(item, "request-closeout"),
         {"text": "已修复", "version": item.version, "photos": [jpeg(3)]},
@@ -426,12 +426,14 @@ MATRIX: dict[str, tuple[int, int, int]] = {
     "auditor": (F, F, F),
     "nobody": (F, F, F),
 }
-CELLS = [pytest.param(role, column) for role in MATRIX for column in range(3)]
+CELLS = [
+    pytest.param(role, column, id=f"{role}-{where}")
+    for role in MATRIX
+    for column, where in enumerate(["list", "a", "b"])
+]
 
 
-@pytest.mark.parametrize(
-    ("role", "column"), CELLS, ids=[f"{c.values[0]}-{['list', 'a', 'b'][c.values[1]]}" for c in CELLS]
-)
+@pytest.mark.parametrize(("role", "column"), CELLS)
 def test_token_access_matrix(client: Client, city: City, role: str, column: int) -> None:
     inspection = plan_round(city, schools=[city.school_a, city.school_b])
     submit_checklist(city, target_of(inspection, city.school_a), fail=("1.1",))

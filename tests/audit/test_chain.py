@@ -83,7 +83,7 @@ def test_events_are_append_only_in_the_application(city: City) -> None:
         event.delete()
 
 
-def test_event_records_actor_ip_request_and_acting_unit(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_event_records_actor_ip_request_and_acting_unit(login, city: City) -> None:
     client = login(city.user("district_admin"))
     client.post(
         f"/orgs/{city.district_a.pk}/create/",
@@ -97,7 +97,7 @@ def test_event_records_actor_ip_request_and_acting_unit(login, city: City) -> No
     assert event.object_repr == "甲区第九小学"
 
 
-def test_auditor_page_filters_and_exports(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_auditor_page_filters_and_exports(login, city: City) -> None:
     make_events(city, 2)
     client = login(city.user("auditor"))
     page = client.get("/audit/?action=create").content.decode()
@@ -115,7 +115,7 @@ def test_auditor_page_filters_and_exports(login, city: City) -> None:  # type: i
     assert AuditEvent.objects.filter(action="export_audit").exists()
 
 
-def test_security_officer_sees_only_access_events(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_security_officer_sees_only_access_events(login, city: City) -> None:
     make_events(city, 1)
     services.reveal_student(actor=city.user("principal"), student=city.students["a1"][0], fields=["id_card_no"])
     client = login(city.user("security_officer"))

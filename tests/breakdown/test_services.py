@@ -100,12 +100,15 @@ def test_split_outside_the_row_is_refused(city, analysis):
 def test_create_drafts_makes_draft_directives_with_a_suggested_list_form_and_is_idempotent(city, analysis):
     staff = city.user("bureau_staff")
     row = analysis.rows.order_by("position").first()  # 示范点 … 名单报市委教育工委宣传部
+    assert row is not None
     created = services.create_drafts(actor=staff, analysis=analysis, row_ids=[row.pk])
     assert len(created) == 1
+    assert created[0].directive_id is not None
     directive = Directive.objects.get(pk=created[0].directive_id)
     assert directive.status == DirectiveStatus.DRAFT
     assert directive.deadline.date() == dt.date(2026, 6, 12)
     assert directive.target_spec == {"mode": "kind", "kind": "district"}
+    assert directive.form_version is not None
     fields = directive.form_version.schema["fields"]
     assert fields[0]["type"] == "table" and "名单" in fields[0]["label"]
     assert services.create_drafts(actor=staff, analysis=analysis, row_ids=[row.pk]) == []
@@ -352,7 +355,7 @@ def test_demo_step_saves_a_sample_analysis_for_city_admin(db):
 
     call_command("demo", "--scale", "small", verbosity=0)
     analysis = Analysis.objects.get()
-    assert analysis.created_by.username == "city.admin"
+    assert analysis.created_by is not None and analysis.created_by.username == "city.admin"
     assert analysis.rows.count() >= 6
 
 
@@ -488,6 +491,7 @@ def test_merging_rows_that_are_not_next_to_each_other_is_refused(city, analysis)
 def test_a_higher_unit_cannot_issue_drafts_from_a_district_table(city):
     district_table = services.analyse(actor=city.user("district_admin"), doc_date=DOC, text=SPEECH)
     row = district_table.rows.order_by("position").first()
+    assert row is not None
     with pytest.raises(DomainError) as err:
         services.create_drafts(actor=city.user("bureau_staff"), analysis=district_table, row_ids=[row.pk])
     assert err.value.code == "wrong_issuer"

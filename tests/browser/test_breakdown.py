@@ -16,7 +16,7 @@ SPEECH = (Path(__file__).parent.parent / "breakdown" / "corpus" / "02_wenming.tx
 
 
 @pytest.fixture
-def demo_site(live_server):  # type: ignore[no-untyped-def]
+def demo_site(live_server):
     call_command("demo", "--scale", "small", verbosity=0)
     return live_server
 
@@ -30,7 +30,7 @@ def sign_in(page: Page, base: str, username: str) -> None:
     expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
 
 
-def test_breakdown_journey_paste_highlight_edit_draft_export(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_breakdown_journey_paste_highlight_edit_draft_export(page: Page, demo_site) -> None:
     from dudao.breakdown.models import Analysis
     from dudao.directives.models import Directive, DirectiveStatus
 
@@ -68,7 +68,7 @@ def test_breakdown_journey_paste_highlight_edit_draft_export(page: Page, demo_si
     expect(page.get_by_text("已生成 1 份工作部署草稿", exact=False)).to_be_visible()
     analysis = Analysis.objects.get(title="推进会讲话（浏览器测试）")
     row = analysis.rows.order_by("position").first()
-    assert row.directive_id is not None
+    assert row is not None and row.directive_id is not None
     directive = Directive.objects.get(pk=row.directive_id)
     assert directive.status == DirectiveStatus.DRAFT and directive.title == "各城区打造示范点并报送名单"
 

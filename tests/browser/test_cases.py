@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo_site(live_server):  # type: ignore[no-untyped-def]
+def demo_site(live_server):
     call_command("demo", "--scale", "small", verbosity=0)
     return live_server
 
@@ -29,7 +29,7 @@ def switch_user(page: Page, base: str, username: str) -> None:
     sign_in(page, base, username)
 
 
-def test_screening_to_crisis_checklist_aggregate_and_break_glass(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_screening_to_crisis_checklist_aggregate_and_break_glass(page: Page, demo_site) -> None:
     base = demo_site.url
     page.on("dialog", lambda dialog: dialog.accept())
     # 1. The counsellor, on a phone, turns a screening suggestion into a case.

@@ -18,7 +18,7 @@ SHOTS = os.environ.get("DUDAO_SCREENSHOTS", "test-results")
 
 
 @pytest.fixture
-def demo_site(live_server):  # type: ignore[no-untyped-def]
+def demo_site(live_server):
     call_command("demo", "--scale", "small", verbosity=0)
     return live_server
 
@@ -41,7 +41,7 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=f"{SHOTS}/directives-{name}.png", full_page=True)
 
 
-def test_directive_journey_through_cascade_return_and_two_level_approval(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_directive_journey_through_cascade_return_and_two_level_approval(page: Page, demo_site) -> None:
     from dudao.directives.models import Directive, Submission
 
     base = demo_site.url
@@ -133,7 +133,7 @@ def test_directive_journey_through_cascade_return_and_two_level_approval(page: P
     shot(page, "04-completeness")
 
 
-def test_city_sees_demo_completeness_by_district_and_cascades(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_city_sees_demo_completeness_by_district_and_cascades(page: Page, demo_site) -> None:
     from dudao.directives.models import Directive
 
     sign_in(page, demo_site.url, "city.admin")

@@ -17,12 +17,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo_site(live_server):  # type: ignore[no-untyped-def]
+def demo_site(live_server):
     call_command("demo", "--scale", "small", verbosity=0)
     return live_server
 
 
-def test_sign_in_shows_on_duty_now_and_plan_a_roster(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_shows_on_duty_now_and_plan_a_roster(page: Page, demo_site) -> None:
     base = demo_site.url
     page.on("dialog", lambda dialog: dialog.accept())  # 发布 asks for confirmation
     # 1. On a phone, the principal sees today's duty waiting for a sign-in and signs in.

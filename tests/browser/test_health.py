@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo_site(live_server):  # type: ignore[no-untyped-def]
+def demo_site(live_server):
     call_command("demo", "--scale", "small", verbosity=0)
     return live_server
 
@@ -30,7 +30,7 @@ def mark_ill(page: Page, index: int, temperature: str) -> None:
     row.get_by_label("体温 ℃").fill(temperature)
 
 
-def test_teacher_reports_fevers_and_doctor_handles_the_alert(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_teacher_reports_fevers_and_doctor_handles_the_alert(page: Page, demo_site) -> None:
     base = demo_site.url
     page.on("dialog", lambda dialog: dialog.accept())
     page.set_viewport_size({"width": 390, "height": 844})

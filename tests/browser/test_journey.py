@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo_site(live_server):  # type: ignore[no-untyped-def]
+def demo_site(live_server):
     call_command("demo", "--scale", "small", verbosity=0)
     return live_server
 
@@ -23,7 +23,7 @@ def sign_in(page: Page, base: str, username: str) -> None:
     expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
 
 
-def test_district_admin_finds_school_by_pinyin_and_opens_roster(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_district_admin_finds_school_by_pinyin_and_opens_roster(page: Page, demo_site) -> None:
     base = demo_site.url
     sign_in(page, base, "district.admin")
     page.get_by_role("link", name="组织机构").click()
@@ -42,7 +42,7 @@ def test_district_admin_finds_school_by_pinyin_and_opens_roster(page: Page, demo
     page.screenshot(path="test-results/roster.png", full_page=True)
 
 
-def test_wrong_password_shows_chinese_error(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_shows_chinese_error(page: Page, demo_site) -> None:
     page.goto(f"{demo_site.url}/accounts/login/")
     page.get_by_label("用户名").fill("district.admin")
     page.get_by_label("密码").fill("not-the-password")
@@ -50,7 +50,7 @@ def test_wrong_password_shows_chinese_error(page: Page, demo_site) -> None:  # t
     expect(page.get_by_test_id("login-error")).to_contain_text("用户名或密码错误")
 
 
-def test_principal_reveals_guardian_phone_and_it_is_logged(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_principal_reveals_guardian_phone_and_it_is_logged(page: Page, demo_site) -> None:
     from dudao.audit.models import AuditEvent
 
     sign_in(page, demo_site.url, "school.principal")
@@ -61,7 +61,7 @@ def test_principal_reveals_guardian_phone_and_it_is_logged(page: Page, demo_site
     assert AuditEvent.objects.filter(kind="access", action="view_unmasked").count() == 1
 
 
-def test_pages_and_api_docs_run_under_the_csp_without_outside_requests(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_pages_and_api_docs_run_under_the_csp_without_outside_requests(page: Page, demo_site) -> None:
     outside: list[str] = []
     violations: list[str] = []
     page.on(

@@ -16,12 +16,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo_site(live_server):  # type: ignore[no-untyped-def]
+def demo_site(live_server):
     call_command("demo", "--scale", "small", verbosity=0)
     return live_server
 
 
-def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: Browser, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: Browser, demo_site) -> None:
     base = demo_site.url
     page.on("dialog", lambda dialog: dialog.accept())  # 发送 asks for confirmation
     klass = User.objects.get(username="school.teacher").assignments.get(role="class_teacher").unit
@@ -49,7 +49,9 @@ def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: 
     before = int(pending.inner_text())
     assert before > 5
     message = page.locator("#lines").input_value().splitlines()[0]
-    link = re.search(r"https?://\S+", message).group(0)  # type: ignore[union-attr]
+    found = re.search(r"https?://\S+", message)
+    assert found is not None, message
+    link = found.group(0)
 
     # 3. A parent opens the link on a phone, answers and confirms (no login).
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)

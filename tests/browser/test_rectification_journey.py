@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo_site(live_server):  # type: ignore[no-untyped-def]
+def demo_site(live_server):
     call_command("demo", "--scale", "small", verbosity=0)
     return live_server
 
@@ -39,7 +39,7 @@ def switch_user(page: Page, base: str, username: str) -> None:
     sign_in(page, base, username)
 
 
-def test_inspect_assign_fix_reject_verify_and_post(page: Page, demo_site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_inspect_assign_fix_reject_verify_and_post(page: Page, demo_site, tmp_path: Path) -> None:
     base = demo_site.url
     page.on("dialog", lambda dialog: dialog.accept())  # 提交/发布 ask for confirmation
     # 1. The inspector fills the mock round's checklist of 五中 on a phone-sized screen and submits it.
@@ -120,7 +120,7 @@ def test_inspect_assign_fix_reject_verify_and_post(page: Page, demo_site, tmp_pa
     page.screenshot(path="test-results/public-posting.png", full_page=True)
 
 
-def test_checklist_answer_made_offline_is_sent_when_back_online(page: Page, demo_site) -> None:  # type: ignore[no-untyped-def]
+def test_checklist_answer_made_offline_is_sent_when_back_online(page: Page, demo_site) -> None:
     from dudao.inspections.models import Answer
 
     base = demo_site.url

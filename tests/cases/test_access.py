@@ -16,7 +16,7 @@ from dudao.cases import selectors, services
 from dudao.cases.models import AlertKind, BreakGlassGrant, CaseAlert, CaseFile
 from dudao.core.errors import DomainError, Forbidden
 from tests.cases.conftest import open_psych
-from tests.factories import ROLE_HOLDERS, City, UserFactory, assign
+from tests.factories import ROLE_HOLDERS, City, UserFactory, act_as, assign
 
 pytestmark = pytest.mark.django_db
 
@@ -32,19 +32,19 @@ def test_case_visibility_by_role(city: City, case: CaseFile, key: str) -> None:
 
 
 def test_another_counsellor_of_the_same_school_does_not_see_it(city: City, case: CaseFile) -> None:
-    other = UserFactory(unit=city.school_a)
+    other = UserFactory.create(unit=city.school_a)
     assign(other, "counsellor", city.school_a)
     assert not selectors.cases_for(other).filter(pk=case.pk).exists()
 
 
 def test_another_class_teacher_of_the_same_school_does_not_see_it(city: City, case: CaseFile) -> None:
-    other = UserFactory(unit=city.class_a2)
+    other = UserFactory.create(unit=city.class_a2)
     assign(other, "class_teacher", city.class_a2)
     assert not selectors.cases_for(other).exists()
 
 
 def test_principal_of_another_school_does_not_see_it(city: City, case: CaseFile) -> None:
-    other = UserFactory(unit=city.school_b)
+    other = UserFactory.create(unit=city.school_b)
     assign(other, "principal", city.school_b)
     assert not selectors.cases_for(other).exists()
 
@@ -52,8 +52,7 @@ def test_principal_of_another_school_does_not_see_it(city: City, case: CaseFile)
 def test_assigned_counsellor_acting_in_another_role_does_not_see_it(city: City, case: CaseFile) -> None:
     counsellor = city.user("counsellor")
     extra = assign(counsellor, "school_staff", city.school_a)
-    counsellor.acting_assignment_id = extra.pk
-    counsellor._dudao_assignments = None
+    act_as(counsellor, extra)
     assert not selectors.cases_for(counsellor).exists()
 
 
@@ -101,7 +100,7 @@ def test_principal_breaks_glass_for_a_student_who_moved_in(city: City) -> None:
     student = case.student
     student.klass = city.class_b1  # moved to 乙区第一小学; the file stays with the old school
     student.save(update_fields=["klass"])
-    principal_b = UserFactory(unit=city.school_b)
+    principal_b = UserFactory.create(unit=city.school_b)
     assign(principal_b, "principal", city.school_b)
     assert not selectors.cases_for(principal_b).exists()
     assert list(selectors.break_glass_candidates(principal_b, student.student_no)) == [case]
@@ -110,7 +109,7 @@ def test_principal_breaks_glass_for_a_student_who_moved_in(city: City) -> None:
 
 
 def test_principal_cannot_break_glass_into_another_school(city: City, case: CaseFile) -> None:
-    principal_b = UserFactory(unit=city.school_b)
+    principal_b = UserFactory.create(unit=city.school_b)
     assign(principal_b, "principal", city.school_b)
     assert not selectors.break_glass_candidates(principal_b, case.student.student_no).exists()
     with pytest.raises(Forbidden):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -16,7 +18,7 @@ from tests.factories import ROLE_HOLDERS, City
 pytestmark = pytest.mark.django_db
 
 
-def auth(city: City, key: str) -> dict[str, str]:
+def auth(city: City, key: str) -> dict[str, Any]:
     _, plain = accounts.create_token(actor=city.user(key), name="t")
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import Client, override_settings
 
@@ -78,7 +81,7 @@ def test_rotation_reencrypts_under_the_new_key_and_old_rows_stay_readable(city: 
     services.add_note(actor=city.user("counsellor"), case=case, text=SECRET)
     old_id = crypto.current_key_id()
     new_key = crypto.new_key_text()
-    old_key = crypto.base64.urlsafe_b64encode(crypto.DEV_KEY).decode().rstrip("=")
+    old_key = base64.urlsafe_b64encode(crypto.DEV_KEY).decode().rstrip("=")
     try:
         with override_settings(DUDAO_CASE_KEYS=[new_key, old_key]):
             crypto.reset_keyring()
@@ -104,7 +107,7 @@ def test_rotation_reencrypts_under_the_new_key_and_old_rows_stay_readable(city: 
 
 
 def test_bad_key_in_environment_is_refused() -> None:
-    with pytest.raises(crypto.ImproperlyConfigured):
+    with pytest.raises(ImproperlyConfigured):
         crypto.parse_key("c2hvcnQ")
 
 
@@ -191,7 +194,8 @@ def test_a_marker_through_every_write_path_appears_nowhere_in_a_dump(city: City)
     alerts = "\n".join(str(v) for v in raw_column("cases_casealert", "text"))
     assert child.name not in alerts and "危机" not in alerts
     # The application still reads everything back.
-    assert CaseAlert.objects.filter(kind="crisis").first().text.startswith("危机预警")
+    crisis = CaseAlert.objects.filter(kind="crisis").first()
+    assert crisis is not None and crisis.text.startswith("危机预警")
     assert ScreeningResult.objects.get(pk=result.pk).reason == f"复评无异常{MARK}"
 
 
@@ -224,7 +228,7 @@ def test_a_value_under_a_missing_key_breaks_no_list_and_shows_on_the_detail_page
 
     case = open_psych(city, plan=SECRET)
     services.add_note(actor=city.user("counsellor"), case=case, text=SECRET, participants="家长")
-    lost = crypto.base64.urlsafe_b64encode(crypto.DEV_KEY).decode().rstrip("=")
+    lost = base64.urlsafe_b64encode(crypto.DEV_KEY).decode().rstrip("=")
     assert stored_key_ids(databases=["default"]) == []
     try:
         with override_settings(DUDAO_CASE_KEYS=[crypto.new_key_text()]):

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("url", ["/orgs/search/?q=a%00", "/audit/?actor=%00", "/api/v1/orgs?q=%00"])
-def test_nul_in_query_is_400_not_500(login, city: City, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_nul_in_query_is_400_not_500(login, city: City, url: str) -> None:
     client = login(city.user("bureau_staff"))
     response = client.get(url)
     assert response.status_code == 400
@@ -28,7 +28,7 @@ def test_nul_in_form_is_400(client: Client, city: City) -> None:
     assert response.status_code == 400
 
 
-def test_picker_refuses_script_in_target(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_picker_refuses_script_in_target(login, city: City) -> None:
     client = login(city.user("sysadmin"))
     response = client.get("/orgs/picker/", {"q": "五中", "target": "x').value=1;alert(1);//"})
     assert response.status_code == 400
@@ -36,7 +36,7 @@ def test_picker_refuses_script_in_target(login, city: City) -> None:  # type: ig
     assert 'data-fill-target="a-unit"' in ok and "onclick" not in ok
 
 
-def test_forwarded_for_is_believed_only_from_trusted_proxies(settings, client: Client, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_forwarded_for_is_believed_only_from_trusted_proxies(settings, client: Client, city: City) -> None:
     from dudao.accounts.models import LoginAttempt
 
     client.post(

@@ -81,7 +81,7 @@ def documented_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict
 
 
 @pytest.fixture
-def behind_https_proxy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+def behind_https_proxy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     with override_settings(**documented_settings(monkeypatch, tmp_path)):
         yield
 
@@ -99,7 +99,7 @@ def test_https_through_the_proxy_gets_hsts(behind_https_proxy: None, city: City)
 
 def test_a_form_posted_through_the_https_proxy_passes_csrf(behind_https_proxy: None, city: City) -> None:
     browser = Client(enforce_csrf_checks=True)
-    https = {"HTTP_HOST": HOST, "HTTP_X_FORWARDED_PROTO": "https", "REMOTE_ADDR": "127.0.0.1"}
+    https: dict[str, Any] = {"HTTP_HOST": HOST, "HTTP_X_FORWARDED_PROTO": "https", "REMOTE_ADDR": "127.0.0.1"}
     page = browser.get("/accounts/login/", **https)
     assert page.cookies["csrftoken"]["secure"] and page.cookies["csrftoken"].value
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())

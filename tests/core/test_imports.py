@@ -197,7 +197,7 @@ def test_a_principal_of_another_school_sees_nothing_of_this_one(
     city: City, signed_in: Callable[[User], Client]
 ) -> None:
     record(city, city.school_a, status=ImportStatus.SUCCEEDED)
-    other = UserFactory(username="b.principal", unit=city.school_b)
+    other = UserFactory.create(username="b.principal", unit=city.school_b)
     assign(other, "principal", city.school_b)
     page = signed_in(other).get("/imports/").content.decode()
     assert "甲区第五中学" not in page and "还没有导入记录" in page

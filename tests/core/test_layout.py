@@ -7,7 +7,7 @@ from tests.factories import City
 pytestmark = pytest.mark.django_db
 
 
-def test_header_shows_the_signed_in_users_identity_not_the_viewed_persons(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_header_shows_the_signed_in_users_identity_not_the_viewed_persons(login, city: City) -> None:
     from tests.factories import assign
 
     assign(city.user("principal"), "counsellor", city.school_a)

@@ -13,7 +13,7 @@ from tests.factories import PASSWORD, City
 pytestmark = pytest.mark.django_db
 
 
-def directives(response) -> set[str]:  # type: ignore[no-untyped-def]
+def directives(response) -> set[str]:
     return {d.strip() for d in response.get("Cache-Control", "").split(",") if d.strip()}
 
 

@@ -63,7 +63,7 @@ CASES = [(role, page, EXPECTED[role][i]) for role in ROLES for i, page in enumer
 
 
 @pytest.fixture
-def objects(city: City, form_version) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def objects(city: City, form_version) -> dict[str, Any]:
     directive = city_directive(city, form_version)
     dir_b = services.create_directive(
         actor=city.user("district_admin_b"),
@@ -82,7 +82,7 @@ def objects(city: City, form_version) -> dict[str, Any]:  # type: ignore[no-unty
 
 
 @pytest.mark.parametrize(("role", "page", "expected"), CASES, ids=[f"{r}-{p}" for r, p, _ in CASES])
-def test_browser_access(signed_in, city: City, objects, role: str, page: str, expected: int) -> None:  # type: ignore[no-untyped-def]
+def test_browser_access(signed_in, city: City, objects, role: str, page: str, expected: int) -> None:
     response = signed_in(city.user(role)).get(PAGES[page].format(**objects))
     assert response.status_code == expected, response.content.decode()[:300]
 
@@ -91,7 +91,7 @@ API_CASES = [c for c in CASES if c[1].startswith("api_")]
 
 
 @pytest.mark.parametrize(("role", "page", "expected"), API_CASES, ids=[f"{r}-{p}" for r, p, _ in API_CASES])
-def test_api_token_access(client: Client, city: City, objects, role: str, page: str, expected: int) -> None:  # type: ignore[no-untyped-def]
+def test_api_token_access(client: Client, city: City, objects, role: str, page: str, expected: int) -> None:
     _, plain = accounts.create_token(actor=city.user(role), name="matrix")
     response = client.get(PAGES[page].format(**objects), HTTP_AUTHORIZATION=f"Bearer {plain}")
     assert response.status_code == expected
@@ -100,7 +100,7 @@ def test_api_token_access(client: Client, city: City, objects, role: str, page: 
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_anonymous_is_sent_to_login_or_401(client: Client, objects, page: str) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_is_sent_to_login_or_401(client: Client, objects, page: str) -> None:
     response = client.get(PAGES[page].format(**objects))
     if page.startswith("api_"):
         assert response.status_code == 401
@@ -122,7 +122,7 @@ WRITES: dict[str, tuple[str, dict[str, Any], set[str]]] = {
 
 @pytest.mark.parametrize("write", list(WRITES))
 @pytest.mark.parametrize("role", ROLES)
-def test_writes_change_state_only_for_allowed_roles(signed_in, city: City, objects, write: str, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_writes_change_state_only_for_allowed_roles(signed_in, city: City, objects, write: str, role: str) -> None:
     from dudao.directives.models import Reminder
 
     url, data, allowed = WRITES[write]

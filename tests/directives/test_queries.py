@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_directive_list_query_count_does_not_grow_with_rows(
     signed_in, city: City, form_version, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for n in range(12):
         city_directive(city, form_version, title=f"通知{n}")
     client = signed_in(city.user("principal"))
@@ -26,7 +26,7 @@ def test_directive_list_query_count_does_not_grow_with_rows(
 
 def test_submissions_list_and_approvals_page_query_counts(
     signed_in, city: City, form_version, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     directives = [city_directive(city, form_version, approval_kinds=["district"]) for _ in range(4)]
     for directive in directives:
         for unit in (city.school_a, city.school_a2):
@@ -47,7 +47,7 @@ def test_submissions_list_and_approvals_page_query_counts(
         assert "待审核的报送" in client.get("/").content.decode()
 
 
-def test_unit_with_reports_in_progress_cannot_be_closed(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_unit_with_reports_in_progress_cannot_be_closed(city: City, form_version) -> None:
     from dudao.core.errors import DomainError
 
     directive = city_directive(city, form_version)
@@ -65,7 +65,7 @@ def test_unit_with_reports_in_progress_cannot_be_closed(city: City, form_version
     assert "进行中的报送" in exc.value.message
 
 
-def test_reminder_command_sends_due_reminders_and_overdue_digest(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_reminder_command_sends_due_reminders_and_overdue_digest(city: City, form_version) -> None:
     from tests.directives.conftest import in_days
 
     city_directive(city, form_version, deadline=in_days(0.2))
@@ -77,7 +77,7 @@ def test_reminder_command_sends_due_reminders_and_overdue_digest(city: City, for
     assert "逾期的通知" in digest.message
 
 
-def test_overdue_digest_is_sent_once_a_day(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_overdue_digest_is_sent_once_a_day(city: City, form_version) -> None:
     from tests.directives.conftest import in_days
 
     city_directive(city, form_version).periods.update(deadline=in_days(-1))

@@ -15,23 +15,23 @@ from tests.factories import City
 pytestmark = pytest.mark.django_db
 
 
-def submission_of(directive, unit) -> Submission:  # type: ignore[no-untyped-def]
+def submission_of(directive, unit) -> Submission:
     return Submission.objects.get(directive=directive, unit=unit)
 
 
-def test_issuing_creates_one_pending_submission_per_target_school(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_issuing_creates_one_pending_submission_per_target_school(city: City, form_version) -> None:
     directive = city_directive(city, form_version)
     units = set(Submission.objects.filter(directive=directive).values_list("unit_id", flat=True))
     assert units == {city.school_a.pk, city.school_a2.pk, city.school_b.pk}
     assert set(Submission.objects.filter(directive=directive).values_list("status", flat=True)) == {"pending"}
 
 
-def test_school_type_targets_only_primary_schools(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_school_type_targets_only_primary_schools(city: City, form_version) -> None:
     directive = city_directive(city, form_version, targets={"mode": "school_type", "school_types": ["primary"]})
     assert set(directive.targets.values_list("unit_id", flat=True)) == {city.school_a2.pk, city.school_b.pk}
 
 
-def test_hand_picked_target_outside_scope_is_refused(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_hand_picked_target_outside_scope_is_refused(city: City, form_version) -> None:
     with pytest.raises(DomainError) as exc:
         services.create_directive(
             actor=city.user("district_admin"),
@@ -57,7 +57,7 @@ def test_principal_cannot_issue_a_directive(city: City) -> None:
         )
 
 
-def test_submit_with_rule_violation_names_both_fields_in_chinese(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_submit_with_rule_violation_names_both_fields_in_chinese(city: City, form_version) -> None:
     sub = submission_of(city_directive(city, form_version), city.school_a)
     with pytest.raises(DomainError) as exc:
         services.submit(actor=city.user("principal"), submission=sub, values={**GOOD_VALUES, "psych_full": 90})
@@ -65,7 +65,7 @@ def test_submit_with_rule_violation_names_both_fields_in_chinese(city: City, for
     assert "“专职心理教师数”不能大于“教职工数”" in exc.value.message
 
 
-def test_submit_out_of_range_names_the_field(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_submit_out_of_range_names_the_field(city: City, form_version) -> None:
     sub = submission_of(city_directive(city, form_version), city.school_a)
     with pytest.raises(DomainError) as exc:
         services.submit(actor=city.user("principal"), submission=sub, values={**GOOD_VALUES, "psych_part": -1})
@@ -73,7 +73,7 @@ def test_submit_out_of_range_names_the_field(city: City, form_version) -> None: 
     assert "“兼职心理教师数”不能小于 0人" in exc.value.message
 
 
-def test_submit_without_required_field_is_refused(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_submit_without_required_field_is_refused(city: City, form_version) -> None:
     sub = submission_of(city_directive(city, form_version), city.school_a)
     with pytest.raises(DomainError) as exc:
         services.submit(actor=city.user("principal"), submission=sub, values={"psych_full": 1})
@@ -81,7 +81,7 @@ def test_submit_without_required_field_is_refused(city: City, form_version) -> N
     assert "请填写“教职工数”" in exc.value.message
 
 
-def test_table_with_ten_thousand_rows_is_refused_with_the_bound(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_table_with_ten_thousand_rows_is_refused_with_the_bound(city: City, form_version) -> None:
     sub = submission_of(city_directive(city, form_version), city.school_a)
     rows = [{"school": f"学校{i}"} for i in range(10_000)]
     with pytest.raises(DomainError) as exc:
@@ -90,7 +90,7 @@ def test_table_with_ten_thousand_rows_is_refused_with_the_bound(city: City, form
     assert "最多填 50 行" in exc.value.message and "10,000" in exc.value.message
 
 
-def test_draft_keeps_invalid_input_and_stale_version_is_refused(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_draft_keeps_invalid_input_and_stale_version_is_refused(city: City, form_version) -> None:
     sub = submission_of(city_directive(city, form_version), city.school_a)
     saved = services.save_draft(actor=city.user("principal"), submission=sub, values={"staff": "八十"}, version=1)
     assert saved.values["staff"] == "八十" and saved.status == SubmissionStatus.DRAFT
@@ -98,21 +98,21 @@ def test_draft_keeps_invalid_input_and_stale_version_is_refused(city: City, form
         services.save_draft(actor=city.user("school_staff"), submission=sub, values={"staff": 3}, version=1)
 
 
-def test_submit_stores_numbers_with_totals_and_table_sums(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_submit_stores_numbers_with_totals_and_table_sums(city: City, form_version) -> None:
     sub = submission_of(city_directive(city, form_version), city.school_a)
     services.submit(actor=city.user("principal"), submission=sub, values=GOOD_VALUES)
     numbers = dict(SubmissionValue.objects.filter(submission=sub).values_list("field_key", "number"))
     assert numbers["psych_total"] == 3 and numbers["sites.pupils"] == 900 and numbers["sites.rows"] == 1
 
 
-def test_late_submission_is_marked_late(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_late_submission_is_marked_late(city: City, form_version) -> None:
     directive = city_directive(city, form_version)
     directive.periods.update(deadline=in_days(-1))
     sub = submission_of(directive, city.school_a)
     assert services.submit(actor=city.user("principal"), submission=sub, values=GOOD_VALUES).is_late
 
 
-def test_late_submission_is_refused_when_the_directive_says_so(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_late_submission_is_refused_when_the_directive_says_so(city: City, form_version) -> None:
     directive = city_directive(city, form_version, allow_late=False)
     directive.periods.update(deadline=in_days(-1))
     with pytest.raises(DomainError) as exc:
@@ -122,7 +122,7 @@ def test_late_submission_is_refused_when_the_directive_says_so(city: City, form_
     assert exc.value.code == "deadline_passed"
 
 
-def test_withdraw_is_allowed_until_first_approval(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_withdraw_is_allowed_until_first_approval(city: City, form_version) -> None:
     directive = city_directive(city, form_version, approval_kinds=["district"])
     sub = services.submit(
         actor=city.user("principal"), submission=submission_of(directive, city.school_a), values=GOOD_VALUES
@@ -135,7 +135,7 @@ def test_withdraw_is_allowed_until_first_approval(city: City, form_version) -> N
     assert exc.value.code == "withdraw_after_approval"
 
 
-def test_approval_goes_school_then_district_then_city(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_approval_goes_school_then_district_then_city(city: City, form_version) -> None:
     directive = city_directive(city, form_version, approval_kinds=["school", "district"])
     sub = services.submit(
         actor=city.user("principal"), submission=submission_of(directive, city.school_a), values=GOOD_VALUES
@@ -149,7 +149,7 @@ def test_approval_goes_school_then_district_then_city(city: City, form_version) 
     assert sub.status == SubmissionStatus.APPROVED and sub.approvals.count() == 3
 
 
-def test_approval_locks_the_data(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_approval_locks_the_data(city: City, form_version) -> None:
     directive = city_directive(city, form_version, approval_kinds=["district"])
     sub = services.submit(
         actor=city.user("principal"), submission=submission_of(directive, city.school_a), values=GOOD_VALUES
@@ -160,7 +160,7 @@ def test_approval_locks_the_data(city: City, form_version) -> None:  # type: ign
     assert exc.value.code == "submission_locked"
 
 
-def test_higher_level_returns_with_comment_and_unit_can_resubmit(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_higher_level_returns_with_comment_and_unit_can_resubmit(city: City, form_version) -> None:
     directive = city_directive(city, form_version, approval_kinds=["district"])
     sub = services.submit(
         actor=city.user("principal"), submission=submission_of(directive, city.school_a), values=GOOD_VALUES
@@ -175,7 +175,7 @@ def test_higher_level_returns_with_comment_and_unit_can_resubmit(city: City, for
     assert services.submit(actor=city.user("principal"), submission=sub).status == SubmissionStatus.SUBMITTED
 
 
-def test_lower_level_cannot_return_after_higher_level_approved(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_lower_level_cannot_return_after_higher_level_approved(city: City, form_version) -> None:
     directive = city_directive(city, form_version, approval_kinds=["school", "district"])
     sub = services.submit(
         actor=city.user("principal"), submission=submission_of(directive, city.school_a), values=GOOD_VALUES
@@ -187,7 +187,7 @@ def test_lower_level_cannot_return_after_higher_level_approved(city: City, form_
     assert exc.value.code == "approved_above"
 
 
-def test_approving_data_one_cannot_see_is_refused(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_approving_data_one_cannot_see_is_refused(city: City, form_version) -> None:
     directive = city_directive(city, form_version, approval_kinds=["district"])
     sub = services.submit(
         actor=city.user("principal"), submission=submission_of(directive, city.school_a), values=GOOD_VALUES
@@ -196,21 +196,21 @@ def test_approving_data_one_cannot_see_is_refused(city: City, form_version) -> N
         services.approve(actor=city.user("district_admin_b"), submission=sub)
 
 
-def test_cascade_with_later_deadline_is_refused(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_cascade_with_later_deadline_is_refused(city: City, form_version) -> None:
     parent = city_directive(city, form_version, targets={"mode": "kind", "kind": "district"})
     with pytest.raises(DomainError) as exc:
         services.cascade_directive(actor=city.user("district_admin"), parent=parent, deadline=in_days(11))
     assert exc.value.code == "cascade_deadline_later"
 
 
-def test_cascade_by_a_unit_that_is_not_a_target_is_refused(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_cascade_by_a_unit_that_is_not_a_target_is_refused(city: City, form_version) -> None:
     parent = city_directive(city, form_version)  # targets schools only
     with pytest.raises(DomainError) as exc:
         services.cascade_directive(actor=city.user("district_admin"), parent=parent, deadline=in_days(5))
     assert exc.value.code == "not_a_target"
 
 
-def cascaded(city: City, form_version):  # type: ignore[no-untyped-def]
+def cascaded(city: City, form_version):
     parent = city_directive(
         city, form_version, targets={"mode": "kind", "kind": "district"}, approval_kinds=["district"]
     )
@@ -218,14 +218,14 @@ def cascaded(city: City, form_version):  # type: ignore[no-untyped-def]
     return parent, child
 
 
-def test_cascade_sends_to_the_districts_schools_and_acknowledges_the_parent(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_cascade_sends_to_the_districts_schools_and_acknowledges_the_parent(city: City, form_version) -> None:
     parent, child = cascaded(city, form_version)
     assert set(child.targets.values_list("unit_id", flat=True)) == {city.school_a.pk, city.school_a2.pk}
     assert child.form_version_id == parent.form_version_id
     assert DirectiveTarget.objects.get(directive=parent, unit=city.district_a).acknowledged_at is not None
 
 
-def test_district_report_is_the_sum_of_its_schools(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_district_report_is_the_sum_of_its_schools(city: City, form_version) -> None:
     parent, child = cascaded(city, form_version)
     services.submit(actor=city.user("principal"), submission=submission_of(child, city.school_a), values=GOOD_VALUES)
     district = submission_of(parent, city.district_a)
@@ -234,7 +234,7 @@ def test_district_report_is_the_sum_of_its_schools(city: City, form_version) -> 
     assert district.values["note"] == "区汇总" and len(district.values["sites"]) == 1
 
 
-def test_district_cannot_approve_before_all_schools_approved(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_district_cannot_approve_before_all_schools_approved(city: City, form_version) -> None:
     parent, child = cascaded(city, form_version)
     for school in (city.school_a, city.school_a2):
         services.submit(
@@ -252,7 +252,7 @@ def test_district_cannot_approve_before_all_schools_approved(city: City, form_ve
     assert services.approve(actor=city.user("bureau_staff"), submission=district).status == SubmissionStatus.APPROVED
 
 
-def test_school_report_cannot_be_returned_once_district_aggregate_is_approved(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_school_report_cannot_be_returned_once_district_aggregate_is_approved(city: City, form_version) -> None:
     parent, child = cascaded(city, form_version)
     for school in (city.school_a, city.school_a2):
         sub = services.submit(
@@ -268,7 +268,7 @@ def test_school_report_cannot_be_returned_once_district_aggregate_is_approved(ci
     assert exc.value.code == "aggregate_locked"
 
 
-def test_completeness_counts_on_time_late_missing_approved_and_acknowledged(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_completeness_counts_on_time_late_missing_approved_and_acknowledged(city: City, form_version) -> None:
     directive = city_directive(city, form_version, approval_kinds=[])
     services.acknowledge(actor=city.user("principal"), target=directive.targets.get(unit=city.school_a))
     sub = services.submit(
@@ -293,14 +293,14 @@ def test_completeness_counts_on_time_late_missing_approved_and_acknowledged(city
     assert by_district[city.district_a.pk].missing == 1 and by_district[city.district_b.pk].late == 1
 
 
-def test_closed_unit_that_never_reported_is_not_expected(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_closed_unit_that_never_reported_is_not_expected(city: City, form_version) -> None:
     directive = city_directive(city, form_version)
     city.school_a2.is_closed, city.school_a2.closed_at = True, timezone.now()
     city.school_a2.save()
     assert selectors.completeness(directive.periods.get())[0].expected == 2
 
 
-def test_sums_up_the_tree_per_district(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_sums_up_the_tree_per_district(city: City, form_version) -> None:
     directive = city_directive(city, form_version)
     services.submit(
         actor=city.user("principal"), submission=submission_of(directive, city.school_a), values=GOOD_VALUES
@@ -315,7 +315,7 @@ def test_sums_up_the_tree_per_district(city: City, form_version) -> None:  # typ
     assert city.district_b.path not in by_child
 
 
-def test_one_click_reminder_reaches_only_missing_units(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_one_click_reminder_reaches_only_missing_units(city: City, form_version) -> None:
     directive = city_directive(city, form_version)
     services.submit(
         actor=city.user("principal"), submission=submission_of(directive, city.school_a), values=GOOD_VALUES
@@ -324,14 +324,14 @@ def test_one_click_reminder_reaches_only_missing_units(city: City, form_version)
     assert AuditEvent.objects.filter(action="remind").exists()
 
 
-def test_scheduled_reminders_are_sent_once_per_day(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_scheduled_reminders_are_sent_once_per_day(city: City, form_version) -> None:
     city_directive(city, form_version, deadline=in_days(1))
     first = services.send_scheduled_reminders()
     assert first == 3
     assert services.send_scheduled_reminders() == 0
 
 
-def test_weekly_directive_opens_a_period_per_week(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_weekly_directive_opens_a_period_per_week(city: City, form_version) -> None:
     import datetime as dt
 
     directive = city_directive(
@@ -346,7 +346,7 @@ def test_weekly_directive_opens_a_period_per_week(city: City, form_version) -> N
     assert Submission.objects.filter(directive=directive).count() == 12
 
 
-def test_every_state_change_leaves_an_audit_event(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_every_state_change_leaves_an_audit_event(city: City, form_version) -> None:
     directive = city_directive(city, form_version)
     sub = submission_of(directive, city.school_a)
     services.save_draft(actor=city.user("principal"), submission=sub, values={"staff": 1}, version=None)
@@ -355,13 +355,13 @@ def test_every_state_change_leaves_an_audit_event(city: City, form_version) -> N
     assert {"create", "issue", "save", "submit"} <= actions
 
 
-def test_repeating_directive_ending_before_its_first_deadline_is_refused(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_repeating_directive_ending_before_its_first_deadline_is_refused(city: City, form_version) -> None:
     with pytest.raises(DomainError) as exc:
         city_directive(city, form_version, recurrence="weekly", repeat_until=timezone.localdate())
     assert exc.value.code == "repeat_until_too_early"
 
 
-def test_reports_for_other_levels_do_not_crowd_out_my_approvals(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_reports_for_other_levels_do_not_crowd_out_my_approvals(city: City, form_version) -> None:
     city_only = city_directive(city, form_version, title="市局直审", deadline=in_days(2))
     for unit in (city.school_a, city.school_a2):
         services.submit(
@@ -374,7 +374,7 @@ def test_reports_for_other_levels_do_not_crowd_out_my_approvals(city: City, form
     assert [s.pk for s in selectors.awaiting_my_approval(city.user("district_admin"), limit=1)] == [mine.pk]
 
 
-def test_second_approver_of_the_same_level_loses_the_race_with_409(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_second_approver_of_the_same_level_loses_the_race_with_409(city: City, form_version) -> None:
     directive = city_directive(city, form_version, approval_kinds=["school", "district"])
     stale = services.submit(
         actor=city.user("principal"), submission=submission_of(directive, city.school_a), values=GOOD_VALUES

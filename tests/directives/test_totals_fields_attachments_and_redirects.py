@@ -18,7 +18,7 @@ from tests.factories import City
 pytestmark = pytest.mark.django_db
 
 
-def test_district_total_is_refreshed_when_it_is_approved(city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_district_total_is_refreshed_when_it_is_approved(city: City, form_version) -> None:
     parent, child = cascaded(city, form_version)
     first = services.submit(
         actor=city.user("district_admin"), submission=submission_of(child, city.school_a), values=GOOD_VALUES
@@ -76,13 +76,13 @@ def test_person_school_and_file_fields_accept_only_their_own_choices(city: City)
         {"fields": [{**STAFFING_SCHEMA["fields"][4], "max_rows": "abc"}]},
     ],
 )
-def test_malformed_imported_form_definitions_are_refused_in_chinese(schema) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_imported_form_definitions_are_refused_in_chinese(schema) -> None:
     with pytest.raises(DomainError) as error:
         form_schema.check_schema(schema)
     assert error.value.code == "schema_invalid"
 
 
-def test_a_refused_attachment_leaves_no_directive_sent(signed_in, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_attachment_leaves_no_directive_sent(signed_in, city: City) -> None:
     before = Directive.objects.count()
     exe = io.BytesIO(b"MZ\x90\x00" + b"\x00" * 200)
     exe.name = "方案.docx"
@@ -102,7 +102,7 @@ def test_a_refused_attachment_leaves_no_directive_sent(signed_in, city: City) ->
     assert Directive.objects.count() == before
 
 
-def test_bulk_approve_never_redirects_off_site(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_approve_never_redirects_off_site(signed_in, city: City, form_version) -> None:
     from tests.directives.conftest import city_directive
 
     directive = city_directive(city, form_version)
@@ -131,7 +131,7 @@ def test_acknowledging_a_directive_without_a_form_completes_the_report(city: Cit
     assert (total.submitted, total.missing) == (1, 2)
 
 
-def test_city_aggregate_drills_into_the_districts_cascade(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_city_aggregate_drills_into_the_districts_cascade(signed_in, city: City, form_version) -> None:
     parent, child = cascaded(city, form_version)
     services.submit(
         actor=city.user("district_admin"), submission=submission_of(child, city.school_a), values=GOOD_VALUES

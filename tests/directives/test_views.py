@@ -17,7 +17,7 @@ from tests.factories import City
 pytestmark = pytest.mark.django_db
 
 
-def test_bureau_staff_issues_a_directive_from_the_page(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_bureau_staff_issues_a_directive_from_the_page(signed_in, city: City, form_version) -> None:
     client = signed_in(city.user("bureau_staff"))
     response = client.post(
         "/directives/new/",
@@ -38,7 +38,7 @@ def test_bureau_staff_issues_a_directive_from_the_page(signed_in, city: City, fo
     assert set(directive.targets.values_list("unit_id", flat=True)) == {city.district_a.pk, city.district_b.pk}
 
 
-def test_directive_list_shows_traffic_lights(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_directive_list_shows_traffic_lights(signed_in, city: City, form_version) -> None:
     city_directive(city, form_version, title="红灯通知", deadline=in_days(-1))
     city_directive(city, form_version, title="黄灯通知", deadline=in_days(2))
     city_directive(city, form_version, title="绿灯通知", deadline=in_days(9))
@@ -48,7 +48,7 @@ def test_directive_list_shows_traffic_lights(signed_in, city: City, form_version
         assert f'data-light="{light}"' in row
 
 
-def test_principal_fills_table_rows_autosaves_and_submits(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_principal_fills_table_rows_autosaves_and_submits(signed_in, city: City, form_version) -> None:
     directive = city_directive(city, form_version)
     sub = Submission.objects.get(directive=directive, unit=city.school_a)
     client = signed_in(city.user("principal"))
@@ -77,7 +77,7 @@ def test_principal_fills_table_rows_autosaves_and_submits(signed_in, city: City,
 
 def test_failed_submit_keeps_the_draft_and_shows_the_error_next_to_the_field(
     signed_in, city: City, form_version
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     sub = Submission.objects.get(directive=city_directive(city, form_version), unit=city.school_a)
     client = signed_in(city.user("principal"))
     response = client.post(
@@ -89,7 +89,7 @@ def test_failed_submit_keeps_the_draft_and_shows_the_error_next_to_the_field(
     assert sub.status == SubmissionStatus.DRAFT and sub.values["psych_full"] == 9
 
 
-def test_stale_autosave_answers_an_error_and_changes_nothing(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_stale_autosave_answers_an_error_and_changes_nothing(signed_in, city: City, form_version) -> None:
     sub = Submission.objects.get(directive=city_directive(city, form_version), unit=city.school_a)
     services.save_draft(actor=city.user("school_staff"), submission=sub, values={"staff": 50}, version=1)
     response = signed_in(city.user("principal")).post(
@@ -100,7 +100,7 @@ def test_stale_autosave_answers_an_error_and_changes_nothing(signed_in, city: Ci
     assert sub.values["staff"] == 50
 
 
-def test_district_returns_with_comment_and_school_sees_it(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_district_returns_with_comment_and_school_sees_it(signed_in, city: City, form_version) -> None:
     directive = city_directive(city, form_version, approval_kinds=["district"])
     sub = services.submit(
         actor=city.user("principal"),
@@ -114,7 +114,7 @@ def test_district_returns_with_comment_and_school_sees_it(signed_in, city: City,
     assert "请核对教职工数" in html and "已退回" in html
 
 
-def test_bulk_approve_approves_the_checked_reports(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_approve_approves_the_checked_reports(signed_in, city: City, form_version) -> None:
     directive = city_directive(city, form_version, approval_kinds=["district"])
     subs = [Submission.objects.get(directive=directive, unit=u) for u in (city.school_a, city.school_a2)]
     for sub in subs:
@@ -125,7 +125,7 @@ def test_bulk_approve_approves_the_checked_reports(signed_in, city: City, form_v
     assert {s.approvals.count() for s in subs} == {1}
 
 
-def test_detail_page_shows_completeness_counts(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_detail_page_shows_completeness_counts(signed_in, city: City, form_version) -> None:
     directive = city_directive(city, form_version)
     services.submit(
         actor=city.user("principal"),
@@ -136,7 +136,7 @@ def test_detail_page_shows_completeness_counts(signed_in, city: City, form_versi
     assert 'data-key="expected">3<' in html and 'data-key="submitted">1<' in html and 'data-key="missing">2<' in html
 
 
-def test_export_has_one_row_per_unit_and_tables_on_their_own_sheet(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_export_has_one_row_per_unit_and_tables_on_their_own_sheet(signed_in, city: City, form_version) -> None:
     directive = city_directive(city, form_version)
     services.submit(
         actor=city.user("principal"),
@@ -162,7 +162,7 @@ def _docx() -> bytes:
     return buffer.getvalue()
 
 
-def test_attachments_zip_holds_the_files_of_reports_in_scope(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_attachments_zip_holds_the_files_of_reports_in_scope(signed_in, city: City, form_version) -> None:
     directive = city_directive(city, form_version)
     for user, unit in (("principal", city.school_a), ("district_admin_b", city.school_b)):
         sub = Submission.objects.get(directive=directive, unit=unit)
@@ -174,14 +174,14 @@ def test_attachments_zip_holds_the_files_of_reports_in_scope(signed_in, city: Ci
     assert names == ["甲区第五中学/方案.docx"]
 
 
-def test_executable_renamed_docx_is_refused(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_executable_renamed_docx_is_refused(signed_in, city: City, form_version) -> None:
     sub = Submission.objects.get(directive=city_directive(city, form_version), unit=city.school_a)
     upload = SimpleUploadedFile("工作方案.docx", b"MZ\x90\x00" + b"\x00" * 200)
     response = signed_in(city.user("principal")).post(f"/submissions/{sub.pk}/attach/", {"file": upload}, follow=True)
     assert "工作方案.docx" in response.content.decode() and not sub.attachments.exists()
 
 
-def test_clerk_builds_a_form_with_a_table_and_a_rule_and_publishes(signed_in, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_clerk_builds_a_form_with_a_table_and_a_rule_and_publishes(signed_in, city: City) -> None:
     client = signed_in(city.user("district_admin"))
     client.post("/forms/new/", {"name": "暑期值班安排表"})
     form = Form.objects.get(name="暑期值班安排表")
@@ -209,7 +209,7 @@ def test_clerk_builds_a_form_with_a_table_and_a_rule_and_publishes(signed_in, ci
     assert schema["rules"] == [{"left": "duty", "op": "<=", "right": "staff"}]
 
 
-def test_cascade_with_later_deadline_shows_the_parent_deadline(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_cascade_with_later_deadline_shows_the_parent_deadline(signed_in, city: City, form_version) -> None:
     parent = city_directive(city, form_version, targets={"mode": "kind", "kind": "district"})
     response = signed_in(city.user("district_admin")).post(
         f"/directives/{parent.pk}/cascade/", {"deadline": in_days(12).strftime("%Y-%m-%dT%H:%M")}, follow=True
@@ -218,7 +218,7 @@ def test_cascade_with_later_deadline_shows_the_parent_deadline(signed_in, city: 
     assert not Directive.objects.filter(parent=parent).exists()
 
 
-def test_aggregate_page_sums_per_district(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_aggregate_page_sums_per_district(signed_in, city: City, form_version) -> None:
     directive = city_directive(city, form_version)
     services.submit(
         actor=city.user("principal"),
@@ -229,13 +229,13 @@ def test_aggregate_page_sums_per_district(signed_in, city: City, form_version) -
     assert "教职工数（人）" in html and ">80<" in html
 
 
-def test_home_shows_report_to_do_for_the_school(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_home_shows_report_to_do_for_the_school(signed_in, city: City, form_version) -> None:
     city_directive(city, form_version)
     html = signed_in(city.user("principal")).get("/").content.decode()
     assert "待报送" in html and "待签收的通知" in html
 
 
-def test_hand_picked_units_can_be_saved_as_a_group_and_reused(signed_in, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_hand_picked_units_can_be_saved_as_a_group_and_reused(signed_in, city: City) -> None:
     from dudao.directives.models import TargetGroup
 
     client = signed_in(city.user("bureau_staff"))
@@ -256,7 +256,7 @@ def test_hand_picked_units_can_be_saved_as_a_group_and_reused(signed_in, city: C
     assert set(second.targets.values_list("unit_id", flat=True)) == {city.school_a.pk, city.school_b.pk}
 
 
-def test_history_names_changed_fields_as_the_form_does(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_history_names_changed_fields_as_the_form_does(signed_in, city: City, form_version) -> None:
     sub = Submission.objects.get(directive=city_directive(city, form_version), unit=city.school_a)
     services.save_draft(actor=city.user("principal"), submission=sub, values={"staff": 7}, version=1)
     html = signed_in(city.user("principal")).get(f"/submissions/{sub.pk}/").content.decode()
@@ -272,20 +272,20 @@ def test_history_names_changed_fields_as_the_form_does(signed_in, city: City, fo
         "/directives/?page=abc&status=nonsense",
     ],
 )
-def test_malformed_parameters_never_answer_500(signed_in, city: City, form_version, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_parameters_never_answer_500(signed_in, city: City, form_version, url: str) -> None:
     directive = city_directive(city, form_version)
     response = signed_in(city.user("bureau_staff")).get(url.format(pk=directive.pk))
     assert response.status_code in (200, 404)
 
 
-def test_malformed_version_on_a_builder_post_is_not_a_500(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_version_on_a_builder_post_is_not_a_500(signed_in, city: City, form_version) -> None:
     response = signed_in(city.user("bureau_staff")).post(
         f"/forms/{form_version.form_id}/rules/", {"rule": "staff >= 0", "version": "abc"}
     )
     assert response.status_code == 302
 
 
-def test_district_fill_page_shows_the_schools_sum_before_saving(signed_in, city: City, form_version) -> None:  # type: ignore[no-untyped-def]
+def test_district_fill_page_shows_the_schools_sum_before_saving(signed_in, city: City, form_version) -> None:
     parent = city_directive(city, form_version, targets={"mode": "kind", "kind": "district"})
     child = services.cascade_directive(actor=city.user("district_admin"), parent=parent, deadline=in_days(5))
     for unit, staff in ((city.school_a, 80), (city.school_a2, 41)):

@@ -71,4 +71,4 @@ def inspection_plan(city: City, unit: Any = None) -> Any:
 
 
 def person_at(unit: Any, name: str = "") -> Any:
-    return UserFactory(unit=unit, full_name=name or "值班员")
+    return UserFactory.create(unit=unit, full_name=name or "值班员")

@@ -18,12 +18,12 @@ from tests.factories import City
 pytestmark = pytest.mark.django_db
 
 
-def auth(city: City, key: str) -> dict[str, str]:
+def auth(city: City, key: str) -> dict[str, Any]:
     _, plain = accounts.create_token(actor=city.user(key), name="t")
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
 
 
-def post(client: Client, url: str, data: dict[str, Any], headers: dict[str, str]) -> Any:
+def post(client: Client, url: str, data: dict[str, Any], headers: dict[str, Any]) -> Any:
     return client.post(url, data, content_type="application/json", **headers)
 
 

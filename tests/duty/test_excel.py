@@ -23,7 +23,8 @@ def workbook(rows: list[list[object]]) -> io.BytesIO:
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     sheet = book.add_worksheet()
-    for r, row in enumerate([[c[0] for c in excel.COLUMNS], *rows]):
+    header: list[object] = [c[0] for c in excel.COLUMNS]
+    for r, row in enumerate([header, *rows]):
         for c, value in enumerate(row):
             sheet.write(r, c, value)
     book.close()

@@ -353,14 +353,15 @@ def test_inspection_response_turns_each_schools_plan_into_a_checklist(city, toda
     assert targets[city.school_b.pk].plan is None and not targets[city.school_b.pk].tasks.exists()
     # The district sees progress per school; the other district sees only its school.
     rows = {t.school_id: t for t in selectors.response_targets_for(city.user("district_admin"))}
-    assert set(rows) == {city.school_a.pk, city.school_a2.pk} and rows[city.school_a.pk].total == 4
+    # total and done are annotations the selector's return type does not declare.
+    assert set(rows) == {city.school_a.pk, city.school_a2.pk} and rows[city.school_a.pk].total == 4  # type: ignore[attr-defined]
     doctor_task = next(t for t in tasks_a if t.responsible_role == Role.DOCTOR)
     with pytest.raises(Forbidden):
         services.complete_task(actor=city.user("counsellor"), task=doctor_task)
     services.complete_task(actor=city.user("doctor"), task=doctor_task, note="台账已更新")
     services.complete_task(actor=city.user("doctor"), task=doctor_task)  # twice: no change
     rows = {t.school_id: t for t in selectors.response_targets_for(city.user("district_admin"))}
-    assert rows[city.school_a.pk].done == 1
+    assert rows[city.school_a.pk].done == 1  # type: ignore[attr-defined]
 
 
 def test_only_the_bureau_triggers_and_only_inside_its_scope(city, today):
@@ -556,6 +557,7 @@ def test_the_district_watches_a_schools_checklist_but_cannot_tick_it(city, today
         actor=city.user("bureau_staff"), title="测评", expected_on=today, schools=[city.school_a.pk]
     )
     task = ResponseTask.objects.filter(target__response=response).first()
+    assert task is not None
     for outsider in ("district_admin", "bureau_staff"):
         with pytest.raises(Forbidden):
             services.complete_task(actor=city.user(outsider), task=task)

@@ -17,7 +17,7 @@ from tests.health.conftest import check, fever, more_students
 pytestmark = pytest.mark.django_db
 
 
-def test_two_feverish_students_do_not_alert_but_the_third_does(city) -> None:  # type: ignore[no-untyped-def]
+def test_two_feverish_students_do_not_alert_but_the_third_does(city) -> None:
     a, b, c = (s.pk for s in city.students["a1"])
     first = check(city, [fever(a), fever(b)])
     assert first.alerts == []
@@ -31,7 +31,7 @@ def test_two_feverish_students_do_not_alert_but_the_third_does(city) -> None:  #
     assert alert.report_due_at - alert.created_at == dt.timedelta(hours=24)
 
 
-def test_dissimilar_symptoms_are_no_cluster(city) -> None:  # type: ignore[no-untyped-def]
+def test_dissimilar_symptoms_are_no_cluster(city) -> None:
     a, b, c = (s.pk for s in city.students["a1"])
     result = check(
         city,
@@ -45,7 +45,7 @@ def test_dissimilar_symptoms_are_no_cluster(city) -> None:  # type: ignore[no-un
     assert result.alerts == []
 
 
-def test_five_over_three_days_alert(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_five_over_three_days_alert(city, today) -> None:
     extra = more_students(city, 2)
     a, b, c = (s.pk for s in city.students["a1"])
     check(city, [fever(a), fever(b)], day=today - dt.timedelta(days=2))
@@ -55,7 +55,7 @@ def test_five_over_three_days_alert(city, today) -> None:  # type: ignore[no-unt
     assert result.alerts[0].evidence["three_days"] == 5
 
 
-def test_a_growing_cluster_updates_its_open_alert(city) -> None:  # type: ignore[no-untyped-def]
+def test_a_growing_cluster_updates_its_open_alert(city) -> None:
     extra = more_students(city, 1)
     students = [s.pk for s in city.students["a1"]]
     check(city, [fever(s) for s in students])
@@ -66,7 +66,7 @@ def test_a_growing_cluster_updates_its_open_alert(city) -> None:  # type: ignore
     assert alert.cases.count() == 7
 
 
-def test_suspected_notifiable_disease_alerts_at_once_with_two_hour_deadline(city) -> None:  # type: ignore[no-untyped-def]
+def test_suspected_notifiable_disease_alerts_at_once_with_two_hour_deadline(city) -> None:
     a = city.students["a1"][0].pk
     result = check(
         city,
@@ -79,7 +79,7 @@ def test_suspected_notifiable_disease_alerts_at_once_with_two_hour_deadline(city
     assert AuditEvent.objects.filter(action="health_alert", object_id=str(alert.pk)).exists()
 
 
-def test_disease_threshold_per_school_over_classes(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_disease_threshold_per_school_over_classes(city, today) -> None:
     a1 = [s.pk for s in city.students["a1"]]
     a2 = [s.pk for s in city.students["a2"]]
     rash = ("rash", "fever")
@@ -108,7 +108,7 @@ def test_disease_threshold_per_school_over_classes(city, today) -> None:  # type
     assert fired[0].evidence["cases"] == 5
 
 
-def test_cases_outside_the_window_do_not_count(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_cases_outside_the_window_do_not_count(city, today) -> None:
     a1 = [s.pk for s in city.students["a1"]]
     a2 = [s.pk for s in city.students["a2"]]
     rash = ("rash",)
@@ -123,13 +123,13 @@ def test_cases_outside_the_window_do_not_count(city, today) -> None:  # type: ig
     assert not [a for a in result.alerts if a.rule == AlertRule.DISEASE_CLUSTER]
 
 
-def test_influenza_like_cases_count_toward_the_ili_threshold(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_influenza_like_cases_count_toward_the_ili_threshold(city, today) -> None:
     pupils = more_students(city, 10, city.class_a2)
     check(city, [fever(s) for s in pupils[:5]], who="doctor", klass=city.class_a2, day=today - dt.timedelta(days=3))
     result = check(city, [fever(s) for s in pupils[5:]], who="doctor", klass=city.class_a2)
     assert {a.rule for a in result.alerts} == {AlertRule.DISEASE_CLUSTER}  # the class cluster was raised 3 days ago
     ili = next(a for a in result.alerts if a.rule == AlertRule.DISEASE_CLUSTER)
-    assert ili.disease.code == "ILI"
+    assert ili.disease is not None and ili.disease.code == "ILI"
 
 
 def test_low_fever_with_cough_is_not_influenza_like() -> None:
@@ -138,12 +138,12 @@ def test_low_fever_with_cough_is_not_influenza_like() -> None:
     assert not rules.is_influenza_like(["fever"], 39.0)
 
 
-def _open_alert(city):  # type: ignore[no-untyped-def]
+def _open_alert(city):
     a = city.students["a1"][0].pk
     return check(city, [AbsenceInput(student=a, reason="illness", symptoms=("rash",), suspected="MEASLES")]).alerts[0]
 
 
-def test_alert_is_worked_to_an_end(city) -> None:  # type: ignore[no-untyped-def]
+def test_alert_is_worked_to_an_end(city) -> None:
     alert = _open_alert(city)
     doctor = city.user("doctor")
     alert = services.acknowledge_alert(actor=doctor, alert=alert, version=alert.version)
@@ -179,13 +179,13 @@ def test_alert_is_worked_to_an_end(city) -> None:  # type: ignore[no-untyped-def
     }
 
 
-def test_stale_alert_version_is_refused(city) -> None:  # type: ignore[no-untyped-def]
+def test_stale_alert_version_is_refused(city) -> None:
     alert = _open_alert(city)
     with pytest.raises(StaleEditError):
         services.acknowledge_alert(actor=city.user("doctor"), alert=alert, version=alert.version + 1)
 
 
-def test_suspension_needs_dates_and_close_needs_acknowledgement(city) -> None:  # type: ignore[no-untyped-def]
+def test_suspension_needs_dates_and_close_needs_acknowledgement(city) -> None:
     alert = _open_alert(city)
     doctor = city.user("doctor")
     with pytest.raises(DomainError) as exc:
@@ -205,13 +205,13 @@ def test_suspension_needs_dates_and_close_needs_acknowledgement(city) -> None:  
 
 
 @pytest.mark.parametrize("who", ["class_teacher", "district_admin", "bureau_staff"])
-def test_only_doctor_principal_and_health_officer_work_alerts(city, who) -> None:  # type: ignore[no-untyped-def]
+def test_only_doctor_principal_and_health_officer_work_alerts(city, who) -> None:
     alert = _open_alert(city)
     with pytest.raises(Forbidden):
         services.acknowledge_alert(actor=city.user(who), alert=alert, version=None)
 
 
-def test_health_officer_of_the_district_may_acknowledge(city) -> None:  # type: ignore[no-untyped-def]
+def test_health_officer_of_the_district_may_acknowledge(city) -> None:
     alert = _open_alert(city)
     assert (
         services.acknowledge_alert(actor=city.user("health_officer"), alert=alert, version=None).status
@@ -219,7 +219,7 @@ def test_health_officer_of_the_district_may_acknowledge(city) -> None:  # type: 
     )
 
 
-def test_unacknowledged_alerts_escalate_after_two_hours_once(city) -> None:  # type: ignore[no-untyped-def]
+def test_unacknowledged_alerts_escalate_after_two_hours_once(city) -> None:
     alert = _open_alert(city)
     assert services.escalate_alerts(now=alert.created_at + dt.timedelta(minutes=119)) == 0
     assert services.escalate_alerts(now=alert.created_at + dt.timedelta(hours=2)) == 1
@@ -228,7 +228,7 @@ def test_unacknowledged_alerts_escalate_after_two_hours_once(city) -> None:  # t
     assert alert.escalated_at is not None
 
 
-def test_acknowledged_alerts_do_not_escalate(city) -> None:  # type: ignore[no-untyped-def]
+def test_acknowledged_alerts_do_not_escalate(city) -> None:
     alert = _open_alert(city)
     services.acknowledge_alert(actor=city.user("doctor"), alert=alert, version=None)
     assert services.escalate_alerts(now=alert.created_at + dt.timedelta(hours=5)) == 0
@@ -260,7 +260,7 @@ def test_ears_c2_needs_a_baseline_and_three_cases() -> None:
     assert rules.ears_c2(_series([(0, 100)] * 20 + [(2, 100)], day), day) is None
 
 
-def test_scheduled_scan_raises_statistical_alert_once(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_scheduled_scan_raises_statistical_alert_once(city, today) -> None:
     from dudao.core.bulk import insert_rows
 
     rows = []
@@ -296,7 +296,7 @@ def test_scheduled_scan_raises_statistical_alert_once(city, today) -> None:  # t
     assert services.scan_day(day=today)["new_alerts"] == 0
 
 
-def test_management_commands_run_the_jobs(city) -> None:  # type: ignore[no-untyped-def]
+def test_management_commands_run_the_jobs(city) -> None:
     import io
 
     from django.core.management import call_command

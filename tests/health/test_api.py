@@ -19,7 +19,7 @@ def post(client: Client, url: str, body: dict[str, Any], **headers: str) -> Any:
     return client.post(url, json.dumps(body, default=str), content_type="application/json", headers=headers)
 
 
-def body(city, absences=None, **extra):  # type: ignore[no-untyped-def]
+def body(city, absences=None, **extra):
     return {
         "class_id": city.class_a1.pk,
         "date": timezone.localdate().isoformat(),
@@ -34,12 +34,12 @@ def fever(student: int, temp: float | None = 38.6) -> dict[str, Any]:
 
 
 @pytest.fixture
-def teacher(city, client):  # type: ignore[no-untyped-def]
+def teacher(city, client):
     client.force_login(city.user("class_teacher"))
     return client
 
 
-def test_full_attendance_and_idempotency_key(city, teacher) -> None:  # type: ignore[no-untyped-def]
+def test_full_attendance_and_idempotency_key(city, teacher) -> None:
     first = post(teacher, "/api/v1/health/checks", body(city), **{"Idempotency-Key": "abc"})
     assert first.status_code == 200, first.content
     data = first.json()
@@ -51,7 +51,7 @@ def test_full_attendance_and_idempotency_key(city, teacher) -> None:  # type: ig
     assert DailyCheck.objects.count() == 1 and AbsenceRecord.objects.count() == 0
 
 
-def test_third_fever_raises_an_alert(city, teacher) -> None:  # type: ignore[no-untyped-def]
+def test_third_fever_raises_an_alert(city, teacher) -> None:
     ids = [s.pk for s in city.students["a1"]]
     assert post(teacher, "/api/v1/health/checks", body(city, [fever(i) for i in ids[:2]])).json()["alerts"] == []
     third = post(teacher, "/api/v1/health/checks", body(city, [fever(i) for i in ids]))
@@ -70,7 +70,7 @@ def test_third_fever_raises_an_alert(city, teacher) -> None:  # type: ignore[no-
         ({"absences": "bad_reason"}, 400, "invalid_input"),
     ],
 )
-def test_bad_input_changes_nothing(city, teacher, change, status, code) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_changes_nothing(city, teacher, change, status, code) -> None:
     payload = body(city)
     a1 = city.students["a1"][0].pk
     values = {
@@ -90,7 +90,7 @@ def test_bad_input_changes_nothing(city, teacher, change, status, code) -> None:
     assert DailyCheck.objects.count() == 0
 
 
-def test_closed_class_is_refused_through_the_api(city, client) -> None:  # type: ignore[no-untyped-def]
+def test_closed_class_is_refused_through_the_api(city, client) -> None:
     city.class_a1.is_closed = True
     city.class_a1.save()
     client.force_login(city.user("doctor"))
@@ -99,7 +99,7 @@ def test_closed_class_is_refused_through_the_api(city, client) -> None:  # type:
     assert DailyCheck.objects.count() == 0
 
 
-def test_lists_and_followup_and_clearance(city, teacher, client) -> None:  # type: ignore[no-untyped-def]
+def test_lists_and_followup_and_clearance(city, teacher, client) -> None:
     a = city.students["a1"][0].pk
     post(
         teacher,
@@ -140,7 +140,7 @@ def test_lists_and_followup_and_clearance(city, teacher, client) -> None:  # typ
     assert waiting["count"] == 1
 
 
-def test_alert_actions_and_rates(city, teacher, client) -> None:  # type: ignore[no-untyped-def]
+def test_alert_actions_and_rates(city, teacher, client) -> None:
     a = city.students["a1"][0].pk
     result = post(
         teacher,

@@ -15,11 +15,11 @@ from tests.health.conftest import check, fever
 pytestmark = pytest.mark.django_db
 
 
-def ids(city, key="a1"):  # type: ignore[no-untyped-def]
+def ids(city, key="a1"):
     return [s.pk for s in city.students[key]]
 
 
-def test_full_attendance_is_one_check_without_absences(city) -> None:  # type: ignore[no-untyped-def]
+def test_full_attendance_is_one_check_without_absences(city) -> None:
     result = check(city, [])
     assert result.created
     assert result.check.roster_size == 3
@@ -30,7 +30,7 @@ def test_full_attendance_is_one_check_without_absences(city) -> None:  # type: i
     assert not AuditEvent.objects.filter(action__startswith="health_check").exists()
 
 
-def test_absences_are_counted_and_derived(city) -> None:  # type: ignore[no-untyped-def]
+def test_absences_are_counted_and_derived(city) -> None:
     a, b, c = ids(city)
     result = check(
         city,
@@ -49,7 +49,7 @@ def test_absences_are_counted_and_derived(city) -> None:  # type: ignore[no-unty
     assert rows[c].syndrome == "gastro"
 
 
-def test_same_submission_twice_changes_nothing(city) -> None:  # type: ignore[no-untyped-def]
+def test_same_submission_twice_changes_nothing(city) -> None:
     a = ids(city)[0]
     first = check(city, [fever(a)])
     again = check(city, [fever(a)])
@@ -60,7 +60,7 @@ def test_same_submission_twice_changes_nothing(city) -> None:  # type: ignore[no
     assert not AuditEvent.objects.filter(action__startswith="health_check").exists()
 
 
-def test_idempotency_key_returns_the_same_check_even_with_other_content(city) -> None:  # type: ignore[no-untyped-def]
+def test_idempotency_key_returns_the_same_check_even_with_other_content(city) -> None:
     a, b, _ = ids(city)
     first = check(city, [fever(a)], key="k-1")
     replay = check(city, [fever(b)], key="k-1")
@@ -70,7 +70,7 @@ def test_idempotency_key_returns_the_same_check_even_with_other_content(city) ->
     assert CheckKey.objects.filter(key="k-1").count() == 1
 
 
-def test_correction_the_same_day_is_audited_with_before_and_after(city) -> None:  # type: ignore[no-untyped-def]
+def test_correction_the_same_day_is_audited_with_before_and_after(city) -> None:
     a, b, _ = ids(city)
     first = check(city, [fever(a)])
     corrected = check(city, [fever(b, 39.0)])
@@ -83,7 +83,7 @@ def test_correction_the_same_day_is_audited_with_before_and_after(city) -> None:
     assert event.changes["absences"][1][0][0] == b
 
 
-def test_correction_of_an_earlier_day_is_refused(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_correction_of_an_earlier_day_is_refused(city, today) -> None:
     a, b, _ = ids(city)
     check(city, [fever(a)], day=today - dt.timedelta(days=1))
     with pytest.raises(DomainError) as exc:
@@ -106,33 +106,33 @@ def test_correction_of_an_earlier_day_is_refused(city, today) -> None:  # type: 
         (lambda city: fever(city.students["a1"][0].pk, suspected="NOPE"), "disease_invalid"),
     ],
 )
-def test_bad_absences_are_refused_and_change_nothing(city, absence, code) -> None:  # type: ignore[no-untyped-def]
+def test_bad_absences_are_refused_and_change_nothing(city, absence, code) -> None:
     with pytest.raises(DomainError) as exc:
         check(city, [absence(city)])
     assert exc.value.code == code
     assert DailyCheck.objects.count() == 0
 
 
-def test_temperature_bounds_are_inclusive(city) -> None:  # type: ignore[no-untyped-def]
+def test_temperature_bounds_are_inclusive(city) -> None:
     a, b, _ = ids(city)
     result = check(city, [fever(a, 34.0), fever(b, 43.0)])
     assert result.check.illness_count == 2
 
 
-def test_same_student_twice_is_refused(city) -> None:  # type: ignore[no-untyped-def]
+def test_same_student_twice_is_refused(city) -> None:
     a = ids(city)[0]
     with pytest.raises(DomainError) as exc:
         check(city, [fever(a), fever(a)])
     assert exc.value.code == "student_duplicate"
 
 
-def test_future_date_is_refused(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_future_date_is_refused(city, today) -> None:
     with pytest.raises(DomainError) as exc:
         check(city, [], day=today + dt.timedelta(days=1))
     assert exc.value.code == "future_date"
 
 
-def test_closed_class_is_refused(city) -> None:  # type: ignore[no-untyped-def]
+def test_closed_class_is_refused(city) -> None:
     city.class_a1.is_closed = True
     city.class_a1.save()
     with pytest.raises(DomainError) as exc:
@@ -140,18 +140,18 @@ def test_closed_class_is_refused(city) -> None:  # type: ignore[no-untyped-def]
     assert exc.value.code == "class_closed"
 
 
-def test_teacher_of_another_class_is_forbidden(city) -> None:  # type: ignore[no-untyped-def]
+def test_teacher_of_another_class_is_forbidden(city) -> None:
     with pytest.raises(Forbidden):
         check(city, [], klass=city.class_a2)
 
 
-def test_doctor_may_check_any_class_of_the_school(city) -> None:  # type: ignore[no-untyped-def]
+def test_doctor_may_check_any_class_of_the_school(city) -> None:
     assert check(city, [], klass=city.class_a2, who="doctor").created
     with pytest.raises(Forbidden):
         check(city, [], klass=city.class_b1, who="doctor")
 
 
-def test_sessions_are_separate_checks(city) -> None:  # type: ignore[no-untyped-def]
+def test_sessions_are_separate_checks(city) -> None:
     check(city, [])
     check(city, [], session="noon")
     assert DailyCheck.objects.count() == 2

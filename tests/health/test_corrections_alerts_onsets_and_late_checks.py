@@ -22,7 +22,7 @@ from tests.health.conftest import check, fever, more_students
 pytestmark = pytest.mark.django_db
 
 
-def _trace(city, absence, disease, onset=None):  # type: ignore[no-untyped-def]
+def _trace(city, absence, disease, onset=None):
     return services.record_followup(
         actor=city.user("doctor"),
         absence=absence,
@@ -43,7 +43,7 @@ def _rash(student: int) -> AbsenceInput:
 # ----- 1. a correction may not delete the doctor's traced absence ---------------------------------------------
 
 
-def test_correction_removing_a_traced_absence_is_refused_and_changes_nothing(city) -> None:  # type: ignore[no-untyped-def]
+def test_correction_removing_a_traced_absence_is_refused_and_changes_nothing(city) -> None:
     a, b, _ = (s.pk for s in city.students["a1"])
     first = check(city, [_rash(a)])
     absence = AbsenceRecord.objects.get(student_id=a)
@@ -57,7 +57,7 @@ def test_correction_removing_a_traced_absence_is_refused_and_changes_nothing(cit
     assert not AuditEvent.objects.filter(action="health_check_correct").exists()
 
 
-def test_correction_removing_alert_evidence_is_refused(city) -> None:  # type: ignore[no-untyped-def]
+def test_correction_removing_alert_evidence_is_refused(city) -> None:
     students = [s.pk for s in city.students["a1"]]
     result = check(city, [fever(s) for s in students])
     assert [a.rule for a in result.alerts] == [AlertRule.CLASS_CLUSTER]
@@ -71,7 +71,7 @@ def test_correction_removing_alert_evidence_is_refused(city) -> None:  # type: i
 # ----- 2. a correction keeps the diagnosis-derived fields of untouched rows -----------------------------------
 
 
-def test_correction_keeps_the_disease_code_of_a_diagnosed_absence(city) -> None:  # type: ignore[no-untyped-def]
+def test_correction_keeps_the_disease_code_of_a_diagnosed_absence(city) -> None:
     a, b, _ = (s.pk for s in city.students["a1"])
     check(city, [_rash(a)])
     absence, _ = _trace(city, AbsenceRecord.objects.get(student_id=a), Disease.objects.get(code="VARICELLA"))
@@ -85,7 +85,7 @@ def test_correction_keeps_the_disease_code_of_a_diagnosed_absence(city) -> None:
 # ----- 3. a closed alert is not raised again by the scan ------------------------------------------------------
 
 
-def test_closed_alert_is_not_raised_again_but_new_cases_raise_a_new_one(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_closed_alert_is_not_raised_again_but_new_cases_raise_a_new_one(city, today) -> None:
     doctor = city.user("doctor")
     students = [s.pk for s in city.students["a1"]]
     alert = check(city, [fever(s) for s in students]).alerts[0]
@@ -103,7 +103,7 @@ def test_closed_alert_is_not_raised_again_but_new_cases_raise_a_new_one(city, to
 # ----- 4. fever is a group of its own ------------------------------------------------------------------------
 
 
-def test_three_feverish_students_with_different_symptoms_alert(city) -> None:  # type: ignore[no-untyped-def]
+def test_three_feverish_students_with_different_symptoms_alert(city) -> None:
     a, b, c = (s.pk for s in city.students["a1"])
     result = check(
         city,
@@ -127,7 +127,7 @@ def test_fever_group_in_rules() -> None:
 
 
 @pytest.mark.parametrize("temp", [float("inf"), float("-inf"), 1e308, float("nan")])
-def test_non_finite_temperature_is_refused(city, temp) -> None:  # type: ignore[no-untyped-def]
+def test_non_finite_temperature_is_refused(city, temp) -> None:
     a = city.students["a1"][0].pk
     with pytest.raises(DomainError) as exc:
         check(city, [fever(a, temp)])
@@ -135,12 +135,12 @@ def test_non_finite_temperature_is_refused(city, temp) -> None:  # type: ignore[
     assert not DailyCheck.objects.exists()
 
 
-def _post(client, url: str, body: Any) -> Any:  # type: ignore[no-untyped-def]
+def _post(client, url: str, body: Any) -> Any:
     return client.post(url, json.dumps(body), content_type="application/json")
 
 
 @pytest.mark.parametrize("raw", ['"Infinity"', "1e308", "Infinity"])
-def test_api_non_finite_temperature_is_a_400(city, client, raw) -> None:  # type: ignore[no-untyped-def]
+def test_api_non_finite_temperature_is_a_400(city, client, raw) -> None:
     client.force_login(city.user("class_teacher"))
     student = city.students["a1"][0].pk
     text = (
@@ -152,7 +152,7 @@ def test_api_non_finite_temperature_is_a_400(city, client, raw) -> None:  # type
     assert not DailyCheck.objects.exists()
 
 
-def test_api_report_with_a_naive_time_is_shanghai_time(city, client) -> None:  # type: ignore[no-untyped-def]
+def test_api_report_with_a_naive_time_is_shanghai_time(city, client) -> None:
     a = city.students["a1"][0].pk
     alert = check(city, [AbsenceInput(student=a, reason="illness", symptoms=("rash",), suspected="MEASLES")]).alerts[0]
     client.force_login(city.user("doctor"))
@@ -170,7 +170,7 @@ def test_api_report_with_a_naive_time_is_shanghai_time(city, client) -> None:  #
 # ----- 6. home figures over every unresolved alert -----------------------------------------------------------
 
 
-def test_home_counts_escalated_alerts_beyond_the_five_newest(city) -> None:  # type: ignore[no-untyped-def]
+def test_home_counts_escalated_alerts_beyond_the_five_newest(city) -> None:
     students = [s.pk for s in city.students["a1"]]
     oldest = check(city, [AbsenceInput(student=students[0], reason="illness", symptoms=("rash",), suspected="MEASLES")])
     soon = timezone.now() + dt.timedelta(minutes=30)
@@ -190,7 +190,7 @@ def test_home_counts_escalated_alerts_beyond_the_five_newest(city) -> None:  # t
 # ----- 7. clearance periods cannot be bypassed ---------------------------------------------------------------
 
 
-def test_onset_must_lie_within_30_days_before_the_absence(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_onset_must_lie_within_30_days_before_the_absence(city, today) -> None:
     a = city.students["a1"][0].pk
     check(city, [_rash(a)])
     absence = AbsenceRecord.objects.get(student_id=a)
@@ -206,7 +206,7 @@ def test_onset_must_lie_within_30_days_before_the_absence(city, today) -> None: 
     assert absence.onset_date == today - dt.timedelta(days=30)
 
 
-def test_return_before_the_absence_and_symptoms_before_onset_are_refused(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_return_before_the_absence_and_symptoms_before_onset_are_refused(city, today) -> None:
     a = city.students["a1"][0].pk
     check(city, [_rash(a)], day=today - dt.timedelta(days=2))
     absence = AbsenceRecord.objects.get(student_id=a)
@@ -230,7 +230,7 @@ def test_return_before_the_absence_and_symptoms_before_onset_are_refused(city, t
     assert exc.value.code == "symptoms_end_before_onset"
 
 
-def test_episode_propagation_is_audited(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_episode_propagation_is_audited(city, today) -> None:
     a = city.students["a1"][0].pk
     check(city, [_rash(a)], day=today - dt.timedelta(days=1))
     check(city, [_rash(a)])
@@ -246,7 +246,7 @@ def test_episode_propagation_is_audited(city, today) -> None:  # type: ignore[no
 # ----- 8. a suspected notifiable case back before clearance is flagged ---------------------------------------
 
 
-def test_suspected_notifiable_case_back_before_clearance_is_flagged(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_suspected_notifiable_case_back_before_clearance_is_flagged(city, today) -> None:
     a, b, _ = (s.pk for s in city.students["a1"])
     measles = AbsenceInput(student=a, reason="illness", symptoms=("rash",), suspected="MEASLES")
     check(city, [measles], day=today - dt.timedelta(days=1))
@@ -268,7 +268,7 @@ def _last(weekday: int) -> dt.date:
     return day
 
 
-def test_unchecked_class_is_late_on_a_past_school_day_but_not_at_the_weekend(city) -> None:  # type: ignore[no-untyped-def]
+def test_unchecked_class_is_late_on_a_past_school_day_but_not_at_the_weekend(city) -> None:
     from dudao.health import selectors
 
     doctor = city.user("doctor")
@@ -277,7 +277,7 @@ def test_unchecked_class_is_late_on_a_past_school_day_but_not_at_the_weekend(cit
     assert not any(r.is_late for r in selectors.class_statuses(doctor, _last(5)))
 
 
-def test_noon_and_evening_checks_have_their_own_deadlines(settings) -> None:  # type: ignore[no-untyped-def]
+def test_noon_and_evening_checks_have_their_own_deadlines(settings) -> None:
     from dudao.health import selectors
 
     settings.HEALTH_CHECK_DEADLINE = "09:00"

@@ -16,14 +16,14 @@ from tests.health.conftest import check, fever
 pytestmark = pytest.mark.django_db
 
 
-def _absence(city, day=None, code="VARICELLA"):  # type: ignore[no-untyped-def]
+def _absence(city, day=None, code="VARICELLA"):
     a = city.students["a1"][0].pk
     check(city, [AbsenceInput(student=a, reason="illness", symptoms=("rash",))], day=day)
     absence = AbsenceRecord.objects.get(student_id=a, date=day or timezone.localdate())
     return absence, Disease.objects.get(code=code)
 
 
-def trace(city, absence, disease, onset=None, who="doctor"):  # type: ignore[no-untyped-def]
+def trace(city, absence, disease, onset=None, who="doctor"):
     return services.record_followup(
         actor=city.user(who),
         absence=absence,
@@ -37,7 +37,7 @@ def trace(city, absence, disease, onset=None, who="doctor"):  # type: ignore[no-
     )
 
 
-def test_followup_records_diagnosis_and_leaves_the_queue(city) -> None:  # type: ignore[no-untyped-def]
+def test_followup_records_diagnosis_and_leaves_the_queue(city) -> None:
     absence, varicella = _absence(city)
     assert list(selectors.followup_queue(city.user("doctor"))) == [absence]
     absence, alerts = trace(city, absence, varicella)
@@ -47,26 +47,26 @@ def test_followup_records_diagnosis_and_leaves_the_queue(city) -> None:  # type:
     assert list(selectors.awaiting_clearance(city.user("doctor"))) == [absence]
 
 
-def test_notifiable_diagnosis_alerts_at_once(city) -> None:  # type: ignore[no-untyped-def]
+def test_notifiable_diagnosis_alerts_at_once(city) -> None:
     absence, measles = _absence(city, code="MEASLES")
     _, alerts = trace(city, absence, measles)
     assert [a.rule for a in alerts] == [AlertRule.NOTIFIABLE]
 
 
-def test_class_teacher_may_not_trace(city) -> None:  # type: ignore[no-untyped-def]
+def test_class_teacher_may_not_trace(city) -> None:
     absence, varicella = _absence(city)
     with pytest.raises(Forbidden):
         trace(city, absence, varicella, who="class_teacher")
 
 
-def test_stale_followup_is_refused(city) -> None:  # type: ignore[no-untyped-def]
+def test_stale_followup_is_refused(city) -> None:
     absence, varicella = _absence(city)
     trace(city, absence, varicella)
     with pytest.raises(StaleEditError):
         trace(city, absence, varicella)
 
 
-def test_clearance_before_the_minimum_period_names_the_rule(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_clearance_before_the_minimum_period_names_the_rule(city, today) -> None:
     absence, varicella = _absence(city, day=today - dt.timedelta(days=5))
     absence, _ = trace(city, absence, varicella, onset=today - dt.timedelta(days=6))
     with pytest.raises(DomainError) as exc:
@@ -83,7 +83,7 @@ def test_clearance_before_the_minimum_period_names_the_rule(city, today) -> None
     assert (today - dt.timedelta(days=6) + dt.timedelta(days=14)).isoformat() in exc.value.message
 
 
-def test_clearance_on_the_earliest_day_admits_the_student(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_clearance_on_the_earliest_day_admits_the_student(city, today) -> None:
     absence, varicella = _absence(city, day=today - dt.timedelta(days=7))
     onset = today - dt.timedelta(days=14)
     absence, _ = trace(city, absence, varicella, onset=onset)
@@ -101,7 +101,7 @@ def test_clearance_on_the_earliest_day_admits_the_student(city, today) -> None: 
     assert list(selectors.awaiting_clearance(city.user("doctor"))) == []
 
 
-def test_influenza_like_illness_needs_48_hours_without_symptoms(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_influenza_like_illness_needs_48_hours_without_symptoms(city, today) -> None:
     ili = Disease.objects.get(code="ILI")
     assert services.earliest_return(
         ili, today - dt.timedelta(days=3), today - dt.timedelta(days=1)
@@ -111,7 +111,7 @@ def test_influenza_like_illness_needs_48_hours_without_symptoms(city, today) -> 
     assert exc.value.code == "symptoms_end_required"
 
 
-def test_clearance_without_diagnosis_is_refused(city) -> None:  # type: ignore[no-untyped-def]
+def test_clearance_without_diagnosis_is_refused(city) -> None:
     absence, _ = _absence(city)
     with pytest.raises(DomainError) as exc:
         services.clear_return(
@@ -125,14 +125,14 @@ def test_clearance_without_diagnosis_is_refused(city) -> None:  # type: ignore[n
     assert exc.value.code == "diagnosis_required"
 
 
-def test_student_back_before_clearance_is_flagged_at_the_check(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_student_back_before_clearance_is_flagged_at_the_check(city, today) -> None:
     absence, varicella = _absence(city, day=today - dt.timedelta(days=1))
     trace(city, absence, varicella)
     result = check(city, [])
     assert result.check.early_returns == [absence.student_id]
 
 
-def test_diagnosis_carries_over_to_the_next_days_absence(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_diagnosis_carries_over_to_the_next_days_absence(city, today) -> None:
     absence, varicella = _absence(city, day=today - dt.timedelta(days=1))
     trace(city, absence, varicella)
     check(city, [AbsenceInput(student=absence.student_id, reason="illness", symptoms=("rash",))])
@@ -141,7 +141,7 @@ def test_diagnosis_carries_over_to_the_next_days_absence(city, today) -> None:  
     assert list(selectors.followup_queue(city.user("doctor"))) == []
 
 
-def test_supplies_days_left_from_the_last_14_days(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_supplies_days_left_from_the_last_14_days(city, today) -> None:
     doctor = city.user("doctor")
     for back in range(14, 0, -1):
         services.record_supply(
@@ -164,7 +164,7 @@ def test_supplies_days_left_from_the_last_14_days(city, today) -> None:  # type:
     assert not selectors.supply_status(doctor)[city.school_a.pk][0].is_short
 
 
-def test_supplies_bad_input(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_supplies_bad_input(city, today) -> None:
     doctor = city.user("doctor")
     with pytest.raises(DomainError) as exc:
         services.record_supply(
@@ -188,7 +188,7 @@ def test_supplies_bad_input(city, today) -> None:  # type: ignore[no-untyped-def
         )
 
 
-def test_absence_streaks_end_at_the_latest_checked_day(city, today) -> None:  # type: ignore[no-untyped-def]
+def test_absence_streaks_end_at_the_latest_checked_day(city, today) -> None:
     a, b, c = (s.pk for s in city.students["a1"])
     other = lambda s: AbsenceInput(student=s, reason="other")  # noqa: E731
     # Five checked days with a gap (a weekend) between; a absent "other" on the last four, b on three then back.
@@ -207,7 +207,7 @@ def test_absence_streaks_end_at_the_latest_checked_day(city, today) -> None:  # 
     assert selectors.absence_streaks(school_ids=[city.school_b.pk], min_days=1, until=today) == []
 
 
-def test_alerts_from_followup_join_the_open_alert(city) -> None:  # type: ignore[no-untyped-def]
+def test_alerts_from_followup_join_the_open_alert(city) -> None:
     a, b, c = (s.pk for s in city.students["a1"])
     check(city, [fever(a), fever(b), fever(c)])
     assert Alert.objects.filter(rule=AlertRule.CLASS_CLUSTER).count() == 1

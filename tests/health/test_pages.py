@@ -13,7 +13,7 @@ from dudao.health.models import AbsenceRecord, Alert, DailyCheck, SupplyRecord
 pytestmark = pytest.mark.django_db
 
 
-def test_all_present_in_one_tap_and_twice_is_one_check(city, client: Client) -> None:  # type: ignore[no-untyped-def]
+def test_all_present_in_one_tap_and_twice_is_one_check(city, client: Client) -> None:
     client.force_login(city.user("class_teacher"))
     url = f"/health/check/{city.class_a1.pk}/"
     page = client.get(url)
@@ -24,7 +24,7 @@ def test_all_present_in_one_tap_and_twice_is_one_check(city, client: Client) -> 
     assert DailyCheck.objects.get().illness_count == 0
 
 
-def test_marked_students_and_bad_temperature(city, client: Client) -> None:  # type: ignore[no-untyped-def]
+def test_marked_students_and_bad_temperature(city, client: Client) -> None:
     client.force_login(city.user("class_teacher"))
     url = f"/health/check/{city.class_a1.pk}/"
     a, b, _ = city.students["a1"]
@@ -47,10 +47,10 @@ def test_marked_students_and_bad_temperature(city, client: Client) -> None:  # t
     assert AbsenceRecord.objects.get(student=b).symptoms == []  # symptoms are not kept for "other"
 
 
-def test_doctor_follows_up_and_works_the_alert_in_pages(city, client: Client) -> None:  # type: ignore[no-untyped-def]
+def test_doctor_follows_up_and_works_the_alert_in_pages(city, client: Client) -> None:
     client.force_login(city.user("class_teacher"))
     url = f"/health/check/{city.class_a1.pk}/"
-    post = {"session": "morning"}
+    post: dict[str, str | list[str]] = {"session": "morning"}
     for s in city.students["a1"]:
         post |= {f"reason_{s.pk}": "illness", f"sym_{s.pk}": ["fever", "cough"], f"temp_{s.pk}": "38.4"}
     response = client.post(url, post, follow=True)
@@ -76,7 +76,7 @@ def test_doctor_follows_up_and_works_the_alert_in_pages(city, client: Client) ->
     assert absence.status == "traced" and absence.clinic == "社区医院"
 
 
-def test_dashboard_and_export(city, client: Client, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_and_export(city, client: Client, django_assert_max_num_queries) -> None:
     client.force_login(city.user("class_teacher"))
     client.post(f"/health/check/{city.class_a1.pk}/", {"session": "morning", "all_present": "1"})
     client.force_login(city.user("bureau_staff"))
@@ -88,7 +88,7 @@ def test_dashboard_and_export(city, client: Client, django_assert_max_num_querie
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
-def test_supplies_page_records_and_flags(city, client: Client) -> None:  # type: ignore[no-untyped-def]
+def test_supplies_page_records_and_flags(city, client: Client) -> None:
     client.force_login(city.user("doctor"))
     today = timezone.localdate()
     for back in range(3):
@@ -111,7 +111,7 @@ def test_supplies_page_records_and_flags(city, client: Client) -> None:  # type:
     )
 
 
-def test_today_page_shows_late_classes_after_the_deadline(city, client: Client, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_today_page_shows_late_classes_after_the_deadline(city, client: Client, settings, monkeypatch) -> None:
     from dudao.health import selectors
 
     monkeypatch.setattr(selectors, "is_school_day", lambda day: True)  # whatever weekday the test runs on

@@ -62,7 +62,7 @@ def objects(city: City) -> dict[str, Any]:
     b = city.students["b1"][0].pk
     measles = [AbsenceInput(student=a, reason="illness", symptoms=("rash",), suspected="MEASLES")]
     alert_a = check(city, measles).alerts[0]
-    doctor_b = UserFactory(username="doctor.b")
+    doctor_b = UserFactory.create(username="doctor.b")
     assign(doctor_b, "doctor", city.school_b)
     alert_b = submit_check(
         actor=doctor_b,

@@ -17,7 +17,7 @@ from dudao.health import tables
 pytestmark = pytest.mark.django_db
 
 
-def _submit(city, token, absences, session="morning"):  # type: ignore[no-untyped-def]
+def _submit(city, token, absences, session="morning"):
     client = Client()
     body = {
         "class_id": city.class_a1.pk,
@@ -40,7 +40,7 @@ def _submit(city, token, absences, session="morning"):  # type: ignore[no-untype
     return len(ctx.captured_queries)
 
 
-def test_a_first_submission_stays_within_its_query_budget(city) -> None:  # type: ignore[no-untyped-def]
+def test_a_first_submission_stays_within_its_query_budget(city) -> None:
     """Token (read; last_used_at written at most once a minute), role, class, idempotency key, roster, open
     episodes, school id, then the write (check, absences if any, key; two savepoint statements here inside the
     test's transaction) and, with an illness case, one read for rules 1 and 3. The disease and threshold tables

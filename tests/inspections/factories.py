@@ -145,7 +145,11 @@ def plan_round(
     """
     if framework is None and previous is None:
         framework = Framework.objects.filter(unit=city.root, name="文明校园测评").first() or build_framework(city)
-    version = current_version(framework) if framework is not None else previous.framework_version  # type: ignore[union-attr]
+    if framework is not None:
+        version = current_version(framework)
+    else:
+        assert previous is not None
+        version = previous.framework_version
     today = timezone.localdate()
     return services.plan_inspection(
         actor=actor or city.user("inspector"),
@@ -205,6 +209,12 @@ def answer_checklist(
                 )
         else:
             services.save_answer(actor=actor, target=target, indicator_id=item.pk, result=Result.PASS)
+
+
+def indicator_code(finding: Finding) -> str:
+    """The code of the indicator a checklist finding failed (a finding made from a checklist always has one)."""
+    assert finding.indicator is not None
+    return finding.indicator.code
 
 
 def submit_checklist(

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.models import AuditEvent
 from dudao.core.errors import DomainError, Forbidden
 from dudao.inspections import selectors, services
@@ -31,6 +32,7 @@ from tests.inspections.factories import (
     answer_checklist,
     build_framework,
     indicator,
+    indicator_code,
     picture,
     plan_round,
     submit_checklist,
@@ -161,10 +163,10 @@ def test_class_teacher_cannot_fill_any_checklist(city: City) -> None:
         save(city, target, "1.1", actor=city.user("class_teacher"))
 
 
-def team_target(city: City) -> tuple[Target, object, object]:
+def team_target(city: City) -> tuple[Target, User, User]:
     """五中 assigned to a team of one district inspector; another district inspector outside the team."""
     target = school_a_target(city)
-    member, outsider = UserFactory(unit=city.district_a), UserFactory(unit=city.district_a)
+    member, outsider = UserFactory.create(unit=city.district_a), UserFactory.create(unit=city.district_a)
     assign(member, "inspector", city.district_a)
     assign(outsider, "inspector", city.district_a)
     services.create_team(
@@ -194,7 +196,7 @@ def test_organiser_may_fill_team_school(city: City) -> None:
 
 def test_any_inspector_in_scope_fills_school_without_team(city: City) -> None:
     target = school_a_target(city)
-    district_inspector = UserFactory(unit=city.district_a)
+    district_inspector = UserFactory.create(unit=city.district_a)
     assign(district_inspector, "inspector", city.district_a)
     save(city, target, "1.1", actor=district_inspector)
     assert Answer.objects.filter(target=target).exists()
@@ -360,7 +362,7 @@ def test_submit_refuses_failed_evidence_indicator_without_photo(city: City) -> N
 def test_submit_creates_one_finding_per_failed_indicator_with_its_photos(city: City) -> None:
     target = school_a_target(city)
     findings = submit_checklist(city, target, fail=("1.1", "1.2"))
-    by_code = {f.indicator.code: f for f in findings}
+    by_code = {indicator_code(f): f for f in findings}
     assert set(by_code) == {"1.1", "1.2"}
     assert by_code["1.1"].photos.count() == 1
     assert by_code["1.1"].category == "校园环境"
@@ -381,7 +383,7 @@ def test_submit_creates_items_due_by_severity_within_limits(city: City) -> None:
     target = school_a_target(city)
     findings = submit_checklist(city, target, fail=("1.1", "2.1"))
     today = timezone.localdate()
-    items = {i.finding.indicator.code: i for i in RectificationItem.objects.filter(finding__in=findings)}
+    items = {indicator_code(i.finding): i for i in RectificationItem.objects.filter(finding__in=findings)}
     general, serious = items["1.1"], items["2.1"]
     assert (general.due_date, general.due_limit) == (today + dt.timedelta(days=7), today + dt.timedelta(days=14))
     assert (serious.due_date, serious.due_limit) == (today + dt.timedelta(days=3), today + dt.timedelta(days=7))

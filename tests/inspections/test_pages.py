@@ -60,13 +60,15 @@ def build_campaign(city: City) -> Campaign:
     awaiting = ledger.request_closeout(
         actor=city.user("class_teacher"), item=awaiting, text="已修好", photos=[upload(3)], version=None
     )
+    item_a, item_b = items.filter(school=city.school_a).first(), items.filter(school=city.school_b).first()
+    assert item_a is not None and item_b is not None
     return Campaign(
         framework=framework,
         round=inspection,
         target_a=target_of(inspection, city.school_a),
         target_b=target_of(inspection, city.school_b),
-        item_a=items.filter(school=city.school_a).first(),  # type: ignore[arg-type]
-        item_b=items.filter(school=city.school_b).first(),  # type: ignore[arg-type]
+        item_a=item_a,
+        item_b=item_b,
         hidden=hidden,
         bulletin_id=bulletin.pk,
         token=posting.token,
@@ -166,7 +168,7 @@ def test_public_page_of_revoked_or_unknown_token_is_404(client: Client, city: Ci
     assert client.get("/p/not-a-token/").status_code == 404
 
 
-def test_unannounced_round_is_not_listed_for_the_school(signed_in, city: City, campaign: Campaign) -> None:  # type: ignore[no-untyped-def]
+def test_unannounced_round_is_not_listed_for_the_school(signed_in, city: City, campaign: Campaign) -> None:
     body = signed_in(city.user("principal")).get("/inspections/").content.decode()
     assert campaign.round.name in body
     assert "暗访" not in body
@@ -254,7 +256,7 @@ def test_writes_happen_exactly_for_permitted_roles(client: Client, city: City, c
             transaction.set_rollback(True)
 
 
-def test_submitting_a_checklist_twice_changes_nothing(signed_in, city: City, campaign: Campaign) -> None:  # type: ignore[no-untyped-def]
+def test_submitting_a_checklist_twice_changes_nothing(signed_in, city: City, campaign: Campaign) -> None:
     client = signed_in(city.user("inspector"))
     before = RectificationItem.objects.filter(school=city.school_a, inspection=campaign.round).count()
     response = client.post(f"/inspections/checklists/{campaign.target_a.pk}/submit/", follow=True)
@@ -262,7 +264,7 @@ def test_submitting_a_checklist_twice_changes_nothing(signed_in, city: City, cam
     assert RectificationItem.objects.filter(school=city.school_a, inspection=campaign.round).count() == before == 2
 
 
-def test_submit_page_reports_missing_answers(signed_in, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_submit_page_reports_missing_answers(signed_in, city: City) -> None:
     inspection = plan_round(city, schools=[city.school_a])
     target = target_of(inspection, city.school_a)
     response = signed_in(city.user("inspector")).post(f"/inspections/checklists/{target.pk}/submit/", follow=True)
@@ -271,7 +273,7 @@ def test_submit_page_reports_missing_answers(signed_in, city: City) -> None:  # 
     assert target.status != "submitted"
 
 
-def test_no_bulletin_for_an_unannounced_round_before_its_results_are_out(signed_in, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_no_bulletin_for_an_unannounced_round_before_its_results_are_out(signed_in, city: City) -> None:
     inspection = submitted_round(city, kind=InspectionKind.UNANNOUNCED, schools=[city.school_a])
     response = signed_in(city.user("inspector")).post(
         f"/bulletins/new/{inspection.pk}/", {"threshold": "1"}, follow=True
@@ -280,13 +282,13 @@ def test_no_bulletin_for_an_unannounced_round_before_its_results_are_out(signed_
     assert not inspection.bulletins.exists()
 
 
-def test_round_page_shows_the_bulletins_section_dashboard_adds(signed_in, city: City, campaign: Campaign) -> None:  # type: ignore[no-untyped-def]
+def test_round_page_shows_the_bulletins_section_dashboard_adds(signed_in, city: City, campaign: Campaign) -> None:
     page = signed_in(city.user("inspector")).get(f"/inspections/{campaign.round.pk}/").content.decode()
     assert f"/bulletins/new/{campaign.round.pk}/" in page
     assert f'href="/bulletins/{campaign.bulletin_id}/"' in page
 
 
-def test_round_page_offers_no_bulletin_to_a_principal(signed_in, city: City, campaign: Campaign) -> None:  # type: ignore[no-untyped-def]
+def test_round_page_offers_no_bulletin_to_a_principal(signed_in, city: City, campaign: Campaign) -> None:
     page = signed_in(city.user("principal")).get(f"/inspections/{campaign.round.pk}/").content.decode()
     assert "生成通报" not in page
     assert f'href="/bulletins/{campaign.bulletin_id}/"' in page

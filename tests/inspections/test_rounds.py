@@ -11,7 +11,7 @@ from django.utils import timezone
 from dudao.audit.models import AuditEvent
 from dudao.core.errors import DomainError, Forbidden
 from dudao.inspections import selectors, services
-from dudao.inspections.models import Answer, Finding, InspectionKind, InspectionStatus, Result, Target
+from dudao.inspections.models import Answer, Finding, Inspection, InspectionKind, InspectionStatus, Result, Target
 from dudao.rectification import selectors as ledger
 from dudao.rectification.models import ItemStatus, RectificationItem, StepKind
 from tests.factories import City, UserFactory, assign
@@ -91,7 +91,7 @@ def test_same_school_twice_makes_one_target(city: City) -> None:
 # --- 回头看 ---------------------------------------------------------------------------------------
 
 
-def first_round(city: City) -> tuple:
+def first_round(city: City) -> tuple[Inspection, list[Finding]]:
     """A finished field round: 五中 failed 1.1 and 1.2 (two open items), 实验小学 passed all."""
     inspection = plan_round(city)
     submit_checklist(city, target_of(inspection, city.school_a), fail=("1.1", "1.2"))
@@ -287,7 +287,7 @@ def test_publish_with_stale_version_refused(city: City) -> None:
 
 def test_district_inspector_outside_round_unit_cannot_publish(city: City) -> None:
     inspection = unannounced(city)
-    district_inspector = UserFactory(unit=city.district_a)
+    district_inspector = UserFactory.create(unit=city.district_a)
     assign(district_inspector, "inspector", city.district_a)
     with pytest.raises(Forbidden):
         services.publish_results(actor=district_inspector, inspection=inspection)

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from dudao.notices import services, tokens
-from dudao.notices.models import GuardianLink, Notice
+from dudao.notices.models import GuardianLink, Notice, Receipt
+from dudao.orgs.models import Guardian, Student
 from tests.factories import City
 
 
@@ -38,4 +39,18 @@ def token_of(link: GuardianLink) -> str:
 
 
 def first_link(notice: Notice, klass: Any) -> GuardianLink:
-    return GuardianLink.objects.filter(receipt__notice=notice, receipt__klass=klass).order_by("id").first()  # type: ignore[return-value]
+    link = GuardianLink.objects.filter(receipt__notice=notice, receipt__klass=klass).order_by("id").first()
+    assert link is not None, "the notice has no link in this class"
+    return link
+
+
+def first_receipt(notice: Notice, klass: Any) -> Receipt:
+    receipt = Receipt.objects.filter(notice=notice, klass=klass).first()
+    assert receipt is not None, "the notice has no receipt in this class"
+    return receipt
+
+
+def first_guardian(student: Student) -> Guardian:
+    guardian = student.guardians.first()
+    assert guardian is not None, "the student has no guardian"
+    return guardian

@@ -11,17 +11,17 @@ from dudao.accounts import services as accounts
 from dudao.notices import services
 from dudao.notices.models import Notice, Receipt
 from tests.factories import City
-from tests.notices.conftest import first_link
+from tests.notices.conftest import first_link, first_receipt
 
 pytestmark = pytest.mark.django_db
 
 
-def auth(city: City, key: str) -> dict[str, str]:
+def auth(city: City, key: str) -> dict[str, Any]:
     _, plain = accounts.create_token(actor=city.user(key), name="t")
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
 
 
-def post_json(client: Client, url: str, data: Any, headers: dict[str, str]) -> Any:
+def post_json(client: Client, url: str, data: Any, headers: dict[str, Any]) -> Any:
     return client.post(url, data, content_type="application/json", **headers)
 
 
@@ -145,14 +145,14 @@ def test_receipts_are_scoped_and_filterable(city, client, make_notice):
 
 def test_phone_confirm_through_the_api(city, client, make_notice):
     notice = make_notice()
-    receipt = Receipt.objects.filter(notice=notice, klass=city.class_a1).first()
+    receipt = first_receipt(notice, city.class_a1)
     url = f"/api/v1/notices/{notice.pk}/receipts/{receipt.pk}/phone-confirm"
     response = post_json(client, url, {"note": "电话"}, auth(city, "class_teacher"))
     assert response.status_code == 200
     assert response.json()["channel"] == "phone"
     again = post_json(client, url, {}, auth(city, "class_teacher"))
     assert again.status_code == 409
-    other = Receipt.objects.filter(notice=notice, klass=city.class_a2).first()
+    other = first_receipt(notice, city.class_a2)
     url = f"/api/v1/notices/{notice.pk}/receipts/{other.pk}/phone-confirm"
     assert post_json(client, url, {}, auth(city, "class_teacher")).status_code == 404
 

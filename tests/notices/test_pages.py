@@ -10,7 +10,7 @@ from django.utils import timezone
 from dudao.audit.models import AuditEvent, EventKind
 from dudao.notices import services
 from dudao.notices.models import Notice, NoticeStatus, Receipt
-from tests.notices.conftest import first_link
+from tests.notices.conftest import first_link, first_receipt
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_school_notice_detail_by_role(city, make_notice, signed_in, key, expecte
 def test_other_school_does_not_see_the_notice(city, make_notice, signed_in):
     from tests.factories import UserFactory, assign
 
-    other = UserFactory(username="other.principal")
+    other = UserFactory.create(username="other.principal")
     assign(other, "principal", city.school_b)
     notice = make_notice()
     client = signed_in(other)
@@ -162,13 +162,13 @@ def test_class_teacher_cannot_send_or_withdraw(city, make_notice, signed_in):
 
 def test_phone_confirmation_from_the_class_page(city, make_notice, signed_in):
     notice = make_notice()
-    receipt = Receipt.objects.filter(notice=notice, klass=city.class_a1).first()
+    receipt = first_receipt(notice, city.class_a1)
     client = signed_in(city.user("class_teacher"))
     response = client.post(f"/notices/{notice.pk}/receipts/{receipt.pk}/phone/", {"note": "已电话告知"}, follow=True)
     assert "已登记电话确认" in response.content.decode()
     receipt.refresh_from_db()
     assert receipt.channel == "phone"
-    other = Receipt.objects.filter(notice=notice, klass=city.class_a2).first()
+    other = first_receipt(notice, city.class_a2)
     assert client.post(f"/notices/{notice.pk}/receipts/{other.pk}/phone/").status_code == 404
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dudao.notices import services, tokens
 from dudao.notices.models import ClassCode, Notice, Receipt
-from tests.notices.conftest import first_link, token_of
+from tests.notices.conftest import first_guardian, first_link, first_receipt, token_of
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def _not_found_body(anon: Client, token: str) -> tuple[int, str]:
 
 def test_forged_expired_revoked_and_unknown_links_answer_the_same_404(city, make_notice, anon):
     notice = make_notice()
-    links = list(Receipt.objects.filter(notice=notice, klass=city.class_a1).first().links.all())
+    links = list(first_receipt(notice, city.class_a1).links.all())
     good = token_of(links[0])
     forged = good[:-3] + ("aaa" if not good.endswith("aaa") else "bbb")
     unknown = tokens.link_token(999_999)
@@ -116,7 +116,7 @@ def test_class_qr_shows_given_names_only_and_verifies_phone(city, make_notice, a
         assert services.given_name(student.name) in page
     assert all(s.name not in page for s in city.students["a2"])
     receipt = Receipt.objects.filter(notice=notice, student=city.students["a1"][0]).get()
-    phone = receipt.student.guardians.first().phone
+    phone = first_guardian(receipt.student).phone
     response = anon.post(url, {"child": receipt.pk, "digits": phone[-4:]})
     assert response.status_code == 302
     assert anon.get(response["Location"]).status_code == 200
@@ -127,7 +127,7 @@ def test_class_qr_three_wrong_tries_then_wait(city, make_notice, anon):
     code = ClassCode.objects.get(notice=notice, klass=city.class_a1)
     url = f"/n/{tokens.code_token(code.pk)}/"
     receipt = Receipt.objects.filter(notice=notice, student=city.students["a1"][0]).get()
-    right = receipt.student.guardians.first().phone[-4:]
+    right = first_guardian(receipt.student).phone[-4:]
     wrong = "0000" if right != "0000" else "1111"
     statuses = [anon.post(url, {"child": receipt.pk, "digits": wrong}).status_code for _ in range(3)]
     assert statuses == [400, 400, 429]
@@ -139,7 +139,7 @@ def test_class_qr_three_wrong_tries_then_wait(city, make_notice, anon):
 def test_class_qr_refuses_bad_digits_without_counting(city, make_notice, anon):
     notice = make_notice()
     code = ClassCode.objects.get(notice=notice, klass=city.class_a1)
-    receipt = Receipt.objects.filter(notice=notice, klass=city.class_a1).first()
+    receipt = first_receipt(notice, city.class_a1)
     response = anon.post(f"/n/{tokens.code_token(code.pk)}/", {"child": receipt.pk, "digits": "12a"})
     assert response.status_code == 400
     assert "后 4 位" in response.content.decode()
@@ -193,7 +193,7 @@ def test_a_malformed_child_on_the_class_qr_is_a_message_not_a_500(city, make_not
 
 def test_staff_lists_never_show_the_last_four_phone_digits(city, make_notice, client):
     notice = make_notice()
-    phone = Receipt.objects.filter(notice=notice, klass=city.class_a1).first().student.guardians.first().phone
+    phone = first_guardian(first_receipt(notice, city.class_a1).student).phone
     client.force_login(city.user("district_admin"))
     page = client.get(f"/notices/{notice.pk}/classes/{city.class_a1.pk}/").content.decode()
     assert phone not in page and phone[:3] + "********" in page

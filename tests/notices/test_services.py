@@ -23,7 +23,7 @@ from dudao.notices.models import (
     VerifyAttempt,
 )
 from dudao.orgs.models import Student
-from tests.notices.conftest import first_link
+from tests.notices.conftest import first_guardian, first_link, first_receipt
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +187,7 @@ def test_required_answer_missing_changes_nothing(city, make_notice):
 
 def test_class_teacher_records_phone_confirmation(city, make_notice):
     notice = make_notice()
-    receipt = Receipt.objects.filter(notice=notice, klass=city.class_a1).first()
+    receipt = first_receipt(notice, city.class_a1)
     services.confirm_by_phone(actor=city.user("class_teacher"), receipt=receipt, note="奶奶接的电话")
     receipt.refresh_from_db()
     assert receipt.channel == Channel.PHONE
@@ -200,7 +200,7 @@ def test_class_teacher_records_phone_confirmation(city, make_notice):
 
 def test_class_teacher_cannot_confirm_another_class(city, make_notice):
     notice = make_notice()
-    receipt = Receipt.objects.filter(notice=notice, klass=city.class_a2).first()
+    receipt = first_receipt(notice, city.class_a2)
     with pytest.raises(Forbidden):
         services.confirm_by_phone(actor=city.user("class_teacher"), receipt=receipt)
 
@@ -213,7 +213,9 @@ def test_revoked_link_dies_and_a_new_one_works(city, make_notice):
     old = token_of(link)
     new = services.revoke_link(actor=city.user("class_teacher"), link=link)
     assert services.live_link(old) is None
-    assert services.live_link(token_of(new)).pk == new.pk
+    assert new is not None
+    live = services.live_link(token_of(new))
+    assert live is not None and live.pk == new.pk
 
 
 def test_withdrawn_notice_kills_every_link(city, make_notice):
@@ -237,8 +239,9 @@ def test_expired_notice_kills_links(city, make_notice):
 def test_verify_with_last_four_digits(city, make_notice):
     notice = make_notice()
     code = ClassCode.objects.get(notice=notice, klass=city.class_a1)
-    receipt = Receipt.objects.filter(notice=notice, klass=city.class_a1).first()
+    receipt = first_receipt(notice, city.class_a1)
     guardian = receipt.student.guardians.order_by("id").last()
+    assert guardian is not None
     guardian.phone = "13711112468"
     guardian.save()
     link = services.verify_guardian(code=code, receipt_id=receipt.pk, digits=guardian.phone[-4:])
@@ -248,8 +251,8 @@ def test_verify_with_last_four_digits(city, make_notice):
 def test_three_wrong_tries_then_a_wait(city, make_notice, settings):
     notice = make_notice()
     code = ClassCode.objects.get(notice=notice, klass=city.class_a1)
-    receipt = Receipt.objects.filter(notice=notice, klass=city.class_a1).first()
-    right = receipt.student.guardians.first().phone[-4:]
+    receipt = first_receipt(notice, city.class_a1)
+    right = first_guardian(receipt.student).phone[-4:]
     wrong = "0000" if right != "0000" else "1111"
     for _ in range(2):
         with pytest.raises(DomainError) as exc:
@@ -270,7 +273,7 @@ def test_three_wrong_tries_then_a_wait(city, make_notice, settings):
 def test_verify_refuses_a_child_of_another_class(city, make_notice):
     notice = make_notice()
     code = ClassCode.objects.get(notice=notice, klass=city.class_a1)
-    other = Receipt.objects.filter(notice=notice, klass=city.class_a2).first()
+    other = first_receipt(notice, city.class_a2)
     with pytest.raises(DomainError) as exc:
         services.verify_guardian(code=code, receipt_id=other.pk, digits="1234")
     assert exc.value.code == "child_required"
@@ -328,6 +331,7 @@ def test_rates_roll_up_city_district_school_class(city, make_notice):
     notice = make_notice(issuer=city.root, actor=city.user("bureau_staff"))
     for receipt in Receipt.objects.filter(notice=notice, klass=city.class_a1)[:2]:
         link = receipt.links.first()
+        assert link is not None
         services.confirm(link=link, posted={})
     city_rates = selectors.rates(notice, city.root)
     assert (city_rates.total, city_rates.confirmed) == (8, 2)

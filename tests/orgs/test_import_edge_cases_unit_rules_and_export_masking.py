@@ -20,7 +20,7 @@ from tests.xlsx import roster_row, workbook
 pytestmark = pytest.mark.django_db
 
 
-def do_import(city: City, rows: list[list[object]]):  # type: ignore[no-untyped-def]
+def do_import(city: City, rows: list[list[object]]):
     return import_roster(actor=city.user("school_staff"), school=city.school_a, upload=workbook(rows))
 
 
@@ -57,7 +57,7 @@ def test_id_card_numbers_never_reach_the_audit_trail_in_clear(city: City) -> Non
     assert "360101201303010172" not in str(AuditEvent.objects.values_list("changes", flat=True))
 
 
-def test_failed_logins_and_audit_exports_are_visible_to_the_auditor(login, client: Client, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_failed_logins_and_audit_exports_are_visible_to_the_auditor(login, client: Client, city: City) -> None:
     Client().post("/accounts/login/", {"username": "nosuchuser", "password": "x"})
     auditor = login(city.user("auditor"))
     auditor.get("/audit/export.xlsx")
@@ -95,7 +95,7 @@ def test_audit_api_unknown_unit_is_404(client: Client, city: City) -> None:
     assert response.status_code == 404
 
 
-def test_roster_export_masks_logs_and_escapes_formulas(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_roster_export_masks_logs_and_escapes_formulas(login, city: City) -> None:
     from python_calamine import CalamineWorkbook
 
     Student.objects.filter(pk=city.students["a1"][0].pk).update(name='=HYPERLINK("x")')
@@ -113,7 +113,7 @@ def test_roster_export_masks_logs_and_escapes_formulas(login, city: City) -> Non
     assert [e.changes["unmasked_phone"] for e in events] == [False, True]
 
 
-def test_doctor_cannot_export_full_roster_ids_but_can_phones(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_doctor_cannot_export_full_roster_ids_but_can_phones(login, city: City) -> None:
     client = login(city.user("doctor"))
     response = client.get(f"/orgs/{city.school_a.pk}/students/export.xlsx?full=1")
     assert response.status_code == 200
@@ -125,7 +125,7 @@ def test_doctor_cannot_export_full_roster_ids_but_can_phones(login, city: City) 
     )
 
 
-def test_export_over_the_sheet_limit_is_refused_with_advice(login, city: City, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_export_over_the_sheet_limit_is_refused_with_advice(login, city: City, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("dudao.core.excel.EXCEL_MAX_ROWS", 3)
     client = login(city.user("principal"))
     response = client.get(f"/orgs/{city.school_a.pk}/students/export.xlsx", follow=True)

@@ -12,7 +12,7 @@ from tests.factories import PASSWORD, City
 pytestmark = pytest.mark.django_db
 
 
-def test_transfer_student_within_school(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_transfer_student_within_school(login, city: City) -> None:
     pupil = city.students["a1"][0]
     client = login(city.user("school_staff"))
     client.post(f"/students/{pupil.pk}/transfer/", {"klass": city.class_a2.pk, "version": pupil.version})
@@ -44,18 +44,20 @@ def test_leaving_students_lets_a_class_close(city: City) -> None:
         services.mark_student_left(actor=staff, student=pupil, reason="转学至外省", version=None)
     assert Student.objects.filter(klass=city.class_a2, status=StudentStatus.LEFT).count() == 2
     services.close_unit(actor=staff, unit=OrgUnit.objects.get(pk=city.class_a2.pk), reason="合班", version=None)
-    changes = AuditEvent.objects.filter(action="leave").first().changes  # type: ignore[union-attr]
+    event = AuditEvent.objects.filter(action="leave").first()
+    assert event is not None
+    changes = event.changes
     assert changes["reason"][1] == "转学至外省" and changes["status"] == ["enrolled", "left"]
 
 
-def test_class_teacher_cannot_transfer_or_mark_left(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_class_teacher_cannot_transfer_or_mark_left(login, city: City) -> None:
     pupil = city.students["a1"][0]
     client = login(city.user("class_teacher"))
     assert client.post(f"/students/{pupil.pk}/leave/", {"reason": "x"}).status_code == 403
     assert Student.objects.get(pk=pupil.pk).status == StudentStatus.ENROLLED
 
 
-def test_deactivated_account_cannot_log_in_or_use_tokens(client, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_deactivated_account_cannot_log_in_or_use_tokens(client, city: City) -> None:
     doctor = city.user("doctor")
     _, plain = account_services.create_token(actor=doctor, name="t")
     services.set_staff_active(actor=city.user("sysadmin"), user=doctor, active=False)
@@ -73,7 +75,7 @@ def test_reset_password_revokes_tokens(city: City) -> None:
     assert doctor.check_password("Temp-pass-2026") and token.revoked_at is not None
 
 
-def test_only_sysadmin_manages_accounts(login, city: City) -> None:  # type: ignore[no-untyped-def]
+def test_only_sysadmin_manages_accounts(login, city: City) -> None:
     client = login(city.user("principal"))
     response = client.post(f"/staff/{city.user('doctor').pk}/active/", {"active": "0"})
     assert response.status_code == 403

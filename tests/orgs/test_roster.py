@@ -15,7 +15,7 @@ from tests.xlsx import roster_row, workbook
 pytestmark = pytest.mark.django_db
 
 
-def do_import(city: City, rows: list[list[object]], user: str = "school_staff"):  # type: ignore[no-untyped-def]
+def do_import(city: City, rows: list[list[object]], user: str = "school_staff"):
     return import_roster(actor=city.user(user), school=city.school_a, upload=workbook(rows), filename="r.xlsx")
 
 

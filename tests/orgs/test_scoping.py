@@ -10,7 +10,7 @@ from tests.factories import City, assign
 pytestmark = pytest.mark.django_db
 
 
-def names(qs) -> set[str]:  # type: ignore[no-untyped-def]
+def names(qs) -> set[str]:
     return {u.name for u in qs}
 
 
@@ -61,7 +61,7 @@ def test_acting_assignment_switch_changes_scope(city: City) -> None:
     fresh = User.objects.get(pk=user.pk)
     assert set(Student.objects.for_user(fresh)) == set(city.students["a1"] + city.students["a2"])
     fresh = User.objects.get(pk=user.pk)
-    fresh.acting_assignment_id = second.pk  # type: ignore[attr-defined]
+    fresh.acting_assignment_id = second.pk
     assert acting_assignment(fresh) == second
     assert set(Student.objects.for_user(fresh)) == set(city.students["b1"])
 

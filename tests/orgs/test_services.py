@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def last_event() -> AuditEvent:
-    return AuditEvent.objects.order_by("-seq").first()  # type: ignore[return-value]
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event is not None
+    return event
 
 
 def test_district_admin_creates_school_with_pinyin_and_audit(city: City) -> None:
@@ -169,7 +171,7 @@ def test_admin_triad_account_holds_no_work_role(city: City) -> None:
 
 
 def test_triad_role_may_be_combined_with_nothing_else_of_the_triad_but_work_roles_are_fine(city: City) -> None:
-    person = UserFactory(unit=city.school_a)
+    person = UserFactory.create(unit=city.school_a)
     services.assign_role(actor=city.user("sysadmin"), user=person, role="principal", unit=city.school_a)
     services.assign_role(actor=city.user("sysadmin"), user=person, role="counsellor", unit=city.school_a)
     assert RoleAssignment.objects.filter(user=person).count() == 2
@@ -177,13 +179,13 @@ def test_triad_role_may_be_combined_with_nothing_else_of_the_triad_but_work_role
 
 
 def test_district_sysadmin_cannot_assign_outside_district(city: City) -> None:
-    person = UserFactory(unit=city.school_b)
+    person = UserFactory.create(unit=city.school_b)
     with pytest.raises(Forbidden):
         services.assign_role(actor=city.user("district_sysadmin"), user=person, role="principal", unit=city.school_b)
 
 
 def test_only_sysadmin_assigns_roles(city: City) -> None:
-    person = UserFactory(unit=city.school_a)
+    person = UserFactory.create(unit=city.school_a)
     with pytest.raises(Forbidden):
         services.assign_role(actor=city.user("principal"), user=person, role="doctor", unit=city.school_a)
 

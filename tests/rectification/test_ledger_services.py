@@ -11,7 +11,7 @@ from dudao.audit.models import AuditEvent
 from dudao.core.errors import DomainError, Forbidden
 from dudao.rectification import services
 from dudao.rectification.models import ItemPhoto, ItemStatus, PublicPosting, RectificationItem, StepKind
-from tests.factories import City, UserFactory, assign
+from tests.factories import City, UserFactory, act_as, assign
 from tests.inspections.factories import ledger_item, upload
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +20,10 @@ TODAY = timezone.localdate
 
 
 def last_event(item) -> AuditEvent:
-    event = AuditEvent.objects.filter(object_id=str(item.pk), object_type=item._meta.label_lower).order_by("-seq")
-    return event.first()  # type: ignore[return-value]
+    events = AuditEvent.objects.filter(object_id=str(item.pk), object_type=item._meta.label_lower).order_by("-seq")
+    event = events.first()
+    assert event is not None
+    return event
 
 
 def do_assign(city: City, item: RectificationItem, *, owner=None, due: dt.date | None = None, actor=None, version=-1):
@@ -74,7 +76,7 @@ def test_assign_is_audited_with_before_and_after(city: City) -> None:
 
 def test_owner_must_be_staff_of_the_school(city: City) -> None:
     item = ledger_item(city, owner=None)
-    other_school = UserFactory(unit=city.school_b)
+    other_school = UserFactory.create(unit=city.school_b)
     with pytest.raises(DomainError) as exc:
         do_assign(city, item, owner=other_school)
     assert exc.value.code == "owner_outside"
@@ -158,7 +160,7 @@ def test_school_office_records_progress_for_owner(city: City) -> None:
 
 def test_other_teacher_cannot_record_progress(city: City) -> None:
     item = ledger_item(city)
-    colleague = UserFactory(unit=city.class_a2)
+    colleague = UserFactory.create(unit=city.class_a2)
     assign(colleague, "class_teacher", city.class_a2)
     with pytest.raises(Forbidden):
         progressed(city, item, actor=colleague)
@@ -244,12 +246,12 @@ def test_inspector_verifies_and_closes(city: City) -> None:
 
 def test_verifier_cannot_verify_own_closeout(city: City) -> None:
     # A 德育主任 seconded to the district: requests as school staff, then switches to the district role.
-    both = UserFactory(unit=city.school_a)
+    both = UserFactory.create(unit=city.school_a)
     assign(both, "school_staff", city.school_a)
     district_role = assign(both, "district_admin", city.district_a)
     item = requested(city, ledger_item(city), actor=both)
     assert item.closeout_requested_by == both
-    both.acting_assignment_id = district_role.pk
+    act_as(both, district_role)
     with pytest.raises(Forbidden):
         services.verify_closeout(actor=both, item=item, version=item.version)
     with pytest.raises(Forbidden):
@@ -260,12 +262,12 @@ def test_verifier_cannot_verify_own_closeout(city: City) -> None:
 
 def test_owner_cannot_verify_own_item(city: City) -> None:
     # The owner holds a district role too; another person (the principal) requested the close-out.
-    owner = UserFactory(unit=city.school_a)
+    owner = UserFactory.create(unit=city.school_a)
     assign(owner, "class_teacher", city.class_a1)
     district_role = assign(owner, "district_admin", city.district_a)
     item = ledger_item(city, owner=owner)
     item = requested(city, item, actor=city.user("principal"))
-    owner.acting_assignment_id = district_role.pk
+    act_as(owner, district_role)
     with pytest.raises(Forbidden):
         services.verify_closeout(actor=owner, item=item, version=item.version)
 
@@ -409,7 +411,7 @@ def test_warns_when_after_photo_is_the_before_photo_resized(city: City) -> None:
 
 def test_warns_when_after_photo_was_used_for_another_schools_item(city: City) -> None:
     other = ledger_item(city, school=city.school_a2, owner=None)
-    office = UserFactory(unit=city.school_a2)
+    office = UserFactory.create(unit=city.school_a2)
     assign(office, "school_staff", city.school_a2)
     other = do_assign(city, other, owner=office, actor=office)
     requested(city, other, actor=office, variant=6)
@@ -467,7 +469,7 @@ def test_inspector_cannot_create_posting(city: City) -> None:
 
 def test_former_owner_cannot_record_progress_after_reassignment(city: City) -> None:
     stale = ledger_item(city)
-    successor = UserFactory(unit=city.school_a)
+    successor = UserFactory.create(unit=city.school_a)
     assign(successor, "class_teacher", city.class_a2)
     do_assign(city, RectificationItem.objects.get(pk=stale.pk), owner=successor)
     with pytest.raises(Forbidden):
