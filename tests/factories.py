@@ -23,7 +23,7 @@ _serial = itertools.count(1)
 @cache
 def password_hash() -> str:
     """One argon2 hash shared by every test user: hashing as deployed, paid once."""
-    return make_password(PASSWORD)
+    return make_password(PASSWORD, hasher="argon2")  # named: a test that swaps PASSWORD_HASHERS may call first
 
 
 class UserFactory(DjangoModelFactory[User]):
