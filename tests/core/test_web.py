@@ -62,7 +62,12 @@ def test_post_form_runs_the_service_on_cleaned_data_and_says_success() -> None:
     request = _post({"name": "五中"})
     seen: list[dict[str, Any]] = []
     form_class = functools.partial(NameForm, suffix="！")
-    response = post_form(request, form_class, BACK, lambda data: seen.append(data) or 3, lambda n: f"共 {n} 项")
+
+    def run(data: dict[str, Any]) -> int:
+        seen.append(data)
+        return 3
+
+    response = post_form(request, form_class, BACK, run, lambda n: f"共 {n} 项")
     assert response is BACK
     assert seen == [{"name": "五中！"}]
     assert _messages(request) == [("success", "共 3 项")]
