@@ -44,7 +44,7 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, template_xlsx, xlsx_response
 from dudao.core.files import file_response
 from dudao.core.pagination import paginate
-from dudao.core.web import form_errors, perform, posted_version, require
+from dudao.core.web import form_errors, perform, post_form, posted_version, require
 from dudao.orgs.models import Student, StudentStatus
 from dudao.orgs.scoping import acting_assignment, can
 
@@ -210,11 +210,7 @@ def _back(pk: int) -> HttpResponse:
 def _post(request: AuthedRequest, pk: int, form_class: type[Any], run: Any, success: str) -> HttpResponse:
     require(request, "case.change")
     case = _case(request, pk, "write", log=False)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return _back(pk)
-    return perform(request, _back(pk), lambda: run(case, form.cleaned_data), success)
+    return post_form(request, form_class, _back(pk), lambda data: run(case, data), success)
 
 
 @login_required
@@ -533,26 +529,22 @@ def screening_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(selectors.screening_suggestions(request.user), pk=pk)
     back = redirect("cases:suggestions")
     if request.POST.get("decision") == "accept":
-        try:
-            case = intake.accept_screening(
+        return perform(
+            request,
+            back,
+            lambda: intake.accept_screening(
                 actor=request.user, result=result, risk_level=request.POST.get("risk_level", RiskLevel.LEVEL3)
-            )
-        except Forbidden as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return back
-        messages.success(request, f"已建立{case}")
-        return redirect("cases:detail", pk=case.pk)
-    form = DismissForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "排除建议须填写理由")
-        return back
-    return perform(
+            ),
+            lambda case: f"已建立{case}",
+            then=lambda case: redirect("cases:detail", pk=case.pk),
+        )
+    return post_form(
         request,
+        DismissForm,
         back,
-        lambda: intake.dismiss_screening(actor=request.user, result=result, reason=form.cleaned_data["reason"]),
+        lambda data: intake.dismiss_screening(actor=request.user, result=result, reason=data["reason"]),
         "已排除该建议",
+        invalid_message="排除建议须填写理由",
     )
 
 
@@ -571,17 +563,15 @@ def dropout_decide(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
             return back
         return redirect("cases:detail", pk=case.pk)
-    form = DismissForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "排除提示须填写理由")
-        return back
-    return perform(
+    return post_form(
         request,
+        DismissForm,
         back,
-        lambda: intake.dismiss_dropout_suggestion(
-            actor=request.user, suggestion=suggestion, reason=form.cleaned_data["reason"]
+        lambda data: intake.dismiss_dropout_suggestion(
+            actor=request.user, suggestion=suggestion, reason=data["reason"]
         ),
         "已排除该提示",
+        invalid_message="排除提示须填写理由",
     )
 
 

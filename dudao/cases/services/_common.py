@@ -12,7 +12,8 @@ from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.cases.models import CaseAlert, CaseFile, CaseStatus
 from dudao.cases.selectors import acting_school, may_write
-from dudao.core.errors import DomainError, Forbidden, check_version
+from dudao.core.errors import DomainError, Forbidden
+from dudao.core.locking import bump, locked
 from dudao.orgs.models import OrgUnit, RoleAssignment
 from dudao.orgs.roles import Role
 
@@ -49,19 +50,12 @@ def refuse_future(day: dt.date | None, label: str) -> None:
 
 
 def _locked(case: CaseFile, version: int | None = None) -> CaseFile:
-    fresh = (
-        CaseFile.objects.select_for_update(of=("self",))
-        .select_related("school", "student", "counsellor", "class_teacher")
-        .get(pk=case.pk)
-    )
-    check_version(fresh, version)
-    return fresh
+    return locked(CaseFile.objects.select_related("school", "student", "counsellor", "class_teacher"), case.pk, version)
 
 
 def _save(case: CaseFile, fields: list[str]) -> None:
-    case.version += 1
     case.updated_at = timezone.now()
-    case.save(update_fields=[*fields, "version", "updated_at"])
+    bump(case, [*fields, "updated_at"])
 
 
 def _record_case_change(actor: User, case: CaseFile, *, action: str, before: dict[str, Any]) -> None:

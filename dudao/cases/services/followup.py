@@ -33,7 +33,8 @@ from dudao.cases.services._common import (
     clean_text,
     refuse_future,
 )
-from dudao.core.errors import DomainError, check_version
+from dudao.core.errors import DomainError
+from dudao.core.locking import bump, locked
 
 ATTACHMENT_TYPES = frozenset({"pdf", "jpeg", "png", "docx"})
 
@@ -122,13 +123,11 @@ def update_referral(*, actor: User, referral: Referral, status: str, version: in
     with transaction.atomic():
         case = _locked(referral.case)
         _require_writer(actor, case)
-        fresh = Referral.objects.select_for_update().get(pk=referral.pk)
-        check_version(fresh, version)
+        fresh = locked(Referral.objects, referral.pk, version)
         before = fresh.status
         fresh.status = status
-        fresh.version += 1
         fresh.updated_at = timezone.now()
-        fresh.save(update_fields=["status", "version", "updated_at"])
+        bump(fresh, ["status", "updated_at"])
         record_change(
             actor=actor,
             action="case_referral",
