@@ -128,9 +128,12 @@ def test_checklist_answer_made_offline_is_sent_when_back_online(page: Page, demo
     page.goto(f"{base}/inspections/")
     page.get_by_role("link", name=re.compile("江东区第五中学.*迎检模拟测评", re.S)).click()
     card = page.locator(".indicator").nth(1)
+    # The page's script must be loaded before the network goes: going offline mid-load left no one to show the banner.
+    page.wait_for_load_state("networkidle")
+    expect(card).to_be_visible()
     page.context.set_offline(True)
     card.locator("label", has_text="不达标").first.click()
-    expect(page.locator("[data-offline-banner]")).to_be_visible()
+    expect(page.locator("[data-offline-banner]")).to_be_visible(timeout=15000)
     assert not Answer.objects.filter(note="离线时记录").exists()
     card.get_by_placeholder("说明（可选）").fill("离线时记录")
     card.get_by_placeholder("说明（可选）").press("Tab")
