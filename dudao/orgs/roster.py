@@ -166,116 +166,153 @@ def class_index(school: OrgUnit) -> dict[str, int | None]:
     return index
 
 
-def parse(rows: list[list[Any]], *, classes: dict[str, int | None]) -> tuple[list[ParsedStudent], list[RowError]]:
-    """Validate every row; collect every error (row and column) instead of stopping at the first."""
-    errors: list[RowError] = []
-    expected = headers()
-    if not rows:
-        return [], [RowError(1, "A", "表头", "文件中没有数据")]
-    header = [_text(cell) for cell in rows[0]]
+@dataclass
+class _Sheet:
+    """The columns found in the header and the errors collected so far, for reading the rows one by one."""
+
+    positions: dict[str, int]
+    classes: dict[str, int | None]
+    today: dt.date
+    errors: list[RowError] = field(default_factory=list)
+    seen_numbers: dict[str, int] = field(default_factory=dict)
+
+    def cell(self, row: list[Any], title: str) -> Any:
+        index = self.positions.get(title)
+        return row[index] if index is not None and index < len(row) else None
+
+    def text(self, row: list[Any], title: str) -> str:
+        return _text(self.cell(row, title))
+
+    def error(self, row_no: int, title: str, message: str) -> None:
+        self.errors.append(RowError(row_no, column_letter(self.positions.get(title, 0)), title, message))
+
+
+def _header_positions(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
     positions: dict[str, int] = {}
-    for title in expected:
+    errors: list[RowError] = []
+    optional = {t for _, t, req, _ in BASE_COLUMNS if not req}
+    for title in headers():
         if title in header:
             positions[title] = header.index(title)
-        elif title.startswith("监护人2") or title in {t for _, t, req, _ in BASE_COLUMNS if not req}:
-            continue
-        else:
+        elif not (title.startswith("监护人2") or title in optional):
             errors.append(RowError(1, column_letter(len(header)), title, f"缺少“{title}”列，请使用下载的模板"))
-    if errors:
-        return [], errors
+    return positions, errors
+
+
+def _read_class(sheet: _Sheet, row: list[Any], row_no: int) -> int | None:
+    name = sheet.text(row, "班级")
+    if not name:
+        sheet.error(row_no, "班级", "班级不能为空")
+    elif name not in sheet.classes:
+        sheet.error(row_no, "班级", f"本校没有名为“{name}”的班级")
+    elif sheet.classes[name] is None:
+        sheet.error(row_no, "班级", f"本校有多个名为“{name}”的班级（不同校区），无法确定，请联系管理员为班级改名")
+    else:
+        return sheet.classes[name]
+    return None
+
+
+def _read_person(sheet: _Sheet, row: list[Any], row_no: int) -> dict[str, Any]:
+    """Name, gender, birth date, student number and ID number of one row."""
+    name = sheet.text(row, "姓名")
+    if not name:
+        sheet.error(row_no, "姓名", "姓名不能为空")
+    elif len(name) > 50:
+        sheet.error(row_no, "姓名", "姓名过长")
+    gender = GENDER_BY_LABEL.get(sheet.text(row, "性别"))
+    if gender is None:
+        sheet.error(row_no, "性别", "性别应填“男”或“女”")
+    birth = _date(sheet.cell(row, "出生日期"))
+    if birth is None:
+        sheet.error(row_no, "出生日期", f"无法识别的日期“{sheet.text(row, '出生日期')}”，请填写如 2012-09-01")
+    elif not (dt.date(sheet.today.year - 30, 1, 1) <= birth <= sheet.today):
+        sheet.error(row_no, "出生日期", "出生日期不合理")
+    number = _read_number(sheet, row, row_no)
+    id_card = sheet.text(row, "身份证号").upper()
+    if id_card and not is_valid_id_card(id_card):
+        sheet.error(row_no, "身份证号", "身份证号格式或校验位不正确")
+    return {"name": name, "gender": gender, "birth_date": birth, "student_no": number, "id_card_no": id_card}
+
+
+def _read_number(sheet: _Sheet, row: list[Any], row_no: int) -> str:
+    number = sheet.text(row, "学籍号").upper()
+    if not number:
+        sheet.error(row_no, "学籍号", "学籍号不能为空")
+    elif not re.fullmatch(r"[A-Z0-9]{6,30}", number):
+        sheet.error(row_no, "学籍号", "学籍号只能包含字母和数字（6–30 位）")
+    elif number in sheet.seen_numbers:
+        sheet.error(row_no, "学籍号", f"学籍号“{number}”与第 {sheet.seen_numbers[number]} 行重复")
+    else:
+        sheet.seen_numbers[number] = row_no
+    return number
+
+
+def _read_flags(sheet: _Sheet, row: list[Any], row_no: int) -> dict[str, bool]:
+    flags: dict[str, bool] = {}
+    for key, title, _, _ in BASE_COLUMNS:
+        if key not in FLAG_FIELDS:
+            continue
+        raw = sheet.text(row, title)
+        if raw in YES:
+            flags[key] = True
+        elif raw in NO:
+            flags[key] = False
+        else:
+            sheet.error(row_no, title, "应填“是”或“否”")
+    return flags
+
+
+def _read_guardians(sheet: _Sheet, row: list[Any], row_no: int) -> list[dict[str, Any]]:
+    guardians: list[dict[str, Any]] = []
+    for slot in range(1, GUARDIAN_SLOTS + 1):
+        name = sheet.text(row, f"监护人{slot}姓名")
+        relation_label = sheet.text(row, f"监护人{slot}关系")
+        phone = sheet.text(row, f"监护人{slot}电话").replace("-", "").replace(" ", "")
+        if slot > 1 and not (name or relation_label or phone):
+            continue
+        if not name:
+            sheet.error(row_no, f"监护人{slot}姓名", "监护人姓名不能为空")
+        relation = RELATION_BY_LABEL.get(relation_label)
+        if relation is None:
+            sheet.error(
+                row_no,
+                f"监护人{slot}关系",
+                f"无法识别的关系“{relation_label}”，可填：父亲、母亲、祖父、祖母、外祖父、外祖母、其他监护人",
+            )
+        if not phone:
+            sheet.error(row_no, f"监护人{slot}电话", "缺少监护人电话")
+        elif not MOBILE_RE.match(phone):
+            sheet.error(row_no, f"监护人{slot}电话", f"“{phone}”不是 11 位手机号")
+        guardians.append({"name": name, "relation": relation, "phone": phone, "is_primary": slot == 1})
+    return guardians
+
+
+def parse(rows: list[list[Any]], *, classes: dict[str, int | None]) -> tuple[list[ParsedStudent], list[RowError]]:
+    """Validate every row; collect every error (row and column) instead of stopping at the first."""
+    if not rows:
+        return [], [RowError(1, "A", "表头", "文件中没有数据")]
+    positions, header_errors = _header_positions([_text(cell) for cell in rows[0]])
+    if header_errors:
+        return [], header_errors
     body = rows[1:]
     if len(body) > MAX_ROWS:
         return [], [RowError(MAX_ROWS + 2, "A", "行数", f"一次最多导入 {MAX_ROWS} 行，请分批导入")]
-    today = timezone.localdate()
-    seen_numbers: dict[str, int] = {}
+    sheet = _Sheet(positions=positions, classes=classes, today=timezone.localdate())
     parsed: list[ParsedStudent] = []
-
-    def cell(row: list[Any], title: str) -> Any:
-        index = positions.get(title)
-        return row[index] if index is not None and index < len(row) else None
-
-    def error(row_no: int, title: str, message: str) -> None:
-        index = positions.get(title, 0)
-        errors.append(RowError(row_no, column_letter(index), title, message))
-
     for offset, row in enumerate(body):
         row_no = offset + 2
         if all(_text(value) == "" for value in row):
             continue
         values: dict[str, Any] = {}
-        klass_name = _text(cell(row, "班级"))
-        if not klass_name:
-            error(row_no, "班级", "班级不能为空")
-        elif klass_name not in classes:
-            error(row_no, "班级", f"本校没有名为“{klass_name}”的班级")
-        elif classes[klass_name] is None:
-            error(row_no, "班级", f"本校有多个名为“{klass_name}”的班级（不同校区），无法确定，请联系管理员为班级改名")
-        else:
-            values["klass_id"] = classes[klass_name]
-        name = _text(cell(row, "姓名"))
-        if not name:
-            error(row_no, "姓名", "姓名不能为空")
-        elif len(name) > 50:
-            error(row_no, "姓名", "姓名过长")
-        values["name"] = name
-        gender = GENDER_BY_LABEL.get(_text(cell(row, "性别")))
-        if gender is None:
-            error(row_no, "性别", "性别应填“男”或“女”")
-        values["gender"] = gender
-        birth = _date(cell(row, "出生日期"))
-        if birth is None:
-            error(row_no, "出生日期", f"无法识别的日期“{_text(cell(row, '出生日期'))}”，请填写如 2012-09-01")
-        elif not (dt.date(today.year - 30, 1, 1) <= birth <= today):
-            error(row_no, "出生日期", "出生日期不合理")
-        values["birth_date"] = birth
-        number = _text(cell(row, "学籍号")).upper()
-        if not number:
-            error(row_no, "学籍号", "学籍号不能为空")
-        elif not re.fullmatch(r"[A-Z0-9]{6,30}", number):
-            error(row_no, "学籍号", "学籍号只能包含字母和数字（6–30 位）")
-        elif number in seen_numbers:
-            error(row_no, "学籍号", f"学籍号“{number}”与第 {seen_numbers[number]} 行重复")
-        else:
-            seen_numbers[number] = row_no
-        values["student_no"] = number
-        id_card = _text(cell(row, "身份证号")).upper()
-        if id_card and not is_valid_id_card(id_card):
-            error(row_no, "身份证号", "身份证号格式或校验位不正确")
-        values["id_card_no"] = id_card
-        for key, title, _, _ in BASE_COLUMNS:
-            if key in FLAG_FIELDS:
-                raw = _text(cell(row, title))
-                if raw in YES:
-                    values[key] = True
-                elif raw in NO:
-                    values[key] = False
-                else:
-                    error(row_no, title, "应填“是”或“否”")
-        guardians: list[dict[str, Any]] = []
-        for slot in range(1, GUARDIAN_SLOTS + 1):
-            g_name = _text(cell(row, f"监护人{slot}姓名"))
-            g_relation = _text(cell(row, f"监护人{slot}关系"))
-            g_phone = _text(cell(row, f"监护人{slot}电话")).replace("-", "").replace(" ", "")
-            if slot > 1 and not (g_name or g_relation or g_phone):
-                continue
-            if not g_name:
-                error(row_no, f"监护人{slot}姓名", "监护人姓名不能为空")
-            relation = RELATION_BY_LABEL.get(g_relation)
-            if relation is None:
-                error(
-                    row_no,
-                    f"监护人{slot}关系",
-                    f"无法识别的关系“{g_relation}”，可填：父亲、母亲、祖父、祖母、外祖父、外祖母、其他监护人",
-                )
-            if not g_phone:
-                error(row_no, f"监护人{slot}电话", "缺少监护人电话")
-            elif not MOBILE_RE.match(g_phone):
-                error(row_no, f"监护人{slot}电话", f"“{g_phone}”不是 11 位手机号")
-            guardians.append({"name": g_name, "relation": relation, "phone": g_phone, "is_primary": slot == 1})
-        parsed.append(ParsedStudent(row=row_no, values=values, guardians=guardians))
-    if not parsed and not errors:
-        errors.append(RowError(2, "A", "数据", "文件中没有学生数据"))
-    return parsed, errors
+        klass = _read_class(sheet, row, row_no)
+        if klass is not None:
+            values["klass_id"] = klass
+        values.update(_read_person(sheet, row, row_no))
+        values.update(_read_flags(sheet, row, row_no))
+        parsed.append(ParsedStudent(row=row_no, values=values, guardians=_read_guardians(sheet, row, row_no)))
+    if not parsed and not sheet.errors:
+        sheet.errors.append(RowError(2, "A", "数据", "文件中没有学生数据"))
+    return parsed, sheet.errors
 
 
 def _guardian_key(guardians: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
