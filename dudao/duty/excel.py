@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -76,6 +76,66 @@ def _people_index(roster: DutyRoster, keys: set[str]) -> tuple[dict[str, User], 
     return {p.username: p for p in staff}, by_name
 
 
+Bad = Callable[[int, int, str], None]  # (row, column index, message): records one error
+
+
+def _times(cells: list[Any], row: int, roster: DutyRoster, bad: Bad) -> tuple[dt.datetime | None, dt.datetime | None]:
+    starts_at, ends_at = _datetime(cells[0]), _datetime(cells[1])
+    if starts_at is None:
+        bad(row, 0, "请填写开始时间，格式如 2026-07-01 08:00")
+    if ends_at is None:
+        bad(row, 1, "请填写结束时间，格式如 2026-07-01 20:00")
+    if starts_at and ends_at:
+        if ends_at <= starts_at:
+            bad(row, 1, "结束时间必须晚于开始时间（夜班请写次日日期）")
+        elif ends_at - starts_at > dt.timedelta(hours=MAX_SHIFT_HOURS):
+            bad(row, 1, f"一个班次最长 {MAX_SHIFT_HOURS} 小时")
+        if not roster.starts_on <= local(starts_at).date() <= roster.ends_on:
+            bad(row, 0, f"不在值班表日期范围内（{roster.starts_on:%m-%d} 至 {roster.ends_on:%m-%d}）")
+    return starts_at, ends_at
+
+
+def _person(key: str, row: int, by_username: dict[str, User], by_name: dict[str, list[User]], bad: Bad) -> User | None:
+    person = by_username.get(key)
+    if person is not None:
+        return person
+    matches = by_name.get(key, [])
+    if len(matches) > 1:
+        bad(row, 3, f"本单位有 {len(matches)} 人叫“{key}”，请改填登录账号")
+    elif not matches:
+        bad(row, 3, "不是本单位在岗人员" if key else "请填写值班人")
+    else:
+        return matches[0]
+    return None
+
+
+def _check_overlaps(parsed: list[ParsedShift], bad: Bad) -> None:
+    """Two places at once: within the file, then against shifts already planned anywhere."""
+    by_person: dict[int, list[ParsedShift]] = {}
+    for shift in parsed:
+        by_person.setdefault(shift.person.pk, []).append(shift)
+    for own in by_person.values():
+        own.sort(key=lambda s: s.starts_at)
+        for earlier, later in itertools.pairwise(own):
+            if later.starts_at < earlier.ends_at:
+                bad(later.row, 3, f"与第 {earlier.row} 行同一人时间重叠，同一时间不能两处值班")
+    if not parsed:
+        return
+    first, last = min(s.starts_at for s in parsed), max(s.ends_at for s in parsed)
+    planned = DutyShift.objects.filter(person_id__in=by_person, starts_at__lt=last, ends_at__gt=first).select_related(
+        "unit"
+    )
+    for existing in planned:
+        for shift in by_person[existing.person_id]:
+            if shift.starts_at < existing.ends_at and existing.starts_at < shift.ends_at:
+                bad(
+                    shift.row,
+                    3,
+                    f"{shift.person.display_name} 已在{existing.unit.name}值班"
+                    f"（{local(existing.starts_at):%m-%d %H:%M}–{local(existing.ends_at):%m-%d %H:%M}）",
+                )
+
+
 def parse(rows: list[list[Any]], roster: DutyRoster) -> tuple[list[ParsedShift], list[RowError]]:
     errors: list[RowError] = []
     parsed: list[ParsedShift] = []
@@ -96,59 +156,17 @@ def parse(rows: list[list[Any]], roster: DutyRoster) -> tuple[list[ParsedShift],
 
     for row, cells in body:
         cells = [*cells, *[""] * (len(titles) - len(cells))]
-        starts_at, ends_at = _datetime(cells[0]), _datetime(cells[1])
-        if starts_at is None:
-            bad(row, 0, "请填写开始时间，格式如 2026-07-01 08:00")
-        if ends_at is None:
-            bad(row, 1, "请填写结束时间，格式如 2026-07-01 20:00")
-        if starts_at and ends_at:
-            if ends_at <= starts_at:
-                bad(row, 1, "结束时间必须晚于开始时间（夜班请写次日日期）")
-            elif ends_at - starts_at > dt.timedelta(hours=MAX_SHIFT_HOURS):
-                bad(row, 1, f"一个班次最长 {MAX_SHIFT_HOURS} 小时")
-            if not roster.starts_on <= local(starts_at).date() <= roster.ends_on:
-                bad(row, 0, f"不在值班表日期范围内（{roster.starts_on:%m-%d} 至 {roster.ends_on:%m-%d}）")
+        starts_at, ends_at = _times(cells, row, roster, bad)
         role = ROLE_BY_LABEL.get(str(cells[2]).strip())
         if role is None:
             bad(row, 2, "请填“带班领导”或“值班人员”")
-        key = str(cells[3]).strip()
-        person = by_username.get(key)
-        if person is None:
-            matches = by_name.get(key, [])
-            if len(matches) > 1:
-                bad(row, 3, f"本单位有 {len(matches)} 人叫“{key}”，请改填登录账号")
-            elif not matches:
-                bad(row, 3, "不是本单位在岗人员" if key else "请填写值班人")
-            else:
-                person = matches[0]
+        person = _person(str(cells[3]).strip(), row, by_username, by_name, bad)
         phone = str(cells[4]).strip()
         if len(phone) > 20:
             bad(row, 4, "电话号码过长")
         if starts_at and ends_at and role and person and ends_at > starts_at:
             parsed.append(ParsedShift(row, starts_at, ends_at, role, person, phone or person.phone))
-    # Two places at once: within the file, then against shifts already planned anywhere.
-    by_person: dict[int, list[ParsedShift]] = {}
-    for shift in parsed:
-        by_person.setdefault(shift.person.pk, []).append(shift)
-    for own in by_person.values():
-        own.sort(key=lambda s: s.starts_at)
-        for earlier, later in itertools.pairwise(own):
-            if later.starts_at < earlier.ends_at:
-                bad(later.row, 3, f"与第 {earlier.row} 行同一人时间重叠，同一时间不能两处值班")
-    if parsed:
-        first, last = min(s.starts_at for s in parsed), max(s.ends_at for s in parsed)
-        planned = DutyShift.objects.filter(
-            person_id__in=by_person, starts_at__lt=last, ends_at__gt=first
-        ).select_related("unit")
-        for existing in planned:
-            for shift in by_person[existing.person_id]:
-                if shift.starts_at < existing.ends_at and existing.starts_at < shift.ends_at:
-                    bad(
-                        shift.row,
-                        3,
-                        f"{shift.person.display_name} 已在{existing.unit.name}值班"
-                        f"（{local(existing.starts_at):%m-%d %H:%M}–{local(existing.ends_at):%m-%d %H:%M}）",
-                    )
+    _check_overlaps(parsed, bad)
     errors.sort(key=lambda e: (e.row, e.column))
     return parsed, errors
 
