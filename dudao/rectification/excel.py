@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -147,6 +147,41 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
+Error = Callable[[str, str], None]  # (column key, message): records one error of the row
+
+
+def _school(name: str, schools: dict[str, OrgUnit], ambiguous: frozenset[str], error: Error) -> OrgUnit | None:
+    if not name:
+        error("school", "请填写学校")
+    elif name in ambiguous:
+        error("school", f"有多所学校名为“{name}”，请改填单位代码")
+    elif name not in schools:
+        error("school", f"“{name}”不是您管理范围内的学校")
+    else:
+        return schools[name]
+    return None
+
+
+def _check_texts(text: dict[str, str], error: Error) -> None:
+    if not text["description"]:
+        error("description", "请填写存在问题")
+    elif len(text["description"]) > 500:
+        error("description", "不能超过 500 字")
+    if len(text["category"]) > 100:
+        error("category", "不能超过 100 字")
+
+
+def _due(value: Any, typed: str, today: dt.date, error: Error) -> dt.date | None:
+    due = _date(value)
+    if due is None:
+        error("due_limit", f"“{typed}”不是日期，如 2026-12-10" if typed else "请填写整改时限")
+    elif due < today:
+        error("due_limit", "整改时限不能早于今天")
+    elif due > today + dt.timedelta(days=366):
+        error("due_limit", "整改时限不能超过一年")
+    return due
+
+
 def parse(
     rows: list[list[Any]], *, schools: dict[str, OrgUnit], today: dt.date, ambiguous: frozenset[str] = frozenset()
 ) -> tuple[list[ParsedFinding], list[RowError]]:
@@ -177,32 +212,12 @@ def parse(
         def error(key: str, message: str, row_no: int = row_no, row_errors: list[RowError] = row_errors) -> None:
             row_errors.append(RowError(row_no, column_letter(positions[key]), titles[key], message))
 
-        school = schools.get(text["school"])
-        if not text["school"]:
-            error("school", "请填写学校")
-        elif text["school"] in ambiguous:
-            school = None
-            error("school", f"有多所学校名为“{text['school']}”，请改填单位代码")
-        elif school is None:
-            error("school", f"“{text['school']}”不是您管理范围内的学校")
-        if not text["description"]:
-            error("description", "请填写存在问题")
-        elif len(text["description"]) > 500:
-            error("description", "不能超过 500 字")
-        if len(text["category"]) > 100:
-            error("category", "不能超过 100 字")
+        school = _school(text["school"], schools, ambiguous, error)
+        _check_texts(text, error)
         severity = {"": "general", "一般": "general", "严重": "serious"}.get(text["severity"])
         if severity is None:
             error("severity", "应填“一般”或“严重”")
-        due = _date(cells["due_limit"])
-        if due is None:
-            error(
-                "due_limit", f"“{text['due_limit']}”不是日期，如 2026-12-10" if text["due_limit"] else "请填写整改时限"
-            )
-        elif due < today:
-            error("due_limit", "整改时限不能早于今天")
-        elif due > today + dt.timedelta(days=366):
-            error("due_limit", "整改时限不能超过一年")
+        due = _due(cells["due_limit"], text["due_limit"], today, error)
         errors.extend(row_errors)
         if not row_errors and school is not None and severity is not None and due is not None:
             parsed.append(
