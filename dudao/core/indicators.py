@@ -7,8 +7,11 @@ An app registers its indicators from its AppConfig.ready(), through its own `ind
     register(Indicator(code="rectification.overdue", name="逾期未销号问题", ..., compute=overdue, drill=overdue_rows))
 
 `compute(units, start, end, *, user)` answers for many units at once with a fixed number of queries: one
-GROUP BY over the subtree paths (`Grouping`), never one query per unit. `drill(unit, start, end, *, user)` gives
-the rows a figure counts, already scoped to the viewer, and the module page that lists them.
+GROUP BY over the subtree paths (`Grouping`), never one query per unit. It is called (by `dudao.command.selectors`)
+only after the acting role was found to grant `permission` and only with units inside the acting assignment's
+subtree, so it counts everything under them; a rule narrower than the subtree (an unannounced round hidden from the
+viewer) it applies itself. `drill(unit, start, end, *, user)` gives the rows a figure counts through the module's
+scoped selectors (`for_user`), and the module page that lists them.
 
 The registration point lives in core so that domain apps never import `command`, which reads the registry
 (catalogue, values per child unit, scope checks); see docs/architecture.md.

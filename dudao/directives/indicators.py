@@ -21,12 +21,12 @@ from dudao.directives.selectors import SUBMITTED, submissions_for
 from dudao.orgs.models import OrgUnit
 
 
-def _due_between(user: Any, root: str, start: dt.date, end: dt.date) -> QuerySet[Submission]:
-    """Reports whose period's deadline falls in the range, under `root`, in the viewer's scope."""
+def _due_between(root: str, start: dt.date, end: dt.date) -> QuerySet[Submission]:
+    """Reports whose period's deadline falls in the range, under `root` (inside the viewer's scope: the command
+    layer hands over no other units, so no second path test from `for_user` is needed)."""
     since, until = day_bounds(start, end, timezone.get_current_timezone())
     return (
-        Submission.objects.for_user(user, "read")
-        .filter(unit__path__under=root, period__deadline__gte=since, period__deadline__lt=until)
+        Submission.objects.filter(unit__path__under=root, period__deadline__gte=since, period__deadline__lt=until)
         .exclude(directive__status=DirectiveStatus.DRAFT)
         # A unit closed before the deadline without reporting is not expected (as on the directive page).
         .exclude(unit__is_closed=True, unit__closed_at__lt=F("period__deadline"), status=SubmissionStatus.PENDING)
@@ -38,7 +38,7 @@ ON_TIME = Q(status__in=SUBMITTED, is_late=False)
 
 def on_time_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    due = _due_between(user, grouping.root, start, end).filter(period__deadline__lte=timezone.now())
+    due = _due_between(grouping.root, start, end).filter(period__deadline__lte=timezone.now())
     sums = grouping.sums(due, "unit__path", on_time=Count("id", filter=ON_TIME), due=Count("id"))
     return {pk: Value.rate(int(on_time), int(total)) for pk, (on_time, total) in sums.items()}
 
@@ -46,7 +46,7 @@ def on_time_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user
 def on_time_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
     rows = (
         submissions_for(user)
-        .filter(pk__in=_due_between(user, unit.path, start, end).filter(period__deadline__lte=timezone.now()))
+        .filter(pk__in=_due_between(unit.path, start, end).filter(period__deadline__lte=timezone.now()))
         .order_by("period__deadline", "unit__path")
     )
     return Drilldown(rows, reverse("directives:list"))
@@ -55,7 +55,7 @@ def on_time_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> D
 def completeness(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     sums = grouping.sums(
-        _due_between(user, grouping.root, start, end),
+        _due_between(grouping.root, start, end),
         "unit__path",
         submitted=Count("id", filter=Q(status__in=SUBMITTED)),
         expected=Count("id"),
@@ -66,26 +66,31 @@ def completeness(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user
 def completeness_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
     rows = (
         submissions_for(user)
-        .filter(pk__in=_due_between(user, unit.path, start, end))
+        .filter(pk__in=_due_between(unit.path, start, end))
         .order_by("period__deadline", "unit__path")
     )
     return Drilldown(rows, reverse("directives:list"))
 
 
-def _unacknowledged(user: Any, root: str) -> QuerySet[DirectiveTarget]:
-    return DirectiveTarget.objects.for_user(user, "read").filter(
+def _unacknowledged(root: str) -> QuerySet[DirectiveTarget]:
+    return DirectiveTarget.objects.filter(
         unit__path__under=root, acknowledged_at__isnull=True, directive__status=DirectiveStatus.ISSUED
     )
 
 
 def unacknowledged(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    sums = grouping.sums(_unacknowledged(user, grouping.root), "unit__path", n=Count("id"))
+    sums = grouping.sums(_unacknowledged(grouping.root), "unit__path", n=Count("id"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
 def unacknowledged_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
-    rows = _unacknowledged(user, unit.path).select_related("directive", "unit").order_by("directive__deadline", "id")
+    rows = (
+        DirectiveTarget.objects.for_user(user, "read")
+        .filter(pk__in=_unacknowledged(unit.path))
+        .select_related("directive", "unit")
+        .order_by("directive__deadline", "id")
+    )
     return Drilldown(rows, reverse("directives:list"))
 
 

@@ -16,32 +16,36 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dudao.core.indicators import Basis, Direction, Drilldown, Grouping, Indicator, Value, day_bounds, register
-from dudao.duty.models import Drill, DutyShift, RosterStatus
+from dudao.duty.models import Drill, DutyShift, DutySignIn, RosterStatus
 from dudao.duty.selectors import term_of
 from dudao.duty.services.signins import signin_cutoff
 from dudao.orgs.models import OrgUnit, UnitKind
 
 
-def _missed(user: Any, root: str, start: dt.date, end: dt.date) -> QuerySet[DutyShift]:
+def _missed(root: str, start: dt.date, end: dt.date) -> QuerySet[DutyShift]:
     since, until = day_bounds(start, end, timezone.get_current_timezone())
-    return DutyShift.objects.for_user(user, "read").filter(
+    return DutyShift.objects.filter(
         unit__path__under=root,
         roster__status=RosterStatus.PUBLISHED,
         starts_at__gte=since,
         starts_at__lt=until,
         starts_at__lte=signin_cutoff(),
-        signin__isnull=True,
-    )
+    ).filter(~Exists(DutySignIn.objects.filter(shift=OuterRef("pk"))))
 
 
 def missed_signins(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    sums = grouping.sums(_missed(user, grouping.root, start, end), "unit__path", n=Count("id"))
+    sums = grouping.sums(_missed(grouping.root, start, end), "unit__path", n=Count("id"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
 def missed_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
-    rows = _missed(user, unit.path, start, end).select_related("unit", "person").order_by("starts_at", "id")
+    rows = (
+        DutyShift.objects.for_user(user, "read")
+        .filter(pk__in=_missed(unit.path, start, end))
+        .select_related("unit", "person")
+        .order_by("starts_at", "id")
+    )
     return Drilldown(rows, f"{reverse('duty:now')}?missed=1")
 
 
@@ -50,20 +54,20 @@ def _schools(root: str) -> QuerySet[OrgUnit]:
     return schools
 
 
-def _drilled(user: Any, term: tuple[dt.date, dt.date]) -> Exists:
-    return Exists(Drill.objects.for_user(user, "read").filter(unit=OuterRef("pk"), held_on__range=term))
+def _drilled(term: tuple[dt.date, dt.date]) -> Exists:
+    return Exists(Drill.objects.filter(unit=OuterRef("pk"), held_on__range=term))
 
 
 def drill_coverage(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    drilled = Q(_drilled(user, term_of(end)))
+    drilled = Q(_drilled(term_of(end)))
     sums = grouping.sums(_schools(grouping.root), "path", drilled=Count("id", filter=drilled), schools=Count("id"))
     return {pk: Value.rate(int(drilled), int(total)) for pk, (drilled, total) in sums.items()}
 
 
 def drill_coverage_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
     """Every school under the unit with whether it held a drill this term, undrilled first."""
-    rows = _schools(unit.path).annotate(drilled=_drilled(user, term_of(end))).order_by("drilled", "path")
+    rows = _schools(unit.path).annotate(drilled=_drilled(term_of(end))).order_by("drilled", "path")
     return Drilldown(rows, reverse("duty:coverage"))
 
 

@@ -31,10 +31,8 @@ def _open_classes(root: str) -> QuerySet[OrgUnit]:
     return classes
 
 
-def _morning_checks(user: Any, root: str, day: dt.date) -> QuerySet[DailyCheck]:
-    return DailyCheck.objects.for_user(user, "read").filter(
-        klass__path__under=root, klass__is_closed=False, date=day, session=Session.MORNING
-    )
+def _morning_checks(root: str, day: dt.date) -> QuerySet[DailyCheck]:
+    return DailyCheck.objects.filter(klass__path__under=root, klass__is_closed=False, date=day, session=Session.MORNING)
 
 
 def unchecked_classes(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
@@ -43,7 +41,7 @@ def unchecked_classes(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *,
     if not is_school_day(day):
         return {u.pk: Value.count(0) for u in units}
     classes = grouping.sums(_open_classes(grouping.root), "path", n=Count("id"))
-    checked = grouping.sums(_morning_checks(user, grouping.root, day), "klass__path", n=Count("id"))
+    checked = grouping.sums(_morning_checks(grouping.root, day), "klass__path", n=Count("id"))
     return {pk: Value.count(int(classes[pk][0] - checked[pk][0])) for pk in classes}
 
 
@@ -53,22 +51,23 @@ def unchecked_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) ->
     if not is_school_day(day):
         rows = rows.none()
     else:
-        rows = rows.exclude(pk__in=_morning_checks(user, unit.path, day).values("klass_id"))
+        rows = rows.exclude(pk__in=_morning_checks(unit.path, day).values("klass_id"))
     return Drilldown(rows, f"{reverse('health:dashboard')}?unit={unit.pk}&day={day.isoformat()}")
 
 
-def _open_alerts(user: Any, root: str) -> QuerySet[Alert]:
-    return alerts_for(user).unresolved().filter(school__path__under=root)
+def _open_alerts(root: str) -> QuerySet[Alert]:
+    return Alert.objects.filter(school__path__under=root).unresolved()
 
 
 def open_alerts(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    sums = grouping.sums(_open_alerts(user, grouping.root), "school__path", n=Count("id"))
+    sums = grouping.sums(_open_alerts(grouping.root), "school__path", n=Count("id"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
 def open_alert_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
-    return Drilldown(_open_alerts(user, unit.path).order_by("report_due_at", "id"), reverse("health:alerts"))
+    rows = alerts_for(user).unresolved().filter(school__path__under=unit.path).order_by("report_due_at", "id")
+    return Drilldown(rows, reverse("health:alerts"))
 
 
 register(
