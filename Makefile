@@ -64,6 +64,7 @@ bench: install
 	$(BIN)/python -m bench.receipts_load
 	$(BIN)/python -m bench.outbreak_scan
 	$(BIN)/python -m bench.checkin_load
+	$(BIN)/python -m bench.indicators
 	bash scripts/with-postgres.sh $(BIN)/python -m bench.checkin_load
 
 clean:

@@ -4,9 +4,9 @@ Value: ms per round of `dudao.command.selectors.figures(user, units, start, end)
 the root, who may read every indicator) with `units` = the city and its children as `/api/v1/indicators/{code}/values`
 lists them (12 district bureaus and the schools directly under the city), over the last 30 days: all 16 indicators,
 each through its module's bulk `compute` (one GROUP BY over the subtree paths, a fixed number of queries).
-Baseline: the same figures by hand, one SQL GROUP BY per indicator (two for the two notice figures and none
-more), joined to the org tree for the path prefix, same conditions, fetched as plain tuples and added up per unit
-in plain Python.
+Baseline: the same figures by hand, one SQL GROUP BY per indicator (two for home-visit coverage: enrolled students,
+and visited students driven from the term's visits), joined to the org tree for the path prefix, same conditions,
+fetched as plain tuples and added up per unit in plain Python.
 Ratio: value / baseline (target ≤ 1.5). Both sides are first checked to give the same numbers, warmed, then timed
 `--repeat` times interleaved (alternating which side goes first); the medians of the rounds are reported, with
 each indicator's median and the product's query count.
@@ -304,13 +304,19 @@ class HandWritten:
     # ----- cases -----------------------------------------------------------------------------------------------
 
     def cases_visit_coverage(self) -> dict[str, tuple[float, ...]]:
-        return self._rows(
-            f"SELECT {self._prefix()}, SUM(CASE WHEN s.id IN (SELECT student_id FROM cases_homevisit "
-            "WHERE term = %s AND visited_on IS NOT NULL) THEN 1 ELSE 0 END), COUNT(*) FROM orgs_student s "
-            f"JOIN orgs_orgunit u ON u.id = s.klass_id WHERE u.path {self.like} %s AND s.status = 'enrolled' "
+        students = self._rows(
+            f"SELECT {self._prefix()}, COUNT(*) FROM orgs_student s JOIN orgs_orgunit u ON u.id = s.klass_id "
+            f"WHERE u.path {self.like} %s AND s.status = 'enrolled' GROUP BY 1",
+            [self.pattern],
+        )
+        visited = self._rows(
+            f"SELECT {self._prefix()}, COUNT(DISTINCT v.student_id) FROM cases_homevisit v "
+            "JOIN orgs_student s ON s.id = v.student_id JOIN orgs_orgunit u ON u.id = s.klass_id "
+            f"WHERE v.term = %s AND v.visited_on IS NOT NULL AND s.status = 'enrolled' AND u.path {self.like} %s "
             "GROUP BY 1",
             [self.visit_term, self.pattern],
         )
+        return {prefix: (visited.get(prefix, (0.0,))[0], n) for prefix, (n,) in students.items()}
 
     def cases_open_dropouts(self) -> dict[str, tuple[float, ...]]:
         return self._rows(

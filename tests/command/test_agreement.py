@@ -344,3 +344,27 @@ def test_schools_without_a_counsellor_agree_with_the_staffing_page(city: City) -
     staffing = case_selectors.staffing(city.district_a)
     assert found[city.district_a.pk].value == sum(1 for row in staffing if row.full_time + row.part_time == 0) == 1
     assert found[city.root.pk].value == 2
+
+
+# What a counts-only drill-down may show: units and numbers.
+COUNT_KEYS = {"unit_id", "unit_name", "school_id", "school_name", "students", "visited", "cases"}
+
+
+def test_case_figures_drill_to_counts_per_school_never_to_names(city: City) -> None:
+    case_services.open_case(
+        actor=city.user("counsellor"),
+        student=city.students["a1"][0],
+        kind=CaseKind.DROPOUT,
+        source="census",
+        dropout_reason="work",
+        out_since=timezone.localdate() - dt.timedelta(days=20),
+    )
+    user = city.user("bureau_staff")
+    today = timezone.localdate()
+    for code in ("cases.open_dropouts", "cases.visit_coverage"):
+        rows, _ = selectors.drill(user, selectors.indicator_for(user, code), city.district_a, today, today)
+        listed = list(rows)
+        assert listed and all(set(row) <= COUNT_KEYS for row in listed)
+        assert city.students["a1"][0].name not in repr(listed)
+    rows, _ = selectors.drill(user, selectors.indicator_for(user, "cases.open_dropouts"), city.root, today, today)
+    assert list(rows) == [{"school_id": city.school_a.pk, "school_name": city.school_a.name, "cases": 1}]
