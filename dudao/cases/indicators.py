@@ -33,7 +33,7 @@ def _visits(root: str, term: str) -> QuerySet[HomeVisit]:
 def visit_coverage(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     students = Student.objects.filter(klass__path__under=grouping.root, status=StudentStatus.ENROLLED)
-    enrolled = grouping.sums(students, "klass__path", n=Count("id"))
+    enrolled = grouping.sums(students, "klass__path", n=Count("*"))
     # Driven from the term's visits (a few per cent of the students), not by testing every student against them.
     visits = _visits(grouping.root, term_of(end))
     visited = grouping.sums(visits, "student__klass__path", n=Count("student_id", distinct=True))
@@ -48,7 +48,7 @@ def visit_coverage_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: An
         per_class = (
             Student.objects.filter(klass__path__under=unit.path, status=StudentStatus.ENROLLED)
             .values("klass_id", klass_name=F("klass__name"))
-            .annotate(students=Count("id"), visited=Count("id", filter=visited))
+            .annotate(students=Count("*"), visited=Count("id", filter=visited))
             .order_by("klass__path")
         )
         return Drilldown(per_class, url)
@@ -80,7 +80,7 @@ def _remaining_dropouts(root: str) -> QuerySet[CaseFile]:
 
 def open_dropouts(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    sums = grouping.sums(_remaining_dropouts(grouping.root), "school__path", n=Count("id"))
+    sums = grouping.sums(_remaining_dropouts(grouping.root), "school__path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
@@ -89,7 +89,7 @@ def open_dropout_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any)
     rows = (
         _remaining_dropouts(unit.path)
         .values("school_id", school_name=F("school__name"))
-        .annotate(cases=Count("id"))
+        .annotate(cases=Count("*"))
         .order_by("-cases", "school_name")
     )
     return Drilldown(rows, reverse("cases:dropout"))
@@ -104,7 +104,7 @@ def schools_without_counsellor(
     units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any
 ) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    sums = grouping.sums(_without_counsellor(grouping.root), "path", n=Count("id"))
+    sums = grouping.sums(_without_counsellor(grouping.root), "path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 

@@ -39,7 +39,7 @@ ON_TIME = Q(status__in=SUBMITTED, is_late=False)
 def on_time_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     due = _due_between(grouping.root, start, end).filter(period__deadline__lte=timezone.now())
-    sums = grouping.sums(due, "unit__path", on_time=Count("id", filter=ON_TIME), due=Count("id"))
+    sums = grouping.sums(due, "unit__path", on_time=Count("id", filter=ON_TIME), due=Count("*"))
     return {pk: Value.rate(int(on_time), int(total)) for pk, (on_time, total) in sums.items()}
 
 
@@ -58,7 +58,7 @@ def completeness(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user
         _due_between(grouping.root, start, end),
         "unit__path",
         submitted=Count("id", filter=Q(status__in=SUBMITTED)),
-        expected=Count("id"),
+        expected=Count("*"),
     )
     return {pk: Value.rate(int(submitted), int(expected)) for pk, (submitted, expected) in sums.items()}
 
@@ -80,7 +80,7 @@ def _unacknowledged(root: str) -> QuerySet[DirectiveTarget]:
 
 def unacknowledged(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    sums = grouping.sums(_unacknowledged(grouping.root), "unit__path", n=Count("id"))
+    sums = grouping.sums(_unacknowledged(grouping.root), "unit__path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 

@@ -35,7 +35,7 @@ def _missed(root: str, start: dt.date, end: dt.date) -> QuerySet[DutyShift]:
 
 def missed_signins(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    sums = grouping.sums(_missed(grouping.root, start, end), "unit__path", n=Count("id"))
+    sums = grouping.sums(_missed(grouping.root, start, end), "unit__path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
@@ -61,7 +61,7 @@ def _drilled(term: tuple[dt.date, dt.date]) -> Exists:
 def drill_coverage(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     drilled = Q(_drilled(term_of(end)))
-    sums = grouping.sums(_schools(grouping.root), "path", drilled=Count("id", filter=drilled), schools=Count("id"))
+    sums = grouping.sums(_schools(grouping.root), "path", drilled=Count("id", filter=drilled), schools=Count("*"))
     return {pk: Value.rate(int(drilled), int(total)) for pk, (drilled, total) in sums.items()}
 
 

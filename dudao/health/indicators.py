@@ -40,8 +40,8 @@ def unchecked_classes(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *,
     day = check_day(end)
     if not is_school_day(day):
         return {u.pk: Value.count(0) for u in units}
-    classes = grouping.sums(_open_classes(grouping.root), "path", n=Count("id"))
-    checked = grouping.sums(_morning_checks(grouping.root, day), "klass__path", n=Count("id"))
+    classes = grouping.sums(_open_classes(grouping.root), "path", n=Count("*"))
+    checked = grouping.sums(_morning_checks(grouping.root, day), "klass__path", n=Count("*"))
     return {pk: Value.count(int(classes[pk][0] - checked[pk][0])) for pk in classes}
 
 
@@ -61,7 +61,7 @@ def _open_alerts(root: str) -> QuerySet[Alert]:
 
 def open_alerts(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    sums = grouping.sums(_open_alerts(grouping.root), "school__path", n=Count("id"))
+    sums = grouping.sums(_open_alerts(grouping.root), "school__path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 

@@ -46,7 +46,7 @@ def _receipt_sums(units: Sequence[OrgUnit], start: dt.date, end: dt.date) -> dic
         _receipts(grouping.root, units, start, end)
         .order_by()
         .values(key)
-        .annotate(total=Count("id"), confirmed=Count("confirmed_at"))
+        .annotate(total=Count("*"), confirmed=Count("confirmed_at"))
         .values_list(key, "total", "confirmed")
     )
     counts = {owner: (total, confirmed) for owner, total, confirmed in grouped}

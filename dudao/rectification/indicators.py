@@ -37,7 +37,7 @@ def _closed_between(start: dt.date, end: dt.date) -> Q:
 def overdue_items(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     today = timezone.localdate()
-    sums = grouping.sums(_items(grouping.root).overdue(today), "school__path", n=Count("id"))
+    sums = grouping.sums(_items(grouping.root).overdue(today), "school__path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
@@ -52,7 +52,7 @@ def close_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: 
         _items(grouping.root),
         "school__path",
         closed=Count("id", filter=Q(status=ItemStatus.CLOSED)),
-        total=Count("id"),
+        total=Count("*"),
     )
     return {pk: Value.rate(int(closed), int(total)) for pk, (closed, total) in sums.items()}
 
@@ -65,7 +65,7 @@ def days_to_close(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, use
     grouping = Grouping.of(units)
     took = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
     sums = grouping.sums(
-        _items(grouping.root).filter(_closed_between(start, end)), "school__path", took=Sum(took), n=Count("id")
+        _items(grouping.root).filter(_closed_between(start, end)), "school__path", took=Sum(took), n=Count("*")
     )
     return {pk: Value.mean(seconds / 86400, int(n)) for pk, (seconds, n) in sums.items()}
 
