@@ -60,8 +60,8 @@ def _drilled(term: tuple[dt.date, dt.date]) -> Exists:
 
 def drill_coverage(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    drilled = Q(_drilled(term_of(end)))
-    sums = grouping.sums(_schools(grouping.root), "path", drilled=Count("id", filter=drilled), schools=Count("*"))
+    held = Q(_drilled(term_of(end)))
+    sums = grouping.sums(_schools(grouping.root), "path", drilled=Count("id", filter=held), schools=Count("*"))
     return {pk: Value.rate(int(drilled), int(total)) for pk, (drilled, total) in sums.items()}
 
 
