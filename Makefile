@@ -34,13 +34,15 @@ run: demo
 	@echo "督导通已启动：http://127.0.0.1:$(PORT)/  （Ctrl+C 停止）"
 	DUDAO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite on SQLite (browser tests included).
+# The whole suite on SQLite (browser tests included), on two workers: 4 min 18 s instead of 6 min 33 s on a
+# 2-core machine (each worker builds its own test database).
+PYTEST_WORKERS ?= 2
 test: install system-browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 # The same suite on a throwaway PostgreSQL cluster started and stopped by scripts/with-postgres.sh.
 test-pg: install system-browser system-postgres
-	bash scripts/with-postgres.sh $(BIN)/pytest -q
+	bash scripts/with-postgres.sh $(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -64,6 +66,7 @@ bench: install
 	$(BIN)/python -m bench.receipts_load
 	$(BIN)/python -m bench.outbreak_scan
 	$(BIN)/python -m bench.checkin_load
+	$(BIN)/python -m bench.indicators
 	bash scripts/with-postgres.sh $(BIN)/python -m bench.checkin_load
 
 clean:

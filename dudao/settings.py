@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "dudao.cases",
     "dudao.notices",
     "dudao.health",
+    "dudao.command",
     "dudao.api",
     "dudao.demo",
 ]

@@ -65,6 +65,7 @@ from django.http.request import RawPostDataException  # noqa: E402
 from dudao.api import accounts, audit, bulletins, checklists, inspections, orgs, rectification  # noqa: E402
 from dudao.api import breakdown as breakdown_api  # noqa: E402
 from dudao.api import cases as cases_api  # noqa: E402
+from dudao.api import command as command_api  # noqa: E402
 from dudao.api import directives as directives_api  # noqa: E402
 from dudao.api import duty as duty_api  # noqa: E402
 from dudao.api import health as health_api  # noqa: E402
@@ -84,6 +85,7 @@ api.add_router("/", breakdown_api.router)
 api.add_router("/", cases_api.router)
 api.add_router("/", notices_api.router)
 api.add_router("/", health_api.router)
+api.add_router("/", command_api.router)
 
 
 @api.exception_handler(RawPostDataException)

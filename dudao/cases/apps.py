@@ -7,4 +7,5 @@ class CasesConfig(AppConfig):
     verbose_name = "一生一案"
 
     def ready(self) -> None:
-        from dudao.cases import checks, demo, home  # noqa: F401  (system checks, demo step, home items and menu)
+        # System checks, demo step, home items and menu, monitoring indicators.
+        from dudao.cases import checks, demo, home, indicators  # noqa: F401

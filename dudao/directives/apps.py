@@ -12,6 +12,7 @@ class DirectivesConfig(AppConfig):
             checks,
             demo,
             home,
+            indicators,
             tasks,
         )
 

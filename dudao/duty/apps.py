@@ -7,4 +7,4 @@ class DutyConfig(AppConfig):
     verbose_name = "值班值守与演练"
 
     def ready(self) -> None:
-        from dudao.duty import demo, home  # noqa: F401  (registers home items, menu entries and demo data)
+        from dudao.duty import demo, home, indicators  # noqa: F401  (home items, menu entries, demo data, indicators)

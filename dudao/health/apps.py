@@ -7,4 +7,5 @@ class HealthConfig(AppConfig):
     verbose_name = "晨午检与疫情预警"
 
     def ready(self) -> None:
-        from dudao.health import demo, home, tables  # noqa: F401  (home items, menu entries, demo data, cache signals)
+        # Home items, menu entries, demo data, monitoring indicators, cache signals.
+        from dudao.health import demo, home, indicators, tables  # noqa: F401

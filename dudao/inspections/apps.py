@@ -7,5 +7,5 @@ class InspectionsConfig(AppConfig):
     verbose_name = "督查测评"
 
     def ready(self) -> None:
-        # Registers home items, menu entries and demo data; answers the ledger's questions on findings.
-        from dudao.inspections import home, ledger_source  # noqa: F401
+        # Registers home items, menu entries, demo data and indicators; answers the ledger's questions on findings.
+        from dudao.inspections import home, indicators, ledger_source  # noqa: F401

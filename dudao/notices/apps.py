@@ -7,4 +7,5 @@ class NoticesConfig(AppConfig):
     verbose_name = "家长告知书"
 
     def ready(self) -> None:
-        from dudao.notices import demo, home  # noqa: F401  (registers home items, menu entries and demo data)
+        # Home items, menu entries, demo data, monitoring indicators.
+        from dudao.notices import demo, home, indicators  # noqa: F401

@@ -7,4 +7,5 @@ class RectificationConfig(AppConfig):
     verbose_name = "整改台账"
 
     def ready(self) -> None:
-        from dudao.rectification import home  # noqa: F401  (registers home items, menu entries and demo data)
+        # Home items, menu entries, demo data, monitoring indicators.
+        from dudao.rectification import home, indicators  # noqa: F401
