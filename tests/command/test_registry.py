@@ -92,7 +92,7 @@ def units_of(city: City) -> list[OrgUnit]:
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_one_unit_or_ten_cost_the_same_few_queries(city: City, code: str, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_one_unit_or_ten_cost_the_same_few_queries(city: City, code: str, django_assert_max_num_queries) -> None:
     user = city.user("bureau_leader")
     indicator = selectors.indicator_for(user, code)
     today = timezone.localdate()
