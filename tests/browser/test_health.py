@@ -24,10 +24,16 @@ def mark_ill(page: Page, index: int, temperature: str) -> None:
     row = page.locator("[data-testid=student]").nth(index)
     if row.get_attribute("open") is None:
         row.locator("summary").click()
+    # Each step waits for the page to show it: under load a click made while the row was still opening was lost,
+    # and the correction went up unchanged ("内容相同").
+    expect(row.locator("label", has_text="因病缺勤")).to_be_visible()
     row.locator("label", has_text="因病缺勤").click()
-    row.locator("label", has_text="发热").click()
-    row.locator("label", has_text="咳嗽").click()
+    expect(row.get_by_role("radio", name="因病缺勤")).to_be_checked()
+    for symptom in ("发热", "咳嗽"):
+        row.locator("label", has_text=symptom).click()
+        expect(row.get_by_role("checkbox", name=symptom)).to_be_checked()
     row.get_by_label("体温 ℃").fill(temperature)
+    expect(row.get_by_label("体温 ℃")).to_have_value(temperature)
 
 
 def test_teacher_reports_fevers_and_doctor_handles_the_alert(page: Page, demo_site) -> None:
