@@ -92,7 +92,7 @@ def act_as(user: User, assignment: RoleAssignment) -> None:
     """Make `assignment` the one `user` acts through, as ActingAssignmentMiddleware does for a request, and
     drop the assignments scoping cached on the user. User does not declare these per-request attributes."""
     user.acting_assignment_id = assignment.pk  # type: ignore[attr-defined]
-    user._dudao_assignments = None  # type: ignore[attr-defined]
+    user._dudao_assignments = None
 
 
 @dataclass

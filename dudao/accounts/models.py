@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
 from dudao.orgs.scoping import ScopedQuerySetMixin
+
+if TYPE_CHECKING:
+    from dudao.orgs.models import RoleAssignment
 
 
 class UserQuerySet(ScopedQuerySetMixin, models.QuerySet["User"]):
@@ -37,6 +40,9 @@ class User(AbstractUser):
     version = models.PositiveIntegerField(default=1)
 
     objects: ClassVar[DudaoUserManager] = DudaoUserManager()
+
+    # Not fields: the request's assignments, cached by dudao.orgs.scoping.assignments_of.
+    _dudao_assignments: list[RoleAssignment] | None
 
     class Meta:
         verbose_name = "用户"

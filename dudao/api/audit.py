@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.schemas import Paged, PageParams
 from dudao.audit.selectors import events_for
 from dudao.core.pagination import paginate
@@ -37,7 +37,7 @@ class EventOut(Schema):
 
 @router.get("/audit/events", response=Paged[EventOut])
 def list_events(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     actor: str = "",
     kind: str = "",

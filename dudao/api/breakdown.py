@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.breakdown import exports, selectors, services
@@ -96,7 +96,7 @@ def _detail(analysis: Any) -> dict[str, Any]:
 
 
 @router.get("/breakdown/analyses", response=Paged[AnalysisOut])
-def list_analyses(request: HttpRequest, params: Query[PageParams]) -> dict[str, Any]:
+def list_analyses(request: AuthedRequest, params: Query[PageParams]) -> dict[str, Any]:
     require(request, "breakdown.read")
     page = paginate(selectors.analysis_list(request.user), page=params.page, page_size=params.page_size)
     items = [
@@ -114,7 +114,7 @@ def list_analyses(request: HttpRequest, params: Query[PageParams]) -> dict[str, 
 
 
 @router.post("/breakdown/analyses", response={201: AnalysisDetailOut})
-def create_analysis(request: HttpRequest, payload: AnalysisIn) -> Status[Any]:
+def create_analysis(request: AuthedRequest, payload: AnalysisIn) -> Status[Any]:
     require(request, "breakdown.change")
     analysis = services.analyse(
         actor=request.user, doc_date=payload.doc_date or timezone.localdate(), text=payload.text, title=payload.title
@@ -124,7 +124,7 @@ def create_analysis(request: HttpRequest, payload: AnalysisIn) -> Status[Any]:
 
 @router.post("/breakdown/analyses/upload", response={201: AnalysisDetailOut})
 def upload_analysis(
-    request: HttpRequest,
+    request: AuthedRequest,
     file: File[UploadedFile],
     doc_date: Form[dt.date | None] = None,
     title: Form[str] = "",
@@ -144,13 +144,13 @@ def upload_analysis(
 
 
 @router.get("/breakdown/analyses/{analysis_id}", response=AnalysisDetailOut)
-def get_analysis(request: HttpRequest, analysis_id: Id) -> dict[str, Any]:
+def get_analysis(request: AuthedRequest, analysis_id: Id) -> dict[str, Any]:
     require(request, "breakdown.read")
     return _detail(get_object_or_404(selectors.analyses_for(request.user), pk=analysis_id))
 
 
 @router.post("/breakdown/analyses/{analysis_id}/drafts", response=list[RowOut])
-def create_drafts(request: HttpRequest, analysis_id: Id, payload: DraftsIn) -> list[dict[str, Any]]:
+def create_drafts(request: AuthedRequest, analysis_id: Id, payload: DraftsIn) -> list[dict[str, Any]]:
     require(request, "breakdown.change")
     require(request, "directive.change")
     analysis = get_object_or_404(selectors.analyses_for(request.user, "change"), pk=analysis_id)
@@ -173,7 +173,7 @@ class RowPatch(Schema):
 
 
 @router.patch("/breakdown/rows/{row_id}", response=RowOut)
-def update_row(request: HttpRequest, row_id: Id, payload: RowPatch) -> dict[str, Any]:
+def update_row(request: AuthedRequest, row_id: Id, payload: RowPatch) -> dict[str, Any]:
     """Fix one row; `version` must be the one read (409 when someone changed it since)."""
     require(request, "breakdown.change")
     row = get_object_or_404(selectors.rows_for(request.user, "change"), pk=row_id)

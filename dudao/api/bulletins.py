@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.errors import Forbidden
@@ -79,12 +79,12 @@ def _recipient(recipient: BulletinRecipient) -> RecipientOut:
     )
 
 
-def _get(request: HttpRequest, bulletin_id: int) -> Bulletin:
+def _get(request: AuthedRequest, bulletin_id: int) -> Bulletin:
     require(request, "bulletin.read")
     return get_object_or_404(bulletins_for(request.user), pk=bulletin_id)
 
 
-def _detail(request: HttpRequest, bulletin_id: int) -> BulletinDetailOut:
+def _detail(request: AuthedRequest, bulletin_id: int) -> BulletinDetailOut:
     bulletin = _get(request, bulletin_id)
     counts = services.read_counts(bulletin)
     recipients = recipients_for(request.user, bulletin).order_by("school__path")
@@ -100,7 +100,10 @@ def _detail(request: HttpRequest, bulletin_id: int) -> BulletinDetailOut:
 
 @router.get("/bulletins", response=Paged[BulletinOut])
 def list_bulletins(
-    request: HttpRequest, paging: Query[PageParams], status: BulletinStatus | None = None, inspection: Id | None = None
+    request: AuthedRequest,
+    paging: Query[PageParams],
+    status: BulletinStatus | None = None,
+    inspection: Id | None = None,
 ) -> dict[str, object]:
     """Bulletins issued inside the scope (drafts too), and published ones sent to schools inside it."""
     require(request, "bulletin.read")
@@ -114,7 +117,7 @@ def list_bulletins(
 
 
 @router.get("/bulletins/{bulletin_id}", response=BulletinDetailOut)
-def get_bulletin(request: HttpRequest, bulletin_id: int) -> BulletinDetailOut:
+def get_bulletin(request: AuthedRequest, bulletin_id: int) -> BulletinDetailOut:
     """Text, the figures it was generated from, and who has confirmed reading (`recipients`: those in scope)."""
     return _detail(request, bulletin_id)
 
@@ -136,7 +139,7 @@ class VersionIn(Schema):
 
 
 @router.post("/bulletins", response={201: BulletinDetailOut})
-def generate_bulletin(request: HttpRequest, payload: BulletinIn) -> Status[BulletinDetailOut]:
+def generate_bulletin(request: AuthedRequest, payload: BulletinIn) -> Status[BulletinDetailOut]:
     """Draft a bulletin on a finished round (`inspection`: round id); schools with at least `threshold` problems
     are named."""
     require(request, "bulletin.change")
@@ -148,7 +151,7 @@ def generate_bulletin(request: HttpRequest, payload: BulletinIn) -> Status[Bulle
 
 
 @router.put("/bulletins/{bulletin_id}", response=BulletinDetailOut)
-def update_bulletin(request: HttpRequest, bulletin_id: int, payload: BulletinUpdateIn) -> BulletinDetailOut:
+def update_bulletin(request: AuthedRequest, bulletin_id: int, payload: BulletinUpdateIn) -> BulletinDetailOut:
     """Edit a draft's title and text."""
     bulletin = _get(request, bulletin_id)
     services.update_bulletin(
@@ -158,7 +161,7 @@ def update_bulletin(request: HttpRequest, bulletin_id: int, payload: BulletinUpd
 
 
 @router.post("/bulletins/{bulletin_id}/publish", response=BulletinDetailOut)
-def publish_bulletin(request: HttpRequest, bulletin_id: int, payload: VersionIn) -> BulletinDetailOut:
+def publish_bulletin(request: AuthedRequest, bulletin_id: int, payload: VersionIn) -> BulletinDetailOut:
     """Send it to every school of the round."""
     bulletin = _get(request, bulletin_id)
     services.publish_bulletin(actor=request.user, bulletin=bulletin, version=payload.version)
@@ -166,7 +169,7 @@ def publish_bulletin(request: HttpRequest, bulletin_id: int, payload: VersionIn)
 
 
 @router.post("/bulletins/{bulletin_id}/confirm", response=RecipientOut)
-def confirm_bulletin(request: HttpRequest, bulletin_id: int) -> RecipientOut:
+def confirm_bulletin(request: AuthedRequest, bulletin_id: int) -> RecipientOut:
     """The principal (or school office) confirms that their school has read it. Confirming again changes nothing."""
     bulletin = _get(request, bulletin_id)
     # A school's scope holds its own recipient only; issuers and districts see many but may confirm none

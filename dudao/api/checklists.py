@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.inspections import CHECKLISTS, FINDINGS, _number, _page_of_list, _unit_in_scope
 from dudao.api.schemas import Id, Paged, PageParams
@@ -82,14 +82,14 @@ def _target(target: Target) -> TargetOut:
     )
 
 
-def _get_target(request: HttpRequest, target_id: int) -> Target:
+def _get_target(request: AuthedRequest, target_id: int) -> Target:
     require(request, "inspection.read")
     return get_object_or_404(targets_for(request.user), pk=target_id)
 
 
 @router.get("/inspections", response=Paged[TargetOut], tags=CHECKLISTS)
 def list_inspections(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     round: Id | None = None,
     school: Id | None = None,
@@ -109,7 +109,7 @@ def list_inspections(
 
 
 @router.get("/inspections/{target_id}", response=TargetDetailOut, tags=CHECKLISTS)
-def get_inspection(request: HttpRequest, target_id: int) -> TargetDetailOut:
+def get_inspection(request: AuthedRequest, target_id: int) -> TargetDetailOut:
     target = _get_target(request, target_id)
     indicators, answers = services.checklist(target)
     version = target.inspection.framework_version
@@ -148,7 +148,7 @@ class AnswerOut(Schema):
 
 
 @router.get("/inspections/{target_id}/answers", response=Paged[AnswerOut], tags=CHECKLISTS)
-def list_answers(request: HttpRequest, target_id: int, paging: Query[PageParams]) -> dict[str, object]:
+def list_answers(request: AuthedRequest, target_id: int, paging: Query[PageParams]) -> dict[str, object]:
     """The checklist: every indicator that applies to the school, with the answer so far (`result` "" = not yet).
 
     `photos` are photo ids of this checklist (give them to `POST …/findings`)."""
@@ -203,7 +203,7 @@ class AnswerSavedOut(Schema):
 
 
 @router.post("/inspections/{target_id}/answers", response=AnswerSavedOut, tags=CHECKLISTS)
-def save_answer(request: HttpRequest, target_id: int, payload: AnswerIn) -> AnswerSavedOut:
+def save_answer(request: AuthedRequest, target_id: int, payload: AnswerIn) -> AnswerSavedOut:
     """Save one indicator's answer (`result`: pass, fail or na); saving again replaces it.
 
     Deduct indicators take `occurrences` when failed; scale indicators take `value` (0 to the maximum)."""
@@ -241,7 +241,7 @@ class PhotoOut(Schema):
 
 @router.post("/inspections/{target_id}/photos", response={201: PhotoOut}, tags=CHECKLISTS)
 def add_photo(
-    request: HttpRequest,
+    request: AuthedRequest,
     target_id: int,
     file: File[UploadedFile],
     indicator: Form[Id | None] = None,
@@ -330,7 +330,7 @@ def _finding(finding: Finding) -> FindingOut:
 
 
 @router.post("/inspections/{target_id}/findings", response={201: FindingOut}, tags=CHECKLISTS)
-def add_finding(request: HttpRequest, target_id: int, payload: FindingIn) -> Status[FindingOut]:
+def add_finding(request: AuthedRequest, target_id: int, payload: FindingIn) -> Status[FindingOut]:
     """A problem not on the checklist (`severity`: general or serious; `photos`: photo ids of this checklist).
 
     Before submission it waits for the checklist; after submission it goes to the ledger at once."""
@@ -355,7 +355,7 @@ class SubmitOut(TargetOut):
 
 
 @router.post("/inspections/{target_id}/submit", response=SubmitOut, tags=CHECKLISTS)
-def submit_inspection(request: HttpRequest, target_id: int, payload: SubmitIn) -> SubmitOut:
+def submit_inspection(request: AuthedRequest, target_id: int, payload: SubmitIn) -> SubmitOut:
     """Score the checklist and turn every failed indicator into a finding; `findings` counts those created
     (with the extra findings added before). Every applicable indicator must be answered first."""
     target = _get_target(request, target_id)
@@ -369,7 +369,7 @@ def submit_inspection(request: HttpRequest, target_id: int, payload: SubmitIn) -
 
 @router.get("/findings", response=Paged[FindingOut], tags=FINDINGS)
 def list_findings(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     school: Id | None = None,
     inspection: Id | None = None,
@@ -389,7 +389,7 @@ def list_findings(
 
 
 @router.get("/findings/{finding_id}", response=FindingOut, tags=FINDINGS)
-def get_finding(request: HttpRequest, finding_id: int) -> FindingOut:
+def get_finding(request: AuthedRequest, finding_id: int) -> FindingOut:
     require(request, "inspection.read")
     qs = findings_for(request.user).select_related("item").prefetch_related("photos")
     return _finding(get_object_or_404(qs, pk=finding_id))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.apps import apps
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.command import selectors
 from dudao.command.selectors import UnitValue
@@ -53,7 +53,7 @@ def _indicator_out(indicator: Indicator) -> IndicatorOut:
 
 
 @router.get("/indicators", response=Paged[IndicatorOut])
-def list_indicators(request: HttpRequest, paging: Query[PageParams]) -> dict[str, object]:
+def list_indicators(request: AuthedRequest, paging: Query[PageParams]) -> dict[str, object]:
     """The monitoring indicators the acting role may read (sysadmin, security officer and auditor read none)."""
     readable = selectors.catalogue(request.user)
     if not readable:
@@ -91,7 +91,7 @@ def _value_out(row: UnitValue) -> ValueOut:
     )
 
 
-def _unit(request: HttpRequest, unit_id: int | None) -> OrgUnit:
+def _unit(request: AuthedRequest, unit_id: int | None) -> OrgUnit:
     if unit_id is None:
         top = scope_root(request.user)
         if top is None:
@@ -102,7 +102,7 @@ def _unit(request: HttpRequest, unit_id: int | None) -> OrgUnit:
 
 
 @router.get("/indicators/{code}/values", response=Paged[ValueOut])
-def indicator_values(request: HttpRequest, code: str, query: Query[ValuesQuery]) -> dict[str, object]:
+def indicator_values(request: AuthedRequest, code: str, query: Query[ValuesQuery]) -> dict[str, object]:
     """One value for the unit itself (its whole subtree) and one per child unit, computed in bulk."""
     indicator = selectors.indicator_for(request.user, code)
     start, end = selectors.period(query.start, query.end)

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.schemas import Paged, PageParams
 from dudao.core.errors import DomainError
@@ -180,7 +181,7 @@ def _submission_out(s: Submission, chain_length: int | None = None) -> Submissio
     )
 
 
-def _directive(request: HttpRequest, directive_id: int) -> Directive:
+def _directive(request: AuthedRequest, directive_id: int) -> Directive:
     require(request, "directive.read")
     return get_object_or_404(selectors.directives_for(request.user), pk=directive_id)
 
@@ -198,7 +199,7 @@ def _period(directive: Directive, period: int | None) -> Period:
 
 @router.get("/directives", response=Paged[DirectiveOut])
 def list_directives(
-    request: HttpRequest, paging: Query[PageParams], status: str = "", q: str = "", unit: int | None = None
+    request: AuthedRequest, paging: Query[PageParams], status: str = "", q: str = "", unit: int | None = None
 ) -> dict[str, object]:
     """Directives the acting role may see; `unit` keeps those sent to a unit (or issued by it) inside its subtree."""
     require(request, "directive.read")
@@ -211,7 +212,7 @@ def list_directives(
 
 
 @router.post("/directives", response={201: DirectiveOut})
-def create_directive(request: HttpRequest, response: HttpResponse, payload: DirectiveIn) -> DirectiveOut:
+def create_directive(request: AuthedRequest, response: HttpResponse, payload: DirectiveIn) -> DirectiveOut:
     """Create and issue a directive. `targets`: {"mode": "subtree"|"kind"|"school_type"|"list"|"group", …}."""
     require(request, "directive.change")
     version = None
@@ -236,12 +237,12 @@ def create_directive(request: HttpRequest, response: HttpResponse, payload: Dire
 
 
 @router.get("/directives/{directive_id}", response=DirectiveOut)
-def get_directive(request: HttpRequest, directive_id: int) -> DirectiveOut:
+def get_directive(request: AuthedRequest, directive_id: int) -> DirectiveOut:
     return _directive_out(_directive(request, directive_id))
 
 
 @router.post("/directives/{directive_id}/cascade", response={201: DirectiveOut})
-def cascade(request: HttpRequest, response: HttpResponse, directive_id: int, payload: CascadeIn) -> DirectiveOut:
+def cascade(request: AuthedRequest, response: HttpResponse, directive_id: int, payload: CascadeIn) -> DirectiveOut:
     """Forward a received directive to the acting unit's schools with an earlier deadline."""
     require(request, "directive.change")
     parent = _directive(request, directive_id)
@@ -257,7 +258,7 @@ def cascade(request: HttpRequest, response: HttpResponse, directive_id: int, pay
 
 
 @router.get("/directives/{directive_id}/targets", response=Paged[TargetOut])
-def list_targets(request: HttpRequest, directive_id: int, paging: Query[PageParams]) -> dict[str, object]:
+def list_targets(request: AuthedRequest, directive_id: int, paging: Query[PageParams]) -> dict[str, object]:
     directive = _directive(request, directive_id)
     page = paginate(selectors.targets_for(request.user, directive), page=paging.page, page_size=paging.page_size)
     items = [
@@ -267,7 +268,7 @@ def list_targets(request: HttpRequest, directive_id: int, paging: Query[PagePara
 
 
 @router.post("/directives/{directive_id}/acknowledge", response=TargetOut)
-def acknowledge(request: HttpRequest, directive_id: int) -> TargetOut:
+def acknowledge(request: AuthedRequest, directive_id: int) -> TargetOut:
     directive = _directive(request, directive_id)
     target = selectors.my_target(request.user, directive)
     if target is None:
@@ -279,7 +280,7 @@ def acknowledge(request: HttpRequest, directive_id: int) -> TargetOut:
 
 
 @router.get("/directives/{directive_id}/completeness", response=CompletenessOut)
-def completeness(request: HttpRequest, directive_id: int, period: int | None = None) -> dict[str, int]:
+def completeness(request: AuthedRequest, directive_id: int, period: int | None = None) -> dict[str, int]:
     """Counts of the period (default: the latest) over the reports in the caller's scope."""
     require(request, "submission.read")
     directive = _directive(request, directive_id)
@@ -289,7 +290,7 @@ def completeness(request: HttpRequest, directive_id: int, period: int | None = N
 
 
 @router.get("/directives/{directive_id}/export")
-def export(request: HttpRequest, directive_id: int, period: int | None = None) -> HttpResponseBase:
+def export(request: AuthedRequest, directive_id: int, period: int | None = None) -> HttpResponseBase:
     """All reports of the period in scope as one Excel workbook (tables on their own sheets)."""
     require(request, "submission.read")
     directive = _directive(request, directive_id)
@@ -297,7 +298,7 @@ def export(request: HttpRequest, directive_id: int, period: int | None = None) -
 
 
 @router.post("/directives/{directive_id}/remind")
-def remind(request: HttpRequest, directive_id: int, period: int | None = None) -> dict[str, int]:
+def remind(request: AuthedRequest, directive_id: int, period: int | None = None) -> dict[str, int]:
     directive = _directive(request, directive_id)
     return {"reminded": services.remind_missing(actor=request.user, period=_period(directive, period))}
 
@@ -320,20 +321,20 @@ def _form_out(form: Any) -> FormOut:
 
 
 @router.get("/forms", response=Paged[FormOut])
-def list_forms(request: HttpRequest, paging: Query[PageParams]) -> dict[str, object]:
+def list_forms(request: AuthedRequest, paging: Query[PageParams]) -> dict[str, object]:
     require(request, "form.read")
     page = paginate(selectors.forms_for(request.user), page=paging.page, page_size=paging.page_size)
     return {"items": [_form_out(f) for f in page.items], "count": page.count}
 
 
 @router.get("/forms/{form_id}", response=FormOut)
-def get_form(request: HttpRequest, form_id: int) -> FormOut:
+def get_form(request: AuthedRequest, form_id: int) -> FormOut:
     require(request, "form.read")
     return _form_out(get_object_or_404(selectors.forms_for(request.user), pk=form_id))
 
 
 @router.post("/forms", response={201: FormOut})
-def create_form(request: HttpRequest, response: HttpResponse, payload: FormIn) -> FormOut:
+def create_form(request: AuthedRequest, response: HttpResponse, payload: FormIn) -> FormOut:
     """A form and its draft schema: `fields`, `rules` (`{"left","op","right"}`), `totals` (`{"key","label","sum"}`)."""
     require(request, "form.change")
     form = services.create_form(
@@ -347,7 +348,7 @@ def create_form(request: HttpRequest, response: HttpResponse, payload: FormIn) -
 
 
 @router.post("/forms/{form_id}/publish", response={201: FormOut})
-def publish_form(request: HttpRequest, response: HttpResponse, form_id: int) -> FormOut:
+def publish_form(request: AuthedRequest, response: HttpResponse, form_id: int) -> FormOut:
     require(request, "form.change")
     form = get_object_or_404(selectors.forms_for(request.user, "change"), pk=form_id)
     services.publish_form(actor=request.user, form=form)
@@ -358,14 +359,14 @@ def publish_form(request: HttpRequest, response: HttpResponse, form_id: int) -> 
 # ----- submissions ------------------------------------------------------------------------------
 
 
-def _submission(request: HttpRequest, submission_id: int, action: str = "read") -> Submission:
+def _submission(request: AuthedRequest, submission_id: int, action: str = "read") -> Submission:
     require(request, f"submission.{action}")
     return get_object_or_404(selectors.submissions_for(request.user, action), pk=submission_id)
 
 
 @router.get("/submissions", response=Paged[SubmissionOut])
 def list_submissions(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     directive: int | None = None,
     period: int | None = None,
@@ -390,12 +391,12 @@ def list_submissions(
 
 
 @router.get("/submissions/{submission_id}", response=SubmissionOut)
-def get_submission(request: HttpRequest, submission_id: int) -> SubmissionOut:
+def get_submission(request: AuthedRequest, submission_id: int) -> SubmissionOut:
     return _submission_out(_submission(request, submission_id))
 
 
 @router.put("/submissions/{submission_id}", response=SubmissionOut)
-def save_submission(request: HttpRequest, submission_id: int, payload: ValuesIn) -> SubmissionOut:
+def save_submission(request: AuthedRequest, submission_id: int, payload: ValuesIn) -> SubmissionOut:
     """Save a draft (no required-field or rule checks yet). `version` guards against overwriting others."""
     submission = _submission(request, submission_id, "change")
     saved = services.save_draft(
@@ -404,7 +405,7 @@ def save_submission(request: HttpRequest, submission_id: int, payload: ValuesIn)
     return _submission_out(saved)
 
 
-def _idempotent(request: HttpRequest, endpoint: str, action: Callable[[], SubmissionOut]) -> Any:
+def _idempotent(request: AuthedRequest, endpoint: str, action: Callable[[], SubmissionOut]) -> Any:
     """With an Idempotency-Key header, the first answer is stored and repeated for the same key."""
     key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
     if not key:
@@ -446,7 +447,7 @@ def _plain(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/submissions/{submission_id}/submit", response=SubmissionOut)
-def submit(request: HttpRequest, submission_id: int, payload: SubmitIn | None = None) -> HttpResponse:
+def submit(request: AuthedRequest, submission_id: int, payload: SubmitIn | None = None) -> HttpResponse:
     """Submit (报送). Optional `values` and `version`; a repeated `Idempotency-Key` answers the first result."""
     submission = _submission(request, submission_id, "change")
     body = payload or SubmitIn()
@@ -460,7 +461,7 @@ def submit(request: HttpRequest, submission_id: int, payload: SubmitIn | None = 
 
 
 @router.post("/submissions/{submission_id}/withdraw", response=SubmissionOut)
-def withdraw(request: HttpRequest, submission_id: int) -> HttpResponse:
+def withdraw(request: AuthedRequest, submission_id: int) -> HttpResponse:
     submission = _submission(request, submission_id, "change")
     return _idempotent(
         request,
@@ -470,7 +471,7 @@ def withdraw(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 
 @router.post("/submissions/{submission_id}/approve", response=SubmissionOut)
-def approve(request: HttpRequest, submission_id: int) -> HttpResponse:
+def approve(request: AuthedRequest, submission_id: int) -> HttpResponse:
     submission = _submission(request, submission_id, "approve")
     return _idempotent(
         request,
@@ -480,7 +481,7 @@ def approve(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 
 @router.post("/submissions/{submission_id}/return", response=SubmissionOut)
-def return_submission(request: HttpRequest, submission_id: int, payload: CommentIn) -> HttpResponse:
+def return_submission(request: AuthedRequest, submission_id: int, payload: CommentIn) -> HttpResponse:
     """退回 with a comment (required)."""
     submission = _submission(request, submission_id, "approve")
     return _idempotent(

@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.errors import DomainError
@@ -53,7 +53,7 @@ def _number(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def _unit_in_scope(request: HttpRequest, unit_id: int) -> OrgUnit:
+def _unit_in_scope(request: AuthedRequest, unit_id: int) -> OrgUnit:
     return get_object_or_404(units_for(request.user), pk=unit_id)
 
 
@@ -114,7 +114,7 @@ def _indicator(indicator: Indicator) -> IndicatorOut:
 
 
 @router.get("/frameworks", response=Paged[FrameworkOut], tags=FRAMEWORKS)
-def list_frameworks(request: HttpRequest, paging: Query[PageParams]) -> dict[str, object]:
+def list_frameworks(request: AuthedRequest, paging: Query[PageParams]) -> dict[str, object]:
     """测评体系 the acting role may use; `version` is the number of the current edition."""
     require(request, "framework.read")
     qs = (
@@ -139,7 +139,7 @@ def list_frameworks(request: HttpRequest, paging: Query[PageParams]) -> dict[str
 
 
 @router.get("/frameworks/{framework_id}", response=FrameworkDetailOut, tags=FRAMEWORKS)
-def get_framework(request: HttpRequest, framework_id: int, version: Id | None = None) -> FrameworkDetailOut:
+def get_framework(request: AuthedRequest, framework_id: int, version: Id | None = None) -> FrameworkDetailOut:
     """The current edition's sections and indicators; `?version=N` shows an earlier edition."""
     require(request, "framework.read")
     framework: Framework = get_object_or_404(frameworks_for(request.user).select_related("unit"), pk=framework_id)
@@ -239,7 +239,7 @@ def _round(inspection: Inspection) -> RoundOut:
     )
 
 
-def _round_detail(request: HttpRequest, round_id: int) -> RoundDetailOut:
+def _round_detail(request: AuthedRequest, round_id: int) -> RoundDetailOut:
     inspection = get_object_or_404(_with_counts(rounds_for(request.user)), pk=round_id)
     teams = inspection.teams.select_related("leader").annotate(school_count=Count("targets"))
     submitted = inspection.targets.filter(status=TargetStatus.SUBMITTED).count()
@@ -261,7 +261,7 @@ def _round_detail(request: HttpRequest, round_id: int) -> RoundDetailOut:
 
 @router.get("/rounds", response=Paged[RoundOut], tags=ROUNDS)
 def list_rounds(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     kind: InspectionKind | None = None,
     status: InspectionStatus | None = None,
@@ -286,13 +286,13 @@ def list_rounds(
 
 
 @router.get("/rounds/{round_id}", response=RoundDetailOut, tags=ROUNDS)
-def get_round(request: HttpRequest, round_id: int) -> RoundDetailOut:
+def get_round(request: AuthedRequest, round_id: int) -> RoundDetailOut:
     require(request, "inspection.read")
     return _round_detail(request, round_id)
 
 
 @router.post("/rounds", response={201: RoundDetailOut}, tags=ROUNDS)
-def plan_round(request: HttpRequest, payload: RoundIn) -> Status[RoundDetailOut]:
+def plan_round(request: AuthedRequest, payload: RoundIn) -> Status[RoundDetailOut]:
     """Plan a round over `schools` (ids). A 回头看 (`kind=revisit`) names the `previous` round; it uses that
     round's framework edition and, without `schools`, the schools with open findings."""
     require(request, "inspection.change")

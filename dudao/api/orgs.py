@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.schemas import Paged, PageParams
 from dudao.core.pagination import paginate
@@ -58,7 +58,7 @@ def _org(unit: OrgUnit, parents: dict[str, int]) -> OrgOut:
 
 @router.get("/orgs", response=Paged[OrgOut])
 def list_orgs(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     kind: UnitKind | None = None,
     parent: int | None = None,
@@ -74,7 +74,7 @@ def list_orgs(
 
 
 @router.get("/orgs/{org_id}", response=OrgDetailOut)
-def get_org(request: HttpRequest, org_id: int) -> OrgDetailOut:
+def get_org(request: AuthedRequest, org_id: int) -> OrgDetailOut:
     require(request, "orgunit.read")
     unit = get_object_or_404(selectors.units_for(request.user), pk=org_id)
     total, _ = selectors.subtree_counts(unit, [])
@@ -111,7 +111,7 @@ class StudentOut(Schema):
 
 @router.get("/students", response=Paged[StudentOut])
 def list_students(
-    request: HttpRequest, paging: Query[PageParams], unit: int | None = None, q: str = ""
+    request: AuthedRequest, paging: Query[PageParams], unit: int | None = None, q: str = ""
 ) -> dict[str, object]:
     """Students in scope; `unit` narrows to a school, grade or class subtree; `q` is a name or a full 学籍号.
 

@@ -7,11 +7,11 @@ import json
 from typing import IO, Any, TypeVar
 
 import pydantic
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.errors import ValidationError
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.errors import DomainError, Forbidden
@@ -107,12 +107,12 @@ def _item(item: RectificationItem) -> ItemOut:
     )
 
 
-def _get_item(request: HttpRequest, item_id: int) -> RectificationItem:
+def _get_item(request: AuthedRequest, item_id: int) -> RectificationItem:
     require(request, "rectification.read")
     return get_object_or_404(with_rows(items_for(request.user)), pk=item_id)
 
 
-def _detail(request: HttpRequest, item_id: int) -> ItemDetailOut:
+def _detail(request: AuthedRequest, item_id: int) -> ItemDetailOut:
     item = _get_item(request, item_id)
     steps = item.steps.select_related("actor").prefetch_related("photos")
     finding = item.finding
@@ -147,7 +147,7 @@ def _detail(request: HttpRequest, item_id: int) -> ItemDetailOut:
 
 @router.get("/rectifications", response=Paged[ItemOut])
 def list_items(
-    request: HttpRequest,
+    request: AuthedRequest,
     paging: Query[PageParams],
     school: Id | None = None,
     status: ItemStatus | None = None,
@@ -174,7 +174,7 @@ def list_items(
 
 
 @router.get("/rectifications/{item_id}", response=ItemDetailOut)
-def get_item(request: HttpRequest, item_id: int) -> ItemDetailOut:
+def get_item(request: AuthedRequest, item_id: int) -> ItemDetailOut:
     """One item with its timeline (`steps`), its photos (`photos`: progress and "after"; `finding_photos`: the
     inspector's "before"), and warnings for the verifier when an "after" photo repeats another picture."""
     return _detail(request, item_id)
@@ -188,7 +188,7 @@ class AssignIn(Schema):
 
 
 @router.post("/rectifications/{item_id}/assign", response=ItemDetailOut)
-def assign(request: HttpRequest, item_id: int, payload: AssignIn) -> ItemDetailOut:
+def assign(request: AuthedRequest, item_id: int, payload: AssignIn) -> ItemDetailOut:
     """四定: the principal or school office names the owner (a staff member of the school), the duty and the date
     (no later than `due_limit`)."""
     item = _get_item(request, item_id)
@@ -219,7 +219,7 @@ class CloseoutIn(Schema):
     version: int
 
 
-def _json_or_form(request: HttpRequest, schema: type[S]) -> tuple[S, list[tuple[IO[bytes], str]]]:
+def _json_or_form(request: AuthedRequest, schema: type[S]) -> tuple[S, list[tuple[IO[bytes], str]]]:
     """The body as JSON, or as multipart form fields with `photos` files."""
     photos: list[tuple[IO[bytes], str]] = []
     if request.content_type == "multipart/form-data" or request.content_type == "application/x-www-form-urlencoded":
@@ -266,7 +266,7 @@ def _body(schema: str, photos_required: bool) -> dict[str, Any]:
 
 
 @router.post("/rectifications/{item_id}/progress", response=ItemDetailOut, openapi_extra=_body("ProgressIn", False))
-def record_progress(request: HttpRequest, item_id: int) -> ItemDetailOut:
+def record_progress(request: AuthedRequest, item_id: int) -> ItemDetailOut:
     """定进度: progress 0–99 with a note, by the owner or the school office. JSON, or multipart with `photos`."""
     item = _get_item(request, item_id)
     payload, photos = _json_or_form(request, ProgressIn)
@@ -284,7 +284,7 @@ def record_progress(request: HttpRequest, item_id: int) -> ItemDetailOut:
 @router.post(
     "/rectifications/{item_id}/request-closeout", response=ItemDetailOut, openapi_extra=_body("CloseoutIn", True)
 )
-def request_closeout(request: HttpRequest, item_id: int) -> ItemDetailOut:
+def request_closeout(request: AuthedRequest, item_id: int) -> ItemDetailOut:
     """申请销号: multipart with `text`, `version` and one or more `photos` of the fixed state (required)."""
     item = _get_item(request, item_id)
     payload, photos = _json_or_form(request, CloseoutIn)
@@ -303,7 +303,7 @@ class RejectIn(Schema):
 
 
 @router.post("/rectifications/{item_id}/verify", response=ItemDetailOut)
-def verify(request: HttpRequest, item_id: int, payload: VerifyIn) -> ItemDetailOut:
+def verify(request: AuthedRequest, item_id: int, payload: VerifyIn) -> ItemDetailOut:
     """验收销号: someone outside the school (inspector, district, bureau) who neither owns nor requested it."""
     item = _get_item(request, item_id)
     services.verify_closeout(actor=request.user, item=item, text=payload.text, version=payload.version)
@@ -311,7 +311,7 @@ def verify(request: HttpRequest, item_id: int, payload: VerifyIn) -> ItemDetailO
 
 
 @router.post("/rectifications/{item_id}/reject", response=ItemDetailOut)
-def reject(request: HttpRequest, item_id: int, payload: RejectIn) -> ItemDetailOut:
+def reject(request: AuthedRequest, item_id: int, payload: RejectIn) -> ItemDetailOut:
     """验收不通过: back to in_progress with the `reason`."""
     item = _get_item(request, item_id)
     services.reject_closeout(actor=request.user, item=item, reason=payload.reason, version=payload.version)

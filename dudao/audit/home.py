@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import timezone
@@ -10,9 +10,13 @@ from dudao.audit.models import AuditEvent, EventKind
 from dudao.core.home import HomeItem, register
 from dudao.orgs.scoping import can
 
+if TYPE_CHECKING:
+    from dudao.accounts.models import User
+    from dudao.orgs.models import RoleAssignment
+
 
 @register("audit")
-def audit_home(user: Any, acting: Any) -> list[HomeItem]:
+def audit_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     if not can(user, "audit.read_access"):
         return []
     since = timezone.now() - dt.timedelta(days=1)

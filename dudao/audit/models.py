@@ -1,12 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
 
 from dudao.orgs.fields import TreePathField
 from dudao.orgs.scoping import ScopedQuerySetMixin
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from dudao.accounts.models import User
 
 
 class EventKind(models.TextChoices):
@@ -25,7 +30,7 @@ class AuditEventQuerySet(ScopedQuerySetMixin, models.QuerySet["AuditEvent"]):
     scope_resource = "audit"
     scope_path = "unit_path"
 
-    def for_user(self, user: Any, action: str = "read") -> AuditEventQuerySet:
+    def for_user(self, user: User | AnonymousUser, action: str = "read") -> AuditEventQuerySet:
         """Auditors read everything in their subtree; security officers access and security events."""
         from dudao.orgs.scoping import can
 

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from dudao.audit.models import AuditEvent
 
+if TYPE_CHECKING:
+    from dudao.accounts.models import User
 
-def events_for(user: Any, *, filters: dict[str, Any] | None = None) -> QuerySet[AuditEvent]:
+
+def events_for(user: User, *, filters: dict[str, Any] | None = None) -> QuerySet[AuditEvent]:
     """Events the user may read, filtered by who, what, when and unit."""
     qs = AuditEvent.objects.for_user(user, "read")
     f = filters or {}

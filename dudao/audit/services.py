@@ -9,13 +9,16 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from dudao.audit.models import AuditEvent, ChainHead, EventKind
 from dudao.core import context
+
+if TYPE_CHECKING:
+    from dudao.accounts.models import User
 
 
 def _plain(value: Any) -> Any:
@@ -117,7 +120,7 @@ class Entry:
     changes: Mapping[str, Any] | None = None
 
 
-def _actor_fields(actor: Any) -> tuple[int | None, str]:
+def _actor_fields(actor: User | None) -> tuple[int | None, str]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None, "系统"
     return actor.pk, str(getattr(actor, "username", ""))
@@ -140,7 +143,7 @@ def _lock_head() -> ChainHead:
     return head
 
 
-def append(*, actor: Any, entries: Iterable[Entry]) -> list[AuditEvent]:
+def append(*, actor: User | None, entries: Iterable[Entry]) -> list[AuditEvent]:
     """Append events to the chain in one transaction (the head row serialises writers)."""
     ctx = context.current()
     actor_id, actor_name = _actor_fields(actor)
@@ -187,7 +190,7 @@ def append(*, actor: Any, entries: Iterable[Entry]) -> list[AuditEvent]:
 
 def record_change(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     obj: models.Model,
     unit_path: str,
@@ -199,7 +202,7 @@ def record_change(
 
 
 def record_access(
-    *, actor: Any, action: str, obj: models.Model | None, unit_path: str, details: Mapping[str, Any]
+    *, actor: User | None, action: str, obj: models.Model | None, unit_path: str, details: Mapping[str, Any]
 ) -> AuditEvent:
     entry = Entry(action=action, kind=EventKind.ACCESS, obj=obj, unit_path=unit_path, changes=details)
     if obj is None:
@@ -215,7 +218,7 @@ def record_access(
 
 
 def record_auth(
-    *, actor: Any, action: str, username: str, unit_path: str = "", details: Mapping[str, Any] | None = None
+    *, actor: User | None, action: str, username: str, unit_path: str = "", details: Mapping[str, Any] | None = None
 ) -> AuditEvent:
     entry = Entry(
         action=action,

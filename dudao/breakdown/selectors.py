@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, QuerySet
 
+from dudao.accounts.models import User
 from dudao.breakdown.models import Analysis, Row
 
 
-def analyses_for(user: Any, action: str = "read") -> QuerySet[Analysis]:
+def analyses_for(user: User, action: str = "read") -> QuerySet[Analysis]:
     return Analysis.objects.for_user(user, action).select_related("unit", "created_by")
 
 
-def analysis_list(user: Any) -> QuerySet[Analysis]:
+def analysis_list(user: User) -> QuerySet[Analysis]:
     return analyses_for(user).annotate(row_count=Count("rows"))
 
 
@@ -21,5 +20,5 @@ def rows_of(analysis: Analysis) -> QuerySet[Row]:
     return analysis.rows.select_related("directive").order_by("position", "pk")
 
 
-def rows_for(user: Any, action: str = "read") -> QuerySet[Row]:
+def rows_for(user: User, action: str = "read") -> QuerySet[Row]:
     return Row.objects.for_user(user, action).select_related("analysis")

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change
 from dudao.breakdown import parser
 from dudao.breakdown.models import Analysis, Row
@@ -40,7 +41,7 @@ def calendar() -> parser.Calendar:
     )
 
 
-def _acting_unit(actor: Any) -> OrgUnit:
+def _acting_unit(actor: User) -> OrgUnit:
     assignment = acting_assignment(actor)
     if assignment is None or not can(actor, "breakdown.change", assignment.unit):
         raise Forbidden("您没有执行此操作的权限")
@@ -78,7 +79,7 @@ def _row_fields(row: parser.Row) -> dict[str, Any]:
 
 def analyse(
     *,
-    actor: Any,
+    actor: User,
     doc_date: dt.date,
     text: str = "",
     data: bytes | None = None,
@@ -160,7 +161,7 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", value or "")
 
 
-def _lock_row(actor: Any, row: Row, version: int | None) -> Row:
+def _lock_row(actor: User, row: Row, version: int | None) -> Row:
     locked = Row.objects.select_for_update().select_related("analysis__unit").filter(pk=row.pk).first()
     if locked is None:
         raise StaleEditError()  # merged or deleted by someone else since the page was read
@@ -203,7 +204,7 @@ def _targets_from_words(words: list[str] | str) -> list[dict[str, Any]]:
 
 def update_row(
     *,
-    actor: Any,
+    actor: User,
     row: Row,
     version: int | None,
     task: str,
@@ -261,7 +262,7 @@ def update_row(
     return row
 
 
-def delete_row(*, actor: Any, row: Row, version: int | None) -> None:
+def delete_row(*, actor: User, row: Row, version: int | None) -> None:
     with transaction.atomic():
         row = _lock_row(actor, row, version)
         if row.directive_id:
@@ -272,7 +273,7 @@ def delete_row(*, actor: Any, row: Row, version: int | None) -> None:
         row.delete()
 
 
-def merge_rows(*, actor: Any, rows: list[Row], versions: dict[int, int | None]) -> Row:
+def merge_rows(*, actor: User, rows: list[Row], versions: dict[int, int | None]) -> Row:
     """Merge rows of one analysis into the first: one span from the first start to the last end, fields re-read."""
     if len(rows) < 2:
         raise DomainError("请至少选择两行再合并", code="merge_too_few")
@@ -318,7 +319,7 @@ def merge_rows(*, actor: Any, rows: list[Row], versions: dict[int, int | None]) 
     return first
 
 
-def split_row(*, actor: Any, row: Row, version: int | None, at: int) -> tuple[Row, Row]:
+def split_row(*, actor: User, row: Row, version: int | None, at: int) -> tuple[Row, Row]:
     """Split a row's source span at `at` (an offset inside it); both halves have their fields re-read."""
     with transaction.atomic():
         row = _lock_row(actor, row, version)
@@ -431,7 +432,7 @@ def _local_deadline(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(17, 0), tzinfo=LOCAL)
 
 
-def create_drafts(*, actor: Any, analysis: Analysis, row_ids: list[int]) -> list[Row]:
+def create_drafts(*, actor: User, analysis: Analysis, row_ids: list[int]) -> list[Row]:
     """One DRAFT directive per chosen row (rows that already have one are left alone: idempotent)."""
     from dudao.directives import services as directive_services
 

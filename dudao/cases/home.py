@@ -7,10 +7,12 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.cases import selectors
 from dudao.cases.models import CaseStatus
 from dudao.core.home import HomeItem, register
 from dudao.core.nav import nav_item
+from dudao.orgs.models import RoleAssignment
 from dudao.orgs.registry import open_work_checker
 from dudao.orgs.scoping import can
 
@@ -23,7 +25,7 @@ nav_item("个案访问报告", "cases:access_report", permission="case.access_re
 
 
 @register("cases")
-def cases_home(user: Any, acting: Any) -> list[HomeItem]:
+def cases_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     if acting is None:
         return []
     items: list[HomeItem] = []

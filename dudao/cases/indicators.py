@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 
+from dudao.accounts.models import User
 from dudao.cases.models import DROPOUT_SETTLED, CaseFile, CaseKind, CaseStatus, CounsellorProfile, HomeVisit, term_of
 from dudao.core.indicators import Basis, Direction, Drilldown, Grouping, Indicator, Value, register
 from dudao.orgs.models import OrgUnit, Student, StudentStatus, UnitKind
@@ -30,7 +31,7 @@ def _visits(root: str, term: str) -> QuerySet[HomeVisit]:
     )
 
 
-def visit_coverage(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def visit_coverage(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     students = Student.objects.filter(klass__path__under=grouping.root, status=StudentStatus.ENROLLED)
     enrolled = grouping.sums(students, "klass__path", n=Count("*"))
@@ -40,7 +41,7 @@ def visit_coverage(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, us
     return {pk: Value.rate(int(visited[pk][0]), int(total)) for pk, (total,) in enrolled.items()}
 
 
-def visit_coverage_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def visit_coverage_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     """Enrolled and visited students per class (within a school) or per child unit (above): counts, no names."""
     url = f"{reverse('cases:visit_coverage')}?unit={unit.pk}&term={term_of(end)}"
     if unit.kind in (UnitKind.SCHOOL, UnitKind.CAMPUS, UnitKind.GRADE, UnitKind.CLASS):
@@ -78,13 +79,13 @@ def _remaining_dropouts(root: str) -> QuerySet[CaseFile]:
     )
 
 
-def open_dropouts(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def open_dropouts(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     sums = grouping.sums(_remaining_dropouts(grouping.root), "school__path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
-def open_dropout_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def open_dropout_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     """Open cases per school: counts, no names."""
     rows = (
         _remaining_dropouts(unit.path)
@@ -101,14 +102,14 @@ def _without_counsellor(root: str) -> QuerySet[OrgUnit]:
 
 
 def schools_without_counsellor(
-    units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any
+    units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User
 ) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     sums = grouping.sums(_without_counsellor(grouping.root), "path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
-def schools_without_counsellor_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def schools_without_counsellor_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     return Drilldown(_without_counsellor(unit.path).order_by("path"), f"{reverse('cases:staffing')}?unit={unit.pk}")
 
 

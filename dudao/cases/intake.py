@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import Entry, append, record_change
 from dudao.cases.models import (
     CaseFile,
@@ -46,7 +47,7 @@ SCREENING_COLUMNS = [
 MAX_SCREENING_ROWS = 20000
 
 
-def import_screening(*, actor: Any, upload: IO[bytes], filename: str, name: str, threshold: Decimal) -> ScreeningBatch:
+def import_screening(*, actor: User, upload: IO[bytes], filename: str, name: str, threshold: Decimal) -> ScreeningBatch:
     """All-or-nothing: every row must name a student of the school; results at or above the threshold become
     suggestions for a counsellor to accept or dismiss."""
     from dudao.core.excel import read_upload
@@ -66,7 +67,7 @@ def import_screening(*, actor: Any, upload: IO[bytes], filename: str, name: str,
 
 
 def _import_screening(
-    *, actor: Any, school: Any, data: bytes, name: str, threshold: Decimal
+    *, actor: User, school: Any, data: bytes, name: str, threshold: Decimal
 ) -> tuple[ScreeningBatch, int, int]:
     from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows
 
@@ -143,7 +144,7 @@ def _import_screening(
     return batch, len(results), flagged
 
 
-def accept_screening(*, actor: Any, result: ScreeningResult, risk_level: str = RiskLevel.LEVEL3) -> CaseFile:
+def accept_screening(*, actor: User, result: ScreeningResult, risk_level: str = RiskLevel.LEVEL3) -> CaseFile:
     with transaction.atomic():
         fresh = ScreeningResult.objects.select_for_update().select_related("batch", "student__klass").get(pk=result.pk)
         _decide_scope(actor, fresh.batch.school_id)
@@ -167,7 +168,7 @@ def accept_screening(*, actor: Any, result: ScreeningResult, risk_level: str = R
     return case
 
 
-def dismiss_screening(*, actor: Any, result: ScreeningResult, reason: str) -> ScreeningResult:
+def dismiss_screening(*, actor: User, result: ScreeningResult, reason: str) -> ScreeningResult:
     reason = clean_text(reason, "排除理由", limit=200)
     with transaction.atomic():
         fresh = ScreeningResult.objects.select_for_update().select_related("batch").get(pk=result.pk)
@@ -264,7 +265,7 @@ def suggest_dropouts(*, today: dt.date | None = None, provider: StreakProvider |
     return len(created)
 
 
-def accept_dropout_suggestion(*, actor: Any, suggestion: DropoutSuggestion, reason: str = "") -> CaseFile:
+def accept_dropout_suggestion(*, actor: User, suggestion: DropoutSuggestion, reason: str = "") -> CaseFile:
     with transaction.atomic():
         fresh = DropoutSuggestion.objects.select_for_update().select_related("student__klass").get(pk=suggestion.pk)
         _decide_scope(actor, fresh.school_id)
@@ -288,7 +289,7 @@ def accept_dropout_suggestion(*, actor: Any, suggestion: DropoutSuggestion, reas
     return case
 
 
-def dismiss_dropout_suggestion(*, actor: Any, suggestion: DropoutSuggestion, reason: str) -> DropoutSuggestion:
+def dismiss_dropout_suggestion(*, actor: User, suggestion: DropoutSuggestion, reason: str) -> DropoutSuggestion:
     reason = clean_text(reason, "排除理由", limit=200)
     assignment = acting_assignment(actor)
     if assignment is None or not allows(assignment.role, "case.change"):

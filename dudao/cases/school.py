@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change
 from dudao.cases.models import (
     Certificate,
@@ -29,7 +29,7 @@ from dudao.orgs.scoping import can
 
 def record_home_visit(
     *,
-    actor: Any,
+    actor: User,
     student: Student,
     visited_on: dt.date | None,
     mode: str = VisitMode.IN_PERSON,
@@ -83,7 +83,7 @@ def record_home_visit(
 
 
 def save_counsellor_profile(
-    *, actor: Any, user: Any, school: OrgUnit, employment: str, certificate: str
+    *, actor: User, user: User, school: OrgUnit, employment: str, certificate: str
 ) -> CounsellorProfile:
     if not can(actor, "staffing.change", school):
         raise Forbidden("只有校长或学校管理员可以维护心理教师信息")
@@ -112,7 +112,7 @@ def save_counsellor_profile(
     return profile
 
 
-def save_room(*, actor: Any, school: OrgUnit, name: str, area_m2: int, meets_standard: bool) -> CounsellingRoom:
+def save_room(*, actor: User, school: OrgUnit, name: str, area_m2: int, meets_standard: bool) -> CounsellingRoom:
     if not can(actor, "staffing.change", school):
         raise Forbidden("只有校长或学校管理员可以维护心理辅导室")
     name = clean_text(name, "辅导室名称", limit=60)

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.indicators import Drilldown, Indicator, Value, get, registered
 from dudao.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, parse_int
@@ -25,12 +26,12 @@ from dudao.orgs.scoping import can, scope_root_path
 DEFAULT_DAYS = 30
 
 
-def catalogue(user: Any) -> list[Indicator]:
+def catalogue(user: User) -> list[Indicator]:
     """The indicators the acting role may read, in display order."""
     return [indicator for indicator in registered() if can(user, indicator.permission)]
 
 
-def indicator_for(user: Any, code: str) -> Indicator:
+def indicator_for(user: User, code: str) -> Indicator:
     """The indicator `code`: unknown → 404, not readable by the acting role → 403."""
     indicator = get(code)
     if indicator is None:
@@ -61,14 +62,16 @@ def children_of(unit: OrgUnit) -> QuerySet[OrgUnit]:
     return children
 
 
-def _in_scope(user: Any, indicator: Indicator, units: Iterable[OrgUnit]) -> list[OrgUnit]:
+def _in_scope(user: User, indicator: Indicator, units: Iterable[OrgUnit]) -> list[OrgUnit]:
     root = scope_root_path(user, indicator.permission)
     if root is None:
         raise Forbidden("您当前的身份无权查看此监测指标")
     return [unit for unit in units if unit.path.startswith(root)]
 
 
-def values(user: Any, indicator: Indicator, units: Sequence[OrgUnit], start: dt.date, end: dt.date) -> dict[Any, Value]:
+def values(
+    user: User, indicator: Indicator, units: Sequence[OrgUnit], start: dt.date, end: dt.date
+) -> dict[Any, Value]:
     """`indicator` for each of `units` inside the viewer's scope (others are left out), in bulk."""
     start, end = period(start, end)
     allowed = _in_scope(user, indicator, units)
@@ -79,7 +82,7 @@ def values(user: Any, indicator: Indicator, units: Sequence[OrgUnit], start: dt.
 
 
 def figures(
-    user: Any, units: Sequence[OrgUnit], start: dt.date, end: dt.date, codes: Iterable[str] | None = None
+    user: User, units: Sequence[OrgUnit], start: dt.date, end: dt.date, codes: Iterable[str] | None = None
 ) -> dict[str, dict[Any, Value]]:
     """Every readable indicator (or those of `codes`) for `units`: {code: {unit pk: Value}}."""
     wanted = set(codes) if codes is not None else None
@@ -99,7 +102,7 @@ class UnitValue:
 
 
 def breakdown(
-    user: Any,
+    user: User,
     indicator: Indicator,
     unit: OrgUnit,
     start: dt.date,
@@ -118,7 +121,7 @@ def breakdown(
     return Page(items=items, count=len(listed), page=number, page_size=size)
 
 
-def drill(user: Any, indicator: Indicator, unit: OrgUnit, start: dt.date, end: dt.date) -> Drilldown:
+def drill(user: User, indicator: Indicator, unit: OrgUnit, start: dt.date, end: dt.date) -> Drilldown:
     """The rows behind the unit's figure, under the viewer's scope, and the module page that lists them."""
     start, end = period(start, end)
     if not _in_scope(user, indicator, [unit]):

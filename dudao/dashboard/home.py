@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
 
+from dudao.accounts.models import User
 from dudao.core.home import HomeItem, register
 from dudao.core.nav import nav_item
 from dudao.dashboard.models import BulletinRecipient
+from dudao.orgs.models import RoleAssignment
 from dudao.orgs.scoping import can
 
 nav_item("通报", "dashboard:bulletins", permission="bulletin.read", order=32)
 
 
 @register("dashboard")
-def bulletins_home(user: Any, acting: Any) -> list[HomeItem]:
+def bulletins_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     if acting is None or not can(user, "bulletin.read") or not can(user, "rectification.assign"):
         return []
     unread = BulletinRecipient.objects.for_user(user, "read").filter(read_at__isnull=True).count()

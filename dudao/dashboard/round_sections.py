@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.dashboard.selectors import bulletins_for
 from dudao.inspections.models import Inspection
 from dudao.inspections.round_page import round_section
@@ -13,7 +13,7 @@ from dudao.orgs.scoping import can
 
 
 @round_section(order=10)
-def bulletins(request: HttpRequest, inspection: Inspection) -> SafeString:
+def bulletins(request: AuthedRequest, inspection: Inspection) -> SafeString:
     return render_to_string(
         "dashboard/_round_bulletins.html",
         {

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 
+from dudao.accounts.models import User
 from dudao.dashboard.models import Bulletin, BulletinRecipient, BulletinStatus
 from dudao.orgs.scoping import scope_root_path
 
 
-def bulletins_for(user: Any) -> QuerySet[Bulletin]:
+def bulletins_for(user: User) -> QuerySet[Bulletin]:
     root = scope_root_path(user, "bulletin.read")
     if root is None:
         return Bulletin.objects.none()
@@ -22,7 +21,7 @@ def bulletins_for(user: Any) -> QuerySet[Bulletin]:
     )
 
 
-def recipients_for(user: Any, bulletin: Bulletin) -> QuerySet[BulletinRecipient]:
+def recipients_for(user: User, bulletin: Bulletin) -> QuerySet[BulletinRecipient]:
     return (
         BulletinRecipient.objects.for_user(user, "read").filter(bulletin=bulletin).select_related("school", "read_by")
     )

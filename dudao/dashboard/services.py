@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.locking import bump
@@ -106,7 +107,7 @@ def draft_text(inspection: Inspection, figures: dict[str, Any], threshold: int) 
 
 
 def generate_bulletin(
-    *, actor: Any, inspection: Inspection, threshold: int = DEFAULT_THRESHOLD, title: str = ""
+    *, actor: User, inspection: Inspection, threshold: int = DEFAULT_THRESHOLD, title: str = ""
 ) -> Bulletin:
     if not can(actor, "bulletin.change", inspection.unit):
         raise Forbidden("您没有为本轮督查起草通报的权限")
@@ -144,7 +145,7 @@ def _locked(bulletin: Bulletin, version: int | None) -> Bulletin:
     return fresh
 
 
-def update_bulletin(*, actor: Any, bulletin: Bulletin, title: str, body: str, version: int | None) -> Bulletin:
+def update_bulletin(*, actor: User, bulletin: Bulletin, title: str, body: str, version: int | None) -> Bulletin:
     if not can(actor, "bulletin.change", bulletin.unit):
         raise Forbidden("您没有修改该通报的权限")
     title, body = title.strip(), body.strip()
@@ -170,7 +171,7 @@ def update_bulletin(*, actor: Any, bulletin: Bulletin, title: str, body: str, ve
     return bulletin
 
 
-def publish_bulletin(*, actor: Any, bulletin: Bulletin, version: int | None) -> Bulletin:
+def publish_bulletin(*, actor: User, bulletin: Bulletin, version: int | None) -> Bulletin:
     """Send it to every inspected school; their principals confirm reading."""
     if not can(actor, "bulletin.change", bulletin.unit):
         raise Forbidden("您没有发布该通报的权限")
@@ -195,7 +196,7 @@ def publish_bulletin(*, actor: Any, bulletin: Bulletin, version: int | None) -> 
     return bulletin
 
 
-def confirm_read(*, actor: Any, recipient: BulletinRecipient) -> BulletinRecipient:
+def confirm_read(*, actor: User, recipient: BulletinRecipient) -> BulletinRecipient:
     if not can(actor, "bulletin.read", recipient.school) or not can(actor, "rectification.assign", recipient.school):
         raise Forbidden("由校长或学校管理员确认已阅")
     with transaction.atomic():

@@ -12,6 +12,7 @@ import xlsxwriter
 from django.http import FileResponse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_access
 from dudao.core.excel import check_export_size, safe_cell
 from dudao.core.files import open_stored
@@ -45,11 +46,11 @@ def _write(sheet: Any, row: int, values: list[Any], fmt: Any = None) -> None:
             sheet.write_string(row, col, value)
 
 
-def _scoped(user: Any, period: Period) -> Any:
+def _scoped(user: User, period: Period) -> Any:
     return selectors.submissions_for(user).filter(period=period).select_related("submitted_by").order_by("unit__path")
 
 
-def submissions_xlsx(user: Any, directive: Directive, period: Period) -> FileResponse:
+def submissions_xlsx(user: User, directive: Directive, period: Period) -> FileResponse:
     submissions = _scoped(user, period)
     count = submissions.count()
     check_export_size(count)
@@ -107,7 +108,7 @@ def submissions_xlsx(user: Any, directive: Directive, period: Period) -> FileRes
     )
 
 
-def attachments_zip(user: Any, directive: Directive, period: Period) -> FileResponse:
+def attachments_zip(user: User, directive: Directive, period: Period) -> FileResponse:
     """Every attachment of the reports in scope, in one folder per unit."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by FileResponse)
     files = 0

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.home import HomeItem, register
 from dudao.directives import selectors
 from dudao.directives.models import DirectiveStatus, DirectiveTarget
+from dudao.orgs.models import RoleAssignment
 from dudao.orgs.scoping import can
 
 
 @register("directives")
-def directives_home(user: Any, acting: Any) -> list[HomeItem]:
+def directives_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     if acting is None or not can(user, "directive.read"):
         return []
     items: list[HomeItem] = []

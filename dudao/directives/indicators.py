@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.indicators import Basis, Direction, Drilldown, Grouping, Indicator, Value, day_bounds, register
 from dudao.directives.models import DirectiveStatus, DirectiveTarget, Submission, SubmissionStatus
 from dudao.directives.selectors import SUBMITTED, submissions_for
@@ -36,14 +37,14 @@ def _due_between(root: str, start: dt.date, end: dt.date) -> QuerySet[Submission
 ON_TIME = Q(status__in=SUBMITTED, is_late=False)
 
 
-def on_time_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def on_time_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     due = _due_between(grouping.root, start, end).filter(period__deadline__lte=timezone.now())
     sums = grouping.sums(due, "unit__path", on_time=Count("id", filter=ON_TIME), due=Count("*"))
     return {pk: Value.rate(int(on_time), int(total)) for pk, (on_time, total) in sums.items()}
 
 
-def on_time_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def on_time_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     rows = (
         submissions_for(user)
         .filter(pk__in=_due_between(unit.path, start, end).filter(period__deadline__lte=timezone.now()))
@@ -52,7 +53,7 @@ def on_time_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> D
     return Drilldown(rows, reverse("directives:list"))
 
 
-def completeness(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def completeness(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     sums = grouping.sums(
         _due_between(grouping.root, start, end),
@@ -63,7 +64,7 @@ def completeness(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user
     return {pk: Value.rate(int(submitted), int(expected)) for pk, (submitted, expected) in sums.items()}
 
 
-def completeness_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def completeness_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     rows = (
         submissions_for(user)
         .filter(pk__in=_due_between(unit.path, start, end))
@@ -78,13 +79,13 @@ def _unacknowledged(root: str) -> QuerySet[DirectiveTarget]:
     )
 
 
-def unacknowledged(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def unacknowledged(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     sums = grouping.sums(_unacknowledged(grouping.root), "unit__path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
-def unacknowledged_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def unacknowledged_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     rows = (
         DirectiveTarget.objects.for_user(user, "read")
         .filter(pk__in=_unacknowledged(unit.path))

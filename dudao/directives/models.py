@@ -6,7 +6,7 @@ into the narrow `SubmissionValue` table so that sums up the tree are one GROUP B
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +16,11 @@ from django.utils import timezone
 from dudao.core.models import StoredFile
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import ScopedQuerySetMixin, scope_root_path
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from dudao.accounts.models import User
 
 
 class FieldType(models.TextChoices):
@@ -69,7 +74,7 @@ def _ancestor_paths(path: str) -> list[str]:
 
 
 class FormQuerySet(models.QuerySet["Form"]):
-    def for_user(self, user: Any, action: str = "read") -> FormQuerySet:
+    def for_user(self, user: User | AnonymousUser, action: str = "read") -> FormQuerySet:
         """Forms owned in the user's subtree, plus templates owned by the units above it (shared down)."""
         root = scope_root_path(user, f"form.{action}")
         if root is None:
@@ -139,7 +144,7 @@ class TargetGroup(models.Model):
 
 
 class DirectiveQuerySet(models.QuerySet["Directive"]):
-    def for_user(self, user: Any, action: str = "read") -> DirectiveQuerySet:
+    def for_user(self, user: User | AnonymousUser, action: str = "read") -> DirectiveQuerySet:
         """Read: directives issued in the user's subtree, or sent to a unit in it, or to the user's own school
         (a class teacher acting for a class reads what the school received). Other actions: issued in the subtree.
         """

@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.directives.models import (
     Directive,
     DirectiveStatus,
@@ -44,7 +45,7 @@ def light(deadline: dt.datetime, *, done: bool = False, now: dt.datetime | None 
     return "green"
 
 
-def directives_for(user: Any, *, q: str = "", status: str = "") -> QuerySet[Directive]:
+def directives_for(user: User, *, q: str = "", status: str = "") -> QuerySet[Directive]:
     qs = Directive.objects.for_user(user, "read").select_related("issuing_unit", "parent")
     if q.strip():
         qs = qs.filter(title__contains=q.strip())
@@ -53,21 +54,21 @@ def directives_for(user: Any, *, q: str = "", status: str = "") -> QuerySet[Dire
     return qs.order_by("-created_at", "-id")
 
 
-def forms_for(user: Any, action: str = "read") -> QuerySet[Form]:
+def forms_for(user: User, action: str = "read") -> QuerySet[Form]:
     return Form.objects.for_user(user, action).select_related("unit").order_by("-is_template", "name", "id")
 
 
-def submissions_for(user: Any, action: str = "read") -> QuerySet[Submission]:
+def submissions_for(user: User, action: str = "read") -> QuerySet[Submission]:
     return Submission.objects.for_user(user, action).select_related(
         "directive__issuing_unit", "period", "unit", "form_version"
     )
 
 
-def may_change(user: Any, directive: Directive) -> bool:
+def may_change(user: User, directive: Directive) -> bool:
     return Directive.objects.for_user(user, "change").filter(pk=directive.pk).exists()
 
 
-def targets_for(user: Any, directive: Directive) -> QuerySet[DirectiveTarget]:
+def targets_for(user: User, directive: Directive) -> QuerySet[DirectiveTarget]:
     """Targets of a directive the user may see: all of them for the issuer's side, else those in scope."""
     qs = DirectiveTarget.objects.filter(directive=directive).select_related("unit", "acknowledged_by")
     if may_change(user, directive) or _issuer_side(user, directive):
@@ -75,12 +76,12 @@ def targets_for(user: Any, directive: Directive) -> QuerySet[DirectiveTarget]:
     return qs.filter(pk__in=DirectiveTarget.objects.for_user(user, "read").values("pk")).order_by("unit__path")
 
 
-def _issuer_side(user: Any, directive: Directive) -> bool:
+def _issuer_side(user: User, directive: Directive) -> bool:
     acting = acting_assignment(user)
     return acting is not None and directive.issuing_unit.path.startswith(acting.unit.path)
 
 
-def my_target(user: Any, directive: Directive) -> DirectiveTarget | None:
+def my_target(user: User, directive: Directive) -> DirectiveTarget | None:
     acting = acting_assignment(user)
     if acting is None:
         return None
@@ -144,7 +145,7 @@ def group_choices(issuer: OrgUnit) -> list[tuple[int, str]]:
     return list(TargetGroup.objects.filter(unit=issuer).values_list("pk", "name"))
 
 
-def form_version_choices(user: Any) -> list[tuple[int, str]]:
+def form_version_choices(user: User) -> list[tuple[int, str]]:
     """The latest edition of each reporting form the user may use."""
     versions = []
     for form in forms_for(user).prefetch_related("versions"):
@@ -154,7 +155,7 @@ def form_version_choices(user: Any) -> list[tuple[int, str]]:
     return versions
 
 
-def form_versions_for(user: Any) -> QuerySet[FormVersion]:
+def form_versions_for(user: User) -> QuerySet[FormVersion]:
     return FormVersion.objects.filter(form__in=forms_for(user).values("pk"))
 
 
@@ -228,7 +229,7 @@ def _completeness_sql() -> str:
     )
 
 
-def completeness(period: Period, user: Any = None) -> tuple[Completeness, list[CompletenessRow]]:
+def completeness(period: Period, user: User | None = None) -> tuple[Completeness, list[CompletenessRow]]:
     """Totals and one row per child of the issuing unit (per district for a city directive): one query.
 
     With `user`, only the reports in the user's scope count, grouped one level below the user's unit
@@ -321,7 +322,7 @@ def aggregate_children(
     ]
 
 
-def reminders_for(user: Any) -> QuerySet[Reminder]:
+def reminders_for(user: User) -> QuerySet[Reminder]:
     """Reminders addressed to the acting unit itself (not to units below it)."""
     acting = acting_assignment(user)
     if acting is None:
@@ -329,7 +330,7 @@ def reminders_for(user: Any) -> QuerySet[Reminder]:
     return Reminder.objects.for_user(user, "read").filter(unit=acting.unit).order_by("-created_at")
 
 
-def my_open_tasks(user: Any) -> QuerySet[Submission]:
+def my_open_tasks(user: User) -> QuerySet[Submission]:
     """Reports the acting unit itself still owes (a directive without a form asks only for 签收, shown apart)."""
     acting = acting_assignment(user)
     if acting is None:
@@ -342,7 +343,7 @@ def my_open_tasks(user: Any) -> QuerySet[Submission]:
     )
 
 
-def awaiting_my_approval(user: Any, limit: int = 2000) -> list[Submission]:
+def awaiting_my_approval(user: User, limit: int = 2000) -> list[Submission]:
     """Submitted reports whose next approver is the acting unit.
 
     Only directives the acting unit can approve for are looked at (it issued them, or its kind is one of their

@@ -7,13 +7,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import file_response
 from dudao.core.web import perform, require
@@ -23,7 +24,7 @@ from dudao.directives.schema import FieldError, fields_of, numbers
 from dudao.orgs.scoping import acting_assignment, can
 
 
-def _submission(request: HttpRequest, pk: int, action: str = "read") -> Submission:
+def _submission(request: AuthedRequest, pk: int, action: str = "read") -> Submission:
     require(request, f"submission.{action}")
     return get_object_or_404(selectors.submissions_for(request.user, action), pk=pk)
 
@@ -33,7 +34,7 @@ def _back(submission: Submission) -> HttpResponse:
 
 
 @login_required
-def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk)
     schema = submission.form_version.schema if submission.form_version else {"fields": []}
     can_fill = (
@@ -121,7 +122,7 @@ def _schools(submission: Submission) -> list[tuple[int, str]]:
     return list(schools.order_by("path").values_list("pk", "name")[:2000])
 
 
-def _save(request: HttpRequest, submission: Submission) -> Submission:
+def _save(request: AuthedRequest, submission: Submission) -> Submission:
     schema = submission.form_version.schema if submission.form_version else {"fields": []}
     version = request.POST.get("version")
     return services.save_draft(
@@ -134,7 +135,7 @@ def _save(request: HttpRequest, submission: Submission) -> Submission:
 
 @login_required
 @require_POST
-def submission_save(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_save(request: AuthedRequest, pk: int) -> HttpResponse:
     """Autosave (htmx) or the 保存草稿 button: answers the save status line with the new version."""
     submission = _submission(request, pk, "change")
     try:
@@ -142,13 +143,13 @@ def submission_save(request: HttpRequest, pk: int) -> HttpResponse:
     except Forbidden as exc:
         raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             return render(
                 request, "directives/_save_status.html", {"error": exc.message, "submission": submission}, status=200
             )
         messages.error(request, exc.message)
         return _back(submission)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(
             request, "directives/_save_status.html", {"submission": submission, "saved_at": timezone.localtime()}
         )
@@ -158,7 +159,7 @@ def submission_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk, "change")
     try:
         if submission.status in services.EDITABLE and request.POST:
@@ -175,7 +176,7 @@ def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def submission_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk, "change")
     return perform(
         request, _back(submission), lambda: services.withdraw(actor=request.user, submission=submission), "已撤回"
@@ -184,7 +185,7 @@ def submission_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def submission_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk, "approve")
     return perform(
         request,
@@ -196,7 +197,7 @@ def submission_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def submission_return(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_return(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk, "approve")
     return perform(
         request,
@@ -210,7 +211,7 @@ def submission_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def submission_attach(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_attach(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk, "change")
     upload = request.FILES.get("file")
     if upload is None:
@@ -231,6 +232,6 @@ def submission_attach(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def submission_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
+def submission_file(request: AuthedRequest, pk: int, file_pk: int) -> HttpResponseBase:
     submission = _submission(request, pk)
     return file_response(get_object_or_404(submission.attachments.all(), pk=file_pk))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload, template_xlsx
@@ -41,12 +42,12 @@ INDICATOR_FIELDS = [
 MAX_INDICATORS = 500
 
 
-def _require_change(actor: Any, unit: OrgUnit) -> None:
+def _require_change(actor: User, unit: OrgUnit) -> None:
     if not can(actor, "framework.change", unit):
         raise Forbidden("您没有维护测评体系的权限")
 
 
-def create_framework(*, actor: Any, unit: OrgUnit, name: str, description: str = "") -> Framework:
+def create_framework(*, actor: User, unit: OrgUnit, name: str, description: str = "") -> Framework:
     _require_change(actor, unit)
     name = name.strip()
     if not name:
@@ -139,7 +140,7 @@ class IndicatorInput:
 
 
 def save_indicator(
-    *, actor: Any, framework: Framework, data: IndicatorInput, indicator: Indicator | None = None
+    *, actor: User, framework: Framework, data: IndicatorInput, indicator: Indicator | None = None
 ) -> Indicator:
     """Add an indicator, or change one of the current edition (copying the edition first if it is in use)."""
     _require_change(actor, framework.unit)
@@ -187,7 +188,7 @@ def save_indicator(
     return target
 
 
-def delete_indicator(*, actor: Any, framework: Framework, indicator: Indicator) -> None:
+def delete_indicator(*, actor: User, framework: Framework, indicator: Indicator) -> None:
     _require_change(actor, framework.unit)
     with transaction.atomic():
         Framework.objects.select_for_update().get(pk=framework.pk)
@@ -327,7 +328,7 @@ def parse_rows(rows: list[list[Any]]) -> tuple[list[IndicatorInput], list[RowErr
     return parsed, errors
 
 
-def import_framework(*, actor: Any, unit: OrgUnit, name: str, upload: Any) -> Framework:
+def import_framework(*, actor: User, unit: OrgUnit, name: str, upload: Any) -> Framework:
     """All-or-nothing: a new framework, or the next edition of the one with that name in this unit."""
     _require_change(actor, unit)
     name = name.strip()
@@ -341,7 +342,7 @@ def import_framework(*, actor: Any, unit: OrgUnit, name: str, upload: Any) -> Fr
     return framework
 
 
-def _import_framework(*, actor: Any, unit: OrgUnit, name: str, data: bytes) -> tuple[Framework, int, int]:
+def _import_framework(*, actor: User, unit: OrgUnit, name: str, data: bytes) -> tuple[Framework, int, int]:
     items, errors = parse_rows(read_rows(data, max_rows=MAX_INDICATORS))
     if errors:
         raise ImportRejected(errors, len(errors), code="framework_invalid")

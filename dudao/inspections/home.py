@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q
 from django.urls import reverse
 
+from dudao.accounts.models import User
 from dudao.core.home import HomeItem, register
 from dudao.core.nav import nav_item
 from dudao.inspections import demo  # noqa: F401  (registers the demo step)
 from dudao.inspections.models import InspectionKind, TargetStatus
 from dudao.inspections.selectors import targets_for
+from dudao.orgs.models import RoleAssignment
 from dudao.orgs.scoping import can
 
 nav_item("督查测评", "inspections:rounds", permission="inspection.read", order=30)
 
 
 @register("inspections")
-def inspections_home(user: Any, acting: Any) -> list[HomeItem]:
+def inspections_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     if acting is None or not can(user, "inspection.fill"):
         return []
     school_level = acting.unit.kind not in ("bureau", "district", "office")

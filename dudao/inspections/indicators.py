@@ -17,13 +17,14 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.indicators import Direction, Drilldown, Grouping, Indicator, Value, day_bounds, register
 from dudao.inspections.models import InspectionKind, Target, TargetStatus
 from dudao.inspections.selectors import targets_for
 from dudao.orgs.models import OrgUnit
 
 
-def _scored(user: Any, root: str, start: dt.date, end: dt.date) -> QuerySet[Target]:
+def _scored(user: User, root: str, start: dt.date, end: dt.date) -> QuerySet[Target]:
     since, until = day_bounds(start, end, timezone.get_current_timezone())
     return (
         targets_for(user)
@@ -52,7 +53,7 @@ def _latest(qs: QuerySet[Target]) -> dict[int, tuple[int, str, Decimal]]:
     return latest
 
 
-def latest_score(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def latest_score(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     latest = _latest(_scored(user, grouping.root, start, end))
     # Summed in tenths of a percent, exactly: the mean then rounds as the bulletin's average does.
@@ -65,7 +66,7 @@ def _mean(total: Decimal, n: int) -> Value:
     return Value(value=round(float(total / n), 1) if n else None, numerator=float(total), denominator=n)
 
 
-def latest_score_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def latest_score_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     latest = _latest(_scored(user, unit.path, start, end))
     rows = targets_for(user).filter(pk__in=[pk for pk, _, _ in latest.values()]).order_by("school__path")
     return Drilldown(rows, reverse("inspections:rounds"))

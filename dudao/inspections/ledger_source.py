@@ -4,20 +4,20 @@ when InspectionsConfig.ready() imports this module."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
 
 from django.db.models import QuerySet
 
+from dudao.accounts.models import User
 from dudao.inspections.models import AnswerPhoto, Finding, Inspection
 from dudao.inspections.selectors import rounds_for
 from dudao.rectification.sources import HandedOverFinding, plug
 
 
 class InspectionFindings:
-    def rounds_for(self, user: Any) -> QuerySet[Inspection]:
+    def rounds_for(self, user: User) -> QuerySet[Inspection]:
         return rounds_for(user)
 
-    def record_handed_over(self, *, actor: Any, findings: Sequence[HandedOverFinding]) -> list[Finding]:
+    def record_handed_over(self, *, actor: User, findings: Sequence[HandedOverFinding]) -> list[Finding]:
         return Finding.objects.bulk_create(
             [
                 Finding(

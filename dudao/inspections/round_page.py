@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from dudao.accounts.requests import AuthedRequest
 from dudao.inspections.models import Inspection
 
-Section = Callable[[HttpRequest, Inspection], SafeString]
+Section = Callable[[AuthedRequest, Inspection], SafeString]
 _sections: dict[str, tuple[int, Section]] = {}
 
 
@@ -29,6 +29,6 @@ def round_section(*, order: int = 100) -> Callable[[Section], Section]:
     return decorator
 
 
-def render_sections(request: HttpRequest, inspection: Inspection) -> list[SafeString]:
+def render_sections(request: AuthedRequest, inspection: Inspection) -> list[SafeString]:
     ordered = sorted(_sections.items(), key=lambda entry: (entry[1][0], entry[0]))
     return [html for _, (_, section) in ordered if (html := section(request, inspection))]

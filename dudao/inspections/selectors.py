@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from dudao.accounts.models import User
 from dudao.inspections.models import (
     AnswerPhoto,
     Finding,
@@ -28,7 +29,7 @@ def _ancestor_paths(path: str) -> list[str]:
     return [path[:i] for i in range(OrgUnit.steplen, len(path) + 1, OrgUnit.steplen)]
 
 
-def frameworks_for(user: Any, action: str = "read") -> QuerySet[Framework]:
+def frameworks_for(user: User, action: str = "read") -> QuerySet[Framework]:
     """Frameworks kept by the user's unit, by units above it (which its schools are inspected against) or below."""
     root = scope_root_path(user, f"framework.{action}")
     if root is None:
@@ -47,7 +48,7 @@ def _hidden(root: str, prefix: str = "") -> Q:
     )
 
 
-def rounds_for(user: Any, action: str = "read") -> QuerySet[Inspection]:
+def rounds_for(user: User, action: str = "read") -> QuerySet[Inspection]:
     """Rounds organised inside the scope, and (for read) rounds that inspect schools inside it."""
     root = scope_root_path(user, f"inspection.{action}")
     if root is None:
@@ -58,7 +59,7 @@ def rounds_for(user: Any, action: str = "read") -> QuerySet[Inspection]:
     return Inspection.objects.filter(Q(unit__path__under=root) | Q(pk__in=targeted)).exclude(_hidden(root))
 
 
-def targets_for(user: Any, action: str = "read") -> QuerySet[Target]:
+def targets_for(user: User, action: str = "read") -> QuerySet[Target]:
     root = scope_root_path(user, f"inspection.{action}")
     if root is None:
         return Target.objects.none()
@@ -69,7 +70,7 @@ def targets_for(user: Any, action: str = "read") -> QuerySet[Target]:
     )
 
 
-def findings_for(user: Any) -> QuerySet[Finding]:
+def findings_for(user: User) -> QuerySet[Finding]:
     root = scope_root_path(user, "inspection.read")
     if root is None:
         return Finding.objects.none()
@@ -80,7 +81,7 @@ def findings_for(user: Any) -> QuerySet[Finding]:
 # ----- pages ---------------------------------------------------------------------------------------------------
 
 
-def framework_list(user: Any) -> QuerySet[Framework]:
+def framework_list(user: User) -> QuerySet[Framework]:
     return frameworks_for(user).select_related("unit").annotate(editions=Count("versions")).order_by("name")
 
 
@@ -101,7 +102,7 @@ def indicators_by_section(version: FrameworkVersion) -> dict[str, list[Indicator
     return sections
 
 
-def round_list(user: Any) -> QuerySet[Inspection]:
+def round_list(user: User) -> QuerySet[Inspection]:
     """Rounds in scope with how many schools each visits and how many are submitted."""
     return (
         rounds_for(user)
@@ -113,7 +114,7 @@ def round_list(user: Any) -> QuerySet[Inspection]:
     )
 
 
-def my_open_targets(user: Any) -> QuerySet[Target]:
+def my_open_targets(user: User) -> QuerySet[Target]:
     """Schools still to be checked by the user: their team's, their own round's without teams, and self checks."""
     return (
         targets_for(user)
@@ -128,7 +129,7 @@ def my_open_targets(user: Any) -> QuerySet[Target]:
     )
 
 
-def round_targets(user: Any, inspection: Inspection) -> QuerySet[Target]:
+def round_targets(user: User, inspection: Inspection) -> QuerySet[Target]:
     return (
         targets_for(user)
         .filter(inspection=inspection)
@@ -141,7 +142,7 @@ def round_teams(inspection: Inspection) -> QuerySet[Team]:
     return inspection.teams.prefetch_related("members").annotate(schools=Count("targets"))
 
 
-def district_choices(user: Any) -> list[tuple[int, str]]:
+def district_choices(user: User) -> list[tuple[int, str]]:
     """Open districts under the planner's scope, for picking the schools of a round."""
     root = scope_root_path(user, "inspection.change") or ""
     return list(
@@ -177,7 +178,7 @@ def schools_picked(
     return sorted(picked.values(), key=lambda s: s.path), unknown
 
 
-def photos_for(user: Any) -> QuerySet[AnswerPhoto]:
+def photos_for(user: User) -> QuerySet[AnswerPhoto]:
     return AnswerPhoto.objects.filter(target__in=targets_for(user))
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.files import IMAGE_TYPES, store_upload
@@ -62,7 +63,7 @@ def _ledger_due(assessment_on: dt.date | None) -> Callable[[Finding], dt.date]:
 
 def plan_inspection(
     *,
-    actor: Any,
+    actor: User,
     unit: OrgUnit,
     name: str,
     kind: str,
@@ -164,7 +165,7 @@ def _prefill_revisit(inspection: Inspection, previous: Inspection) -> None:
 
 
 def create_team(
-    *, actor: Any, inspection: Inspection, name: str, members: Sequence[Any], targets: Sequence[Target]
+    *, actor: User, inspection: Inspection, name: str, members: Sequence[Any], targets: Sequence[Target]
 ) -> Team:
     if not can(actor, "inspection.change", inspection.unit):
         raise Forbidden("您没有安排督查组的权限")
@@ -194,7 +195,7 @@ def create_team(
     return team
 
 
-def _can_fill_schools(user: Any, schools: Sequence[OrgUnit]) -> bool:
+def _can_fill_schools(user: User, schools: Sequence[OrgUnit]) -> bool:
     """Whether one of the person's roles may fill checklists for every one of these schools (a district
     inspector can join a city round for the schools of the district)."""
     from dudao.orgs.models import RoleAssignment
@@ -210,7 +211,7 @@ def _can_fill_schools(user: Any, schools: Sequence[OrgUnit]) -> bool:
     return bool(paths) and all(any(s.path.startswith(p) for p in paths) for s in schools)
 
 
-def split_among_teams(*, actor: Any, inspection: Inspection) -> int:
+def split_among_teams(*, actor: User, inspection: Inspection) -> int:
     """分片包校: hand the unassigned schools to the teams in equal shares, district by district."""
     if not can(actor, "inspection.change", inspection.unit):
         raise Forbidden("您没有安排督查组的权限")
@@ -234,7 +235,7 @@ def split_among_teams(*, actor: Any, inspection: Inspection) -> int:
     return len(pending)
 
 
-def check_can_fill(actor: Any, target: Target) -> None:
+def check_can_fill(actor: User, target: Target) -> None:
     """Inspectors fill the rounds they run; a school fills only its own 自查."""
     inspection = target.inspection
     if not can(actor, "inspection.fill", target.school):
@@ -253,7 +254,7 @@ def check_can_fill(actor: Any, target: Target) -> None:
         raise DomainError("本轮结果已发布，不能再修改", code="round_published", status=409)
 
 
-def check_team(actor: Any, target: Target) -> None:
+def check_team(actor: User, target: Target) -> None:
     """分片包校: a school given to a team is filled by its members (and by the round's organisers).
 
     `save_answer` makes the same check inside its one indicator query."""
@@ -292,7 +293,7 @@ def _parse_answer(indicator: Indicator, result: str, occurrences: Any, value: An
 
 def save_answer(
     *,
-    actor: Any,
+    actor: User,
     target: Target,
     indicator_id: int,
     result: str,
@@ -345,7 +346,7 @@ def save_answer(
 
 def add_photo(
     *,
-    actor: Any,
+    actor: User,
     target: Target,
     indicator_id: int | None,
     upload: IO[bytes],
@@ -393,7 +394,7 @@ def _coordinate(value: Any, bound: int) -> float | None:
 
 def add_finding(
     *,
-    actor: Any,
+    actor: User,
     target: Target,
     category: str,
     description: str,
@@ -456,7 +457,7 @@ def checklist(target: Target) -> tuple[list[Indicator], dict[int, Answer]]:
     return indicators, answers
 
 
-def submit_target(*, actor: Any, target: Target, version: int | None = None) -> list[Finding]:
+def submit_target(*, actor: User, target: Target, version: int | None = None) -> list[Finding]:
     """Score the checklist and turn every failed indicator into a finding with its photos."""
     check_can_fill(actor, target)
     today = timezone.localdate()
@@ -553,7 +554,7 @@ def _advance_round(inspection: Inspection) -> None:
         inspection.status = status
 
 
-def publish_results(*, actor: Any, inspection: Inspection, version: int | None = None) -> Inspection:
+def publish_results(*, actor: User, inspection: Inspection, version: int | None = None) -> Inspection:
     """Results go to the schools: an unannounced round becomes visible and its findings enter the ledger."""
     if not can(actor, "inspection.change", inspection.unit):
         raise Forbidden("您没有发布本轮结果的权限")
@@ -587,7 +588,7 @@ def publish_results(*, actor: Any, inspection: Inspection, version: int | None =
     return inspection
 
 
-def hidden_from(user: Any) -> Q:
+def hidden_from(user: User) -> Q:
     """Rows of unannounced rounds the user may not see yet: the organiser's side sees them, schools do not."""
     assignment = acting_assignment(user)
     root = assignment.unit.path if assignment else ""

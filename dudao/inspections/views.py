@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from dudao.accounts.models import User
 from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected
@@ -214,7 +215,7 @@ def round_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _may_fill(user: Any, target: Target) -> bool:
+def _may_fill(user: User, target: Target) -> bool:
     try:
         services.check_can_fill(user, target)
     except DomainError:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
@@ -11,7 +9,7 @@ from dudao.orgs.models import OrgUnit, RoleAssignment, Student, StudentStatus, U
 from dudao.orgs.scoping import can
 
 
-def schools_without_students(user: Any) -> list[OrgUnit]:
+def schools_without_students(user: User) -> list[OrgUnit]:
     """Open schools in scope with no student yet: one pass over the classes that have students."""
     class_ids = Student.objects.for_user(user).values_list("klass_id", flat=True).distinct()
     class_paths = OrgUnit.objects.filter(pk__in=class_ids).values_list("path", flat=True)
@@ -21,7 +19,7 @@ def schools_without_students(user: Any) -> list[OrgUnit]:
 
 
 @register("orgs")
-def orgs_home(user: Any, acting: Any) -> list[HomeItem]:
+def orgs_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     if acting is None:
         return []
     unit = acting.unit

@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import xlsxwriter
 from django.db import IntegrityError, transaction
@@ -21,6 +21,9 @@ from dudao.core.models import ImportKind
 from dudao.orgs.models import Gender, Guardian, GuardianRelation, OrgUnit, Student, StudentStatus, UnitKind
 from dudao.orgs.scoping import can
 from dudao.orgs.text import MOBILE_RE, is_valid_id_card, mask_id_card, mask_phone, mask_student_no
+
+if TYPE_CHECKING:
+    from dudao.accounts.models import User
 
 GUARDIAN_SLOTS = 2
 BASE_COLUMNS = [
@@ -319,7 +322,7 @@ def _guardian_key(guardians: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [(g["name"], g["relation"], g["phone"], g["is_primary"]) for g in guardians]
 
 
-def import_roster(*, actor: Any, school: OrgUnit, upload: IO[bytes], filename: str = "") -> ImportResult:
+def import_roster(*, actor: User, school: OrgUnit, upload: IO[bytes], filename: str = "") -> ImportResult:
     """All or nothing: either every row is valid and written, or nothing changes.
 
     Students are matched on 学籍号, so importing the same file twice updates, never duplicates.
@@ -353,7 +356,7 @@ def import_roster(*, actor: Any, school: OrgUnit, upload: IO[bytes], filename: s
 
 
 def _write(
-    *, actor: Any, school: OrgUnit, parsed: list[ParsedStudent], numbers: list[str], filename: str
+    *, actor: User, school: OrgUnit, parsed: list[ParsedStudent], numbers: list[str], filename: str
 ) -> ImportResult:
     with transaction.atomic():
         existing: dict[str, Student] = {}

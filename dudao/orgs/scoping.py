@@ -10,30 +10,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from dudao.orgs.roles import allows
 
 if TYPE_CHECKING:
+    from dudao.accounts.models import User
     from dudao.orgs.models import RoleAssignment
 
 
-def assignments_of(user: Any) -> list[RoleAssignment]:
+def assignments_of(user: User | AnonymousUser) -> list[RoleAssignment]:
     """All of a user's assignments, cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False):
+    if isinstance(user, AnonymousUser) or not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_dudao_assignments", None)
     if cached is None:
         from dudao.orgs.models import RoleAssignment
 
         cached = list(
-            RoleAssignment.objects.filter(user_id=user.pk, unit__is_closed=False).select_related("unit").order_by("id")
+            RoleAssignment.objects.filter(user=user, unit__is_closed=False).select_related("unit").order_by("id")
         )
         user._dudao_assignments = cached
     return cached
 
 
-def acting_assignment(user: Any) -> RoleAssignment | None:
+def acting_assignment(user: User | AnonymousUser) -> RoleAssignment | None:
     """The assignment the user acts through now: the one chosen, else the first."""
     assignments = assignments_of(user)
     if not assignments:
@@ -45,7 +47,7 @@ def acting_assignment(user: Any) -> RoleAssignment | None:
     return assignments[0]
 
 
-def can(user: Any, permission: str, unit: Any | None = None) -> bool:
+def can(user: User | AnonymousUser, permission: str, unit: Any | None = None) -> bool:
     """Whether the acting assignment grants `permission`, optionally on `unit`'s subtree."""
     assignment = acting_assignment(user)
     if assignment is None or not allows(assignment.role, permission):
@@ -55,7 +57,7 @@ def can(user: Any, permission: str, unit: Any | None = None) -> bool:
     return bool(unit.path.startswith(assignment.unit.path))
 
 
-def scope_root_path(user: Any, permission: str) -> str | None:
+def scope_root_path(user: User | AnonymousUser, permission: str) -> str | None:
     assignment = acting_assignment(user)
     if assignment is None or not allows(assignment.role, permission):
         return None
@@ -68,7 +70,7 @@ class ScopedQuerySetMixin:
     scope_resource: str
     scope_path: str
 
-    def for_user(self, user: Any, action: str = "read") -> Self:
+    def for_user(self, user: User | AnonymousUser, action: str = "read") -> Self:
         qs: models.QuerySet[Any] = self  # type: ignore[assignment]
         root = scope_root_path(user, f"{self.scope_resource}.{action}")
         if root is None:

@@ -12,11 +12,11 @@ from dudao.accounts.models import User
 from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student, StudentStatus, UnitKind
 
 
-def units_for(user: Any, action: str = "read") -> QuerySet[OrgUnit]:
+def units_for(user: User, action: str = "read") -> QuerySet[OrgUnit]:
     return OrgUnit.objects.for_user(user, action)
 
 
-def scope_root(user: Any) -> OrgUnit | None:
+def scope_root(user: User) -> OrgUnit | None:
     """The top unit the user sees: their acting assignment's unit."""
     from dudao.orgs.scoping import acting_assignment, can
 
@@ -26,7 +26,7 @@ def scope_root(user: Any) -> OrgUnit | None:
     return acting.unit
 
 
-def search_units(user: Any, *, q: str = "", kind: str = "", parent: OrgUnit | None = None) -> QuerySet[OrgUnit]:
+def search_units(user: User, *, q: str = "", kind: str = "", parent: OrgUnit | None = None) -> QuerySet[OrgUnit]:
     """Name contains q, or q appears in the pinyin initials (`wz` finds 第五中学/五中)."""
     qs = units_for(user)
     if kind:
@@ -42,7 +42,7 @@ def search_units(user: Any, *, q: str = "", kind: str = "", parent: OrgUnit | No
     return qs.order_by("path")
 
 
-def ancestors_within_scope(user: Any, unit: OrgUnit) -> list[OrgUnit]:
+def ancestors_within_scope(user: User, unit: OrgUnit) -> list[OrgUnit]:
     """Breadcrumb: the unit's ancestors the user may see, top first."""
     paths = [unit.path[:i] for i in range(OrgUnit.steplen, len(unit.path), OrgUnit.steplen)]
     return list(units_for(user).filter(path__in=paths).order_by("depth"))
@@ -93,7 +93,7 @@ def subtree_counts(unit: OrgUnit, children: list[OrgUnit]) -> tuple[Counts, dict
     return total, {child.pk: by_prefix[child.path] for child in children}
 
 
-def students_for(user: Any, *, unit: OrgUnit | None = None, q: str = "", action: str = "read") -> QuerySet[Student]:
+def students_for(user: User, *, unit: OrgUnit | None = None, q: str = "", action: str = "read") -> QuerySet[Student]:
     qs = Student.objects.for_user(user, action).select_related("klass")
     if unit is not None:
         qs = qs.filter(klass__path__under=unit.path)
@@ -107,7 +107,7 @@ def with_guardians(qs: QuerySet[Student]) -> QuerySet[Student]:
     return qs.prefetch_related(Prefetch("guardians", queryset=Guardian.objects.order_by("-is_primary", "id")))
 
 
-def staff_for(user: Any, *, unit: OrgUnit | None = None, q: str = "") -> QuerySet[User]:
+def staff_for(user: User, *, unit: OrgUnit | None = None, q: str = "") -> QuerySet[User]:
     qs = User.objects.for_user(user, "read").select_related("unit")
     if unit is not None:
         qs = qs.filter(unit__path__under=unit.path)
@@ -138,10 +138,10 @@ def active_staff_under(unit: OrgUnit) -> QuerySet[User]:
     return User.objects.filter(unit__path__under=unit.path, is_active=True).order_by("unit__path", "id")
 
 
-def people_for(user: Any, action: str = "read") -> QuerySet[User]:
+def people_for(user: User, action: str = "read") -> QuerySet[User]:
     """Accounts in scope, plain (`staff_for` adds the list page's filters and prefetches)."""
     return User.objects.for_user(user, action)
 
 
-def assignments_for(user: Any, action: str = "read") -> QuerySet[RoleAssignment]:
+def assignments_for(user: User, action: str = "read") -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.for_user(user, action).select_related("unit", "user")

@@ -41,7 +41,7 @@ def _require(condition: bool, message: str = "您没有执行此操作的权限"
         raise Forbidden(message)
 
 
-def _check_manage(actor: Any, unit_kind: str, inside: OrgUnit, *, strict: bool) -> None:
+def _check_manage(actor: User, unit_kind: str, inside: OrgUnit, *, strict: bool) -> None:
     """Actor may manage a unit of `unit_kind` placed in `inside`'s subtree."""
     assignment = acting_assignment(actor)
     _require(assignment is not None and can(actor, "orgunit.change", inside))
@@ -68,7 +68,7 @@ def _clean_name(name: str, label: str = "名称") -> str:
 
 def create_unit(
     *,
-    actor: Any,
+    actor: User,
     parent: OrgUnit,
     name: str,
     kind: str,
@@ -102,7 +102,7 @@ def create_unit(
     return unit
 
 
-def rename_unit(*, actor: Any, unit: OrgUnit, name: str, short_name: str, version: int | None) -> OrgUnit:
+def rename_unit(*, actor: User, unit: OrgUnit, name: str, short_name: str, version: int | None) -> OrgUnit:
     name = _clean_name(name)
     _check_manage(actor, unit.kind, unit, strict=True)
     with transaction.atomic():
@@ -127,7 +127,7 @@ def rename_unit(*, actor: Any, unit: OrgUnit, name: str, short_name: str, versio
     return unit
 
 
-def move_unit(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit, version: int | None) -> OrgUnit:
+def move_unit(*, actor: User, unit: OrgUnit, new_parent: OrgUnit, version: int | None) -> OrgUnit:
     _check_manage(actor, unit.kind, unit, strict=True)
     _require(can(actor, "orgunit.change", new_parent), "目标上级单位不在您的管理范围内")
     if new_parent.path.startswith(unit.path):
@@ -171,7 +171,7 @@ def _children_and_students(unit: OrgUnit) -> list[str]:
     return reasons
 
 
-def close_unit(*, actor: Any, unit: OrgUnit, reason: str, version: int | None) -> OrgUnit:
+def close_unit(*, actor: User, unit: OrgUnit, reason: str, version: int | None) -> OrgUnit:
     _check_manage(actor, unit.kind, unit, strict=True)
     reason = (reason or "").strip()
     if not reason:
@@ -208,7 +208,7 @@ STAFF_FIELDS = ["username", "full_name", "phone", "title", "unit", "is_active"]
 
 
 def create_staff(
-    *, actor: Any, unit: OrgUnit, username: str, full_name: str, phone: str, title: str, password: str
+    *, actor: User, unit: OrgUnit, username: str, full_name: str, phone: str, title: str, password: str
 ) -> User:
     _require(can(actor, "staff.change", unit), "您不能在该单位下创建账户")
     if unit.is_closed:
@@ -230,7 +230,7 @@ def create_staff(
     return user
 
 
-def assign_role(*, actor: Any, user: User, role: str, unit: OrgUnit) -> RoleAssignment:
+def assign_role(*, actor: User, user: User, role: str, unit: OrgUnit) -> RoleAssignment:
     _require(can(actor, "role.assign", unit), "您不能在该单位授予角色")
     if role not in Role.values:
         raise DomainError("未知角色", code="unknown_role")
@@ -268,7 +268,7 @@ def assign_role(*, actor: Any, user: User, role: str, unit: OrgUnit) -> RoleAssi
     return assignment
 
 
-def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
+def revoke_role(*, actor: User, assignment: RoleAssignment) -> None:
     _require(can(actor, "role.assign", assignment.unit), "您不能撤销该单位的角色")
     if actor is not None and getattr(actor, "pk", None) == assignment.user_id:
         raise DomainError("不能撤销自己的角色", code="self_revoke")
@@ -292,7 +292,7 @@ def _ancestor_paths(path: str) -> list[str]:
     return [path[:i] for i in range(OrgUnit.steplen, len(path), OrgUnit.steplen)]
 
 
-def reveal_student(*, actor: Any, student: Student, fields: list[str]) -> dict[str, Any]:
+def reveal_student(*, actor: User, student: Student, fields: list[str]) -> dict[str, Any]:
     """Unmasked ID number and guardian phones, for roles that need them; every call is logged.
 
     The 学籍号 carries the ID number: it is masked wherever the ID is and revealed together with it."""
@@ -331,7 +331,7 @@ def masked_student(student: Student) -> dict[str, Any]:
 STUDENT_FIELDS = ["klass", "name", "status"]
 
 
-def transfer_student(*, actor: Any, student: Student, klass: OrgUnit, version: int | None) -> Student:
+def transfer_student(*, actor: User, student: Student, klass: OrgUnit, version: int | None) -> Student:
     """转班: move a student to another open class the actor administers."""
     _require(can(actor, "student.change", student.klass), "您不能调整该学生的班级")
     _require(can(actor, "student.change", klass), "目标班级不在您的管理范围内")
@@ -359,7 +359,7 @@ def transfer_student(*, actor: Any, student: Student, klass: OrgUnit, version: i
     return student
 
 
-def mark_student_left(*, actor: Any, student: Student, reason: str, version: int | None) -> Student:
+def mark_student_left(*, actor: User, student: Student, reason: str, version: int | None) -> Student:
     """办理离校 (graduated, transferred out, …): the record stays, the student leaves the roster counts."""
     _require(can(actor, "student.change", student.klass), "您不能为该学生办理离校")
     reason = (reason or "").strip()
@@ -381,7 +381,7 @@ def mark_student_left(*, actor: Any, student: Student, reason: str, version: int
     return student
 
 
-def set_staff_active(*, actor: Any, user: User, active: bool) -> User:
+def set_staff_active(*, actor: User, user: User, active: bool) -> User:
     """停用/启用 an account. A stopped account cannot log in and its API tokens stop working."""
     _require(user.unit is not None and can(actor, "staff.change", user.unit), "您不能管理该账户")
     if getattr(actor, "pk", None) == user.pk:
@@ -404,7 +404,7 @@ def set_staff_active(*, actor: Any, user: User, active: bool) -> User:
     return user
 
 
-def reset_password(*, actor: Any, user: User, password: str) -> None:
+def reset_password(*, actor: User, user: User, password: str) -> None:
     """The system administrator sets a new initial password; the person's API tokens are revoked."""
     _require(user.unit is not None and can(actor, "staff.change", user.unit), "您不能管理该账户")
     check_password_strength(password, user)

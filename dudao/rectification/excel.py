@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import Entry, append
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import (
@@ -230,7 +231,7 @@ def parse(
     return parsed, errors
 
 
-def import_findings(*, actor: Any, unit: OrgUnit, upload: IO[bytes], filename: str = "") -> int:
+def import_findings(*, actor: User, unit: OrgUnit, upload: IO[bytes], filename: str = "") -> int:
     """All or nothing: each valid row becomes a finding and its ledger item; any bad row stops the whole file."""
     if not can(actor, "rectification.import", unit):
         raise Forbidden("您没有导入问题清单的权限")
@@ -241,7 +242,7 @@ def import_findings(*, actor: Any, unit: OrgUnit, upload: IO[bytes], filename: s
     return count
 
 
-def _import_findings(*, actor: Any, unit: OrgUnit, data: bytes, filename: str) -> int:
+def _import_findings(*, actor: User, unit: OrgUnit, data: bytes, filename: str) -> int:
     today = timezone.localdate()
     rows = read_rows(data, max_rows=MAX_ROWS)
     schools: dict[str, OrgUnit] = {}

@@ -7,8 +7,10 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.home import HomeItem, register
 from dudao.core.nav import nav_item
+from dudao.orgs.models import RoleAssignment
 from dudao.orgs.registry import open_work_checker
 from dudao.orgs.scoping import can
 from dudao.rectification.models import ItemStatus, RectificationItem
@@ -20,7 +22,7 @@ OPEN = (ItemStatus.OPEN, ItemStatus.IN_PROGRESS, ItemStatus.AWAITING_VERIFICATIO
 
 
 @register("rectification")
-def rectification_home(user: Any, acting: Any) -> list[HomeItem]:
+def rectification_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     if acting is None or not can(user, "rectification.read"):
         return []
     today = timezone.localdate()

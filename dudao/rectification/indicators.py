@@ -15,6 +15,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.indicators import Basis, Direction, Drilldown, Grouping, Indicator, Value, day_bounds, register
 from dudao.orgs.models import OrgUnit
 from dudao.rectification.models import ItemQuerySet, ItemStatus, RectificationItem
@@ -34,19 +35,19 @@ def _closed_between(start: dt.date, end: dt.date) -> Q:
     return Q(status=ItemStatus.CLOSED, closed_at__gte=since, closed_at__lt=until)
 
 
-def overdue_items(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def overdue_items(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     today = timezone.localdate()
     sums = grouping.sums(_items(grouping.root).overdue(today), "school__path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
-def overdue_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def overdue_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     rows = ledger(user, LedgerFilters(unit=unit, overdue=True))
     return Drilldown(rows, f"{reverse('rectification:ledger')}?unit={unit.pk}&overdue=1")
 
 
-def close_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def close_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     sums = grouping.sums(
         _items(grouping.root),
@@ -57,11 +58,11 @@ def close_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: 
     return {pk: Value.rate(int(closed), int(total)) for pk, (closed, total) in sums.items()}
 
 
-def close_rate_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def close_rate_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     return Drilldown(ledger(user, LedgerFilters(unit=unit)), f"{reverse('rectification:ledger')}?unit={unit.pk}")
 
 
-def days_to_close(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def days_to_close(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     took = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
     sums = grouping.sums(
@@ -70,7 +71,7 @@ def days_to_close(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, use
     return {pk: Value.mean(seconds / 86400, int(n)) for pk, (seconds, n) in sums.items()}
 
 
-def days_to_close_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def days_to_close_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     rows = ledger(user, LedgerFilters(unit=unit, status=ItemStatus.CLOSED)).filter(_closed_between(start, end))
     return Drilldown(rows, f"{reverse('rectification:ledger')}?unit={unit.pk}&status={ItemStatus.CLOSED}")
 

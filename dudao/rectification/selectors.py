@@ -11,13 +11,14 @@ from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.models import StoredFile
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import scope_root_path
 from dudao.rectification.models import ItemPhoto, ItemStatus, PublicPosting, RectificationItem, Reminder
 
 
-def items_for(user: Any, action: str = "read") -> QuerySet[RectificationItem]:
+def items_for(user: User, action: str = "read") -> QuerySet[RectificationItem]:
     """Items in scope, plus the user's own items. Items belong to schools: someone acting for a grade or a class
     (a class teacher) reads the whole school's ledger, which hangs on the school's wall anyway."""
     root = scope_root_path(user, f"rectification.{action}")
@@ -76,7 +77,7 @@ class LedgerFilters:
         )
 
 
-def ledger(user: Any, filters: LedgerFilters, today: dt.date | None = None) -> QuerySet[RectificationItem]:
+def ledger(user: User, filters: LedgerFilters, today: dt.date | None = None) -> QuerySet[RectificationItem]:
     today = today or timezone.localdate()
     qs = items_for(user)
     if filters.unit is not None:
@@ -104,7 +105,7 @@ def with_rows(qs: QuerySet[RectificationItem]) -> QuerySet[RectificationItem]:
     return qs.select_related("school", "owner", "inspection")
 
 
-def categories(user: Any) -> list[str]:
+def categories(user: User) -> list[str]:
     return list(items_for(user).order_by().values_list("category", flat=True).distinct()[:200])
 
 
@@ -128,7 +129,7 @@ class AreaCounts:
 
 
 def counts_by_area(
-    user: Any, qs: QuerySet[RectificationItem] | None = None, today: dt.date | None = None
+    user: User, qs: QuerySet[RectificationItem] | None = None, today: dt.date | None = None
 ) -> list[AreaCounts]:
     """Items by status for each unit one level below the user's scope root (districts for the city)."""
     root = scope_root_path(user, "rectification.read")
@@ -161,7 +162,7 @@ class DayRow:
     still_open: int
 
 
-def day_summary(user: Any, day: dt.date, unit: OrgUnit | None = None) -> list[DayRow]:
+def day_summary(user: User, day: dt.date, unit: OrgUnit | None = None) -> list[DayRow]:
     """日结日清: per school, problems found and closed on the day, and those still open."""
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
@@ -272,7 +273,6 @@ def public_items(school: OrgUnit) -> QuerySet[RectificationItem]:
 def owner_candidates(school: OrgUnit) -> QuerySet[Any]:
     """People who can own an item at the school: active, holding a role there (or on one of its classes) that lets
     them report progress — the same rule `services.assign` enforces."""
-    from dudao.accounts.models import User
     from dudao.orgs.models import RoleAssignment
     from dudao.orgs.roles import PERMISSIONS
 
@@ -289,10 +289,10 @@ def item_photo(item: RectificationItem, file_pk: int) -> StoredFile | None:
     return StoredFile.objects.filter(pk=file_pk).first() if file_pk in ids else None
 
 
-def reminders_of(user: Any) -> QuerySet[Reminder]:
+def reminders_of(user: User) -> QuerySet[Reminder]:
     """A person's own reminders, newest first; they name items the person owns or heads."""
     return Reminder.objects.filter(recipient=user).order_by("read_at", "-created_at", "-id")
 
 
-def unread_reminders(user: Any) -> QuerySet[Reminder]:
+def unread_reminders(user: User) -> QuerySet[Reminder]:
     return reminders_of(user).filter(read_at__isnull=True)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import Entry, append, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import IMAGE_TYPES, is_same_picture, store_upload
@@ -48,7 +49,7 @@ def _save(item: RectificationItem, fields: list[str]) -> None:
 
 def create_items(
     *,
-    actor: Any,
+    actor: User,
     findings: Sequence[Any],
     default_due: Callable[[Any], dt.date] | None = None,
     audit: bool = True,
@@ -92,7 +93,7 @@ def create_items(
     return created
 
 
-def record_rechecks(*, actor: Any, rechecks: Iterable[tuple[int, bool]], inspection: Any = None) -> None:
+def record_rechecks(*, actor: User, rechecks: Iterable[tuple[int, bool]], inspection: Any = None) -> None:
     """回头看 results on the earlier findings' items: fixed, or still not fixed (then it is flagged)."""
     steps = []
     entries = []
@@ -108,7 +109,7 @@ def record_rechecks(*, actor: Any, rechecks: Iterable[tuple[int, bool]], inspect
     append(actor=actor, entries=entries)
 
 
-def is_school_staff(user: Any, school: OrgUnit) -> bool:
+def is_school_staff(user: User, school: OrgUnit) -> bool:
     """Whether a person can own an item there (see `selectors.owner_candidates`)."""
     from dudao.rectification.selectors import owner_candidates
 
@@ -117,9 +118,9 @@ def is_school_staff(user: Any, school: OrgUnit) -> bool:
 
 def assign(
     *,
-    actor: Any,
+    actor: User,
     item: RectificationItem,
-    owner: Any,
+    owner: User | None,
     responsibility: str,
     due_date: dt.date,
     version: int | None,
@@ -168,7 +169,7 @@ def assign(
     return item
 
 
-def _check_owner_or_office(actor: Any, item: RectificationItem, what: str) -> None:
+def _check_owner_or_office(actor: User, item: RectificationItem, what: str) -> None:
     """The school office, or the owner acting through a role at the school (a class teacher's role sits on
     the class, below the school, so a plain subtree check on the school would shut most owners out)."""
     office = can(actor, "rectification.assign", item.school)
@@ -182,7 +183,7 @@ def _check_owner_or_office(actor: Any, item: RectificationItem, what: str) -> No
 
 
 def _store_photos(
-    actor: Any, item: RectificationItem, step: Step, stage: str, uploads: Sequence[tuple[IO[bytes], str]]
+    actor: User, item: RectificationItem, step: Step, stage: str, uploads: Sequence[tuple[IO[bytes], str]]
 ) -> list[StoredFile]:
     if len(uploads) > MAX_PHOTOS_PER_STEP:
         raise DomainError(f"一次最多上传 {MAX_PHOTOS_PER_STEP} 张照片", code="too_many_photos")
@@ -196,7 +197,7 @@ def _store_photos(
 
 def record_progress(
     *,
-    actor: Any,
+    actor: User,
     item: RectificationItem,
     progress: int,
     text: str,
@@ -236,7 +237,7 @@ def record_progress(
 
 def request_closeout(
     *,
-    actor: Any,
+    actor: User,
     item: RectificationItem,
     text: str,
     photos: Sequence[tuple[IO[bytes], str]],
@@ -276,14 +277,14 @@ def request_closeout(
     return item
 
 
-def _check_verifier(actor: Any, item: RectificationItem) -> None:
+def _check_verifier(actor: User, item: RectificationItem) -> None:
     if not can(actor, "rectification.verify", item.school):
         raise Forbidden("只有督查组、教育局或区县可以验收销号")
     if actor.pk in (item.owner_id, item.closeout_requested_by_id):
         raise Forbidden("不能验收自己负责或自己申请的销号")
 
 
-def verify_closeout(*, actor: Any, item: RectificationItem, text: str = "", version: int | None) -> RectificationItem:
+def verify_closeout(*, actor: User, item: RectificationItem, text: str = "", version: int | None) -> RectificationItem:
     _check_verifier(actor, item)
     with transaction.atomic():
         item = _locked(item, version)
@@ -311,7 +312,7 @@ def verify_closeout(*, actor: Any, item: RectificationItem, text: str = "", vers
     return item
 
 
-def reject_closeout(*, actor: Any, item: RectificationItem, reason: str, version: int | None) -> RectificationItem:
+def reject_closeout(*, actor: User, item: RectificationItem, reason: str, version: int | None) -> RectificationItem:
     _check_verifier(actor, item)
     if not reason.strip():
         raise DomainError("请写明验收不通过的原因", code="reason_required")
@@ -428,7 +429,7 @@ def _heads() -> dict[str, dict[str, list[int]]]:
     return heads
 
 
-def create_posting(*, actor: Any, school: OrgUnit) -> PublicPosting:
+def create_posting(*, actor: User, school: OrgUnit) -> PublicPosting:
     """The school's public progress link (one live link at a time; a new one replaces the old)."""
     if not can(actor, "rectification.post", school):
         raise Forbidden("只有校长或学校管理员可以生成公示二维码")
@@ -443,7 +444,7 @@ def create_posting(*, actor: Any, school: OrgUnit) -> PublicPosting:
     return posting
 
 
-def revoke_posting(*, actor: Any, posting: PublicPosting) -> None:
+def revoke_posting(*, actor: User, posting: PublicPosting) -> None:
     if not can(actor, "rectification.post", posting.school):
         raise Forbidden("只有校长或学校管理员可以停用公示链接")
     with transaction.atomic():
@@ -462,5 +463,5 @@ def revoke_posting(*, actor: Any, posting: PublicPosting) -> None:
         )
 
 
-def mark_reminders_read(*, actor: Any) -> int:
+def mark_reminders_read(*, actor: User) -> int:
     return Reminder.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
+from dudao.accounts.models import User
 from dudao.orgs.models import OrgUnit
 
 
@@ -30,11 +31,11 @@ class HandedOverFinding(Protocol):
 
 
 class FindingSource(Protocol):
-    def rounds_for(self, user: Any) -> QuerySet[Any]:
+    def rounds_for(self, user: User) -> QuerySet[Any]:
         """Inspection rounds the user may read: the round filter of the ledger and the board."""
         ...
 
-    def record_handed_over(self, *, actor: Any, findings: Sequence[HandedOverFinding]) -> list[Any]:
+    def record_handed_over(self, *, actor: User, findings: Sequence[HandedOverFinding]) -> list[Any]:
         """Saves handed-over problems as findings without a round, in order; the caller makes their items."""
         ...
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from dudao.accounts.models import User
 from dudao.core.errors import Forbidden
 from dudao.directives.models import (
     SubmissionStatus,
@@ -25,7 +25,7 @@ def _require(condition: bool, message: str = "您没有执行此操作的权限"
         raise Forbidden(message)
 
 
-def _acting_unit(actor: Any) -> OrgUnit:
+def _acting_unit(actor: User) -> OrgUnit:
     assignment = acting_assignment(actor)
     _require(assignment is not None)
     assert assignment is not None

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
@@ -81,7 +82,7 @@ def _clean_approval_kinds(kinds: Iterable[str]) -> list[str]:
 
 def create_directive(
     *,
-    actor: Any,
+    actor: User,
     title: str,
     body: str = "",
     deadline: dt.datetime,
@@ -134,7 +135,7 @@ def create_directive(
     return directive
 
 
-def issue_directive(*, actor: Any, directive: Directive) -> Directive:
+def issue_directive(*, actor: User, directive: Directive) -> Directive:
     _require(can(actor, "directive.change", directive.issuing_unit))
     with transaction.atomic():
         directive = Directive.objects.select_for_update().get(pk=directive.pk)
@@ -144,7 +145,7 @@ def issue_directive(*, actor: Any, directive: Directive) -> Directive:
     return directive
 
 
-def _issue(actor: Any, directive: Directive) -> None:
+def _issue(actor: User, directive: Directive) -> None:
     if directive.deadline <= timezone.now() and not directive.allow_late and directive.recurrence == Recurrence.NONE:
         raise DomainError("截止时间已过，不能下发", code="deadline_passed")
     directive.status = DirectiveStatus.ISSUED
@@ -240,7 +241,7 @@ def open_periods(*, directive: Directive, today: dt.date) -> int:
 
 def cascade_directive(
     *,
-    actor: Any,
+    actor: User,
     parent: Directive,
     deadline: dt.datetime,
     title: str = "",
@@ -294,7 +295,7 @@ def cascade_directive(
     return child
 
 
-def close_directive(*, actor: Any, directive: Directive) -> Directive:
+def close_directive(*, actor: User, directive: Directive) -> Directive:
     _require(can(actor, "directive.change", directive.issuing_unit))
     with transaction.atomic():
         directive = Directive.objects.select_for_update().get(pk=directive.pk)
@@ -312,7 +313,7 @@ def close_directive(*, actor: Any, directive: Directive) -> Directive:
     return directive
 
 
-def acknowledge(*, actor: Any, target: DirectiveTarget) -> DirectiveTarget:
+def acknowledge(*, actor: User, target: DirectiveTarget) -> DirectiveTarget:
     """签收: the target unit confirms it received the directive."""
     _require(can(actor, "directive.acknowledge", target.unit))
     unit = _acting_unit(actor)
@@ -336,7 +337,7 @@ def acknowledge(*, actor: Any, target: DirectiveTarget) -> DirectiveTarget:
     return target
 
 
-def _answer_receipt_only(target: DirectiveTarget, actor: Any, now: dt.datetime) -> int:
+def _answer_receipt_only(target: DirectiveTarget, actor: User, now: dt.datetime) -> int:
     """A directive without a form asks only for 签收: receiving it is the whole report, so the open reports of
     the unit count as submitted (completeness, reminders and to-dos then agree with what was asked)."""
     if target.directive.form_version_id is not None:
@@ -352,7 +353,7 @@ def _answer_receipt_only(target: DirectiveTarget, actor: Any, now: dt.datetime) 
     return count
 
 
-def save_group(*, actor: Any, name: str, units: list[OrgUnit]) -> TargetGroup:
+def save_group(*, actor: User, name: str, units: list[OrgUnit]) -> TargetGroup:
     unit = _acting_unit(actor)
     _require(can(actor, "directive.change", unit))
     if not (name or "").strip():
@@ -372,7 +373,7 @@ def save_group(*, actor: Any, name: str, units: list[OrgUnit]) -> TargetGroup:
     return group
 
 
-def attach_to_directive(*, actor: Any, directive: Directive, upload: Any) -> StoredFile:
+def attach_to_directive(*, actor: User, directive: Directive, upload: Any) -> StoredFile:
     _require(can(actor, "directive.change", directive.issuing_unit))
     with transaction.atomic():
         stored = store_upload(actor=actor, upload=upload, allowed=DOCUMENT_TYPES | IMAGE_TYPES)

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change
 from dudao.core.errors import DomainError
 from dudao.core.locking import bump, locked
@@ -22,7 +23,9 @@ from dudao.directives.services._common import (
 from dudao.orgs.scoping import can
 
 
-def create_form(*, actor: Any, name: str, description: str = "", schema: Any = None, is_template: bool = False) -> Form:
+def create_form(
+    *, actor: User, name: str, description: str = "", schema: Any = None, is_template: bool = False
+) -> Form:
     unit = _acting_unit(actor)
     _require(can(actor, "form.change", unit))
     name = (name or "").strip()
@@ -42,7 +45,7 @@ def create_form(*, actor: Any, name: str, description: str = "", schema: Any = N
     return form
 
 
-def update_form_schema(*, actor: Any, form: Form, schema: Any, version: int | None) -> Form:
+def update_form_schema(*, actor: User, form: Form, schema: Any, version: int | None) -> Form:
     """Replace the draft (unpublished) schema; submissions keep the version they were filled on."""
     _require(can(actor, "form.change", form.unit))
     clean = form_schema.check_schema(schema)
@@ -63,7 +66,7 @@ def update_form_schema(*, actor: Any, form: Form, schema: Any, version: int | No
     return form
 
 
-def publish_form(*, actor: Any, form: Form) -> FormVersion:
+def publish_form(*, actor: User, form: Form) -> FormVersion:
     _require(can(actor, "form.change", form.unit))
     clean = form_schema.check_schema(form.draft_schema)
     if not clean["fields"]:

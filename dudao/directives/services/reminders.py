@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import Entry, append
 from dudao.directives.models import (
     Directive,
@@ -27,7 +27,7 @@ from dudao.directives.services.directives import open_periods
 from dudao.orgs.scoping import can
 
 
-def remind_missing(*, actor: Any, period: Period) -> int:
+def remind_missing(*, actor: User, period: Period) -> int:
     """催报: one click, one reminder to every unit that has not submitted this period."""
     directive = period.directive
     _require(can(actor, "directive.change", directive.issuing_unit))

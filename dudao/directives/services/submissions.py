@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.audit.services import record_change
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
@@ -114,7 +115,7 @@ def _schema(submission: Submission) -> dict[str, Any]:
     return submission.form_version.schema if submission.form_version else {"fields": []}
 
 
-def _event(submission: Submission, actor: Any, action: str, *, comment: str = "", changes: Any = None) -> None:
+def _event(submission: Submission, actor: User, action: str, *, comment: str = "", changes: Any = None) -> None:
     unit = acting_assignment(actor)
     SubmissionEvent.objects.create(
         submission=submission,
@@ -152,7 +153,7 @@ def _lock(submission: Submission, version: int | None = None) -> Submission:
     return locked(related, submission.pk, version)
 
 
-def _check_fill(actor: Any, submission: Submission) -> None:
+def _check_fill(actor: User, submission: Submission) -> None:
     _require(can(actor, "submission.change", submission.unit), "您不能填报该单位的报送")
     if submission.directive.status != DirectiveStatus.ISSUED:
         raise DomainError("该通知已结束，不能再填报", code="directive_closed", status=409)
@@ -161,8 +162,6 @@ def _check_fill(actor: Any, submission: Submission) -> None:
 def reference_choices(submission: Submission) -> dict[str, Any]:
     """What a person, school or file field of this report may point at: people of the reporting unit, schools
     under the issuing unit, files attached to this report. The fill page offers exactly these."""
-    from dudao.accounts.models import User
-
     return {
         FieldType.PERSON: User.objects.filter(unit__path__under=submission.unit.path, is_active=True),
         FieldType.SCHOOL: OrgUnit.objects.filter(
@@ -184,7 +183,7 @@ def _check_references(submission: Submission, schema: dict[str, Any], values: di
             raise DomainError(f"“{label}”的选择不在可选范围内，请重新选择", code="reference_invalid")
 
 
-def save_draft(*, actor: Any, submission: Submission, values: dict[str, Any], version: int | None) -> Submission:
+def save_draft(*, actor: User, submission: Submission, values: dict[str, Any], version: int | None) -> Submission:
     """Autosave: keep what was typed (even if not yet valid); required fields and rules wait for submit."""
     _check_fill(actor, submission)
     with transaction.atomic():
@@ -211,7 +210,7 @@ def field_errors(submission: Submission) -> list[form_schema.FieldError]:
 
 
 def submit(
-    *, actor: Any, submission: Submission, values: dict[str, Any] | None = None, version: int | None = None
+    *, actor: User, submission: Submission, values: dict[str, Any] | None = None, version: int | None = None
 ) -> Submission:
     _check_fill(actor, submission)
     with transaction.atomic():
@@ -264,7 +263,7 @@ def _store_numbers(submission: Submission, schema: dict[str, Any]) -> None:
     )
 
 
-def withdraw(*, actor: Any, submission: Submission) -> Submission:
+def withdraw(*, actor: User, submission: Submission) -> Submission:
     """The unit takes its report back, allowed until the first approval."""
     _check_fill(actor, submission)
     with transaction.atomic():
@@ -310,7 +309,7 @@ def _ancestor_report_locked(submission: Submission) -> bool:
     ).exists()
 
 
-def approve(*, actor: Any, submission: Submission) -> Submission:
+def approve(*, actor: User, submission: Submission) -> Submission:
     with transaction.atomic():
         submission = _lock(submission)
         _require(can(actor, "submission.approve", submission.unit), "您不能审核该单位的报送")
@@ -367,7 +366,7 @@ def approve(*, actor: Any, submission: Submission) -> Submission:
     return submission
 
 
-def return_submission(*, actor: Any, submission: Submission, comment: str) -> Submission:
+def return_submission(*, actor: User, submission: Submission, comment: str) -> Submission:
     """退回: a level of the chain sends the report back to the unit with a comment; all approvals are undone."""
     comment = (comment or "").strip()
     if not comment:
@@ -396,7 +395,7 @@ def return_submission(*, actor: Any, submission: Submission, comment: str) -> Su
     return submission
 
 
-def bulk_approve(*, actor: Any, submissions: Iterable[Submission]) -> tuple[int, list[str]]:
+def bulk_approve(*, actor: User, submissions: Iterable[Submission]) -> tuple[int, list[str]]:
     """Approve each report the actor's level may approve now; the others are named with the reason."""
     approved, refused = 0, []
     for submission in submissions:
@@ -409,7 +408,7 @@ def bulk_approve(*, actor: Any, submissions: Iterable[Submission]) -> tuple[int,
     return approved, refused
 
 
-def attach_to_submission(*, actor: Any, submission: Submission, upload: Any, field_key: str = "") -> StoredFile:
+def attach_to_submission(*, actor: User, submission: Submission, upload: Any, field_key: str = "") -> StoredFile:
     """Keep a file with a report (for a file field of the form, or as a general attachment)."""
     _check_fill(actor, submission)
     with transaction.atomic():
