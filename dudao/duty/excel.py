@@ -171,7 +171,7 @@ def parse(rows: list[list[Any]], roster: DutyRoster) -> tuple[list[ParsedShift],
     return parsed, errors
 
 
-def import_shifts(*, actor: Any, roster: DutyRoster, upload: IO[bytes], filename: str = "") -> int:
+def import_shifts(*, actor: User, roster: DutyRoster, upload: IO[bytes], filename: str = "") -> int:
     """All or nothing: every row valid and written, or nothing changes and each bad cell is named."""
     if not can(actor, "duty.change", roster.unit):
         raise Forbidden("您无权编排该单位的值班表")
@@ -182,7 +182,7 @@ def import_shifts(*, actor: Any, roster: DutyRoster, upload: IO[bytes], filename
     return count
 
 
-def _import_shifts(*, actor: Any, roster: DutyRoster, data: bytes, filename: str) -> int:
+def _import_shifts(*, actor: User, roster: DutyRoster, data: bytes, filename: str) -> int:
     rows = read_rows(data, max_rows=MAX_ROWS)
     with transaction.atomic():
         roster = _locked_roster(roster, None)

@@ -4,17 +4,18 @@ inspection checklists waiting."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.home import HomeItem, register
 from dudao.core.nav import nav_item
 from dudao.duty import selectors
 from dudao.duty.models import ResponseTask
+from dudao.orgs.models import RoleAssignment
 from dudao.orgs.scoping import can
 
 nav_item("值班值守", "duty:now", permission="duty.read", order=60)
@@ -23,7 +24,7 @@ nav_item("离市外出", "duty:leave", permission="leave.read", order=62)
 
 
 @register("duty")
-def duty_home(user: Any, acting: Any) -> list[HomeItem]:
+def duty_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     if acting is None:
         return []
     items: list[HomeItem] = []

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.indicators import Basis, Direction, Drilldown, Grouping, Indicator, Value, day_bounds, register
 from dudao.duty.models import Drill, DutyShift, DutySignIn, RosterStatus
 from dudao.duty.selectors import term_of
@@ -33,13 +34,13 @@ def _missed(root: str, start: dt.date, end: dt.date) -> QuerySet[DutyShift]:
     ).filter(~Exists(DutySignIn.objects.filter(shift=OuterRef("pk"))))
 
 
-def missed_signins(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def missed_signins(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     sums = grouping.sums(_missed(grouping.root, start, end), "unit__path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
-def missed_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def missed_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     rows = (
         DutyShift.objects.for_user(user, "read")
         .filter(pk__in=_missed(unit.path, start, end))
@@ -58,14 +59,14 @@ def _drilled(term: tuple[dt.date, dt.date]) -> Exists:
     return Exists(Drill.objects.filter(unit=OuterRef("pk"), held_on__range=term))
 
 
-def drill_coverage(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def drill_coverage(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     held = Q(_drilled(term_of(end)))
     sums = grouping.sums(_schools(grouping.root), "path", drilled=Count("id", filter=held), schools=Count("*"))
     return {pk: Value.rate(int(drilled), int(total)) for pk, (drilled, total) in sums.items()}
 
 
-def drill_coverage_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def drill_coverage_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     """Every school under the unit with whether it held a drill this term, undrilled first."""
     rows = _schools(unit.path).annotate(drilled=_drilled(term_of(end))).order_by("drilled", "path")
     return Drilldown(rows, reverse("duty:coverage"))

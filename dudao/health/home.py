@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.home import HomeItem, register
 from dudao.core.nav import nav_item
 from dudao.health import selectors
 from dudao.health.models import AlertStatus, Session
 from dudao.health.templatetags.health_tags import countdown
-from dudao.orgs.models import UnitKind
+from dudao.orgs.models import RoleAssignment, UnitKind
 from dudao.orgs.scoping import can
 
 nav_item("晨午检", "health:today", permission="health.read", order=40)
 
 
 @register("health")
-def health_home(user: Any, acting: Any) -> list[HomeItem]:
+def health_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     if acting is None or not can(user, "health.read"):
         return []
     today = timezone.localdate()

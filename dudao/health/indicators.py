@@ -15,6 +15,7 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.indicators import Basis, Direction, Drilldown, Grouping, Indicator, Value, register
 from dudao.health.models import Alert, DailyCheck, Session
 from dudao.health.selectors import alerts_for, is_school_day
@@ -35,7 +36,7 @@ def _morning_checks(root: str, day: dt.date) -> QuerySet[DailyCheck]:
     return DailyCheck.objects.filter(klass__path__under=root, klass__is_closed=False, date=day, session=Session.MORNING)
 
 
-def unchecked_classes(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def unchecked_classes(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     day = check_day(end)
     if not is_school_day(day):
@@ -45,7 +46,7 @@ def unchecked_classes(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *,
     return {pk: Value.count(int(classes[pk][0] - checked[pk][0])) for pk in classes}
 
 
-def unchecked_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def unchecked_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     day = check_day(end)
     rows = _open_classes(unit.path).order_by("path")
     if not is_school_day(day):
@@ -59,13 +60,13 @@ def _open_alerts(root: str) -> QuerySet[Alert]:
     return Alert.objects.filter(school__path__under=root).unresolved()
 
 
-def open_alerts(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def open_alerts(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
     sums = grouping.sums(_open_alerts(grouping.root), "school__path", n=Count("*"))
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
-def open_alert_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def open_alert_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     rows = alerts_for(user).unresolved().filter(school__path__under=unit.path).order_by("report_due_at", "id")
     return Drilldown(rows, reverse("health:alerts"))
 

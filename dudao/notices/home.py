@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
 
+from dudao.accounts.models import User
 from dudao.core.home import HomeItem, register
 from dudao.core.nav import nav_item
 from dudao.notices import selectors
-from dudao.orgs.models import UnitKind
+from dudao.orgs.models import RoleAssignment, UnitKind
 from dudao.orgs.scoping import can
 
 nav_item("家长告知书", "notices:list", permission="notice.read", order=50)
 
 
 @register("notices")
-def notices_home(user: Any, acting: Any) -> list[HomeItem]:
+def notices_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     if acting is None or not can(user, "notice.read"):
         return []
     live = list(selectors.live_notices(user).order_by("-sent_at")[:20])

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from dudao.accounts.models import User
 from dudao.core.indicators import Direction, Drilldown, Grouping, Indicator, Value, day_bounds, register
 from dudao.notices.models import Notice, NoticeStatus, Receipt, ReceiptQuerySet
 from dudao.notices.selectors import receipt_filter
@@ -56,17 +57,17 @@ def _receipt_sums(units: Sequence[OrgUnit], start: dt.date, end: dt.date) -> dic
     return grouping.rollup(((path, *counts[pk]) for pk, path in paths if pk in counts), size=2)
 
 
-def awareness_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def awareness_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     sums = _receipt_sums(units, start, end)
     return {pk: Value.rate(int(confirmed), int(total)) for pk, (total, confirmed) in sums.items()}
 
 
-def unconfirmed(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: Any) -> dict[Any, Value]:
+def unconfirmed(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     sums = _receipt_sums(units, start, end)
     return {pk: Value.count(int(total - confirmed)) for pk, (total, confirmed) in sums.items()}
 
 
-def _scoped_receipts(user: Any, unit: OrgUnit, start: dt.date, end: dt.date) -> ReceiptQuerySet:
+def _scoped_receipts(user: User, unit: OrgUnit, start: dt.date, end: dt.date) -> ReceiptQuerySet:
     return (
         Receipt.objects.for_user(user, "read")
         .filter(receipt_filter(unit), notice__in=_sent_between(start, end).values("pk"))
@@ -75,11 +76,11 @@ def _scoped_receipts(user: Any, unit: OrgUnit, start: dt.date, end: dt.date) -> 
     )
 
 
-def awareness_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def awareness_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     return Drilldown(_scoped_receipts(user, unit, start, end), reverse("notices:list"))
 
 
-def unconfirmed_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: Any) -> Drilldown:
+def unconfirmed_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     return Drilldown(_scoped_receipts(user, unit, start, end).pending(), reverse("notices:list"))
 
 
