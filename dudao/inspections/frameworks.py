@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -256,6 +257,33 @@ def _decimal(value: Any, default: Decimal) -> Decimal:
         raise ValueError("应为数字") from exc
 
 
+Error = Callable[[str, str], None]  # (column key, message): records one error of the row
+
+
+def _numbers(cells: dict[str, Any], text: dict[str, str], error: Error) -> dict[str, Decimal]:
+    numbers: dict[str, Decimal] = {}
+    for key, default in (("max_score", Decimal(1)), ("deduct_per", Decimal(0)), ("weight", Decimal(1))):
+        try:
+            numbers[key] = _decimal(cells[key], default)
+        except ValueError:
+            error(key, f"“{text[key]}”不是数字")
+            numbers[key] = default
+    return numbers
+
+
+def _school_types(typed: str, error: Error) -> list[str]:
+    types: list[str] = []
+    if not typed or typed == "全部":
+        return types
+    for label in typed.replace("，", "、").replace(",", "、").split("、"):
+        label = label.strip()
+        if label and label not in SCHOOL_TYPE_BY_LABEL:
+            error("school_types", f"未知的学校类型“{label}”")
+        elif label:
+            types.append(SCHOOL_TYPE_BY_LABEL[label])
+    return types
+
+
 def parse_rows(rows: list[list[Any]]) -> tuple[list[IndicatorInput], list[RowError]]:
     errors: list[RowError] = []
     if not rows:
@@ -286,13 +314,7 @@ def parse_rows(rows: list[list[Any]]) -> tuple[list[IndicatorInput], list[RowErr
         if method is None:
             error("method", f"“{text['method']}”不是有效的评分方式（达标 / 扣分 / 分值）")
             method = ScoringMethod.PASS_FAIL
-        numbers: dict[str, Decimal] = {}
-        for key, default in (("max_score", Decimal(1)), ("deduct_per", Decimal(0)), ("weight", Decimal(1))):
-            try:
-                numbers[key] = _decimal(cells[key], default)
-            except ValueError:
-                error(key, f"“{text[key]}”不是数字")
-                numbers[key] = default
+        numbers = _numbers(cells, text, error)
         evidence = text["evidence_required"] in ("是", "Y", "y", "1", "√")
         if text["evidence_required"] not in ("", "是", "否", "Y", "N", "y", "n", "1", "0", "√", "×"):
             error("evidence_required", "应填“是”或“否”")
@@ -300,14 +322,7 @@ def parse_rows(rows: list[list[Any]]) -> tuple[list[IndicatorInput], list[RowErr
         if severity is None:
             error("severity", "应填“一般”或“严重”")
             severity = Severity.GENERAL
-        types: list[str] = []
-        if text["school_types"] and text["school_types"] != "全部":
-            for label in text["school_types"].replace("，", "、").replace(",", "、").split("、"):
-                label = label.strip()
-                if label and label not in SCHOOL_TYPE_BY_LABEL:
-                    error("school_types", f"未知的学校类型“{label}”")
-                elif label:
-                    types.append(SCHOOL_TYPE_BY_LABEL[label])
+        types = _school_types(text["school_types"], error)
         item = IndicatorInput(
             section=text["section"],
             code=text["code"],

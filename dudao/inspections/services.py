@@ -61,6 +61,31 @@ def _ledger_due(assessment_on: dt.date | None) -> Callable[[Finding], dt.date]:
     return lambda finding: due_dates(finding.severity, today, assessment_on)[0]
 
 
+def _check_round_fields(*, name: str, kind: str, starts_on: dt.date, ends_on: dt.date) -> str:
+    """The round's name (stripped) once its name, kind and dates pass; else the DomainError naming what is wrong."""
+    name = name.strip()
+    if not name:
+        raise DomainError("请填写轮次名称", code="name_required")
+    if len(name) > 100:
+        raise DomainError("轮次名称不能超过 100 字", code="name_too_long")
+    if kind not in InspectionKind.values:
+        raise DomainError("请选择督查类型", code="invalid_kind")
+    if ends_on < starts_on:
+        raise DomainError("结束日期不能早于开始日期", code="invalid_dates")
+    if (ends_on - starts_on).days > 366:
+        raise DomainError("一轮督查不能超过一年", code="invalid_dates")
+    if starts_on < timezone.localdate() - dt.timedelta(days=366):
+        raise DomainError("开始日期不能早于一年前", code="invalid_dates")
+    return name
+
+
+def _check_revisable(previous: Inspection) -> None:
+    if previous.status not in (InspectionStatus.FINISHED, InspectionStatus.PUBLISHED):
+        raise DomainError("要复查的轮次尚未结束", code="previous_not_finished")
+    if previous.is_hidden_from_schools:
+        raise DomainError("暗访轮次须先发布结果，才能安排回头看", code="previous_not_published")
+
+
 def plan_inspection(
     *,
     actor: User,
@@ -76,27 +101,11 @@ def plan_inspection(
 ) -> Inspection:
     if not can(actor, "inspection.change", unit):
         raise Forbidden("您没有在该单位组织督查的权限")
-    name = name.strip()
-    if not name:
-        raise DomainError("请填写轮次名称", code="name_required")
-    if len(name) > 100:
-        raise DomainError("轮次名称不能超过 100 字", code="name_too_long")
-    if kind not in InspectionKind.values:
-        raise DomainError("请选择督查类型", code="invalid_kind")
-    if ends_on < starts_on:
-        raise DomainError("结束日期不能早于开始日期", code="invalid_dates")
-    if (ends_on - starts_on).days > 366:
-        raise DomainError("一轮督查不能超过一年", code="invalid_dates")
-    if starts_on < timezone.localdate() - dt.timedelta(days=366):
-        raise DomainError("开始日期不能早于一年前", code="invalid_dates")
-
+    name = _check_round_fields(name=name, kind=kind, starts_on=starts_on, ends_on=ends_on)
     if kind == InspectionKind.REVISIT:
         if previous is None:
             raise DomainError("回头看须选择要复查的轮次", code="previous_required")
-        if previous.status not in (InspectionStatus.FINISHED, InspectionStatus.PUBLISHED):
-            raise DomainError("要复查的轮次尚未结束", code="previous_not_finished")
-        if previous.is_hidden_from_schools:
-            raise DomainError("暗访轮次须先发布结果，才能安排回头看", code="previous_not_published")
+        _check_revisable(previous)
         # A revisit checks the same indicators the earlier round failed.
         framework_version = previous.framework_version
         if not schools:
