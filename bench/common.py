@@ -113,26 +113,6 @@ def result(name: str, value: float, unit: str, baseline: float, ratio: float) ->
     print(f"RESULT name={name} value={fmt(value)} unit={unit} baseline={fmt(baseline)} ratio={fmt(ratio)}", flush=True)
 
 
-STUDENT_FIELDS = [
-    "id",
-    "klass",
-    "name",
-    "gender",
-    "birth_date",
-    "student_no",
-    "id_card_no",
-    "is_boarding",
-    "is_left_behind",
-    "is_in_hardship",
-    "is_disabled",
-    "is_migrant",
-    "status",
-    "version",
-    "created_at",
-    "updated_at",
-]
-
-
 def insert_students(
     class_ids: Sequence[int], per_class: int, *, letter: str, gender: str, birth: Any
 ) -> dict[int, list[int]]:
@@ -141,6 +121,7 @@ def insert_students(
     from django.utils import timezone
 
     from dudao.core.bulk import adapt_datetime, insert_rows, reset_sequences
+    from dudao.demo.generator import STUDENT_FIELDS
     from dudao.orgs.models import Student
 
     now = adapt_datetime(timezone.now())
