@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -172,7 +173,9 @@ def check_form(request: AuthedRequest, class_pk: int) -> HttpResponse:
             "symptoms": Symptom.choices,
             "reasons": [("present", "正常"), *Reason.choices],
             "diseases": Disease.objects.exclude(code__in=("ILI", "OTHER")),
-            "token": f"{klass.pk}-{day:%Y%m%d}-{session}-{timezone.now().timestamp():.0f}",
+            # One key per rendered form: a timestamp in seconds gave the page shown after a submission the key of
+            # the form just sent when both fell in the same second, so a quick correction was taken for a repeat.
+            "token": f"{klass.pk}-{day:%Y%m%d}-{session}-{secrets.token_urlsafe(12)}",
         },
     )
 

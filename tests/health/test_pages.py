@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from dudao.health.models import AbsenceRecord, Alert, DailyCheck, SupplyRecord
+from dudao.orgs.models import Student
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +122,29 @@ def test_today_page_shows_late_classes_after_the_deadline(city, client: Client, 
     assert "table-danger" in body and 'badge text-bg-danger">逾时未检' in body
     settings.HEALTH_CHECK_DEADLINE = "23:59"
     assert "table-danger" not in client.get("/health/").content.decode()
+
+
+def test_a_correction_sent_within_the_second_of_the_first_submission_is_recorded(
+    city, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form's key was the clock's second: the page shown after a submission carried the key of the form just
+    sent, and a quick correction was dropped as "内容相同"."""
+    import re
+
+    frozen = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: frozen)
+    client.force_login(city.user("class_teacher"))
+    url = f"/health/check/{city.class_a1.pk}/"
+    a, b = city.students["a1"][:2]
+
+    def form_token() -> str:
+        match = re.search(r'name="token" value="([^"]+)"', client.get(url).content.decode())
+        assert match is not None
+        return match.group(1)
+
+    def ill(student: Student) -> dict[str, str]:
+        return {f"reason_{student.pk}": "illness", f"sym_{student.pk}": "fever", f"temp_{student.pk}": "38.5"}
+
+    client.post(url, {"session": "morning", "token": form_token(), **ill(a)})
+    client.post(url, {"session": "morning", "token": form_token(), **ill(a), **ill(b)})
+    assert DailyCheck.objects.get().illness_count == 2
