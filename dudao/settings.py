@@ -71,6 +71,12 @@ INSTALLED_APPS = [
     "dudao.notices",
     "dudao.health",
     "dudao.command",
+    "dudao.campaigns",
+    "dudao.cockpit",
+    "dudao.profiles",
+    "dudao.briefings",
+    "dudao.meetings",
+    "dudao.appraisal",
     "dudao.api",
     "dudao.demo",
 ]

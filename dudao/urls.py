@@ -19,5 +19,11 @@ urlpatterns = [
     path("", include("dudao.cases.urls")),
     path("", include("dudao.notices.urls")),
     path("", include("dudao.health.urls")),
+    path("", include("dudao.campaigns.urls")),
+    path("", include("dudao.cockpit.urls")),
+    path("", include("dudao.profiles.urls")),
+    path("", include("dudao.briefings.urls")),
+    path("", include("dudao.meetings.urls")),
+    path("", include("dudao.appraisal.urls")),
     path("api/v1/", api.urls),
 ]

@@ -63,13 +63,19 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 from django.http.request import RawPostDataException  # noqa: E402
 
 from dudao.api import accounts, audit, bulletins, checklists, inspections, orgs, rectification  # noqa: E402
+from dudao.api import appraisal as appraisal_api  # noqa: E402
 from dudao.api import breakdown as breakdown_api  # noqa: E402
+from dudao.api import briefings as briefings_api  # noqa: E402
+from dudao.api import campaigns as campaigns_api  # noqa: E402
 from dudao.api import cases as cases_api  # noqa: E402
+from dudao.api import cockpit as cockpit_api  # noqa: E402
 from dudao.api import command as command_api  # noqa: E402
 from dudao.api import directives as directives_api  # noqa: E402
 from dudao.api import duty as duty_api  # noqa: E402
 from dudao.api import health as health_api  # noqa: E402
+from dudao.api import meetings as meetings_api  # noqa: E402
 from dudao.api import notices as notices_api  # noqa: E402
+from dudao.api import profiles as profiles_api  # noqa: E402
 
 api.description = (api.description or "") + inspections.API_NOTE
 api.add_router("/", accounts.router)
@@ -86,6 +92,12 @@ api.add_router("/", cases_api.router)
 api.add_router("/", notices_api.router)
 api.add_router("/", health_api.router)
 api.add_router("/", command_api.router)
+api.add_router("/", campaigns_api.router)
+api.add_router("/", cockpit_api.router)
+api.add_router("/", profiles_api.router)
+api.add_router("/", briefings_api.router)
+api.add_router("/", meetings_api.router)
+api.add_router("/", appraisal_api.router)
 
 
 @api.exception_handler(RawPostDataException)

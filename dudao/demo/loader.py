@@ -19,6 +19,7 @@ from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student, UnitKi
 DEMO_PASSWORD = "dudao-demo"  # noqa: S105 (documented demo password, refused outside demo mode)
 # (username, full name, title, role, where the role applies, home unit)
 DEMO_LOGINS = [
+    ("city.director", "林卫东", "局长", "bureau_leader", "root", "office:办公室"),
     ("city.admin", "周建华", "基础教育科科长", "bureau_staff", "root", "office:基础教育科"),
     ("city.inspector", "吴立新", "督学", "inspector", "root", "office:教育督导室"),
     ("city.sysadmin", "郑国庆", "系统管理员", "sysadmin", "root", "office:办公室"),

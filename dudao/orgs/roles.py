@@ -41,6 +41,11 @@ SCHOOL_READERS = frozenset(
     }
 )
 
+# Those who answer for a unit's work: leaders and office staff, inspectors, district admins, school heads.
+UNIT_HEADS = frozenset(
+    {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+)
+
 # "<resource>.<action>" → roles granted it on the subtree of their assignment's unit.
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "orgunit.read": WORK_ROLES | {Role.SYSADMIN, Role.SECURITY_OFFICER},
@@ -211,6 +216,24 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Working an alert to its end: acknowledge, report to the CDC, measures, close.
     "health.alert": frozenset({Role.DOCTOR, Role.PRINCIPAL, Role.HEALTH_OFFICER}),
     "health.supplies": frozenset({Role.DOCTOR, Role.SCHOOL_STAFF, Role.PRINCIPAL}),
+    # ---- the command layer (指挥调度) ----
+    # campaigns (专项工作): leaders and units follow them; the bureau (or a district bureau) runs them.
+    "campaign.read": UNIT_HEADS,
+    "campaign.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    # cockpit (领导驾驶舱): the home page of leaders and office staff, scoped for district admins and principals.
+    "cockpit.read": UNIT_HEADS,
+    # 一校一档: the school's own heads and everyone above them; case figures are counts only.
+    "profile.read": UNIT_HEADS,
+    # briefings (调度通报): written by the office, confirmed read by the heads of the units concerned.
+    "briefing.read": UNIT_HEADS,
+    "briefing.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "briefing.confirm": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # dispatch meetings (调度会) and task forces (工作专班)
+    "meeting.read": UNIT_HEADS,
+    "meeting.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    # Report progress on a decision assigned to one's unit.
+    "meeting.task": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # ---- appraisal (考评) ----
 }
 
 

@@ -1,0 +1,7 @@
+"""考评: API routes."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["考评"])

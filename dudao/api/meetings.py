@@ -1,0 +1,7 @@
+"""调度会: API routes."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["调度会"])

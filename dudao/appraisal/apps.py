@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AppraisalConfig(AppConfig):
+    """考评: appraisal schemes, results and ranking, objections, target responsibility."""
+
+    name = "dudao.appraisal"
+    label = "appraisal"
+    verbose_name = "考评"

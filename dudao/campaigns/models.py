@@ -1,0 +1,119 @@
+"""专项工作: a campaign (创城迎检, 开学疫情防控, 暑期防溺水…), its key dates and the units it involves.
+
+A campaign is run by a unit (the city bureau or a district bureau) and involves units below it. Its 责任清单
+(who answers for each unit) and the module objects attached to it (rounds, directives, notices, drills…) hang
+off these rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from dudao.orgs.models import OrgUnit
+from dudao.orgs.scoping import scope_root_path
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "筹备中"
+    ACTIVE = "active", "进行中"
+    CLOSED = "closed", "已结束"
+
+
+def ancestor_paths(path: str, steplen: int = OrgUnit.steplen) -> list[str]:
+    """`path` and the paths of every unit above it."""
+    return [path[:end] for end in range(steplen, len(path) + 1, steplen)]
+
+
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def for_user(self, user: Any | AnonymousUser, action: str = "read") -> Self:
+        """Reading: campaigns run by a unit in the viewer's subtree, or run above it and involving a unit in the
+        subtree (a city campaign is seen by the schools it involves). Other actions: run inside the subtree."""
+        root = scope_root_path(user, f"campaign.{action}")
+        if root is None:
+            return self.none()
+        own = Q(unit__path__under=root)
+        if action != "read":
+            return self.filter(own)
+        above = Q(unit__path__in=ancestor_paths(root)) & Q(units__unit__path__under=root)
+        return self.filter(own | above).distinct()
+
+
+class Campaign(models.Model):
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name="发起单位")
+    name = models.CharField("专项工作名称", max_length=100)
+    summary = models.TextField("工作目标", blank=True)
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期")
+    status = models.CharField("状态", max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.ACTIVE)
+    # 一把手 and 分管领导: the leaders who answer for the campaign.
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="主要负责领导",
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="分管领导",
+    )
+    # 牵头科室: an office of the running unit.
+    office = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="牵头科室"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "专项工作"
+        ordering = ["-start", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="campaign_period_order")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KeyDate(models.Model):
+    """A date the campaign works towards: 迎检日, 材料报送截止, 自查完成…; the cockpit counts down to the next."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="key_dates")
+    name = models.CharField("节点名称", max_length=60)
+    date = models.DateField("日期")
+    # The date the whole campaign is judged on (the assessment day): shown first.
+    is_assessment = models.BooleanField("考核验收日", default=False)
+
+    class Meta:
+        verbose_name = "关键节点"
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.date:%Y-%m-%d}"
+
+
+class CampaignUnit(models.Model):
+    """A unit the campaign involves (a district bureau or a school): one line of the 责任清单."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="units")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name="责任单位")
+
+    class Meta:
+        verbose_name = "责任单位"
+        ordering = ["unit__path"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="campaign_unit_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} → {self.unit_id}"
