@@ -294,6 +294,15 @@ def _model_school_lists(
     return submitted
 
 
+def _drowning_season(today: dt.date) -> str:
+    """Why the weekly 防溺水 report runs now: summer swimming, or thin ice in winter (冬季防溺冰)."""
+    if today.month in (5, 6, 7, 8, 9):
+        return "夏季是溺水事故高发期。"
+    if today.month in (11, 12, 1, 2):
+        return "冬季河湖冰面不结实，学生滑冰、嬉冰落水事故时有发生。"
+    return "春秋季节学生结伴外出增多，野外水域溺水风险不容忽视。"
+
+
 def _weekly_drowning_reports(
     context: DemoContext,
     rng: random.Random,
@@ -303,12 +312,12 @@ def _weekly_drowning_reports(
 ) -> int:
     """The weekly 防溺水 report with five weeks of history."""
     submitted = 0
-    # Weekly 防溺水 report over the summer, with five weeks of history.
+    # Weekly 防溺水 report with five weeks of history; its reason follows the demo clock's season.
     first_due = _at(_friday(context.today) - dt.timedelta(days=35), 17)
     weekly = services.create_directive(
         actor=admin,
         title="关于每周报送防溺水安全教育落实情况的通知",
-        body="暑期是溺水事故高发期。请各学校每周五17:00前报送防溺水专题教育、家长告知和危险水域警示情况。",
+        body=_drowning_season(context.today) + "请各学校每周五17:00前报送防溺水专题教育、家长告知和危险水域警示情况。",
         deadline=first_due,
         targets={"mode": "kind", "kind": UnitKind.SCHOOL},
         form_version=versions["防溺水安全教育落实情况"],
