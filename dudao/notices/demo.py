@@ -1,5 +1,6 @@
 """Demo data: the city's 创建文明城市致家长的一封信 to every parent with 70–99 % receipts per class, and the
-暑期防溺水 letter to left-behind children's guardians with a daily reminder all summer.
+holiday safety letter to left-behind children's guardians with a daily reminder all holiday: 暑期防溺水 from April to
+August, 寒假安全提醒 (thin ice, fire, coal gas) from September to March, so the demo agrees with its clock.
 
 Both go through the services (audit events, cascade and links as in real use); the confirmations are then
 set in bulk (one UPDATE per class) to keep the load quick. At city scale the letter reaches the first
@@ -41,11 +42,22 @@ DROWNING_LETTER = """各位家长：
 孩子外出时请务必知道去向、同伴和返回时间。本提醒在暑假期间每天发送，请每天阅读并确认。"""
 
 
-def _summer(today: dt.date) -> tuple[dt.date, dt.date]:
-    """This summer's holiday if it is summer now, else the next one."""
-    year = today.year if today <= dt.date(today.year, 8, 31) else today.year + 1
-    start, end = dt.date(year, 7, 1), dt.date(year, 8, 31)
-    return max(start, today), end
+WINTER_LETTER = """各位家长：
+
+寒假将至，河湖冰面不结实，取暖用火用电增多。请您切实履行监护责任，做到“四防”：防溺冰，不到河湖、水库、池塘冰面上滑冰、嬉戏；防火灾，不玩火、不燃放违规烟花爆竹；防一氧化碳中毒，燃煤取暖注意通风；防交通事故，不乘坐无牌无证、超员车辆。
+孩子外出时请务必知道去向、同伴和返回时间。本提醒在寒假期间每天发送，请每天阅读并确认。"""
+
+
+def _holiday_letter(today: dt.date) -> tuple[str, str, dt.date, dt.date]:
+    """The coming holiday's safety letter: (title, body, first reminder, last reminder)."""
+    if 4 <= today.month <= 8:
+        start, end = dt.date(today.year, 7, 1), dt.date(today.year, 8, 31)
+        return "暑期防溺水安全提醒（留守儿童家长）", DROWNING_LETTER, max(start, today), end
+    year = today.year + 1 if today.month >= 9 else today.year
+    start, end = dt.date(year, 1, 20), dt.date(year, 2, 25)
+    if today > end:  # March: the next winter holiday
+        start, end = dt.date(year + 1, 1, 20), dt.date(year + 1, 2, 25)
+    return "寒假安全提醒（留守儿童家长）", WINTER_LETTER, max(start, today), end
 
 
 def _send(actor: User, notice: Notice) -> dict[str, int]:
@@ -98,12 +110,12 @@ def notices_demo(context: DemoContext) -> dict[str, int]:
         confirmed += Receipt.objects.filter(pk__in=chosen).update(
             confirmed_at=when, channel=Channel.LINK, link=first_link, answers={"q1": "是", "q2": "暂不"}
         )
-    start, end = _summer(context.today)
+    title, body, start, end = _holiday_letter(context.today)
     drowning = services.create_notice(
         actor=admin,
         issuer=root,
-        title="暑期防溺水安全提醒（留守儿童家长）",
-        body=DROWNING_LETTER,
+        title=title,
+        body=body,
         questions=[{"kind": "choice", "label": "孩子今天是否在您身边", "options": ["是", "否"], "required": True}],
         audience_units=audience,
         flags=["is_left_behind"],

@@ -24,10 +24,10 @@ def test_demo_letter_rates_and_reminder(client: Client) -> None:
         for grade in selectors.rates(letter, school).rows:
             for klass in grade.children:
                 assert 70.0 <= klass.rate <= 99.0
-    drowning = Notice.objects.get(title__startswith="暑期防溺水")
+    drowning = Notice.objects.get(title__endswith="（留守儿童家长）")
     assert drowning.receipts.count() == Student.objects.filter(is_left_behind=True, status="enrolled").count()
     plan = ReminderPlan.objects.get(notice=drowning)
-    assert plan.flags == ["is_left_behind"] and (plan.until.month, plan.until.day) == (8, 31)
+    assert plan.flags == ["is_left_behind"] and (plan.until.month, plan.until.day) in {(8, 31), (2, 25)}
     # The demo teacher sees the class's non-readers; the principal and the district the rates.
     teacher = User.objects.get(username="school.teacher")
     klass = teacher.assignments.get(role="class_teacher").unit
@@ -37,3 +37,16 @@ def test_demo_letter_rates_and_reminder(client: Client) -> None:
     for username in ("school.principal", "district.admin", "city.admin"):
         client.force_login(User.objects.get(username=username))
         assert 'data-testid="rate"' in client.get(f"/notices/{letter.pk}/").content.decode()
+
+
+def test_holiday_letter_agrees_with_the_demo_clock() -> None:
+    import datetime as dt
+
+    from dudao.notices.demo import _holiday_letter
+
+    title, _, start, end = _holiday_letter(dt.date(2026, 12, 7))
+    assert title.startswith("寒假") and (start, end) == (dt.date(2027, 1, 20), dt.date(2027, 2, 25))
+    title, _, start, end = _holiday_letter(dt.date(2026, 7, 10))
+    assert title.startswith("暑期防溺水") and (start, end) == (dt.date(2026, 7, 10), dt.date(2026, 8, 31))
+    title, _, start, _ = _holiday_letter(dt.date(2027, 3, 5))
+    assert title.startswith("寒假") and start == dt.date(2028, 1, 20)
