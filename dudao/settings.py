@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dudao.core.middleware.SlidingSessionMiddleware",
     "dudao.core.middleware.NoStoreMiddleware",
     "dudao.accounts.middleware.ActingAssignmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -159,7 +160,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions end after 8 hours without activity.
 SESSION_COOKIE_AGE = 8 * 3600
-SESSION_SAVE_EVERY_REQUEST = True
+# Sliding idle timeout: dudao.core.middleware.SlidingSessionMiddleware saves the session again at most every
+# five minutes instead of on every request (SESSION_SAVE_EVERY_REQUEST rewrote the row on each GET).
+DUDAO_SESSION_REFRESH_SECONDS = int(os.environ.get("DUDAO_SESSION_REFRESH_SECONDS", "300"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("DUDAO_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

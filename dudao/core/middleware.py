@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.cache import patch_cache_control
 
@@ -83,6 +85,30 @@ class NoStoreMiddleware:
         user = getattr(request, "user", None)
         if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class SlidingSessionMiddleware:
+    """Idle timeout without a database write per request: a signed-in user's session is saved again (restarting
+    SESSION_COOKIE_AGE) at most once per DUDAO_SESSION_REFRESH_SECONDS. SESSION_SAVE_EVERY_REQUEST rewrote the
+    session row on every GET, and under SQLite every such write waits for the one write lock.
+    """
+
+    KEY = "_refreshed"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is None or user is None or not user.is_authenticated or response.status_code >= 500:
+            return response
+        now = int(time.time())
+        last = session.get(self.KEY)
+        if session.modified or not isinstance(last, int) or now - last >= settings.DUDAO_SESSION_REFRESH_SECONDS:
+            session[self.KEY] = now
         return response
 
 
