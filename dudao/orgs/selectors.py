@@ -9,7 +9,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
 from dudao.accounts.models import User
-from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student, StudentStatus, UnitKind
+from dudao.orgs import enrolment
+from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student, UnitKind
 
 
 def units_for(user: User, action: str = "read") -> QuerySet[OrgUnit]:
@@ -64,24 +65,18 @@ def _grouped(qs: QuerySet[Any], path_expr: str, length: int) -> dict[str, int]:
 def subtree_counts(unit: OrgUnit, children: list[OrgUnit]) -> tuple[Counts, dict[int, Counts]]:
     """Schools, classes, enrolled students and staff for a unit and for each of its children.
 
-    Four grouped queries whatever the number of children: each row is attributed to the
-    child whose path is its prefix.
+    Three grouped queries whatever the number of children (each row is attributed to the child whose path is its
+    prefix) and the cached enrolment table.
     """
     length = (unit.depth + 1) * OrgUnit.steplen
+    enrolled = enrolment.rollup([unit, *children])
     by_prefix: dict[str, Counts] = {child.path: Counts() for child in children}
     total = Counts()
     units = OrgUnit.objects.filter(path__under=unit.path, is_closed=False)
     sources: list[tuple[str, dict[str, int]]] = [
         ("schools", _grouped(units.filter(kind=UnitKind.SCHOOL), "path", length)),
         ("classes", _grouped(units.filter(kind=UnitKind.CLASS), "path", length)),
-        (
-            "students",
-            _grouped(
-                Student.objects.filter(klass__path__under=unit.path, status=StudentStatus.ENROLLED),
-                "klass__path",
-                length,
-            ),
-        ),
+        # Enrolment comes from the shared per-class table (dudao.orgs.enrolment), not a count over every student.
         ("staff", _grouped(User.objects.filter(unit__path__under=unit.path, is_active=True), "unit__path", length)),
     ]
     for attribute, grouped in sources:
@@ -90,6 +85,10 @@ def subtree_counts(unit: OrgUnit, children: list[OrgUnit]) -> tuple[Counts, dict
             if prefix in by_prefix:
                 counts = by_prefix[prefix]
                 setattr(counts, attribute, getattr(counts, attribute) + n)
+    # Enrolment comes from the shared per-class table (dudao.orgs.enrolment), not a count over every student.
+    total.students = enrolled[unit.pk].students
+    for child in children:
+        by_prefix[child.path].students = enrolled[child.pk].students
     return total, {child.pk: by_prefix[child.path] for child in children}
 
 
