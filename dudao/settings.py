@@ -205,6 +205,8 @@ DUDAO_IMPORT_STALE_MINUTES = int(os.environ.get("DUDAO_IMPORT_STALE_MINUTES", "6
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024
 # Duty (值班值守): shifts started by this local time without a sign-in show red for the unit's head and district.
+# A page about more units than this (a city's 1,500 schools) shows one line per district, to drill into.
+DUDAO_DETAIL_LIMIT = int(os.environ.get("DUDAO_DETAIL_LIMIT", "200"))
 DUDAO_DUTY_SIGNIN_DEADLINE = os.environ.get("DUDAO_DUTY_SIGNIN_DEADLINE", "09:30")
 # Terms for drill coverage: the month-day each term starts (autumn term from 09-01, spring term from 02-01).
 DUDAO_TERM_STARTS = [d for d in os.environ.get("DUDAO_TERM_STARTS", "02-01,09-01").split(",") if d]
