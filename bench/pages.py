@@ -201,6 +201,9 @@ def main() -> None:
     print(f"\n{'p95 ms':>8} {'p50 ms':>8} {'cold ms':>8}  role / URL")
     for t in ok[:10]:
         print(f"{t.p95:8.0f} {t.p50:8.0f} {t.cold:8.0f}  {t.role} {t.url}")
+    print(f"\n{'cold ms':>8}  slowest first visits (target ≤ 1000 ms)")
+    for t in sorted(ok, key=lambda t: t.cold, reverse=True)[:5]:
+        print(f"{t.cold:8.0f}  {t.role} {t.url}")
     worst_cold = max((t.cold for t in ok), default=0.0)
     common.log(f"{len(ok)} URLs answered; worst cold {worst_cold:.0f} ms; load average after: {os.getloadavg()[0]:.2f}")
     worst = ok[0].p95 if ok else 0.0

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.cache import patch_cache_control
 
@@ -102,8 +103,11 @@ class SlidingSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        user = getattr(request, "user", None)
-        if session is None or user is None or not user.is_authenticated or response.status_code >= 500:
+        # Only a browser's signed-in session: API clients with a bearer token send no session cookie, and their
+        # requests must neither read nor create one.
+        if session is None or session.session_key is None or response.status_code >= 500:
+            return response
+        if SESSION_KEY not in session:
             return response
         now = int(time.time())
         last = session.get(self.KEY)

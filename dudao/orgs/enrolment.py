@@ -33,7 +33,7 @@ TABLE_KEY = "orgs:enrolment:table:{}"
 MAX_AGE = 600
 
 _lock = threading.Lock()
-_memo: tuple[str, float, dict[str, tuple[int, int]]] | None = None
+_memo: tuple[str, float, dict[str, tuple[int, int, int]]] | None = None
 
 
 @dataclass
@@ -41,6 +41,8 @@ class Enrolment:
     students: int = 0
     # Left-behind or in hardship: the children home visits must reach first.
     special: int = 0
+    # Every student record, those who left included: the length of the roster list.
+    records: int = 0
 
 
 def _version() -> str:
@@ -51,27 +53,27 @@ def _version() -> str:
     return str(version)
 
 
-def _compute() -> dict[str, tuple[int, int]]:
-    special = Q(is_left_behind=True) | Q(is_in_hardship=True)
+def _compute() -> dict[str, tuple[int, int, int]]:
+    enrolled = Q(status=StudentStatus.ENROLLED)
+    special = enrolled & (Q(is_left_behind=True) | Q(is_in_hardship=True))
     rows = (
-        Student.objects.filter(status=StudentStatus.ENROLLED)
-        .order_by()
+        Student.objects.order_by()
         .values_list("klass__path")
-        .annotate(n=Count("id"), special=Count("id", filter=special))
-        .values_list("klass__path", "n", "special")
+        .annotate(n=Count("id", filter=enrolled), special=Count("id", filter=special), records=Count("id"))
+        .values_list("klass__path", "n", "special", "records")
     )
-    return {path: (n, s) for path, n, s in rows}
+    return {path: (n, s, r) for path, n, s, r in rows}
 
 
-def by_class() -> dict[str, tuple[int, int]]:
-    """{class path: (enrolled students, of whom left-behind or in hardship)} for the whole installation."""
+def by_class() -> dict[str, tuple[int, int, int]]:
+    """{class path: (enrolled students, of whom left-behind or in hardship, all records)} for the installation."""
     global _memo
     version = _version()
     memo = _memo
     if memo is not None and memo[0] == version and time.monotonic() - memo[1] < MAX_AGE:
         return memo[2]
     key = TABLE_KEY.format(version)
-    table: dict[str, tuple[int, int]] | None = cache.get(key)
+    table: dict[str, tuple[int, int, int]] | None = cache.get(key)
     if table is None:
         table = _compute()
         cache.set(key, table, MAX_AGE)
@@ -88,13 +90,15 @@ def rollup(units: Iterable[OrgUnit]) -> dict[Any, Enrolment]:
     for unit in units:
         by_path.setdefault(unit.path, []).append(unit.pk)
     lengths = sorted({len(path) for path in by_path})
-    for path, (students, special) in by_class().items():
+    for path, (students, special, records) in by_class().items():
         for length in lengths:
             if length > len(path):
                 break
             for pk in by_path.get(path[:length], ()):
-                totals[pk].students += students
-                totals[pk].special += special
+                found = totals[pk]
+                found.students += students
+                found.special += special
+                found.records += records
     return totals
 
 

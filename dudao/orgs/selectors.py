@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,13 +93,26 @@ def subtree_counts(unit: OrgUnit, children: list[OrgUnit]) -> tuple[Counts, dict
     return total, {child.pk: by_prefix[child.path] for child in children}
 
 
+# A 学籍号 (G + ID-card number, or a provincial number): letters and digits only, unlike any Chinese name.
+STUDENT_NO_RE = re.compile(r"[A-Za-z0-9]{6,30}")
+
+
+def search_needs_narrower_scope(unit: OrgUnit, q: str) -> bool:
+    """A name search over a whole city reads every student (no index serves a substring): above a district the
+    search takes a full 学籍号 only, and the page says to open a district or school for names."""
+    q = (q or "").strip()
+    return bool(q) and unit.kind == UnitKind.BUREAU and not STUDENT_NO_RE.fullmatch(q)
+
+
 def students_for(user: User, *, unit: OrgUnit | None = None, q: str = "", action: str = "read") -> QuerySet[Student]:
     qs = Student.objects.for_user(user, action).select_related("klass")
     if unit is not None:
         qs = qs.filter(klass__path__under=unit.path)
     q = (q or "").strip()
-    if q:
-        qs = qs.filter(Q(name__contains=q) | Q(student_no=q))
+    if STUDENT_NO_RE.fullmatch(q):
+        qs = qs.filter(student_no=q)  # the unique index answers at once, at any scope
+    elif q:
+        qs = qs.filter(name__contains=q)
     return qs.order_by("id")
 
 
