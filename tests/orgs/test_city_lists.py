@@ -16,7 +16,8 @@ def test_keyset_pages_walk_the_same_rows_as_offset_pages(city: City) -> None:
     qs = Student.objects.order_by("id")
     everyone = list(qs.values_list("pk", flat=True))
     assert len(everyone) > 6
-    walked, after = [], None
+    walked: list[int] = []
+    after: int | None = None
     for number in range(1, 100):
         page = paginate(qs, page=number, page_size=3, after=after)
         assert page.keyset
