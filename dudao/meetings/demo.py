@@ -1,0 +1,1 @@
+"""Demo meetings (filled below)."""
