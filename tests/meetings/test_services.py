@@ -365,7 +365,7 @@ def test_organiser_sends_a_done_task_back(city, decision):
     )
     decision.refresh_from_db()
     assert decision.done_on is None
-    assert decision.notes.last().text == "退回：照片显示仍有占道经营"  # type: ignore[union-attr]
+    assert decision.notes.last().text == "退回：照片显示仍有占道经营"
 
 
 def test_update_decision_refuses_moving_the_deadline_into_the_past(city, decision, today):
