@@ -39,7 +39,11 @@ class UnitChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class MeetingForm(forms.Form):
-    title = forms.CharField(label="会议名称", max_length=120, widget=forms.TextInput(attrs=TEXT))
+    title = forms.CharField(
+        label="会议名称",
+        max_length=120,
+        widget=forms.TextInput(attrs={**TEXT, "placeholder": "如：创城迎检工作第五次调度会"}),
+    )
     starts_at = forms.DateTimeField(label="会议时间", widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
     place = forms.CharField(label="会议地点", max_length=100, required=False, widget=forms.TextInput(attrs=TEXT))
     chair = PersonChoice(label="主持人", queryset=User.objects.none(), widget=forms.Select(attrs=SELECT))

@@ -60,7 +60,7 @@ def meetings_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
                 url=reverse("meetings:detail", args=[upcoming[0].pk]),
                 kind="info",
                 level="primary",
-                hint=f"{first:%m月%d日 %H:%M} {upcoming[0].title}",
+                hint=f"{first.month}月{first.day}日 {first:%H:%M} {upcoming[0].title}",
                 order=40,
             )
         )

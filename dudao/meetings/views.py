@@ -32,7 +32,7 @@ from dudao.meetings.forms import (
     ReopenForm,
     TaskForceForm,
 )
-from dudao.meetings.models import Decision, DecisionKind, Meeting, TaskForce
+from dudao.meetings.models import Attendance, Decision, DecisionKind, Meeting, TaskForce
 from dudao.meetings.services.decisions import OWNER_KINDS
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import acting_assignment, can
@@ -195,13 +195,16 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def meeting_print(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     today = timezone.localdate()
+    attendees = list(meeting.attendees.select_related("person__unit"))
     return render(
         request,
         "meetings/print.html",
         {
             "meeting": meeting,
             "review": selectors.review(meeting, today),
-            "attendees": list(meeting.attendees.select_related("person__unit")),
+            "present": [a for a in attendees if a.attendance == Attendance.PRESENT],
+            "on_leave": [a for a in attendees if a.attendance == Attendance.LEAVE],
+            "absent": [a for a in attendees if a.attendance == Attendance.ABSENT],
             "decisions": selectors.decision_rows(selectors.with_rows(meeting.decisions.order_by("position")), today),
         },
     )
