@@ -156,7 +156,12 @@ def _owner_people(meeting: Meeting) -> Any:
 
 @login_required
 def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    meeting = _meeting(request, pk)
+    return render(request, "meetings/detail.html", _detail_context(request, _meeting(request, pk)))
+
+
+def _detail_context(
+    request: AuthedRequest, meeting: Meeting, decision_form: DecisionForm | None = None
+) -> dict[str, Any]:
     user = request.user
     may_change = can(user, "meeting.change", meeting.unit)
     today = timezone.localdate()
@@ -183,12 +188,12 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             ),
             minutes_form=MinutesForm(initial={"minutes": meeting.minutes}),
             attendees_form=AddAttendeesForm(people=selectors.people_choices(meeting.unit)),
-            decision_form=DecisionForm(
-                units=_owner_units(meeting), people=_owner_people(meeting), initial={"submit_key": _key()}
-            ),
+            decision_form=decision_form
+            or DecisionForm(units=_owner_units(meeting), people=_owner_people(meeting), initial={"submit_key": _key()}),
+            decision_open=decision_form is not None,
             may_directive=can(user, "directive.change", meeting.unit),
         )
-    return render(request, "meetings/detail.html", context)
+    return context
 
 
 @login_required
@@ -294,25 +299,36 @@ def meeting_remove_attendee(request: AuthedRequest, pk: int, attendee_pk: int) -
 @login_required
 @require_POST
 def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Add a decision; refused input shows the meeting page again with what was typed kept in the form."""
     meeting = _meeting(request, pk, "change")
-    form_class = functools.partial(DecisionForm, units=_owner_units(meeting), people=_owner_people(meeting))
-    return post_form(
-        request,
-        form_class,
-        redirect(reverse("meetings:detail", args=[pk]) + "#decisions"),
-        lambda data: services.add_decision(
-            actor=request.user,
-            meeting=meeting,
-            text=data["text"],
-            owner_unit=data["owner_unit"],
-            owner_person=data["owner_person"],
-            deadline=data["deadline"],
-            kind=data["kind"],
-            submit_key=data["submit_key"],
-        ),
-        lambda d: f"已添加议定事项第 {d.position} 项"
-        + ("，并生成工作部署草稿（请在“工作部署”中核对后下发）" if d.kind == DecisionKind.DIRECTIVE else ""),
-    )
+    form = DecisionForm(request.POST, units=_owner_units(meeting), people=_owner_people(meeting))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision = services.add_decision(
+                actor=request.user,
+                meeting=meeting,
+                text=data["text"],
+                owner_unit=data["owner_unit"],
+                owner_person=data["owner_person"],
+                deadline=data["deadline"],
+                kind=data["kind"],
+                submit_key=data["submit_key"],
+            )
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            extra = (
+                "，并生成工作部署草稿（请在“工作部署”中核对后下发）" if decision.kind == DecisionKind.DIRECTIVE else ""
+            )
+            messages.success(request, f"已添加议定事项第 {decision.position} 项{extra}")
+            return redirect(reverse("meetings:detail", args=[pk]) + "#decisions")
+    else:
+        messages.error(request, form_errors(form))
+    context = _detail_context(request, meeting, decision_form=form)
+    return render(request, "meetings/detail.html", context)
 
 
 # ----- decisions ------------------------------------------------------------------------------

@@ -75,8 +75,10 @@ def test_organiser_adds_a_decision_with_a_past_deadline_and_sees_why(city, signe
         "kind": "task",
         "submit_key": key.group(1),
     }
-    response = client.post(f"/meetings/{meeting.pk}/decisions/", data, follow=True)
-    assert "已经过去，请填写今天" in response.content.decode()
+    response = client.post(f"/meetings/{meeting.pk}/decisions/", data)
+    body = response.content.decode()
+    assert response.status_code == 200 and "已经过去，请填写今天" in body
+    assert "整治校园周边环境</textarea>" in body  # what was typed is kept
     assert not Decision.objects.exists()
     data["deadline"] = (today + DAY).isoformat()
     client.post(f"/meetings/{meeting.pk}/decisions/", data)
