@@ -179,6 +179,10 @@ class Attendee(models.Model):
         return f"{self.person_id} {self.get_attendance_display()}"
 
 
+# Decisions go to units that do work: not to a grade or a class.
+OWNER_KINDS = ("bureau", "office", "district", "school", "campus")
+
+
 class DecisionKind(models.TextChoices):
     TASK = "task", "跟踪任务"
     DIRECTIVE = "directive", "转工作部署"

@@ -12,8 +12,9 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.campaigns.models import Campaign
 from dudao.directives.models import DirectiveStatus
-from dudao.meetings.models import Decision, DecisionKind, Meeting, TaskForce
+from dudao.meetings.models import OWNER_KINDS, Decision, DecisionKind, Meeting, TaskForce
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment
 
@@ -132,6 +133,12 @@ def people_choices(unit: OrgUnit, extra: Iterable[int] = ()) -> QuerySet[User]:
     return people
 
 
+def campaign_choices(user: User) -> QuerySet[Campaign]:
+    """Campaigns a task force or meeting may be attached to: those the user can read."""
+    campaigns: QuerySet[Campaign] = Campaign.objects.for_user(user, "read").order_by("-start", "-id")
+    return campaigns
+
+
 # ---- meetings ----
 
 
@@ -171,6 +178,19 @@ def overdue_counts(meeting_ids: Iterable[int], today: dt.date) -> dict[int, tupl
         .values_list("meeting_id", "n", "late")
     )
     return {pk: (n, late) for pk, n, late in rows}
+
+
+def owner_unit_choices(meeting: Meeting) -> QuerySet[OrgUnit]:
+    """Units a decision of the meeting may go to on the page: the organiser, its offices and the units one level
+    down (the API takes any unit below)."""
+    units: QuerySet[OrgUnit] = OrgUnit.objects.filter(
+        path__under=meeting.unit.path, depth__lte=meeting.unit.depth + 1, kind__in=OWNER_KINDS, is_closed=False
+    ).order_by("path")
+    return units
+
+
+def owner_person_choices(meeting: Meeting) -> QuerySet[User]:
+    return people_choices(meeting.unit, extra=meeting.attendees.values_list("person_id", flat=True))
 
 
 def with_rows(qs: QuerySet[Decision]) -> QuerySet[Decision]:

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.requests import AuthedRequest
-from dudao.campaigns.models import Campaign
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, post_form, posted_version, require
@@ -33,7 +32,6 @@ from dudao.meetings.forms import (
     TaskForceForm,
 )
 from dudao.meetings.models import Attendance, Decision, DecisionKind, Meeting, TaskForce
-from dudao.meetings.services.decisions import OWNER_KINDS
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import acting_assignment, can
 from dudao.orgs.selectors import units_for
@@ -52,7 +50,7 @@ def _key() -> str:
 
 
 def _campaigns(request: AuthedRequest) -> Any:
-    return Campaign.objects.for_user(request.user, "read").order_by("-start", "-id")
+    return selectors.campaign_choices(request.user)
 
 
 def _unit_filter(request: AuthedRequest, raw: str | None) -> OrgUnit | None:
@@ -142,16 +140,11 @@ def _meeting(request: AuthedRequest, pk: int, action: str = "read") -> Meeting:
 
 
 def _owner_units(meeting: Meeting) -> Any:
-    return OrgUnit.objects.filter(
-        path__under=meeting.unit.path,
-        depth__lte=meeting.unit.depth + 1,
-        kind__in=OWNER_KINDS,
-        is_closed=False,
-    ).order_by("path")
+    return selectors.owner_unit_choices(meeting)
 
 
 def _owner_people(meeting: Meeting) -> Any:
-    return selectors.people_choices(meeting.unit, extra=meeting.attendees.values_list("person_id", flat=True))
+    return selectors.owner_person_choices(meeting)
 
 
 @login_required
@@ -360,6 +353,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
             "state": state,
             "unit": unit,
             "mine": mine,
+            "organiser": organiser,
             "query": query.urlencode(),
         },
     )

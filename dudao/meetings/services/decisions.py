@@ -16,14 +16,12 @@ from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.locking import bump, locked
 from dudao.directives import services as directive_services
-from dudao.meetings.models import Decision, DecisionKind, Meeting, ProgressNote
+from dudao.meetings.models import OWNER_KINDS, Decision, DecisionKind, Meeting, ProgressNote
 from dudao.meetings.services._common import acting_unit, belongs_to, clean_key, clean_text, once
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can
 
 FIELDS = ["text", "owner_unit", "owner_person", "deadline", "kind"]
-# Decisions go to units that do work: not to a grade or a class.
-OWNER_KINDS = (UnitKind.BUREAU, UnitKind.OFFICE, UnitKind.DISTRICT, UnitKind.SCHOOL, UnitKind.CAMPUS)
 # A directive made from a decision is due at the end of the working day of the decision's deadline.
 DIRECTIVE_DUE = dt.time(17, 0)
 
