@@ -112,10 +112,25 @@ class DecisionForm(forms.Form):
     )
     submit_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, units: QuerySet[OrgUnit], people: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        units: QuerySet[OrgUnit],
+        people: QuerySet[User],
+        options: list[User],
+        people_url: str = "",
+        **kwargs: Any,
+    ) -> None:
+        """`people` validates the chosen person (the service then checks the owner unit); `options` are the ones
+        listed: the chosen unit's people, swapped by htmx when the unit changes (`people_url`)."""
         super().__init__(*args, **kwargs)
         self.fields["owner_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["owner_person"].queryset = people  # type: ignore[attr-defined]
+        self.fields["owner_person"].widget.choices = [("", "（不指定）"), *((p.pk, person_label(p)) for p in options)]
+        if people_url:
+            self.fields["owner_unit"].widget.attrs.update(
+                {"hx-get": people_url, "hx-target": "#id_owner_person", "hx-trigger": "change"}
+            )
 
 
 class ProgressForm(forms.Form):

@@ -45,6 +45,8 @@ class State(StrEnum):
         return self in (State.DONE_ON_TIME, State.DONE_LATE)
 
 
+# 三员 accounts read no work data and are never picked as chair, member or owner.
+ADMIN_ROLES = ("sysadmin", "security_officer", "auditor")
 STATE_FILTERS = {s.value: s.label for s in State} | {"open": "未完成"}
 
 
@@ -125,7 +127,7 @@ def people_choices(unit: OrgUnit, extra: Iterable[int] = ()) -> QuerySet[User]:
     people: QuerySet[User] = (
         User.objects.filter(is_active=True)
         .filter(own | heads | Q(pk__in=list(extra)))
-        .exclude(assignments__role__in=("sysadmin", "security_officer", "auditor"))
+        .exclude(assignments__role__in=ADMIN_ROLES)
         .select_related("unit")
         .distinct()
         .order_by("unit__path", "id")
@@ -190,7 +192,24 @@ def owner_unit_choices(meeting: Meeting) -> QuerySet[OrgUnit]:
 
 
 def owner_person_choices(meeting: Meeting) -> QuerySet[User]:
-    return people_choices(meeting.unit, extra=meeting.attendees.values_list("person_id", flat=True))
+    """Anyone the service may accept as a decision's owner person: active people under the organiser."""
+    people: QuerySet[User] = User.objects.filter(is_active=True, unit__path__under=meeting.unit.path)
+    return people
+
+
+def owner_person_options(meeting: Meeting, unit: OrgUnit | None) -> list[User]:
+    """The people listed for a decision's owner: the owner unit's own staff (its 科室 included) once a unit is
+    chosen, else the meeting's attendees and the organiser's people."""
+    if unit is None or not unit.path.startswith(meeting.unit.path):
+        return list(people_choices(meeting.unit, extra=meeting.attendees.values_list("person_id", flat=True)))
+    own = Q(unit=unit) | Q(unit__path__under=unit.path, unit__depth=unit.depth + 1, unit__kind=UnitKind.OFFICE)
+    return list(
+        User.objects.filter(own, is_active=True)
+        .exclude(assignments__role__in=ADMIN_ROLES)
+        .select_related("unit")
+        .distinct()
+        .order_by("unit__path", "id")[:500]
+    )
 
 
 def with_rows(qs: QuerySet[Decision]) -> QuerySet[Decision]:

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "meetings/<int:pk>/attendees/<int:attendee_pk>/remove/", views.meeting_remove_attendee, name="remove_attendee"
     ),
     path("meetings/<int:pk>/decisions/", views.decision_add, name="add_decision"),
+    path("meetings/<int:pk>/owner-people/", views.owner_people, name="owner_people"),
     path("meetings/decisions/", views.ledger, name="ledger"),
     path("meetings/decisions/<int:pk>/", views.decision_detail, name="decision"),
     path("meetings/decisions/<int:pk>/progress/", views.decision_progress, name="progress"),

@@ -139,12 +139,28 @@ def _meeting(request: AuthedRequest, pk: int, action: str = "read") -> Meeting:
     return get_object_or_404(selectors.meetings_for(request.user, action), pk=pk)
 
 
-def _owner_units(meeting: Meeting) -> Any:
-    return selectors.owner_unit_choices(meeting)
+def _decision_form(meeting: Meeting, data: Any = None, unit: OrgUnit | None = None, **kwargs: Any) -> DecisionForm:
+    """The decision form; the listed people follow the chosen (or posted) owner unit."""
+    if data is not None and str(data.get("owner_unit", "")).isdigit():
+        unit = selectors.owner_unit_choices(meeting).filter(pk=int(data["owner_unit"])).first()
+    return DecisionForm(
+        data,
+        units=selectors.owner_unit_choices(meeting),
+        people=selectors.owner_person_choices(meeting),
+        options=selectors.owner_person_options(meeting, unit),
+        people_url=reverse("meetings:owner_people", args=[meeting.pk]),
+        **kwargs,
+    )
 
 
-def _owner_people(meeting: Meeting) -> Any:
-    return selectors.owner_person_choices(meeting)
+@login_required
+def owner_people(request: AuthedRequest, pk: int) -> HttpResponse:
+    """htmx: the owner person's options for the owner unit just chosen."""
+    meeting = _meeting(request, pk, "change")
+    raw = request.GET.get("owner_unit", "")
+    unit = selectors.owner_unit_choices(meeting).filter(pk=int(raw)).first() if raw.isdigit() else None
+    options = selectors.owner_person_options(meeting, unit)
+    return render(request, "meetings/_person_options.html", {"options": options})
 
 
 @login_required
@@ -181,8 +197,7 @@ def _detail_context(
             ),
             minutes_form=MinutesForm(initial={"minutes": meeting.minutes}),
             attendees_form=AddAttendeesForm(people=selectors.people_choices(meeting.unit)),
-            decision_form=decision_form
-            or DecisionForm(units=_owner_units(meeting), people=_owner_people(meeting), initial={"submit_key": _key()}),
+            decision_form=decision_form or _decision_form(meeting, initial={"submit_key": _key()}),
             decision_open=decision_form is not None,
             may_directive=can(user, "directive.change", meeting.unit),
         )
@@ -294,7 +309,7 @@ def meeting_remove_attendee(request: AuthedRequest, pk: int, attendee_pk: int) -
 def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add a decision; refused input shows the meeting page again with what was typed kept in the form."""
     meeting = _meeting(request, pk, "change")
-    form = DecisionForm(request.POST, units=_owner_units(meeting), people=_owner_people(meeting))
+    form = _decision_form(meeting, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -384,9 +399,9 @@ def decision_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "reopen_form": ReopenForm(),
     }
     if may_change and decision.kind == DecisionKind.TASK and decision.done_on is None:
-        context["edit_form"] = DecisionForm(
-            units=_owner_units(decision.meeting),
-            people=_owner_people(decision.meeting),
+        context["edit_form"] = _decision_form(
+            decision.meeting,
+            unit=decision.owner_unit,
             initial={
                 "text": decision.text,
                 "owner_unit": decision.owner_unit_id,
@@ -423,9 +438,10 @@ def decision_progress(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def decision_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     decision = _decision(request, pk)
-    form_class = functools.partial(
-        DecisionForm, units=_owner_units(decision.meeting), people=_owner_people(decision.meeting)
-    )
+
+    def form_class(data: Any, files: Any = None) -> DecisionForm:
+        return _decision_form(decision.meeting, data)
+
     return post_form(
         request,
         form_class,

@@ -48,7 +48,10 @@ def test_record_a_decision_district_marks_it_done_next_meeting_shows_it(page: Pa
     convene(page, base, "全市教育系统安全稳定工作调度会", today)
     expect(page.get_by_test_id("review")).to_contain_text("第一次调度会")
     page.get_by_label("议定事项").fill(task)
-    page.get_by_label("责任单位").select_option(label=district)
+    # Choosing the unit swaps the person list for that unit's people (htmx).
+    with page.expect_response(re.compile(r"/owner-people/")):
+        page.get_by_label("责任单位").select_option(label=district)
+    expect(page.get_by_label("责任人").locator("option")).not_to_have_count(1)
     page.get_by_label("责任人").select_option(value=str(admin.pk))
     page.get_by_label("完成时限").fill((today - dt.timedelta(days=1)).isoformat())
     page.get_by_test_id("add-decision").click()

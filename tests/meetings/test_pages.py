@@ -175,3 +175,31 @@ def test_meeting_page_and_ledger_keep_a_fixed_number_of_queries(
         assert client.get("/meetings/decisions/?state=open").status_code == 200
     with django_assert_max_num_queries(20):
         assert client.get("/meetings/").status_code == 200
+
+
+def test_choosing_an_owner_unit_lists_its_people(city, signed_in, meeting):
+    client = signed_in(city.user("bureau_staff"))
+    body = client.get(f"/meetings/{meeting.pk}/owner-people/?owner_unit={city.district_a.pk}").content.decode()
+    for key in ("district_admin", "health_officer"):
+        assert f'value="{city.user(key).pk}"' in body, key
+    for key in ("district_admin_b", "bureau_staff", "district_sysadmin"):
+        assert f'value="{city.user(key).pk}"' not in body, key
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert f'hx-get="/meetings/{meeting.pk}/owner-people/"' in page
+    assert signed_in(city.user("district_admin")).get(f"/meetings/{meeting.pk}/owner-people/").status_code == 404
+
+
+def test_a_person_first_listed_only_after_choosing_the_unit_is_accepted(city, signed_in, meeting, today):
+    """The health officer is neither an attendee nor a head, so not in the first list, yet belongs to the district."""
+    client = signed_in(city.user("bureau_staff"))
+    first = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert f'value="{city.user("health_officer").pk}"' not in first
+    data = {
+        "text": "复课证明查验专项检查",
+        "owner_unit": city.district_a.pk,
+        "owner_person": city.user("health_officer").pk,
+        "deadline": today.isoformat(),
+        "kind": "task",
+    }
+    assert client.post(f"/meetings/{meeting.pk}/decisions/", data).status_code == 302
+    assert Decision.objects.get().owner_person == city.user("health_officer")
