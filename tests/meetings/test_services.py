@@ -8,12 +8,14 @@ import pytest
 from django.utils import timezone
 
 from dudao.audit.models import AuditEvent
+from dudao.campaigns.models import Campaign
 from dudao.core.errors import DomainError, Forbidden, StaleEditError
 from dudao.directives import services as directive_services
 from dudao.directives.models import Directive, DirectiveStatus
 from dudao.meetings import selectors, services
 from dudao.meetings.models import Attendance, Decision, DecisionKind, Meeting, MemberDuty, ProgressNote, TaskForce
 from dudao.meetings.selectors import State
+from dudao.orgs.models import OrgUnit
 from tests.factories import City
 from tests.meetings.conftest import at, convene, decide
 
@@ -479,3 +481,51 @@ def test_home_items_for_owner_and_organiser(city, meeting, today):
     late.save()
     items = {i.title: i for i in collect(staff, staff.assignments.first())}
     assert "本单位调度会议定事项逾期未落实" not in items
+
+
+# ---- campaigns ----
+
+
+def _campaign(city: City, today: dt.date, name: str = "创建全国文明城市迎检", unit: OrgUnit | None = None) -> Campaign:
+    return Campaign.objects.create(
+        unit=unit or city.root,
+        name=name,
+        start=today - 30 * DAY,
+        end=today + 30 * DAY,
+        created_by=city.user("bureau_staff"),
+    )
+
+
+def test_meeting_of_a_task_force_takes_its_campaign_and_a_different_one_is_refused(city, today):
+    campaign = _campaign(city, today)
+    other = _campaign(city, today, name="秋季开学")
+    task_force = services.create_task_force(
+        actor=city.user("bureau_staff"),
+        name="创城专班",
+        campaign=campaign,
+        members=[services.MemberIn(city.user("bureau_leader"), MemberDuty.LEAD)],
+    )
+    assert convene(city, task_force, today).campaign == campaign
+    with pytest.raises(DomainError) as refused:
+        convene(city, task_force, today, campaign=other)
+    assert refused.value.code == "campaign_mismatch"
+
+
+def test_campaign_meetings_without_a_task_force_form_their_own_series(city, today):
+    campaign = _campaign(city, today)
+    first = convene(city, None, today - 7 * DAY, campaign=campaign)
+    convene(city, None, today - 3 * DAY)  # the unit's own series, not the campaign's
+    second = convene(city, None, today, campaign=campaign)
+    assert selectors.previous_meeting(second) == first
+
+
+def test_a_district_cannot_attach_a_campaign_it_cannot_see(city, today):
+    campaign = _campaign(city, today, unit=city.district_b)
+    with pytest.raises(DomainError) as refused:
+        services.create_task_force(
+            actor=city.user("district_admin"),
+            name="甲区专班",
+            campaign=campaign,
+            members=[services.MemberIn(city.user("district_admin"), MemberDuty.LEAD)],
+        )
+    assert refused.value.code == "campaign_out_of_scope"
