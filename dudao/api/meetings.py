@@ -278,7 +278,7 @@ def list_decisions(
 @router.get("/meetings/decisions/{decision_id}", response=DecisionDetailOut)
 def get_decision(request: AuthedRequest, decision_id: Id) -> DecisionDetailOut:
     require(request, "meeting.read")
-    return _decision_detail(get_object_or_404(selectors.decisions_for(request.user), pk=decision_id))
+    return _decision_detail(get_object_or_404(selectors.decisions_of_visible_meetings(request.user), pk=decision_id))
 
 
 class ProgressIn(Schema):
@@ -293,7 +293,7 @@ def report_progress(request: AuthedRequest, decision_id: Id, payload: ProgressIn
     """The owner unit reports progress; `mark_done` closes the task on `done_on` (default today). A repeated
     `Idempotency-Key` answers the first report."""
     require(request, "meeting.task")
-    decision = get_object_or_404(selectors.decisions_for(request.user), pk=decision_id)
+    decision = get_object_or_404(selectors.decisions_of_visible_meetings(request.user), pk=decision_id)
     services.report_progress(
         actor=request.user,
         decision=decision,
@@ -303,7 +303,9 @@ def report_progress(request: AuthedRequest, decision_id: Id, payload: ProgressIn
         version=payload.version,
         submit_key=request.headers.get("Idempotency-Key", ""),
     )
-    return Status(201, _decision_detail(get_object_or_404(selectors.decisions_for(request.user), pk=decision_id)))
+    return Status(
+        201, _decision_detail(get_object_or_404(selectors.decisions_of_visible_meetings(request.user), pk=decision_id))
+    )
 
 
 class ReopenIn(Schema):
@@ -314,9 +316,9 @@ class ReopenIn(Schema):
 @router.post("/meetings/decisions/{decision_id}/reopen", response=DecisionDetailOut)
 def reopen_decision(request: AuthedRequest, decision_id: Id, payload: ReopenIn) -> DecisionDetailOut:
     require(request, "meeting.change")
-    decision = get_object_or_404(selectors.decisions_for(request.user), pk=decision_id)
+    decision = get_object_or_404(selectors.decisions_of_visible_meetings(request.user), pk=decision_id)
     services.reopen_decision(actor=request.user, decision=decision, reason=payload.reason, version=payload.version)
-    return _decision_detail(get_object_or_404(selectors.decisions_for(request.user), pk=decision_id))
+    return _decision_detail(get_object_or_404(selectors.decisions_of_visible_meetings(request.user), pk=decision_id))
 
 
 # ---- meetings ----
@@ -559,4 +561,6 @@ def add_decision(request: AuthedRequest, meeting_id: Id, payload: DecisionIn) ->
         kind=payload.kind.value,
         submit_key=request.headers.get("Idempotency-Key", ""),
     )
-    return Status(201, _decision_detail(get_object_or_404(selectors.decisions_for(request.user), pk=decision.pk)))
+    return Status(
+        201, _decision_detail(get_object_or_404(selectors.decisions_of_visible_meetings(request.user), pk=decision.pk))
+    )

@@ -263,7 +263,14 @@ def decision_rows(decisions: Iterable[Decision], on: dt.date | None = None) -> l
 
 
 def decisions_for(user: User, action: str = "read") -> QuerySet[Decision]:
+    """The ledger's decisions: of meetings convened in scope, or owned by a unit in scope."""
     return with_rows(Decision.objects.for_user(user, action))
+
+
+def decisions_of_visible_meetings(user: User) -> QuerySet[Decision]:
+    """Any decision of a meeting the user may read (a district head reads the whole minutes of a meeting attended,
+    other districts' items included), for the decision's own page; reporting still needs the owner unit."""
+    return with_rows(Decision.objects.filter(meeting__in=Meeting.objects.for_user(user, "read").values("pk")))
 
 
 def ledger(

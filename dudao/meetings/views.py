@@ -376,7 +376,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
 
 def _decision(request: AuthedRequest, pk: int) -> Decision:
     require(request, "meeting.read")
-    return get_object_or_404(selectors.decisions_for(request.user), pk=pk)
+    return get_object_or_404(selectors.decisions_of_visible_meetings(request.user), pk=pk)
 
 
 @login_required

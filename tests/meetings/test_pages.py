@@ -98,8 +98,11 @@ def test_district_marks_its_task_done_on_the_decision_page(city, signed_in, deci
     assert "已标记完成" in response.content.decode()
     decision.refresh_from_db()
     assert decision.done_on is not None
+    # Another district on the task force reads the decision (it attended) but may not report on it.
     other = signed_in(city.user("district_admin_b"))
-    assert other.post(f"/meetings/decisions/{decision.pk}/progress/", {"text": "x"}).status_code == 404
+    assert other.get(f"/meetings/decisions/{decision.pk}/").status_code == 200
+    assert other.post(f"/meetings/decisions/{decision.pk}/progress/", {"text": "x"}).status_code == 403
+    assert signed_in(city.user("principal")).get(f"/meetings/decisions/{decision.pk}/").status_code == 404
 
 
 def test_principal_of_another_unit_gets_403_posting_progress_on_a_visible_decision(city, signed_in, meeting, today):
