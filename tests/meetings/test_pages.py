@@ -206,3 +206,20 @@ def test_a_person_first_listed_only_after_choosing_the_unit_is_accepted(city, si
     }
     assert client.post(f"/meetings/{meeting.pk}/decisions/", data).status_code == 302
     assert Decision.objects.get().owner_person == city.user("health_officer")
+
+
+def test_print_view_lists_attendance_review_and_decisions(city, signed_in, task_force, today):
+    from tests.meetings.conftest import decide
+
+    last = convene(city, task_force, today - 7 * DAY, title="第一次调度会")
+    decide(city, last, today + DAY, text="整治校园周边")
+    meeting = convene(city, task_force, today, title="第二次调度会")
+    row = meeting.attendees.get(person=city.user("district_admin_b"))
+    row.attendance, row.note = "leave", "外出培训"
+    row.save()
+    decide(city, meeting, today + 2 * DAY, text="补齐创建档案")
+    body = signed_in(city.user("bureau_staff")).get(f"/meetings/{meeting.pk}/print/").content.decode()
+    assert "第二次调度会纪要" in body
+    assert "请假：" + city.user("district_admin_b").display_name + "（外出培训）" in body
+    assert "一、上次会议议定事项落实情况" in body and "整治校园周边" in body and "未到期 1 项" in body
+    assert "三、议定事项" in body and "补齐创建档案" in body
