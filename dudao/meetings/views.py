@@ -383,11 +383,7 @@ def _decision(request: AuthedRequest, pk: int) -> Decision:
 def decision_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     decision = _decision(request, pk)
     user = request.user
-    may_report = (
-        decision.kind == DecisionKind.TASK
-        and decision.done_on is None
-        and can(user, "meeting.task", decision.owner_unit)
-    )
+    may_report = decision.kind == DecisionKind.TASK and decision.done_on is None and services.may_report(user, decision)
     may_change = can(user, "meeting.change", decision.meeting.unit)
     context: dict[str, Any] = {
         "decision": decision,

@@ -242,3 +242,55 @@ def test_indicator_counts_overdue_decisions_per_owner_unit(client, city, meeting
     assert response.status_code == 200, response.content
     values = {row["unit"]: row["value"] for row in response.json()["items"]}
     assert values[city.root.pk] == 1 and values[city.district_a.pk] == 1 and values[city.district_b.pk] == 0
+
+
+ROLES = [
+    "bureau_leader",
+    "bureau_staff",
+    "inspector",
+    "district_admin",
+    "principal",
+    "school_staff",
+    "class_teacher",
+    "counsellor",
+    "doctor",
+    "health_officer",
+    "case_officer",
+    "sysadmin",
+    "security_officer",
+    "auditor",
+]
+CONVENERS = {"bureau_leader", "bureau_staff", "district_admin"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_convene_a_meeting(client, city, role, today):
+    body = {"title": "调度会", "starts_at": at(today).isoformat(), "chair": city.user(role).pk}
+    response = post(client, "/api/v1/meetings", body, auth(city, role))
+    assert response.status_code == (201 if role in CONVENERS else 403), response.content
+    assert Meeting.objects.count() == (1 if role in CONVENERS else 0)
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        # The owner is the school: its heads report; the district and the city read but do not report in its
+        # stead; district B sat on the task force, so reads the decision, and may not report either.
+        ("principal", 201),
+        ("school_staff", 201),
+        ("district_admin", 403),
+        ("bureau_staff", 403),
+        ("bureau_leader", 403),
+        ("inspector", 403),
+        ("district_admin_b", 403),
+        ("class_teacher", 403),
+        ("sysadmin", 403),
+    ],
+)
+def test_who_may_report_on_a_schools_decision(client, city, meeting, today, role, status):
+    decision = decide(city, meeting, today, unit=city.school_a)
+    response = post(
+        client, f"/api/v1/meetings/decisions/{decision.pk}/progress", {"text": "已完成一半"}, auth(city, role)
+    )
+    assert response.status_code == status, response.content
+    assert decision.notes.count() == (1 if status == 201 else 0)

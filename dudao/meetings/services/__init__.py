@@ -3,6 +3,7 @@ locked fresh row, runs in one transaction and is audited. Import from here."""
 
 from dudao.meetings.services.decisions import (
     add_decision,
+    may_report,
     reopen_decision,
     report_progress,
     update_decision,
@@ -24,6 +25,7 @@ __all__ = [
     "create_meeting",
     "create_task_force",
     "dissolve_task_force",
+    "may_report",
     "record_attendance",
     "remove_attendee",
     "reopen_decision",

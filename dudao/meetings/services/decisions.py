@@ -19,7 +19,7 @@ from dudao.directives import services as directive_services
 from dudao.meetings.models import OWNER_KINDS, Decision, DecisionKind, Meeting, ProgressNote
 from dudao.meetings.services._common import acting_unit, belongs_to, clean_key, clean_text, once
 from dudao.orgs.models import OrgUnit, UnitKind
-from dudao.orgs.scoping import can
+from dudao.orgs.scoping import acting_assignment, can
 
 FIELDS = ["text", "owner_unit", "owner_person", "deadline", "kind"]
 # A directive made from a decision is due at the end of the working day of the decision's deadline.
@@ -170,6 +170,17 @@ def update_decision(
     return fresh
 
 
+def may_report(actor: User, decision: Decision) -> bool:
+    """Progress is reported by the owner unit itself: acting as that unit (a 科室's staff, whose assignment is on
+    the bureau, by their home unit), or as the person named. A unit above does not report in its stead."""
+    if not can(actor, "meeting.task", decision.owner_unit):
+        return False
+    if decision.owner_person_id == actor.pk:
+        return True
+    acting = acting_assignment(actor)
+    return acting is not None and decision.owner_unit_id in (acting.unit_id, actor.unit_id)
+
+
 def report_progress(
     *,
     actor: User,
@@ -190,7 +201,7 @@ def report_progress(
     today = timezone.localdate()
     with transaction.atomic():
         fresh = _locked_decision(decision, version)
-        if not can(actor, "meeting.task", fresh.owner_unit):
+        if not may_report(actor, fresh):
             raise Forbidden("只有责任单位可以报告该事项的进展")
         if fresh.kind == DecisionKind.DIRECTIVE:
             raise DomainError("该事项已转为工作部署，请在工作部署中报送", code="decision_is_directive", status=409)
