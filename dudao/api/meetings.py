@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
@@ -19,7 +20,7 @@ from dudao.campaigns.models import Campaign
 from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate
 from dudao.meetings import selectors, services
-from dudao.meetings.models import Attendance, Decision, DecisionKind, Meeting, MemberDuty, TaskForce
+from dudao.meetings.models import Attendance, Decision, DecisionKind, Meeting, MemberDuty, TaskForce, TaskForceMember
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.selectors import account_by_id, units_for
 
@@ -75,10 +76,8 @@ class TaskForceDetailOut(TaskForceOut):
 
 
 def _task_force(t: TaskForce, detail: bool = False) -> TaskForceOut:
-    members = list(t.members.select_related("person__unit")) if detail else []
+    members = list(t.members.select_related("person__unit")) if detail else getattr(t, "leads", [])
     lead = next((m for m in members if m.duty == MemberDuty.LEAD), None)
-    if not detail:
-        lead = t.members.filter(duty=MemberDuty.LEAD).select_related("person").first()
     fields = {
         "id": t.pk,
         "name": t.name,
@@ -113,7 +112,8 @@ def _task_force(t: TaskForce, detail: bool = False) -> TaskForceOut:
 def list_task_forces(request: AuthedRequest, paging: Query[PageParams]) -> dict[str, object]:
     """Task forces set up in scope or with a member in scope."""
     require(request, "meeting.read")
-    qs = selectors.task_forces_for(request.user).order_by("is_dissolved", "-created_at", "-id")
+    leads = Prefetch("members", TaskForceMember.objects.filter(duty=MemberDuty.LEAD).select_related("person"), "leads")
+    qs = selectors.task_forces_for(request.user).prefetch_related(leads).order_by("is_dissolved", "-created_at", "-id")
     page = paginate(qs, page=paging.page, page_size=paging.page_size)
     return {"items": [_task_force(t) for t in page.items], "count": page.count}
 

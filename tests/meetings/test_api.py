@@ -294,3 +294,21 @@ def test_who_may_report_on_a_schools_decision(client, city, meeting, today, role
     )
     assert response.status_code == status, response.content
     assert decision.notes.count() == (1 if status == 201 else 0)
+
+
+def test_lists_keep_a_fixed_number_of_queries(client, city, today, django_assert_max_num_queries):
+    from dudao.meetings import services
+    from dudao.meetings.models import MemberDuty
+
+    for n in range(5):
+        services.create_task_force(
+            actor=city.user("bureau_staff"),
+            name=f"专班{n}",
+            members=[services.MemberIn(city.user("bureau_leader"), MemberDuty.LEAD)],
+        )
+        meeting = convene(city, None, today - n * DAY, title=f"调度会{n}")
+        decide(city, meeting, today + n * DAY)
+    headers = auth(city, "bureau_staff")
+    for url in LISTS:
+        with django_assert_max_num_queries(7):
+            assert client.get(url, **headers).status_code == 200, url
