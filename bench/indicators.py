@@ -334,6 +334,17 @@ class HandWritten:
             [self.pattern],
         )
 
+    # ----- meetings --------------------------------------------------------------------------------------------
+
+    def meetings_overdue_decisions(self) -> dict[str, tuple[float, ...]]:
+        return self._rows(
+            f"SELECT {self._prefix()}, COUNT(*) FROM meetings_decision d JOIN orgs_orgunit u ON u.id = d.owner_unit_id "
+            "LEFT JOIN directives_directive r ON r.id = d.directive_id "
+            f"WHERE u.path {self.like} %s AND d.deadline < %s AND ((d.kind = 'task' AND d.done_on IS NULL) "
+            "OR (d.kind = 'directive' AND r.status = 'draft')) GROUP BY 1",
+            [self.pattern, self._d(self.today)],
+        )
+
     # ----- comparison --------------------------------------------------------------------------------------------
 
     def agrees(self, code: str, got: Any, want: tuple[float, ...]) -> bool:

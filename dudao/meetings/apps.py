@@ -7,3 +7,6 @@ class MeetingsConfig(AppConfig):
     name = "dudao.meetings"
     label = "meetings"
     verbose_name = "调度会"
+
+    def ready(self) -> None:
+        from dudao.meetings import demo, home, indicators  # noqa: F401  (home items, menu entry, demo data, indicator)
