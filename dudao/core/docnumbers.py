@@ -25,7 +25,7 @@ PREFIX = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{1,20}$")
 def check_prefix(prefix: str) -> str:
     """The prefix stripped, or a refusal saying what a prefix may hold."""
     prefix = prefix.strip()
-    if not PREFIX.match(prefix):
+    if not PREFIX.match(prefix) or "号" in prefix:
         raise DomainError(
             "发文字号前缀须为 1 到 20 个汉字、字母或数字，不含括号和“号”字，例如“临教督”", code="invalid_prefix"
         )
@@ -48,11 +48,21 @@ def allocate(*, prefix: str, year: int, object_type: str, object_id: object) -> 
                 if not DocumentSequence.objects.filter(prefix=prefix, year=year).update(last=F("last") + 1):
                     DocumentSequence.objects.create(prefix=prefix, year=year, last=1)
                 number = DocumentSequence.objects.values_list("last", flat=True).get(prefix=prefix, year=year)
+                taken = set(
+                    IssuedNumber.objects.filter(prefix=prefix, year=year, number__gte=number).values_list(
+                        "number", flat=True
+                    )
+                )
+                if number in taken:
+                    # Numbers given by hand (a paper document entered later): move the counter past them.
+                    while number in taken:
+                        number += 1
+                    DocumentSequence.objects.filter(prefix=prefix, year=year).update(last=number)
                 return IssuedNumber.objects.create(
                     prefix=prefix, year=year, number=number, object_type=object_type, object_id=str(object_id)
                 )
         except IntegrityError:
-            # Another publication created the year's counter, or a number was taken by hand: try the next one.
+            # Another publication created the year's first counter at the same moment: its row exists now.
             continue
     raise DomainError("发文字号分配冲突，请稍后重试", code="number_clash", status=409)
 
