@@ -126,6 +126,7 @@ def test_without_copy_to_the_printer_line_carries_both_thick_lines():
     )
     last = word.paragraphs[-1]
     assert last.text == "丁\t2026年1月5日印发"
+    assert last._p.pPr is not None
     borders = last._p.pPr.find(qn("w:pBdr"))
     assert borders.find(qn("w:top")).get(qn("w:sz")) == borders.find(qn("w:bottom")).get(qn("w:sz")) == "8"
 
