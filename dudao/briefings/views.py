@@ -91,7 +91,7 @@ def briefing_create(request: AuthedRequest) -> HttpResponse:
         request,
         back,
         start,
-        "正在生成调度通报，完成后本页自动刷新",
+        "已开始生成调度通报",
         then=lambda briefing: redirect("briefings:detail", pk=briefing.pk),
     )
 
