@@ -207,3 +207,15 @@ def test_the_bulletin_of_a_round_exports_in_the_same_layout(signed_in, city: Cit
     assert texts[1] == "测试市教育局文件" and bulletin.title in texts and "二、主要问题" in texts
     assert texts[-1].startswith("测试市教育局办公室\t") and texts[-1].endswith("印发")
     assert signed_in(city.user("district_admin_b")).get(f"/bulletins/{bulletin.pk}/document.docx").status_code == N
+
+
+def test_a_failed_briefing_can_be_generated_again(signed_in, city: City):
+    failed = services.request_briefing(actor=city.user("bureau_staff"), unit=city.root, queue=False)
+    Briefing.objects.filter(pk=failed.pk).update(status=BriefingStatus.FAILED, progress_note="生成失败：测试")
+    client = signed_in(city.user("bureau_staff"))
+    page = client.get(f"/briefings/{failed.pk}/").content.decode()
+    assert "生成失败：测试" in page and "重新生成" in page
+    response = client.post(f"/briefings/{failed.pk}/regenerate/")
+    fresh = Briefing.objects.exclude(pk=failed.pk).get()
+    assert response["Location"] == f"/briefings/{fresh.pk}/"
+    assert client.get(f"/briefings/{failed.pk}/document.docx").status_code == 302  # not ready: back to the page

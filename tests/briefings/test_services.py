@@ -339,3 +339,39 @@ def test_switching_the_weekly_run_on_makes_the_clerk_its_writer(city):
             is_weekly=True,
             version=profile.version + 1,
         )
+
+
+def test_the_weekly_job_runs_on_the_configured_day_and_time(settings):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from dudao.briefings.tasks import _schedule
+
+    tz = ZoneInfo("Asia/Shanghai")
+    monday_eight = dt.datetime(2026, 12, 7, 8, 0, tzinfo=tz)
+    assert _schedule()(monday_eight)
+    assert not _schedule()(monday_eight + dt.timedelta(days=1))
+    assert not _schedule()(monday_eight + dt.timedelta(hours=1))
+    settings.DUDAO_BRIEFING_WEEKDAY, settings.DUDAO_BRIEFING_TIME = 7, "17:30"
+    assert _schedule()(dt.datetime(2026, 12, 13, 17, 30, tzinfo=tz))  # a Sunday
+
+
+def test_the_weekly_command_reports_what_it_made(city):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    IssuingProfile.objects.create(
+        unit=city.root,
+        doc_prefix="测教督",
+        masthead="测试市教育局文件",
+        printer="办公室",
+        is_weekly=True,
+        writer=city.user("bureau_staff"),
+    )
+    out = StringIO()
+    call_command("briefing_weekly", stdout=out)
+    assert "测试市教育局" in out.getvalue() and "共生成 1 份" in out.getvalue()
+    out = StringIO()
+    call_command("briefing_weekly", stdout=out)
+    assert "共生成 0 份" in out.getvalue()

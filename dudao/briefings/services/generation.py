@@ -78,6 +78,8 @@ def request_briefing(
     if end > today:
         raise DomainError(f"统计结束日期（{end:%Y-%m-%d}）不能晚于今天", code="invalid_period")
     with transaction.atomic():
+        # One request at a time per unit (a double click, two clerks): the second finds the first one running.
+        OrgUnit.objects.select_for_update().filter(pk=unit.pk).exists()
         running = (
             Briefing.objects.filter(
                 unit=unit,
