@@ -9,7 +9,8 @@ date, 版记) and gets a Word file that opens in WPS and Word as the bureau's ow
 - 正文 in 3号 仿宋_GB2312, exact line spacing 28.9 pt (22 lines to the 版心), first line indented 2 characters;
   headings 一、 in 黑体 and （一） in 楷体, 1. and （1） in 仿宋;
 - 发文机关署名 and 成文日期 (Arabic numerals, 2026年12月7日) right-aligned, four characters in from the right;
-- 版记: 抄送 and 印发机关 + 印发日期 between lines, the first and last thick, the one between thin;
+- 版记 at the foot of the last page: 抄送 and 印发机关 + 印发日期 between lines, the first and last thick, the one
+  between thin;
 - page numbers "— 1 —" in 4号 宋体, at the outside edge (right on odd pages, left on even ones).
 
 Chinese fonts are named for East Asian text (`w:eastAsia`) as well as Latin text, so Word does not fall back to
@@ -47,6 +48,16 @@ SIZE_TITLE = 22
 SIZE_BODY = 16
 SIZE_NOTE = 14
 LINE = Pt(28.9)  # 22 lines of 3号 in the 225 mm 版心
+# The order of w:pPr's children in the WordprocessingML schema (CT_PPr).
+PARAGRAPH_PROPERTIES = [
+    f"w:{name}"
+    for name in (
+        "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+        "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+        "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+        "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange"
+    ).split()
+]
 
 _H1 = re.compile(r"^[一二三四五六七八九十]+、")
 _H2 = re.compile(r"^（[一二三四五六七八九十]+）")
@@ -266,6 +277,32 @@ def _imprint(word: Any, document: OfficialDocument) -> None:
     for line in lines[:-1]:
         _border(line, "bottom", size=4, color="000000")
     _border(lines[-1], "bottom", size=8, color="000000")
+    for line in lines:
+        _at_page_foot(line)
+
+
+def _at_page_foot(paragraph: Any) -> None:
+    """Set the paragraph in a frame at the foot of the text area (版记 sits at the bottom of the last page): the
+    版记's paragraphs share one frame because their frame properties are identical; body text flows around it."""
+    frame = OxmlElement("w:framePr")
+    for name, value in (
+        ("w:w", str(Mm(156).twips)),
+        ("w:wrap", "around"),
+        ("w:hAnchor", "margin"),
+        ("w:vAnchor", "margin"),
+        ("w:xAlign", "center"),
+        ("w:yAlign", "bottom"),
+    ):
+        frame.set(qn(name), value)
+    _insert(paragraph._p.get_or_add_pPr(), frame)
+
+
+def _insert(properties: Any, element: Any) -> None:
+    """Add a paragraph property where the schema's sequence puts it (Word refuses a file whose w:pPr children are
+    out of order)."""
+    tags = [qn(name) for name in PARAGRAPH_PROPERTIES]
+    later = PARAGRAPH_PROPERTIES[tags.index(element.tag) + 1 :]
+    properties.insert_element_before(element, *later)
 
 
 def _note(word: Any, text: str) -> Any:
@@ -281,7 +318,7 @@ def _border(paragraph: Any, side: str, *, size: int, color: str) -> None:
     borders = properties.find(qn("w:pBdr"))
     if borders is None:
         borders = OxmlElement("w:pBdr")
-        properties.append(borders)
+        _insert(properties, borders)
     edge = OxmlElement(f"w:{side}")
     edge.set(qn("w:val"), "single")
     edge.set(qn("w:sz"), str(size))

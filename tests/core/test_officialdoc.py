@@ -11,7 +11,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
-from dudao.core.officialdoc import BlockKind, OfficialDocument, blocks, build_docx, chinese_date
+from dudao.core.officialdoc import PARAGRAPH_PROPERTIES, BlockKind, OfficialDocument, blocks, build_docx, chinese_date
 
 DOC = OfficialDocument(
     masthead="临江市教育局文件",
@@ -144,3 +144,29 @@ def test_body_text_splits_into_headings_and_paragraphs():
 
 def test_dates_have_no_leading_zeros():
     assert chinese_date(dt.date(2026, 3, 5)) == "2026年3月5日"
+
+
+def test_the_imprint_sits_in_one_frame_at_the_foot_of_the_page(word):
+    frames = []
+    for text in ("抄送：市委教育工委。", "临江市教育局办公室\t2026年12月7日印发"):
+        pPr = _paragraph(word, text)._p.pPr
+        assert pPr is not None
+        frame = pPr.find(qn("w:framePr"))
+        frames.append(dict(frame.attrib))
+    assert frames[0] == frames[1]  # identical properties: one frame
+    assert frames[0][qn("w:yAlign")] == "bottom" and frames[0][qn("w:vAnchor")] == "margin"
+    assert _paragraph(word, "2026年12月7日")._p.pPr.find(qn("w:framePr")) is None
+
+
+def test_paragraph_properties_follow_the_schema_order():
+    """Word refuses a document whose w:pPr children are out of the schema's order (e.g. w:pBdr after w:jc)."""
+    order = [qn(name) for name in PARAGRAPH_PROPERTIES]
+    word = Document(io.BytesIO(build_docx(DOC)))
+    parts = [word.element.body, *(s.footer._element for s in word.sections), word.sections[0].even_page_footer._element]
+    checked = 0
+    for part in parts:
+        for pPr in part.iter(qn("w:pPr")):
+            positions = [order.index(child.tag) for child in pPr if child.tag in order]
+            assert positions == sorted(positions), [child.tag for child in pPr]
+            checked += 1
+    assert checked > 10
