@@ -9,8 +9,8 @@ date, 版记) and gets a Word file that opens in WPS and Word as the bureau's ow
 - 正文 in 3号 仿宋_GB2312, exact line spacing 28.9 pt (22 lines to the 版心), first line indented 2 characters;
   headings 一、 in 黑体 and （一） in 楷体, 1. and （1） in 仿宋;
 - 发文机关署名 and 成文日期 (Arabic numerals, 2026年12月7日) right-aligned, four characters in from the right;
-- 版记 at the foot of the last page: 抄送 and 印发机关 + 印发日期 between lines, the first and last thick, the one
-  between thin;
+- 版记 after the signature: 抄送 and 印发机关 + 印发日期 between lines, the first and last thick, the one between thin
+  (not framed at the page foot: LibreOffice 7 ignores a frame's position and drops its borders);
 - page numbers "— 1 —" in 4号 宋体, at the outside edge (right on odd pages, left on even ones).
 
 Chinese fonts are named for East Asian text (`w:eastAsia`) as well as Latin text, so Word does not fall back to
@@ -259,6 +259,8 @@ def _signature(word: Any, document: OfficialDocument) -> None:
     for text in (document.signer, chinese_date(document.date)):
         paragraph = _paragraph(word, text, align=WD_ALIGN_PARAGRAPH.RIGHT)
         paragraph.paragraph_format.right_indent = right
+        # The signer never ends a page without its date.
+        paragraph.paragraph_format.keep_with_next = text == document.signer
 
 
 def _imprint(word: Any, document: OfficialDocument) -> None:
@@ -273,28 +275,12 @@ def _imprint(word: Any, document: OfficialDocument) -> None:
     run = printed.add_run("\t" + document.print_line_date)
     _set_font(run.font, run._element, FANGSONG, SIZE_NOTE)
     lines.append(printed)
+    for line in lines[:-1]:
+        line.paragraph_format.keep_with_next = True
     _border(lines[0], "top", size=8, color="000000")
     for line in lines[:-1]:
         _border(line, "bottom", size=4, color="000000")
     _border(lines[-1], "bottom", size=8, color="000000")
-    for line in lines:
-        _at_page_foot(line)
-
-
-def _at_page_foot(paragraph: Any) -> None:
-    """Set the paragraph in a frame at the foot of the text area (版记 sits at the bottom of the last page): the
-    版记's paragraphs share one frame because their frame properties are identical; body text flows around it."""
-    frame = OxmlElement("w:framePr")
-    for name, value in (
-        ("w:w", str(Mm(156).twips)),
-        ("w:wrap", "around"),
-        ("w:hAnchor", "margin"),
-        ("w:vAnchor", "margin"),
-        ("w:xAlign", "center"),
-        ("w:yAlign", "bottom"),
-    ):
-        frame.set(qn(name), value)
-    _insert(paragraph._p.get_or_add_pPr(), frame)
 
 
 def _insert(properties: Any, element: Any) -> None:

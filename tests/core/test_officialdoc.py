@@ -146,18 +146,6 @@ def test_dates_have_no_leading_zeros():
     assert chinese_date(dt.date(2026, 3, 5)) == "2026年3月5日"
 
 
-def test_the_imprint_sits_in_one_frame_at_the_foot_of_the_page(word):
-    frames = []
-    for text in ("抄送：市委教育工委。", "临江市教育局办公室\t2026年12月7日印发"):
-        pPr = _paragraph(word, text)._p.pPr
-        assert pPr is not None
-        frame = pPr.find(qn("w:framePr"))
-        frames.append(dict(frame.attrib))
-    assert frames[0] == frames[1]  # identical properties: one frame
-    assert frames[0][qn("w:yAlign")] == "bottom" and frames[0][qn("w:vAnchor")] == "margin"
-    assert _paragraph(word, "2026年12月7日")._p.pPr.find(qn("w:framePr")) is None
-
-
 def test_paragraph_properties_follow_the_schema_order():
     """Word refuses a document whose w:pPr children are out of the schema's order (e.g. w:pBdr after w:jc)."""
     order = [qn(name) for name in PARAGRAPH_PROPERTIES]
@@ -170,3 +158,8 @@ def test_paragraph_properties_follow_the_schema_order():
             assert positions == sorted(positions), [child.tag for child in pPr]
             checked += 1
     assert checked > 10
+
+
+def test_signer_and_imprint_lines_are_kept_together(word):
+    assert _paragraph(word, "临江市教育局").paragraph_format.keep_with_next
+    assert _paragraph(word, "抄送：市委教育工委。").paragraph_format.keep_with_next
