@@ -20,6 +20,7 @@ from dudao.briefings.services.publishing import ISSUERS
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.pagination import paginate
 from dudao.orgs.scoping import acting_assignment
+from dudao.orgs.selectors import units_for
 
 router = Router(tags=["调度通报"])
 
@@ -130,7 +131,7 @@ def list_briefings(
     unit: Id | None = None,
 ) -> dict[str, object]:
     """Briefings issued inside the scope (drafts too), and published ones sent to units inside it; newest first.
-    `unit`: issued by that unit."""
+    `unit`: issued by that unit or a unit under it."""
     require(request, "briefing.read")
     qs = selectors.briefings_for(request.user)
     if status is not None:
@@ -138,7 +139,7 @@ def list_briefings(
     if campaign is not None:
         qs = qs.filter(campaign_id=campaign)
     if unit is not None:
-        qs = qs.filter(unit_id=unit)
+        qs = qs.filter(unit__path__under=get_object_or_404(units_for(request.user), pk=unit).path)
     page = paginate(qs, page=paging.page, page_size=paging.page_size)
     return {"items": [_briefing(b) for b in page.items], "count": page.count}
 

@@ -53,6 +53,10 @@ def test_list_is_paged_and_scoped(client, city, make_briefing):
     assert other == {"items": [], "count": 0}
     assert client.get("/api/v1/briefings", **auth(city, "doctor")).status_code == 403
     assert client.get("/api/v1/briefings?page_size=501", **auth(city, "bureau_staff")).status_code == 400
+    by_district = client.get(f"/api/v1/briefings?unit={city.district_a.pk}", **auth(city, "bureau_staff")).json()
+    assert [b["unit_name"] for b in by_district["items"]] == ["甲区教育局"]
+    outside = client.get(f"/api/v1/briefings?unit={city.district_a.pk}", **auth(city, "district_admin_b"))
+    assert outside.status_code == 404
 
 
 def test_out_of_scope_briefing_is_404(client, city, make_briefing):

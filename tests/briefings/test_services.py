@@ -375,3 +375,24 @@ def test_the_weekly_command_reports_what_it_made(city):
     out = StringIO()
     call_command("briefing_weekly", stdout=out)
     assert "共生成 0 份" in out.getvalue()
+
+
+def test_generation_queries_do_not_grow_with_the_number_of_schools(city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import unit
+
+    def queries() -> int:
+        requested = services.request_briefing(actor=city.user("bureau_staff"), unit=city.root, queue=False)
+        with CaptureQueriesContext(connection) as captured:
+            done = services.run_generation(requested.pk)
+        assert done.status == BriefingStatus.DRAFT
+        Briefing.objects.filter(pk=done.pk).delete()
+        return len(captured.captured_queries)
+
+    before = queries()
+    for n in range(6):
+        unit(city.district_b, f"乙区第{n + 2}中学", "school", school_type="junior")
+    assert queries() == before
+    assert before < 80
