@@ -210,6 +210,9 @@ DUDAO_DETAIL_LIMIT = int(os.environ.get("DUDAO_DETAIL_LIMIT", "200"))
 DUDAO_DUTY_SIGNIN_DEADLINE = os.environ.get("DUDAO_DUTY_SIGNIN_DEADLINE", "09:30")
 # Terms for drill coverage: the month-day each term starts (autumn term from 09-01, spring term from 02-01).
 DUDAO_TERM_STARTS = [d for d in os.environ.get("DUDAO_TERM_STARTS", "02-01,09-01").split(",") if d]
+# Briefings (调度通报): the weekly briefing is generated on this weekday (1 = Monday … 7 = Sunday) at this local time.
+DUDAO_BRIEFING_WEEKDAY = int(os.environ.get("DUDAO_BRIEFING_WEEKDAY", "1"))
+DUDAO_BRIEFING_TIME = os.environ.get("DUDAO_BRIEFING_TIME", "08:00")
 # A report's repeating table posts one field per cell (up to 1,000 rows); an oversized table must reach the
 # form's own check ("最多填 N 行") instead of Django's bare 400.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 60_000

@@ -8,3 +8,7 @@ class BriefingsConfig(AppConfig):
     name = "dudao.briefings"
     label = "briefings"
     verbose_name = "调度通报"
+
+    def ready(self) -> None:
+        # Home items, menu entry, demo data.
+        from dudao.briefings import demo, home  # noqa: F401

@@ -130,3 +130,41 @@ class ImportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
+
+
+class DocumentSequence(models.Model):
+    """The yearly sequence of one 发文字号 prefix (临教督〔2026〕1号, 2号 …): the counter row a publication locks."""
+
+    prefix = models.CharField("发文字号前缀", max_length=20)
+    year = models.PositiveSmallIntegerField("年份")
+    last = models.PositiveIntegerField("已用到", default=0)
+
+    class Meta:
+        verbose_name = "发文字号序列"
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="document_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}〔{self.year}〕{self.last}号"
+
+
+class IssuedNumber(models.Model):
+    """One 发文字号 given out, and to what: a number is never given twice (unique per prefix, year and number),
+    whatever happens to the counter."""
+
+    prefix = models.CharField("发文字号前缀", max_length=20)
+    year = models.PositiveSmallIntegerField("年份")
+    number = models.PositiveIntegerField("序号")
+    # What the number went to ("briefings.briefing", 12): core imports no app, so no foreign key.
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "已编发文字号"
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year", "number"], name="issued_number_unique"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="issued_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}〔{self.year}〕{self.number}号"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("bulletins/<int:pk>/edit/", views.bulletin_update, name="bulletin_update"),
     path("bulletins/<int:pk>/publish/", views.bulletin_publish, name="bulletin_publish"),
     path("bulletins/<int:pk>/confirm/", views.bulletin_confirm, name="bulletin_confirm"),
+    path("bulletins/<int:pk>/document.docx", views.bulletin_docx, name="bulletin_docx"),
 ]

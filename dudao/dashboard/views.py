@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden, StaleEditError
+from dudao.core.officialdoc import OfficialDocument, build_docx
 from dudao.core.web import perform, posted_version, require
 from dudao.dashboard import selectors, services
 from dudao.dashboard.models import Bulletin, BulletinStatus
@@ -114,3 +118,28 @@ def bulletin_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda: services.confirm_read(actor=request.user, recipient=recipient),
         "已确认阅读",
     )
+
+
+@login_required
+def bulletin_docx(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The bulletin in the official-document layout (GB/T 9704-2012), as the 调度通报 are exported."""
+    require(request, "bulletin.read")
+    bulletin = _bulletin(request, pk)
+    published = bulletin.status == BulletinStatus.PUBLISHED
+    document = OfficialDocument(
+        masthead=f"{bulletin.unit.name}文件",
+        title=bulletin.title,
+        addressee="本轮被查各学校",
+        body=bulletin.body,
+        signer=bulletin.unit.name,
+        date=timezone.localdate(bulletin.published_at) if bulletin.published_at else timezone.localdate(),
+        printer=f"{bulletin.unit.name}办公室",
+        draft_mark="" if published else "草稿",
+    )
+    response = HttpResponse(
+        build_docx(document), content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"bulletin.docx\"; filename*=UTF-8''{quote(bulletin.title)}.docx"
+    )
+    return response
