@@ -203,7 +203,12 @@ def _today_text() -> str:
 
 def prefill_from_row(user: User, kind: str, pk: int) -> Prefill:
     """From one overdue or late row of a module page (`?kind=…&id=…`): the row is the fact, its unit the target."""
-    fact = sources.resolve(user, [(kind, pk)], kinds=sources.ORDER_KINDS)[0]
+    try:
+        fact = sources.resolve(user, [(kind, pk)], kinds=sources.ORDER_KINDS)[0]
+    except DomainError as exc:
+        if exc.code == "fact_outside_scope":
+            raise DomainError("对象不存在或不在您的管理范围内", code="not_found", status=404) from exc
+        raise
     src = sources.source(kind)
     return Prefill(
         subject=src.subject(fact.row)[:120],
