@@ -27,7 +27,9 @@ def overdue_item(city: City, school: OrgUnit | None = None, days: int = 5) -> Re
     return item
 
 
-def issue(city: City, *, target: OrgUnit | None = None, facts=(), actor_key: str = "bureau_leader", **extra) -> SupervisionOrder:
+def issue(
+    city: City, *, target: OrgUnit | None = None, facts=(), actor_key: str = "bureau_leader", **extra
+) -> SupervisionOrder:
     actor = city.user(actor_key)
     issuer = actor.assignments.get().unit
     fields = {
@@ -45,8 +47,15 @@ def form(name: str = "约谈") -> AccountabilityForm:
     return AccountabilityForm.objects.get_or_create(name=name, defaults={"order": 10})[0]
 
 
-def talk(city: City, *, person_key: str | None = "principal", unit: OrgUnit | None = None, actor_key: str = "bureau_leader",
-         deduction: Decimal | None = Decimal("1.5"), evidence=()) -> AccountabilityRecord:
+def talk(
+    city: City,
+    *,
+    person_key: str | None = "principal",
+    unit: OrgUnit | None = None,
+    actor_key: str = "bureau_leader",
+    deduction: Decimal | None = Decimal("1.5"),
+    evidence=(),
+) -> AccountabilityRecord:
     actor = city.user(actor_key)
     return services.record_accountability(
         actor=actor,
@@ -61,7 +70,9 @@ def talk(city: City, *, person_key: str | None = "principal", unit: OrgUnit | No
     )
 
 
-def praise(city: City, *, unit: OrgUnit | None = None, actor_key: str = "bureau_leader", bonus: Decimal | None = Decimal("2")) -> Commendation:
+def praise(
+    city: City, *, unit: OrgUnit | None = None, actor_key: str = "bureau_leader", bonus: Decimal | None = Decimal("2")
+) -> Commendation:
     actor = city.user(actor_key)
     return services.record_commendation(
         actor=actor,
