@@ -208,7 +208,8 @@ def problem_rows(actor: User, rows: Any, limit: int = MAX_LINKS) -> list[Fact] |
     src = next((s for s in SOURCES.values() if s.model is rows.model), None)
     if src is None:
         return None
-    ids = list(rows.filter(src.problem()).values_list("pk", flat=True)[:limit])
+    # A module's list may join rows more than once (a ledger filtered through its steps): each row is one fact.
+    ids = list(dict.fromkeys(rows.filter(src.problem()).values_list("pk", flat=True)[: limit * 4]))[:limit]
     by_pk = {r.pk: r for r in src.rows(actor).filter(pk__in=ids)}
     kind = src.kind.value
     return [Fact(kind, pk, src.describe(r)[:300], src.unit_of(r), r) for pk in ids if (r := by_pk.get(pk))]
