@@ -47,6 +47,7 @@ def supervision_demo(context: DemoContext) -> dict[str, int]:
     root = OrgUnit.objects.get(pk=context.city.root)
     district = OrgUnit.objects.get(pk=context.city.districts[0])
     items = RectificationItem.objects.filter(school__path__under=district.path)
+    overdue_total = items.overdue(today).count()
     overdue = list(items.overdue(today).select_related("school").order_by("due_date", "id")[:6])
     orders = []
 
@@ -56,7 +57,8 @@ def supervision_demo(context: DemoContext) -> dict[str, int]:
         issuer=root,
         target=district,
         subject=f"关于督促{district.name}加快整改逾期问题的督办",
-        body=f"经查，你区文明校园创建“回头看”发现的问题中，有 {len(overdue)} 项已超过整改时限仍未销号。{CLOSING_HINT}",
+        body=f"经查，你区督查发现的问题中有 {overdue_total} 项已超过整改时限仍未销号，"
+        f"现将逾期时间最长的 3 项列出督办。{CLOSING_HINT}",
         deadline=today + dt.timedelta(days=3),
         facts=[("rectification_item", i.pk) for i in overdue[:3]],
     )

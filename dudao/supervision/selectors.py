@@ -232,8 +232,7 @@ def prefill_from_indicator(user: User, unit: OrgUnit, code: str) -> Prefill:
     drill = command.drill(user, indicator, unit, start, end)
     facts = sources.problem_rows(user, drill.rows) or []
     figure = f"{value:g}{indicator.measure}" if value is not None else "暂无可统计数据"
-    definition = indicator.definition.rstrip("。")
-    body = f"经查，截至{_today_text()}，{unit.name}“{indicator.name}”为{figure}（{definition}）。"
+    body = f"经查，截至{_today_text()}，{unit.name}“{indicator.name}”为{figure}。"
     if facts:
         body += f"其中需督办的{facts[0].kind_label} {len(facts)} 项，详见所附事实清单。"
     return Prefill(

@@ -203,7 +203,11 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "may_sign": is_receiver and order.status == OrderStatus.ISSUED,
             "may_respond": is_receiver and order.status in (OrderStatus.ISSUED, OrderStatus.SIGNED),
             "may_close": is_issuer and order.status == OrderStatus.RESPONDED,
-            "may_record": selectors.may_record(user) and can(user, "accountability.change", order.target),
+            # A record is about a unit below the recorder's: not offered to the receiving unit itself.
+            "may_record": selectors.may_record(user)
+            and acting is not None
+            and order.target_id != acting.pk
+            and can(user, "accountability.change", order.target),
             "respond_form": RespondForm(),
             "return_form": ReturnForm(),
             "close_form": CloseForm(),
