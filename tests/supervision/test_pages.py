@@ -263,3 +263,10 @@ def test_list_and_detail_queries_do_not_grow_with_rows(signed_in, city: City, dj
     client = signed_in(city.user("bureau_leader"))
     with django_assert_max_num_queries(14):
         client.get("/supervision/")
+
+
+def test_overdue_ledger_item_page_offers_the_supervise_button_to_issuers_only(signed_in, city: City) -> None:
+    item = overdue_item(city)
+    link = f"/supervision/new/?kind=rectification_item&amp;id={item.pk}"
+    assert link in signed_in(city.user("district_admin")).get(f"/ledger/{item.pk}/").content.decode()
+    assert link not in signed_in(city.user("principal")).get(f"/ledger/{item.pk}/").content.decode()
