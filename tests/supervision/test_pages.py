@@ -270,3 +270,16 @@ def test_overdue_ledger_item_page_offers_the_supervise_button_to_issuers_only(si
     link = f"/supervision/new/?kind=rectification_item&amp;id={item.pk}"
     assert link in signed_in(city.user("district_admin")).get(f"/ledger/{item.pk}/").content.decode()
     assert link not in signed_in(city.user("principal")).get(f"/ledger/{item.pk}/").content.decode()
+
+
+def test_detail_and_record_list_queries_do_not_grow_with_rows(
+    signed_in, city: City, django_assert_max_num_queries
+) -> None:
+    order = issue(city, facts=[("rectification_item", overdue_item(city).pk)])
+    for _ in range(3):
+        talk(city, person_key=None, unit=city.school_a)
+    client = signed_in(city.user("bureau_leader"))
+    with django_assert_max_num_queries(16):
+        assert client.get(f"/supervision/{order.pk}/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get("/supervision/accountability/").status_code == 200
