@@ -397,8 +397,7 @@ def create_accountability(request: AuthedRequest, payload: AccountabilityIn) -> 
     record = services.record_accountability(
         actor=request.user, form=form, deduction=payload.deduction, **_subjects(request, payload)
     )
-    found = get_object_or_404(selectors.records_for(request.user), pk=record.pk)
-    return Status(201, _accountability(found))
+    return Status(201, _accountability(record))
 
 
 @router.get("/accountability/{record_id}", response=AccountabilityOut)
@@ -450,7 +449,7 @@ def create_commendation(request: AuthedRequest, payload: CommendationIn) -> Stat
     record = services.record_commendation(
         actor=request.user, title=payload.title, bonus=payload.bonus, **_subjects(request, payload)
     )
-    return Status(201, _commendation(get_object_or_404(selectors.commendations_for(request.user), pk=record.pk)))
+    return Status(201, _commendation(record))
 
 
 @router.get("/commendations/{record_id}", response=CommendationOut)

@@ -87,8 +87,9 @@ class SupervisionOrder(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Set once by the daily escalation when the deadline passed without an answer (催办 went up the tree).
     escalated_at = models.DateTimeField(null=True, blank=True)
-    # The issuing form's one-time key: a second submission of the same form returns the first order.
-    request_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # The issuing form's one-time key (or the API client's idempotency key): a second submission by the same person
+    # with the same key returns the first order.
+    request_key = models.CharField(max_length=64, null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = OrderQuerySet.as_manager()
@@ -98,6 +99,7 @@ class SupervisionOrder(models.Model):
         ordering = ["-issued_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["issuer", "year", "seq"], name="supervision_order_number_unique"),
+            models.UniqueConstraint(fields=["issued_by", "request_key"], name="supervision_order_request_once"),
         ]
         indexes = [
             models.Index(fields=["status", "deadline"], name="supervision_order_due_idx"),

@@ -233,3 +233,16 @@ def test_commendations_list_and_revoke(client: Client, city: City) -> None:
 def test_forms_list(client: Client, city: City) -> None:
     names = [f["name"] for f in client.get("/api/v1/accountability-forms", **bearer(city, "district_admin")).json()]
     assert names[:5] == ["约谈", "通报批评", "责令整改", "诫勉谈话", "组织处理"]
+
+
+def test_two_people_may_use_the_same_idempotency_key(client: Client, city: City) -> None:
+    first = post(
+        client, "/api/v1/supervision-orders", bearer(city, "bureau_leader"), order_body(city, idempotency_key="1")
+    )
+    other = post(
+        client,
+        "/api/v1/supervision-orders",
+        bearer(city, "district_admin"),
+        order_body(city, target=city.school_a.pk, idempotency_key="1"),
+    )
+    assert first.status_code == other.status_code == 201 and first.json()["id"] != other.json()["id"]

@@ -51,7 +51,7 @@ def _points(value: Decimal | str | float | None, label: str) -> Decimal | None:
         raise DomainError(f"{label}须是数字", code="points_invalid") from None
     if not points.is_finite() or points <= 0 or points > MAX_POINTS or points != points.quantize(Decimal("0.01")):
         raise DomainError(f"{label}须大于 0、不超过 {MAX_POINTS:g} 分，最多两位小数", code="points_invalid")
-    return points
+    return points.quantize(Decimal("0.01"))
 
 
 def _subject(deciding: OrgUnit, unit: OrgUnit | None, person: User | None) -> OrgUnit:
