@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from dudao.audit.models import AuditEvent
 from dudao.supervision.models import AccountabilityRecord, OrderStatus, SupervisionOrder
@@ -283,3 +284,22 @@ def test_detail_and_record_list_queries_do_not_grow_with_rows(
         assert client.get(f"/supervision/{order.pk}/").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/supervision/accountability/").status_code == 200
+
+
+def test_ledger_list_offers_the_supervise_button_on_overdue_rows(signed_in, city: City) -> None:
+    late = overdue_item(city)
+    html = signed_in(city.user("bureau_staff")).get("/ledger/").content.decode()
+    assert f"/supervision/new/?kind=rectification_item&amp;id={late.pk}" in html
+
+
+def test_directive_reports_page_offers_the_supervise_button_on_reports_past_the_deadline(signed_in, city: City) -> None:
+    from dudao.directives.models import Period, Submission
+    from tests.directives.conftest import city_directive
+
+    directive = city_directive(city, None)
+    client = signed_in(city.user("bureau_staff"))
+    report = Submission.objects.get(directive=directive, unit=city.school_a)
+    link = f"/supervision/new/?kind=submission&amp;id={report.pk}"
+    assert link not in client.get(f"/directives/{directive.pk}/submissions/").content.decode()
+    Period.objects.filter(directive=directive).update(deadline=timezone.now() - dt.timedelta(hours=1))
+    assert link in client.get(f"/directives/{directive.pk}/submissions/").content.decode()
