@@ -181,8 +181,9 @@ def resolve(actor: User, links: Sequence[tuple[str, int]], *, kinds: Iterable[st
     allowed = set(kinds)
     wanted: dict[str, list[int]] = {}
     for kind, pk in links:
-        if kind not in allowed:
-            raise DomainError(f"不能关联{FactKind(kind).label}", code="fact_kind_invalid")
+        if kind not in allowed or kind not in SOURCES:
+            label = FactKind(kind).label if kind in SOURCES else "这种类型的对象"
+            raise DomainError(f"不能关联{label}", code="fact_kind_invalid")
         wanted.setdefault(kind, []).append(pk)
     found: dict[tuple[str, int], Fact] = {}
     for kind, pks in wanted.items():

@@ -303,3 +303,14 @@ def test_directive_reports_page_offers_the_supervise_button_on_reports_past_the_
     assert link not in client.get(f"/directives/{directive.pk}/submissions/").content.decode()
     Period.objects.filter(directive=directive).update(deadline=timezone.now() - dt.timedelta(hours=1))
     assert link in client.get(f"/directives/{directive.pk}/submissions/").content.decode()
+
+
+@pytest.mark.parametrize("query", ["kind=nonsense&id=1", "kind=supervision_order&id=1", "kind=rectification_item&id=x"])
+def test_new_order_with_a_garbled_source_is_a_plain_empty_form(signed_in, city: City, query: str) -> None:
+    page = signed_in(city.user("bureau_leader")).get(f"/supervision/new/?{query}")
+    assert page.status_code == 200 and 'name="facts"' not in page.content.decode()
+
+
+def test_new_order_from_an_unknown_indicator_is_404(signed_in, city: City) -> None:
+    page = signed_in(city.user("bureau_leader")).get(f"/supervision/new/?unit={city.district_a.pk}&indicator=nope")
+    assert page.status_code == 404
