@@ -314,3 +314,13 @@ def test_new_order_with_a_garbled_source_is_a_plain_empty_form(signed_in, city: 
 def test_new_order_from_an_unknown_indicator_is_404(signed_in, city: City) -> None:
     page = signed_in(city.user("bureau_leader")).get(f"/supervision/new/?unit={city.district_a.pk}&indicator=nope")
     assert page.status_code == 404
+
+
+def test_schools_overdue_order_from_the_city_reaches_the_district_home(signed_in, city: City) -> None:
+    """The receiving unit's parent sees an order below it that is past its deadline; a sibling district does not."""
+    issue(city, target=city.school_a)
+    home = signed_in(city.user("district_admin")).get("/").content.decode()
+    assert "逾期未反馈的督办单" not in home
+    SupervisionOrder.objects.update(deadline=today() - dt.timedelta(days=1))
+    assert "逾期未反馈的督办单" in signed_in(city.user("district_admin")).get("/").content.decode()
+    assert "逾期未反馈的督办单" not in signed_in(city.user("district_admin_b")).get("/").content.decode()
