@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "dudao.briefings",
     "dudao.meetings",
     "dudao.appraisal",
+    "dudao.supervision",
     "dudao.api",
     "dudao.demo",
 ]

@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("dudao.briefings.urls")),
     path("", include("dudao.meetings.urls")),
     path("", include("dudao.appraisal.urls")),
+    path("", include("dudao.supervision.urls")),
     path("api/v1/", api.urls),
 ]

@@ -233,6 +233,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "meeting.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
     # Report progress on a decision assigned to one's unit.
     "meeting.task": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # ---- supervision (督办与问责) ----
+    # 督办单: leaders, offices and inspectors issue them down the tree, close them or send them back; the receiving
+    # district bureau or school signs and answers. Everyone who answers for a unit's work reads those in scope.
+    "supervision.read": UNIT_HEADS,
+    "supervision.issue": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN}),
+    "supervision.respond": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # 问责 and 通报表扬 records: read by the subject unit and upward (a person's record only by the head of the
+    # person's unit and upward); recorded by leaders and offices of a bureau or district bureau.
+    "accountability.read": UNIT_HEADS,
+    "accountability.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
     # ---- appraisal (考评) ----
 }
 
