@@ -1,4 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from dudao.cockpit import views
 
 app_name = "cockpit"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("cockpit/", views.index, name="index"),
+    path("indicators/<str:code>/", views.indicator, name="indicator"),
+]

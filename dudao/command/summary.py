@@ -139,6 +139,11 @@ def mark_stale() -> bool:
     return bool(marked)
 
 
+def mark_fresh() -> None:
+    """Forget the writes seen so far (the demo loader computes the figures after writing everything)."""
+    SummaryState.objects.filter(key=STATE_KEY).update(stale_since=None)
+
+
 # ----- readers ---------------------------------------------------------------------------------------------------
 
 
