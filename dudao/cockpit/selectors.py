@@ -25,7 +25,7 @@ from dudao.orgs.scoping import acting_assignment, can
 EXCEPTIONS: tuple[tuple[str, str], ...] = (
     ("health.unchecked_classes", "今日未晨检的班级"),
     ("health.open_alerts", "未结的疫情预警"),
-    ("duty.missed_signins", "今日值班未签到"),
+    ("duty.missed_signins", "今日未签到的值班"),
     ("rectification.overdue", "逾期未销号的整改问题"),
 )
 TODAY_ONLY = frozenset({"duty.missed_signins"})
@@ -146,7 +146,13 @@ def cockpit(user: User, unit: OrgUnit) -> Cockpit:
     start, end = selectors.period(None, today)
     readable = {i.code: i for i in selectors.catalogue(user)}
     own_codes = [c for c in lateness.LATENESS_CODES if c in readable]
-    stored = summary.figures(user, [unit], start, end, codes=own_codes)
+    board = None
+    if unit.kind in (UnitKind.BUREAU, UnitKind.DISTRICT):
+        # Its figures hold the unit's own as well as the children's.
+        board = lateness.board(user, unit, start, end)
+        stored = board.figures
+    else:
+        stored = summary.figures(user, [unit], start, end, codes=own_codes)
     own = [Figure(readable[c], stored.get(c, unit)) for c in own_codes]
     exceptions = []
     today_only = summary.figures(user, [unit], today, today, codes=[c for c in TODAY_ONLY if c in readable])
@@ -154,10 +160,7 @@ def cockpit(user: User, unit: OrgUnit) -> Cockpit:
         if code in readable:
             source = today_only if code in TODAY_ONLY else stored
             exceptions.append(Figure(readable[code], source.get(code, unit), label))
-    board = None
-    if unit.kind in (UnitKind.BUREAU, UnitKind.DISTRICT):
-        board = lateness.board(user, unit, start, end)
-    times = [t for t in (stored.computed_at, board.figures.computed_at if board else None) if t is not None]
+    times = [t for t in (stored.computed_at,) if t is not None]
     return Cockpit(
         unit=unit,
         today=today,
@@ -170,6 +173,6 @@ def cockpit(user: User, unit: OrgUnit) -> Cockpit:
         trend_rates=summary.trend(user, unit, TREND_RATES, end=today),
         trend_counts=summary.trend(user, unit, TREND_COUNTS, end=today),
         computed_at=min(times) if times else None,
-        is_stale=stored.is_stale or bool(board and board.figures.is_stale),
+        is_stale=stored.is_stale,
         ancestors=ancestors(user, unit),
     )

@@ -93,7 +93,7 @@ class LatenessBoard:
     end: dt.date
     indicators: list[Indicator]
     rows: list[UnitLateness]  # ranked: furthest behind first
-    figures: summary.Figures
+    figures: summary.Figures  # the unit's own and each child's
 
 
 def _school_counts(children: Sequence[OrgUnit]) -> dict[int, int]:
@@ -157,7 +157,8 @@ def board(
     readable = {i.code: i for i in selectors.catalogue(user)}
     indicators = [readable[code] for code in codes if code in readable]
     children = list(selectors.children_of(unit))
-    found = summary.figures(user, children, start, end, codes=[i.code for i in indicators])
+    # The unit itself too: its own figures come with the same queries (the cockpit shows them beside the table).
+    found = summary.figures(user, [unit, *children], start, end, codes=[i.code for i in indicators])
     schools = _school_counts(children)
     behind: dict[str, dict[int, float | None]] = {}
     compared: dict[str, dict[int, float | None]] = {}

@@ -26,6 +26,7 @@ def notices_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     total = sum(t for t, _ in counts.values())
     if not total:
         return []
+    rate = 100 * (total - pending) / total
     teacher = acting.unit.kind == UnitKind.CLASS and can(user, "notice.confirm")
     return [
         HomeItem(
@@ -35,7 +36,7 @@ def notices_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
             url=reverse("notices:list"),
             kind="todo" if teacher and pending else "info",
             level="warning" if pending else "success",
-            hint=f"知晓率 {100 * (total - pending) / total:.1f}%：{len(live)} 份告知书，已确认 {total - pending}/{total}",
+            hint=f"知晓率 {rate:.1f}%：{len(live)} 份告知书，已确认 {total - pending}/{total}",
             order=20,
         )
     ]
