@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from dudao.accounts.models import User
@@ -63,6 +64,9 @@ def render_cockpit(request: HttpRequest, user: User, unit: OrgUnit, *, todos: li
             "is_home": todos is not None,
             "rates_chart": _chart(page.trend_rates),
             "counts_chart": _chart(page.trend_counts),
+            # Reversed once: the ranked table links every cell (36 units × 12 figures at city scale).
+            "drill_base": reverse("cockpit:indicator", args=["-"]).removesuffix("-/"),
+            "cockpit_url": reverse("cockpit:index"),
             "red": round(lateness.RED * 100),
             "yellow": round(lateness.YELLOW * 100),
             "score_red": lateness.SCORE_RED,
