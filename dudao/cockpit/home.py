@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 
 from dudao.accounts.models import User
 from dudao.cockpit import views
-from dudao.core.home import HomeItem, register_page
+from dudao.core.home import register_page
 from dudao.core.nav import nav_item
 from dudao.orgs.models import RoleAssignment
 from dudao.orgs.roles import Role
@@ -19,8 +19,8 @@ HOME_ROLES = frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADM
 
 
 @register_page("cockpit")
-def cockpit_home(request: HttpRequest, acting: RoleAssignment | None, items: list[HomeItem]) -> HttpResponse | None:
+def cockpit_home(request: HttpRequest, acting: RoleAssignment | None) -> HttpResponse | None:
     user = request.user
     if acting is None or acting.role not in HOME_ROLES or not isinstance(user, User) or not can(user, "cockpit.read"):
         return None
-    return views.render_cockpit(request, user, acting.unit, todos=[i for i in items if i.kind == "todo"])
+    return views.render_cockpit(request, user, acting.unit, is_home=True)

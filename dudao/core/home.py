@@ -14,9 +14,9 @@ A higher app may also replace the whole home page for some users (the cockpit fo
     from dudao.core.home import register_page
 
     @register_page("cockpit")
-    def cockpit_home(request, acting, items) -> HttpResponse | None: ...  # None: not for this user
+    def cockpit_home(request, acting) -> HttpResponse | None: ...  # None: not for this user
 
-The first page that answers is shown; `items` are the collected home items (the page keeps the to-dos visible).
+The first page that answers is shown, before any provider runs (the page fetches the to-dos itself, `collect`).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def collect(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     return sorted(items, key=lambda item: (item.kind != "todo", item.order, item.title))
 
 
-HomePage = Callable[["HttpRequest", "RoleAssignment | None", list[HomeItem]], "HttpResponse | None"]
+HomePage = Callable[["HttpRequest", "RoleAssignment | None"], "HttpResponse | None"]
 _pages: dict[str, HomePage] = {}
 
 
@@ -76,10 +76,10 @@ def register_page(name: str) -> Callable[[HomePage], HomePage]:
     return decorator
 
 
-def page_for(request: HttpRequest, acting: RoleAssignment | None, items: list[HomeItem]) -> HttpResponse | None:
+def page_for(request: HttpRequest, acting: RoleAssignment | None) -> HttpResponse | None:
     """The home page an app shows instead of the list of to-dos and counters, if any answers for this user."""
     for page in _pages.values():
-        response = page(request, acting, items)
+        response = page(request, acting)
         if response is not None:
             return response
     return None

@@ -16,12 +16,12 @@ from dudao.core.probes import ping_database
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     acting = access().acting_assignment(request.user)
-    items = collect(request.user, acting)  # type: ignore[arg-type]
     # `?view=todos`: the plain list, also for those whose home is a cockpit.
     if request.GET.get("view") != "todos":
-        page = page_for(request, acting, items)
+        page = page_for(request, acting)
         if page is not None:
             return page
+    items = collect(request.user, acting)  # type: ignore[arg-type]
     return render(
         request,
         "core/home.html",

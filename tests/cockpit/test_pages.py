@@ -42,6 +42,10 @@ MATRIX = [
     ("security_officer", "/cockpit/", F),
     ("auditor", "/cockpit/", F),
     ("nobody", "/cockpit/", F),
+    ("principal", "/cockpit/todos/", A),
+    ("bureau_leader", "/cockpit/todos/", A),
+    ("class_teacher", "/cockpit/todos/", F),
+    ("auditor", "/cockpit/todos/", F),
     ("bureau_leader", "/indicators/rectification.overdue/?unit={district_a}", A),
     ("bureau_leader", "/indicators/cases.visit_coverage/?unit={school_a}", A),
     ("bureau_leader", "/indicators/no.such/", N),
@@ -85,6 +89,15 @@ def test_the_cockpit_is_the_home_page_of_heads(signed_in, city: City, role: str)
 def test_other_roles_keep_the_to_do_list_as_home(signed_in, city: City, role: str) -> None:
     html = signed_in(city.user(role)).get("/").content.decode()
     assert "今日异常" not in html and "我的待办" in html
+
+
+def test_the_cockpit_fetches_the_heads_to_dos_after_loading(signed_in, city: City) -> None:
+    ledger_item(city, owner=None)  # the principal has to assign it (四定)
+    client = signed_in(city.user("principal"))
+    home = client.get("/").content.decode()
+    assert 'hx-get="/cockpit/todos/"' in home and "待落实四定的问题" not in home
+    strip = client.get("/cockpit/todos/").content.decode()
+    assert "待落实四定的问题" in strip and "在籍学生" not in strip  # to-dos only, no counters
 
 
 def test_heads_still_reach_the_plain_to_do_list(signed_in, city: City) -> None:
