@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -135,9 +135,12 @@ def _counts(row: dict[str, Any]) -> _Described:
     """A counts-only row (case figures, receipts per class)."""
     if "notice_title" in row:
         pending = row["total"] - row["confirmed"]
-        detail = f"未确认 {pending} / 应确认 {row['total']}"
+        detail = f"未确认 {pending} 人次"
+        if row["confirmed"]:
+            detail += f" / 应确认 {row['total']}（知晓率 {100 * row['confirmed'] / row['total']:.1f}%）"
         url = _url("notices:class", row["notice_id"], row["klass_id"])
-        row_out = DrillRow(row["notice_title"], row["klass_name"], detail, url=url, is_late=pending > 0)
+        where = f"{row['school_name']} · {row['klass_name']}" if row.get("school_name") else row["klass_name"]
+        row_out = DrillRow(row["notice_title"], where, detail, url=url, is_late=pending > 0)
         return _Described(row["klass_id"], row_out)
     unit_id = row.get("klass_id") or row.get("school_id") or row.get("unit_id")
     name = row.get("klass_name") or row.get("school_name") or row.get("unit_name") or ""
@@ -149,12 +152,22 @@ def _counts(row: dict[str, Any]) -> _Described:
 
 
 def _receipts_per_class(rows: QuerySet[Receipt]) -> QuerySet[Any]:
+    """Receipts counted per notice and class, the classes with most parents still to confirm first."""
     return (
         rows.order_by()
-        .values("notice_id", "klass_id", notice_title=F("notice__title"), klass_name=F("klass__name"))
-        .annotate(total=Count("*"), confirmed=Count("confirmed_at"))
-        .order_by("notice_id", "klass__path")
+        .values("notice_id", "klass_id", "school_id", notice_title=F("notice__title"), klass_name=F("klass__name"))
+        .annotate(total=Count("*"), confirmed=Count("confirmed_at"), pending=Count("id", filter=Q(confirmed_at=None)))
+        .order_by("-pending", "notice_id", "klass__path")
     )
+
+
+def _with_school_names(rows: list[Any]) -> list[Any]:
+    """Per-class receipt counts name their school too (a class name alone is ambiguous above a school)."""
+    ids = {r["school_id"] for r in rows if isinstance(r, dict) and "notice_title" in r}
+    if not ids:
+        return rows
+    names = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return [{**r, "school_name": names.get(r["school_id"], "")} if isinstance(r, dict) else r for r in rows]
 
 
 def _heads(unit_ids: set[int]) -> dict[int, RoleAssignment]:
@@ -208,7 +221,8 @@ def drill_page(
             listed = list(rows)
             shown = Page(items=listed[first : first + size], count=len(listed), page=number, page_size=size)
     today = timezone.localdate()
-    described = [_counts(r) if isinstance(r, dict) else DESCRIBERS[type(r)](r, today) for r in shown.items]
+    listed = _with_school_names(shown.items)
+    described = [_counts(r) if isinstance(r, dict) else DESCRIBERS[type(r)](r, today) for r in listed]
     heads = _heads({d.unit_id for d in described if d.unit_id is not None and d.owner is None})
     items = []
     for d in described:

@@ -266,3 +266,26 @@ def test_drill_lists_each_child_with_its_figure(signed_in, city: City) -> None:
     children = html[html.index('data-testid="children"') :]
     assert re.search(r"乙区教育局 <strong>1 条</strong>", children)
     assert re.search(r"甲区教育局 <strong>0 条</strong>", children)
+
+
+def test_drill_of_notice_receipts_counts_per_class_and_names_no_parent_or_student(signed_in, city: City) -> None:
+    from dudao.notices import services as notices
+    from dudao.notices.models import Receipt
+
+    notice = notices.create_notice(
+        actor=city.user("principal"), issuer=city.school_a, title="防溺水告知书", body="各位家长"
+    )
+    notices.send_notice(actor=city.user("principal"), notice=notice)
+    first = Receipt.objects.filter(klass=city.class_a1).order_by("id").first()
+    assert first is not None
+    Receipt.objects.filter(pk=first.pk).update(confirmed_at=timezone.now())
+    client = signed_in(city.user("bureau_leader"))
+    html = client.get(f"/indicators/notices.awareness_rate/?unit={city.district_a.pk}").content.decode()
+    rows = html[html.index('data-testid="drill-rows"') :]
+    assert "甲区第五中学 · 七年级（1）班" in rows and "未确认 2 人次 / 应确认 3（知晓率 33.3%）" in rows
+    assert "甲区第五中学 · 七年级（2）班" in rows and "未确认 2 人次" in rows
+    assert f"/notices/{notice.pk}/classes/{city.class_a1.pk}/" in rows
+    pending = client.get(f"/indicators/notices.unconfirmed/?unit={city.school_a.pk}").content.decode()
+    assert "未确认 2 人次</td>" in pending and "应确认" not in pending[pending.index('data-testid="drill-rows"') :]
+    for students in city.students.values():
+        assert all(s.name not in html and s.name not in pending for s in students)
