@@ -86,6 +86,15 @@ def main() -> None:
         started = time.perf_counter()
         rows = summary.refresh()
         refreshes.append((time.perf_counter() - started) * 1000)
+    units = summary.summary_units()
+    window = summary.window(today)
+    slow = []
+    for indicator in summary.summarised():
+        started = time.perf_counter()
+        indicator.compute(units, *window, user=None)
+        slow.append(((time.perf_counter() - started) * 1000, indicator.code))
+    for ms, code in sorted(slow, reverse=True)[:5]:
+        print(f"  live for all {len(units):,} units: {code:34s} {ms:7.1f} ms", flush=True)
     common.log(
         f"summary refresh: {rows:,} rows ({len(summary.summary_units()):,} units × {len(summary.summarised())} "
         f"indicators), median {common.median(refreshes):.0f} ms"
