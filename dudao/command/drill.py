@@ -27,7 +27,7 @@ from dudao.duty.models import DutyShift
 from dudao.health.models import Alert
 from dudao.inspections.models import Target
 from dudao.notices.models import Receipt
-from dudao.orgs.models import OrgUnit, RoleAssignment
+from dudao.orgs.models import OrgUnit, RoleAssignment, UnitKind
 from dudao.orgs.roles import Role
 from dudao.rectification.models import RectificationItem
 
@@ -117,7 +117,23 @@ def _shift(s: DutyShift, today: dt.date) -> _Described:
 def _unit(u: OrgUnit, today: dt.date) -> _Described:
     drilled = getattr(u, "drilled", None)
     detail = "" if drilled is None else ("本学期已演练" if drilled else "本学期未演练")
-    return _Described(u.pk, DrillRow(u.name, u.name, detail, is_late=drilled is False))
+    # The unit column names the school (or district) above a class: filled in by `_where` for the page.
+    return _Described(u.pk, DrillRow(u.name, "", detail, is_late=drilled is not True))
+
+
+def _generic(row: Any, today: dt.date) -> _Described:
+    """A row of a model this page does not know yet (a newly registered indicator): its name and its unit."""
+    unit = next((getattr(row, name) for name in ("school", "unit", "klass") if hasattr(row, name)), None)
+    return _Described(getattr(unit, "pk", None), DrillRow(str(row), getattr(unit, "name", "")))
+
+
+def _where(units: list[OrgUnit]) -> dict[int, str]:
+    """For unit rows (classes, schools): the name of the school or district above each, in one query."""
+    wanted = {u.pk: [u.path[:n] for n in range(OrgUnit.steplen, len(u.path), OrgUnit.steplen)] for u in units}
+    paths = {p for prefixes in wanted.values() for p in prefixes}
+    heads = OrgUnit.objects.filter(path__in=paths, kind__in=(UnitKind.SCHOOL, UnitKind.DISTRICT))
+    above = dict(heads.values_list("path", "name"))
+    return {pk: next((above[p] for p in reversed(prefixes) if p in above), "") for pk, prefixes in wanted.items()}
 
 
 DESCRIBERS: dict[type, Callable[[Any, dt.date], _Described]] = {
@@ -222,7 +238,8 @@ def drill_page(
             shown = Page(items=listed[first : first + size], count=len(listed), page=number, page_size=size)
     today = timezone.localdate()
     listed = _with_school_names(shown.items)
-    described = [_counts(r) if isinstance(r, dict) else DESCRIBERS[type(r)](r, today) for r in listed]
+    described = [_counts(r) if isinstance(r, dict) else DESCRIBERS.get(type(r), _generic)(r, today) for r in listed]
+    where = _where([r for r in listed if isinstance(r, OrgUnit)])
     heads = _heads({d.unit_id for d in described if d.unit_id is not None and d.owner is None})
     items = []
     for d in described:
@@ -233,8 +250,8 @@ def drill_page(
         items.append(
             DrillRow(
                 d.row.title,
-                d.row.unit_name,
-                d.row.detail,
+                d.row.unit_name or where.get(d.unit_id or 0, "") or d.row.title,
+                d.row.detail or indicator.name,
                 owner=owner.display_name if owner is not None else "",
                 owner_role=role if owner is not None else "",
                 phone=phone or (owner.phone if owner is not None else ""),

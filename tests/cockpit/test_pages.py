@@ -289,3 +289,18 @@ def test_drill_of_notice_receipts_counts_per_class_and_names_no_parent_or_studen
     assert "未确认 2 人次</td>" in pending and "应确认" not in pending[pending.index('data-testid="drill-rows"') :]
     for students in city.students.values():
         assert all(s.name not in html and s.name not in pending for s in students)
+
+
+def test_drill_of_classes_not_checked_names_their_school_and_class_teacher(signed_in, city: City, monkeypatch) -> None:
+    from dudao.health import indicators as health_indicators
+
+    monkeypatch.setattr(health_indicators, "is_school_day", lambda day: True)
+    html = (
+        signed_in(city.user("district_admin"))
+        .get(f"/indicators/health.unchecked_classes/?unit={city.school_a.pk}")
+        .content.decode()
+    )
+    rows = html[html.index('data-testid="drill-rows"') :]
+    assert re.search(r"七年级（1）班</td>\s*<td[^>]*>甲区第五中学</td>", rows)
+    teacher = city.user("class_teacher")
+    assert teacher.display_name in rows and "班主任" in rows and "今日未晨检班级" in rows
