@@ -22,6 +22,7 @@ from dudao.command import drill, lateness, summary
 from dudao.command import selectors as command
 from dudao.core.errors import DomainError
 from dudao.core.home import collect
+from dudao.core.indicators import Direction, Indicator, Value
 from dudao.core.web import require
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import acting_assignment
@@ -101,6 +102,12 @@ def _date(raw: str | None, label: str) -> dt.date | None:
         raise DomainError(f"{label}“{raw[:20]}”不是有效的日期（格式：2026-12-07）", code="invalid_date") from None
 
 
+def _worst_first(found: Indicator, rows: list[tuple[OrgUnit, Value]]) -> list[tuple[OrgUnit, Value]]:
+    """Children in the order a leader calls them: the worst figure first, those without a figure last."""
+    sign = -1 if found.direction == Direction.LOWER else 1
+    return sorted(rows, key=lambda r: (r[1].value is None, sign * (r[1].value or 0), r[0].path))
+
+
 @login_required
 def indicator(request: AuthedRequest, code: str) -> HttpResponse:
     """The rows behind one figure for one unit: the unit's value, its children's (each drillable), then the rows."""
@@ -123,7 +130,7 @@ def indicator(request: AuthedRequest, code: str) -> HttpResponse:
         "d": page,
         "error": error,
         "total": figures.get(found.code, unit),
-        "children": [(child, figures.get(found.code, child)) for child in children],
+        "children": _worst_first(found, [(child, figures.get(found.code, child)) for child in children]),
         "computed_at": figures.computed_at,
         "is_default_period": end == timezone.localdate() and (end - start).days == command.DEFAULT_DAYS - 1,
         "ancestors": selectors.ancestors(user, unit),
