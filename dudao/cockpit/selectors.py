@@ -101,7 +101,10 @@ def _campaign_url(pk: int) -> str:
 
 
 def _countdowns(user: User, unit: OrgUnit, today: dt.date) -> list[CampaignCountdown]:
-    campaigns = Campaign.objects.for_user(user, "read").filter(status=CampaignStatus.ACTIVE, end__gte=today)
+    # The active campaigns first, then the scope as a subquery: a bureau has dozens of campaigns, while the scope
+    # written as a join walks every unit under the root (~15 ms at city scale on SQLite).
+    readable = Campaign.objects.for_user(user, "read").values("pk")
+    campaigns = Campaign.objects.filter(status=CampaignStatus.ACTIVE, end__gte=today, pk__in=readable)
     acting = acting_assignment(user)
     if acting is not None and unit.pk != acting.unit.pk:
         # A unit below the viewer's own: the campaigns it runs or takes part in.
