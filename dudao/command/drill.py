@@ -74,7 +74,8 @@ class _Described:
 
 def _item(item: RectificationItem, today: dt.date) -> _Described:
     late = item.due_date < today and item.status != "closed"
-    detail = f"整改时限 {item.due_date:%Y-%m-%d} · {item.get_status_display()} · 进度 {item.progress}%"
+    detail = f"整改时限 {item.due_date:%Y-%m-%d}{f'（已逾期 {(today - item.due_date).days} 天）' if late else ''}"
+    detail += f" · {item.get_status_display()} · 进度 {item.progress}%"
     row = DrillRow(item.description, item.school.name, detail, url=_url("rectification:item", item.pk), is_late=late)
     return _Described(item.school_id, row, owner=item.owner)
 

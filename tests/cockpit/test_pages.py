@@ -220,7 +220,7 @@ def test_drill_lists_the_overdue_items_with_owner_and_phone(signed_in, city: Cit
     rows = html[html.index('data-testid="drill-rows"') :]
     teacher = city.user("class_teacher")
     assert item.description in rows and teacher.display_name in rows and f'href="tel:{teacher.phone}"' in rows
-    assert f"/ledger/{item.pk}/" in rows and "责任人" in rows
+    assert f"/ledger/{item.pk}/" in rows and "责任人" in rows and "（已逾期 1 天）" in rows
     assert "甲区实验小学" in rows and "未指定" in rows  # no owner, and no principal recorded at 实验小学
     assert 'data-testid="total">2 项' in html
 
@@ -264,7 +264,8 @@ def test_drill_lists_each_child_with_its_figure(signed_in, city: City) -> None:
     open_alert(city.school_b)
     html = signed_in(city.user("bureau_leader")).get("/indicators/health.open_alerts/").content.decode()
     children = html[html.index('data-testid="children"') :]
-    assert re.search(r"乙区教育局 <strong>1 条</strong>.*甲区教育局 <strong>0 条</strong>", children, re.S)  # worst first
+    # The worst first.
+    assert re.search(r"乙区教育局 <strong>1 条</strong>.*甲区教育局 <strong>0 条</strong>", children, re.S)
 
 
 def test_drill_of_notice_receipts_counts_per_class_and_names_no_parent_or_student(signed_in, city: City) -> None:
