@@ -258,6 +258,7 @@ def _student_pages(city: City) -> list[str]:
         f"/notices/{notice.pk}/classes/{class_a1}/",
         f"/notices/{notice.pk}/export.xlsx",
         f"/api/v1/notices/{notice.pk}/receipts",
+        f"/indicators/notices.unconfirmed/?unit={school_a}",
     ]
 
 

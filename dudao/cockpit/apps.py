@@ -8,3 +8,6 @@ class CockpitConfig(AppConfig):
     name = "dudao.cockpit"
     label = "cockpit"
     verbose_name = "领导驾驶舱"
+
+    def ready(self) -> None:
+        from dudao.cockpit import home  # noqa: F401  (the home page, the menu entry)

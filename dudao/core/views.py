@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from dudao.core.access import access
-from dudao.core.home import collect
+from dudao.core.home import collect, page_for
 from dudao.core.imports import is_interrupted, records_for
 from dudao.core.models import IMPORT_PERMISSIONS, ImportKind, ImportStatus
 from dudao.core.pagination import paginate
@@ -16,6 +16,11 @@ from dudao.core.probes import ping_database
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     acting = access().acting_assignment(request.user)
+    # `?view=todos`: the plain list, also for those whose home is a cockpit.
+    if request.GET.get("view") != "todos":
+        page = page_for(request, acting)
+        if page is not None:
+            return page
     items = collect(request.user, acting)  # type: ignore[arg-type]
     return render(
         request,

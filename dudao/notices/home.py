@@ -26,15 +26,17 @@ def notices_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     total = sum(t for t, _ in counts.values())
     if not total:
         return []
+    rate = 100 * (total - pending) / total
     teacher = acting.unit.kind == UnitKind.CLASS and can(user, "notice.confirm")
     return [
         HomeItem(
-            title="告知书未确认的家长" if teacher else "告知书知晓率",
+            # The count is the parents still to confirm, so it is labelled so; the rate goes in the hint.
+            title="告知书未确认的家长",
             count=pending,
             url=reverse("notices:list"),
             kind="todo" if teacher and pending else "info",
             level="warning" if pending else "success",
-            hint=f"{len(live)} 份告知书，已确认 {total - pending}/{total}",
+            hint=f"知晓率 {rate:.1f}%：{len(live)} 份告知书，已确认 {total - pending}/{total}",
             order=20,
         )
     ]
