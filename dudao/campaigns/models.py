@@ -11,6 +11,7 @@ from typing import Any, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -72,6 +73,11 @@ class Campaign(models.Model):
     office = models.ForeignKey(
         OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="牵头科室"
     )
+    # The monitoring figures (codes of `dudao.core.indicators`) shown on the campaign page.
+    indicator_codes = models.JSONField("关注的监测指标", default=list, blank=True)
+    # 红黄绿: a component at or above `green_at` % is green, at or above `yellow_at` % yellow, below that red.
+    green_at = models.PositiveSmallIntegerField("绿灯线（%）", default=90)
+    yellow_at = models.PositiveSmallIntegerField("黄灯线（%）", default=60)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
@@ -109,6 +115,32 @@ class CampaignUnit(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="units")
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name="责任单位")
+    # 责任清单: people of the unit (role holders on it or below it, or staff whose home unit is inside it).
+    first_responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="第一责任人",
+    )
+    deputy_responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="分管负责人",
+    )
+    contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="具体联系人",
+    )
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = "责任单位"
@@ -117,3 +149,42 @@ class CampaignUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} → {self.unit_id}"
+
+
+class ItemKind(models.TextChoices):
+    """What a module object attached to a campaign counts as: one line of the campaign page each."""
+
+    ROUND = "round", "督查测评"
+    DIRECTIVE = "directive", "工作部署"
+    NOTICE = "notice", "家长告知书"
+    PLAN = "plan", "应急预案"
+    DRILL = "drill", "应急演练"
+    RESPONSE = "response", "迎检响应"
+    LEAVE = "leave", "管控期"
+    BREAKDOWN = "breakdown", "任务分解"
+    LEDGER = "ledger", "整改问题"
+
+
+class CampaignItem(models.Model):
+    """A module object attached to a campaign (a round, a directive, a notice…), by content type and id: domain
+    apps never import campaigns, so the link lives here."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField("类别", max_length=12, choices=ItemKind.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    # The object's name when attached, for lists and the audit trail.
+    title = models.CharField("名称", max_length=200)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "专项工作关联事项"
+        ordering = ["kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "content_type", "object_id"], name="campaign_item_unique")
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="campaign_item_object_idx")]
+
+    def __str__(self) -> str:
+        return self.title
