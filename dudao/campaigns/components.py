@@ -233,46 +233,52 @@ def _ledger_rows(ids: list[int], unit: OrgUnit, user: User, ctx: Context) -> lis
     return _item_rows(qs.exclude(status=ItemStatus.CLOSED), ctx.today)
 
 
-# ----- 工作部署: reports due so far, on time (the directive and the directives districts forwarded from it) ---
+# ----- 工作部署: reports in (the directive and the directives districts forwarded from it) -----------------
 
 
-def _due_reports(ids: list[int], now: dt.datetime) -> QuerySet[Submission]:
+def _expected_reports(ids: list[int]) -> QuerySet[Submission]:
+    """Reports of every period opened so far (a weekly report's past weeks and this week's)."""
     directives = Directive.objects.filter(Q(pk__in=ids) | Q(parent_id__in=ids)).exclude(status=DirectiveStatus.DRAFT)
-    return Submission.objects.filter(directive__in=directives, period__deadline__lte=now)
+    return Submission.objects.filter(directive__in=directives, period__starts_on__lte=timezone.localdate())
 
 
 def _directive_progress(ids: list[int], grouping: Grouping, ctx: Context) -> Progress:
-    on_time = Q(status__in=SUBMITTED, is_late=False)
     # A report of a forwarded directive counts for the attached one it came from (unless attached itself).
     root = Case(When(directive_id__in=ids, then=F("directive_id")), default=F("directive__parent_id"))
-    reports = _due_reports(ids, timezone.now()).annotate(root_directive=root)
+    reports = _expected_reports(ids).annotate(root_directive=root)
     sums = _by_object(
-        reports, "root_directive", "unit__path", grouping, done=Count("id", filter=on_time), total=Count("*")
+        reports,
+        "root_directive",
+        "unit__path",
+        grouping,
+        done=Count("id", filter=Q(status__in=SUBMITTED)),
+        total=Count("*"),
     )
     directives = Directive.objects.filter(pk__in=ids).order_by("deadline", "pk")
     return _progress([(d.pk, d.title, reverse("directives:detail", args=[d.pk])) for d in directives], sums, grouping)
 
 
 def _directive_rows(ids: list[int], unit: OrgUnit, user: User, ctx: Context) -> list[DrillRow]:
-    due = _due_reports(ids, timezone.now()).filter(unit__path__under=unit.path)
+    expected = _expected_reports(ids).filter(unit__path__under=unit.path)
     qs = (
         submissions_for(user)
-        .filter(pk__in=due.values("pk"))
-        .exclude(status__in=SUBMITTED, is_late=False)
+        .filter(pk__in=expected.values("pk"))
+        .exclude(status__in=SUBMITTED)
         .select_related("directive", "unit", "period")
         .order_by("period__deadline", "unit__path")
     )
+    now = timezone.now()
     rows = []
     for report in qs[:MAX_ROWS]:
         deadline = timezone.localtime(report.period.deadline)
-        state = "逾期报送" if report.status in SUBMITTED else f"{report.get_status_display()}，已过截止时间"
+        late = "，已过截止时间" if report.period.deadline < now else ""
         rows.append(
             DrillRow(
                 unit=report.unit,
                 what=f"{report.directive.title}（{report.period.label}，截止 {deadline:%m-%d %H:%M}）",
-                state=state,
+                state=f"{report.get_status_display()}{late}",
                 url=reverse("directives:submission", args=[report.pk]),
-                person=report.submitted_by,
+                person=report.updated_by,
             )
         )
     return rows
@@ -547,7 +553,7 @@ COMPONENTS: dict[str, Component] = {
         Component(
             kind=ItemKind.DIRECTIVE,
             model=Directive,
-            measure="按时报送",
+            measure="已报送",
             scoped=lambda user: directives_for(user),
             search=("title",),
             title=lambda o: o.title,

@@ -30,14 +30,22 @@ def campaigns_for(user: User, action: str = "read") -> QuerySet[Campaign]:
     return Campaign.objects.for_user(user, action).select_related("unit", "lead", "deputy", "office")
 
 
-def campaign_list(user: User, *, status: str = "", q: str = "") -> QuerySet[Campaign]:
+def campaign_list(user: User, *, status: str = "", q: str = "", unit: OrgUnit | None = None) -> QuerySet[Campaign]:
+    """Campaigns in scope; `unit`: run by or involving a unit inside that unit's subtree."""
     qs = campaigns_for(user).prefetch_related(Prefetch("key_dates", queryset=KeyDate.objects.order_by("date", "id")))
     if status in CampaignStatus.values:
         qs = qs.filter(status=status)
     q = (q or "").strip()
     if q:
         qs = qs.filter(name__contains=q)
+    if unit is not None:
+        involved = CampaignUnit.objects.filter(unit__path__under=unit.path).values("campaign_id")
+        qs = qs.filter(Q(unit__path__under=unit.path) | Q(pk__in=involved))
     return qs.order_by("status", "-start", "-id")
+
+
+def items_of(campaign: Campaign) -> QuerySet[CampaignItem]:
+    return CampaignItem.objects.filter(campaign=campaign).order_by("kind", "id")
 
 
 def may_change(user: User, campaign: Campaign) -> bool:

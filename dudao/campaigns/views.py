@@ -393,7 +393,7 @@ def item_add(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_remove(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
     campaign = _changeable(request, pk)
-    item = campaign.items.filter(pk=item_pk).first()
+    item = selectors.items_of(campaign).filter(pk=item_pk).first()
     back = redirect("campaigns:items", pk=campaign.pk)
     if item is None:
         messages.info(request, "该事项已取消关联")
