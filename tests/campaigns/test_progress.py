@@ -4,6 +4,7 @@ viewer's part of the campaign, and a fixed number of queries whatever the number
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -195,7 +196,7 @@ def test_the_page_costs_the_same_queries_for_two_districts_or_seven(city: City) 
     assert after == before
 
 
-def test_summary_queries_stay_few(city: City, campaign: Campaign, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_summary_queries_stay_few(city: City, campaign: Campaign, django_assert_max_num_queries: Any) -> None:
     _attach(city, campaign, "notice", sent_notice(city).pk)
     _attach(city, campaign, "round", submitted_round(city).pk)
     with django_assert_max_num_queries(20):
