@@ -123,8 +123,8 @@ def list_campaigns(
     unit: Id | None = None,
     q: str = "",
 ) -> dict[str, object]:
-    """Campaigns run inside the caller's scope, and campaigns run above it that involve a unit inside it;
-    `unit`: run by or involving a unit inside that unit's subtree."""
+    """Campaigns run inside the caller's scope, and campaigns run above it that involve a unit inside it (or above
+    it); `unit`: run inside that unit's subtree, or involving a unit inside or above it."""
     require(request, "campaign.read")
     qs = selectors.campaign_list(
         request.user, status=status.value if status else "", q=q[:50], unit=_unit(request, unit)

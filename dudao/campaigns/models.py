@@ -34,15 +34,19 @@ def ancestor_paths(path: str, steplen: int = OrgUnit.steplen) -> list[str]:
 class CampaignQuerySet(models.QuerySet["Campaign"]):
     def for_user(self, user: Any | AnonymousUser, action: str = "read") -> Self:
         """Reading: campaigns run by a unit in the viewer's subtree, or run above it and involving a unit in the
-        subtree (a city campaign is seen by the schools it involves). Other actions: run inside the subtree."""
+        subtree or above it (a city campaign is seen by the schools of the districts it involves). Other actions:
+        run inside the subtree."""
         root = scope_root_path(user, f"campaign.{action}")
         if root is None:
             return self.none()
         own = Q(unit__path__under=root)
         if action != "read":
             return self.filter(own)
-        above = Q(unit__path__in=ancestor_paths(root)) & Q(units__unit__path__under=root)
-        return self.filter(own | above).distinct()
+        # Involving a unit inside the subtree, or a unit above it (a district involved: its schools take part).
+        ancestors = ancestor_paths(root)
+        involved = CampaignUnit.objects.filter(Q(unit__path__under=root) | Q(unit__path__in=ancestors))
+        above = Q(unit__path__in=ancestors) & Q(pk__in=involved.values("campaign_id"))
+        return self.filter(own | above)
 
 
 class Campaign(models.Model):

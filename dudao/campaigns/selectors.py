@@ -31,7 +31,8 @@ def campaigns_for(user: User, action: str = "read") -> QuerySet[Campaign]:
 
 
 def campaign_list(user: User, *, status: str = "", q: str = "", unit: OrgUnit | None = None) -> QuerySet[Campaign]:
-    """Campaigns in scope; `unit`: run by or involving a unit inside that unit's subtree."""
+    """Campaigns in scope; `unit`: run inside that unit's subtree, or involving a unit inside it or above it (a
+    district involved: its schools take part)."""
     qs = campaigns_for(user).prefetch_related(Prefetch("key_dates", queryset=KeyDate.objects.order_by("date", "id")))
     if status in CampaignStatus.values:
         qs = qs.filter(status=status)
@@ -39,7 +40,9 @@ def campaign_list(user: User, *, status: str = "", q: str = "", unit: OrgUnit | 
     if q:
         qs = qs.filter(name__contains=q)
     if unit is not None:
-        involved = CampaignUnit.objects.filter(unit__path__under=unit.path).values("campaign_id")
+        above = [unit.path[:n] for n in range(OrgUnit.steplen, len(unit.path), OrgUnit.steplen)]
+        involved = CampaignUnit.objects.filter(Q(unit__path__under=unit.path) | Q(unit__path__in=above))
+        involved = involved.values("campaign_id")
         qs = qs.filter(Q(unit__path__under=unit.path) | Q(pk__in=involved))
     return qs.order_by("status", "-start", "-id")
 
