@@ -42,8 +42,7 @@ def campaign_list(user: User, *, status: str = "", q: str = "", unit: OrgUnit | 
     if unit is not None:
         above = [unit.path[:n] for n in range(OrgUnit.steplen, len(unit.path), OrgUnit.steplen)]
         involved = CampaignUnit.objects.filter(Q(unit__path__under=unit.path) | Q(unit__path__in=above))
-        involved = involved.values("campaign_id")
-        qs = qs.filter(Q(unit__path__under=unit.path) | Q(pk__in=involved))
+        qs = qs.filter(Q(unit__path__under=unit.path) | Q(pk__in=involved.values("campaign_id")))
     return qs.order_by("status", "-start", "-id")
 
 

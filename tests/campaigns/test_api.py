@@ -17,12 +17,12 @@ from tests.factories import City
 pytestmark = pytest.mark.django_db
 
 
-def _auth(city: City, role: str) -> dict[str, str]:
+def _auth(city: City, role: str) -> dict[str, Any]:
     _, plain = accounts.create_token(actor=city.user(role), name="campaigns")
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
 
 
-def _post(client: Client, url: str, body: dict[str, Any], headers: dict[str, str], method: str = "post") -> Any:
+def _post(client: Client, url: str, body: dict[str, Any], headers: dict[str, Any], method: str = "post") -> Any:
     send = getattr(client, method)
     return send(url, data=json.dumps(body), content_type="application/json", **headers)
 
