@@ -556,7 +556,8 @@ COMPONENTS: dict[str, Component] = {
             measure="已报送",
             scoped=lambda user: directives_for(user),
             search=("title",),
-            title=lambda o: o.title,
+            # A district forwards the city's directive under the same title: name the forwarding unit.
+            title=lambda o: f"{o.title}（{o.issuing_unit.name}转发）" if o.parent_id else o.title,
             url=lambda o: reverse("directives:detail", args=[o.pk]),
             progress=_directive_progress,
             rows=_directive_rows,
