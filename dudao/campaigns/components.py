@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, F, Model, Q, QuerySet, When
@@ -119,9 +119,12 @@ class Component:
     url: Callable[[Any], str]
     progress: Callable[[list[int], Grouping, Context], Progress]
     rows: Callable[[list[int], OrgUnit, User, Context], list[DrillRow]]
-    # Where the object's owning unit's path is (for the attach picker's scope note).
+    # The module's read permission, and where the object's owning unit's path is: a campaign page also shows the
+    # objects of units above the viewer (a district's 迎检 plan to its schools) when the role reads the module,
+    # unless the module hides them by a narrower rule (`inherit=False`: unannounced rounds).
+    permission: str
     unit_path: str = "unit__path"
-    extra: dict[str, Any] = field(default_factory=dict)
+    inherit: bool = True
 
 
 def _by_object(
@@ -188,7 +191,7 @@ def _round_progress(ids: list[int], grouping: Grouping, ctx: Context) -> Progres
 
 def _item_rows(qs: QuerySet[RectificationItem], today: dt.date) -> list[DrillRow]:
     rows = []
-    for item in qs.select_related("school", "owner").order_by("status", "due_date", "pk")[:MAX_ROWS]:
+    for item in qs.select_related("school", "owner").order_by("due_date", "pk")[:MAX_ROWS]:
         closed = item.status == ItemStatus.CLOSED
         late = not closed and item.due_date < today
         state = item.get_status_display() + (f"，已逾期（时限 {item.due_date:%m-%d}）" if late else "")
@@ -541,6 +544,8 @@ COMPONENTS: dict[str, Component] = {
     for c in (
         Component(
             kind=ItemKind.ROUND,
+            permission="inspection.read",
+            inherit=False,
             model=Inspection,
             measure="问题已销号",
             scoped=rounds_for,
@@ -552,6 +557,7 @@ COMPONENTS: dict[str, Component] = {
         ),
         Component(
             kind=ItemKind.DIRECTIVE,
+            permission="directive.read",
             model=Directive,
             measure="已报送",
             scoped=lambda user: directives_for(user),
@@ -565,6 +571,7 @@ COMPONENTS: dict[str, Component] = {
         ),
         Component(
             kind=ItemKind.NOTICE,
+            permission="notice.read",
             model=Notice,
             measure="家长已确认",
             scoped=notices_for,
@@ -577,6 +584,7 @@ COMPONENTS: dict[str, Component] = {
         ),
         Component(
             kind=ItemKind.PLAN,
+            permission="plan.read",
             model=ContingencyPlan,
             measure="学校已演练",
             scoped=plans_for,
@@ -588,6 +596,7 @@ COMPONENTS: dict[str, Component] = {
         ),
         Component(
             kind=ItemKind.DRILL,
+            permission="drill.read",
             model=Drill,
             measure="演练记录",
             scoped=drills_for,
@@ -599,6 +608,7 @@ COMPONENTS: dict[str, Component] = {
         ),
         Component(
             kind=ItemKind.RESPONSE,
+            permission="plan.read",
             model=InspectionResponse,
             measure="迎检任务已完成",
             scoped=responses_for,
@@ -610,6 +620,7 @@ COMPONENTS: dict[str, Component] = {
         ),
         Component(
             kind=ItemKind.LEAVE,
+            permission="leave.read",
             model=LeaveCampaign,
             measure="外出申请已审批",
             scoped=campaigns_for,
@@ -621,6 +632,7 @@ COMPONENTS: dict[str, Component] = {
         ),
         Component(
             kind=ItemKind.BREAKDOWN,
+            permission="breakdown.read",
             model=Analysis,
             measure="任务已转为工作部署",
             scoped=lambda user: analyses_for(user),
@@ -632,6 +644,7 @@ COMPONENTS: dict[str, Component] = {
         ),
         Component(
             kind=ItemKind.LEDGER,
+            permission="rectification.read",
             model=RectificationItem,
             measure="问题已销号",
             scoped=lambda user: items_for(user),

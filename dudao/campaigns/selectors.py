@@ -196,18 +196,25 @@ def context_of(campaign: Campaign, involved: tuple[str, ...], today: dt.date) ->
 
 
 def visible_items(user: User, campaign: Campaign) -> tuple[dict[str, list[CampaignItem]], int]:
-    """The campaign's attached objects by kind, kept only where the module's selector shows them to the viewer
-    (one query per kind)."""
+    """The campaign's attached objects by kind that the viewer may see (one query per kind): those the module's
+    selector shows them, and those of units above them when their role reads the module (`Component.inherit`)."""
     by_kind: dict[str, list[CampaignItem]] = defaultdict(list)
     for item in CampaignItem.objects.filter(campaign=campaign).order_by("kind", "id"):
         by_kind[item.kind].append(item)
     visible: dict[str, list[CampaignItem]] = {}
     hidden = 0
+    acting = acting_assignment(user)
+    path = acting.unit.path if acting is not None else ""
+    above = [path[:n] for n in range(OrgUnit.steplen, len(path), OrgUnit.steplen)]
     for kind, items in by_kind.items():
         found = component(kind)
         if found is None:
             continue
-        seen = set(found.scoped(user).filter(pk__in=[i.object_id for i in items]).values_list("pk", flat=True))
+        ids = [i.object_id for i in items]
+        where = Q(pk__in=found.scoped(user).filter(pk__in=ids).values("pk"))
+        if found.inherit and above and can(user, found.permission):
+            where |= Q(**{f"{found.unit_path}__in": above})
+        seen = set(found.model._default_manager.filter(pk__in=ids).filter(where).values_list("pk", flat=True))
         visible[kind] = [i for i in items if i.object_id in seen]
         hidden += len(items) - len(visible[kind])
     return visible, hidden

@@ -223,6 +223,10 @@ def cell_rows(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404
     found, rows = selectors.cell_rows(request.user, campaign, kind, unit)
     pending = [r for r in rows if not r.row.is_done]
+    # Back to the table the cell was in: a school's cell sits in its district's table.
+    top = selectors.viewer_top(request.user, campaign)
+    back = unit if unit.kind != UnitKind.SCHOOL else units_for(request.user).filter(path=unit.parent_path).first()
+    back_unit = back if back is not None and back.pk != top.pk and back.path.startswith(top.path) else None
     return render(
         request,
         "campaigns/rows.html",
@@ -234,6 +238,7 @@ def cell_rows(request: AuthedRequest, pk: int) -> HttpResponse:
             "pending": len(pending),
             "line": selectors.unit_line(campaign, unit),
             "limit": len(rows) >= 200,
+            "back_unit": back_unit,
         },
     )
 

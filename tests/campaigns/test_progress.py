@@ -201,3 +201,14 @@ def test_summary_queries_stay_few(city: City, campaign: Campaign, django_assert_
     _attach(city, campaign, "round", submitted_round(city).pk)
     with django_assert_max_num_queries(20):
         selectors.summary(city.user("bureau_leader"), campaign)
+
+
+def test_a_school_sees_its_districts_plan_but_not_another_districts(city: City, campaign: Campaign) -> None:
+    plan_a = inspection_plan(city, city.district_a, city.user("bureau_staff"))
+    plan_b = inspection_plan(city, city.district_b, city.user("bureau_staff"))
+    _attach(city, campaign, "plan", plan_a.pk)
+    _attach(city, campaign, "plan", plan_b.pk)
+    visible, hidden = selectors.visible_items(city.user("principal"), campaign)
+    assert [i.object_id for i in visible["plan"]] == [plan_a.pk] and hidden == 1
+    # A class teacher reads plans too, but campaigns are for the heads of units: no page at all.
+    assert selectors.campaigns_for(city.user("class_teacher")).count() == 0
