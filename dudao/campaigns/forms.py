@@ -11,6 +11,7 @@ from dudao.campaigns.services import KeyDateIn
 from dudao.core.forms import DatePicker, StyledForm
 
 KEY_DATE_ROWS = 4
+_KEY_NAME = forms.TextInput(attrs={"placeholder": "节点名称，如：自查整改完成"})
 
 
 class CampaignForm(StyledForm):
@@ -30,15 +31,15 @@ class CampaignForm(StyledForm):
     deputy = forms.TypedChoiceField(label="分管领导", required=False, coerce=int, empty_value=None)
     office = forms.TypedChoiceField(label="牵头科室", required=False, coerce=int, empty_value=None)
     indicator_codes = forms.MultipleChoiceField(
-        label="关注的监测指标", required=False, widget=forms.CheckboxSelectMultiple
+        label="关注的监测指标", required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
     )
-    key_name_1 = forms.CharField(label="关键节点 1", required=False, max_length=60)
+    key_name_1 = forms.CharField(label="关键节点 1", required=False, max_length=60, widget=_KEY_NAME)
     key_date_1 = forms.DateField(label="关键节点 1 日期", required=False, widget=DatePicker())
-    key_name_2 = forms.CharField(label="关键节点 2", required=False, max_length=60)
+    key_name_2 = forms.CharField(label="关键节点 2", required=False, max_length=60, widget=_KEY_NAME)
     key_date_2 = forms.DateField(label="关键节点 2 日期", required=False, widget=DatePicker())
-    key_name_3 = forms.CharField(label="关键节点 3", required=False, max_length=60)
+    key_name_3 = forms.CharField(label="关键节点 3", required=False, max_length=60, widget=_KEY_NAME)
     key_date_3 = forms.DateField(label="关键节点 3 日期", required=False, widget=DatePicker())
-    key_name_4 = forms.CharField(label="关键节点 4", required=False, max_length=60)
+    key_name_4 = forms.CharField(label="关键节点 4", required=False, max_length=60, widget=_KEY_NAME)
     key_date_4 = forms.DateField(label="关键节点 4 日期", required=False, widget=DatePicker())
     green_at = forms.IntegerField(label="绿灯线（%）", min_value=0, max_value=100, initial=90)
     yellow_at = forms.IntegerField(label="黄灯线（%）", min_value=0, max_value=100, initial=60)
@@ -86,7 +87,10 @@ class CampaignForm(StyledForm):
 
 class CampaignCreateForm(CampaignForm):
     units = forms.TypedMultipleChoiceField(
-        label="责任单位", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+        label="责任单位",
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     items = forms.MultipleChoiceField(label="关联事项", required=False, widget=forms.SelectMultiple(attrs={"size": 10}))
 

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from dudao.orgs.models import OrgUnit
@@ -169,6 +170,25 @@ class ItemKind(models.TextChoices):
     LEDGER = "ledger", "整改问题"
 
 
+# The module page of an attached object, from its id alone (the list of attached objects reads no module rows).
+_PAGES: dict[str, tuple[str, bool]] = {
+    ItemKind.ROUND: ("inspections:round", True),
+    ItemKind.DIRECTIVE: ("directives:detail", True),
+    ItemKind.NOTICE: ("notices:detail", True),
+    ItemKind.PLAN: ("duty:plan", True),
+    ItemKind.DRILL: ("duty:coverage", False),
+    ItemKind.RESPONSE: ("duty:response", True),
+    ItemKind.LEAVE: ("duty:leave", False),
+    ItemKind.BREAKDOWN: ("breakdown:detail", True),
+    ItemKind.LEDGER: ("rectification:item", True),
+}
+
+
+def page_of(kind: str, object_id: int) -> str:
+    name, takes_id = _PAGES[kind]
+    return reverse(name, args=[object_id]) if takes_id else reverse(name)
+
+
 class CampaignItem(models.Model):
     """A module object attached to a campaign (a round, a directive, a notice…), by content type and id: domain
     apps never import campaigns, so the link lives here."""
@@ -192,3 +212,7 @@ class CampaignItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def url(self) -> str:
+        return page_of(self.kind, self.object_id)
