@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.requests import AuthedRequest
-from dudao.campaigns import selectors, services
+from dudao.campaigns import excel, selectors, services
 from dudao.campaigns.components import COMPONENTS
 from dudao.campaigns.forms import (
     AttachForm,
@@ -29,6 +29,7 @@ from dudao.campaigns.forms import (
 from dudao.campaigns.models import Campaign, CampaignStatus, ItemKind
 from dudao.command import selectors as command
 from dudao.core.errors import DomainError, Forbidden
+from dudao.core.excel import ImportRejected, RowError
 from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, posted_version, require
 from dudao.orgs.models import OrgUnit, UnitKind
@@ -247,7 +248,7 @@ def cell_rows(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def responsibility(request: AuthedRequest, pk: int) -> HttpResponse:
+def responsibility(request: AuthedRequest, pk: int, import_errors: list[RowError] | None = None) -> HttpResponse:
     campaign = _campaign(request, pk)
     top = selectors.viewer_top(request.user, campaign)
     lines = list(selectors.responsibility_lines(campaign, under=top if top.pk != campaign.unit_id else None))
@@ -269,8 +270,43 @@ def responsibility(request: AuthedRequest, pk: int) -> HttpResponse:
             "districts_with_schools": [
                 line for line in lines if line.unit.kind == UnitKind.DISTRICT and line.unit.numchild
             ],
+            "import_errors": import_errors,
         },
+        status=400 if import_errors else 200,
     )
+
+
+@login_required
+def responsibility_template(request: AuthedRequest, pk: int) -> HttpResponse:
+    campaign = _changeable(request, pk)
+    response = HttpResponse(
+        excel.template_bytes(campaign),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="responsibility-{campaign.pk}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def responsibility_import(request: AuthedRequest, pk: int) -> HttpResponse:
+    campaign = _changeable(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择要导入的 Excel 文件")
+        return redirect("campaigns:responsibility", pk=campaign.pk)
+    try:
+        count = excel.import_lines(actor=request.user, campaign=campaign, upload=upload, filename=upload.name or "")
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ImportRejected as exc:
+        messages.error(request, exc.message)
+        return responsibility(request, campaign.pk, import_errors=exc.errors)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已导入 {count} 个单位的责任清单")
+    return redirect("campaigns:responsibility", pk=campaign.pk)
 
 
 @login_required
