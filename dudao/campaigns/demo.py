@@ -71,7 +71,9 @@ def _refs(root: OrgUnit) -> list[services.ItemRef]:
 def _people(units: list[OrgUnit], titles: tuple[str, ...]) -> dict[int, dict[str, User]]:
     """The first person of each title in each unit (one query)."""
     found: dict[int, dict[str, User]] = {}
-    for person in User.objects.filter(unit__in=units, title__in=titles, is_active=True).order_by("id"):
+    for person in (
+        User.objects.filter(unit__in=units, title__in=titles, is_active=True).select_related("unit").order_by("id")
+    ):
         assert person.unit_id is not None
         found.setdefault(person.unit_id, {}).setdefault(person.title, person)
     return found
