@@ -384,6 +384,61 @@ def create_campaign(request: AuthenticatedHttpRequest, payload: CampaignIn) -> S
     return Status(201, get_campaign(request, campaign.pk))
 
 
+class CampaignUpdateIn(CampaignIn):
+    status: CampaignStatus = CampaignStatus.ACTIVE
+    key_dates: list[KeyDateIn] | None = Field(None, description="给出时整体替换关键节点；不给则保留")  # type: ignore[assignment]
+    version: int | None = Field(None, description="乐观锁：读到的 version；已被他人修改返回 409")
+
+
+@router.put("/campaigns/{campaign_id}", response=CampaignDetailOut)
+def update_campaign(request: AuthenticatedHttpRequest, campaign_id: Id, payload: CampaignUpdateIn) -> CampaignDetailOut:
+    """Edit a campaign's fields (units and items have their own endpoints)."""
+    require(request, "campaign.change")
+    campaign = _get(request, campaign_id)
+    office = None
+    if payload.office is not None:
+        office = units_for(request.user).filter(pk=payload.office).first()
+        if office is None:
+            raise DomainError("牵头科室不存在或不在您的管理范围内", code="office_outside")
+    services.update_campaign(
+        actor=request.user,
+        campaign=campaign,
+        version=payload.version,
+        name=payload.name,
+        summary=payload.summary,
+        start=payload.start,
+        end=payload.end,
+        status=payload.status.value,
+        lead=_account(payload.lead),
+        deputy=_account(payload.deputy),
+        office=office,
+        key_dates=None
+        if payload.key_dates is None
+        else [services.KeyDateIn(k.name, k.date, k.is_assessment) for k in payload.key_dates],
+        indicator_codes=payload.indicator_codes,
+        green_at=payload.green_at,
+        yellow_at=payload.yellow_at,
+    )
+    return get_campaign(request, campaign_id)
+
+
+class UnitsIn(Schema):
+    units: list[Id] = Field(description="要加入的责任单位（区县教育局或学校）")
+
+
+@router.post("/campaigns/{campaign_id}/units", response={201: list[LineOut]})
+def add_units(request: AuthenticatedHttpRequest, campaign_id: Id, payload: UnitsIn) -> Status[Any]:
+    """Involve more units; those already involved are left as they are (the answer lists the new lines)."""
+    require(request, "campaign.change")
+    campaign = _get(request, campaign_id)
+    units = list(units_for(request.user).filter(pk__in=payload.units))
+    if len(units) != len(set(payload.units)):
+        raise DomainError("责任单位中有不存在或不在您管理范围内的单位", code="unit_outside")
+    new = services.add_units(actor=request.user, campaign=campaign, units=units)
+    lines = selectors.responsibility_lines(campaign).filter(pk__in=[line.pk for line in new])
+    return Status(201, [_line_out(line) for line in lines])
+
+
 class ResponsibilityIn(Schema):
     first_responsible: Id | None = None
     deputy_responsible: Id | None = None

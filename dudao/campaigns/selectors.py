@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -43,7 +43,9 @@ def campaign_list(user: User, *, status: str = "", q: str = "", unit: OrgUnit | 
         above = [unit.path[:n] for n in range(OrgUnit.steplen, len(unit.path), OrgUnit.steplen)]
         involved = CampaignUnit.objects.filter(Q(unit__path__under=unit.path) | Q(unit__path__in=above))
         qs = qs.filter(Q(unit__path__under=unit.path) | Q(pk__in=involved.values("campaign_id")))
-    return qs.order_by("status", "-start", "-id")
+    # Under way first, then in preparation, then closed.
+    rank = Case(When(status=CampaignStatus.ACTIVE, then=0), When(status=CampaignStatus.DRAFT, then=1), default=2)
+    return qs.order_by(rank, "-start", "-id")
 
 
 def items_of(campaign: Campaign) -> QuerySet[CampaignItem]:

@@ -183,3 +183,34 @@ def test_attach_and_detach_through_the_api(client: Client, city: City, campaign:
     assert client.delete(f"/api/v1/campaigns/{campaign.pk}/items/{item_id}", **headers).status_code == 204
     assert client.delete(f"/api/v1/campaigns/{campaign.pk}/items/{item_id}", **headers).status_code == 404
     assert not CampaignItem.objects.exists()
+
+
+def test_update_through_the_api_with_locking(client: Client, city: City, campaign: Campaign) -> None:
+    headers = _auth(city, "bureau_staff")
+    body = {
+        "name": "创城迎检（冲刺）",
+        "start": campaign.start.isoformat(),
+        "end": campaign.end.isoformat(),
+        "status": "active",
+        "green_at": 95,
+        "yellow_at": 70,
+        "version": 1,
+    }
+    ok = _post(client, f"/api/v1/campaigns/{campaign.pk}", body, headers, "put")
+    assert ok.status_code == 200 and ok.json()["version"] == 2 and len(ok.json()["key_dates"]) == 2
+    stale = _post(client, f"/api/v1/campaigns/{campaign.pk}", {**body, "name": "再改"}, headers, "put")
+    assert stale.status_code == 409
+    district = _post(
+        client, f"/api/v1/campaigns/{campaign.pk}", {**body, "version": 2}, _auth(city, "district_admin"), "put"
+    )
+    assert district.status_code == 403
+    assert Campaign.objects.get(pk=campaign.pk).name == "创城迎检（冲刺）"
+
+
+def test_add_units_through_the_api(client: Client, city: City, campaign: Campaign) -> None:
+    headers = _auth(city, "bureau_staff")
+    url = f"/api/v1/campaigns/{campaign.pk}/units"
+    added = _post(client, url, {"units": [city.school_a2.pk, city.school_a.pk]}, headers)
+    assert added.status_code == 201 and [line["unit_name"] for line in added.json()] == ["甲区实验小学"]
+    assert _post(client, url, {"units": [city.class_a1.pk]}, headers).status_code == 400
+    assert campaign.units.count() == 4
