@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dudao.core.middleware.SlidingSessionMiddleware",
     "dudao.core.middleware.NoStoreMiddleware",
     "dudao.accounts.middleware.ActingAssignmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -159,7 +160,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions end after 8 hours without activity.
 SESSION_COOKIE_AGE = 8 * 3600
-SESSION_SAVE_EVERY_REQUEST = True
+# Sliding idle timeout: dudao.core.middleware.SlidingSessionMiddleware saves the session again at most every
+# five minutes instead of on every request (SESSION_SAVE_EVERY_REQUEST rewrote the row on each GET).
+DUDAO_SESSION_REFRESH_SECONDS = int(os.environ.get("DUDAO_SESSION_REFRESH_SECONDS", "300"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("DUDAO_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -202,6 +205,8 @@ DUDAO_IMPORT_STALE_MINUTES = int(os.environ.get("DUDAO_IMPORT_STALE_MINUTES", "6
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024
 # Duty (值班值守): shifts started by this local time without a sign-in show red for the unit's head and district.
+# A page about more units than this (a city's 1,500 schools) shows one line per district, to drill into.
+DUDAO_DETAIL_LIMIT = int(os.environ.get("DUDAO_DETAIL_LIMIT", "200"))
 DUDAO_DUTY_SIGNIN_DEADLINE = os.environ.get("DUDAO_DUTY_SIGNIN_DEADLINE", "09:30")
 # Terms for drill coverage: the month-day each term starts (autumn term from 09-01, spring term from 02-01).
 DUDAO_TERM_STARTS = [d for d in os.environ.get("DUDAO_TERM_STARTS", "02-01,09-01").split(",") if d]

@@ -9,6 +9,15 @@ from dudao.accounts.models import User
 from tests.factories import PASSWORD, City, build_city
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: the database is rolled back between tests, and a table cached by an
+    earlier test (enrolment, disease tables) must not outlive it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def city(db: None) -> City:
     return build_city()

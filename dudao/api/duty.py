@@ -12,7 +12,7 @@ from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.context import current
-from dudao.core.errors import DomainError
+from dudao.core.errors import DomainError, Forbidden
 from dudao.core.pagination import paginate
 from dudao.duty import selectors, services
 from dudao.duty.models import (
@@ -26,7 +26,7 @@ from dudao.duty.models import (
     PlanType,
     ShiftRole,
 )
-from dudao.orgs.selectors import units_for
+from dudao.orgs.selectors import scope_root, units_for
 
 router = Router(tags=["值班值守"])
 
@@ -201,14 +201,18 @@ class UnitDutyOut(Schema):
     away: list[AwayOut]
 
 
-@router.get("/duty/now", response=list[UnitDutyOut])
-def on_duty_now(request: AuthedRequest, unit: Id | None = None) -> list[UnitDutyOut]:
+@router.get("/duty/now", response=Paged[UnitDutyOut])
+def on_duty_now(request: AuthedRequest, paging: Query[PageParams], unit: Id | None = None) -> dict[str, object]:
     """Who is on duty now in every bureau, district and school of the scope (or inside `unit`), with sign-in
-    state, units without a leader, and who is away from the city with their deputy."""
+    state, units without a leader, and who is away from the city with their deputy. Paged by unit, in tree order
+    (a city has 1,500 units: one page of 50 is computed, not the whole city)."""
     require(request, "duty.read")
-    inside = get_object_or_404(units_for(request.user), pk=unit) if unit is not None else None
-    rows = selectors.on_duty_now(request.user, unit=inside)
-    return [
+    inside = get_object_or_404(units_for(request.user), pk=unit) if unit is not None else scope_root(request.user)
+    if inside is None:
+        raise Forbidden("您当前的身份无权查看值班情况")
+    page = paginate(selectors.roster_units(inside), page=paging.page, page_size=paging.page_size)
+    rows = selectors.on_duty_now(request.user, unit=inside, only=[u.pk for u in page.items])
+    items = [
         UnitDutyOut(
             unit=r.unit.pk,
             unit_name=r.unit.name,
@@ -231,6 +235,7 @@ def on_duty_now(request: AuthedRequest, unit: Id | None = None) -> list[UnitDuty
         )
         for r in rows
     ]
+    return {"items": items, "count": page.count}
 
 
 class SignInOut(Schema):

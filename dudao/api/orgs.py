@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.schemas import Paged, PageParams
+from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate
-from dudao.orgs import selectors
+from dudao.orgs import enrolment, selectors
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.text import mask_id_card, mask_phone, mask_student_no
 
@@ -111,15 +114,34 @@ class StudentOut(Schema):
 
 @router.get("/students", response=Paged[StudentOut])
 def list_students(
-    request: AuthedRequest, paging: Query[PageParams], unit: int | None = None, q: str = ""
+    request: AuthedRequest,
+    paging: Query[PageParams],
+    unit: int | None = None,
+    q: str = "",
+    after: Annotated[
+        int | None, Field(ge=1, description="继续翻页：上一页最后一名学生的编号（按编号翻页，深页同样快）")
+    ] = None,
 ) -> dict[str, object]:
-    """Students in scope; `unit` narrows to a school, grade or class subtree; `q` is a name or a full 学籍号.
+    """Students in scope; `unit` narrows to a school, grade or class subtree; `q` is a name or a full 学籍号 (a
+    name search needs a district or school: over a whole city only a full 学籍号 is searched).
 
     Personal numbers are masked, the 学籍号 too (it carries the ID number)."""
     require(request, "student.read")
     unit_obj = get_object_or_404(selectors.units_for(request.user), pk=unit) if unit is not None else None
+    root = unit_obj or selectors.scope_root(request.user)
+    q = q.strip()
+    if root is not None and selectors.search_needs_narrower_scope(root, q):
+        raise DomainError(
+            "全市范围只能按完整学籍号查找；按姓名查找请用 unit 参数指定区县或学校", code="search_scope_too_wide"
+        )
     qs = selectors.with_guardians(selectors.students_for(request.user, unit=unit_obj, q=q))
-    page = paginate(qs, page=paging.page, page_size=paging.page_size)
+    page = paginate(
+        qs,
+        page=paging.page,
+        page_size=paging.page_size,
+        after=after,
+        count=None if q or root is None else enrolment.rollup([root])[root.pk].records,
+    )
     items = [
         StudentOut(
             id=s.pk,

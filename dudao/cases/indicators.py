@@ -19,6 +19,7 @@ from django.urls import reverse
 from dudao.accounts.models import User
 from dudao.cases.models import DROPOUT_SETTLED, CaseFile, CaseKind, CaseStatus, CounsellorProfile, HomeVisit, term_of
 from dudao.core.indicators import Basis, Direction, Drilldown, Grouping, Indicator, Value, register
+from dudao.orgs import enrolment
 from dudao.orgs.models import OrgUnit, Student, StudentStatus, UnitKind
 
 
@@ -33,8 +34,8 @@ def _visits(root: str, term: str) -> QuerySet[HomeVisit]:
 
 def visit_coverage(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
     grouping = Grouping.of(units)
-    students = Student.objects.filter(klass__path__under=grouping.root, status=StudentStatus.ENROLLED)
-    enrolled = grouping.sums(students, "klass__path", n=Count("*"))
+    # Enrolment from the cached per-class table (dudao.orgs.enrolment), not a count over every student.
+    enrolled = {pk: (found.students,) for pk, found in enrolment.rollup(units).items()}
     # Driven from the term's visits (a few per cent of the students), not by testing every student against them.
     visits = _visits(grouping.root, term_of(end))
     visited = grouping.sums(visits, "student__klass__path", n=Count("student_id", distinct=True))

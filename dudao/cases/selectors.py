@@ -38,6 +38,8 @@ from dudao.cases.models import (
     SuggestionStatus,
     term_of,
 )
+from dudao.core.indicators import Grouping
+from dudao.orgs import enrolment
 from dudao.orgs.models import OrgUnit, RoleAssignment, Student, StudentStatus, UnitKind
 from dudao.orgs.roles import Role, allows
 from dudao.orgs.scoping import acting_assignment
@@ -323,71 +325,46 @@ def visit_students(user: User, term: str) -> QuerySet[Student]:
 
 
 def visit_coverage(root: OrgUnit, term: str | None = None, *, by: str = "auto") -> list[dict[str, Any]]:
-    """Coverage of the term per class (a school), per school (a district) or per district (the city). No names."""
+    """Coverage of the term per class (a school), per school (a district) or per district (the city). No names.
+
+    Enrolment comes from the cached per-class table (dudao.orgs.enrolment); the visited students are one GROUP BY
+    over the term's visits (far fewer rows than students), by the visited student's current class."""
     term = term or term_of(timezone.localdate())
     if by == "auto":
         by = {UnitKind.SCHOOL: "class", UnitKind.DISTRICT: "school"}.get(root.kind, "district")
-    students = Student.objects.filter(klass__path__under=root.path, status=StudentStatus.ENROLLED)
-    visited_ids = HomeVisit.objects.filter(
-        klass__path__under=root.path, term=term, visited_on__isnull=False
-    ).values_list("student_id", flat=True)
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    names: dict[str, str] = {}
-    if by == "class":
-        for klass_id, name, n in (
-            students.values_list("klass_id", "klass__name").annotate(n=Count("id")).order_by("klass__path")
-        ):
-            names[str(klass_id)] = name
-            totals[str(klass_id)][0] = n
-        for klass_id, n in (
-            students.filter(pk__in=visited_ids).values_list("klass_id").annotate(n=Count("id")).order_by()
-        ):
-            totals[str(klass_id)][1] = n
-        for klass_id, n in (
-            students.filter(Q(is_left_behind=True) | Q(is_in_hardship=True))
-            .values_list("klass_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            totals[str(klass_id)][2] = n
-        for klass_id, n in (
-            students.filter(Q(is_left_behind=True) | Q(is_in_hardship=True), pk__in=visited_ids)
-            .values_list("klass_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            totals[str(klass_id)][3] = n
-    else:
-        kind = UnitKind.SCHOOL if by == "school" else UnitKind.DISTRICT
-        groups = list(OrgUnit.objects.filter(path__under=root.path, kind=kind).order_by("path"))
-        if by == "district" and not groups:
-            groups = list(OrgUnit.objects.filter(path__under=root.path, kind=UnitKind.SCHOOL).order_by("path"))
-        for g in groups:
-            names[g.path] = g.name
-        depth = len(groups[0].path) if groups else 0
-
-        def bucket(qs: QuerySet[Student], index: int) -> None:
-            for path, n in qs.values_list("klass__path").annotate(n=Count("id")).order_by():
-                key = path[:depth]
-                if key in names:
-                    totals[key][index] += n
-
-        bucket(students, 0)
-        bucket(students.filter(pk__in=visited_ids), 1)
-        special_students = students.filter(Q(is_left_behind=True) | Q(is_in_hardship=True))
-        bucket(special_students, 2)
-        bucket(special_students.filter(pk__in=visited_ids), 3)
+    kind = {"class": UnitKind.CLASS, "school": UnitKind.SCHOOL}.get(by, UnitKind.DISTRICT)
+    groups = list(OrgUnit.objects.filter(path__under=root.path, kind=kind).order_by("path"))
+    if by == "district" and not groups:
+        groups = list(OrgUnit.objects.filter(path__under=root.path, kind=UnitKind.SCHOOL).order_by("path"))
+    enrolled = enrolment.rollup(groups)
+    special = Q(student__is_left_behind=True) | Q(student__is_in_hardship=True)
+    visits = HomeVisit.objects.filter(
+        klass__path__under=root.path,
+        term=term,
+        visited_on__isnull=False,
+        student__status=StudentStatus.ENROLLED,
+        student__klass__path__under=root.path,
+    )
+    visited = Grouping.of(groups).sums(
+        visits,
+        "student__klass__path",
+        visited=Count("student", distinct=True),
+        special_visited=Count("student", distinct=True, filter=special),
+    )
     rows = []
-    for key, name in names.items():
-        total, visited, special, special_visited = totals[key]
+    for group in groups:
+        total, special_total = enrolled[group.pk].students, enrolled[group.pk].special
+        seen, special_seen = (int(n) for n in visited[group.pk])
+        if by == "class" and not total and not seen:
+            continue  # an empty class (new, or everyone left) is not a row to chase
         rows.append(
             {
-                "unit": name,
+                "unit": group.name,
                 "students": total,
-                "visited": visited,
-                "coverage": round(100 * visited / total, 1) if total else 0.0,
-                "special": special,
-                "special_visited": special_visited,
+                "visited": seen,
+                "coverage": round(100 * seen / total, 1) if total else 0.0,
+                "special": special_total,
+                "special_visited": special_seen,
             }
         )
     return rows
@@ -417,20 +394,8 @@ def staffing(root: OrgUnit) -> list[StaffingRow]:
     full-time counsellor; counselling rooms."""
     threshold = settings.DUDAO_CASE_FULLTIME_THRESHOLD
     schools = list(OrgUnit.objects.filter(path__under=root.path, kind=UnitKind.SCHOOL, is_closed=False))
-    enrolment = dict(
-        Student.objects.filter(klass__path__under=root.path, status=StudentStatus.ENROLLED)
-        .values_list("klass__path")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("klass__path", "n")
-    )
-    by_school_students: dict[int, int] = defaultdict(int)
-    school_paths = sorted(((s.path, s.pk) for s in schools), reverse=True)
-    for path, n in enrolment.items():
-        for school_path, pk in school_paths:
-            if path.startswith(school_path):
-                by_school_students[pk] += n
-                break
+    enrolled = enrolment.rollup(schools)
+    by_school_students = {school.pk: enrolled[school.pk].students for school in schools}
     profiles: dict[int, list[CounsellorProfile]] = defaultdict(list)
     for profile in CounsellorProfile.objects.filter(school__in=schools):
         profiles[profile.school_id].append(profile)
@@ -444,8 +409,9 @@ def staffing(root: OrgUnit) -> list[StaffingRow]:
         else {}
     )
     rows: dict[int, StaffingRow] = {}
+    district_length = len(next(iter(groups), ""))
     for school in sorted(schools, key=lambda s: s.path):
-        group = next((g for p, g in groups.items() if school.path.startswith(p)), None) if per_district else school
+        group = groups.get(school.path[:district_length]) if per_district else school
         if group is None:
             group = root
         row = rows.setdefault(group.pk, StaffingRow(group.pk, group.name))

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.cache import patch_cache_control
 
@@ -83,6 +86,33 @@ class NoStoreMiddleware:
         user = getattr(request, "user", None)
         if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class SlidingSessionMiddleware:
+    """Idle timeout without a database write per request: a signed-in user's session is saved again (restarting
+    SESSION_COOKIE_AGE) at most once per DUDAO_SESSION_REFRESH_SECONDS. SESSION_SAVE_EVERY_REQUEST rewrote the
+    session row on every GET, and under SQLite every such write waits for the one write lock.
+    """
+
+    KEY = "_refreshed"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # Only a browser's signed-in session: API clients with a bearer token send no session cookie, and their
+        # requests must neither read nor create one.
+        if session is None or session.session_key is None or response.status_code >= 500:
+            return response
+        if SESSION_KEY not in session:
+            return response
+        now = int(time.time())
+        last = session.get(self.KEY)
+        if session.modified or not isinstance(last, int) or now - last >= settings.DUDAO_SESSION_REFRESH_SECONDS:
+            session[self.KEY] = now
         return response
 
 

@@ -14,6 +14,7 @@ from dudao.core.bulk import analyze, insert_rows, next_id, reset_sequences
 from dudao.core.files import removed_on_failure
 from dudao.demo.generator import SCALES, DemoCity, Generator, Ids
 from dudao.demo.registry import DemoContext, run_steps
+from dudao.orgs import enrolment
 from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student, UnitKind
 
 DEMO_PASSWORD = "dudao-demo"  # noqa: S105 (documented demo password, refused outside demo mode)
@@ -68,6 +69,7 @@ def load(*, scale: str = "small", seed: int = 20261128) -> LoadReport:
         # The demo steps query the tables just bulk-loaded; without statistics PostgreSQL plans them as if empty
         # (a guardian lookup by enrolled students of a subtree ran for minutes).
         analyze([OrgUnit, User, RoleAssignment, Student, Guardian])
+        enrolment.invalidate()  # the students were bulk-inserted: no signals
         counts = dict(generator.city.counts)
         counts.update(run_steps(DemoContext(generator.city, scale, seed, timezone.localdate())))
         append(

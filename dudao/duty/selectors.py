@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.core.indicators import Grouping
 from dudao.duty.models import (
     ContingencyPlan,
     Drill,
@@ -173,6 +175,7 @@ def on_duty_now(
     at: dt.datetime | None = None,
     unit: OrgUnit | None = None,
     kinds: tuple[str, ...] = ROSTER_UNIT_KINDS,
+    only: Sequence[int] | None = None,
 ) -> list[UnitDuty]:
     """Who is on duty now in every unit of the viewer's subtree: one query for the units, one for the shifts
     (with person and sign-in joined), one for the approved leave in force today. Rows are read as values, not
@@ -182,11 +185,12 @@ def on_duty_now(
     if root is None:
         return []
     prefix = unit.path if unit is not None and unit.path.startswith(root) else root
+    units = OrgUnit.objects.filter(path__under=prefix, kind__in=kinds, is_closed=False)
+    if only is not None:  # a page of the API, or the city's own row above its district summary
+        units = units.filter(pk__in=list(only))
     rows = {
         pk: UnitDuty(unit=NowUnit(pk, path, name, kind))
-        for pk, path, name, kind in OrgUnit.objects.filter(path__under=prefix, kind__in=kinds, is_closed=False)
-        .order_by("path")
-        .values_list("pk", "path", "name", "kind")
+        for pk, path, name, kind in units.order_by("path").values_list("pk", "path", "name", "kind")
     }
     shifts = (
         DutyShift.objects.filter(
@@ -198,6 +202,8 @@ def on_duty_now(
         .order_by("starts_at", "id")
         .values_list(*NOW_FIELDS)
     )
+    if only is not None:
+        shifts = shifts.filter(unit_id__in=list(rows))
     people: dict[int, NowPerson] = {}
     for (
         pk,
@@ -233,11 +239,87 @@ def on_duty_now(
         )
         (row.leaders if role == ShiftRole.LEADER else row.staff).append(shift)
     today = local(at).date()
-    for leave in away_on(prefix, today):
+    leaves = away_on(prefix, today)
+    for leave in leaves.filter(unit_id__in=list(rows)) if only is not None else leaves:
         found = rows.get(leave.unit_id)
         if found is not None:
             found.away.append(leave)
     return list(rows.values())
+
+
+def roster_units(unit: OrgUnit, kinds: tuple[str, ...] = ROSTER_UNIT_KINDS) -> QuerySet[OrgUnit]:
+    """Open units keeping duty rosters in `unit`'s subtree, in tree order."""
+    return OrgUnit.objects.filter(path__under=unit.path, kind__in=kinds, is_closed=False).order_by("path")
+
+
+def roster_units_under(unit: OrgUnit, kinds: tuple[str, ...] = ROSTER_UNIT_KINDS) -> int:
+    """How many: above DUDAO_DETAIL_LIMIT a page summarises them per child unit."""
+    return roster_units(unit, kinds).count()
+
+
+def summary_children(unit: OrgUnit) -> list[OrgUnit]:
+    """The rows of a summary: the open units one level down that hold work (offices hold none)."""
+    return list(
+        OrgUnit.objects.filter(path__under=unit.path, depth=unit.depth + 1, is_closed=False)
+        .exclude(kind=UnitKind.OFFICE)
+        .order_by("path")
+    )
+
+
+@dataclass
+class DutySummary:
+    """Duty now in the subtree of one child unit, counted in SQL."""
+
+    unit: OrgUnit
+    units: int
+    uncovered: int
+    leaderless: int
+    away: int
+    missed: int
+
+
+def now_summary(unit: OrgUnit, *, at: dt.datetime | None = None) -> list[DutySummary]:
+    """Per child of `unit`: roster units, those with nobody or no leader on duty now, people away, missed
+    sign-ins. Four GROUP BYs over the subtree whatever its size (the caller checked the scope)."""
+    at = at or timezone.now()
+    children = summary_children(unit)
+    grouping = Grouping.of(children)
+    if not children:
+        return []
+    units = grouping.sums(
+        OrgUnit.objects.filter(path__under=grouping.root, kind__in=ROSTER_UNIT_KINDS, is_closed=False),
+        "path",
+        n=Count("id"),
+    )
+    active = DutyShift.objects.filter(
+        unit__path__under=grouping.root,
+        unit__kind__in=ROSTER_UNIT_KINDS,
+        unit__is_closed=False,
+        starts_at__lte=at,
+        ends_at__gt=at,
+        roster__status=RosterStatus.PUBLISHED,
+    )
+    covered = grouping.sums(
+        active,
+        "unit__path",
+        any=Count("unit", distinct=True),
+        led=Count("unit", distinct=True, filter=Q(role=ShiftRole.LEADER)),
+    )
+    away = grouping.sums(away_on(grouping.root, local(at).date()).order_by(), "unit__path", n=Count("id"))
+    missed = grouping.sums(
+        missed_signins(DutyShift.objects.filter(unit__path__under=grouping.root), at), "unit__path", n=Count("id")
+    )
+    return [
+        DutySummary(
+            unit=child,
+            units=int(units[child.pk][0]),
+            uncovered=int(units[child.pk][0] - covered[child.pk][0]),
+            leaderless=int(units[child.pk][0] - covered[child.pk][1]),
+            away=int(away[child.pk][0]),
+            missed=int(missed[child.pk][0]),
+        )
+        for child in children
+    ]
 
 
 def away_on(prefix: str, day: dt.date) -> QuerySet[LeaveRequest]:
@@ -319,6 +401,47 @@ class CoverageRow:
     @property
     def missing(self) -> list[str]:
         return [label for value, label in PlanType.choices if not self.counts.get(value)]
+
+
+@dataclass
+class CoverageSummary:
+    """Drill coverage of the schools under one child unit: schools drilled per plan type, and not at all."""
+
+    unit: OrgUnit
+    schools: int
+    drilled: dict[str, int]
+    undrilled: int
+
+
+def coverage_summary(unit: OrgUnit, *, term: tuple[dt.date, dt.date]) -> list[CoverageSummary]:
+    """Per child of `unit`: schools, schools drilled this term per plan type, schools with no drill. Two GROUP BYs
+    whatever the number of schools (the caller checked the scope)."""
+    children = summary_children(unit)
+    if not children:
+        return []
+    grouping = Grouping.of(children)
+    schools = grouping.sums(
+        OrgUnit.objects.filter(path__under=grouping.root, kind=UnitKind.SCHOOL, is_closed=False), "path", n=Count("id")
+    )
+    types = [value for value, _ in PlanType.choices]
+    drills = Drill.objects.filter(
+        unit__path__under=grouping.root, unit__kind=UnitKind.SCHOOL, unit__is_closed=False, held_on__range=term
+    )
+    drilled = grouping.sums(
+        drills,
+        "unit__path",
+        any=Count("unit", distinct=True),
+        **{f"t_{t}": Count("unit", distinct=True, filter=Q(plan__plan_type=t)) for t in types},
+    )
+    return [
+        CoverageSummary(
+            unit=child,
+            schools=int(schools[child.pk][0]),
+            drilled={t: int(n) for t, n in zip(types, drilled[child.pk][1:], strict=True)},
+            undrilled=int(schools[child.pk][0] - drilled[child.pk][0]),
+        )
+        for child in children
+    ]
 
 
 def drill_coverage(user: User, *, term: tuple[dt.date, dt.date], unit: OrgUnit | None = None) -> list[CoverageRow]:

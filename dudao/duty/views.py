@@ -31,6 +31,9 @@ from dudao.orgs.roles import WORK_ROLES, Role
 from dudao.orgs.scoping import acting_assignment, can
 from dudao.orgs.selectors import account_by_id, active_staff_under, units_for
 
+# Missed sign-ins listed by name on the duty page; the rest are counted (drill into a district for them).
+MISSED_SHOWN = 50
+
 
 def _acting_unit(request: AuthedRequest) -> OrgUnit:
     assignment = acting_assignment(request.user)
@@ -42,25 +45,47 @@ def _acting_unit(request: AuthedRequest) -> OrgUnit:
 # ----- who is on duty now ---------------------------------------------------------------------
 
 
+def _viewed_unit(request: AuthedRequest) -> OrgUnit:
+    """The unit a page looks at: `?unit=` inside the viewer's scope (else 404), or the acting unit."""
+    raw = request.GET.get("unit", "")
+    if raw:
+        if not raw.isdigit():
+            raise Http404("单位不存在")
+        return get_object_or_404(units_for(request.user), pk=int(raw))
+    return _acting_unit(request)
+
+
 @login_required
 def now(request: AuthedRequest) -> HttpResponse:
     require(request, "duty.read")
-    rows = selectors.on_duty_now(request.user)
-    missed = list(selectors.missed_for(request.user)[:200]) if can(request.user, "duty.read") else []
+    unit = _viewed_unit(request)
     show = request.GET.get("show", "")
+    summary: list[selectors.DutySummary] = []
+    if selectors.roster_units_under(unit) > settings.DUDAO_DETAIL_LIMIT:
+        # A city: the unit's own row, then one line per district (drill in), counted in SQL.
+        rows = selectors.on_duty_now(request.user, unit=unit, only=[unit.pk])
+        summary = selectors.now_summary(unit)
+    else:
+        rows = selectors.on_duty_now(request.user, unit=unit)
+    missed_qs = selectors.missed_for(request.user).filter(unit__path__under=unit.path)
+    missed = list(missed_qs.order_by("unit__path", "starts_at")[:MISSED_SHOWN])
     if show == "gaps":
         rows = [r for r in rows if r.has_no_leader]
     return render(
         request,
         "duty/now.html",
         {
+            "unit": unit,
+            "up": unit.get_parent() if unit.pk != _acting_unit(request).pk else None,
             "rows": rows,
+            "summary": summary,
             "missed": missed,
+            "missed_total": len(missed) if len(missed) < MISSED_SHOWN else missed_qs.count(),
             "now": timezone.localtime(),
             "show": show,
-            "uncovered": sum(1 for r in rows if r.is_uncovered),
-            "leaderless": sum(1 for r in rows if r.has_no_leader),
-            "away": sum(len(r.away) for r in rows),
+            "uncovered": sum(1 for r in rows if r.is_uncovered) + sum(s.uncovered for s in summary),
+            "leaderless": sum(1 for r in rows if r.has_no_leader) + sum(s.leaderless for s in summary),
+            "away": sum(len(r.away) for r in rows) + sum(s.away for s in summary),
             "deadline": settings.DUDAO_DUTY_SIGNIN_DEADLINE,
         },
     )
@@ -377,12 +402,23 @@ def drill_photo(request: AuthedRequest, pk: int, file_pk: int) -> Any:
 @login_required
 def coverage(request: AuthedRequest) -> HttpResponse:
     require(request, "drill.read")
+    unit = _viewed_unit(request)
     term = selectors.term_of(timezone.localdate())
-    rows = selectors.drill_coverage(request.user, term=term)
-    covered = [sum(1 for r in rows if r.counts.get(value)) for value, _ in PlanType.choices]
-    return render(
-        request, "duty/coverage.html", {"rows": rows, "term": term, "types": PlanType.choices, "covered": covered}
-    )
+    context: dict[str, Any] = {"unit": unit, "term": term, "types": PlanType.choices}
+    if unit.pk != _acting_unit(request).pk:
+        context["up"] = unit.get_parent()
+    if selectors.roster_units_under(unit, (UnitKind.SCHOOL,)) > settings.DUDAO_DETAIL_LIMIT:
+        # A city: one line per district with schools drilled per plan type; drill in for the schools.
+        summary = selectors.coverage_summary(unit, term=term)
+        context["summary"] = [(row, [row.drilled.get(value, 0) for value, _ in PlanType.choices]) for row in summary]
+        context["covered"] = [sum(row.drilled.get(value, 0) for row in summary) for value, _ in PlanType.choices]
+        context["schools"] = sum(row.schools for row in summary)
+        return render(request, "duty/coverage.html", context)
+    rows = selectors.drill_coverage(request.user, term=term, unit=unit)
+    context["rows"] = rows
+    context["covered"] = [sum(1 for r in rows if r.counts.get(value)) for value, _ in PlanType.choices]
+    context["schools"] = len(rows)
+    return render(request, "duty/coverage.html", context)
 
 
 # ----- 迎检响应 -------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ class OrgsConfig(AppConfig):
 
     def ready(self) -> None:
         from dudao.core.access import Access, plug
-        from dudao.orgs import home  # noqa: F401  (registers home items)
+        from dudao.orgs import enrolment, home  # noqa: F401  (enrolment cache signals; home items)
         from dudao.orgs.scoping import acting_assignment, can
 
         plug(Access(can=can, acting_assignment=acting_assignment))

@@ -5,17 +5,16 @@ from django.urls import reverse
 
 from dudao.accounts.models import User
 from dudao.core.home import HomeItem, register
+from dudao.orgs import enrolment
 from dudao.orgs.models import OrgUnit, RoleAssignment, Student, StudentStatus, UnitKind
 from dudao.orgs.scoping import can
 
 
 def schools_without_students(user: User) -> list[OrgUnit]:
-    """Open schools in scope with no student yet: one pass over the classes that have students."""
-    class_ids = Student.objects.for_user(user).values_list("klass_id", flat=True).distinct()
-    class_paths = OrgUnit.objects.filter(pk__in=class_ids).values_list("path", flat=True)
-    prefixes = {path[:i] for path in class_paths for i in range(OrgUnit.steplen, len(path), OrgUnit.steplen)}
-    schools = OrgUnit.objects.for_user(user).filter(kind=UnitKind.SCHOOL, is_closed=False)
-    return [school for school in schools if school.path not in prefixes]
+    """Open schools in scope with no enrolled student yet, from the cached enrolment table."""
+    schools = list(OrgUnit.objects.for_user(user).filter(kind=UnitKind.SCHOOL, is_closed=False))
+    found = enrolment.rollup(schools)
+    return [school for school in schools if not found[school.pk].students]
 
 
 @register("orgs")
@@ -26,9 +25,8 @@ def orgs_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
     items: list[HomeItem] = []
     if can(user, "student.read"):
         students = Student.objects.for_user(user).filter(status=StudentStatus.ENROLLED)
-        items.append(
-            HomeItem(title="在籍学生", count=students.count(), url=reverse("orgs:roster", args=[unit.pk]), order=50)
-        )
+        enrolled = enrolment.rollup([unit])[unit.pk].students
+        items.append(HomeItem(title="在籍学生", count=enrolled, url=reverse("orgs:roster", args=[unit.pk]), order=50))
         if unit.kind in {UnitKind.SCHOOL, UnitKind.GRADE, UnitKind.CLASS}:
             items.append(
                 HomeItem(

@@ -152,6 +152,10 @@ class Student(models.Model):
     class Meta:
         verbose_name = "学生"
         verbose_name_plural = "学生"
+        indexes = [
+            # Enrolment per class (dudao.orgs.enrolment) read from the index alone, without the table's rows.
+            models.Index(fields=["klass", "status", "is_left_behind", "is_in_hardship"], name="student_enrolment"),
+        ]
 
     def __str__(self) -> str:
         return self.name

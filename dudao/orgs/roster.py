@@ -18,6 +18,7 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload
 from dudao.core.imports import tracked_import
 from dudao.core.models import ImportKind
+from dudao.orgs import enrolment
 from dudao.orgs.models import Gender, Guardian, GuardianRelation, OrgUnit, Student, StudentStatus, UnitKind
 from dudao.orgs.scoping import can
 from dudao.orgs.text import MOBILE_RE, is_valid_id_card, mask_id_card, mask_phone, mask_student_no
@@ -422,6 +423,7 @@ def _write(
         created = Student.objects.bulk_create(to_create, batch_size=1000)
         if to_update:
             Student.objects.bulk_update(to_update, [*update_fields, "version", "updated_at"], batch_size=1000)
+        enrolment.invalidate()  # bulk writes send no signals
         if replace_guardians:
             ids = [s.pk for s, _ in replace_guardians]
             for start in range(0, len(ids), 900):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
 from dudao.accounts.models import User
-from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student, StudentStatus, UnitKind
+from dudao.orgs import enrolment
+from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student, UnitKind
 
 
 def units_for(user: User, action: str = "read") -> QuerySet[OrgUnit]:
@@ -64,24 +66,18 @@ def _grouped(qs: QuerySet[Any], path_expr: str, length: int) -> dict[str, int]:
 def subtree_counts(unit: OrgUnit, children: list[OrgUnit]) -> tuple[Counts, dict[int, Counts]]:
     """Schools, classes, enrolled students and staff for a unit and for each of its children.
 
-    Four grouped queries whatever the number of children: each row is attributed to the
-    child whose path is its prefix.
+    Three grouped queries whatever the number of children (each row is attributed to the child whose path is its
+    prefix) and the cached enrolment table.
     """
     length = (unit.depth + 1) * OrgUnit.steplen
+    enrolled = enrolment.rollup([unit, *children])
     by_prefix: dict[str, Counts] = {child.path: Counts() for child in children}
     total = Counts()
     units = OrgUnit.objects.filter(path__under=unit.path, is_closed=False)
     sources: list[tuple[str, dict[str, int]]] = [
         ("schools", _grouped(units.filter(kind=UnitKind.SCHOOL), "path", length)),
         ("classes", _grouped(units.filter(kind=UnitKind.CLASS), "path", length)),
-        (
-            "students",
-            _grouped(
-                Student.objects.filter(klass__path__under=unit.path, status=StudentStatus.ENROLLED),
-                "klass__path",
-                length,
-            ),
-        ),
+        # Enrolment comes from the shared per-class table (dudao.orgs.enrolment), not a count over every student.
         ("staff", _grouped(User.objects.filter(unit__path__under=unit.path, is_active=True), "unit__path", length)),
     ]
     for attribute, grouped in sources:
@@ -90,7 +86,22 @@ def subtree_counts(unit: OrgUnit, children: list[OrgUnit]) -> tuple[Counts, dict
             if prefix in by_prefix:
                 counts = by_prefix[prefix]
                 setattr(counts, attribute, getattr(counts, attribute) + n)
+    # Enrolment comes from the shared per-class table (dudao.orgs.enrolment), not a count over every student.
+    total.students = enrolled[unit.pk].students
+    for child in children:
+        by_prefix[child.path].students = enrolled[child.pk].students
     return total, {child.pk: by_prefix[child.path] for child in children}
+
+
+# A 学籍号 (G + ID-card number, or a provincial number): letters and digits only, unlike any Chinese name.
+STUDENT_NO_RE = re.compile(r"[A-Za-z0-9]{6,30}")
+
+
+def search_needs_narrower_scope(unit: OrgUnit, q: str) -> bool:
+    """A name search over a whole city reads every student (no index serves a substring): above a district the
+    search takes a full 学籍号 only, and the page says to open a district or school for names."""
+    q = (q or "").strip()
+    return bool(q) and unit.kind == UnitKind.BUREAU and not STUDENT_NO_RE.fullmatch(q)
 
 
 def students_for(user: User, *, unit: OrgUnit | None = None, q: str = "", action: str = "read") -> QuerySet[Student]:
@@ -98,8 +109,10 @@ def students_for(user: User, *, unit: OrgUnit | None = None, q: str = "", action
     if unit is not None:
         qs = qs.filter(klass__path__under=unit.path)
     q = (q or "").strip()
-    if q:
-        qs = qs.filter(Q(name__contains=q) | Q(student_no=q))
+    if STUDENT_NO_RE.fullmatch(q):
+        qs = qs.filter(student_no=q)  # the unique index answers at once, at any scope
+    elif q:
+        qs = qs.filter(name__contains=q)
     return qs.order_by("id")
 
 

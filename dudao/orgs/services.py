@@ -14,6 +14,7 @@ from dudao.accounts.services import check_password_strength, replace_password
 from dudao.audit.services import record_access, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.locking import bump, locked
+from dudao.orgs import enrolment
 from dudao.orgs.models import (
     ALLOWED_CHILDREN,
     OrgUnit,
@@ -348,6 +349,7 @@ def transfer_student(*, actor: User, student: Student, klass: OrgUnit, version: 
         student.klass = klass
         student.updated_at = timezone.now()
         bump(student, ["klass", "updated_at"])
+        enrolment.invalidate()
         record_change(
             actor=actor,
             action="transfer",
@@ -374,6 +376,7 @@ def mark_student_left(*, actor: User, student: Student, reason: str, version: in
         student.status = StudentStatus.LEFT
         student.updated_at = timezone.now()
         bump(student, ["status", "updated_at"])
+        enrolment.invalidate()
         after = {**snapshot(student, STUDENT_FIELDS), "reason": reason[:200]}
         record_change(
             actor=actor, action="leave", obj=student, unit_path=student.klass.path, before=before, after=after

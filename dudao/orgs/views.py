@@ -18,7 +18,7 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import RowError, check_export_size, xlsx_response
 from dudao.core.pagination import paginate
 from dudao.core.web import perform, post_form, require
-from dudao.orgs import roster, selectors, services
+from dudao.orgs import enrolment, roster, selectors, services
 from dudao.orgs.forms import (
     AssignRoleForm,
     RosterUploadForm,
@@ -156,8 +156,18 @@ def unit_close(request: AuthedRequest, pk: int) -> HttpResponse:
 def roster_list(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "student.read")
     unit = _unit(request, pk)
-    students = selectors.with_guardians(selectors.students_for(request.user, unit=unit, q=request.GET.get("q", "")))
-    page = paginate(students, page=request.GET.get("page"), page_size=request.GET.get("page_size", 50))
+    q = request.GET.get("q", "").strip()
+    narrower = selectors.search_needs_narrower_scope(unit, q)
+    students = selectors.with_guardians(selectors.students_for(request.user, unit=unit, q="" if narrower else q))
+    page = paginate(
+        students.none() if narrower else students,
+        page=request.GET.get("page"),
+        page_size=request.GET.get("page_size", 50),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        # The whole roster's length from the cached enrolment table; a search counts its matches.
+        count=0 if narrower else None if q else enrolment.rollup([unit])[unit.pk].records,
+    )
     rows = [
         (s, mask_student_no(s.student_no), [(g, mask_phone(g.phone)) for g in s.guardians.all()]) for s in page.items
     ]
@@ -168,7 +178,8 @@ def roster_list(request: AuthedRequest, pk: int) -> HttpResponse:
             "unit": unit,
             "page": page,
             "rows": rows,
-            "q": request.GET.get("q", ""),
+            "q": q,
+            "narrower": narrower,
             "breadcrumb": selectors.ancestors_within_scope(request.user, unit),
             "can_import": unit.kind == UnitKind.SCHOOL
             and can(request.user, "student.change", unit)

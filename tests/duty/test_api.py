@@ -97,9 +97,15 @@ def test_plan_a_roster_add_shifts_publish_and_sign_in(client, city, today):
     )
     assert mine.status_code == 201 and mine.json()["user_agent"] == "curl/8"
     assert DutySignIn.objects.count() == 1
-    now_rows = {r["unit"]: r for r in client.get("/api/v1/duty/now", **auth(city, "district_admin")).json()}
+    now_page = client.get("/api/v1/duty/now", **auth(city, "district_admin")).json()
+    now_rows = {r["unit"]: r for r in now_page["items"]}
     assert now_rows[city.school_a.pk]["staff"][0]["signed_in_at"] is not None
-    assert city.school_b.pk not in now_rows
+    assert city.school_b.pk not in now_rows and now_page["count"] == len(now_rows)
+    # Paged by unit in tree order: a page of one holds the district itself, the next page its first school.
+    first = client.get("/api/v1/duty/now?page_size=1", **auth(city, "district_admin")).json()
+    second = client.get("/api/v1/duty/now?page_size=1&page=2", **auth(city, "district_admin")).json()
+    assert [r["unit"] for r in first["items"]] == [city.district_a.pk] and first["count"] == now_page["count"]
+    assert len(second["items"]) == 1 and second["items"][0]["unit"] != city.district_a.pk
 
 
 def test_out_of_scope_roster_is_404_and_bad_ids_400(client, city, roster):
