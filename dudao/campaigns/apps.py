@@ -8,3 +8,7 @@ class CampaignsConfig(AppConfig):
     name = "dudao.campaigns"
     label = "campaigns"
     verbose_name = "专项工作"
+
+    def ready(self) -> None:
+        # Menu entry, home items, demo data.
+        from dudao.campaigns import demo, home  # noqa: F401
