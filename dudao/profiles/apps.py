@@ -7,3 +7,7 @@ class ProfilesConfig(AppConfig):
     name = "dudao.profiles"
     label = "profiles"
     verbose_name = "一校一档"
+
+    def ready(self) -> None:
+        # The menu entry.
+        from dudao.profiles import home  # noqa: F401
