@@ -248,6 +248,10 @@ class ShiftRow:
     is_missed: bool
     is_now: bool
 
+    @property
+    def signed_at(self) -> dt.datetime | None:
+        return self.shift.signin.signed_at if _has_signin(self.shift) else None
+
 
 @dataclass
 class DutySection:
