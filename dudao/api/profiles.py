@@ -242,7 +242,7 @@ def _figures(figures: list[Figure]) -> list[FigureOut]:
     ]
 
 
-def _profile_out(p: SchoolProfile) -> ProfileOut:  # noqa: C901 (one branch per section)
+def _profile_out(p: SchoolProfile) -> ProfileOut:
     out = ProfileOut(
         id=p.school.pk,
         name=p.school.name,
@@ -459,6 +459,8 @@ def list_schools(request: AuthedRequest, query: Query[SchoolsQuery]) -> dict[str
     require(request, selectors.PERMISSION)
     page = paginate(selectors.schools_for(request.user, q=query.q), page=query.page, page_size=query.page_size)
     return {
-        "items": [SchoolOut(id=s.pk, name=s.name, school_type=s.school_type, is_closed=s.is_closed) for s in page.items],
+        "items": [
+            SchoolOut(id=s.pk, name=s.name, school_type=s.school_type, is_closed=s.is_closed) for s in page.items
+        ],
         "count": page.count,
     }

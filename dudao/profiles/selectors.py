@@ -28,7 +28,7 @@ from dudao.core.indicators import Basis, Value
 from dudao.directives import selectors as directive_selectors
 from dudao.directives.models import DirectiveStatus, Submission, SubmissionStatus
 from dudao.duty import selectors as duty_selectors
-from dudao.duty.models import DutyShift, PlanType, ShiftRole
+from dudao.duty.models import DutyShift, PlanType
 from dudao.duty.services.signins import signin_cutoff
 from dudao.health import selectors as health_selectors
 from dudao.health.models import Alert, Session
@@ -64,9 +64,7 @@ def school_for(user: User, pk: int) -> OrgUnit:
     root = scope_root_path(user, PERMISSION)
     if root is None:
         raise Forbidden("您当前的身份无权查看一校一档")
-    school = (
-        OrgUnit.objects.filter(pk=pk, kind=UnitKind.SCHOOL, path__under=root).first() if 0 < pk < 2**63 else None
-    )
+    school = OrgUnit.objects.filter(pk=pk, kind=UnitKind.SCHOOL, path__under=root).first() if 0 < pk < 2**63 else None
     if school is None:
         raise DomainError(NOT_FOUND, code="not_found", status=404)
     return school
@@ -115,7 +113,7 @@ class Figure:
 
     @property
     def counts(self) -> str:
-        """"3/5" behind a rate (not behind a mean, whose numerator is a sum of scores)."""
+        """ "3/5" behind a rate (not behind a mean, whose numerator is a sum of scores)."""
         part, whole, value = self.value.numerator, self.value.denominator, self.value.value
         if value is None or part is None or not whole or abs(value - 100 * part / whole) > 0.06:
             return ""
@@ -419,7 +417,7 @@ def _inspections(user: User, school: OrgUnit, now: dt.datetime) -> InspectionSec
     # The line: inspections by others, oldest first (a self-check is the school's own view, kept out as the
     # registry's figure keeps it out).
     charted = [s for s in reversed(scores) if not s.is_self_check and s.percent is not None]
-    chart = {
+    chart: dict[str, list[Any]] = {
         "labels": [f"{s.submitted_on:%Y-%m-%d}" if s.submitted_on else "" for s in charted],
         "names": [s.name for s in charted],
         "scores": [s.percent for s in charted],

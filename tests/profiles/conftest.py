@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from dudao.campaigns.models import Campaign, CampaignUnit
 from dudao.cases.models import CaseFile, RiskLevel
+from dudao.directives import services as directive_services
 from dudao.directives.models import Directive, FormVersion, Submission
 from dudao.duty import services as duty_services
-from dudao.duty.models import DutyShift, PlanType, ShiftRole
+from dudao.duty.models import DutyShift, ShiftRole
 from dudao.duty.services.signins import signin_cutoff
 from dudao.health.models import DailyCheck
 from dudao.inspections.models import Inspection
@@ -22,7 +23,7 @@ from dudao.notices import services as notice_services
 from dudao.notices.models import Notice, Receipt
 from dudao.rectification.models import RectificationItem
 from tests.cases.conftest import open_psych
-from tests.directives.conftest import city_directive, form_version, in_days  # noqa: F401  (fixture)
+from tests.directives.conftest import STAFFING_SCHEMA, city_directive, in_days
 from tests.duty.conftest import inspection_plan
 from tests.factories import City
 from tests.health.conftest import check, fever
@@ -51,7 +52,10 @@ def make_busy(city: City, form_version: FormVersion) -> Busy:
     # 乙区's school already reported: nothing of it may reach 五中's page.
     Submission.objects.filter(directive=directive, unit=city.school_b).update(status="submitted")
     notice = notice_services.create_notice(
-        actor=city.user("principal"), issuer=city.school_a, title="寒假安全致家长的一封信", body="各位家长：请注意安全。"
+        actor=city.user("principal"),
+        issuer=city.school_a,
+        title="寒假安全致家长的一封信",
+        body="各位家长：请注意安全。",
     )
     notice_services.send_notice(actor=city.user("principal"), notice=notice)
     Receipt.objects.filter(notice=notice, klass=city.class_a1).update(confirmed_at=timezone.now())
@@ -107,8 +111,9 @@ def make_busy(city: City, form_version: FormVersion) -> Busy:
 
 
 @pytest.fixture
-def busy(city: City, form_version: FormVersion) -> Busy:  # noqa: F811
-    return make_busy(city, form_version)
+def busy(city: City) -> Busy:
+    form = directive_services.create_form(actor=city.user("bureau_staff"), name="安全检查情况", schema=STAFFING_SCHEMA)
+    return make_busy(city, directive_services.publish_form(actor=city.user("bureau_staff"), form=form))
 
 
 def profile_of(city: City, who: str, **kwargs: Any) -> Any:

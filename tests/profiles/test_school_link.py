@@ -82,9 +82,7 @@ def _profile_link(city: City) -> str:
         "/cases/staffing/",
     ],
 )
-def test_every_table_that_names_the_school_links_to_its_profile(
-    city: City, busy: Busy, signed_in, page: str
-) -> None:
+def test_every_table_that_names_the_school_links_to_its_profile(city: City, busy: Busy, signed_in, page: str) -> None:
     url = page.format(
         district_a=city.district_a.pk,
         inspection=busy.inspection.pk,
