@@ -140,8 +140,10 @@ class ShiftOut(Schema):
 class DutyOut(Schema):
     week_start: dt.date
     week_end: dt.date
-    shifts: list[ShiftOut]
-    missed: int
+    total: int = Field(description="本周已发布的班次")
+    signed: int = Field(description="其中已签到")
+    missed: int = Field(description="其中已过签到时限仍未签到")
+    shifts: list[ShiftOut] = Field(description="未签到、正在值班和接下来的班次")
     figures: list[FigureOut]
 
 
@@ -379,6 +381,8 @@ def _profile_out(p: SchoolProfile) -> ProfileOut:
                 )
                 for r in du.shifts
             ],
+            total=du.total,
+            signed=du.signed,
             missed=du.missed,
             figures=_figures(du.figures),
         )

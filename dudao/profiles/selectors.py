@@ -51,6 +51,8 @@ RECENT_DAYS = 30
 LIST_LIMIT = 8
 ROUNDS_LIMIT = 12
 NOTICES_LIMIT = 5
+SHIFTS_LIMIT = 100
+UPCOMING_SHIFTS = 4
 # The staff roles counted on the profile (the school's own people), in the order shown.
 STAFF_ROLES = (Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER, Role.COUNSELLOR, Role.DOCTOR)
 
@@ -254,7 +256,10 @@ class ShiftRow:
 @dataclass
 class DutySection:
     week: tuple[dt.date, dt.date]
+    # Missed sign-ins, the shifts on now and the next few.
     shifts: list[ShiftRow]
+    total: int
+    signed: int
     missed: int
     figures: list[Figure]
     url: str
@@ -587,6 +592,8 @@ def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _duty(user: User, school: OrgUnit, now: dt.datetime) -> DutySection:
+    """The week's published shifts, counted; listed are the missed sign-ins, the shifts on now and the next few
+    (a week of two 12-hour shifts is 28 rows: the clerk needs who is on now and who did not sign in)."""
     week = week_of(now.date())
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(week[0], dt.time.min, tzinfo=tz)
@@ -596,7 +603,7 @@ def _duty(user: User, school: OrgUnit, now: dt.datetime) -> DutySection:
         duty_selectors.shifts_for(user)
         .filter(unit=school, starts_at__lt=until, ends_at__gt=since)
         .select_related("person", "signin")
-        .order_by("starts_at", "role", "id")[:40]
+        .order_by("starts_at", "role", "id")[:SHIFTS_LIMIT]
     )
     rows = [
         ShiftRow(
@@ -606,9 +613,18 @@ def _duty(user: User, school: OrgUnit, now: dt.datetime) -> DutySection:
         )
         for s in shifts
     ]
+    upcoming = [r for r in rows if r.shift.starts_at > now][:UPCOMING_SHIFTS]
+    shown = [r for r in rows if r.is_missed or r.is_now or r in upcoming]
     figures = _figures(user, school, ["duty.missed_signins"], week[0], now.date(), "本周")
-    missed = figures[0].value.value if figures and figures[0].value.value is not None else 0
-    return DutySection(week=week, shifts=rows, missed=int(missed), figures=figures, url=reverse("duty:now"))
+    return DutySection(
+        week=week,
+        shifts=shown,
+        total=len(rows),
+        signed=sum(1 for r in rows if _has_signin(r.shift)),
+        missed=sum(1 for r in rows if r.is_missed),
+        figures=figures,
+        url=reverse("duty:now"),
+    )
 
 
 def _has_signin(shift: DutyShift) -> bool:

@@ -10,7 +10,7 @@
     scores.setOption({
       animation: false,
       tooltip: { trigger: "axis", formatter: function (p) { var i = p[0].dataIndex; return data.scores.names[i] + "<br>" + data.scores.labels[i] + "：" + p[0].value + "%"; } },
-      grid: { left: 40, right: 16, top: 16, bottom: 24 },
+      grid: { left: 40, right: 16, top: 28, bottom: 24 },
       xAxis: { type: "category", data: data.scores.labels },
       yAxis: { type: "value", name: "得分率%", min: function (v) { return Math.max(0, Math.floor(v.min / 10) * 10 - 10); }, max: 100 },
       series: [{ name: "得分率%", type: "line", data: data.scores.scores, label: { show: true, formatter: "{c}" } }]
