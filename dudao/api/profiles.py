@@ -12,7 +12,8 @@ from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.pagination import paginate
 from dudao.profiles import selectors
-from dudao.profiles.selectors import Figure, SchoolProfile
+from dudao.profiles.sections import Figure
+from dudao.profiles.selectors import SchoolProfile
 
 router = Router(tags=["一校一档"])
 
