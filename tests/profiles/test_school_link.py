@@ -80,6 +80,11 @@ def _profile_link(city: City) -> str:
         "/plans/coverage/",
         "/cases/stats/",
         "/cases/staffing/",
+        "/directives/{directive}/",
+        "/plans/",
+        "/duty/rosters/",
+        "/ledger/today/",
+        "/ledger/{item}/",
     ],
 )
 def test_every_table_that_names_the_school_links_to_its_profile(city: City, busy: Busy, signed_in, page: str) -> None:
@@ -88,6 +93,7 @@ def test_every_table_that_names_the_school_links_to_its_profile(city: City, busy
         inspection=busy.inspection.pk,
         directive=busy.directive.pk,
         notice=busy.notice.pk,
+        item=busy.item.pk,
     )
     response = signed_in(city.user("district_admin")).get(url)
     assert response.status_code == 200
