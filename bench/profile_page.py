@@ -41,25 +41,33 @@ def main() -> None:
     from bench.scoping import ensure_city
 
     ensure_city()
+    from django.conf import settings
     from django.db import connection
     from django.db.models import Count
+    from django.db.models.functions import Substr
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     from dudao.accounts.models import User
     from dudao.orgs.models import OrgUnit, Student, UnitKind
 
-    biggest = (
-        Student.objects.values("klass__parent__parent")
+    # Schools of a district sit at depth 3: group the enrolled students by that path prefix, take the largest.
+    width = 3 * OrgUnit.steplen
+    prefix, students = (
+        Student.objects.annotate(prefix=Substr("klass__path", 1, width))
+        .values("prefix")
         .annotate(n=Count("id"))
         .order_by("-n")
-        .values_list("klass__parent__parent", "n")
+        .values_list("prefix", "n")
         .first()
-    )
-    school = OrgUnit.objects.filter(kind=UnitKind.SCHOOL).order_by("path").first() if biggest is None else None
-    school_id = biggest[0] if biggest is not None else school.pk  # type: ignore[union-attr]
-    name = OrgUnit.objects.get(pk=school_id).name
-    common.log(f"school: {name} ({biggest[1] if biggest else '?'} students)")
+    ) or ("", 0)
+    school = OrgUnit.objects.get(path=prefix, kind=UnitKind.SCHOOL)
+    school_id, name = school.pk, school.name
+    common.log(f"school: {name} ({students} students)")
+    # The test client's host, and static URLs without the collected manifest (DEBUG stays off, as deployed).
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    storages = {**settings.STORAGES, "staticfiles": plain}
+    override_settings(ALLOWED_HOSTS=["testserver"], STORAGES=storages).enable()
     client = Client()
     client.force_login(User.objects.get(username="city.admin"))
     page = f"/schools/{school_id}/"
