@@ -152,20 +152,13 @@ def test_campaigns_name_the_school_through_its_district_and_leave_out_other_scho
     assert rows[0].url == f"/campaigns/{busy.campaign.pk}/"
 
 
-def test_a_principal_sees_the_campaigns_the_campaign_rules_show_the_school(city: City, busy: Busy) -> None:
-    # A city campaign is seen by a school only when its 责任清单 names the school (campaigns' own scoping).
+def test_a_principal_sees_the_campaigns_of_the_schools_district(city: City, busy: Busy) -> None:
+    # Campaigns' own scoping: a city campaign involving 甲区 is seen by 甲区's schools; 乙区's is not.
     from dudao.campaigns.models import CampaignUnit
 
-    assert profile_of(city, "principal").campaigns == []
+    assert [(c.pk, c.through) for c in profile_of(city, "principal").campaigns] == [(busy.campaign.pk, "甲区教育局")]
     CampaignUnit.objects.create(campaign=busy.campaign, unit=city.school_a)
     assert [c.through for c in profile_of(city, "principal").campaigns] == ["本校"]
-
-
-def test_the_schools_own_line_wins_over_its_districts(city: City, busy: Busy) -> None:
-    from dudao.campaigns.models import CampaignUnit
-
-    CampaignUnit.objects.create(campaign=busy.campaign, unit=city.school_a)
-    assert [c.through for c in profile_of(city, "district_admin").campaigns] == ["本校"]
 
 
 def _queries(city: City) -> int:
