@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dudao.core.middleware.RequestIdMiddleware",
+    "dudao.core.availability.DatabaseUnavailableMiddleware",
+    "dudao.core.availability.PrimaryPinMiddleware",
     "dudao.core.middleware.RejectNulMiddleware",
     "dudao.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -141,6 +143,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON;PRAGMA busy_timeout=20000;PRAGMA cache_size=-64000;"
         ),
     }
+# PostgreSQL (operations guide docs/部署与运维.md): give up connecting after a few seconds so that an outage answers
+# 503 (core.availability) instead of hanging every worker; behind pgbouncer in transaction pooling
+# (DUDAO_PGBOUNCER=1) no server-side cursor may outlive a transaction.
+_PG_OPTIONS = {"connect_timeout": int(os.environ.get("DUDAO_DB_CONNECT_TIMEOUT", "5"))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_PG_OPTIONS}
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_flag("DUDAO_PGBOUNCER")
+# A streaming read replica for the heavy read-only pages (core.db_router.read_replica); writes never go there.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("DUDAO_CONN_MAX_AGE", "0"))
+    )
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["replica"].get("OPTIONS", {}), **_PG_OPTIONS}
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = env_flag("DUDAO_PGBOUNCER")
+    # Tests never build a second database: the replica is the primary there.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["dudao.core.db_router.ReplicaRouter"]
+# After writing, a browser reads only the primary for this long (read-your-own-writes despite replication lag);
+# a replica that failed is left alone for DUDAO_REPLICA_RETRY_SECONDS.
+DUDAO_REPLICA_PIN_SECONDS = int(os.environ.get("DUDAO_REPLICA_PIN_SECONDS", "10"))
+DUDAO_REPLICA_RETRY_SECONDS = int(os.environ.get("DUDAO_REPLICA_RETRY_SECONDS", "30"))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["dudao.accounts.backends.LockoutAwareBackend"]
@@ -261,7 +284,15 @@ else:
 # (one process under runserver) keep local memory.
 CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # While Redis does not answer, the cache falls back to the database table (core.cache.ResilientRedisCache):
+    # rate limits keep counting once for all workers instead of failing every request.
+    CACHES = {
+        "default": {
+            "BACKEND": "dudao.core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 elif DEBUG or DUDAO_DEMO:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:

@@ -6,9 +6,12 @@ through their own view after a scope check (`file_response`). Nothing under MEDI
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
 import io
+import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,6 +29,8 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from dudao.core.errors import DomainError
 from dudao.core.models import FileKind, StoredFile
 from dudao.core.zips import ZipRefused, open_zip
+
+log = logging.getLogger("dudao.files")
 
 IMAGE_TYPES = frozenset({"jpeg", "png", "webp"})
 DOCUMENT_TYPES = frozenset({"pdf", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "txt"})
@@ -177,9 +182,10 @@ def store_upload(
     fields: dict[str, Any] = {}
     if detected in IMAGE_TYPES:
         data, fields = _clean_image(data, name)
-    storage_name = default_storage.save(
+    storage_name = _save_or_refuse(
         f"files/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{next(iter(sorted(_EXTENSIONS[detected])))}",
-        ContentFile(data),
+        data,
+        name,
     )
     written = _written.get()
     if written is not None:
@@ -195,6 +201,23 @@ def store_upload(
         uploaded_by=actor if getattr(actor, "pk", None) else None,
         **fields,
     )
+
+
+def _save_or_refuse(storage_name: str, data: bytes, name: str) -> str:
+    """Write the file; a full or read-only disk refuses the upload with a clear message (the caller's transaction
+    then rolls back, so no row points at a missing file) and leaves no partial file behind."""
+    try:
+        return default_storage.save(storage_name, ContentFile(data))
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            raise
+        log.error("上传文件无法写入磁盘（%s）：%s", storage_name, exc)
+        with contextlib.suppress(OSError):
+            default_storage.delete(storage_name)
+        raise DomainError(
+            f"服务器存储空间不足，文件“{name}”未能保存，本次提交没有生效。请稍后重试，或联系系统管理员清理磁盘。",
+            code="upload_disk_full",
+        ) from exc
 
 
 def _clean_name(name: str) -> str:

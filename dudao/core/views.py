@@ -10,7 +10,7 @@ from dudao.core.home import collect, page_for
 from dudao.core.imports import is_interrupted, records_for
 from dudao.core.models import IMPORT_PERMISSIONS, ImportKind, ImportStatus
 from dudao.core.pagination import paginate
-from dudao.core.probes import ping_database
+from dudao.core.probes import readiness
 
 
 @login_required
@@ -30,8 +30,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    ping_database()
+    """Liveness: the process answers. It does not touch the database, so a database outage does not make the
+    supervisor restart every app server; `/readyz` says whether the server can work."""
     return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, shared cache and job queue answer (200), or not (503, failing checks named)."""
+    result = readiness()
+    response = JsonResponse(
+        {"status": "ok" if result.ok else "unavailable", **result.checks}, status=200 if result.ok else 503
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.core.db_router import read_replica, reading_connection
 from dudao.directives.models import (
     Directive,
     DirectiveStatus,
@@ -229,11 +230,13 @@ def _completeness_sql() -> str:
     )
 
 
+@read_replica
 def completeness(period: Period, user: User | None = None) -> tuple[Completeness, list[CompletenessRow]]:
     """Totals and one row per child of the issuing unit (per district for a city directive): one query.
 
     With `user`, only the reports in the user's scope count, grouped one level below the user's unit
     when that lies inside the issuer's subtree (a district sees its schools of a city directive).
+    Read from the replica when one is configured (core.db_router).
     """
     issuer = period.directive.issuing_unit
     depth, root = issuer.depth, issuer.path
@@ -255,7 +258,7 @@ def completeness(period: Period, user: User | None = None) -> tuple[Completeness
         connection.ops.adapt_datetimefield_value(period.deadline),
         SubmissionStatus.PENDING.value,
     ]
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(_completeness_sql(), params)
         grouped = cursor.fetchall()
     total = Completeness()
