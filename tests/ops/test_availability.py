@@ -7,8 +7,8 @@ import errno
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
 from django.test import Client
 
@@ -18,6 +18,8 @@ from dudao.core.errors import DomainError
 from dudao.core.files import store_upload
 from dudao.core.models import StoredFile
 from tests.factories import City
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
 def _database_down(*args: object, **kwargs: object) -> None:
@@ -91,9 +93,7 @@ def test_readyz_fails_without_the_database_and_names_only_the_check(
     assert "10.0.0.5" not in response.content.decode()
 
 
-def test_readyz_fails_when_the_queue_does_not_answer(
-    client: Client, db: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_readyz_fails_when_the_queue_does_not_answer(client: Client, db: None, monkeypatch: pytest.MonkeyPatch) -> None:
     def queue_down() -> None:
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
@@ -116,7 +116,7 @@ def test_a_full_disk_refuses_the_upload_and_leaves_no_row(city: City, monkeypatc
     with pytest.raises(DomainError, match="服务器存储空间不足，文件“通知.pdf”未能保存") as refused:
         store_upload(
             actor=city.user("principal"),
-            upload=SimpleUploadedFile("通知.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"),
+            upload=SimpleUploadedFile("通知.pdf", PDF),
             name="通知.pdf",
         )
     assert refused.value.code == "upload_disk_full"
@@ -131,7 +131,7 @@ def test_other_storage_errors_are_not_taken_for_a_full_disk(city: City, monkeypa
     with pytest.raises(OSError, match="Input/output"):
         store_upload(
             actor=city.user("principal"),
-            upload=SimpleUploadedFile("通知.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"),
+            upload=SimpleUploadedFile("通知.pdf", PDF),
             name="通知.pdf",
         )
 
@@ -143,4 +143,3 @@ def test_the_cache_keeps_counting_in_the_database_while_redis_is_down(db: None) 
     assert cache.incr("notice-opens:1.2.3.4") == 1
     assert cache.incr("notice-opens:1.2.3.4") == 2
     assert cache.get("notice-opens:1.2.3.4") == 2
-
