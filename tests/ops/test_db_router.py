@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import LazySettings
@@ -28,18 +29,23 @@ pytestmark = [
 ]
 
 
+def _live() -> Any:
+    """The handler's per-thread store of open connections."""
+    return connections._connections  # type: ignore[attr-defined]
+
+
 def _attach(settings: LazySettings, name: str) -> None:
     """Configure the replica alias. Its connection is made by hand rather than through `connections.settings`:
     Django's test case refuses connections to configured aliases it was not told about, not to made ones."""
     config = {**connections.settings["default"], "NAME": name}
     settings.DATABASES = {**settings.DATABASES, db_router.REPLICA: config}
     wrapper = load_backend(config["ENGINE"]).DatabaseWrapper(config, db_router.REPLICA)
-    setattr(connections._connections, db_router.REPLICA, wrapper)
+    setattr(_live(), db_router.REPLICA, wrapper)
 
 
 def _detach() -> None:
     connections[db_router.REPLICA].close()
-    delattr(connections._connections, db_router.REPLICA)
+    delattr(_live(), db_router.REPLICA)
     db_router.health.reset()
 
 
@@ -49,7 +55,7 @@ def replica(settings: LazySettings, tmp_path: Path) -> Iterator[Callable[[], Non
     path = tmp_path / "replica.sqlite3"
 
     def catch_up() -> None:
-        if hasattr(connections._connections, db_router.REPLICA):
+        if hasattr(_live(), db_router.REPLICA):
             connections[db_router.REPLICA].close()
         target = sqlite3.connect(path)
         connections["default"].ensure_connection()
