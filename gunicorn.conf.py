@@ -5,6 +5,9 @@
 (bench/ scripts pass their own --bind and --workers).
 """
 
+import multiprocessing
+import os
+
 import gunicorn
 
 # Every response would carry "Server: gunicorn", which only helps a scanner pick exploits. gunicorn has no option to
@@ -15,3 +18,18 @@ gunicorn.SERVER = ""
 # A 20,000-row roster import runs for minutes in one request. gunicorn's default 30 s would kill the worker mid-way
 # and roll the import back; nginx may give up earlier without harm (the import finishes, 导入记录 shows the result).
 timeout = 300
+
+# Production sizing (docs/部署与运维.md): sync workers, by default 2 × cores + 1 on this machine, split over the
+# app-server instances that run on it (DUDAO_WEB_INSTANCES, two behind nginx in deploy/). Each worker holds at most
+# one database connection (through pgbouncer). DUDAO_WEB_WORKERS overrides the count per instance.
+_instances = max(1, int(os.environ.get("DUDAO_WEB_INSTANCES", "1")))
+workers = int(os.environ.get("DUDAO_WEB_WORKERS", "0")) or max(2, (2 * multiprocessing.cpu_count() + 1) // _instances)
+# Restart a worker now and then (jittered) so slow leaks never accumulate.
+max_requests = 2000
+max_requests_jitter = 200
+# Stop: finish the requests in flight (a long import included) before exiting.
+graceful_timeout = timeout
+# nginx keeps connections to the app servers open (upstream keepalive).
+keepalive = 75
+accesslog = os.environ.get("DUDAO_ACCESS_LOG") or None
+errorlog = "-"
