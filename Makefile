@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run install system-browser system-postgres migrate demo serve test test-pg lint typecheck bench clean
+.PHONY: run install system-browser system-postgres migrate demo serve test test-pg lint typecheck bench prod-drill clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,12 @@ bench: install
 	$(BIN)/python -m bench.checkin_load
 	$(BIN)/python -m bench.indicators
 	bash scripts/with-postgres.sh $(BIN)/python -m bench.checkin_load
+
+# The production topology of deploy/ on this machine (nginx, two app servers, pgbouncer, PostgreSQL primary and
+# hot standby, Redis, huey) under load, with app server, consumer and standby killed mid-way; ~4 minutes, nightly
+# rather than in .ci/run. Installs nginx, redis-server, pgbouncer and postgresql when missing (docs/部署与运维.md).
+prod-drill: install
+	bash scripts/prod-drill.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -146,7 +146,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # PostgreSQL (operations guide docs/部署与运维.md): give up connecting after a few seconds so that an outage answers
 # 503 (core.availability) instead of hanging every worker; behind pgbouncer in transaction pooling
 # (DUDAO_PGBOUNCER=1) no server-side cursor may outlive a transaction.
-_PG_OPTIONS = {"connect_timeout": int(os.environ.get("DUDAO_DB_CONNECT_TIMEOUT", "5"))}
+_PG_OPTIONS: dict[str, object] = {"connect_timeout": int(os.environ.get("DUDAO_DB_CONNECT_TIMEOUT", "5"))}
+if env_flag("DUDAO_PGBOUNCER"):
+    # psycopg prepares a statement run 5 times on its connection; in transaction pooling the next transaction may
+    # run on another server connection that never saw it ("prepared statement does not exist").
+    _PG_OPTIONS["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_PG_OPTIONS}
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_flag("DUDAO_PGBOUNCER")
