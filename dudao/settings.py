@@ -86,10 +86,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dudao.core.middleware.RequestIdMiddleware",
-    "dudao.core.availability.DatabaseUnavailableMiddleware",
-    "dudao.core.availability.PrimaryPinMiddleware",
     "dudao.core.middleware.RejectNulMiddleware",
     "dudao.core.middleware.SecurityHeadersMiddleware",
+    # A database outage anywhere below answers 503 (docs/部署与运维.md); reads pinned to the primary after a write.
+    "dudao.core.availability.DatabaseUnavailableMiddleware",
+    "dudao.core.availability.PrimaryPinMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

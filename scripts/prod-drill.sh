@@ -100,7 +100,6 @@ echo '"dudao" ""' >"$TMP/pg/userlist.txt"
 cat >"$TMP/pg/pgbouncer.ini" <<EOF
 [databases]
 dudao = host=127.0.0.1 port=$PG_PORT dbname=dudao
-dudao_replica = host=127.0.0.1 port=$STANDBY_PORT dbname=dudao
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = $BOUNCER_PORT
@@ -129,7 +128,9 @@ export DUDAO_CASE_KEYS="$("$PY" -c 'import base64, os; print(base64.urlsafe_b64e
 export DUDAO_DEMO=1  # the demo city's data and logins; settings otherwise as in production
 export DUDAO_VAR_DIR="$TMP/var"
 export DATABASE_URL="postgres://dudao@127.0.0.1:$BOUNCER_PORT/dudao"
-export DATABASE_REPLICA_URL="postgres://dudao@127.0.0.1:$BOUNCER_PORT/dudao_replica"
+# The replica directly, not through the primary's pgbouncer: pgbouncer holds a query for a server that is down
+# for query_wait_timeout (120 s) instead of failing it, so reads would hang instead of falling back.
+export DATABASE_REPLICA_URL="postgres://dudao@127.0.0.1:$STANDBY_PORT/dudao"
 export DUDAO_PGBOUNCER=1
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export DUDAO_ALLOWED_HOSTS="127.0.0.1,localhost"

@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RETRY_STATUSES = {502, 503, 504}
+# 429: nginx's per-address limit on parents' pages (the whole load comes from one address); sent again later.
+RETRY_STATUSES = {429, 502, 503, 504}
 MAX_ATTEMPTS = 60
 DRILL_TITLE = "演练：致家长的一封信"
 QUEUED_TITLE = "演练：排队发送的告知书"

@@ -42,7 +42,7 @@ def test_a_page_whose_view_loses_the_database_answers_503_in_chinese(
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert "系统暂时无法访问数据库" in body
-    assert "没有保存任何内容" in body
+    assert "您的操作<strong>没有完成</strong>" in body
     assert "Traceback" not in body and "10.0.0.5" not in body
     assert response["X-Request-ID"] in body
 
