@@ -41,7 +41,9 @@ def test_production_without_redis_uses_the_database_cache(monkeypatch: pytest.Mo
 def test_production_with_redis_uses_redis(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     env = {**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:6379/0"}
     cache = settings_under(env, monkeypatch, tmp_path)["CACHES"]["default"]
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Redis, falling back to the database cache while Redis does not answer (tests/ops/test_availability.py).
+    assert cache["BACKEND"] == "dudao.core.cache.ResilientRedisCache"
+    assert cache["LOCATION"] == "redis://127.0.0.1:6379/0"
 
 
 def test_development_keeps_local_memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
