@@ -66,6 +66,8 @@ FRAMEWORK_TABLES = frozenset(
         "dudao_cache",
         "health_disease",
         "health_clusterthreshold",
+        "supervision_accountabilityform",
+        "command_summarystate",
     }
 )
 

@@ -36,8 +36,8 @@ def test_a_page_whose_view_loses_the_database_answers_503_in_chinese(
     city: City, browser_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     browser_client.force_login(city.user("principal"))
-    monkeypatch.setattr("dudao.core.views.collect", _database_down)
-    response = browser_client.get("/")
+    monkeypatch.setattr("dudao.core.views.records_for", _database_down)
+    response = browser_client.get("/imports/")
     body = response.content.decode()
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
@@ -71,8 +71,8 @@ def test_other_errors_stay_500(city: City, browser_client: Client, monkeypatch: 
         raise ValueError("a bug")
 
     browser_client.force_login(city.user("principal"))
-    monkeypatch.setattr("dudao.core.views.collect", broken)
-    assert browser_client.get("/").status_code == 500
+    monkeypatch.setattr("dudao.core.views.records_for", broken)
+    assert browser_client.get("/imports/").status_code == 500
 
 
 def test_readyz_reports_each_check(client: Client, db: None) -> None:
