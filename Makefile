@@ -70,8 +70,8 @@ bench: install
 	bash scripts/with-postgres.sh $(BIN)/python -m bench.checkin_load
 
 # The production topology of deploy/ on this machine (nginx, two app servers, pgbouncer, PostgreSQL primary and
-# hot standby, Redis, huey) under load, with app server, consumer and standby killed mid-way; ~4 minutes, nightly
-# rather than in .ci/run. Installs nginx, redis-server, pgbouncer and postgresql when missing (docs/部署与运维.md).
+# hot standby, Redis, huey) under load, with app server, consumer and standby killed mid-way; 1.5 minutes on an idle
+# 2-core machine, 4-6 when busy: nightly rather than in .ci/run. Installs nginx, redis-server, pgbouncer and postgresql when missing (docs/部署与运维.md).
 prod-drill: install
 	bash scripts/prod-drill.sh
 
