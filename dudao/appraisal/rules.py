@@ -78,10 +78,11 @@ def describe(item: SchemeItem) -> str:
             "未下达责任书的单位按满分计。"
         )
     if item.kind == ItemKind.VETO:
+        cases = f"（{item.criteria}）" if item.criteria else ""
         if indicator is not None:
             condition = f"{indicator.name}{comparison_text(item.comparison, item.threshold, indicator.measure)}"
-            return f"一票否决：{condition}，或经评分人认定并附证据的，总分最高计 {{cap}} 分、评为红牌。"
-        return "一票否决：经评分人认定并附证据的，总分最高计 {cap} 分、评为红牌。"
+            return f"一票否决：{condition}，或经评分人认定{cases}并附证据的，总分最高计 {{cap}} 分、评为红牌。"
+        return f"一票否决：经评分人认定{cases}并附证据的，总分最高计 {{cap}} 分、评为红牌。"
     return ""
 
 

@@ -9,6 +9,8 @@ and once published its rank; the whole ranking only where the bureau publishes i
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +33,7 @@ from dudao.appraisal.models import (
 from dudao.appraisal.rules import indicator_of
 from dudao.command import selectors as figures
 from dudao.core.errors import DomainError
-from dudao.core.indicators import Value
+from dudao.core.indicators import Indicator, Value
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import can, scope_root_path
 
@@ -45,6 +47,16 @@ def schemes_for(user: User) -> QuerySet[AppraisalScheme]:
 def is_organiser(user: User, scheme: AppraisalScheme) -> bool:
     """The viewer's scope holds the unit running the scheme (the bureau's side, not the appraised unit's)."""
     return can(user, "appraisal.read", scheme.unit)
+
+
+def may_object(user: User, scheme: AppraisalScheme, result: Result) -> bool:
+    """The appraised side objects, within the window: the unit's own heads (or those above it, below the bureau
+    running the scheme); the organiser's side decides objections and never files them."""
+    return (
+        scheme.is_objection_open
+        and can(user, "appraisal.object", result.unit)
+        and not can(user, "appraisal.read", scheme.unit)
+    )
 
 
 def may_change(user: User, scheme: AppraisalScheme) -> bool:
@@ -97,10 +109,29 @@ class ItemLine:
     rows_note: str
 
 
+# Counts-only drills give dicts; their keys in words (names stand first, ids are left out).
+ROW_LABELS = {
+    "students": "在籍学生",
+    "visited": "已家访",
+    "enrolled": "在籍学生",
+    "open": "未清零",
+    "count": "数量",
+    "cases": "个案",
+}
+
+
 def _row_text(row: Any) -> str:
+    """One drill row in words, or '' when the row has nothing readable to show (an internal label)."""
     if isinstance(row, dict):
-        return "，".join(f"{v}" for v in row.values() if v not in (None, ""))
-    return str(row)
+        names = [str(v) for k, v in row.items() if k.endswith("name") and v]
+        counts = [
+            f"{ROW_LABELS.get(k, k)} {v}"
+            for k, v in row.items()
+            if not k.endswith("name") and not k.endswith("id") and k in ROW_LABELS and v is not None
+        ]
+        return "：".join(filter(None, ["、".join(names), "，".join(counts)]))
+    text = str(row)
+    return "" if text.isascii() else text
 
 
 def explain(user: User, result: Result) -> list[ItemLine]:
@@ -122,8 +153,11 @@ def explain(user: User, result: Result) -> list[ItemLine]:
             except DomainError:
                 note = "您当前的身份无权查看该指标的明细"
             else:
-                rows = [_row_text(r) for r in list(drilled.rows[:DRILL_ROWS])]
+                texts = [_row_text(r) for r in list(drilled.rows[:DRILL_ROWS])]
+                rows = [t for t in texts if t]
                 url = drilled.url
+                if texts and not rows:
+                    note = "明细较多，请到业务页面查看"
         lines.append(ItemLine(item, entry, rows, url, note))
     lines.sort(key=lambda line: (-float(line.entry.get("lost") or 0), line.item.position))
     return lines
@@ -162,28 +196,52 @@ class TargetProgress:
 
 
 def progress(user: User, book: TargetBook, today: dt.date | None = None) -> list[TargetProgress]:
-    """Each target of the book with its live figure for the year so far (indicator targets), or the manual check."""
+    return progress_many(user, [book], today)[book.pk]
+
+
+def progress_many(
+    user: User, books: Sequence[TargetBook], today: dt.date | None = None
+) -> dict[int, list[TargetProgress]]:
+    """Each target of each book with its live figure for the book's year so far (indicator targets, one bulk
+    computation per indicator and year for all the books' units), or the manual check."""
     today = today or timezone.localdate()
-    start = dt.date(book.year, 1, 1)
-    end = min(dt.date(book.year, 12, 31), today)
-    lines: list[TargetProgress] = []
-    for target in book.targets.all():
+    targets = list(Target.objects.filter(book__in=[b.pk for b in books]).order_by("book_id", "position", "id"))
+    units = {b.pk: b.unit for b in books}
+    years = {b.pk: b.year for b in books}
+    wanted: dict[tuple[str, int], list[OrgUnit]] = defaultdict(list)
+    for target in targets:
+        if target.indicator_code:
+            wanted[(target.indicator_code, years[target.book_id])].append(units[target.book_id])
+    found: dict[tuple[str, int], tuple[Indicator | None, dict[Any, Value]]] = {}
+    for (code, year), group in wanted.items():
+        start, end = dt.date(year, 1, 1), min(dt.date(year, 12, 31), today)
+        try:
+            indicator = figures.indicator_for(user, code)
+        except DomainError:
+            found[(code, year)] = (None, {})
+            continue
+        unique = list({u.pk: u for u in group}.values())
+        found[(code, year)] = (indicator, figures.values(user, indicator, unique, start, end) if start <= end else {})
+    lines: dict[int, list[TargetProgress]] = {b.pk: [] for b in books}
+    for target in targets:
         value: Value | None = None
         met = target.is_met
         measure = name = ""
-        if target.indicator_code and start <= end:
-            try:
-                indicator = figures.indicator_for(user, target.indicator_code)
-            except DomainError:
-                indicator = None
-            if indicator is not None:
-                value = figures.values(user, indicator, [book.unit], start, end).get(book.unit.pk)
-                measure, name = indicator.measure, indicator.name
-                met = None
-                if value is not None and value.value is not None:
+        if target.indicator_code:
+            readable, values = found[(target.indicator_code, years[target.book_id])]
+            met = None
+            if readable is not None:
+                measure, name = readable.measure, readable.name
+                value = values.get(units[target.book_id].pk)
+                if value is not None and value.value is not None and target.comparison:
                     met = Comparison(target.comparison).holds(float(value.value), float(target.value or 0))
-        lines.append(TargetProgress(target, value, met, measure, name))
+        lines[target.book_id].append(TargetProgress(target, value, met, measure, name))
     return lines
+
+
+def assessors_under(scheme: AppraisalScheme) -> QuerySet[User]:
+    """Who may be named assessor of a scheme's manual item: active people of the unit running it."""
+    return User.objects.filter(unit__path__under=scheme.unit.path, is_active=True).order_by("unit__path", "id")
 
 
 def units_of(user: User) -> QuerySet[OrgUnit]:

@@ -42,7 +42,6 @@ from dudao.core.pagination import paginate
 from dudao.core.web import perform, post_form, posted_version, require
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
-from dudao.orgs.selectors import active_staff_under
 
 
 def _acting_unit(request: AuthedRequest) -> OrgUnit:
@@ -146,7 +145,7 @@ def scheme_create(request: AuthedRequest) -> HttpResponse:
 
 
 def _item_form(request: AuthedRequest, scheme: AppraisalScheme, data: Any = None) -> ItemForm:
-    staff = active_staff_under(scheme.unit)[:300]
+    staff = selectors.assessors_under(scheme)[:300]
     return ItemForm(
         data,
         initial={"version": scheme.version, "kind": ItemKind.LIVE, "rule": "linear"},
@@ -226,7 +225,7 @@ def item_add(request: AuthedRequest, pk: int) -> HttpResponse:
     back = redirect(reverse("appraisal:scheme", args=[item.pk]) + "#items")
 
     def add(data: dict[str, Any]) -> SchemeItem:
-        people = list(active_staff_under(item.unit).filter(pk__in=data["assessors"] or []))
+        people = list(selectors.assessors_under(item).filter(pk__in=data["assessors"] or []))
         return services.add_item(
             actor=request.user,
             scheme=item,
@@ -321,7 +320,7 @@ def result(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
         raise Http404
     lines = selectors.explain(request.user, row)
     may_assess = can(request.user, "appraisal.assess", item.unit) and item.is_editable
-    may_object = item.is_objection_open and can(request.user, "appraisal.object", row.unit)
+    may_object = selectors.may_object(request.user, item, row)
     objections = list(row.objections.select_related("item", "filed_by", "decided_by"))
     return render(
         request,

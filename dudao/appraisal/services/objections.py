@@ -28,6 +28,8 @@ def file_objection(
     scheme = result.scheme
     if not can(actor, "appraisal.object", result.unit):
         raise Forbidden("您无权为该单位提出申诉")
+    if can(actor, "appraisal.read", scheme.unit):
+        raise Forbidden("考评单位不能对本单位组织的考评提出申诉，请在申诉处理中更正")
     if item.scheme_id != scheme.pk:
         raise DomainError("申诉项目不属于该考评方案", code="item_mismatch")
     reason = text(reason, label="申诉理由", limit=2000)
