@@ -73,18 +73,18 @@ def ordered_bands(bands: Iterable[Sequence[float]], direction: Direction) -> lis
 
 def bands_text(bands: Sequence[Sequence[float]], direction: Direction, weight: float, measure: str) -> str:
     sign = "≥" if direction is Direction.HIGHER else "≤"
-    parts = [f"{sign}{fmt(t, measure)} 得 {fmt(weight * p / 100)} 分" for t, p in bands]
+    parts = [f"{sign}{fmt(t, measure)}得 {fmt(weight * p / 100)} 分" for t, p in bands]
     return "；".join(parts) + "；其余不得分"
 
 
 def linear_text(floor: float, target: float, direction: Direction, weight: float, measure: str) -> str:
     if direction is Direction.HIGHER:
         return (
-            f"达到 {fmt(target, measure)} 得满分 {fmt(weight)} 分，{fmt(floor, measure)} 及以下不得分，其间按比例计分"
+            f"达到 {fmt(target, measure)}得满分 {fmt(weight)} 分，{fmt(floor, measure)}及以下不得分，其间按比例计分"
         )
     return (
-        f"不超过 {fmt(target, measure)} 得满分 {fmt(weight)} 分，"
-        f"达到 {fmt(floor, measure)} 及以上不得分，其间按比例计分"
+        f"不超过 {fmt(target, measure)}得满分 {fmt(weight)} 分，"
+        f"达到 {fmt(floor, measure)}及以上不得分，其间按比例计分"
     )
 
 
@@ -93,7 +93,7 @@ def linear_hint(value: float, floor: float, target: float, weight: float, measur
     per_step = weight / abs(target - floor)
     step = "1 个百分点" if measure == "%" else f"1 {measure or '个单位'}"
     verb = "提高" if target > floor else "减少"
-    return f"{verb}到 {fmt(target, measure)} 可得满分，每{verb} {step}约加 {fmt(round(per_step, 2))} 分"
+    return f"{verb}到 {fmt(target, measure)}可得满分，每{verb} {step}约加 {fmt(round(per_step, 2))} 分"
 
 
 def banded_hint(
@@ -107,4 +107,4 @@ def banded_hint(
         return ""
     threshold, percent = better[-1]
     sign = "达到" if direction is Direction.HIGHER else "降到"
-    return f"{sign} {fmt(threshold, measure)} 可得 {fmt(weight * percent / 100)} 分"
+    return f"{sign} {fmt(threshold, measure)}可得 {fmt(weight * percent / 100)} 分"

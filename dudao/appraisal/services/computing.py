@@ -222,6 +222,7 @@ def _veto(item: SchemeItem, unit: OrgUnit, inputs: Inputs) -> dict[str, Any]:
     return {"score": 0, "max": 0, "lost": 0, "note": note, "hint": "", "vetoed": bool(reasons)}
 
 
+CENTS = Decimal("0.01")
 SCORERS = {
     ItemKind.LIVE: _live,
     ItemKind.MANUAL: _manual,
@@ -235,14 +236,14 @@ def settle(
     scheme: AppraisalScheme, items: Sequence[SchemeItem], entries: dict[str, dict[str, Any]]
 ) -> tuple[Decimal, str, bool, str]:
     """Total, band, veto and its reason from the item entries (also after an accepted objection)."""
-    total = Decimal(str(round(sum(e["score"] for e in entries.values() if e.get("max")), 2)))
+    total = Decimal(str(round(sum(e["score"] for e in entries.values() if e.get("max")), 2))).quantize(CENTS)
     veto_notes = [
         f"{item.name}：{entries[str(item.pk)]['note']}"
         for item in items
         if item.kind == ItemKind.VETO and entries.get(str(item.pk), {}).get("vetoed")
     ]
     if veto_notes:
-        return min(total, scheme.veto_cap), Band.RED, True, "；".join(veto_notes)[:500]
+        return min(total, scheme.veto_cap).quantize(CENTS), Band.RED, True, "；".join(veto_notes)[:500]
     if total >= scheme.green_from:
         band = Band.GREEN
     elif total >= scheme.yellow_from:
