@@ -15,6 +15,19 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's recipe); views read them with `request.FILES.getlist`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data] or super().clean(None, initial)
+        return super().clean(data, initial)
+
+
 class SchemeForm(StyledForm):
     name = forms.CharField(label="方案名称", max_length=100)
     period_kind = forms.ChoiceField(label="考评周期", choices=PeriodKind.choices, initial=PeriodKind.YEAR)
@@ -75,25 +88,25 @@ class ItemForm(StyledForm):
 class ManualScoreForm(StyledForm):
     score = forms.DecimalField(label="得分", min_value=0)
     note = forms.CharField(label="评分说明", required=False, max_length=500)
-    evidence = forms.FileField(label="证据材料", required=False, widget=MultipleFileInput, help_text=EVIDENCE_HELP)
+    evidence = MultipleFileField(label="证据材料", required=False, help_text=EVIDENCE_HELP)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class DeductionForm(StyledForm):
     points = forms.DecimalField(label="扣分", min_value=0)
     reason = forms.CharField(label="扣分事由", max_length=500)
-    evidence = forms.FileField(label="证据材料", widget=MultipleFileInput, help_text=EVIDENCE_HELP)
+    evidence = MultipleFileField(label="证据材料", help_text=EVIDENCE_HELP)
 
 
 class VetoForm(StyledForm):
     reason = forms.CharField(label="否决事由", max_length=500)
-    evidence = forms.FileField(label="证据材料", widget=MultipleFileInput, help_text=EVIDENCE_HELP)
+    evidence = MultipleFileField(label="证据材料", help_text=EVIDENCE_HELP)
 
 
 class ObjectionForm(StyledForm):
     item = forms.IntegerField(label="申诉项目")
     reason = forms.CharField(label="申诉理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    evidence = forms.FileField(label="证据材料", required=False, widget=MultipleFileInput, help_text=EVIDENCE_HELP)
+    evidence = MultipleFileField(label="证据材料", required=False, help_text=EVIDENCE_HELP)
 
 
 class DecideForm(StyledForm):

@@ -80,10 +80,16 @@ def ancestor_paths(path: str, steplen: int = OrgUnit.steplen) -> list[str]:
     return [path[:end] for end in range(steplen, len(path) + 1, steplen)]
 
 
+# Schemes run above the viewer that it follows: a district bureau those appraising districts or schools (its own
+# schools among them), a school those appraising schools.
+APPRAISED_BELOW = {UnitKind.DISTRICT: [UnitKind.DISTRICT, UnitKind.SCHOOL], UnitKind.SCHOOL: [UnitKind.SCHOOL]}
+
+
 class SchemeQuerySet(models.QuerySet["AppraisalScheme"]):
     def for_user(self, user: Any | AnonymousUser, action: str = "read") -> Self:
         """Reading: schemes run inside the viewer's subtree, and announced schemes run above it that appraise the
-        viewer's kind of unit (a school sees the rules it is scored by). Other actions: run inside the subtree."""
+        viewer's kind of unit or the kind below it (a school sees the rules it is scored by, a district bureau how
+        its schools are scored). Other actions: run inside the subtree."""
         root = scope_root_path(user, f"appraisal.{action}")
         if root is None:
             return self.none()
@@ -91,8 +97,8 @@ class SchemeQuerySet(models.QuerySet["AppraisalScheme"]):
         if action != "read":
             return self.filter(own)
         acting = acting_assignment(user)
-        kind = acting.unit.kind if acting is not None else ""
-        above = Q(unit__path__in=ancestor_paths(root)[:-1], unit_kind=kind) & ~Q(status=SchemeStatus.DRAFT)
+        kinds = APPRAISED_BELOW.get(acting.unit.kind if acting is not None else "", [])
+        above = Q(unit__path__in=ancestor_paths(root)[:-1], unit_kind__in=kinds) & ~Q(status=SchemeStatus.DRAFT)
         return self.filter(own | above)
 
 

@@ -79,9 +79,7 @@ def bands_text(bands: Sequence[Sequence[float]], direction: Direction, weight: f
 
 def linear_text(floor: float, target: float, direction: Direction, weight: float, measure: str) -> str:
     if direction is Direction.HIGHER:
-        return (
-            f"达到 {fmt(target, measure)}得满分 {fmt(weight)} 分，{fmt(floor, measure)}及以下不得分，其间按比例计分"
-        )
+        return f"达到 {fmt(target, measure)}得满分 {fmt(weight)} 分，{fmt(floor, measure)}及以下不得分，其间按比例计分"
     return (
         f"不超过 {fmt(target, measure)}得满分 {fmt(weight)} 分，"
         f"达到 {fmt(floor, measure)}及以上不得分，其间按比例计分"

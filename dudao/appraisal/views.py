@@ -31,6 +31,7 @@ from dudao.appraisal.models import (
     AppraisalScheme,
     ItemKind,
     ObjectionStatus,
+    Result,
     SchemeItem,
     SchemeStatus,
     Target,
@@ -316,18 +317,24 @@ def result(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
     require(request, "appraisal.read")
     item = _scheme(request, pk)
     row = selectors.result_visible(request.user, item, unit_pk)
+    computed = row is not None
     if row is None:
-        raise Http404
+        # Not computed yet: the organiser's side may still open the unit (to enter manual scores).
+        if not selectors.is_organiser(request.user, item):
+            raise Http404
+        unit = get_object_or_404(services.appraised_units(item), pk=unit_pk)
+        row = Result(scheme=item, unit=unit)
     lines = selectors.explain(request.user, row)
     may_assess = can(request.user, "appraisal.assess", item.unit) and item.is_editable
-    may_object = selectors.may_object(request.user, item, row)
-    objections = list(row.objections.select_related("item", "filed_by", "decided_by"))
+    may_object = computed and selectors.may_object(request.user, item, row)
+    objections = list(row.objections.select_related("item", "filed_by", "decided_by")) if computed else []
     return render(
         request,
         "appraisal/result.html",
         {
             "scheme": item,
             "result": row,
+            "computed": computed,
             "lines": lines,
             "shows_rank": selectors.shows_rank(request.user, item),
             "count": item.results.count(),

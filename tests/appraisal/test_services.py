@@ -65,7 +65,9 @@ def test_district_bureau_cannot_appraise_districts(city: City) -> None:
     start, end = this_year()
     with pytest.raises(DomainError, match="只有市教育局可以考评区县教育局"):
         services.create_scheme(
-            actor=city.user("district_admin"), unit=city.district_a, data=SchemeIn("方案", "year", start, end, "district")
+            actor=city.user("district_admin"),
+            unit=city.district_a,
+            data=SchemeIn("方案", "year", start, end, "district"),
         )
 
 
@@ -155,7 +157,9 @@ def test_live_items_read_the_registry_through_the_command_gate(city: City, schem
     staff = city.user("bureau_staff")
     services.compute(actor=staff, scheme=scheme)
     start, end = services.measured_range(scheme)
-    gate = command_selectors.values(staff, command_selectors.indicator_for(staff, "test.rate"), [city.school_a], start, end)
+    gate = command_selectors.values(
+        staff, command_selectors.indicator_for(staff, "test.rate"), [city.school_a], start, end
+    )
     entry = results(scheme)[city.school_a.pk].items[str(scheme.items.get(name="报送").pk)]
     assert entry["value"] == gate[city.school_a.pk].value == 80
 
@@ -165,7 +169,9 @@ def test_compute_reads_each_figure_once_for_all_units(city: City, scheme: Apprai
     assert figures.calls == [3]
 
 
-def test_nothing_to_measure_scores_full_marks_and_says_so(city: City, scheme: AppraisalScheme, figures: Figures) -> None:
+def test_nothing_to_measure_scores_full_marks_and_says_so(
+    city: City, scheme: AppraisalScheme, figures: Figures
+) -> None:
     figures.rate[city.school_b.pk] = None
     services.compute(actor=city.user("bureau_staff"), scheme=scheme)
     entry = results(scheme)[city.school_b.pk].items[str(scheme.items.get(name="报送").pk)]
@@ -258,7 +264,9 @@ def test_deductions_plug_in_through_the_core_registry(
     def records(units: list, start: dt.date, end: dt.date) -> dict:
         return {city.school_b.pk: [Adjustment(points=-2, reason="问责：诫勉谈话")]}
 
-    monkeypatch.setitem(adjustments._sources, "test.accountability", AdjustmentSource("test.accountability", "问责", records))
+    monkeypatch.setitem(
+        adjustments._sources, "test.accountability", AdjustmentSource("test.accountability", "问责", records)
+    )
     staff = city.user("bureau_staff")
     made = build_scheme(
         staff,
@@ -311,9 +319,7 @@ def test_frozen_scheme_is_not_edited_but_copied_to_a_new_edition(city: City, sch
     staff = city.user("bureau_staff")
     frozen = services.freeze(actor=staff, scheme=scheme, version=scheme.version)
     with pytest.raises(DomainError, match="复制为新版本") as refused:
-        services.add_item(
-            actor=staff, scheme=frozen, data=ItemIn("新项目", ItemKind.MANUAL, 5), version=frozen.version
-        )
+        services.add_item(actor=staff, scheme=frozen, data=ItemIn("新项目", ItemKind.MANUAL, 5), version=frozen.version)
     assert refused.value.status == 409
     with pytest.raises(DomainError, match="成绩已冻结，不能重新计算"):
         services.compute(actor=staff, scheme=frozen)

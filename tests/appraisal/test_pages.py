@@ -1,0 +1,208 @@
+"""Appraisal pages for every role (allowed / 403 / 404 out of scope), the forms' bad input, the export."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from openpyxl import load_workbook
+
+from dudao.appraisal import services
+from dudao.appraisal.models import AppraisalScheme, ItemKind, Objection, Result, SchemeStatus
+from tests.appraisal.conftest import Figures, build_scheme, publish
+from tests.factories import City
+
+pytestmark = pytest.mark.django_db
+
+A, F, N = 200, 403, 404
+PAGES = {
+    "list": "/appraisal/",
+    "scheme": "/appraisal/{published}/",
+    "draft": "/appraisal/{draft}/",
+    "result_a": "/appraisal/{published}/units/{school_a}/",
+    "result_b": "/appraisal/{published}/units/{school_b}/",
+    "objections": "/appraisal/objections/",
+    "books": "/targets/",
+    "export": "/appraisal/{published}/export.xlsx",
+    "new": "/appraisal/new/",
+}
+UNIT_SIDE = [A, A, N, A, N, A, A, A]
+NONE = [F] * 9
+EXPECTED = {
+    #                list scheme draft rA rB obj books export new
+    "bureau_leader": [A, A, A, A, A, A, A, A, A],
+    "bureau_staff": [A, A, A, A, A, A, A, A, A],
+    "inspector": [A, A, A, A, A, A, A, A, F],
+    "district_admin": [*UNIT_SIDE, A],
+    "principal": [*UNIT_SIDE, F],
+    "school_staff": [*UNIT_SIDE, F],
+    "class_teacher": NONE,
+    "counsellor": NONE,
+    "doctor": NONE,
+    "sysadmin": NONE,
+    "security_officer": NONE,
+    "auditor": NONE,
+    "nobody": NONE,
+}
+CASES = [(role, page, EXPECTED[role][i]) for role in EXPECTED for i, page in enumerate(PAGES)]
+
+
+@pytest.fixture
+def schemes(city: City, scheme: AppraisalScheme) -> dict[str, int]:
+    published = publish(city, scheme)
+    draft = build_scheme(city.user("bureau_staff"), city.root, items=[], name="草稿方案")
+    return {"published": published.pk, "draft": draft.pk, "school_a": city.school_a.pk, "school_b": city.school_b.pk}
+
+
+@pytest.mark.parametrize(("role", "page", "expected"), CASES, ids=[f"{r}-{p}" for r, p, _ in CASES])
+def test_page_access(signed_in, city: City, schemes: dict[str, int], role: str, page: str, expected: int) -> None:
+    response = signed_in(city.user(role)).get(PAGES[page].format(**schemes))
+    assert response.status_code == expected
+
+
+def test_principal_sees_where_the_school_lost_points_and_what_would_raise_it(
+    signed_in, city: City, schemes: dict[str, int]
+) -> None:
+    page = signed_in(city.user("principal")).get(f"/appraisal/{schemes['published']}/units/{city.school_a.pk}/")
+    text = page.content.decode()
+    assert "测试报送率 80%（1/1），得 36/60 分" in text
+    assert "提分建议：提高到 100%可得满分" in text
+    assert "五中的逾期报送" not in text and "甲区第五中学的逾期报送：第 1 期" in text  # the indicator's drill rows
+    assert "提出申诉" in text and "第 <strong>2</strong> 名" in text
+
+
+def test_units_see_their_provisional_score_without_rank_before_publication(
+    signed_in, city: City, scheme: AppraisalScheme
+) -> None:
+    services.compute(actor=city.user("bureau_staff"), scheme=scheme)
+    page = signed_in(city.user("principal")).get(f"/appraisal/{scheme.pk}/")
+    text = page.content.decode()
+    assert "实时测算" in text and "甲区第五中学" in text
+    assert "甲区实验小学" not in text and "<th>名次</th>" not in text
+    detail = signed_in(city.user("principal")).get(f"/appraisal/{scheme.pk}/units/{city.school_a.pk}/")
+    assert "不显示名次" in detail.content.decode() and "提出申诉" not in detail.content.decode()
+
+
+def test_ranking_is_only_the_units_own_where_the_bureau_does_not_publish_it(
+    signed_in, city: City, scheme: AppraisalScheme
+) -> None:
+    AppraisalScheme.objects.filter(pk=scheme.pk).update(publish_ranking=False)
+    scheme.refresh_from_db()
+    published = publish(city, scheme)
+    text = signed_in(city.user("principal")).get(f"/appraisal/{published.pk}/").content.decode()
+    assert "甲区第五中学" in text and "甲区实验小学" not in text
+
+
+def test_scheme_with_a_vanished_indicator_shows_the_problem_instead_of_crashing(
+    signed_in, city: City, scheme: AppraisalScheme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dudao.core import indicators
+
+    monkeypatch.delitem(indicators._indicators, "test.rate")
+    response = signed_in(city.user("bureau_staff")).get(f"/appraisal/{scheme.pk}/")
+    assert response.status_code == 200
+    assert "引用的监测指标（test.rate）已不存在" in response.content.decode()
+    computed = signed_in(city.user("bureau_staff")).post(f"/appraisal/{scheme.pk}/do/compute/", follow=True)
+    assert "方案不能计算" in computed.content.decode()
+    assert not Result.objects.exists()
+
+
+def test_clerk_builds_a_scheme_through_the_forms(signed_in, city: City, figures: Figures) -> None:
+    client: Client = signed_in(city.user("bureau_staff"))
+    response = client.post(
+        "/appraisal/new/",
+        {
+            "name": "年度考评",
+            "period_kind": "year",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "unit_kind": "school",
+            "green_from": "90",
+            "yellow_from": "75",
+            "veto_cap": "59",
+            "objection_days": "5",
+            "publish_ranking": "on",
+        },
+    )
+    scheme = AppraisalScheme.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/appraisal/{scheme.pk}/"
+    item = {
+        "name": "报送",
+        "kind": "live",
+        "weight": "90",
+        "indicator_code": "test.rate",
+        "rule": "linear",
+        "floor": "50",
+        "target": "100",
+        "version": str(scheme.version),
+    }
+    page = client.post(f"/appraisal/{scheme.pk}/items/", item, follow=True)
+    assert "已添加项目：报送" in page.content.decode()
+    scheme.refresh_from_db()
+    refused = client.post(
+        f"/appraisal/{scheme.pk}/do/announce/", {"version": str(scheme.version)}, follow=True
+    ).content.decode()
+    assert "各项分值合计为 90 分，应为 100 分" in refused
+    scheme.refresh_from_db()
+    assert scheme.status == SchemeStatus.DRAFT
+
+
+def test_stale_item_form_is_refused_with_the_reload_message(signed_in, city: City, figures: Figures) -> None:
+    scheme = build_scheme(city.user("bureau_staff"), city.root, items=[])
+    page = signed_in(city.user("bureau_staff")).post(
+        f"/appraisal/{scheme.pk}/items/",
+        {"name": "报送", "kind": "manual", "weight": "10", "version": str(scheme.version + 5)},
+        follow=True,
+    )
+    assert "已被他人修改" in page.content.decode()
+    assert not scheme.items.exists()
+
+
+def test_objection_filed_and_accepted_through_the_pages(signed_in, city: City, schemes: dict[str, int]) -> None:
+    pk, school = schemes["published"], city.school_a.pk
+    scheme = AppraisalScheme.objects.get(pk=pk)
+    live = scheme.items.get(name="报送")
+    principal = signed_in(city.user("principal"))
+    filed = principal.post(
+        f"/appraisal/{pk}/units/{school}/objection/", {"item": live.pk, "reason": "已补报"}, follow=True
+    )
+    assert "申诉已提交" in filed.content.decode()
+    objection = Objection.objects.get()
+    result = Result.objects.get(scheme=scheme, unit=city.school_a)
+    staff = signed_in(city.user("bureau_staff"))
+    decided = staff.post(
+        f"/appraisal/objections/{objection.pk}/decide/",
+        {
+            "decision": "accept",
+            "corrected_score": "60",
+            "note": "属实",
+            "version": objection.version,
+            "result_version": result.version,
+            "next": f"/appraisal/{pk}/units/{school}/",
+        },
+        follow=True,
+    )
+    assert "已采纳申诉" in decided.content.decode()
+    assert Result.objects.get(pk=result.pk).total == 75
+
+
+def test_export_has_the_annual_appraisal_layout(signed_in, city: City, schemes: dict[str, int]) -> None:
+    response = signed_in(city.user("bureau_staff")).get(f"/appraisal/{schemes['published']}/export.xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:2] == ("序号", "单位") and rows[1][-5:] == ("总分", "排名", "等次（色牌）", "一票否决", "备注")
+    assert rows[1][2] == "报送（60分）"
+    assert rows[2][1] == "甲区实验小学" and rows[2][-4] == 1 and rows[2][-3] == "黄牌"
+
+
+def test_assessor_enters_a_manual_score_with_evidence(signed_in, city: City, scheme: AppraisalScheme) -> None:
+    manual = scheme.items.get(kind=ItemKind.MANUAL)
+    page = signed_in(city.user("inspector")).post(
+        f"/appraisal/{scheme.pk}/units/{city.school_a.pk}/items/{manual.pk}/score/",
+        {"score": "12", "note": "门卫到位", "evidence": SimpleUploadedFile("现场照片说明.pdf", b"%PDF-1.4\n%%EOF\n")},
+        follow=True,
+    )
+    assert "评分已保存" in page.content.decode()
+    assert manual.manual_scores.get().score == 12
