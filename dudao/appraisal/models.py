@@ -82,7 +82,10 @@ def ancestor_paths(path: str, steplen: int = OrgUnit.steplen) -> list[str]:
 
 # Schemes run above the viewer that it follows: a district bureau those appraising districts or schools (its own
 # schools among them), a school those appraising schools.
-APPRAISED_BELOW = {UnitKind.DISTRICT: [UnitKind.DISTRICT, UnitKind.SCHOOL], UnitKind.SCHOOL: [UnitKind.SCHOOL]}
+APPRAISED_BELOW: dict[str, list[str]] = {
+    UnitKind.DISTRICT: [UnitKind.DISTRICT, UnitKind.SCHOOL],
+    UnitKind.SCHOOL: [UnitKind.SCHOOL],
+}
 
 
 class SchemeQuerySet(models.QuerySet["AppraisalScheme"]):
