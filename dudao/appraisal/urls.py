@@ -19,6 +19,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("appraisal/<int:pk>/units/<int:unit_pk>/items/<int:item_pk>/veto/", views.veto, name="veto"),
     path("appraisal/objections/", views.objections, name="objections"),
     path("appraisal/objections/<int:pk>/decide/", views.objection_decide, name="objection_decide"),
+    path(
+        "appraisal/objections/<int:pk>/files/<int:file_pk>/", views.objection_file_download, name="objection_evidence"
+    ),
     path("targets/", views.books, name="books"),
     path("targets/issue/", views.books_issue, name="books_issue"),
     path("targets/<int:pk>/", views.book, name="book"),

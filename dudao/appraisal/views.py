@@ -39,6 +39,7 @@ from dudao.appraisal.models import (
 from dudao.appraisal.rules import describe_scheme, scheme_problems, weight_total
 from dudao.command.selectors import catalogue
 from dudao.core import adjustments
+from dudao.core.files import file_response
 from dudao.core.pagination import paginate
 from dudao.core.web import perform, post_form, posted_version, require
 from dudao.orgs.models import OrgUnit, UnitKind
@@ -327,7 +328,11 @@ def result(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
     lines = selectors.explain(request.user, row)
     may_assess = can(request.user, "appraisal.assess", item.unit) and item.is_editable
     may_object = computed and selectors.may_object(request.user, item, row)
-    objections = list(row.objections.select_related("item", "filed_by", "decided_by")) if computed else []
+    objections = (
+        list(row.objections.select_related("item", "filed_by", "decided_by").prefetch_related("evidence"))
+        if computed
+        else []
+    )
     return render(
         request,
         "appraisal/result.html",
@@ -479,6 +484,14 @@ def objection_decide(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         lambda o: "已采纳申诉，成绩和排位已重新计算" if o.status == ObjectionStatus.ACCEPTED else "已处理：不予采纳",
     )
+
+
+@login_required
+def objection_file_download(request: AuthedRequest, pk: int, file_pk: int) -> Any:
+    """An objection's evidence, for the unit that filed it and the assessors deciding it."""
+    require(request, "appraisal.read")
+    row = get_object_or_404(selectors.objections_for(request.user), pk=pk)
+    return file_response(get_object_or_404(row.evidence.all(), pk=file_pk))
 
 
 # ----- target responsibility ----------------------------------------------------------------------

@@ -206,3 +206,43 @@ def test_assessor_enters_a_manual_score_with_evidence(signed_in, city: City, sch
     )
     assert "评分已保存" in page.content.decode()
     assert manual.manual_scores.get().score == 12
+
+
+def test_objection_evidence_is_shown_to_the_assessor_and_not_to_other_units(
+    signed_in, city: City, schemes: dict[str, int]
+) -> None:
+    pk = schemes["published"]
+    live = AppraisalScheme.objects.get(pk=pk).items.get(name="报送")
+    signed_in(city.user("principal")).post(
+        f"/appraisal/{pk}/units/{city.school_a.pk}/objection/",
+        {"item": live.pk, "reason": "已补报", "evidence": SimpleUploadedFile("补报截图.pdf", b"%PDF-1.4\n%%EOF\n")},
+    )
+    objection = Objection.objects.get()
+    stored = objection.evidence.get()
+    url = f"/appraisal/objections/{objection.pk}/files/{stored.pk}/"
+    assert signed_in(city.user("bureau_staff")).get(url).status_code == 200
+    assert signed_in(city.user("district_admin_b")).get(url).status_code == 404
+
+
+def test_home_shows_objections_to_decide_and_the_unsigned_book(
+    signed_in, city: City, schemes: dict[str, int], figures: Figures
+) -> None:
+    from django.utils import timezone
+
+    from dudao.appraisal.services import TargetIn
+
+    result = Result.objects.select_related("scheme", "unit").get(scheme_id=schemes["published"], unit=city.school_a)
+    services.file_objection(
+        actor=city.user("principal"), result=result, item=result.scheme.items.get(name="报送"), reason="有误"
+    )
+    services.issue_books(
+        actor=city.user("district_admin"),
+        issuer=city.district_a,
+        year=timezone.localdate().year,
+        unit_kind="school",
+        title="责任书",
+        targets=[TargetIn("无安全事故")],
+    )
+    assert "待处理的考评申诉" in signed_in(city.user("bureau_staff")).get("/").content.decode()
+    home = signed_in(city.user("principal")).get("/").content.decode()
+    assert "待签订的目标管理责任书" in home and "年度学校考评：本单位得分" in home
