@@ -67,7 +67,13 @@ TARGETS = [
 ]
 
 
-def _scheme(actor: User, unit: OrgUnit, name: str, kind: str, year: int, items: list[ItemIn]) -> AppraisalScheme:
+# The school appraisal leaves kindergartens to their own scheme (幼儿园保育教育质量评估).
+SCHOOL_TYPES = ["primary", "junior", "nine_year", "senior", "complete", "vocational", "special"]
+
+
+def _scheme(
+    actor: User, unit: OrgUnit, name: str, kind: str, year: int, items: list[ItemIn], types: list[str] | None = None
+) -> AppraisalScheme:
     scheme = services.create_scheme(
         actor=actor,
         unit=unit,
@@ -77,6 +83,7 @@ def _scheme(actor: User, unit: OrgUnit, name: str, kind: str, year: int, items: 
             period_start=dt.date(year, 1, 1),
             period_end=dt.date(year, 12, 31),
             unit_kind=kind,
+            school_types=types or [],
             objection_days=7,
         ),
     )
@@ -161,10 +168,11 @@ def appraisal_demo(context: DemoContext) -> dict[str, int]:
     schools = _scheme(
         district_admin,
         district,
-        f"{year}年度{district.short_name or district.name}学校工作考评",
+        f"{year}年度{district.short_name or district.name}中小学校工作考评",
         UnitKind.SCHOOL,
         year,
         SCHOOL_ITEMS,
+        SCHOOL_TYPES,
     )
     scores += _manual_scores(schools, district_admin, rng)
     schools = _publish(district_admin, schools)

@@ -180,6 +180,7 @@ def scheme(request: AuthedRequest, pk: int) -> HttpResponse:
             "organiser": organiser,
             "results": [(r, [r.items.get(str(c.pk), {}).get("score") for c in columns]) for r in results],
             "own": own,
+            "own_ids": {r.unit_id for r in own},
             "shows_rank": selectors.shows_rank(request.user, item),
             "item_form": _item_form(request, item) if may_change and item.is_editable else None,
             "columns": columns,
