@@ -14,7 +14,7 @@ from dudao.appraisal.models import ItemKind, Objection, ObjectionStatus, Result,
 from dudao.appraisal.scoring import fmt
 from dudao.appraisal.services._common import decimal, text
 from dudao.appraisal.services.assessing import Upload, store_evidence
-from dudao.appraisal.services.computing import rank, settle
+from dudao.appraisal.services.computing import rank, settle, write_results
 from dudao.audit.services import record_change
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.locking import locked
@@ -129,7 +129,7 @@ def decide_objection(
         for row in moved:
             if row.pk != result.pk:
                 row.version += 1
-        Result.objects.bulk_update(moved, ["items", "total", "band", "vetoed", "veto_reason", "rank", "version"])
+        write_results(moved, ["items", "total", "band", "vetoed", "veto_reason", "rank", "version"])
         mine = next(r for r in results if r.pk == result.pk)
         record_change(
             actor=actor,
