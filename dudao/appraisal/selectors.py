@@ -31,6 +31,7 @@ from dudao.appraisal.models import (
     TargetBook,
 )
 from dudao.appraisal.rules import indicator_of
+from dudao.appraisal.scoring import fmt
 from dudao.command import selectors as figures
 from dudao.core.errors import DomainError
 from dudao.core.indicators import Indicator, Value
@@ -193,6 +194,16 @@ class TargetProgress:
     met: bool | None
     measure: str
     indicator_name: str
+
+    @property
+    def current_text(self) -> str:
+        return fmt(self.value.value, self.measure) if self.value is not None and self.value.value is not None else ""
+
+    @property
+    def goal_text(self) -> str:
+        if not self.target.comparison:
+            return ""
+        return f"{Comparison(self.target.comparison).label} {fmt(self.target.value, self.measure)}"
 
 
 def progress(user: User, book: TargetBook, today: dt.date | None = None) -> list[TargetProgress]:
