@@ -45,7 +45,7 @@ def figures(monkeypatch: pytest.MonkeyPatch) -> Iterator[Figures]:
     def drill(unit: Any, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
         return Drilldown([f"{unit.name}的逾期报送：第 {n} 期" for n in (1, 2)], "/directives/")
 
-    common = {"module": "directives", "permission": "directive.read", "drill": drill}
+    common: dict[str, Any] = {"module": "directives", "permission": "directive.read", "drill": drill}
     monkeypatch.setitem(
         indicators._indicators,
         "test.rate",

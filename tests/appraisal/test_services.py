@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -27,6 +29,7 @@ from dudao.command import selectors as command_selectors
 from dudao.core import adjustments, indicators
 from dudao.core.adjustments import Adjustment, AdjustmentSource
 from dudao.core.errors import DomainError, Forbidden, StaleEditError
+from dudao.core.indicators import UnitLike
 from tests.appraisal.conftest import Figures, build_scheme, publish, this_year
 from tests.factories import City
 
@@ -261,7 +264,7 @@ def test_deduction_needs_evidence_and_floors_at_zero(city: City, scheme: Apprais
 def test_deductions_plug_in_through_the_core_registry(
     city: City, scheme: AppraisalScheme, monkeypatch: pytest.MonkeyPatch, figures: Figures
 ) -> None:
-    def records(units: list, start: dt.date, end: dt.date) -> dict:
+    def records(units: Sequence[UnitLike], start: dt.date, end: dt.date) -> dict[Any, list[Adjustment]]:
         return {city.school_b.pk: [Adjustment(points=-2, reason="问责：诫勉谈话")]}
 
     monkeypatch.setitem(
