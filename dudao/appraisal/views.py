@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -125,7 +126,8 @@ def scheme_create(request: AuthedRequest) -> HttpResponse:
         },
     )
     if request.method == "POST":
-        back = render(request, "appraisal/scheme_form.html", {"form": form, "unit": unit})
+        # Rendered lazily, after post_form has added its message.
+        back = TemplateResponse(request, "appraisal/scheme_form.html", {"form": form, "unit": unit})
 
         def create(data: dict[str, Any]) -> AppraisalScheme:
             previous = (
@@ -197,7 +199,9 @@ def scheme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     initial["previous"] = item.previous_id
     form = SchemeForm(request.POST or None, previous_choices=choices, initial=initial)
     if request.method == "POST":
-        back = render(request, "appraisal/scheme_form.html", {"form": form, "unit": item.unit, "scheme": item})
+        back = TemplateResponse(
+            request, "appraisal/scheme_form.html", {"form": form, "unit": item.unit, "scheme": item}
+        )
 
         def update(data: dict[str, Any]) -> AppraisalScheme:
             previous = (

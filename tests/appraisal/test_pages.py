@@ -246,3 +246,109 @@ def test_home_shows_objections_to_decide_and_the_unsigned_book(
     assert "待处理的考评申诉" in signed_in(city.user("bureau_staff")).get("/").content.decode()
     home = signed_in(city.user("principal")).get("/").content.decode()
     assert "待签订的目标管理责任书" in home and "年度学校考评：本单位得分" in home
+
+
+# Writes × roles: who may change the city's school scheme (announced, computed) and decide an objection.
+WRITERS = {
+    "compute": ({"bureau_leader", "bureau_staff"}, lambda s, c: Result.objects.filter(scheme=s).exists()),
+    "freeze": ({"bureau_leader", "bureau_staff"}, lambda s, c: AppraisalScheme.objects.get(pk=s.pk).status == "frozen"),
+}
+
+
+@pytest.mark.parametrize("action", list(WRITERS))
+@pytest.mark.parametrize(
+    "role", ["bureau_leader", "bureau_staff", "inspector", "district_admin", "principal", "class_teacher", "sysadmin"]
+)
+def test_scheme_writes_happen_exactly_for_permitted_roles(
+    signed_in, city: City, scheme: AppraisalScheme, role: str, action: str
+) -> None:
+    allowed, effect = WRITERS[action]
+    response = signed_in(city.user(role)).post(f"/appraisal/{scheme.pk}/do/{action}/", {"version": str(scheme.version)})
+    if role in allowed:
+        assert response.status_code == 302 and effect(scheme, city)
+    else:
+        assert response.status_code in (403, 404) and not effect(scheme, city)
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("bureau_staff", True),
+        ("inspector", True),
+        ("district_admin", False),
+        ("principal", False),
+        ("bureau_leader", False),
+    ],
+)
+def test_objection_decisions_by_role(signed_in, city: City, schemes: dict[str, int], role: str, allowed: bool) -> None:
+    result = Result.objects.select_related("scheme", "unit").get(scheme_id=schemes["published"], unit=city.school_a)
+    objection = services.file_objection(
+        actor=city.user("principal"), result=result, item=result.scheme.items.get(name="报送"), reason="有误"
+    )
+    response = signed_in(city.user(role)).post(
+        f"/appraisal/objections/{objection.pk}/decide/",
+        {"decision": "reject", "note": "不属实", "version": objection.version, "result_version": result.version},
+    )
+    objection.refresh_from_db()
+    assert (objection.status == "rejected") is allowed
+    assert response.status_code == (302 if allowed else 403)
+
+
+def test_ranking_page_queries_do_not_grow_with_units(
+    signed_in, city: City, scheme: AppraisalScheme, django_assert_max_num_queries
+) -> None:
+    services.compute(actor=city.user("bureau_staff"), scheme=scheme)
+    client = signed_in(city.user("bureau_staff"))
+    client.get(f"/appraisal/{scheme.pk}/")  # warm the session and acting assignment
+    with django_assert_max_num_queries(25):
+        assert client.get(f"/appraisal/{scheme.pk}/").status_code == 200
+
+
+def test_scheme_settings_after_freeze_are_refused_and_stay(signed_in, city: City, schemes: dict[str, int]) -> None:
+    scheme = AppraisalScheme.objects.get(pk=schemes["published"])
+    response = signed_in(city.user("bureau_staff")).post(
+        f"/appraisal/{scheme.pk}/edit/",
+        {
+            "name": "改名",
+            "period_kind": "year",
+            "period_start": scheme.period_start.isoformat(),
+            "period_end": scheme.period_end.isoformat(),
+            "unit_kind": "school",
+            "green_from": "90",
+            "yellow_from": "75",
+            "veto_cap": "59",
+            "objection_days": "5",
+            "version": str(scheme.version),
+        },
+    )
+    assert "复制为新版本" in response.content.decode()
+    assert AppraisalScheme.objects.get(pk=scheme.pk).name == "年度学校考评"
+
+
+def test_removing_an_item_renumbers_the_rest(signed_in, city: City, figures: Figures) -> None:
+    made = build_scheme(city.user("bureau_staff"), city.root)
+    first = made.items.get(position=1)
+    signed_in(city.user("bureau_staff")).post(
+        f"/appraisal/{made.pk}/items/{first.pk}/remove/", {"version": str(made.version)}
+    )
+    assert list(made.items.values_list("position", flat=True)) == [1, 2, 3, 4]
+
+
+def test_scheme_form_with_reversed_dates_says_so_and_keeps_the_input(signed_in, city: City) -> None:
+    page = signed_in(city.user("bureau_staff")).post(
+        "/appraisal/new/",
+        {
+            "name": "年度考评草案",
+            "period_kind": "year",
+            "period_start": "2026-12-31",
+            "period_end": "2026-01-01",
+            "unit_kind": "school",
+            "green_from": "90",
+            "yellow_from": "75",
+            "veto_cap": "59",
+            "objection_days": "5",
+        },
+    )
+    text = page.content.decode()
+    assert "考评期结束日期不能早于开始日期" in text and 'value="年度考评草案"' in text
+    assert not AppraisalScheme.objects.exists()
