@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dudao.accounts.models import User
@@ -42,7 +42,13 @@ DRILL_ROWS = 20
 
 
 def schemes_for(user: User) -> QuerySet[AppraisalScheme]:
-    return AppraisalScheme.objects.for_user(user, "read").select_related("unit").annotate(n_items=Count("items"))
+    """Visible schemes, each with its item count and whether a later edition has been published in its place."""
+    replaced = AppraisalScheme.objects.filter(supersedes=OuterRef("pk"), status=SchemeStatus.PUBLISHED)
+    return (
+        AppraisalScheme.objects.for_user(user, "read")
+        .select_related("unit")
+        .annotate(n_items=Count("items", distinct=True), is_replaced=Exists(replaced))
+    )
 
 
 def is_organiser(user: User, scheme: AppraisalScheme) -> bool:

@@ -352,3 +352,13 @@ def test_scheme_form_with_reversed_dates_says_so_and_keeps_the_input(signed_in, 
     text = page.content.decode()
     assert "考评期结束日期不能早于开始日期" in text and 'value="年度考评草案"' in text
     assert not AppraisalScheme.objects.exists()
+
+
+def test_an_edition_published_in_its_place_marks_the_old_one(signed_in, city: City, schemes: dict[str, int]) -> None:
+    staff = city.user("bureau_staff")
+    old = AppraisalScheme.objects.get(pk=schemes["published"])
+    new = services.copy_scheme(actor=staff, scheme=old)
+    new = services.announce(actor=staff, scheme=new, version=new.version)
+    publish(city, new)
+    text = signed_in(staff).get("/appraisal/").content.decode()
+    assert text.count("已被新版本替代") == 1 and "年度学校考评（第2版）" in text
