@@ -362,3 +362,12 @@ def test_an_edition_published_in_its_place_marks_the_old_one(signed_in, city: Ci
     publish(city, new)
     text = signed_in(staff).get("/appraisal/").content.decode()
     assert text.count("已被新版本替代") == 1 and "年度学校考评（第2版）" in text
+
+
+def test_published_ranking_links_only_the_units_a_viewer_may_open(
+    signed_in, city: City, schemes: dict[str, int]
+) -> None:
+    pk = schemes["published"]
+    text = signed_in(city.user("principal")).get(f"/appraisal/{pk}/").content.decode()
+    assert "乙区第一小学" in text and f"/appraisal/{pk}/units/{city.school_b.pk}/" not in text
+    assert f"/appraisal/{pk}/units/{city.school_a.pk}/" in text
