@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -21,7 +21,9 @@ from dudao.accounts.models import User
 from dudao.appraisal.models import (
     AppraisalScheme,
     Comparison,
+    Deduction,
     ItemKind,
+    ManualScore,
     Objection,
     ObjectionStatus,
     Result,
@@ -29,12 +31,14 @@ from dudao.appraisal.models import (
     SchemeStatus,
     Target,
     TargetBook,
+    VetoFlag,
 )
 from dudao.appraisal.rules import indicator_of
 from dudao.appraisal.scoring import fmt
 from dudao.command import selectors as figures
 from dudao.core.errors import DomainError
 from dudao.core.indicators import Indicator, Value
+from dudao.core.models import StoredFile
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import can, scope_root_path
 
@@ -114,6 +118,16 @@ class ItemLine:
     rows: list[str]
     rows_url: str
     rows_note: str
+    evidence: list[StoredFile] = field(default_factory=list)
+
+
+def evidence_of(scheme: AppraisalScheme, unit_pk: int) -> dict[int, list[StoredFile]]:
+    """The files assessors attached to their scores, deductions and vetoes for one unit: {item id: [files]}."""
+    found: dict[int, list[StoredFile]] = defaultdict(list)
+    for model in (ManualScore, Deduction, VetoFlag):
+        for row in model.objects.filter(item__scheme=scheme, unit_id=unit_pk).prefetch_related("evidence"):
+            found[row.item_id].extend(row.evidence.all())
+    return dict(found)
 
 
 # Counts-only drills give dicts; their keys in words (names stand first, ids are left out).
@@ -148,6 +162,7 @@ def explain(user: User, result: Result) -> list[ItemLine]:
     items = list(scheme.items.all())
     start, end = scheme.period_start, min(scheme.period_end, timezone.localdate())
     lines: list[ItemLine] = []
+    files = evidence_of(scheme, result.unit_id)
     for item in items:
         entry = result.items.get(str(item.pk), {"score": 0, "max": float(item.weight), "note": "尚未计算", "lost": 0})
         rows: list[str] = []
@@ -165,7 +180,7 @@ def explain(user: User, result: Result) -> list[ItemLine]:
                 url = drilled.url
                 if texts and not rows:
                     note = "明细较多，请到业务页面查看"
-        lines.append(ItemLine(item, entry, rows, url, note))
+        lines.append(ItemLine(item, entry, rows, url, note, files.get(item.pk, [])))
     lines.sort(key=lambda line: (-float(line.entry.get("lost") or 0), line.item.position))
     return lines
 

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("appraisal/<int:pk>/export.xlsx", views.scheme_export, name="scheme_export"),
     path("appraisal/<int:pk>/units/<int:unit_pk>/", views.result, name="result"),
     path("appraisal/<int:pk>/units/<int:unit_pk>/objection/", views.objection_file, name="objection_file"),
+    path("appraisal/<int:pk>/units/<int:unit_pk>/files/<int:file_pk>/", views.evidence_download, name="evidence"),
     path("appraisal/<int:pk>/units/<int:unit_pk>/items/<int:item_pk>/score/", views.manual_score, name="manual_score"),
     path("appraisal/<int:pk>/units/<int:unit_pk>/items/<int:item_pk>/deduct/", views.deduction, name="deduction"),
     path("appraisal/<int:pk>/units/<int:unit_pk>/items/<int:item_pk>/veto/", views.veto, name="veto"),

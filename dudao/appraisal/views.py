@@ -499,6 +499,19 @@ def objection_file_download(request: AuthedRequest, pk: int, file_pk: int) -> An
     return file_response(get_object_or_404(row.evidence.all(), pk=file_pk))
 
 
+@login_required
+def evidence_download(request: AuthedRequest, pk: int, unit_pk: int, file_pk: int) -> Any:
+    """Assessors' evidence for a unit's score, for the organiser and the unit itself."""
+    require(request, "appraisal.read")
+    item = _scheme(request, pk)
+    if selectors.result_visible(request.user, item, unit_pk) is None and not selectors.is_organiser(request.user, item):
+        raise Http404
+    files = [f for group in selectors.evidence_of(item, unit_pk).values() for f in group if f.pk == file_pk]
+    if not files:
+        raise Http404
+    return file_response(files[0])
+
+
 # ----- target responsibility ----------------------------------------------------------------------
 
 

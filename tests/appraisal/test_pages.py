@@ -371,3 +371,26 @@ def test_published_ranking_links_only_the_units_a_viewer_may_open(
     text = signed_in(city.user("principal")).get(f"/appraisal/{pk}/").content.decode()
     assert "乙区第一小学" in text and f"/appraisal/{pk}/units/{city.school_b.pk}/" not in text
     assert f"/appraisal/{pk}/units/{city.school_a.pk}/" in text
+
+
+def test_deduction_evidence_is_shown_to_the_unit_and_not_to_its_peers(
+    signed_in, city: City, scheme: AppraisalScheme
+) -> None:
+    deduction = scheme.items.get(kind=ItemKind.DEDUCTION)
+    row = services.add_deduction(
+        actor=city.user("inspector"),
+        item=deduction,
+        unit=city.school_a,
+        points=2,
+        reason="迟报",
+        evidence=[(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "约谈记录.pdf")],
+    )
+    services.compute(actor=city.user("bureau_staff"), scheme=scheme)
+    stored = row.evidence.get()
+    page = signed_in(city.user("principal")).get(f"/appraisal/{scheme.pk}/units/{city.school_a.pk}/")
+    assert "约谈记录.pdf" in page.content.decode()
+    url = f"/appraisal/{scheme.pk}/units/{city.school_a.pk}/files/{stored.pk}/"
+    assert signed_in(city.user("principal")).get(url).status_code == 200
+    assert signed_in(city.user("district_admin_b")).get(url).status_code == 404
+    other = f"/appraisal/{scheme.pk}/units/{city.school_b.pk}/files/{stored.pk}/"
+    assert signed_in(city.user("bureau_staff")).get(other).status_code == 404
