@@ -7,3 +7,6 @@ class AppraisalConfig(AppConfig):
     name = "dudao.appraisal"
     label = "appraisal"
     verbose_name = "考评"
+
+    def ready(self) -> None:
+        from dudao.appraisal import demo, home  # noqa: F401  (menu entries, home items, demo data)

@@ -244,6 +244,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "accountability.read": UNIT_HEADS,
     "accountability.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
     # ---- appraisal (考评) ----
+    # Schemes and results: read by the heads of the units appraised and everyone above them (units see the rules,
+    # their own scores and, once published, the ranking where the bureau publishes it).
+    "appraisal.read": UNIT_HEADS,
+    # Define schemes, compute, freeze and publish results: the bureau's office staff and leaders, district admins
+    # for their schools.
+    "appraisal.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    # Assessors: manual scores and veto flags with evidence, deductions, decisions on objections.
+    "appraisal.assess": frozenset({Role.BUREAU_STAFF, Role.INSPECTOR, Role.DISTRICT_ADMIN}),
+    # 申诉: a unit's head or office files an objection to its own result.
+    "appraisal.object": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # 目标管理责任书: issued by the bureau (district bureau for its schools), signed by the unit head.
+    "target.read": UNIT_HEADS,
+    "target.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "target.sign": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL}),
 }
 
 
