@@ -148,18 +148,18 @@ def test_publishing_twice_from_the_page_says_it_is_already_published(signed_in, 
 def test_the_principal_confirms_from_the_home_item(signed_in, city: City, make_briefing):
     briefing = make_briefing(publish=True)
     client = signed_in(city.user("principal"))
-    assert "待确认阅读的调度通报" in client.get("/").content.decode()
+    assert "待确认阅读的调度通报" in client.get("/?view=todos").content.decode()
     page = client.get(f"/briefings/{briefing.pk}/").content.decode()
     assert "确认已阅" in page
     recipient = BriefingRecipient.objects.get(briefing=briefing, unit=city.school_a)
     client.post(f"/briefings/{briefing.pk}/confirm/", {"recipient": recipient.pk})
     assert BriefingRecipient.objects.get(pk=recipient.pk).read_by == city.user("principal")
-    assert "待确认阅读的调度通报" not in client.get("/").content.decode()
+    assert "待确认阅读的调度通报" not in client.get("/?view=todos").content.decode()
 
 
 def test_the_writer_sees_drafts_waiting_on_the_home_page(signed_in, city: City, make_briefing):
     make_briefing()
-    assert "待发布的调度通报" in signed_in(city.user("bureau_staff")).get("/").content.decode()
+    assert "待发布的调度通报" in signed_in(city.user("bureau_staff")).get("/?view=todos").content.decode()
 
 
 def test_the_docx_has_number_title_and_imprint(signed_in, city: City, make_briefing):

@@ -231,7 +231,7 @@ def test_aggregate_page_sums_per_district(signed_in, city: City, form_version) -
 
 def test_home_shows_report_to_do_for_the_school(signed_in, city: City, form_version) -> None:
     city_directive(city, form_version)
-    html = signed_in(city.user("principal")).get("/").content.decode()
+    html = signed_in(city.user("principal")).get("/?view=todos").content.decode()
     assert "待报送" in html and "待签收的通知" in html
 
 

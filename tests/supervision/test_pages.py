@@ -252,9 +252,9 @@ def test_commendation_page_shows_the_bonus(signed_in, city: City) -> None:
 def test_home_shows_the_order_to_answer_and_the_overdue_one_upward(signed_in, city: City) -> None:
     issue(city)
     SupervisionOrder.objects.update(deadline=today() - dt.timedelta(days=1))
-    home = signed_in(city.user("district_admin")).get("/").content.decode()
+    home = signed_in(city.user("district_admin")).get("/?view=todos").content.decode()
     assert "待办理的督办单" in home and "其中已逾期 1 件" in home
-    home = signed_in(city.user("bureau_leader")).get("/").content.decode()
+    home = signed_in(city.user("bureau_leader")).get("/?view=todos").content.decode()
     assert "逾期未反馈的督办单" in home
 
 
@@ -319,8 +319,8 @@ def test_new_order_from_an_unknown_indicator_is_404(signed_in, city: City) -> No
 def test_schools_overdue_order_from_the_city_reaches_the_district_home(signed_in, city: City) -> None:
     """The receiving unit's parent sees an order below it that is past its deadline; a sibling district does not."""
     issue(city, target=city.school_a)
-    home = signed_in(city.user("district_admin")).get("/").content.decode()
+    home = signed_in(city.user("district_admin")).get("/?view=todos").content.decode()
     assert "逾期未反馈的督办单" not in home
     SupervisionOrder.objects.update(deadline=today() - dt.timedelta(days=1))
-    assert "逾期未反馈的督办单" in signed_in(city.user("district_admin")).get("/").content.decode()
-    assert "逾期未反馈的督办单" not in signed_in(city.user("district_admin_b")).get("/").content.decode()
+    assert "逾期未反馈的督办单" in signed_in(city.user("district_admin")).get("/?view=todos").content.decode()
+    assert "逾期未反馈的督办单" not in signed_in(city.user("district_admin_b")).get("/?view=todos").content.decode()
