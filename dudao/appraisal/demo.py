@@ -44,7 +44,7 @@ DISTRICT_ITEMS = [
         10,
         criteria="创城迎检、控辍保学、平安校园等重点工作的推进和成效，由督导室对照年度工作要点评分。",
     ),
-    ItemIn("问责扣分", ItemKind.DEDUCTION, 5),
+    ItemIn("问责扣分", ItemKind.DEDUCTION, 5, source_code="supervision.accountability"),
     ItemIn("一票否决事项", ItemKind.VETO, criteria="瞒报疫情、发生造成人员伤亡的安全责任事故、师德师风严重违规"),
 ]
 SCHOOL_ITEMS = [
@@ -56,7 +56,7 @@ SCHOOL_ITEMS = [
     ItemIn("本学期应急演练", ItemKind.LIVE, 10, "duty.drill_coverage", "banded", bands="100:100"),
     ItemIn("家访覆盖", ItemKind.LIVE, 15, "cases.visit_coverage", "linear", 20, 80),
     ItemIn("平安校园建设", ItemKind.MANUAL, 15, criteria="门卫、视频监控、一键报警、食堂陪餐记录，现场查看并附照片。"),
-    ItemIn("问责扣分", ItemKind.DEDUCTION, 5),
+    ItemIn("问责扣分", ItemKind.DEDUCTION, 5, source_code="supervision.accountability"),
     ItemIn("一票否决事项", ItemKind.VETO, criteria="瞒报疫情、发生造成人员伤亡的安全责任事故、师德师风严重违规"),
 ]
 TARGETS = [

@@ -10,4 +10,4 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         # Home items and the menu entry, demo data.
-        from dudao.supervision import demo, home  # noqa: F401
+        from dudao.supervision import adjustments, demo, home  # noqa: F401  (appraisal adjustment sources)

@@ -39,7 +39,7 @@ def _backdate(order: SupervisionOrder, issued: dt.date, **steps: dt.date) -> Non
             SupervisionOrder.objects.filter(pk=order.pk).update(**{field: _at(day, 15)})
 
 
-@demo_step(order=140)
+@demo_step(order=125)  # before the appraisal (130): its deduction items read the 问责 records
 def supervision_demo(context: DemoContext) -> dict[str, int]:
     today = context.today
     director = User.objects.get(username="city.director")
