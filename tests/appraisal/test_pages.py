@@ -243,8 +243,8 @@ def test_home_shows_objections_to_decide_and_the_unsigned_book(
         title="责任书",
         targets=[TargetIn("无安全事故")],
     )
-    assert "待处理的考评申诉" in signed_in(city.user("bureau_staff")).get("/").content.decode()
-    home = signed_in(city.user("principal")).get("/").content.decode()
+    assert "待处理的考评申诉" in signed_in(city.user("bureau_staff")).get("/?view=todos").content.decode()
+    home = signed_in(city.user("principal")).get("/?view=todos").content.decode()
     assert "待签订的目标管理责任书" in home and "年度学校考评：本单位得分" in home
 
 
