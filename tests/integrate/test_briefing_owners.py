@@ -56,7 +56,7 @@ def test_a_campaign_briefing_names_the_responsibility_lists_people_with_phones(c
     briefing = make_briefing(campaign=campaign)
     text = briefing.body_text
     expected = f"第一责任人：{first.display_name} 13900000001，具体联系人：{contact.display_name} 13900000002"
-    assert f"甲区第五中学（" in text and expected in text
+    assert "甲区第五中学（" in text and expected in text
     principal = city.user("principal").display_name
     assert f"负责人：{principal}" not in text  # the list's people, not the role-assignment guess
     behind = briefing.figures["lists"]["behind"]
