@@ -58,7 +58,8 @@ def test_minutes_docx_has_the_office_masthead_and_numbered_decisions(signed_in, 
     assert "关于创城调度会议纪要" in texts
     owner = city.user("district_admin").display_name
     deadline = day + dt.timedelta(days=7)
-    first = f"1. 完成校园周边环境整治（责任单位：甲区教育局，责任人：{owner}；完成时限：{deadline.year}年{deadline.month}月{deadline.day}日）"
+    due = f"{deadline.year}年{deadline.month}月{deadline.day}日"
+    first = f"1. 完成校园周边环境整治（责任单位：甲区教育局，责任人：{owner}；完成时限：{due}）"
     assert first in texts
     assert any(t.startswith("2. 补齐值班台账（责任单位：乙区教育局") for t in texts)
     assert "一、会议主要内容" in texts and "会议听取了各区创城工作汇报。" in texts and "二、议定事项" in texts
