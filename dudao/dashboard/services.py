@@ -232,10 +232,13 @@ def read_counts(bulletin: Bulletin) -> dict[str, int]:
 
 
 def default_prefix(unit: OrgUnit) -> str:
-    """临江教督通: the unit's short name (else the first character of its name) + 教督通."""
-    for base in (unit.short_name, unit.name[:1]):
+    """临江教督通: the unit's short name without 教育局 (临江市教育局 → 临江, 江东区教育局 → 江东区) + 教督通."""
+    base = (unit.short_name or "").removesuffix("教育局")
+    if len(base) < 2:  # a short name like 市教育局 says nothing: take the full name
+        base = unit.name.removesuffix("教育局").removesuffix("市")
+    for candidate in (base, unit.name[:1]):
         try:
-            return docnumbers.check_prefix(f"{base}教督通")
+            return docnumbers.check_prefix(f"{candidate}教督通")
         except DomainError:
             continue
     return "教督通"
