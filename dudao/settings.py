@@ -242,6 +242,10 @@ DUDAO_TERM_STARTS = [d for d in os.environ.get("DUDAO_TERM_STARTS", "02-01,09-01
 # Briefings (调度通报): the weekly briefing is generated on this weekday (1 = Monday … 7 = Sunday) at this local time.
 DUDAO_BRIEFING_WEEKDAY = int(os.environ.get("DUDAO_BRIEFING_WEEKDAY", "1"))
 DUDAO_BRIEFING_TIME = os.environ.get("DUDAO_BRIEFING_TIME", "08:00")
+# Indicator summary (领导驾驶舱): stored figures older than this are recomputed live; a write to a module that
+# contributes figures queues one refresh this many seconds later (further writes meanwhile join it).
+DUDAO_SUMMARY_MAX_AGE_MINUTES = int(os.environ.get("DUDAO_SUMMARY_MAX_AGE_MINUTES", "60"))
+DUDAO_SUMMARY_DEBOUNCE_SECONDS = int(os.environ.get("DUDAO_SUMMARY_DEBOUNCE_SECONDS", "60"))
 # A report's repeating table posts one field per cell (up to 1,000 rows); an oversized table must reach the
 # form's own check ("最多填 N 行") instead of Django's bare 400.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 60_000

@@ -18,9 +18,14 @@ from django.utils import timezone
 from dudao.accounts import services
 from dudao.accounts.models import User
 from dudao.audit.models import AuditEvent
+from dudao.briefings import services as briefings
+from dudao.meetings import services as meetings
 from dudao.orgs.models import OrgUnit, RoleAssignment, Student
 from dudao.orgs.text import mask_id_card
+from tests.campaigns.conftest import make_campaign
 from tests.factories import City
+from tests.meetings.conftest import at, convene
+from tests.supervision.factories import issue, talk
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +114,122 @@ def test_browser_access(signed_in, city: City, role: str, page: str, expected: i
 def test_api_token_access(client: Client, city: City, role: str, page: str, expected: int) -> None:
     _, plain = services.create_token(actor=city.user(role), name="matrix")
     response = client.get(url_for(city, page), HTTP_AUTHORIZATION=f"Bearer {plain}")
+    assert response.status_code == expected
+    if expected != 200:
+        assert set(response.json()) >= {"detail", "code"}
+
+
+# (name, url template): {x} is the pk of City.x or of an object made by `command_objects`; *_b objects belong to
+# 乙区 (district B), outside every role of district A's subtree.
+COMMAND_PAGES = {
+    "campaigns": "/campaigns/",
+    "campaign": "/campaigns/{campaign}/",
+    "campaign_b": "/campaigns/{campaign_b}/",
+    "cockpit": "/cockpit/",
+    "drill": "/indicators/rectification.overdue/",
+    "profile_a": "/schools/{school_a}/",
+    "profile_b": "/schools/{school_b}/",
+    "briefings": "/briefings/",
+    "briefing": "/briefings/{briefing}/",
+    "briefing_b": "/briefings/{briefing_b}/",
+    "briefing_doc": "/briefings/{briefing}/document.docx",
+    "meetings": "/meetings/",
+    "meeting": "/meetings/{meeting}/",
+    "meeting_b": "/meetings/{meeting_b}/",
+    "orders": "/supervision/",
+    "order": "/supervision/{order}/",
+    "order_b": "/supervision/{order_b}/",
+    "records": "/supervision/accountability/",
+    "api_campaigns": "/api/v1/campaigns",
+    "api_campaign_b": "/api/v1/campaigns/{campaign_b}",
+    "api_cockpit": "/api/v1/cockpit",
+    "api_schools": "/api/v1/schools",
+    "api_profile_b": "/api/v1/schools/{school_b}/profile",
+    "api_briefings": "/api/v1/briefings",
+    "api_briefing_b": "/api/v1/briefings/{briefing_b}",
+    "api_meetings": "/api/v1/meetings",
+    "api_meeting_b": "/api/v1/meetings/{meeting_b}",
+    "api_orders": "/api/v1/supervision-orders",
+    "api_order_b": "/api/v1/supervision-orders/{order_b}",
+    "api_records": "/api/v1/accountability",
+}
+
+
+def command_objects(city: City) -> dict[str, Any]:
+    """One of each command-layer object for the city (or district A), and one of district B's."""
+    city_briefing = briefings.request_briefing(actor=city.user("bureau_staff"), unit=city.root, queue=False)
+    city_briefing = briefings.run_generation(city_briefing.pk)
+    b = city.user("district_admin_b")
+    b_briefing = briefings.run_generation(briefings.request_briefing(actor=b, unit=city.district_b, queue=False).pk)
+    b_briefing = briefings.publish_briefing(actor=b, briefing=b_briefing, version=b_briefing.version)
+    city_briefing = briefings.publish_briefing(
+        actor=city.user("bureau_staff"), briefing=city_briefing, version=city_briefing.version
+    )
+    meeting_b = meetings.create_meeting(
+        actor=b, title="乙区调度会", starts_at=at(timezone.localdate()), place="", chair=b, task_force=None
+    )
+    talk(city)
+    return {
+        "campaign": make_campaign(city),
+        "campaign_b": make_campaign(city, actor=b, name="乙区专项", units=[city.school_b], indicator_codes=[]),
+        "briefing": city_briefing,
+        "briefing_b": b_briefing,
+        "meeting": convene(city, None, timezone.localdate()),
+        "meeting_b": meeting_b,
+        "order": issue(city),
+        "order_b": issue(city, actor_key="district_admin_b", target=city.school_b),
+    }
+
+
+def command_url(city: City, objects: dict[str, Any], page: str) -> str:
+    values = {name: getattr(city, name).pk for name in ("school_a", "school_b")}
+    values.update({name: obj.pk for name, obj in objects.items()})
+    return COMMAND_PAGES[page].format(**values)
+
+
+# Expected status per role, in the order of COMMAND_PAGES: the command layer is for unit heads (局领导、科室、督学、
+# 区县管理员、校长、学校管理员); district A's roles get 404 for district B's objects and the city's objects not sent
+# to them (a city meeting, an order to district A seen from a school).
+COMMAND_EXPECTED: dict[str, list[int]] = {
+    # pages: campaigns campaign campaign_b cockpit drill profile_a profile_b briefings briefing briefing_b briefing_doc
+    #        meetings meeting meeting_b orders order order_b records
+    # API:   campaigns campaign_b cockpit schools profile_b briefings briefing_b meetings meeting_b
+    #        orders order_b records
+    "bureau_leader": [A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A],
+    "bureau_staff": [A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A],
+    "inspector": [A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A],
+    "district_admin": [A, A, N, A, A, A, N, A, A, N, A, A, N, N, A, A, N, A, A, N, A, A, N, A, N, A, N, A, N, A],
+    "principal": [A, A, N, A, A, A, N, A, A, N, A, A, N, N, A, N, N, A, A, N, A, A, N, A, N, A, N, A, N, A],
+    "school_staff": [A, A, N, A, A, A, N, A, A, N, A, A, N, N, A, N, N, A, A, N, A, A, N, A, N, A, N, A, N, A],
+    # class_teacher, counsellor, doctor, sysadmin, security_officer, auditor, nobody: no command-layer permission.
+    **{role: [F] * len(COMMAND_PAGES) for role in ROLES[ROLES.index("class_teacher") :]},
+}
+COMMAND_CASES = [(role, page, COMMAND_EXPECTED[role][i]) for role in ROLES for i, page in enumerate(COMMAND_PAGES)]
+
+
+@pytest.fixture
+def command(city: City) -> dict[str, Any]:
+    return command_objects(city)
+
+
+@pytest.mark.parametrize(
+    ("role", "page", "expected"),
+    [c for c in COMMAND_CASES if not c[1].startswith("api_")],
+    ids=[f"{r}-{p}" for r, p, _ in COMMAND_CASES if not p.startswith("api_")],
+)
+def test_command_layer_pages(signed_in, city: City, command, role: str, page: str, expected: int) -> None:
+    response = signed_in(city.user(role)).get(command_url(city, command, page))
+    assert response.status_code == expected, response.content.decode()[:300]
+
+
+@pytest.mark.parametrize(
+    ("role", "page", "expected"),
+    [c for c in COMMAND_CASES if c[1].startswith("api_")],
+    ids=[f"{r}-{p}" for r, p, _ in COMMAND_CASES if p.startswith("api_")],
+)
+def test_command_layer_api(client: Client, city: City, command, role: str, page: str, expected: int) -> None:
+    _, plain = services.create_token(actor=city.user(role), name="matrix")
+    response = client.get(command_url(city, command, page), HTTP_AUTHORIZATION=f"Bearer {plain}")
     assert response.status_code == expected
     if expected != 200:
         assert set(response.json()) >= {"detail", "code"}

@@ -33,6 +33,7 @@ class BulletinOut(Schema):
     status_name: str
     created_at: dt.datetime
     published_at: dt.datetime | None
+    number_text: str  # 发文字号, given on publishing; "" for a draft
     version: int
 
 
@@ -65,6 +66,7 @@ def _bulletin(bulletin: Bulletin) -> BulletinOut:
         status_name=bulletin.get_status_display(),
         created_at=bulletin.created_at,
         published_at=bulletin.published_at,
+        number_text=bulletin.number_text,
         version=bulletin.version,
     )
 

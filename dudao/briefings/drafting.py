@@ -41,9 +41,11 @@ def _change(indicator: dict[str, Any]) -> str:
 
 
 def _who(row: dict[str, Any], figure: str = "") -> str:
-    """甲区第五中学（4 项，负责人：李明德）: the unit, its figure and the heads who answer for it."""
+    """甲区第五中学（4 项，负责人：李明德）: the unit, its figure and the heads who answer for it; in a campaign
+    briefing, the 责任清单's people with their phones (第一责任人：李明德 13800000000，具体联系人：…)."""
     owners = row.get("owners") or []
-    notes = [n for n in (figure, f"负责人：{'、'.join(owners)}" if owners else "") if n]
+    who = row.get("responsible") or (f"负责人：{'、'.join(owners)}" if owners else "")
+    notes = [n for n in (figure, who) if n]
     return f"{row['name']}（{'，'.join(notes)}）" if notes else row["name"]
 
 
@@ -102,6 +104,13 @@ def _problems(figures: dict[str, Any]) -> str:
         parts.append(f"（{CHINESE[len(parts) // 2]}）{heading}")
         parts.append(text)
 
+    behind = lists.get("behind", [])
+    if behind:
+        named = []
+        for r in behind[:ALL_NAMED]:
+            red = f"，明显落后：{'、'.join(r['red'])}" if r.get("red") else ""
+            named.append(_who(r, f"落后指数 {r['value']:.0f}{red}"))
+        part("部分单位工作明显落后", f"按各项监测指标综合排名，落后的单位依次为：{'、'.join(named)}。")
     late_units, late_schools = lists.get("late_units", []), lists.get("late_schools", [])
     if late_units or late_schools:
         lines = []

@@ -3,8 +3,13 @@
 Three bulk reads, each one or two queries per indicator whatever the number of units: every readable indicator for
 the briefing's whole scope and its first-level units (district bureaus and schools under the city, or the
 campaign's units); the naming indicators for every school in scope; and, when no earlier briefing froze its
-figures, the range-based indicators for the week before (what improved). Who answers for a named unit comes from
-the role assignments: the principal of a school, the district admin of a district bureau.
+figures, the range-based indicators for the week before (what improved).
+
+Who is behind, and in which order late units are named, is the cockpit's ranking (`dudao.command.lateness`), so a
+director reads the same order in the briefing as on the cockpit. Who answers for a named unit: in a campaign
+briefing, the campaign's 责任清单 (第一责任人 and 具体联系人 with their phones) for the units on it; otherwise, and
+for units the list does not name, the role assignments: the principal of a school, the district admin of a district
+bureau.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from typing import Any
 from django.db.models import Q
 
 from dudao.accounts.models import User
-from dudao.campaigns.models import Campaign
+from dudao.campaigns.models import Campaign, CampaignUnit
+from dudao.command import lateness
 from dudao.command import selectors as command
 from dudao.core.indicators import Basis, Direction, Indicator, Value
 from dudao.orgs.models import OrgUnit, RoleAssignment, UnitKind
@@ -126,11 +132,21 @@ def compute(
     before = previous or _previous_week(user, scope, start, end, catalogue)
     names = {u.pk: u for u in [*scope.units, *scope.schools]}
     lists = _lists(scope, first, schools, names)
+    step(75, "正在计算落后排名")
+    ranked = _behind_ranking(user, scope, start, end)
+    # Named: every unit with a figure in its siblings' worst third (落后项), or a 落后指数 from 25 up.
+    lists["behind"] = [_behind_row(row) for row in ranked if row.red or row.level in ("red", "yellow")]
+    order = {row.unit.pk: position for position, row in enumerate(ranked)}
+    lists["late_units"].sort(key=lambda row: order.get(int(row["unit"]), len(order)))
     step(80, "正在查找责任人")
-    owners = owners_of([int(row["unit"]) for rows in lists.values() for row in rows])
+    named = [int(row["unit"]) for rows in lists.values() for row in rows]
+    owners = owners_of(named)
+    responsible = responsible_of(scope.campaign, named) if scope.campaign is not None else {}
     for rows in lists.values():
         for row in rows:
             row["owners"] = owners.get(int(row["unit"]), [])
+            if int(row["unit"]) in responsible:
+                row["responsible"] = responsible[int(row["unit"])]
     indicators = []
     for code, indicator in catalogue.items():
         if code not in totals:
@@ -260,6 +276,64 @@ def _lists(
         for pk, v in worst(schools.get(ALERTS, {}), keep=lambda v: (v.value or 0) > 0, higher_is_worse=True)[:NAMED]
     ]
     return lists
+
+
+def _behind_ranking(user: User, scope: Scope, start: dt.date, end: dt.date) -> list[lateness.UnitLateness]:
+    """The cockpit's ranked table for the briefing's first-level units, furthest behind first.
+
+    For the whole bureau: the ranking of its children, as the cockpit shows it. For a campaign: each campaign unit
+    ranked among its siblings (the cockpit one level above it), merged by 落后指数."""
+    if scope.campaign is None:
+        return lateness.lateness(user, scope.unit, start, end)
+    wanted = {u.pk for u in scope.units}
+    parents: dict[str, OrgUnit] = {}
+    for unit in scope.units:
+        parent_path = unit.path[: -OrgUnit.steplen]
+        if parent_path.startswith(scope.unit.path) and parent_path not in parents:
+            parents[parent_path] = unit
+    above = {u.path: u for u in OrgUnit.objects.filter(path__in=list(parents))}
+    rows = [
+        row
+        for path in sorted(above)
+        for row in lateness.lateness(user, above[path], start, end)
+        if row.unit.pk in wanted
+    ]
+    return sorted(rows, key=lambda r: (r.score is None, -(r.score or 0), -r.red, r.unit.path))
+
+
+def _behind_row(row: lateness.UnitLateness) -> dict[str, Any]:
+    red = [cell.indicator.name for cell in row.cells if cell.level == "red"]
+    return {
+        "unit": row.unit.pk,
+        "name": row.unit.name,
+        "kind": row.unit.kind,
+        "value": row.score,
+        "numerator": None,
+        "denominator": None,
+        "level": row.level,
+        "red": red,
+    }
+
+
+def _person(user: Any) -> str:
+    return f"{user.display_name} {user.phone}".strip() if user is not None else ""
+
+
+def responsible_of(campaign: Campaign, unit_ids: Sequence[int]) -> dict[int, str]:
+    """Who the campaign's 责任清单 names for each unit on it: "第一责任人：张三 138…，具体联系人：李四 139…"."""
+    lines = CampaignUnit.objects.filter(campaign=campaign, unit_id__in=set(unit_ids)).select_related(
+        "first_responsible", "contact"
+    )
+    found: dict[int, str] = {}
+    for line in lines:
+        parts = [
+            f"{label}：{_person(person)}"
+            for label, person in (("第一责任人", line.first_responsible), ("具体联系人", line.contact))
+            if person is not None
+        ]
+        if parts:
+            found[line.unit_id] = "，".join(parts)
+    return found
 
 
 def owners_of(unit_ids: Sequence[int]) -> dict[int, list[str]]:

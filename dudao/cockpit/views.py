@@ -7,12 +7,13 @@ import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from dudao.accounts.models import User
@@ -20,14 +21,38 @@ from dudao.accounts.requests import AuthedRequest
 from dudao.cockpit import selectors
 from dudao.command import drill, lateness, summary
 from dudao.command import selectors as command
+from dudao.core.access import access
 from dudao.core.errors import DomainError
 from dudao.core.home import collect
 from dudao.core.indicators import Direction, Indicator, Value
 from dudao.core.web import require
-from dudao.orgs.models import OrgUnit
+from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment
 
 T = TypeVar("T")
+
+# 督办单 are issued by a bureau or district bureau to a district bureau or school below it (docs/督办与问责.md).
+ISSUERS = (UnitKind.BUREAU, UnitKind.DISTRICT)
+SUPERVISED = (UnitKind.DISTRICT, UnitKind.SCHOOL)
+
+
+def may_supervise(user: User, unit: OrgUnit) -> bool:
+    """Whether the page offers "督办" on `unit`: the role issues orders, acts for a bureau, and `unit` lies below it."""
+    if unit.kind not in SUPERVISED or not access().can(user, "supervision.issue"):
+        return False
+    acting = acting_assignment(user)
+    if acting is None or acting.unit.kind not in ISSUERS:
+        return False
+    return unit.path.startswith(acting.unit.path) and unit.path != acting.unit.path
+
+
+def supervise_url(unit: OrgUnit, code: str) -> str:
+    """The new-order form pre-filled from one figure of one unit (the supervision app's indicator entry)."""
+    try:
+        base = reverse("supervision:create")
+    except NoReverseMatch:
+        return ""
+    return f"{base}?{urlencode({'unit': unit.pk, 'indicator': code})}"
 
 
 def _answer(action: Callable[[], T]) -> T:
@@ -108,6 +133,18 @@ def _worst_first(found: Indicator, rows: list[tuple[OrgUnit, Value]]) -> list[tu
     return sorted(rows, key=lambda r: (r[1].value is None, sign * (r[1].value or 0), r[0].path))
 
 
+def _supervised_children(
+    user: User, found: Indicator, unit: OrgUnit, children: list[OrgUnit], start: dt.date, end: dt.date
+) -> dict[int, str]:
+    """child pk → its "督办" link, for the children the cockpit's ranked table colours red (明显落后) on this figure
+    (`command.lateness`: counts compared per school, the worst third of the spread)."""
+    if not children or not may_supervise(user, children[0]):
+        return {}
+    ranked = lateness.board(user, unit, start, end, codes=[found.code]).rows
+    red = {row.unit.pk for row in ranked if any(cell.level == "red" for cell in row.cells)}
+    return {child.pk: supervise_url(child, found.code) for child in children if child.pk in red}
+
+
 @login_required
 def indicator(request: AuthedRequest, code: str) -> HttpResponse:
     """The rows behind one figure for one unit: the unit's value, its children's (each drillable), then the rows."""
@@ -126,13 +163,19 @@ def indicator(request: AuthedRequest, code: str) -> HttpResponse:
     page = _answer(lambda: drill.drill_page(user, found, unit, start, end, page=request.GET.get("page")))
     children = list(command.children_of(unit))
     figures = summary.figures(user, [unit, *children], start, end, codes=[found.code])
+    # Children whose figure is red (明显落后) get their own "督办" link beside the drill button.
+    supervise = _supervised_children(user, found, unit, children, start, end)
     context: dict[str, Any] = {
         "d": page,
         "error": error,
         "total": figures.get(found.code, unit),
-        "children": _worst_first(found, [(child, figures.get(found.code, child)) for child in children]),
+        "children": [
+            (child, value, supervise.get(child.pk, ""))
+            for child, value in _worst_first(found, [(child, figures.get(found.code, child)) for child in children])
+        ],
         "computed_at": figures.computed_at,
         "is_default_period": end == timezone.localdate() and (end - start).days == command.DEFAULT_DAYS - 1,
         "ancestors": selectors.ancestors(user, unit),
+        "supervise_url": supervise_url(unit, found.code) if may_supervise(user, unit) else "",
     }
     return render(request, "cockpit/indicator.html", context, status=400 if error else 200)

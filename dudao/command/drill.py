@@ -51,6 +51,14 @@ class DrillRow:
     phone: str = ""
     url: str = ""  # the row's own page, when it has one
     is_late: bool = False
+    school_id: int | None = None  # when `unit_name` is a school's name: its pk (the page links its 一校一档)
+
+    @property
+    def school(self) -> dict[str, Any] | None:
+        """The school the row names, for `{% school_link %}` (which decides whether the viewer gets a link)."""
+        if self.school_id is None:
+            return None
+        return {"pk": self.school_id, "name": self.unit_name, "kind": UnitKind.SCHOOL.value}
 
 
 def _url(name: str, *args: Any) -> str:
@@ -58,6 +66,10 @@ def _url(name: str, *args: Any) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
+
+
+def _school(unit: OrgUnit) -> int | None:
+    return unit.pk if unit.kind == UnitKind.SCHOOL else None
 
 
 def _local(value: dt.datetime | None) -> str:
@@ -76,7 +88,8 @@ def _item(item: RectificationItem, today: dt.date) -> _Described:
     late = item.due_date < today and item.status != "closed"
     detail = f"整改时限 {item.due_date:%Y-%m-%d}{f'（已逾期 {(today - item.due_date).days} 天）' if late else ''}"
     detail += f" · {item.get_status_display()} · 进度 {item.progress}%"
-    row = DrillRow(item.description, item.school.name, detail, url=_url("rectification:item", item.pk), is_late=late)
+    url = _url("rectification:item", item.pk)
+    row = DrillRow(item.description, item.school.name, detail, url=url, is_late=late, school_id=item.school_id)
     return _Described(item.school_id, row, owner=item.owner)
 
 
@@ -85,13 +98,21 @@ def _submission(s: Submission, today: dt.date) -> _Described:
     late = s.is_late or (s.status in ("pending", "draft", "returned") and deadline < timezone.now())
     detail = f"截止 {_local(deadline)} · {s.get_status_display()}{'（逾期）' if s.is_late else ''}"
     url = _url("directives:submission", s.pk)
-    return _Described(s.unit_id, DrillRow(s.directive.title, s.unit.name, detail, url=url, is_late=late))
+    row = DrillRow(s.directive.title, s.unit.name, detail, url=url, is_late=late, school_id=_school(s.unit))
+    return _Described(s.unit_id, row)
 
 
 def _target(t: DirectiveTarget, today: dt.date) -> _Described:
     detail = f"截止 {_local(t.directive.deadline)} · 未签收"
     return _Described(
-        t.unit_id, DrillRow(t.directive.title, t.unit.name, detail, url=_url("directives:detail", t.directive_id))
+        t.unit_id,
+        DrillRow(
+            t.directive.title,
+            t.unit.name,
+            detail,
+            url=_url("directives:detail", t.directive_id),
+            school_id=_school(t.unit),
+        ),
     )
 
 
@@ -99,19 +120,20 @@ def _checklist(t: Target, today: dt.date) -> _Described:
     percent = f"{float(t.score or 0) / float(t.max_score) * 100:.1f}%" if t.max_score else "—"
     detail = f"得分 {t.score}/{t.max_score}（得分率 {percent}）· 提交于 {_local(t.submitted_at)}"
     url = _url("inspections:round", t.inspection_id)
-    return _Described(t.school_id, DrillRow(t.inspection.name, t.school.name, detail, url=url))
+    return _Described(t.school_id, DrillRow(t.inspection.name, t.school.name, detail, url=url, school_id=t.school_id))
 
 
 def _alert(a: Alert, today: dt.date) -> _Described:
     late = a.report_due_at < timezone.now()
     detail = f"{a.get_status_display()} · 报告时限 {_local(a.report_due_at)}"
     url = _url("health:alert", a.pk)
-    return _Described(a.school_id, DrillRow(a.title, a.school.name, detail, url=url, is_late=late))
+    row = DrillRow(a.title, a.school.name, detail, url=url, is_late=late, school_id=a.school_id)
+    return _Described(a.school_id, row)
 
 
 def _shift(s: DutyShift, today: dt.date) -> _Described:
     title = f"{s.get_role_display()} · {_local(s.starts_at)} 起"
-    row = DrillRow(title, s.unit.name, "未签到", url=_url("duty:now"), is_late=True)
+    row = DrillRow(title, s.unit.name, "未签到", url=_url("duty:now"), is_late=True, school_id=_school(s.unit))
     return _Described(s.unit_id, row, owner=s.person, phone=s.phone)
 
 
@@ -165,7 +187,8 @@ def _counts(row: dict[str, Any]) -> _Described:
         detail = f"在籍 {int(row['students'] or 0)} 人，已家访 {int(row['visited'] or 0)} 人"
     else:
         detail = f"个案 {row.get('cases', 0)} 人"
-    return _Described(unit_id, DrillRow(name, name, detail))
+    school_id = row["school_id"] if row.get("school_id") and not row.get("klass_id") else None
+    return _Described(unit_id, DrillRow(name, name, detail, school_id=school_id))
 
 
 def _receipts_per_class(rows: QuerySet[Receipt]) -> QuerySet[Any]:
@@ -258,6 +281,7 @@ def drill_page(
                 phone=phone or (owner.phone if owner is not None else ""),
                 url=d.row.url,
                 is_late=d.row.is_late,
+                school_id=d.row.school_id,
             )
         )
     return DrillPage(indicator, unit, start, end, Page(items, shown.count, shown.page, shown.page_size), drilled.url)

@@ -46,7 +46,7 @@ KEEP_DAYS = 62
 
 
 def max_age() -> dt.timedelta:
-    return dt.timedelta(minutes=int(getattr(settings, "DUDAO_SUMMARY_MAX_AGE_MINUTES", 60)))
+    return dt.timedelta(minutes=settings.DUDAO_SUMMARY_MAX_AGE_MINUTES)
 
 
 def summarised() -> list[Indicator]:

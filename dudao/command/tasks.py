@@ -43,4 +43,4 @@ def queue_refresh() -> None:
     """After a write: mark the summary stale and, if it was fresh, queue one refresh a little later (writes in the
     meantime find it already marked and queue nothing)."""
     if summary.mark_stale():
-        refresh_summary.schedule(delay=int(getattr(settings, "DUDAO_SUMMARY_DEBOUNCE_SECONDS", 60)))
+        refresh_summary.schedule(delay=settings.DUDAO_SUMMARY_DEBOUNCE_SECONDS)

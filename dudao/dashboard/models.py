@@ -36,6 +36,8 @@ class Bulletin(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # 发文字号 given on publishing (core.docnumbers), e.g. 临江教督通〔2026〕3号; empty while a draft.
+    number_text = models.CharField("发文字号", max_length=40, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = BulletinQuerySet.as_manager()
@@ -70,3 +72,21 @@ class BulletinRecipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bulletin_id} → {self.school_id}"
+
+
+class BulletinNumbering(models.Model):
+    """The 发文字号 prefix an issuing unit gives its bulletins (default: its short name + 教督通)."""
+
+    unit = models.OneToOneField(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name="发文单位")
+    prefix = models.CharField("发文字号前缀", max_length=20)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "通报发文字号设置"
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.prefix}"

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
+from dudao.core import docnumbers
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.locking import bump
-from dudao.dashboard.models import Bulletin, BulletinRecipient, BulletinStatus
+from dudao.dashboard.models import Bulletin, BulletinNumbering, BulletinRecipient, BulletinStatus
 from dudao.inspections.models import Finding, Inspection, InspectionStatus, Target, TargetStatus
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import can
@@ -184,14 +185,23 @@ def publish_bulletin(*, actor: User, bulletin: Bulletin, version: int | None) ->
         bulletin.status = BulletinStatus.PUBLISHED
         bulletin.published_by = actor
         bulletin.published_at = timezone.now()
-        bump(bulletin, ["status", "published_by", "published_at"])
+        # Inside the publishing transaction and after the status check: a second publish is refused above, a
+        # refused one gives its number back.
+        issued = docnumbers.allocate(
+            prefix=numbering_prefix(bulletin.unit),
+            year=timezone.localdate(bulletin.published_at).year,
+            object_type="dashboard.bulletin",
+            object_id=bulletin.pk,
+        )
+        bulletin.number_text = docnumbers.format_number(issued.prefix, issued.year, issued.number)
+        bump(bulletin, ["status", "published_by", "published_at", "number_text"])
         record_change(
             actor=actor,
             action="publish",
             obj=bulletin,
             unit_path=bulletin.unit.path,
-            before={"status": BulletinStatus.DRAFT},
-            after={"status": bulletin.status, "recipients": len(schools)},
+            before={"status": BulletinStatus.DRAFT, "number_text": ""},
+            after={"status": bulletin.status, "recipients": len(schools), "number_text": bulletin.number_text},
         )
     return bulletin
 
@@ -219,3 +229,53 @@ def read_counts(bulletin: Bulletin) -> dict[str, int]:
     return BulletinRecipient.objects.filter(bulletin=bulletin).aggregate(
         total=Count("id"), read=Count("id", filter=Q(read_at__isnull=False))
     )
+
+
+def default_prefix(unit: OrgUnit) -> str:
+    """临江教督通: the unit's short name without 教育局 (临江市教育局 → 临江, 江东区教育局 → 江东区) + 教督通."""
+    base = (unit.short_name or "").removesuffix("教育局")
+    if len(base) < 2:  # a short name like 市教育局 says nothing: take the full name
+        base = unit.name.removesuffix("教育局").removesuffix("市")
+    for candidate in (base, unit.name[:1]):
+        try:
+            return docnumbers.check_prefix(f"{candidate}教督通")
+        except DomainError:
+            continue
+    return "教督通"
+
+
+def numbering_prefix(unit: OrgUnit) -> str:
+    """The prefix the unit's bulletins are numbered with: its saved setting, else the default."""
+    saved = BulletinNumbering.objects.filter(unit=unit).values_list("prefix", flat=True).first()
+    return saved or default_prefix(unit)
+
+
+def numbering_for(unit: OrgUnit) -> BulletinNumbering:
+    """The unit's saved setting, or an unsaved one holding the default prefix."""
+    return BulletinNumbering.objects.filter(unit=unit).first() or BulletinNumbering(
+        unit=unit, prefix=default_prefix(unit)
+    )
+
+
+def save_numbering(*, actor: User, unit: OrgUnit, prefix: str, version: int | None) -> BulletinNumbering:
+    """Set the 发文字号 prefix of the unit's bulletins (numbers already given keep theirs)."""
+    if not can(actor, "bulletin.change", unit):
+        raise Forbidden("您没有修改该单位通报发文字号的权限")
+    prefix = docnumbers.check_prefix(prefix)
+    with transaction.atomic():
+        existing = BulletinNumbering.objects.select_for_update().filter(unit=unit).first()
+        if existing is not None:
+            if existing.prefix == prefix:  # a second click of the same form: nothing to change
+                return existing
+            check_version(existing, version)
+            before = {"prefix": existing.prefix}
+            existing.prefix, existing.updated_by, existing.updated_at = prefix, actor, timezone.now()
+            bump(existing, ["prefix", "updated_by", "updated_at"])
+            saved = existing
+        else:
+            before = {"prefix": default_prefix(unit)}
+            saved = BulletinNumbering.objects.create(unit=unit, prefix=prefix, updated_by=actor)
+        record_change(
+            actor=actor, action="update", obj=saved, unit_path=unit.path, before=before, after={"prefix": prefix}
+        )
+    return saved

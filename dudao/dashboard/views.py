@@ -13,19 +13,25 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.requests import AuthedRequest
+from dudao.core.access import access
 from dudao.core.errors import DomainError, Forbidden, StaleEditError
 from dudao.core.officialdoc import OfficialDocument, build_docx
 from dudao.core.web import perform, posted_version, require
 from dudao.dashboard import selectors, services
 from dudao.dashboard.models import Bulletin, BulletinStatus
 from dudao.inspections.selectors import rounds_for
-from dudao.orgs.scoping import can
+from dudao.orgs.models import OrgUnit
+from dudao.orgs.scoping import acting_assignment, can
 
 
 @login_required
 def bulletin_list(request: AuthedRequest) -> HttpResponse:
     require(request, "bulletin.read")
-    return render(request, "dashboard/bulletin_list.html", {"bulletins": selectors.bulletins_for(request.user)[:200]})
+    context = {
+        "bulletins": selectors.bulletins_for(request.user)[:200],
+        "may_number": access().can(request.user, "bulletin.change"),
+    }
+    return render(request, "dashboard/bulletin_list.html", context)
 
 
 @login_required
@@ -65,6 +71,7 @@ def bulletin_detail(request: AuthedRequest, pk: int, draft: dict[str, str] | Non
             "recipients": recipients,
             "counts": services.read_counts(bulletin),
             "to_confirm": mine,
+            "next_prefix": services.numbering_prefix(bulletin.unit),
         },
         status=409 if draft else 200,
     )
@@ -132,6 +139,7 @@ def bulletin_docx(request: AuthedRequest, pk: int) -> HttpResponse:
         addressee="本轮被查各学校",
         body=bulletin.body,
         signer=bulletin.unit.name,
+        number=bulletin.number_text,
         date=timezone.localdate(bulletin.published_at) if bulletin.published_at else timezone.localdate(),
         printer=f"{bulletin.unit.name}办公室",
         draft_mark="" if published else "草稿",
@@ -143,3 +151,32 @@ def bulletin_docx(request: AuthedRequest, pk: int) -> HttpResponse:
         f"attachment; filename=\"bulletin.docx\"; filename*=UTF-8''{quote(bulletin.title)}.docx"
     )
     return response
+
+
+def _numbering_unit(request: AuthedRequest) -> OrgUnit:
+    acting = acting_assignment(request.user)
+    if acting is None:
+        raise PermissionDenied("您当前的身份无权访问此页面")
+    unit: OrgUnit = acting.unit
+    return unit
+
+
+@login_required
+def bulletin_numbering(request: AuthedRequest) -> HttpResponse:
+    """The 发文字号 prefix of the acting unit's bulletins."""
+    require(request, "bulletin.change")
+    unit = _numbering_unit(request)
+    numbering = services.numbering_for(unit)
+    if request.method == "POST":
+        return perform(
+            request,
+            redirect("dashboard:bulletin_numbering"),
+            lambda: services.save_numbering(
+                actor=request.user,
+                unit=unit,
+                prefix=request.POST.get("prefix", ""),
+                version=posted_version(request) if numbering.pk else None,
+            ),
+            "通报发文字号前缀已保存",
+        )
+    return render(request, "dashboard/bulletin_numbering.html", {"unit": unit, "numbering": numbering})

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("meetings/new/", views.meeting_create, name="create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="detail"),
     path("meetings/<int:pk>/print/", views.meeting_print, name="print"),
+    path("meetings/<int:pk>/minutes.docx", views.meeting_docx, name="docx"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="edit"),
     path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="minutes"),
     path("meetings/<int:pk>/attendees/", views.meeting_add_attendees, name="add_attendees"),

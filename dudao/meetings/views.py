@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,7 @@ from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, post_form, posted_version, require
-from dudao.meetings import selectors, services
+from dudao.meetings import exports, selectors, services
 from dudao.meetings.forms import (
     ATTENDANCE_CHOICES,
     AddAttendeesForm,
@@ -221,6 +222,19 @@ def meeting_print(request: AuthedRequest, pk: int) -> HttpResponse:
             "decisions": selectors.decision_rows(selectors.with_rows(meeting.decisions.order_by("position")), today),
         },
     )
+
+
+@login_required
+def meeting_docx(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The minutes as a .docx in the official layout (发文机关标志, 关于…调度会议纪要, numbered decisions)."""
+    meeting = _meeting(request, pk)
+    response = HttpResponse(
+        exports.minutes_docx(meeting),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    name = quote(exports.minutes_title(meeting))
+    response["Content-Disposition"] = f"attachment; filename=\"minutes.docx\"; filename*=UTF-8''{name}.docx"
+    return response
 
 
 @login_required

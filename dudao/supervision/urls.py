@@ -8,6 +8,7 @@ urlpatterns = [
     path("supervision/new/", views.order_create, name="create"),
     path("supervision/<int:pk>/", views.order_detail, name="detail"),
     path("supervision/<int:pk>/print/", views.order_print, name="print"),
+    path("supervision/<int:pk>/order.docx", views.order_docx, name="docx"),
     path("supervision/<int:pk>/sign/", views.order_sign, name="sign"),
     path("supervision/<int:pk>/respond/", views.order_respond, name="respond"),
     path("supervision/<int:pk>/close/", views.order_close, name="close"),

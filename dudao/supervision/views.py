@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,7 +26,7 @@ from dudao.core.web import form_errors, perform, posted_version, require
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import can
 from dudao.orgs.selectors import units_for
-from dudao.supervision import selectors, services, sources
+from dudao.supervision import exports, selectors, services, sources
 from dudao.supervision.forms import (
     AccountabilityRecordForm,
     CloseForm,
@@ -223,6 +224,19 @@ def order_print(request: AuthedRequest, pk: int) -> HttpResponse:
         "supervision/print.html",
         {"order": order, "facts": list(order.facts.all()), "steps": selectors.order_steps(order)},
     )
+
+
+@login_required
+def order_docx(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The order as a .docx in the official layout, the same text as the print view."""
+    order = _order(request, pk)
+    response = HttpResponse(
+        exports.order_docx(order),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    name = quote(f"{order.number} {order.subject}")
+    response["Content-Disposition"] = f"attachment; filename=\"order.docx\"; filename*=UTF-8''{name}.docx"
+    return response
 
 
 @login_required

@@ -190,9 +190,9 @@ def test_publishing_gives_the_next_number_and_sends_to_the_units_concerned(city,
     recipients = {
         r.unit.name: r.is_named for r in BriefingRecipient.objects.filter(briefing=published).select_related("unit")
     }
-    # The districts (first level) and every named school.
+    # The districts (first level) and every named school; 甲区 is named as behind (the cockpit's ranking).
     assert recipients == {
-        "甲区教育局": False,
+        "甲区教育局": [row["name"] for row in published.figures["lists"]["behind"]] == ["甲区教育局"],
         "乙区教育局": False,
         "甲区第五中学": True,
         "甲区实验小学": True,
