@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from dudao.core.nav import registered
+from dudao.core.nav import menu_for, workbench_tiles
 from dudao.orgs.scoping import acting_assignment, assignments_of, can
 
 
@@ -12,13 +12,11 @@ def acting(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    match = getattr(request, "resolver_match", None)
+    menu = menu_for(user, path=request.path, namespace=match.namespace if match else "", can=can)
     return {
         "acting": acting_assignment(user),
         "acting_assignments": assignments_of(user),
-        "perms_nav": {
-            "orgunit": can(user, "orgunit.read"),
-            "staff": can(user, "staff.read"),
-            "audit": can(user, "audit.read_access"),
-        },
-        "nav_items": [item for item in registered() if can(user, item.permission)],
+        "nav_menu": menu,
+        "workbench_groups": workbench_tiles(menu),
     }

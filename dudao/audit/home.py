@@ -8,11 +8,14 @@ from django.utils import timezone
 
 from dudao.audit.models import AuditEvent, EventKind
 from dudao.core.home import HomeItem, register
+from dudao.core.nav import nav_item
 from dudao.orgs.scoping import can
 
 if TYPE_CHECKING:
     from dudao.accounts.models import User
     from dudao.orgs.models import RoleAssignment
+
+nav_item("审计", "audit:events", permission="audit.read_access", order=93)
 
 
 @register("audit")

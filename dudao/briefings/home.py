@@ -12,7 +12,7 @@ from dudao.core.nav import nav_item
 from dudao.orgs.models import RoleAssignment
 from dudao.orgs.scoping import can
 
-nav_item("调度通报", "briefings:list", permission="briefing.read", order=33)
+nav_item("调度通报", "briefings:list", permission="briefing.read", order=18)
 
 
 @register("briefings")

@@ -21,7 +21,7 @@ nav_item("个案统计", "cases:stats", permission="case.stats", order=41)
 nav_item("家访", "cases:visits", permission="homevisit.read", order=42)
 nav_item("家访覆盖", "cases:visit_coverage", permission="homevisit.stats", order=43)
 nav_item("心理健康队伍", "cases:staffing", permission="staffing.read", order=44)
-nav_item("个案访问报告", "cases:access_report", permission="case.access_report", order=45)
+nav_item("个案访问报告", "cases:access_report", permission="case.access_report", order=94, group="system")
 
 
 @register("cases")

@@ -13,7 +13,7 @@ from dudao.meetings import selectors
 from dudao.orgs.models import RoleAssignment
 from dudao.orgs.scoping import can
 
-nav_item("调度会", "meetings:list", permission="meeting.read", order=46)
+nav_item("调度会", "meetings:list", permission="meeting.read", order=17)
 
 
 @register("meetings")

@@ -5,9 +5,13 @@ from django.urls import reverse
 
 from dudao.accounts.models import User
 from dudao.core.home import HomeItem, register
+from dudao.core.nav import nav_item
 from dudao.orgs import enrolment
 from dudao.orgs.models import OrgUnit, RoleAssignment, Student, StudentStatus, UnitKind
 from dudao.orgs.scoping import can
+
+nav_item("组织机构", "orgs:tree", permission="orgunit.read", order=90)
+nav_item("人员", "orgs:staff", permission="staff.read", order=91)
 
 
 def schools_without_students(user: User) -> list[OrgUnit]:

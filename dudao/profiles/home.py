@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from dudao.core.nav import nav_item
 
-nav_item("一校一档", "profiles:schools", permission="profile.read", order=16)
+nav_item("一校一档", "profiles:schools", permission="profile.read", order=25)

@@ -11,7 +11,7 @@ from dudao.orgs.models import RoleAssignment
 from dudao.orgs.scoping import can
 from dudao.supervision import selectors
 
-nav_item("督办问责", "supervision:list", permission="supervision.read", order=75)
+nav_item("督办问责", "supervision:list", permission="supervision.read", order=19)
 
 
 @register("supervision")
