@@ -18,5 +18,5 @@ def acting(request: HttpRequest) -> dict[str, Any]:
         "acting": acting_assignment(user),
         "acting_assignments": assignments_of(user),
         "nav_menu": menu,
-        "workbench_groups": workbench_tiles(menu),
+        "workbench_tiles": workbench_tiles(menu),
     }

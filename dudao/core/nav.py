@@ -193,6 +193,16 @@ def menu_for(
     return menu
 
 
-def workbench_tiles(menu: list[MenuGroup]) -> list[MenuGroup]:
-    """The phone 工作台 grid: every group but 系统 (administration is a desk job)."""
-    return [group for group in menu if group.key != "system"]
+def workbench_tiles(menu: list[MenuGroup], limit: int = 8) -> list[MenuEntry]:
+    """The phone 工作台 grid: up to `limit` entries of the role, taken a group at a time (the first entry of every
+    group, then the second, ...) so each line of work the role has is one tap away; 系统 (administration is a desk
+    job) and the page one is on are left out. The menu holds the rest."""
+    columns = [[entry for entry in group.entries if not entry.active] for group in menu if group.key != "system"]
+    tiles: list[MenuEntry] = []
+    depth = 0
+    while len(tiles) < limit and any(depth < len(column) for column in columns):
+        for column in columns:
+            if depth < len(column) and len(tiles) < limit:
+                tiles.append(column[depth])
+        depth += 1
+    return tiles
