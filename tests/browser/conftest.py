@@ -41,3 +41,23 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
         "timezone_id": "Asia/Shanghai",
         "viewport": {"width": 1366, "height": 900},
     }
+
+
+def choose_from_menu(page: Any, group: str, entry: str) -> None:
+    """Open `entry` of `group` from the main menu as a user would: the group's dropdown on a wide screen (a group with
+    only one entry for this role is a plain link on the bar), the collapsed list of groups on a narrow one."""
+    bar = page.get_by_test_id("menu-bar")
+    if bar.is_visible():
+        toggle = bar.get_by_role("button", name=group, exact=True)
+        if toggle.count():
+            toggle.click()
+        bar.get_by_role("link", name=entry, exact=True).click()
+    else:
+        page.get_by_label("展开菜单").click()
+        page.get_by_test_id("menu-list").get_by_role("link", name=entry, exact=True).click()
+
+
+@pytest.fixture
+def open_menu(page: Any) -> Any:
+    """`open_menu("部署报送", "任务分解")`: open a page through the grouped main menu."""
+    return lambda group, entry: choose_from_menu(page, group, entry)

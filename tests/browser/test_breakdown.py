@@ -32,14 +32,14 @@ def sign_in(page: Page, base: str, username: str) -> None:
     expect(page.get_by_role("heading", name=re.compile("^(我的待办|领导驾驶舱)"))).to_be_visible()
 
 
-def test_breakdown_journey_paste_highlight_edit_draft_export(page: Page, demo_site) -> None:
+def test_breakdown_journey_paste_highlight_edit_draft_export(page: Page, demo_site, open_menu) -> None:
     from dudao.breakdown.models import Analysis
     from dudao.directives.models import Directive, DirectiveStatus
 
     base = demo_site.url
     page.on("dialog", lambda d: d.accept())
     sign_in(page, base, "city.admin")
-    page.get_by_role("link", name="任务分解").first.click()
+    open_menu("部署报送", "任务分解")
     page.get_by_label("标题").fill("推进会讲话（浏览器测试）")
     page.get_by_label("发文日期").fill("2026-06-08")
     page.get_by_label("粘贴文字").fill(SPEECH)

@@ -42,13 +42,13 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=f"{SHOTS}/directives-{name}.png", full_page=True)
 
 
-def test_directive_journey_through_cascade_return_and_two_level_approval(page: Page, demo_site) -> None:
+def test_directive_journey_through_cascade_return_and_two_level_approval(page: Page, demo_site, open_menu) -> None:
     from dudao.directives.models import Directive, Submission
 
     base = demo_site.url
     # The city issues a directive to every district bureau.
     sign_in(page, base, "city.admin")
-    page.get_by_role("link", name="工作部署").click()
+    open_menu("部署报送", "工作部署")
     page.get_by_role("link", name="下发通知").click()
     page.get_by_label("标题").fill(TITLE)
     page.get_by_label("正文").fill("各区于本周五前报送示范点名单。")
@@ -62,7 +62,7 @@ def test_directive_journey_through_cascade_return_and_two_level_approval(page: P
 
     # The district forwards it to its schools with an earlier deadline; a later one is refused first.
     sign_in(page, base, "district.admin")
-    page.get_by_role("link", name="工作部署").click()
+    open_menu("部署报送", "工作部署")
     page.get_by_test_id("directive-list").get_by_role("link", name=TITLE).click()
     page.get_by_label("本区截止时间").fill(local(8, 17))
     page.get_by_role("button", name="转发").click()
@@ -75,7 +75,7 @@ def test_directive_journey_through_cascade_return_and_two_level_approval(page: P
 
     # The school fills two rows of the repeating table and submits.
     sign_in(page, base, "school.principal")
-    page.get_by_role("link", name="工作部署").click()
+    open_menu("部署报送", "工作部署")
     page.get_by_role("link", name="本单位待办").click()
     page.get_by_test_id("directive-list").get_by_role("link", name=TITLE).click()
     page.get_by_test_id("my-task").get_by_role("link", name="填报").click()

@@ -26,10 +26,10 @@ def sign_in(page: Page, base: str, username: str) -> None:
     expect(page.get_by_role("heading", name=re.compile("^(我的待办|领导驾驶舱)"))).to_be_visible()
 
 
-def test_district_admin_finds_school_by_pinyin_and_opens_roster(page: Page, demo_site) -> None:
+def test_district_admin_finds_school_by_pinyin_and_opens_roster(page: Page, demo_site, open_menu) -> None:
     base = demo_site.url
     sign_in(page, base, "district.admin")
-    page.get_by_role("link", name="组织机构").click()
+    open_menu("系统", "组织机构")
     expect(page.get_by_role("heading", name="江东区教育局")).to_be_visible()
     expect(page.get_by_test_id("unit-counts")).to_contain_text("学校")
     page.get_by_label("搜索单位").fill("wz")

@@ -39,7 +39,7 @@ def switch_user(page: Page, base: str, username: str) -> None:
     sign_in(page, base, username)
 
 
-def test_inspect_assign_fix_reject_verify_and_post(page: Page, demo_site, tmp_path: Path) -> None:
+def test_inspect_assign_fix_reject_verify_and_post(page: Page, demo_site, tmp_path: Path, open_menu) -> None:
     base = demo_site.url
     page.on("dialog", lambda dialog: dialog.accept())  # 提交/发布 ask for confirmation
     # 1. The inspector fills the mock round's checklist of 五中 on a phone-sized screen and submits it.
@@ -109,7 +109,7 @@ def test_inspect_assign_fix_reject_verify_and_post(page: Page, demo_site, tmp_pa
 
     # 5. The public page behind the 公示 QR code shows the progress, without signing in.
     switch_user(page, base, "school.principal")
-    page.get_by_role("link", name="整改台账").click()
+    open_menu("督查整改", "整改台账")
     page.get_by_role("link", name="上墙公示").click()
     expect(page.get_by_test_id("qr")).to_be_visible()
     public_url = page.locator("text=/\\/p\\/[A-Za-z0-9_-]+\\//").first.inner_text().strip()
