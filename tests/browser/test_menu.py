@@ -38,7 +38,7 @@ def test_the_bar_fits_one_line_and_works_with_the_keyboard(page: Page, demo_site
             height = page.locator("nav.main-nav").bounding_box()["height"]  # type: ignore[index]
             assert height <= ONE_LINE, f"{username} at {width} px: the menu is {height} px high"
 
-    # A leader's 工作台 is a dropdown: open it with the keyboard, move down, follow the entry.
+    # A leader's 督查整改 is a dropdown: open it with the keyboard, move down to 整改台账, follow it.
     page.set_viewport_size({"width": 1280, "height": 800})
     sign_in(page, base, "city.director")
     bar = page.get_by_test_id("menu-bar")
@@ -52,7 +52,7 @@ def test_the_bar_fits_one_line_and_works_with_the_keyboard(page: Page, demo_site
     page.keyboard.press("ArrowDown")
     expect(bar.get_by_role("link", name="整改台账", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/rectification/"))
+    expect(page).to_have_url(re.compile(r"/ledger/$"))
     # The page's group is marked; Escape closes an open dropdown.
     expect(bar.get_by_role("button", name="督查整改", exact=True)).to_have_class(re.compile(r"\bactive\b"))
     other = bar.get_by_role("button", name="学生关爱", exact=True)
