@@ -13,7 +13,13 @@ def acting(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     match = getattr(request, "resolver_match", None)
-    menu = menu_for(user, path=request.path, namespace=match.namespace if match else "", can=can)
+    menu = menu_for(
+        user,
+        path=request.path,
+        query=request.META.get("QUERY_STRING", ""),
+        namespace=match.namespace if match else "",
+        can=can,
+    )
     return {
         "acting": acting_assignment(user),
         "acting_assignments": assignments_of(user),

@@ -117,7 +117,8 @@ class MenuEntry:
     label: str
     url: str
     path: str
-    active: bool = False
+    active: bool = False  # the current page's entry
+    here: bool = False  # leads to the current address (whatever its query string)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,11 @@ def _allowed(permission: Permission, can: Callable[[Any, str], bool], user: Any)
     return any(can(user, one) for one in permission)
 
 
-def _matches(entry_path: str, path: str) -> bool:
+def _matches(entry_path: str, entry_query: str, path: str, query: str) -> bool:
+    """Does the page at path?query belong to the entry? An entry with a query string (我的待办 `/?view=todos`) only
+    when the page was asked with it: `/` alone may be the cockpit standing in for the to-do list."""
+    if entry_query and not set(entry_query.split("&")) <= set(query.split("&")):
+        return False
     if entry_path == "/":
         return path == "/"
     return path.startswith(entry_path)
@@ -151,6 +156,7 @@ def menu_for(
     user: Any,
     *,
     path: str = "",
+    query: str = "",
     namespace: str = "",
     can: Callable[[Any, str], bool] | None = None,
 ) -> list[MenuGroup]:
@@ -176,8 +182,8 @@ def menu_for(
     best: tuple[str, str] | None = None  # (group key, url) of the current entry
     best_length = -1
     for key, rows in visible.items():
-        for _item, entry_path, url in rows:
-            if path and _matches(entry_path, path) and len(entry_path) > best_length:
+        for item, entry_path, url in rows:
+            if path and _matches(entry_path, item.query, path, query) and len(entry_path) > best_length:
                 best, best_length = (key, url), len(entry_path)
     active_group = best[0] if best else NAMESPACE_GROUPS.get(namespace, "")
     menu: list[MenuGroup] = []
@@ -186,7 +192,13 @@ def menu_for(
         if not rows:
             continue
         entries = tuple(
-            MenuEntry(item.label, url, entry_path, active=best is not None and best == (group.key, url))
+            MenuEntry(
+                item.label,
+                url,
+                entry_path,
+                active=best is not None and best == (group.key, url),
+                here=bool(path) and entry_path == path,
+            )
             for item, entry_path, url in rows
         )
         menu.append(MenuGroup(group.key, group.label, entries, active=group.key == active_group))
@@ -197,7 +209,11 @@ def workbench_tiles(menu: list[MenuGroup], limit: int = 8) -> list[MenuEntry]:
     """The phone 工作台 grid: up to `limit` entries of the role, taken a group at a time (the first entry of every
     group, then the second, ...) so each line of work the role has is one tap away; 系统 (administration is a desk
     job) and the page one is on are left out. The menu holds the rest."""
-    columns = [[entry for entry in group.entries if not entry.active] for group in menu if group.key != "system"]
+    columns = [
+        [entry for entry in group.entries if not (entry.active or entry.here)]
+        for group in menu
+        if group.key != "system"
+    ]
     tiles: list[MenuEntry] = []
     depth = 0
     while len(tiles) < limit and any(depth < len(column) for column in columns):

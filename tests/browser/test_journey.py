@@ -57,6 +57,7 @@ def test_principal_reveals_guardian_phone_and_it_is_logged(page: Page, demo_site
     from dudao.audit.models import AuditEvent
 
     sign_in(page, demo_site.url, "school.principal")
+    page.goto(f"{demo_site.url}/?view=todos")  # a principal's home is the cockpit; the counters are on the to-do list
     page.get_by_role("link", name="在籍学生").click()
     page.get_by_test_id("roster-table").locator("tbody tr a").first.click()
     page.get_by_role("button", name="查看完整信息").click()

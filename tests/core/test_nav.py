@@ -75,10 +75,13 @@ class TestGrouping:
         assert [g.key for g in menu if g.active] == ["health"]
         assert not any(e.active for g in menu for e in g.entries)
 
-    def test_the_home_entry_is_current_only_on_the_home_page(self) -> None:
+    def test_the_todo_entry_is_current_only_on_the_todo_list(self) -> None:
         register_sample()
-        menu = nav.menu_for(None, path="/", namespace="core", can=allow())
+        menu = nav.menu_for(None, path="/", query="view=todos", namespace="core", can=allow())
         assert menu[0].entries[0].active and menu[0].entries[0].url == "/?view=todos"
+        # `/` alone may be the cockpit standing in for the list: the group is marked, not the entry.
+        menu = nav.menu_for(None, path="/", namespace="core", can=allow())
+        assert menu[0].active and not menu[0].entries[0].active
         menu = nav.menu_for(None, path="/orgs/", namespace="orgs", can=allow("orgunit.read"))
         assert not menu[0].entries[0].active and menu[-1].active
 
@@ -175,3 +178,12 @@ def test_the_current_group_is_marked_on_a_module_page(city: City, signed_in: Cal
 def test_the_login_page_has_no_menu(client: Client, db: None) -> None:
     html = client.get("/accounts/login/").content.decode()
     assert 'data-testid="menu-bar"' not in html and 'data-testid="workbench"' not in html
+
+
+@pytest.mark.django_db
+def test_the_cockpit_home_is_not_marked_as_the_todo_list(city: City, signed_in: Callable[[User], Client]) -> None:
+    html = signed_in(city.user("bureau_leader")).get("/").content.decode()
+    assert "领导驾驶舱" in html.split("<main")[1]  # a leader's home page is the cockpit
+    bar = html.split('data-testid="menu-bar">')[1].split('data-testid="menu-list"')[0]
+    assert re.search(r'class="nav-link dropdown-toggle active"[^>]*>工作台<', bar)
+    assert "dropdown-item active" not in bar
