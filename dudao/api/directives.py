@@ -26,6 +26,7 @@ from dudao.directives.models import (
     Period,
     Submission,
     SubmissionStatus,
+    ValueFlag,
 )
 from dudao.orgs.models import OrgUnit
 
@@ -124,6 +125,29 @@ class SubmissionOut(Schema):
     submitted_at: dt.datetime | None
     values: dict[str, Any]
     version: int
+
+
+class FlagOut(Schema):
+    """A data-quality flag (数据异常提示) on one reported number."""
+
+    id: int
+    field: str
+    label: str
+    kind: str  # history_outlier / peer_outlier / impossible
+    kind_display: str
+    value: float
+    reference: dict[str, Any]
+    explanation: str
+    acknowledged_at: dt.datetime | None
+    acknowledged_by: str | None
+
+
+class SubmissionDetailOut(SubmissionOut):
+    flags: list[FlagOut]
+
+
+class ApproveIn(Schema):
+    acknowledge: list[int] = []
 
 
 class ValuesIn(Schema):
@@ -390,9 +414,29 @@ def list_submissions(
     return {"items": [_submission_out(s, len(chains[s.pk])) for s in page.items], "count": page.count}
 
 
-@router.get("/submissions/{submission_id}", response=SubmissionOut)
-def get_submission(request: AuthedRequest, submission_id: int) -> SubmissionOut:
-    return _submission_out(_submission(request, submission_id))
+def _flag_out(f: ValueFlag) -> FlagOut:
+    return FlagOut(
+        id=f.pk,
+        field=f.field_key,
+        label=f.label,
+        kind=f.kind,
+        kind_display=f.get_kind_display(),
+        value=f.value,
+        reference=f.reference,
+        explanation=f.explanation,
+        acknowledged_at=f.acknowledged_at,
+        acknowledged_by=f.acknowledged_by.display_name if f.acknowledged_by else None,
+    )
+
+
+@router.get("/submissions/{submission_id}", response=SubmissionDetailOut)
+def get_submission(request: AuthedRequest, submission_id: int) -> SubmissionDetailOut:
+    """One report, with its data-quality flags (`flags`: outliers against the unit's history or its peers,
+    impossible numbers; `acknowledged_at` once the approver ticked 已核实)."""
+    submission = _submission(request, submission_id)
+    out = _submission_out(submission)
+    flags = [_flag_out(f) for f in submission.flags.select_related("acknowledged_by")]
+    return SubmissionDetailOut(**out.dict(), flags=flags)
 
 
 @router.put("/submissions/{submission_id}", response=SubmissionOut)
@@ -471,12 +515,16 @@ def withdraw(request: AuthedRequest, submission_id: int) -> HttpResponse:
 
 
 @router.post("/submissions/{submission_id}/approve", response=SubmissionOut)
-def approve(request: AuthedRequest, submission_id: int) -> HttpResponse:
+def approve(request: AuthedRequest, submission_id: int, payload: ApproveIn | None = None) -> HttpResponse:
+    """Approve one level. Open data-quality flags must be listed in `acknowledge` (their ids: 已核实), else 409."""
     submission = _submission(request, submission_id, "approve")
+    body = payload or ApproveIn()
     return _idempotent(
         request,
         f"approve:{submission_id}",
-        lambda: _submission_out(services.approve(actor=request.user, submission=submission)),
+        lambda: _submission_out(
+            services.approve(actor=request.user, submission=submission, acknowledge=body.acknowledge)
+        ),
     )
 
 
