@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -144,10 +145,6 @@ class FlagOut(Schema):
 
 class SubmissionDetailOut(SubmissionOut):
     flags: list[FlagOut]
-
-
-class ApproveIn(Schema):
-    acknowledge: list[int] = []
 
 
 class ValuesIn(Schema):
@@ -514,17 +511,30 @@ def withdraw(request: AuthedRequest, submission_id: int) -> HttpResponse:
     )
 
 
+def _acknowledge(request: AuthedRequest) -> list[int]:
+    """`{"acknowledge": [flag ids]}` when a JSON body is sent; approving without a body stays as it was."""
+    if request.content_type != "application/json" or not request.body.strip():
+        return []
+    try:
+        body = json.loads(request.body)
+    except ValueError as exc:
+        raise DomainError("请求内容不是有效的 JSON", code="json_invalid") from exc
+    ids = body.get("acknowledge", []) if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise DomainError("acknowledge 应为数据异常提示编号（整数）的列表", code="acknowledge_invalid")
+    return ids
+
+
 @router.post("/submissions/{submission_id}/approve", response=SubmissionOut)
-def approve(request: AuthedRequest, submission_id: int, payload: ApproveIn | None = None) -> HttpResponse:
-    """Approve one level. Open data-quality flags must be listed in `acknowledge` (their ids: 已核实), else 409."""
+def approve(request: AuthedRequest, submission_id: int) -> HttpResponse:
+    """Approve one level. Open data-quality flags must be acknowledged (已核实): send `{"acknowledge": [flag
+    ids]}` (the ids of `flags` on GET /submissions/{id}); with a flag left open the answer is 409."""
     submission = _submission(request, submission_id, "approve")
-    body = payload or ApproveIn()
+    acknowledge = _acknowledge(request)
     return _idempotent(
         request,
         f"approve:{submission_id}",
-        lambda: _submission_out(
-            services.approve(actor=request.user, submission=submission, acknowledge=body.acknowledge)
-        ),
+        lambda: _submission_out(services.approve(actor=request.user, submission=submission, acknowledge=acknowledge)),
     )
 
 

@@ -5,9 +5,10 @@ Three checks run when a report is submitted (inside the submit transaction; `ref
 * history_outlier: the same number in the unit's earlier periods of the same recurring directive (at least
   `MIN_HISTORY` past values, the latest `HISTORY_WINDOW`). Modified z-score 0.6745·(x − median)/MAD, flagged when
   |z| > 3.5 (Iglewicz–Hoaglin). When every past value is the same (MAD 0), flagged only when x differs from that
-  value by more than half of it.
+  value by more than half of it. A change within 10 % of the median never flags (see `modified_z`).
 * peer_outlier: the same number reported by units of the same kind in the same round (the directive and the
-  directives forwarding it, same period number), at least `MIN_PEERS` others, the same modified z-score. The
+  directives forwarding it, same period number), at least `MIN_PEERS` others, the same modified z-score (MAD 0:
+  the mean absolute deviation instead). Peers are those who reported before this unit. The
   explanation names how many peers and how far, never a peer's figure (the reporting unit reads it too).
 * impossible: a student count larger than the unit's enrolled students on the roster (fields declaring
   "max_ref": "enrolled", or integer fields in 人 whose label says 学生 and 数), and negative counts (fields in a
@@ -31,6 +32,7 @@ MIN_HISTORY = 4
 HISTORY_WINDOW = 12
 MIN_PEERS = 8
 CONSTANT_TOLERANCE = 0.5
+MIN_RELATIVE = 0.1
 CHANGE_WORDS = ("增", "减", "变化", "差", "净", "比上")
 COUNT_UNITS = {"人", "个", "名", "次", "所", "件", "间", "台", "套", "户"}
 
@@ -42,10 +44,23 @@ class Outlier:
     z: float | None  # None when MAD is 0 (a constant history)
 
 
-def modified_z(x: float, values: Sequence[float]) -> Outlier | None:
-    """The modified z-score of x against values, or None when x is plausible."""
+def modified_z(x: float, values: Sequence[float], *, mean_fallback: bool = False) -> Outlier | None:
+    """The modified z-score of x against values, or None when x is plausible.
+
+    A deviation within `MIN_RELATIVE` of the median never flags: with few, steady values the MAD is tiny and a
+    change of a few per cent would otherwise read as "7 离散度". When MAD is 0 and `mean_fallback` (peers, where
+    half of the units often report the same small number), the mean absolute deviation stands in for it
+    (z = (x − median) / (1.253314 · MeanAD)); otherwise a constant history flags a change of more than half.
+    """
     median = statistics.median(values)
+    if abs(x - median) <= MIN_RELATIVE * abs(median):
+        return None
     mad = statistics.median([abs(v - median) for v in values])
+    if mad == 0 and mean_fallback:
+        mean_ad = statistics.fmean([abs(v - median) for v in values])
+        if mean_ad > 0:
+            z = (x - median) / (1.253314 * mean_ad)
+            return Outlier(median, 0.0, z) if abs(z) > THRESHOLD else None
     if mad == 0:
         if median == 0:
             return Outlier(median, 0.0, None) if x != 0 else None
@@ -198,7 +213,7 @@ def check(submission: Submission, schema: dict[str, Any], values: dict[str, Any]
             reference = {"periods": len(past), "median": out.median, "mad": out.mad, "z": out.z}
             found.append(Found(key, label, FlagKind.HISTORY, x, text, reference))
         others = peers.get(key, [])
-        if len(others) >= MIN_PEERS and (out := modified_z(x, others)) is not None:
+        if len(others) >= MIN_PEERS and (out := modified_z(x, others, mean_fallback=True)) is not None:
             side = "高于" if x > out.median else "低于"
             if out.z is None:
                 text = f"同期 {len(others)} 个同类单位的填报几乎相同，本单位明显{side}它们"

@@ -96,6 +96,19 @@ def test_a_constant_history_flags_only_a_change_of_more_than_half() -> None:
     assert plausibility.modified_z(3, [0, 0, 0, 0]) is not None
 
 
+def test_a_small_change_of_a_steady_figure_does_not_flag() -> None:
+    # MAD 0.5 would make 385 read as "6.7 离散度"; a change under 10 % of the median is not worth a look.
+    assert plausibility.modified_z(385, [390, 389, 389, 390]) is None
+    assert plausibility.modified_z(300, [390, 389, 389, 390]) is not None
+
+
+def test_peers_with_mostly_the_same_figure_use_the_mean_deviation() -> None:
+    peers = [2] * 6 + [1, 3, 1, 3]
+    assert plausibility.modified_z(3, peers, mean_fallback=True) is None
+    out = plausibility.modified_z(12, peers, mean_fallback=True)
+    assert out is not None and out.z is not None and out.z > 3.5
+
+
 # ----- flags on submit ------------------------------------------------------------------------------------------
 
 
@@ -285,3 +298,27 @@ def test_flagged_reports_indicator_counts_reports_with_flags(city: City, flagged
     assert values[city.school_a.pk].value == 1
     assert values[city.root.pk].value == 1
     assert values[city.school_b.pk].value == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", ['{"acknowledge": "all"}', '{"acknowledge": [true]}', "{not json"])
+def test_api_bad_acknowledge_is_refused_in_chinese_and_changes_nothing(
+    city: City, flagged: Submission, body: str
+) -> None:
+    client = Client()
+    client.force_login(city.user("bureau_staff"))
+    answer = client.post(f"/api/v1/submissions/{flagged.pk}/approve", body, content_type="application/json")
+    assert answer.status_code == 400 and ("JSON" in answer.json()["detail"] or "列表" in answer.json()["detail"])
+    assert Submission.objects.get(pk=flagged.pk).approved_levels == 0
+
+
+@pytest.mark.django_db
+def test_a_school_cannot_approve_past_its_flags_over_the_api(city: City, flagged: Submission) -> None:
+    client = Client()
+    client.force_login(city.user("principal"))  # the reporting school: not on this chain (city approves)
+    ids = list(ValueFlag.objects.filter(submission=flagged).values_list("pk", flat=True))
+    answer = client.post(
+        f"/api/v1/submissions/{flagged.pk}/approve", {"acknowledge": ids}, content_type="application/json"
+    )
+    assert answer.status_code == 403
+    assert not ValueFlag.objects.filter(submission=flagged, acknowledged_at__isnull=False).exists()
