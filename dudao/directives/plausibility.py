@@ -193,6 +193,8 @@ def check(submission: Submission, schema: dict[str, Any], values: dict[str, Any]
     numbers = form_schema.numbers(schema, values)
     labels = form_schema.number_labels(schema)
     found = _impossible(submission, schema, numbers)
+    for item in found:
+        item.label = labels.get(item.key, item.label)  # as the other flags name it: with the unit
     impossible_keys = {f.key for f in found}
     keys = [k for k in numbers if k not in impossible_keys]
     if not keys:
@@ -210,6 +212,8 @@ def check(submission: Submission, schema: dict[str, Any], values: dict[str, Any]
                     f"比本单位前 {len(past)} 期中位数 {_fmt(out.median)} {_direction(x, out.median)} "
                     f"{abs(out.z):.1f} 个离散度"
                 )
+                if out.median > 0 and x >= 2 * out.median:
+                    text += f"（约为其 {x / out.median:.1f} 倍）"
             reference = {"periods": len(past), "median": out.median, "mad": out.mad, "z": out.z}
             found.append(Found(key, label, FlagKind.HISTORY, x, text, reference))
         others = peers.get(key, [])

@@ -332,9 +332,10 @@ def _acknowledge_flags(actor: User, submission: Submission, acknowledge: Iterabl
         _event(submission, actor, "acknowledge", changes=[f.field_key for f in ticked])
     left = [f for f in flags if f.pk not in ids]
     if left:
-        names = "、".join(f"“{f.label}”" for f in left[:5]) + ("等" if len(left) > 5 else "")
+        labels = list(dict.fromkeys(f.label for f in left))
+        names = "、".join(f"“{label}”" for label in labels[:5]) + ("等" if len(labels) > 5 else "")
         raise DomainError(
-            f"有 {len(left)} 处数据异常提示尚未核实：{names}。请逐项核实后勾选“已核实”再审核通过，或退回修改",
+            f"有 {len(left)} 处数据异常提示尚未核实（{names}）。请逐项核实后勾选“已核实”再审核通过，或退回修改",
             code="flags_unacknowledged",
             status=409,
         )
