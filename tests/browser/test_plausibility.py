@@ -39,7 +39,7 @@ def test_approver_must_tick_each_flag_before_approving(page: Page, demo_site) ->
     sign_in(page, demo_site.url, "city.admin")
     page.goto(f"{demo_site.url}/submissions/{submission.pk}/")
     expect(page.get_by_test_id("flags-summary")).to_contain_text(f"数据异常提示 {count} 处")
-    expect(page.get_by_test_id("flag-students").first).to_contain_text("覆盖学生数")
+    expect(page.get_by_test_id("flag-students").first).to_contain_text("多于本单位学籍名册在籍学生")
     page.get_by_role("button", name="审核通过").click()
     expect(page.get_by_text(re.compile("尚未核实"))).to_be_visible()
     boxes = page.get_by_role("checkbox", name=re.compile("已核实"))
