@@ -322,3 +322,27 @@ def test_a_school_cannot_approve_past_its_flags_over_the_api(city: City, flagged
     )
     assert answer.status_code == 403
     assert not ValueFlag.objects.filter(submission=flagged, acknowledged_at__isnull=False).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "read", "approve"),
+    [
+        ("bureau_leader", 200, 200),  # the issuing bureau's leader may approve, flags ticked
+        ("district_admin", 200, 403),  # in scope, but the city approves this report
+        ("district_admin_b", 404, 404),  # another district: outside the scope
+        ("principal", 200, 403),  # the reporting school reads its flags, cannot acknowledge them
+        ("doctor", 403, 403),  # no reporting role at all
+    ],
+)
+def test_flags_by_role(city: City, flagged: Submission, role: str, read: int, approve: int) -> None:
+    client = Client()
+    client.force_login(city.user(role))
+    assert client.get(f"/api/v1/submissions/{flagged.pk}").status_code == read
+    ids = list(ValueFlag.objects.filter(submission=flagged).values_list("pk", flat=True))
+    answer = client.post(
+        f"/api/v1/submissions/{flagged.pk}/approve", {"acknowledge": ids}, content_type="application/json"
+    )
+    assert answer.status_code == approve
+    ticked = ValueFlag.objects.filter(submission=flagged, acknowledged_at__isnull=False).count()
+    assert ticked == (len(ids) if approve == 200 else 0)
