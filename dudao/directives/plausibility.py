@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count
+
 from dudao.directives import schema as form_schema
 from dudao.directives.models import Directive, FieldType, FlagKind, Submission, SubmissionValue, ValueFlag
 from dudao.orgs import enrolment
@@ -246,6 +248,17 @@ def refresh(submission: Submission, schema: dict[str, Any]) -> list[ValueFlag]:
             for f in check(submission, schema, submission.values)
         ]
     )
+
+
+def open_counts(submissions: Sequence[Submission]) -> dict[int, int]:
+    """{submission pk: flags not yet acknowledged}, one query for a list page."""
+    rows = (
+        ValueFlag.objects.filter(submission__in=[s.pk for s in submissions], acknowledged_at__isnull=True)
+        .values("submission")
+        .annotate(n=Count("id"))
+        .values_list("submission", "n")
+    )
+    return dict(rows)
 
 
 def open_flags(submission: Submission) -> list[ValueFlag]:

@@ -346,3 +346,11 @@ def test_flags_by_role(city: City, flagged: Submission, role: str, read: int, ap
     assert answer.status_code == approve
     ticked = ValueFlag.objects.filter(submission=flagged, acknowledged_at__isnull=False).count()
     assert ticked == (len(ids) if approve == 200 else 0)
+
+
+@pytest.mark.django_db
+def test_the_approvals_list_says_how_many_flags_wait(city: City, flagged: Submission) -> None:
+    client = Client()
+    client.force_login(city.user("bureau_staff"))
+    page = client.get(reverse("directives:approvals")).content.decode()
+    assert "2 处数据待核实" in page
