@@ -196,6 +196,13 @@ class HandWritten:
         done = "SUM(CASE WHEN s.status IN ('submitted', 'approved') THEN 1 ELSE 0 END), COUNT(*)"
         return self._rows(self._reports(done), [self.pattern, self.since, self.until])
 
+    def directives_flagged_reports(self) -> dict[str, tuple[float, ...]]:
+        flagged = (
+            "SUM(CASE WHEN s.status IN ('submitted', 'approved') AND EXISTS "
+            "(SELECT 1 FROM directives_valueflag f WHERE f.submission_id = s.id) THEN 1 ELSE 0 END)"
+        )
+        return self._rows(self._reports(flagged), [self.pattern, self.since, self.until])
+
     def directives_unacknowledged(self) -> dict[str, tuple[float, ...]]:
         return self._rows(
             f"SELECT {self._prefix()}, COUNT(*) FROM directives_directivetarget t "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from dudao.directives.models import (
     Period,
     Submission,
     SubmissionStatus,
+    ValueFlag,
 )
 from dudao.orgs.models import OrgUnit
 
@@ -124,6 +126,25 @@ class SubmissionOut(Schema):
     submitted_at: dt.datetime | None
     values: dict[str, Any]
     version: int
+
+
+class FlagOut(Schema):
+    """A data-quality flag (数据异常提示) on one reported number."""
+
+    id: int
+    field: str
+    label: str
+    kind: str  # history_outlier / peer_outlier / impossible
+    kind_display: str
+    value: float
+    reference: dict[str, Any]
+    explanation: str
+    acknowledged_at: dt.datetime | None
+    acknowledged_by: str | None
+
+
+class SubmissionDetailOut(SubmissionOut):
+    flags: list[FlagOut]
 
 
 class ValuesIn(Schema):
@@ -390,9 +411,29 @@ def list_submissions(
     return {"items": [_submission_out(s, len(chains[s.pk])) for s in page.items], "count": page.count}
 
 
-@router.get("/submissions/{submission_id}", response=SubmissionOut)
-def get_submission(request: AuthedRequest, submission_id: int) -> SubmissionOut:
-    return _submission_out(_submission(request, submission_id))
+def _flag_out(f: ValueFlag) -> FlagOut:
+    return FlagOut(
+        id=f.pk,
+        field=f.field_key,
+        label=f.label,
+        kind=f.kind,
+        kind_display=f.get_kind_display(),
+        value=f.value,
+        reference=f.reference,
+        explanation=f.explanation,
+        acknowledged_at=f.acknowledged_at,
+        acknowledged_by=f.acknowledged_by.display_name if f.acknowledged_by else None,
+    )
+
+
+@router.get("/submissions/{submission_id}", response=SubmissionDetailOut)
+def get_submission(request: AuthedRequest, submission_id: int) -> SubmissionDetailOut:
+    """One report, with its data-quality flags (`flags`: outliers against the unit's history or its peers,
+    impossible numbers; `acknowledged_at` once the approver ticked 已核实)."""
+    submission = _submission(request, submission_id)
+    out = _submission_out(submission)
+    flags = [_flag_out(f) for f in submission.flags.select_related("acknowledged_by")]
+    return SubmissionDetailOut(**out.dict(), flags=flags)
 
 
 @router.put("/submissions/{submission_id}", response=SubmissionOut)
@@ -470,13 +511,30 @@ def withdraw(request: AuthedRequest, submission_id: int) -> HttpResponse:
     )
 
 
+def _acknowledge(request: AuthedRequest) -> list[int]:
+    """`{"acknowledge": [flag ids]}` when a JSON body is sent; approving without a body stays as it was."""
+    if request.content_type != "application/json" or not request.body.strip():
+        return []
+    try:
+        body = json.loads(request.body)
+    except ValueError as exc:
+        raise DomainError("请求内容不是有效的 JSON", code="json_invalid") from exc
+    ids = body.get("acknowledge", []) if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise DomainError("acknowledge 应为数据异常提示编号（整数）的列表", code="acknowledge_invalid")
+    return ids
+
+
 @router.post("/submissions/{submission_id}/approve", response=SubmissionOut)
 def approve(request: AuthedRequest, submission_id: int) -> HttpResponse:
+    """Approve one level. Open data-quality flags must be acknowledged (已核实): send `{"acknowledge": [flag
+    ids]}` (the ids of `flags` on GET /submissions/{id}); with a flag left open the answer is 409."""
     submission = _submission(request, submission_id, "approve")
+    acknowledge = _acknowledge(request)
     return _idempotent(
         request,
         f"approve:{submission_id}",
-        lambda: _submission_out(services.approve(actor=request.user, submission=submission)),
+        lambda: _submission_out(services.approve(actor=request.user, submission=submission, acknowledge=acknowledge)),
     )
 
 

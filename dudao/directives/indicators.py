@@ -11,13 +11,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from dudao.accounts.models import User
 from dudao.core.indicators import Basis, Direction, Drilldown, Grouping, Indicator, Value, day_bounds, register
-from dudao.directives.models import DirectiveStatus, DirectiveTarget, Submission, SubmissionStatus
+from dudao.directives.models import DirectiveStatus, DirectiveTarget, Submission, SubmissionStatus, ValueFlag
 from dudao.directives.selectors import SUBMITTED, submissions_for
 from dudao.orgs.models import OrgUnit
 
@@ -68,6 +68,24 @@ def completeness_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User
     rows = (
         submissions_for(user)
         .filter(pk__in=_due_between(unit.path, start, end))
+        .order_by("period__deadline", "unit__path")
+    )
+    return Drilldown(rows, reverse("directives:list"))
+
+
+FLAGGED = Q(status__in=SUBMITTED) & Exists(ValueFlag.objects.filter(submission=OuterRef("pk")))
+
+
+def flagged_reports(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
+    grouping = Grouping.of(units)
+    sums = grouping.sums(_due_between(grouping.root, start, end), "unit__path", n=Count("id", filter=FLAGGED))
+    return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
+
+
+def flagged_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
+    rows = (
+        submissions_for(user)
+        .filter(pk__in=_due_between(unit.path, start, end).filter(FLAGGED))
         .order_by("period__deadline", "unit__path")
     )
     return Drilldown(rows, reverse("directives:list"))
@@ -137,5 +155,20 @@ register(
         drill=unacknowledged_rows,
         basis=Basis.NOW,
         order=12,
+    )
+)
+register(
+    Indicator(
+        code="directives.flagged_reports",
+        name="有数据异常提示的报送",
+        definition="截止时间在统计区间内、已报送（含已审核）的报送中，报送时系统发现数据异常提示（与本单位往期或同类单位"
+        "差异过大、多于学籍在籍人数、数量为负）的份数；核实后仍计入，用于数据质量考核。",
+        measure="份",
+        direction=Direction.LOWER,
+        module="directives",
+        permission="submission.read",
+        compute=flagged_reports,
+        drill=flagged_rows,
+        order=13,
     )
 )

@@ -388,3 +388,38 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class FlagKind(models.TextChoices):
+    HISTORY = "history_outlier", "与本单位往期差异大"
+    PEER = "peer_outlier", "与同类单位差异大"
+    IMPOSSIBLE = "impossible", "不合常理"
+
+
+class ValueFlag(models.Model):
+    """A reported number that looks implausible (数据异常提示), found when the report is submitted.
+
+    Recomputed on every submit. The approver must tick 已核实 (acknowledged) for each before approving. The
+    reference holds the figures the explanation quotes; for peer outliers it holds no peer value (the submitting
+    unit reads the flag too).
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="flags")
+    field_key = models.CharField(max_length=81)
+    label = models.CharField(max_length=130)
+    kind = models.CharField(max_length=20, choices=FlagKind.choices)
+    value = models.FloatField()
+    reference = models.JSONField(default=dict)
+    explanation = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField("核实时间", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "数据异常提示"
+        ordering = ["submission_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.label}：{self.explanation}"

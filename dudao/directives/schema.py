@@ -96,6 +96,9 @@ def _numeric_options(field: dict[str, Any], label: str) -> dict[str, Any]:
     if "min" in options and "max" in options and options["min"] > options["max"]:
         raise DomainError(f"字段“{label}”的最小值大于最大值", code="schema_bound_invalid")
     options["unit"] = str(field.get("unit") or "")[:10]
+    if field.get("max_ref") == "enrolled":
+        # A student count: the plausibility check compares it with the unit's enrolled students.
+        options["max_ref"] = "enrolled"
     return options
 
 

@@ -48,6 +48,7 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {f["key"] for f in fields_of(schema) if f["type"] in ("integer", "decimal", "table")} if aggregated else set()
     )
     files = {f.pk: f for f in submission.attachments.all()}
+    flags = list(submission.flags.select_related("acknowledged_by"))
     chain = services.approval_chain(submission)
     acting = acting_assignment(request.user)
     next_approver = chain[submission.approved_levels] if submission.approved_levels < len(chain) else None
@@ -91,6 +92,9 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "chain": chain,
             "light": selectors.light(submission.period.deadline, done=submission.status in services.SUBMITTED),
             "events": _history(submission, schema),
+            "flags": flags,
+            "flags_by_key": _flags_by_field(flags),
+            "open_flags": [f for f in flags if f.acknowledged_at is None],
             "attachments": list(files.values()),
             "aggregated": aggregated,
             "people": _people(submission) if can_fill else [],
@@ -100,6 +104,14 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             ],
         },
     )
+
+
+def _flags_by_field(flags: list[Any]) -> dict[str, list[Any]]:
+    """Flags under the form field they belong to (a table column's flag under its table)."""
+    result: dict[str, list[Any]] = {}
+    for flag in flags:
+        result.setdefault(flag.field_key.split(".")[0], []).append(flag)
+    return result
 
 
 def _history(submission: Submission, schema: dict[str, Any]) -> list[tuple[Any, list[str]]]:
@@ -190,7 +202,11 @@ def submission_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     return perform(
         request,
         _back(submission),
-        lambda: services.approve(actor=request.user, submission=submission),
+        lambda: services.approve(
+            actor=request.user,
+            submission=submission,
+            acknowledge=[int(v) for v in request.POST.getlist("acknowledge") if v.isdigit()],
+        ),
         lambda s: "审核通过" + ("（已全部审核）" if s.status == SubmissionStatus.APPROVED else "，已报上一级审核"),
     )
 

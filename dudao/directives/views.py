@@ -21,7 +21,7 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import file_response
 from dudao.core.pagination import paginate
 from dudao.core.web import perform, post_form, require
-from dudao.directives import exports, selectors, services
+from dudao.directives import exports, plausibility, selectors, services
 from dudao.directives.forms import CascadeForm, DirectiveForm
 from dudao.directives.models import (
     Directive,
@@ -379,7 +379,10 @@ def directive_zip(request: AuthedRequest, pk: int) -> HttpResponseBase:
 @login_required
 def approvals(request: AuthedRequest) -> HttpResponse:
     require(request, "submission.approve")
-    return render(request, "directives/approvals.html", {"submissions": selectors.awaiting_my_approval(request.user)})
+    submissions = selectors.awaiting_my_approval(request.user)
+    flags = plausibility.open_counts(submissions) if submissions else {}
+    rows = [(s, flags.get(s.pk, 0)) for s in submissions]
+    return render(request, "directives/approvals.html", {"rows": rows})
 
 
 @login_required

@@ -14,6 +14,7 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
 from dudao.core.locking import bump, locked
 from dudao.core.models import StoredFile
+from dudao.directives import plausibility
 from dudao.directives import schema as form_schema
 from dudao.directives.models import (
     Approval,
@@ -239,6 +240,7 @@ def submit(
         submission.updated_at, submission.updated_by = now, actor
         submission.save()
         _store_numbers(submission, schema)
+        plausibility.refresh(submission, schema)
         # Reporting is proof of receipt: a unit that submits has acknowledged (签收) the directive.
         DirectiveTarget.objects.filter(pk=submission.target_id, acknowledged_at__isnull=True).update(
             acknowledged_at=now, acknowledged_by=actor
@@ -309,7 +311,38 @@ def _ancestor_report_locked(submission: Submission) -> bool:
     ).exists()
 
 
-def approve(*, actor: User, submission: Submission) -> Submission:
+def _acknowledge_flags(actor: User, submission: Submission, acknowledge: Iterable[int]) -> None:
+    """Record 已核实 for the ticked flags, then refuse while any flag stays unchecked (names the first few)."""
+    ids = {int(pk) for pk in acknowledge}
+    flags = plausibility.open_flags(submission)
+    now = timezone.now()
+    ticked = [f for f in flags if f.pk in ids]
+    for flag in ticked:
+        flag.acknowledged_at, flag.acknowledged_by = now, actor
+        flag.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        record_change(
+            actor=actor,
+            action="acknowledge_flag",
+            obj=submission,
+            unit_path=submission.unit.path,
+            before={"flag": flag.pk, "field": flag.field_key, "acknowledged": False},
+            after={"flag": flag.pk, "field": flag.field_key, "acknowledged": True, "explanation": flag.explanation},
+        )
+    if ticked:
+        _event(submission, actor, "acknowledge", changes=[f.field_key for f in ticked])
+    left = [f for f in flags if f.pk not in ids]
+    if left:
+        labels = list(dict.fromkeys(f.label for f in left))
+        names = "、".join(f"“{label}”" for label in labels[:5]) + ("等" if len(labels) > 5 else "")
+        raise DomainError(
+            f"有 {len(left)} 处数据异常提示尚未核实（{names}）。请逐项核实后勾选“已核实”再审核通过，或退回修改",
+            code="flags_unacknowledged",
+            status=409,
+        )
+
+
+def approve(*, actor: User, submission: Submission, acknowledge: Iterable[int] = ()) -> Submission:
+    """Approve one level. Flags (数据异常提示) still open must be among `acknowledge` (已核实), else refused."""
     with transaction.atomic():
         submission = _lock(submission)
         _require(can(actor, "submission.approve", submission.unit), "您不能审核该单位的报送")
@@ -356,6 +389,7 @@ def approve(*, actor: User, submission: Submission) -> Submission:
                 submission.save(update_fields=["values"])
                 _store_numbers(submission, schema)
                 _event(submission, actor, "aggregate_refresh", changes=changed)
+        _acknowledge_flags(actor, submission, acknowledge)
         Approval.objects.create(submission=submission, level=level + 1, unit=approver, approved_by=actor)
         submission.approved_levels = level + 1
         if submission.approved_levels >= len(chain):
