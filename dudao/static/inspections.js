@@ -76,13 +76,30 @@
   window.addEventListener("online", retry);
   setInterval(function () { if (navigator.onLine) retry(); }, 20000);
 
-  var waiting = pending();
-  Object.keys(waiting).forEach(function (indicator) {
-    var form = formFor(indicator);
-    if (form) restore(form, waiting[indicator]);
-  });
-  store(waiting);
-  if (Object.keys(waiting).length && navigator.onLine) retry();
+  function touched(form) {
+    // A tap made on a slow phone before the scripts arrived changed the field but sent nothing.
+    return Array.prototype.some.call(form.elements, function (field) {
+      if (field.type === "radio" || field.type === "checkbox") return field.checked !== field.defaultChecked;
+      if (field.type === "hidden" || field.type === "file" || !("defaultValue" in field)) return false;
+      return field.value !== field.defaultValue;
+    });
+  }
+  function start() {
+    // Runs after htmx has wired the forms (its own ready handler was registered first).
+    var early = Array.prototype.filter.call(root.querySelectorAll("form[data-autosave]"), touched);
+    var waiting = pending();
+    Object.keys(waiting).forEach(function (indicator) {
+      var form = formFor(indicator);
+      if (form) restore(form, waiting[indicator]);
+    });
+    store(waiting);
+    if (Object.keys(waiting).length && navigator.onLine) retry();
+    early.forEach(function (form) {
+      if (!waiting[form.querySelector("input[name=indicator]").value]) htmx.trigger(form, "change");
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 
   if (navigator.geolocation && root.querySelector("form[data-geo]")) {
     navigator.geolocation.getCurrentPosition(function (position) {

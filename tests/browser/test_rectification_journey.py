@@ -141,3 +141,26 @@ def test_checklist_answer_made_offline_is_sent_when_back_online(page: Page, demo
     expect(page.locator("[data-offline-banner]")).to_be_hidden(timeout=30000)
     answer = Answer.objects.get(note="离线时记录")
     assert answer.result == "fail"
+
+
+def test_a_tap_made_before_the_scripts_arrive_is_still_saved(page: Page, demo_site) -> None:
+    """On a slow phone network the page paints before htmx arrives; the inspector's first tap must not be lost."""
+    from dudao.inspections.models import Answer, Target
+
+    base = demo_site.url
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, base, "city.inspector")
+    page.goto(f"{base}/inspections/")
+    link = page.get_by_role("link", name=re.compile("江东区第五中学.*迎检模拟测评", re.S))
+    url = link.get_attribute("href")
+    held: list = []
+    page.route("**/htmx.min.js", lambda route: held.append(route))
+    page.goto(f"{base}{url}", wait_until="commit")
+    first = page.locator(".indicator").first
+    first.locator("label", has_text="达标").first.click()
+    assert held, "htmx was not held back: the test would not show the race"
+    assert page.evaluate("typeof window.htmx") == "undefined"
+    held[0].continue_()
+    expect(first.locator(".saved")).to_contain_text("已保存")
+    target = Target.objects.get(pk=int(url.rstrip("/").rsplit("/", 1)[-1]))
+    assert Answer.objects.filter(target=target, result="pass").count() == 1
