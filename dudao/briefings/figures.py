@@ -25,6 +25,7 @@ from dudao.accounts.models import User
 from dudao.campaigns.models import Campaign, CampaignUnit
 from dudao.command import lateness
 from dudao.command import selectors as command
+from dudao.core.db_router import read_replica
 from dudao.core.indicators import Basis, Direction, Indicator, Value
 from dudao.orgs.models import OrgUnit, RoleAssignment, UnitKind
 from dudao.orgs.roles import Role
@@ -106,6 +107,7 @@ def _outermost(units: Sequence[OrgUnit]) -> list[OrgUnit]:
     return [u for u in units if u.path in keep]
 
 
+@read_replica
 def compute(
     *,
     user: User,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.campaigns.models import Campaign, CampaignStatus, KeyDate
 from dudao.command import lateness, selectors, summary
+from dudao.core.db_router import read_replica
 from dudao.core.errors import DomainError
 from dudao.core.indicators import Indicator, Value
 from dudao.orgs.models import OrgUnit, UnitKind
@@ -144,6 +145,7 @@ def ancestors(user: User, unit: OrgUnit) -> list[OrgUnit]:
     return listed
 
 
+@read_replica
 def cockpit(user: User, unit: OrgUnit) -> Cockpit:
     today = timezone.localdate()
     start, end = selectors.period(None, today)

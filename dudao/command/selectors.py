@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.core.db_router import read_replica
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.indicators import Drilldown, Indicator, Value, get, registered
 from dudao.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, parse_int
@@ -81,6 +82,7 @@ def values(
     return {unit.pk: figures.get(unit.pk, Value(None)) for unit in allowed}
 
 
+@read_replica
 def figures(
     user: User, units: Sequence[OrgUnit], start: dt.date, end: dt.date, codes: Iterable[str] | None = None
 ) -> dict[str, dict[Any, Value]]:
@@ -101,6 +103,7 @@ class UnitValue:
     is_total: bool
 
 
+@read_replica
 def breakdown(
     user: User,
     indicator: Indicator,

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.core.db_router import read_replica
 from dudao.core.errors import DomainError, Forbidden
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can, scope_root_path
@@ -91,6 +92,7 @@ class SchoolProfile:
     sections: list[str] = field(default_factory=list)
 
 
+@read_replica
 def profile(user: User, school: OrgUnit, *, now: dt.datetime | None = None) -> SchoolProfile:
     """Every section the acting role may read, for a school found by `school_for`."""
     now = timezone.localtime(now)

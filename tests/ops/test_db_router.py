@@ -4,6 +4,7 @@ that falls behind as soon as the primary changes, like a lagging standby."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -164,3 +165,39 @@ def test_the_middleware_pins_a_browser_that_wrote(replica: Callable[[], None]) -
     stale.COOKIES[db_router.PIN_COOKIE] = "1"
     middleware(stale)
     assert seen == [False, True, True, False]
+
+
+@on_sqlite
+def test_the_command_layer_reads_the_replica(replica: Callable[[], None]) -> None:
+    """The cockpit, the indicator figures, a school's page and a briefing's figures are heavy reads: replica."""
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from dudao.briefings import figures as briefing_figures
+    from dudao.cockpit import selectors as cockpit_selectors
+    from dudao.command import selectors as command_selectors
+    from dudao.profiles import selectors as profile_selectors
+
+    city = build_city()
+    replica()
+    director = city.user("bureau_leader")
+    principal_school = city.school_a
+    today = timezone.localdate()
+    indicator = command_selectors.catalogue(director)[0]
+    calls: dict[str, Callable[[], object]] = {
+        "cockpit": lambda: cockpit_selectors.cockpit(director, city.root),
+        "figures": lambda: command_selectors.figures(director, [city.district_a], today, today),
+        "breakdown": lambda: command_selectors.breakdown(director, indicator, city.root, today, today),
+        "profile": lambda: profile_selectors.profile(director, principal_school),
+        "briefing": lambda: briefing_figures.compute(
+            user=director,
+            scope=briefing_figures.scope_of(city.root, None),
+            start=today - dt.timedelta(days=6),
+            end=today,
+            previous=None,
+        ),
+    }
+    for name, call in calls.items():
+        with pinned_scope(False), CaptureQueriesContext(connections[db_router.REPLICA]) as on_replica:
+            call()
+        assert len(on_replica.captured_queries) > 0, f"{name} read nothing from the replica"
