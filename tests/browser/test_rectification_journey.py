@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.test_journey import sign_in
 
@@ -153,7 +153,8 @@ def test_a_tap_made_before_the_scripts_arrive_is_still_saved(page: Page, demo_si
     page.goto(f"{base}/inspections/")
     link = page.get_by_role("link", name=re.compile("江东区第五中学.*迎检模拟测评", re.S))
     url = link.get_attribute("href")
-    held: list = []
+    assert url is not None
+    held: list[Route] = []
     page.route("**/htmx.min.js", lambda route: held.append(route))
     page.goto(f"{base}{url}", wait_until="commit")
     first = page.locator(".indicator").first
