@@ -431,6 +431,17 @@ def open_alert_count(user: User) -> int:
     return alerts_for(user).unresolved().count()
 
 
+def class_alerts(user: User, *, klass: OrgUnit | None = None) -> QuerySet[Alert]:
+    """Unresolved alerts about the classes the user checks (or about `klass`, one of them): an alert belongs to
+    its school, outside a class teacher's scope, so `alerts_for` shows her none; these are the ones whose class
+    or cases are hers."""
+    classes = classes_for(user).values("pk")
+    if klass is not None:
+        classes = classes.filter(pk=klass.pk)
+    mine = Alert.objects.unresolved().filter(Q(klass__in=classes) | Q(cases__klass__in=classes)).values("pk")
+    return Alert.objects.filter(pk__in=mine).select_related("disease").order_by("-created_at", "-id")
+
+
 def alert_status_counts(user: User) -> dict[str, int]:
     rows = alerts_for(user).values("status").annotate(n=Count("id"))
     counts = {s: 0 for s in AlertStatus.values}
