@@ -57,7 +57,9 @@ def share_of_two(city: City) -> tuple[list[Target], object]:
     targets = [target_of(inspection, city.school_a), target_of(inspection, city.school_a2)]
     member = UserFactory.create(unit=city.district_a, full_name="周督学")
     assign(member, "inspector", city.district_a)
-    services.create_team(actor=city.user("inspector"), inspection=inspection, name="一组", members=[member], targets=targets)
+    services.create_team(
+        actor=city.user("inspector"), inspection=inspection, name="一组", members=[member], targets=targets
+    )
     return targets, member
 
 
@@ -98,7 +100,11 @@ def test_team_is_created_from_picked_people_leader_first(city: City, signed_in) 
     assign(district_inspector, "inspector", city.district_a)
     client: Client = signed_in(city.user("inspector"))
     page = client.get(f"/inspections/{inspection.pk}/").content.decode()
-    assert 'data-testid="team-people"' in page and "区督学（督查员/督学 · 甲区教育局）" in page and "成员用户名" not in page
+    assert (
+        'data-testid="team-people"' in page
+        and "区督学（督查员/督学 · 甲区教育局）" in page
+        and "成员用户名" not in page
+    )
     client.post(
         f"/inspections/{inspection.pk}/teams/",
         {
@@ -130,4 +136,3 @@ def test_rounds_and_schools_render_as_cards_for_phones(city: City, signed_in) ->
     assert 'data-testid="round-cards"' in rounds and "查看本轮" in rounds
     detail = client.get(f"/inspections/{inspection.pk}/").content.decode()
     assert 'data-testid="school-cards"' in detail and detail.count("打开测评表") == 2
-
