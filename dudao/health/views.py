@@ -429,7 +429,10 @@ def dashboard(request: AuthedRequest) -> HttpResponseBase:
         "labels": [f.date.strftime("%m-%d") for f in trend],
         "illness": [f.illness_pct for f in trend],
         "attendance": [f.attendance_pct for f in trend],
-        "mix": [{"name": Syndrome(k).label if k in Syndrome.values else k, "value": v} for k, v in sorted(mix.items())],
+        "mix": [
+            {"name": Syndrome(k).label if k in Syndrome.values else Syndrome.OTHER.label, "value": v}
+            for k, v in sorted(mix.items())
+        ],
     }
     return render(
         request,
