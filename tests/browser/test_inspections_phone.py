@@ -19,7 +19,8 @@ SHOTS = "docs/screenshots"
 # Visible text cells narrower than four characters of their own font (a CJK character is about 1 em wide), and
 # whether the page scrolls sideways.
 LAYOUT = """() => {
-  const cells = Array.from(document.querySelectorAll("main td, main th, .phone-cards .card-title, .phone-cards .small"));
+  const selector = "main td, main th, .phone-cards .card-title, .phone-cards .small";
+  const cells = Array.from(document.querySelectorAll(selector));
   const narrow = cells.filter((el) => {
     const box = el.getBoundingClientRect();
     const text = el.textContent.trim();
