@@ -209,8 +209,8 @@ def area_rows(user: User, unit: OrgUnit, day: dt.date) -> list[AreaRow]:
         other=Sum("other_count"),
     )
     for pk, (n, roster, ill, other) in sums.items():
-        row = by_pk[pk]
-        row.checked, row.roster, row.illness, row.other = int(n), int(roster), int(ill), int(other)
+        area = by_pk[pk]
+        area.checked, area.roster, area.illness, area.other = int(n), int(roster), int(ill), int(other)
     for (path,) in alerts_for(user).unresolved().filter(school__path__under=unit.path).values_list("school__path"):
         if (row := row_of(path)) is not None:
             row.open_alerts += 1

@@ -95,5 +95,8 @@ class TeamForm(StyledForm):
     def __init__(self, *args: Any, candidates: Sequence[tuple[Any, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(person.pk, label) for person, label in candidates]
-        self.fields["leader"].choices = [("", "请选择组长"), *choices]
-        self.fields["members"].choices = choices
+        leader = self.fields["leader"]
+        members = self.fields["members"]
+        assert isinstance(leader, forms.TypedChoiceField) and isinstance(members, forms.TypedMultipleChoiceField)
+        leader.choices = [("", "请选择组长"), *choices]
+        members.choices = choices

@@ -219,10 +219,7 @@ def team_candidates(inspection: Inspection) -> list[tuple[User, str]]:
 def my_share(user: User, inspection: Inspection) -> list[Target]:
     """The schools of this round given to the user's teams (分片包校), in the order of the round's list."""
     return list(
-        targets_for(user)
-        .filter(inspection=inspection, team__members=user)
-        .order_by("school__path", "id")
-        .distinct()
+        targets_for(user).filter(inspection=inspection, team__members=user).order_by("school__path", "id").distinct()
     )
 
 
