@@ -49,7 +49,7 @@ def duty_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
                 HomeItem(
                     title="值班未签到",
                     count=missed,
-                    url=reverse("duty:now") + "?missed=1",
+                    url=reverse("duty:now") + "?show=missed",
                     kind="todo",
                     level="danger",
                     hint=f"截至 {settings.DUDAO_DUTY_SIGNIN_DEADLINE} 未签到的班次",

@@ -47,7 +47,7 @@ def missed_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> D
         .select_related("unit", "person")
         .order_by("starts_at", "id")
     )
-    return Drilldown(rows, f"{reverse('duty:now')}?missed=1")
+    return Drilldown(rows, f"{reverse('duty:now')}?show=missed")
 
 
 def _schools(root: str) -> QuerySet[OrgUnit]:

@@ -60,6 +60,8 @@ def now(request: AuthedRequest) -> HttpResponse:
     require(request, "duty.read")
     unit = _viewed_unit(request)
     show = request.GET.get("show", "")
+    if request.GET.get("missed") == "1":  # the older link of the home card
+        show = "missed"
     summary: list[selectors.DutySummary] = []
     if selectors.roster_units_under(unit) > settings.DUDAO_DETAIL_LIMIT:
         # A city: the unit's own row, then one line per district (drill in), counted in SQL.
@@ -71,6 +73,11 @@ def now(request: AuthedRequest) -> HttpResponse:
     missed = list(missed_qs.order_by("unit__path", "starts_at")[:MISSED_SHOWN])
     if show == "gaps":
         rows = [r for r in rows if r.has_no_leader]
+    elif show == "missed":
+        # Only where someone has not signed in: the units of the missed shifts, the districts that have any.
+        late_units = set(missed_qs.values_list("unit_id", flat=True).distinct())
+        rows = [r for r in rows if r.unit.pk in late_units]
+        summary = [s for s in summary if s.missed]
     return render(
         request,
         "duty/now.html",

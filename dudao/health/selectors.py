@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.core.indicators import Grouping
 from dudao.health import rules
 from dudao.health.models import (
     AbsenceRecord,
@@ -177,7 +178,8 @@ def _child_prefix(unit: OrgUnit) -> int:
 def area_rows(user: User, unit: OrgUnit, day: dt.date) -> list[AreaRow]:
     """The unit's children (districts, schools, grades or classes) with the day's morning-check figures.
 
-    Grouped by path prefix in Python over one grouped query per table: a few queries at any level."""
+    Classes and checks are grouped by the children's path prefix in SQL (`Grouping.sums`), alerts and awaiting
+    clearances (few) in Python: a few queries at any level."""
     children = list(OrgUnit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1, is_closed=False))
     children = [c for c in children if c.kind not in (UnitKind.OFFICE,)]
     width = _child_prefix(unit)
@@ -188,22 +190,27 @@ def area_rows(user: User, unit: OrgUnit, day: dt.date) -> list[AreaRow]:
     def row_of(path: str) -> AreaRow | None:
         return rows.get(path[:width])
 
-    for (path,) in OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=unit.path).values_list(
-        "path"
-    ):
-        if (row := row_of(path)) is not None:
-            row.classes += 1
-    checks = (
-        checks_for(user)
-        .filter(klass__path__under=unit.path, date=day, session=Session.MORNING)
-        .values_list("klass__path", "roster_size", "illness_count", "other_count")
+    if not children:
+        return []
+    # Classes and the day's checks are counted per child in SQL (a city has 40,000 of each: reading them all
+    # into Python was most of the dashboard's time).
+    grouping = Grouping.of(children)
+    by_pk = {c.pk: rows[c.path] for c in children}
+    classes = OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=unit.path)
+    for pk, (n,) in grouping.sums(classes, "path", n=Count("*")).items():
+        by_pk[pk].classes = int(n)
+    checks = checks_for(user).filter(klass__path__under=unit.path, date=day, session=Session.MORNING)
+    sums = grouping.sums(
+        checks,
+        "klass__path",
+        n=Count("*"),
+        roster=Sum("roster_size"),
+        ill=Sum("illness_count"),
+        other=Sum("other_count"),
     )
-    for path, roster, ill, other in checks:
-        if (row := row_of(path)) is not None:
-            row.checked += 1
-            row.roster += roster
-            row.illness += ill
-            row.other += other
+    for pk, (n, roster, ill, other) in sums.items():
+        area = by_pk[pk]
+        area.checked, area.roster, area.illness, area.other = int(n), int(roster), int(ill), int(other)
     for (path,) in alerts_for(user).unresolved().filter(school__path__under=unit.path).values_list("school__path"):
         if (row := row_of(path)) is not None:
             row.open_alerts += 1
@@ -429,6 +436,17 @@ def absence_streaks(*, school_ids: Iterable[int] | None, min_days: int, until: d
 
 def open_alert_count(user: User) -> int:
     return alerts_for(user).unresolved().count()
+
+
+def class_alerts(user: User, *, klass: OrgUnit | None = None) -> QuerySet[Alert]:
+    """Unresolved alerts about the classes the user checks (or about `klass`, one of them): an alert belongs to
+    its school, outside a class teacher's scope, so `alerts_for` shows her none; these are the ones whose class
+    or cases are hers."""
+    classes = classes_for(user).values("pk")
+    if klass is not None:
+        classes = classes.filter(pk=klass.pk)
+    mine = Alert.objects.unresolved().filter(Q(klass__in=classes) | Q(cases__klass__in=classes)).values("pk")
+    return Alert.objects.filter(pk__in=mine).select_related("disease").order_by("-created_at", "-id")
 
 
 def alert_status_counts(user: User) -> dict[str, int]:

@@ -66,6 +66,9 @@ def today(request: AuthedRequest) -> HttpResponse:
     if session not in Session.values:
         session = Session.MORNING
     rows = selectors.class_statuses(request.user, day, session)
+    # A class teacher's scope is her class and alerts belong to the school: she is told about her class's own.
+    class_scope = unit is not None and unit.kind == UnitKind.CLASS
+    class_alerts = list(selectors.class_alerts(request.user)[:5]) if class_scope else None
     return render(
         request,
         "health/today.html",
@@ -85,7 +88,8 @@ def today(request: AuthedRequest) -> HttpResponse:
             "awaiting": selectors.awaiting_clearance(request.user).count()
             if can(request.user, "health.cases")
             else None,
-            "open_alerts": selectors.open_alert_count(request.user),
+            "open_alerts": selectors.open_alert_count(request.user) if class_alerts is None else None,
+            "class_alerts": class_alerts,
         },
     )
 
@@ -130,7 +134,8 @@ def check_form(request: AuthedRequest, class_pk: int) -> HttpResponse:
     students = list(selectors.enrolled_students(klass))
     if request.method == "POST":
         try:
-            items = [] if request.POST.get("all_present") else _parse_check(request, students)
+            all_present = bool(request.POST.get("all_present"))
+            items = [] if all_present else _parse_check(request, students)
             result = services.submit_check(
                 actor=request.user,
                 klass=klass,
@@ -138,11 +143,14 @@ def check_form(request: AuthedRequest, class_pk: int) -> HttpResponse:
                 session=session,
                 absences=items,
                 idempotency_key=request.POST.get("token", ""),
+                all_present=all_present,
             )
         except Forbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
             messages.error(request, exc.message)
+            if exc.code == "all_present_would_clear":
+                return redirect(f"{reverse('health:check', args=[klass.pk])}?session={session}")
         else:
             if not result.changed:
                 messages.info(request, "本次晨午检已提交过，内容相同，未重复记录")
@@ -160,6 +168,7 @@ def check_form(request: AuthedRequest, class_pk: int) -> HttpResponse:
     current = {a.student_id: a for a in check.absences.all()} if check else {}
     early = set(check.early_returns) if check else set()
     waiting = set(selectors.awaiting_clearance(request.user).filter(klass=klass).values_list("student_id", flat=True))
+    recorded = (check.illness_count + check.other_count + check.unwell_count) if check else 0
     return render(
         request,
         "health/check.html",
@@ -169,6 +178,8 @@ def check_form(request: AuthedRequest, class_pk: int) -> HttpResponse:
             "sessions": Session.choices,
             "day": day,
             "check": check,
+            "recorded": recorded,
+            "class_alerts": list(selectors.class_alerts(request.user, klass=klass)[:5]),
             "rows": [(s, current.get(s.pk), s.pk in early, s.pk in waiting) for s in students],
             "symptoms": Symptom.choices,
             "reasons": [("present", "正常"), *Reason.choices],
@@ -418,7 +429,10 @@ def dashboard(request: AuthedRequest) -> HttpResponseBase:
         "labels": [f.date.strftime("%m-%d") for f in trend],
         "illness": [f.illness_pct for f in trend],
         "attendance": [f.attendance_pct for f in trend],
-        "mix": [{"name": Syndrome(k).label if k in Syndrome.values else k, "value": v} for k, v in sorted(mix.items())],
+        "mix": [
+            {"name": Syndrome(k).label if k in Syndrome.values else Syndrome.OTHER.label, "value": v}
+            for k, v in sorted(mix.items())
+        ],
     }
     return render(
         request,

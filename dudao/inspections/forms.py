@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 
@@ -82,5 +84,19 @@ class ExtraFindingForm(StyledForm):
 
 
 class TeamForm(StyledForm):
+    """A team picked from the people of the inspecting unit (`selectors.team_candidates`), not typed names."""
+
     name = forms.CharField(label="组名", max_length=50)
-    members = forms.CharField(label="成员用户名", help_text="用空格或逗号分隔，第一位为组长")
+    leader = forms.TypedChoiceField(label="组长", coerce=int)
+    members = forms.TypedMultipleChoiceField(
+        label="组员", coerce=int, required=False, widget=forms.CheckboxSelectMultiple, help_text="组长不必再勾选"
+    )
+
+    def __init__(self, *args: Any, candidates: Sequence[tuple[Any, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(person.pk, label) for person, label in candidates]
+        leader = self.fields["leader"]
+        members = self.fields["members"]
+        assert isinstance(leader, forms.TypedChoiceField) and isinstance(members, forms.TypedMultipleChoiceField)
+        leader.choices = [("", "请选择组长"), *choices]
+        members.choices = choices

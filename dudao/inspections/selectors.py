@@ -188,3 +188,46 @@ def photos_by_indicator(target: Target) -> dict[int | None, list[AnswerPhoto]]:
     for photo in AnswerPhoto.objects.filter(target=target).select_related("file"):
         photos.setdefault(photo.indicator_id, []).append(photo)
     return photos
+
+
+def team_candidates(inspection: Inspection) -> list[tuple[User, str]]:
+    """The people a team of this round is picked from: staff of the inspecting unit, its offices and the
+    district bureaus under it who may fill checklists, each with what they are (督学 · 教育督导室).
+    Schools' own staff are not offered: they fill only their school's 自查. One query."""
+    from dudao.orgs.models import RoleAssignment
+    from dudao.orgs.roles import PERMISSIONS, Role
+
+    rows = (
+        RoleAssignment.objects.filter(
+            role__in=PERMISSIONS["inspection.fill"],
+            unit__path__under=inspection.unit.path,
+            unit__kind__in=(UnitKind.BUREAU, UnitKind.OFFICE, UnitKind.DISTRICT),
+            unit__is_closed=False,
+            user__is_active=True,
+        )
+        .select_related("user", "unit")
+        .order_by("unit__path", "user__full_name", "user_id")
+    )
+    people: dict[int, tuple[User, str]] = {}
+    for row in rows:
+        if row.user_id not in people:
+            label = f"{row.user.display_name}（{Role(row.role).label} · {row.unit.name}）"
+            people[row.user_id] = (row.user, label)
+    return list(people.values())
+
+
+def my_share(user: User, inspection: Inspection) -> list[Target]:
+    """The schools of this round given to the user's teams (分片包校), in the order of the round's list."""
+    return list(
+        targets_for(user).filter(inspection=inspection, team__members=user).order_by("school__path", "id").distinct()
+    )
+
+
+def next_in_share(share: Sequence[Target], after: Target | None = None) -> Target | None:
+    """The next school of the share still to submit: after `after` in the list, else the first left."""
+    left = [t for t in share if t.status != TargetStatus.SUBMITTED and (after is None or t.pk != after.pk)]
+    if after is not None:
+        later = [t for t in left if t.school.path > after.school.path]
+        if later:
+            return later[0]
+    return left[0] if left else None

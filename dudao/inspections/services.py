@@ -466,6 +466,20 @@ def checklist(target: Target) -> tuple[list[Indicator], dict[int, Answer]]:
     return indicators, answers
 
 
+class ChecklistIncomplete(DomainError):
+    """A submission refused for named indicators (unanswered, or failed without a photo); the page marks them."""
+
+    def __init__(self, message: str, *, code: str, indicators: Sequence[Indicator]) -> None:
+        super().__init__(message, code=code)
+        self.indicator_ids = [i.pk for i in indicators]
+
+
+def _names(indicators: Sequence[Indicator], shown: int = 5) -> str:
+    """“A1.2 校门口无占道经营”: the number the inspector sees on the sheet and the start of the text."""
+    names = [f"{i.code} {i.text[:16]}".strip() for i in indicators[:shown]]
+    return "；".join(names) + (f" 等 {len(indicators)} 项" if len(indicators) > shown else "")
+
+
 def submit_target(*, actor: User, target: Target, version: int | None = None) -> list[Finding]:
     """Score the checklist and turn every failed indicator into a finding with its photos."""
     check_can_fill(actor, target)
@@ -477,22 +491,25 @@ def submit_target(*, actor: User, target: Target, version: int | None = None) ->
         check_version(target, version)
         inspection = target.inspection
         indicators, answers = checklist(target)
-        missing = [i.code or i.text[:10] for i in indicators if not answers.get(i.pk) or not answers[i.pk].result]
+        missing = [i for i in indicators if not answers.get(i.pk) or not answers[i.pk].result]
         if missing:
-            raise DomainError(
-                f"还有 {len(missing)} 项指标未评定：{'、'.join(missing[:8])}{'等' if len(missing) > 8 else ''}",
+            raise ChecklistIncomplete(
+                f"还有 {len(missing)} 项指标未评定：{_names(missing)}",
                 code="answers_missing",
+                indicators=missing,
             )
         photos: dict[int | None, list[int]] = {}
         for indicator_id, file_id in AnswerPhoto.objects.filter(target=target).values_list("indicator_id", "file_id"):
             photos.setdefault(indicator_id, []).append(file_id)
         unproved = [
-            i.code or i.text[:10]
-            for i in indicators
-            if i.evidence_required and is_failed(i, answers.get(i.pk)) and not photos.get(i.pk)
+            i for i in indicators if i.evidence_required and is_failed(i, answers.get(i.pk)) and not photos.get(i.pk)
         ]
         if unproved:
-            raise DomainError(f"以下不达标指标须拍照取证：{'、'.join(unproved[:8])}", code="evidence_required")
+            raise ChecklistIncomplete(
+                f"以下不达标指标须拍照取证后才能提交：{_names(unproved)}",
+                code="evidence_required",
+                indicators=unproved,
+            )
         findings: list[Finding] = []
         rechecked: list[tuple[Any, bool]] = []
         for indicator in indicators:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.models import User
@@ -37,11 +39,11 @@ from dudao.inspections.models import (
     InspectionStatus,
     Result,
     Target,
+    TargetStatus,
 )
 from dudao.inspections.round_page import render_sections
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import acting_assignment, can
-from dudao.orgs.selectors import active_accounts_named
 
 
 def _acting_unit(request: AuthedRequest) -> OrgUnit:
@@ -303,20 +305,30 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     inspection = _round(request, pk)
     targets = list(selectors.round_targets(request.user, inspection))
     can_manage = can(request.user, "inspection.change", inspection.unit)
+    share = selectors.my_share(request.user, inspection)
     return render(
         request,
         "inspections/round_detail.html",
         {
             "inspection": inspection,
             "targets": targets,
+            "share": share,
+            "share_left": sum(1 for t in share if t.status != TargetStatus.SUBMITTED),
+            "next_target": selectors.next_in_share(share, _after(request, share)),
             "teams": selectors.round_teams(inspection) if can_manage else [],
             "unassigned": [t for t in targets if t.team_id is None] if can_manage else [],
             "can_manage": can_manage,
             "sections": render_sections(request, inspection),
-            "team_form": TeamForm(),
+            "team_form": TeamForm(candidates=selectors.team_candidates(inspection)) if can_manage else None,
             "statuses": InspectionStatus,
         },
     )
+
+
+def _after(request: AuthedRequest, share: list[Target]) -> Target | None:
+    """The school just submitted (`?after=`), when it is one of the share."""
+    raw = request.GET.get("after", "")
+    return next((t for t in share if str(t.pk) == raw), None)
 
 
 @login_required
@@ -324,21 +336,27 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def team_create(request: AuthedRequest, pk: int) -> HttpResponse:
     inspection = _round(request, pk, "change")
     chosen = [int(t) for t in request.POST.getlist("targets") if t.isdigit() and len(t) <= 18]
+    candidates = selectors.team_candidates(inspection)
 
     def create(data: dict[str, Any]) -> Any:
-        usernames = [u for u in data["members"].replace("，", ",").replace(",", " ").split() if u]
-        members = active_accounts_named(usernames)
-        missing = set(usernames) - {m.username for m in members}
-        if missing:
-            raise DomainError(f"找不到这些账户：{'、'.join(sorted(missing))}", code="member_unknown")
-        members.sort(key=lambda m: usernames.index(m.username))
+        # The form's choices are the candidates: a posted id outside them never reaches here.
+        people = {person.pk: person for person, _ in candidates}
+        ids = [data["leader"], *(m for m in data["members"] if m != data["leader"])]
         targets = list(inspection.targets.filter(pk__in=chosen))
         return services.create_team(
-            actor=request.user, inspection=inspection, name=data["name"], members=members, targets=targets
+            actor=request.user,
+            inspection=inspection,
+            name=data["name"],
+            members=[people[i] for i in ids],
+            targets=targets,
         )
 
     return post_form(
-        request, TeamForm, redirect("inspections:round", pk=pk), create, lambda team: f"已建立“{team.name}”"
+        request,
+        functools.partial(TeamForm, candidates=candidates),
+        redirect("inspections:round", pk=pk),
+        create,
+        lambda team: f"已建立“{team.name}”",
     )
 
 
@@ -385,10 +403,14 @@ def checklist(request: AuthedRequest, pk: int) -> HttpResponse:
             {"indicator": indicator, "answer": answers.get(indicator.pk), "photos": photos.get(indicator.pk, [])}
         )
     answered = sum(1 for i in indicators if answers.get(i.pk) and answers[i.pk].result)
+    # Indicators a refused submission named (`?missing=`): marked on the page, the first one scrolled to.
+    flagged = {int(i) for i in request.GET.get("missing", "").split(",") if i.isdigit() and len(i) <= 18}
     return render(
         request,
         "inspections/checklist.html",
         {
+            "flagged": flagged,
+            "flag_reason": "此项不达标，须先拍照取证" if request.GET.get("why") == "photo" else "此项尚未评定",
             "target": target,
             "inspection": target.inspection,
             "sections": sections,
@@ -488,13 +510,21 @@ def checklist_submit(request: AuthedRequest, pk: int) -> HttpResponse:
         findings = services.submit_target(actor=request.user, target=target, version=posted_version(request))
     except Forbidden as exc:
         raise PermissionDenied(exc.message) from exc
+    except services.ChecklistIncomplete as exc:
+        # Back to the checklist at the first indicator named, with every named one marked.
+        messages.error(request, exc.message)
+        why = "photo" if exc.code == "evidence_required" else "answer"
+        ids = ",".join(str(i) for i in exc.indicator_ids)
+        url = reverse("inspections:checklist", args=[pk])
+        return redirect(f"{url}?missing={ids}&why={why}#i{exc.indicator_ids[0]}")
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("inspections:checklist", pk=pk)
     hidden = target.inspection.is_hidden_from_schools
     messages.success(
         request,
-        f"已提交，发现问题 {len(findings)} 个"
+        f"{target.school.name} 已提交，发现问题 {len(findings)} 个"
         + ("（暗访结果发布后进入学校整改台账）" if hidden else "，已进入学校整改台账"),
     )
-    return redirect("inspections:round", pk=target.inspection_id)
+    # The round page offers the next school of the inspector's share (下一所学校) at its top.
+    return redirect(f"{reverse('inspections:round', args=[target.inspection_id])}?after={target.pk}")

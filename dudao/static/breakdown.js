@@ -25,6 +25,22 @@
       if (target) { target.focus(); }
     }
   });
+  // The row actions count the ticked rows first: none ticked is said next to the buttons (no dialog, no
+  // round trip); otherwise a draft asks once, naming how many rows it will turn into directives.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("button[data-rows-min]");
+    if (!button) { return; }
+    var hint = document.getElementById("rows-hint");
+    var ticked = document.querySelectorAll('input[name="rows"][form="' + button.form.id + '"]:checked').length;
+    if (ticked < Number(button.dataset.rowsMin)) {
+      e.preventDefault();
+      if (hint) { hint.textContent = button.dataset.rowsEmpty; }
+      return;
+    }
+    if (hint) { hint.textContent = ""; }
+    var question = button.dataset.rowsConfirm;
+    if (question && !window.confirm(question.replace("{n}", ticked))) { e.preventDefault(); }
+  });
   // Selecting a point inside a highlighted sentence fills that row's split position (offset in the source).
   document.addEventListener("mouseup", function () {
     var sel = window.getSelection();

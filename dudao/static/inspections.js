@@ -73,6 +73,19 @@
     if (signedOut(xhr)) { event.detail.shouldSwap = false; return; }
     if (xhr.status === 422) { event.detail.shouldSwap = true; event.detail.isError = false; }
   });
+  // 已评 N/M follows every tap, saved or still queued offline: an indicator counts once it has a result.
+  var progress = root.querySelector("[data-progress]");
+  function count() {
+    if (!progress) return;
+    var forms = root.querySelectorAll("form[data-autosave]");
+    var done = Array.prototype.filter.call(forms, function (form) {
+      return form.querySelector("input[name=result]:checked");
+    }).length;
+    progress.textContent = "已评 " + done + "/" + (root.dataset.total || forms.length);
+  }
+  root.addEventListener("change", function (event) {
+    if (event.target.name === "result") count();
+  });
   window.addEventListener("online", retry);
   setInterval(function () { if (navigator.onLine) retry(); }, 20000);
 
@@ -93,6 +106,7 @@
       if (form) restore(form, waiting[indicator]);
     });
     store(waiting);
+    count();
     if (Object.keys(waiting).length && navigator.onLine) retry();
     early.forEach(function (form) {
       if (!waiting[form.querySelector("input[name=indicator]").value]) htmx.trigger(form, "change");

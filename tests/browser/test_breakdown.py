@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("DUDAO_SCREENSHOTS", "test-results")
@@ -37,7 +37,13 @@ def test_breakdown_journey_paste_highlight_edit_draft_export(page: Page, demo_si
     from dudao.directives.models import Directive, DirectiveStatus
 
     base = demo_site.url
-    page.on("dialog", lambda d: d.accept())
+    dialogs: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
     sign_in(page, base, "city.admin")
     open_menu("部署报送", "任务分解")
     page.get_by_label("标题").fill("推进会讲话（浏览器测试）")
@@ -64,10 +70,15 @@ def test_breakdown_journey_paste_highlight_edit_draft_export(page: Page, demo_si
     expect(page.get_by_text("已保存")).to_be_visible()
     expect(page.get_by_test_id("breakdown-table")).to_contain_text("各城区打造示范点并报送名单")
 
-    # Make a draft directive of it.
+    # With nothing ticked the page says so and asks nothing.
+    page.get_by_role("button", name="生成工作部署草稿").click()
+    expect(page.get_by_test_id("rows-hint")).to_contain_text("还没有勾选任何行")
+    assert dialogs == []
+    # Make a draft directive of it: the question names how many rows.
     page.get_by_label("选择第1行").check()
     page.get_by_role("button", name="生成工作部署草稿").click()
     expect(page.get_by_text("已生成 1 份工作部署草稿", exact=False)).to_be_visible()
+    assert dialogs == ["为所选的 1 行各生成一份工作部署草稿？"]
     analysis = Analysis.objects.get(title="推进会讲话（浏览器测试）")
     row = analysis.rows.order_by("position").first()
     assert row is not None and row.directive_id is not None

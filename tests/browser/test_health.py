@@ -36,6 +36,21 @@ def mark_ill(page: Page, index: int, temperature: str) -> None:
     expect(row.get_by_label("体温 ℃")).to_have_value(temperature)
 
 
+def assert_touch_targets(page: Page) -> None:
+    """Every control of an opened student row is at least 44 px high (the symptom boxes were 31 px)."""
+    row = page.locator("[data-testid=student]").first
+    row.locator("summary").click()
+    expect(row.locator("label", has_text="发热")).to_be_visible()
+    small = page.evaluate(
+        """(row) => Array.from(row.querySelectorAll("summary, label.btn, input.form-control, select"))
+            .map((el) => [el.textContent.trim() || el.id, el.getBoundingClientRect().height])
+            .filter(([, h]) => h < 44)""",
+        row.element_handle(),
+    )
+    assert small == []
+    row.locator("summary").click()
+
+
 def test_teacher_reports_fevers_and_doctor_handles_the_alert(page: Page, demo_site) -> None:
     base = demo_site.url
     page.on("dialog", lambda dialog: dialog.accept())
@@ -43,17 +58,27 @@ def test_teacher_reports_fevers_and_doctor_handles_the_alert(page: Page, demo_si
     sign_in(page, base, "school.teacher")
     page.get_by_role("link", name=re.compile("今日晨检未填报")).first.click()
     expect(page.get_by_test_id("all-present")).to_be_visible()
+    assert_touch_targets(page)
     mark_ill(page, 0, "38.6")
     mark_ill(page, 1, "38.9")
     page.get_by_test_id("submit-check").click()
     expect(page.locator(".alert-success", has_text="晨检已提交")).to_be_visible()
     expect(page.get_by_test_id("check-done")).to_contain_text("因病缺勤 2")
     expect(page.locator(".alert", has_text="已触发预警")).to_have_count(0)
+    # Absences are on record: no one-tap 全勤 that would overwrite them.
+    expect(page.get_by_test_id("all-present")).to_have_count(0)
+    expect(page.get_by_test_id("all-present-hidden")).to_contain_text("已登记 2 名")
     # Later the same morning a third student turns feverish: the correction fires the class-cluster alert.
     mark_ill(page, 2, "39.1")
     page.get_by_test_id("submit-check").click()
     expect(page.locator(".alert", has_text="已触发预警")).to_be_visible()
     expect(page.get_by_test_id("check-done")).to_contain_text("因病缺勤 3")
+    # The teacher's own pages name her class's open alert (it belongs to the school, outside her scope).
+    expect(page.get_by_test_id("class-alerts")).to_contain_text("症状聚集")
+    page.goto(f"{base}/health/")
+    expect(page.get_by_test_id("class-alert-card")).to_contain_text("本班未结预警")
+    expect(page.get_by_test_id("class-alert-card")).not_to_contain_text("无")
+    expect(page.get_by_test_id("class-alerts")).to_be_visible()
 
     page.context.clear_cookies()
     sign_in(page, base, "school.doctor")

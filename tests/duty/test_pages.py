@@ -213,3 +213,39 @@ def test_sign_in_never_redirects_off_site_or_fails_on_a_bad_next(city, signed_in
     response = signed_in(city.user("doctor")).post(f"/duty/shifts/{live_shift.pk}/sign-in/", {"next": nxt})
     assert response.status_code == 302
     assert response.url == "/duty/mine/"
+
+
+def test_the_missed_sign_in_card_filters_the_list_to_late_units(city, signed_in, roster, settings):
+    now = timezone.now()
+    settings.DUDAO_DUTY_SIGNIN_DEADLINE = timezone.localtime(now - dt.timedelta(minutes=1)).strftime("%H:%M")
+    add(city, roster, city.user("doctor"), now - dt.timedelta(hours=1))
+    services.publish_roster(actor=city.user("principal"), roster=roster, version=None)
+    other = services.create_roster(
+        actor=city.user("district_admin"),
+        unit=city.district_a,
+        title="区局值班表",
+        starts_on=timezone.localdate() - dt.timedelta(days=1),
+        ends_on=timezone.localdate() + dt.timedelta(days=6),
+    )
+    shift = services.add_shift(
+        actor=city.user("district_admin"),
+        roster=other,
+        person=city.user("district_admin"),
+        role="staff",
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=8),
+    )
+    services.publish_roster(actor=city.user("district_admin"), roster=other, version=None)
+    services.sign_in(actor=city.user("district_admin"), shift=shift, user_agent="", ip=None)
+    client = signed_in(city.user("district_admin"))
+    home = client.get("/?view=todos").content.decode()
+    assert "/duty/?show=missed" in home
+    everything = client.get("/duty/").content.decode()
+    assert city.school_a.name in everything and city.district_a.name in everything.split('data-testid="on-duty"')[1]
+    late = client.get("/duty/?show=missed").content.decode()
+    assert 'data-testid="missed-filter"' in late
+    table = late.split('data-testid="on-duty"', 1)[1]
+    assert city.school_a.name in table and city.district_a.name not in table
+    # The older link of the home card filters the same way.
+    old = client.get("/duty/?missed=1").content.decode().split('data-testid="on-duty"', 1)[1]
+    assert city.district_a.name not in old

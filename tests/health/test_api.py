@@ -169,3 +169,11 @@ def test_alert_actions_and_rates(city, teacher, client) -> None:
     rates = client.get(f"/api/v1/health/rates?unit={city.school_a.pk}").json()
     assert rates["items"][-1]["illness"] == 1
     assert client.get("/api/v1/health/rates?from=2026-02-01&to=2026-01-01").status_code == 400
+
+
+def test_all_present_through_the_api_never_clears_recorded_absences(city, teacher) -> None:
+    assert post(teacher, "/api/v1/health/checks", body(city, [fever(city.students["a1"][0].pk)])).status_code == 200
+    refused = post(teacher, "/api/v1/health/checks", body(city, all_present=True))
+    assert refused.status_code == 409 and refused.json()["code"] == "all_present_would_clear"
+    assert "全勤" in refused.json()["detail"]
+    assert DailyCheck.objects.get().illness_count == 1 and AbsenceRecord.objects.count() == 1

@@ -88,9 +88,14 @@ def submit_check(
     session: str,
     absences: Sequence[AbsenceInput],
     idempotency_key: str = "",
+    all_present: bool = False,
 ) -> CheckResult:
     """Record one class's check; the same content again changes nothing, a different one the same day is a
-    correction (audited with before and after). Rules 1–3 run on the new cases inside the same transaction."""
+    correction (audited with before and after). Rules 1–3 run on the new cases inside the same transaction.
+
+    `all_present` is the one-tap 全勤: it records a check without absences but never clears absences already
+    recorded for the session (a second phone, a stale page); removing those is a correction made student by
+    student."""
     if not can(actor, "health.check", klass):
         raise Forbidden("只有本班班主任或校医可以填报晨午检")
     if klass.kind != UnitKind.CLASS:
@@ -104,12 +109,16 @@ def submit_check(
         raise DomainError(f"只能补录最近 {BACKDATE_DAYS} 天的晨午检", code="too_old")
     if session not in Session.values:
         raise DomainError("时段应为 morning、noon 或 evening", code="session_invalid")
+    if all_present and absences:
+        raise DomainError("“全勤”不能同时登记缺勤学生", code="all_present_with_absences")
     key = idempotency_key.strip()[:100]
     if key:
         # One query on the unique (user, key) index.
         done = CheckKey.objects.filter(user=actor, key=key).select_related("check_record").first()
         if done is not None:
             return CheckResult(check=done.check_record, created=False, changed=False)
+    if all_present:
+        _refuse_clearing_absences(klass, date, session)
     diseases = tables.diseases()
     roster = set(Student.objects.filter(klass=klass, status=StudentStatus.ENROLLED).values_list("pk", flat=True))
     items = _clean_absences(absences, diseases, roster)
@@ -134,6 +143,24 @@ def submit_check(
     if result.cases:
         result.alerts = evaluate_cases(actor=actor, absences=result.cases, diseases=diseases)
     return result
+
+
+def _refuse_clearing_absences(klass: OrgUnit, date: dt.date, session: str) -> None:
+    """A 全勤 tap on a session that already records absences would silently delete them: refused, nothing
+    changed. One indexed lookup on (class, day, session)."""
+    counts = (
+        DailyCheck.objects.filter(klass=klass, date=date, session=session)
+        .values_list("illness_count", "other_count", "unwell_count")
+        .first()
+    )
+    recorded = sum(counts) if counts else 0
+    if recorded:
+        raise DomainError(
+            f"本时段已登记 {recorded} 名学生缺勤或不适，“全勤”不会覆盖这些记录。"
+            "如他们都已到校，请在名单中逐个改为“正常”后提交更正。",
+            code="all_present_would_clear",
+            status=409,
+        )
 
 
 @dataclass(frozen=True)
