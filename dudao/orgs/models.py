@@ -185,15 +185,15 @@ class Student(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def fill_initials(self) -> None:
-        self.name_initials = name_initials(self.name)
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.fill_initials()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_initials"}
         super().save(*args, **kwargs)
+
+    def fill_initials(self) -> None:
+        self.name_initials = name_initials(self.name)
 
 
 # `name__prefix`: the beginning of a name, answered by the index above (a substring has none).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,8 +27,10 @@ def results(request: AuthedRequest) -> HttpResponse:
     key = request.GET.get("kind", "")
     if key:
         kind = selectors.KIND_KEYS.get(key)
-        if kind is None or kind not in kinds:
+        if kind is None:
             raise Http404("没有这类搜索结果")
+        if kind not in kinds:
+            raise PermissionDenied(f"您当前的身份不能查看{kind.label}")
         page = paginate(selectors.queryset(request.user, kind, q), page=request.GET.get("page"), page_size=20)
         if kind.key == "cases":
             services.log_case_hits(actor=request.user, cases=page.items)

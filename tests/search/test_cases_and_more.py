@@ -10,6 +10,7 @@ from django.test import Client
 from dudao.accounts.models import User
 from dudao.audit.models import AuditEvent
 from dudao.cases.models import CaseFile
+from dudao.notices.models import Notice
 from dudao.search import selectors
 from tests.cases.conftest import open_psych
 from tests.factories import City
@@ -71,7 +72,7 @@ def test_search_without_case_hits_writes_nothing(
     assert not AuditEvent.objects.filter(action="case_search").exists()
 
 
-def test_notices_are_found_by_title_within_scope(city: City, make_notice) -> None:  # type: ignore[no-untyped-def]
+def test_notices_are_found_by_title_within_scope(city: City, make_notice: Callable[..., Notice]) -> None:
     make_notice(title="暑期防溺水安全告知书")
     assert kinds_found(city, "principal", "防溺水")["notices"] == ["暑期防溺水安全告知书"]
     assert kinds_found(city, "district_admin_b", "防溺水")["notices"] == []
