@@ -78,6 +78,7 @@ def search(request: AuthenticatedHttpRequest, params: Query[SearchParams]) -> Se
         if kind not in selectors.kinds_for(request.user):
             raise DomainError(f"您当前的身份不能查看{kind.label}", code="forbidden", status=403)
         page = paginate(selectors.queryset(request.user, kind, q), page=params.page, page_size=params.page_size)
+        kind.prepare(page.items)
         if kind.key == "cases":
             services.log_case_hits(actor=request.user, cases=page.items)
         return KindPageOut(

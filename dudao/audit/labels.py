@@ -10,6 +10,8 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from dudao.core import indicators
+
 ACTION_LABELS = {
     # General
     "create": "新增",
@@ -285,6 +287,7 @@ UNKNOWN_ACTION = "其他操作"
 UNKNOWN_OBJECT = "其他对象"
 UNKNOWN_FIELD = "其他项"
 _CODE_RE = re.compile(r"[a-z][a-z0-9_]*")
+_INDICATOR_RE = re.compile(r"[a-z_]+\.[a-z_.]+")
 
 
 def _is_chinese(text: str) -> bool:
@@ -346,6 +349,15 @@ VALUE_LABELS = {
     "api_read": "接口查看",
     "api_notes": "接口查看进展",
     "api_register": "接口查看名册",
+    # Kinds of objects a campaign or a scheme draws on, beside the apps' own names.
+    "task_forces": "工作专班",
+    "decisions": "议定事项",
+    "accountability": "问责记录",
+    "commendations": "通报表扬",
+    # Demo scales
+    "small": "小规模（约 2 万名学生）",
+    "city": "全市规模",
+    "province": "全省规模",
 }
 
 
@@ -382,11 +394,17 @@ def _value(value: Any, key: str = "", object_type: str = "") -> str:
         )
     if isinstance(value, str):
         return _code_value(value, key, object_type)
+    if isinstance(value, dict):  # settings kept as a mapping (weights per module, counts per kind)
+        return "，".join(f"{_code_value(str(k), '', '')} {_value(v)}" for k, v in value.items())
     return str(value)
 
 
 def _code_value(value: str, key: str, object_type: str) -> str:
-    """A stored code (a status, a kind, a role, a field name in a list) shown by its label; other text as it is."""
+    """A stored code (a status, a kind, a role, a field name in a list, a monitoring figure, a module) shown by its
+    label; other text as it is."""
+    indicator = indicators.get(value) if _INDICATOR_RE.fullmatch(value) else None
+    if indicator is not None:
+        return indicator.name
     if not _CODE_RE.fullmatch(value):
         return value or "（空）"
     f = _field(_model(object_type), key) if object_type else None
@@ -397,7 +415,23 @@ def _code_value(value: str, key: str, object_type: str) -> str:
         return VALUE_LABELS[value]
     if value in FIELD_LABELS:
         return FIELD_LABELS[value]
-    return _model_choices().get(value) or _model_fields().get(value) or ACTION_LABELS.get(value) or value
+    return (
+        _model_choices().get(value)
+        or _model_fields().get(value)
+        or ACTION_LABELS.get(value)
+        or _app_names().get(value)
+        or value
+    )
+
+
+@functools.cache
+def _app_names() -> dict[str, str]:
+    """An app's label (a module key such as `cases` in a campaign's settings) → its Chinese name."""
+    return {
+        config.label: str(config.verbose_name)
+        for config in apps.get_app_configs()
+        if _is_chinese(str(config.verbose_name))
+    }
 
 
 def describe_changes(changes: dict[str, Any], *, is_diff: bool = True, object_type: str = "") -> list[str]:

@@ -32,6 +32,7 @@ def results(request: AuthedRequest) -> HttpResponse:
         if kind not in kinds:
             raise PermissionDenied(f"您当前的身份不能查看{kind.label}")
         page = paginate(selectors.queryset(request.user, kind, q), page=request.GET.get("page"), page_size=20)
+        kind.prepare(page.items)
         if kind.key == "cases":
             services.log_case_hits(actor=request.user, cases=page.items)
         return render(

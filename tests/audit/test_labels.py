@@ -50,3 +50,15 @@ def test_free_text_values_are_kept_as_written() -> None:
 
 def test_unknown_field_is_named_generically() -> None:
     assert field_label("zz_internal_flag") == labels.UNKNOWN_FIELD
+
+
+@pytest.mark.django_db
+def test_monitoring_figures_and_modules_are_named() -> None:
+    lines = describe_changes({"indicators": ["rectification.overdue", "cases", "task_forces"]}, is_diff=False)
+    assert all(not CODE.search(line) for line in lines), lines
+
+
+@pytest.mark.django_db
+def test_mappings_are_named_key_by_key() -> None:
+    (line,) = describe_changes({"weights": {"meetings": 10, "task_forces": 5}, "scale": "small"}, is_diff=False)[:1]
+    assert not CODE.search(line) and "10" in line

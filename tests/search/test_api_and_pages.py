@@ -95,7 +95,7 @@ def test_api_answers_every_role_with_its_own_kinds(client: Client, city: City, z
 
 
 def test_api_pages_one_kind(client: Client, city: City, zhang_san: Student) -> None:
-    response = client.get("/api/v1/search", {"q": "zs", "kind": "students", "page_size": 1}, **auth(city, "principal"))
+    response = client.get("/api/v1/search", {"q": "zs", "kind": "students", "page_size": "1"}, **auth(city, "principal"))
     body = response.json()
     assert response.status_code == 200
     assert (body["count"], body["kind"], body["items"][0]["title"]) == (1, "students", "张三")
@@ -110,7 +110,7 @@ def test_api_refuses_bad_input_in_chinese(client: Client, city: City) -> None:
     assert (unknown.status_code, unknown.json()["code"]) == (400, "search_kind_unknown")
     forbidden = client.get("/api/v1/search", {"q": "zs", "kind": "cases"}, **auth(city, "bureau_staff"))
     assert forbidden.status_code == 403 and "个案" in forbidden.json()["detail"]
-    too_big = client.get("/api/v1/search", {"q": "zs", "page_size": 9999}, **auth(city, "principal"))
+    too_big = client.get("/api/v1/search", {"q": "zs", "page_size": "9999"}, **auth(city, "principal"))
     assert too_big.status_code == 400
 
 
