@@ -288,6 +288,7 @@ UNKNOWN_OBJECT = "其他对象"
 UNKNOWN_FIELD = "其他项"
 _CODE_RE = re.compile(r"[a-z][a-z0-9_]*")
 _INDICATOR_RE = re.compile(r"[a-z_]+\.[a-z_.]+")
+_REFERENCE_RE = re.compile(r"([a-z_]+):(\d+)")
 
 
 def _is_chinese(text: str) -> bool:
@@ -361,9 +362,32 @@ VALUE_LABELS = {
 }
 
 
+def _dotted(code: str) -> str:
+    """`meetings.decisions` (a module's kind of row, as the demo counts them) → 调度会 · 议定事项; "" if not such."""
+    app, _, rest = code.partition(".")
+    names = _app_names()
+    if app not in names or not _CODE_RE.fullmatch(rest):
+        return ""
+    inner = VALUE_LABELS.get(rest) or _model_fields().get(rest) or _app_names().get(rest) or _model_named(rest)
+    return f"{names[app]} · {inner}" if inner else names[app]
+
+
+def _model_named(code: str) -> str:
+    """`supervision_order` / `accountability` → the Chinese name of the model so called, or ""."""
+    wanted = code.replace("_", "")
+    for model in apps.get_models():
+        name = model._meta.model_name or ""
+        if wanted in (name, name + "s", name.removesuffix("record")):
+            verbose = str(model._meta.verbose_name)
+            return verbose if _is_chinese(verbose) else ""
+    return ""
+
+
 def field_label(key: str, object_type: str = "") -> str:
     if key in FIELD_LABELS:
         return FIELD_LABELS[key]
+    if dotted := _dotted(key):
+        return dotted
     f = _field(_model(object_type), key) if object_type else None
     verbose = str(getattr(f, "verbose_name", "") or "")
     if _is_chinese(verbose):
@@ -405,6 +429,11 @@ def _code_value(value: str, key: str, object_type: str) -> str:
     indicator = indicators.get(value) if _INDICATOR_RE.fullmatch(value) else None
     if indicator is not None:
         return indicator.name
+    if _INDICATOR_RE.fullmatch(value) and (dotted := _dotted(value)):
+        return dotted
+    if reference := _REFERENCE_RE.fullmatch(value):  # "supervision_order:2" → 督办单 #2
+        name = _model_named(reference.group(1))
+        return f"{name} #{reference.group(2)}" if name else value
     if not _CODE_RE.fullmatch(value):
         return value or "（空）"
     f = _field(_model(object_type), key) if object_type else None

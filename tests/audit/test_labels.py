@@ -62,3 +62,14 @@ def test_monitoring_figures_and_modules_are_named() -> None:
 def test_mappings_are_named_key_by_key() -> None:
     (line,) = describe_changes({"weights": {"meetings": 10, "task_forces": 5}, "scale": "small"}, is_diff=False)[:1]
     assert not CODE.search(line) and "10" in line
+
+
+@pytest.mark.django_db
+def test_module_counts_and_references_are_named() -> None:
+    lines = describe_changes(
+        {"meetings.decisions": 6, "source": "supervision.accountability", "basis": "supervision_order:2"},
+        is_diff=False,
+    )
+    assert lines[0] == "调度会 · 议定事项：6"
+    assert all(not CODE.search(line) for line in lines), lines
+    assert lines[2].endswith("督办单 #2")

@@ -95,7 +95,8 @@ def test_api_answers_every_role_with_its_own_kinds(client: Client, city: City, z
 
 
 def test_api_pages_one_kind(client: Client, city: City, zhang_san: Student) -> None:
-    response = client.get("/api/v1/search", {"q": "zs", "kind": "students", "page_size": "1"}, **auth(city, "principal"))
+    params = {"q": "zs", "kind": "students", "page_size": "1"}
+    response = client.get("/api/v1/search", params, **auth(city, "principal"))
     body = response.json()
     assert response.status_code == 200
     assert (body["count"], body["kind"], body["items"][0]["title"]) == (1, "students", "张三")
