@@ -156,6 +156,7 @@ def name_search_is_prefix(user: User, q: str) -> bool:
         and root.kind in (UnitKind.BUREAU, UnitKind.DISTRICT, UnitKind.OFFICE)
         and bool(q)
         and not STUDENT_NO_RE.fullmatch(q)
+        and not INITIALS_RE.fullmatch(q)
     )
 
 

@@ -62,6 +62,8 @@ def test_city_wide_name_search_reads_from_the_beginning(city: City, zhang_san: S
     assert hits(city, "bureau_staff", "三", "students") == []
     group = next(g for g in selectors.search(city.user("bureau_staff"), "三") if g.kind == "students")
     assert "学生名册" in group.note
+    initials = next(g for g in selectors.search(city.user("bureau_staff"), "zs") if g.kind == "students")
+    assert initials.note == ""  # initials are always matched from the beginning: nothing to explain
     assert hits(city, "principal", "三", "students") == ["张三"]
 
 
