@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "dudao.meetings",
     "dudao.appraisal",
     "dudao.supervision",
+    "dudao.search",
     "dudao.api",
     "dudao.demo",
 ]

@@ -69,25 +69,27 @@ PAGES = {
     "api_students_b": "/api/v1/students?unit={school_b}",
     "api_audit": "/api/v1/audit/events",
     "imports": "/imports/",
+    "find": "/search/?q=zs",
+    "find_cases": "/search/?q=zs&kind=cases",
 }
 
 A, F, N = 200, 403, 404  # allowed, forbidden, not found (out of scope)
 # Expected status per role, in the order of PAGES.
 EXPECTED: dict[str, list[int]] = {
-    #                  home tree sA sB srch rA rB rC1 stA stB exp tpl staff audit me orgs oA oB stu stuB aud imp
-    "bureau_leader": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F, F],
-    "bureau_staff": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F, A],
-    "inspector": [A, A, A, A, A, F, F, F, F, F, F, F, F, F, A, A, A, A, F, F, F, A],
-    "district_admin": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A],
-    "principal": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A],
-    "school_staff": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A],
-    "class_teacher": [A, A, N, N, A, N, N, A, A, N, N, F, F, F, A, A, N, N, A, N, F, F],
-    "counsellor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F, A],
-    "doctor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F, F],
-    "sysadmin": [A, A, A, A, A, F, F, F, F, F, F, F, A, F, A, A, A, A, F, F, F, F],
-    "security_officer": [A, A, A, A, A, F, F, F, F, F, F, F, A, A, A, A, A, A, F, F, A, F],
-    "auditor": [A, F, F, F, F, F, F, F, F, F, F, F, F, A, A, F, F, F, F, F, A, F],
-    "nobody": [A, F, F, F, F, F, F, F, F, F, F, F, F, F, A, F, F, F, F, F, F, F],
+    #                  home tree sA sB srch rA rB rC1 stA stB exp tpl staff audit me orgs oA oB stu stuB aud imp fnd fC
+    "bureau_leader": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F, F, A, F],
+    "bureau_staff": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F, A, A, F],
+    "inspector": [A, A, A, A, A, F, F, F, F, F, F, F, F, F, A, A, A, A, F, F, F, A, A, F],
+    "district_admin": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A, A, F],
+    "principal": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A, A, A],
+    "school_staff": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A, A, F],
+    "class_teacher": [A, A, N, N, A, N, N, A, A, N, N, F, F, F, A, A, N, N, A, N, F, F, A, A],
+    "counsellor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F, A, A, A],
+    "doctor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F, F, A, F],
+    "sysadmin": [A, A, A, A, A, F, F, F, F, F, F, F, A, F, A, A, A, A, F, F, F, F, A, F],
+    "security_officer": [A, A, A, A, A, F, F, F, F, F, F, F, A, A, A, A, A, A, F, F, A, F, A, F],
+    "auditor": [A, F, F, F, F, F, F, F, F, F, F, F, F, A, A, F, F, F, F, F, A, F, A, F],
+    "nobody": [A, F, F, F, F, F, F, F, F, F, F, F, F, F, A, F, F, F, F, F, F, F, A, F],
 }
 CASES = [(role, page, EXPECTED[role][i]) for role in ROLES for i, page in enumerate(PAGES)]
 

@@ -76,6 +76,7 @@ from dudao.api import health as health_api  # noqa: E402
 from dudao.api import meetings as meetings_api  # noqa: E402
 from dudao.api import notices as notices_api  # noqa: E402
 from dudao.api import profiles as profiles_api  # noqa: E402
+from dudao.api import search as search_api  # noqa: E402
 from dudao.api import supervision as supervision_api  # noqa: E402
 
 api.description = (api.description or "") + inspections.API_NOTE
@@ -100,6 +101,7 @@ api.add_router("/", briefings_api.router)
 api.add_router("/", meetings_api.router)
 api.add_router("/", appraisal_api.router)
 api.add_router("/", supervision_api.router)
+api.add_router("/", search_api.router)
 
 
 @api.exception_handler(RawPostDataException)

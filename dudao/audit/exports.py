@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 
-from dudao.audit.labels import action_label, describe_changes, object_label
+from dudao.audit.labels import ACTION_LABELS, UNKNOWN_ACTION, action_label, describe_changes, object_label
 from dudao.audit.models import AuditEvent, EventKind
 from dudao.audit.services import canonical
 from dudao.core.excel import xlsx_response
@@ -38,7 +38,8 @@ def events_xlsx(events: QuerySet[AuditEvent]) -> FileResponse:
             e.seq,
             e.at.astimezone(local),
             e.get_kind_display(),
-            action_label(e.action),
+            # The export keeps the exact code of an action nobody has named yet.
+            action_label(e.action) if e.action in ACTION_LABELS else f"{UNKNOWN_ACTION}（{e.action}）",
             e.actor_name,
             e.acting_unit_name,
             e.ip,
@@ -46,7 +47,7 @@ def events_xlsx(events: QuerySet[AuditEvent]) -> FileResponse:
             object_label(e.object_type),
             e.object_id,
             e.object_repr,
-            "\n".join(describe_changes(e.changes, is_diff=e.kind == EventKind.CHANGE)),
+            "\n".join(describe_changes(e.changes, is_diff=e.kind == EventKind.CHANGE, object_type=e.object_type)),
             canonical(e.changes),
             e.hash,
         ]

@@ -19,6 +19,9 @@ from dudao.orgs.models import Guardian, OrgUnit, RoleAssignment, Student, UnitKi
 
 DEMO_PASSWORD = "dudao-demo"  # noqa: S105 (documented demo password, refused outside demo mode)
 # (username, full name, title, role, where the role applies, home unit)
+# The demo's scales as the audit trail names them.
+SCALE_NAMES = {"small": "小规模", "city": "全市规模", "province": "全省规模"}
+
 DEMO_LOGINS = [
     ("city.director", "林卫东", "局长", "bureau_leader", "root", "office:办公室"),
     ("city.admin", "周建华", "基础教育科科长", "bureau_staff", "root", "office:基础教育科"),
@@ -78,7 +81,7 @@ def load(*, scale: str = "small", seed: int = 20261128) -> LoadReport:
                 Entry(
                     action="demo_load",
                     object_type="demo.city",
-                    object_repr=f"演示城市（{scale}）",
+                    object_repr=f"演示城市（{SCALE_NAMES.get(scale, '其他规模')}）",
                     unit_path=OrgUnit.objects.get(pk=generator.city.root).path,
                     changes={"scale": scale, "seed": seed, **counts},
                 )

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from treebeard.mp_tree import MP_Node, MP_NodeQuerySet
 
-from dudao.orgs.fields import TreePathField
+from dudao.orgs.fields import Prefix, SearchKeyField, TreePathField
 from dudao.orgs.roles import Role
 from dudao.orgs.scoping import ScopedQuerySetMixin
+from dudao.orgs.text import initials
 
 
 class UnitKind(models.TextChoices):
@@ -129,6 +133,21 @@ class StudentQuerySet(ScopedQuerySetMixin, models.QuerySet["Student"]):
     scope_resource = "student"
     scope_path = "klass__path"
 
+    def bulk_create(self, objs: Iterable[Student], *args: Any, **kwargs: Any) -> list[Student]:
+        """Bulk inserts skip save(): the initials are filled here too (roster import, factories)."""
+        objs = list(objs)
+        for student in objs:
+            student.fill_initials()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+# Initials of a name, as many letters as the column keeps: 欧阳娜娜 → oynn.
+NAME_INITIALS_LENGTH = 20
+
+
+def name_initials(name: str) -> str:
+    return initials(name)[:NAME_INITIALS_LENGTH]
+
 
 class Student(models.Model):
     klass = models.ForeignKey(OrgUnit, verbose_name="班级", on_delete=models.PROTECT, related_name="students")
@@ -143,6 +162,8 @@ class Student(models.Model):
     is_disabled = models.BooleanField("残疾儿童", default=False)
     is_migrant = models.BooleanField("随迁子女", default=False)
     status = models.CharField("状态", max_length=10, choices=StudentStatus.choices, default=StudentStatus.ENROLLED)
+    # Pinyin initials of the name (张三 → zs), kept with the name by save() and bulk_create; searched by prefix.
+    name_initials = SearchKeyField(max_length=NAME_INITIALS_LENGTH, blank=True, default="")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -155,10 +176,28 @@ class Student(models.Model):
         indexes = [
             # Enrolment per class (dudao.orgs.enrolment) read from the index alone, without the table's rows.
             models.Index(fields=["klass", "status", "is_left_behind", "is_in_hardship"], name="student_enrolment"),
+            # Global search by the beginning of a name or of its initials (`__prefix`), at any scope. The
+            # operator class lets PostgreSQL's LIKE 'q%' use them; SQLite's GLOB uses them as they are.
+            models.Index(fields=["name"], name="student_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_initials"], name="student_initials", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.fill_initials()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_initials"}
+        super().save(*args, **kwargs)
+
+    def fill_initials(self) -> None:
+        self.name_initials = name_initials(self.name)
+
+
+# `name__prefix`: the beginning of a name, answered by the index above (a substring has none).
+Student._meta.get_field("name").register_lookup(Prefix)
 
 
 class GuardianRelation(models.TextChoices):

@@ -412,6 +412,7 @@ def _write(
                 continue
             for f, v in after.items():
                 setattr(current, f, v)
+            current.fill_initials()
             current.version += 1
             current.updated_at = now
             to_update.append(current)
@@ -422,7 +423,9 @@ def _write(
             entries.append(Entry(action="import_update", obj=current, unit_path=school.path, changes=changes))
         created = Student.objects.bulk_create(to_create, batch_size=1000)
         if to_update:
-            Student.objects.bulk_update(to_update, [*update_fields, "version", "updated_at"], batch_size=1000)
+            Student.objects.bulk_update(
+                to_update, [*update_fields, "name_initials", "version", "updated_at"], batch_size=1000
+            )
         enrolment.invalidate()  # bulk writes send no signals
         if replace_guardians:
             ids = [s.pk for s, _ in replace_guardians]

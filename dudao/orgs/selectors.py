@@ -116,6 +116,50 @@ def students_for(user: User, *, unit: OrgUnit | None = None, q: str = "", action
     return qs.order_by("id")
 
 
+# Pinyin initials as typed: letters only (digits belong to 学籍号), at least two (one letter matches a tenth of a
+# city).
+INITIALS_RE = re.compile(r"[a-zA-Z]{2,20}")
+
+
+def find_students(user: User, q: str) -> QuerySet[Student]:
+    """The global search's students: a full 学籍号 (its unique index), the pinyin initials' beginning (`zs` finds
+    张三) or the name.
+
+    Over a district or the whole city the name is matched from its beginning, so both read the indexes on name and
+    initials and stop at the first rows in scope (a substring has no index: `search_needs_narrower_scope`). At a
+    school and below the few thousand students of the scope are read through their classes instead, and a name
+    may match in the middle, as on the roster.
+    """
+    q = (q or "").strip()
+    root = scope_root(user)
+    qs = Student.objects.for_user(user, "read").select_related("klass")
+    if not q or root is None:
+        return qs.none()
+    if STUDENT_NO_RE.fullmatch(q) and not INITIALS_RE.fullmatch(q):
+        return qs.filter(student_no=q.upper()).order_by("id")
+    wide = root.kind in (UnitKind.BUREAU, UnitKind.DISTRICT, UnitKind.OFFICE)
+    if INITIALS_RE.fullmatch(q):
+        # `startswith` (LIKE) keeps SQLite off the initials index, which a school's scope would filter row by row.
+        initials = Q(name_initials__prefix=q.lower()) if wide else Q(name_initials__startswith=q.lower())
+        return qs.filter(initials).order_by("name_initials", "id")
+    if wide:
+        return qs.filter(name__prefix=q).order_by("name", "id")
+    return qs.filter(name__contains=q).order_by("name", "id")
+
+
+def name_search_is_prefix(user: User, q: str) -> bool:
+    """Whether `find_students` reads a Chinese name from its beginning only (district and city scopes)."""
+    root = scope_root(user)
+    q = (q or "").strip()
+    return (
+        root is not None
+        and root.kind in (UnitKind.BUREAU, UnitKind.DISTRICT, UnitKind.OFFICE)
+        and bool(q)
+        and not STUDENT_NO_RE.fullmatch(q)
+        and not INITIALS_RE.fullmatch(q)
+    )
+
+
 def with_guardians(qs: QuerySet[Student]) -> QuerySet[Student]:
     return qs.prefetch_related(Prefetch("guardians", queryset=Guardian.objects.order_by("-is_primary", "id")))
 

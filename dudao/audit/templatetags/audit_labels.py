@@ -12,4 +12,4 @@ register.filter("object_label", object_label)
 
 @register.filter
 def change_lines(event: AuditEvent) -> list[str]:
-    return describe_changes(event.changes or {}, is_diff=event.kind == EventKind.CHANGE)
+    return describe_changes(event.changes or {}, is_diff=event.kind == EventKind.CHANGE, object_type=event.object_type)

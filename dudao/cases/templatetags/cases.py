@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 
+from dudao.orgs.roles import Role
 from dudao.orgs.scoping import can
 
 register = template.Library()
@@ -27,6 +28,7 @@ ACTION_LABELS = {
     "case_api_list": "接口列表",
     "case_api_notes": "接口读取记录",
     "case_api_register": "接口读取名单",
+    "case_search": "全局搜索结果",
     "case_denied": "被拒绝的访问",
     "break_glass": "开启紧急授权",
 }
@@ -34,4 +36,10 @@ ACTION_LABELS = {
 
 @register.filter
 def access_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    return ACTION_LABELS.get(action, "其他方式")
+
+
+@register.filter
+def role_label(role: str) -> str:
+    """A role code stored without choices (a break-glass grant's role) by its Chinese name."""
+    return str(Role(role).label) if role in Role.values else "其他身份"
