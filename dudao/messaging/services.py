@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from dudao.accounts.models import User
@@ -63,13 +64,15 @@ DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Note:
-    """One message for one person (`notify_batch`)."""
+    """One message for one person (`notify_batch`). `url` is a path or a URL name ("rectification:item") reversed
+    with `url_args`, so a calling service needs no import of its own for the link."""
 
     recipient_id: int
     title: str
     body: str = ""
     url: str = ""
     dedupe_key: str = ""
+    url_args: tuple[int | str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,17 @@ class UnitNote:
     body: str = ""
     url: str = ""
     dedupe_key: str = ""
+    url_args: tuple[int | str, ...] = ()
+
+
+def resolve_url(url: str, args: Sequence[int | str] = ()) -> str:
+    """A path stays as it is; a URL name is reversed (an unknown one leaves the message without a link)."""
+    if not url or url.startswith("/") or "://" in url:
+        return url
+    try:
+        return reverse(url, args=list(args))
+    except NoReverseMatch:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -145,14 +159,17 @@ def notify(
     url: str = "",
     urgent: bool = False,
     dedupe_key: str = "",
+    url_args: tuple[int | str, ...] = (),
+    now: dt.datetime | None = None,
 ) -> int:
     """One message to each recipient (a user or a user id); returns how many messages are new. The same
     `dedupe_key` reaches a person once, however often it is sent."""
     ids = {r if isinstance(r, int) else r.pk for r in recipients}
     return notify_batch(
-        [Note(recipient_id=i, title=title, body=body, url=url, dedupe_key=dedupe_key) for i in sorted(ids)],
+        [Note(i, title, body, url, dedupe_key, url_args) for i in sorted(ids)],
         category=category,
         urgent=urgent,
+        now=now,
     )
 
 
@@ -163,6 +180,7 @@ def notify_units(
     roles: Sequence[str],
     upwards: bool = False,
     urgent: bool = False,
+    now: dt.datetime | None = None,
 ) -> int:
     """Messages addressed to units, delivered to the active holders of `roles` at each unit (and, with `upwards`,
     at the units above it: a district's health officer hears of a school's alert)."""
@@ -186,23 +204,31 @@ def notify_units(
             continue
         scope = [path[:i] for i in range(steplen, len(path) + 1, steplen)] if upwards else [path]
         people = set().union(*(holders.get(p, set()) for p in scope))
-        personal += [Note(u, note.title, note.body, note.url, note.dedupe_key) for u in sorted(people)]
-    return notify_batch(personal, category=category, urgent=urgent)
+        url = resolve_url(note.url, note.url_args)
+        personal += [Note(u, note.title, note.body, url, note.dedupe_key) for u in sorted(people)]
+    return notify_batch(personal, category=category, urgent=urgent, now=now)
 
 
-def notify_batch(notes: Iterable[Note], *, category: str, urgent: bool = False) -> int:
+def notify_batch(notes: Iterable[Note], *, category: str, urgent: bool = False, now: dt.datetime | None = None) -> int:
     """Messages for many people at once (a job's reminders): bulk inserts, one query per 500 for the dedupe keys,
-    deliveries queued after the transaction commits. Returns how many messages are new."""
+    deliveries queued after the transaction commits. Returns how many messages are new. `now`: the job's clock
+    (quiet hours are judged by it)."""
     if category not in Category.values:
         raise ValueError(f"unknown message category {category!r}")
     urgent = urgent or category in URGENT_CATEGORIES
     unique: dict[tuple[int, str], Note] = {}
+    links: dict[tuple[str, tuple[int | str, ...]], str] = {}
     for note in notes:
+        if note.url_args or (note.url and not note.url.startswith("/")):
+            link = (note.url, note.url_args)
+            if link not in links:
+                links[link] = resolve_url(*link)
+            note = Note(note.recipient_id, note.title, note.body, links[link], note.dedupe_key)
         key = (note.dedupe_key or uuid.uuid4().hex)[:120]
         unique.setdefault((note.recipient_id, key), note)
     if not unique:
         return 0
-    stamp = timezone.now()
+    stamp = now or timezone.now()
     with transaction.atomic():
         existing: set[tuple[int, str]] = set()
         pairs = list(unique)

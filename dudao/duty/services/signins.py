@@ -14,6 +14,7 @@ from dudao.audit.services import Entry, append, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.duty.models import DutyLogEntry, DutyShift, DutySignIn, LogOutcome, RosterStatus
 from dudao.duty.services._common import _text, local
+from dudao.messaging.services import Note, notify_batch
 from dudao.orgs.scoping import can
 
 # A sign-in is accepted from an hour before the shift until it ends; more than 30 minutes after the start is late.
@@ -128,6 +129,19 @@ def flag_missed_signins(*, now: dt.datetime | None = None) -> int:
             return 0
         at = timezone.now()
         DutyShift.objects.filter(pk__in=[s.pk for s in shifts]).update(missed_flagged_at=at)
+        notify_batch(
+            (
+                Note(
+                    s.person_id,
+                    "值班尚未签到",
+                    f"{s.unit.name} {local(s.starts_at):%m月%d日 %H:%M} 起的值班尚未签到，请立即签到",
+                    "duty:mine",
+                    f"duty-missed:{s.pk}",
+                )
+                for s in shifts
+            ),
+            category="duty",
+        )
         append(
             actor=None,
             entries=[
