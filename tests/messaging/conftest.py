@@ -51,9 +51,10 @@ class FakeApi:
                 if query.get("appkey") != DINGTALK["key"] or query.get("appsecret") != DINGTALK["secret"]:
                     return 200, {"errcode": 40089, "errmsg": "不合法的appkey或appSecret"}
                 return 200, self._token("dingtalk")
-            channel = {"/cgi-bin/message/send": "wecom", "/topapi/message/corpconversation/asyncsend_v2": "dingtalk"}.get(
-                parts.path
-            )
+            channel = {
+                "/cgi-bin/message/send": "wecom",
+                "/topapi/message/corpconversation/asyncsend_v2": "dingtalk",
+            }.get(parts.path)
             if channel is None or method != "POST":
                 return 404, {"errcode": 404, "errmsg": "not found"}
             if query.get("access_token") not in self.valid_tokens:
@@ -148,4 +149,6 @@ def bind(user: Any, channel: str, external_id: str) -> Any:
 
     from dudao.messaging.models import ChannelBinding
 
-    return ChannelBinding.objects.create(user=user, channel=channel, external_id=external_id, verified_at=timezone.now())
+    return ChannelBinding.objects.create(
+        user=user, channel=channel, external_id=external_id, verified_at=timezone.now()
+    )

@@ -37,7 +37,7 @@ def test_messages_without_a_key_are_never_merged(city: City) -> None:
 
 def test_notify_returns_only_new_messages_and_one_per_person(city: City) -> None:
     people = [city.user("principal"), city.user("doctor")]
-    assert services.notify(people + [city.user("principal").pk], category="duty", title="值班", dedupe_key="k") == 2
+    assert services.notify([*people, city.user("principal").pk], category="duty", title="值班", dedupe_key="k") == 2
     assert services.notify(people, category="duty", title="值班", dedupe_key="k") == 0
 
 
