@@ -14,7 +14,7 @@ def messages_for(user: User) -> QuerySet[Message]:
 
 
 def inbox(user: User, *, category: str = "", unread_only: bool = False) -> QuerySet[Message]:
-    """Unread first, then newest first."""
+    """Unread first (urgent ones at the top), then newest first."""
     qs = messages_for(user)
     if category:
         qs = qs.filter(category=category)
@@ -22,7 +22,7 @@ def inbox(user: User, *, category: str = "", unread_only: bool = False) -> Query
         qs = qs.filter(read_at__isnull=True)
     return qs.alias(
         read_rank=Case(When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField())
-    ).order_by("read_rank", "-created_at", "-id")
+    ).order_by("read_rank", "-urgent", "-created_at", "-id")
 
 
 def unread_count(user: User) -> int:

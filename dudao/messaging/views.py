@@ -19,7 +19,7 @@ from dudao.core.pagination import paginate
 from dudao.core.web import perform, post_form
 from dudao.messaging import selectors, services
 from dudao.messaging.forms import BindForm, PreferencesForm, UnbindForm, VerifyForm
-from dudao.messaging.models import URGENT_CATEGORIES, Category, Channel
+from dudao.messaging.models import URGENT_CATEGORIES, Category, Channel, ChannelBinding
 
 PAGE_SIZE = 20
 
@@ -141,11 +141,23 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
             "prefs": prefs,
             "rows": _matrix(prefs, live),
             "live": live,
+            "live_columns": [
+                {
+                    "label": ch.label,
+                    "reachable": bool(request.user.phone) if ch == Channel.SMS else _verified(bindings.get(ch.value)),
+                    "missing": "未登记手机号" if ch == Channel.SMS else "未绑定，暂不推送",
+                }
+                for ch in live
+            ],
             "accounts": accounts,
             "sms_on": Channel.SMS in live,
             "phone": request.user.phone,
         },
     )
+
+
+def _verified(binding: ChannelBinding | None) -> bool:
+    return binding is not None and binding.is_verified
 
 
 def _form_channels(request: AuthedRequest) -> dict[str, list[str]]:
