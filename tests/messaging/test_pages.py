@@ -14,16 +14,22 @@ from tests.messaging.conftest import FakeApi
 
 pytestmark = pytest.mark.django_db
 
+# Every role, and a user with none: each has a message centre of their own (no permission gates it).
 ROLES = [
     "bureau_leader",
     "bureau_staff",
     "inspector",
     "district_admin",
     "principal",
+    "school_staff",
     "class_teacher",
+    "counsellor",
     "doctor",
+    "health_officer",
     "sysadmin",
+    "security_officer",
     "auditor",
+    "nobody",
 ]
 
 
@@ -36,12 +42,17 @@ def _message(user, title: str = "整改今天到期", **kw) -> Message:
 def test_every_role_has_a_message_centre_and_sees_only_its_own(city: City, signed_in, role: str) -> None:
     user = city.user(role)
     _message(user, "给我的消息")
-    _message(city.user("nobody") if role != "nobody" else city.user("doctor"), "别人的消息")
-    page = signed_in(user).get("/messages/")
+    theirs = _message(city.user("nobody") if role != "nobody" else city.user("doctor"), "别人的消息")
+    client = signed_in(user)
+    page = client.get("/messages/")
     assert page.status_code == 200
     text = page.content.decode()
     assert "给我的消息" in text
     assert "别人的消息" not in text
+    assert client.get("/messages/settings/").status_code == 200
+    assert [m["title"] for m in client.get("/api/v1/messages").json()["items"]] == ["给我的消息"]
+    assert client.get(f"/messages/{theirs.pk}/open/").status_code == 404
+    assert client.post(f"/api/v1/messages/{theirs.pk}/read").status_code == 404
 
 
 def test_anonymous_is_sent_to_login(client) -> None:
