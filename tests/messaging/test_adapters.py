@@ -44,7 +44,7 @@ def test_token_is_cached_until_five_minutes_before_the_server_expires_it(fake_ap
     timeouts: list[object] = []
     real_set = cache.set
 
-    def spy(key: str, value: object, timeout: object = None) -> None:
+    def spy(key: str, value: object, timeout: float | None = None) -> None:
         timeouts.append(timeout)
         real_set(key, value, timeout)
 

@@ -160,7 +160,9 @@ def test_binding_sends_a_code_through_the_channel_and_the_code_verifies(
     assert "验证码已发送到您的企业微信" in response.content.decode()
     sent = fake_api.sends[-1]["body"]
     assert sent["touser"] == "LiMingDe"
-    code = re.search(r"验证码 (\d{6})", sent["text"]["content"]).group(1)
+    found = re.search(r"验证码 (\d{6})", sent["text"]["content"])
+    assert found is not None
+    code = found.group(1)
     wrong = "000000" if code != "000000" else "111111"
     response = client.post("/messages/settings/verify/", {"channel": "wecom", "code": wrong}, follow=True)
     assert "验证码不正确，还可尝试 4 次" in response.content.decode()

@@ -167,19 +167,39 @@ def test_default_preferences_keep_sms_for_urgent_categories(city: City, fake_api
 
 def test_save_preferences_refuses_a_stale_version_and_changes_nothing(city: City) -> None:
     user = city.user("principal")
-    kwargs = dict(quiet_enabled=True, quiet_start=dt.time(22), quiet_end=dt.time(7))
-    row = services.save_preferences(actor=user, channels_by_category={"duty": ["wecom"]}, version=0, **kwargs)
-    services.save_preferences(actor=user, channels_by_category={"duty": []}, version=row.version, **kwargs)
+
+    def save(channels: list[str], version: int) -> Preference:
+        return services.save_preferences(
+            actor=user,
+            channels_by_category={"duty": channels},
+            quiet_enabled=True,
+            quiet_start=dt.time(22),
+            quiet_end=dt.time(7),
+            version=version,
+        )
+
+    row = save(["wecom"], 0)
+    save([], row.version)
     with pytest.raises(StaleEditError):
-        services.save_preferences(actor=user, channels_by_category={"duty": ["sms"]}, version=row.version, **kwargs)
+        save(["sms"], row.version)
     assert Preference.objects.get(user=user).channels["duty"] == []
 
 
 def test_the_same_preferences_posted_twice_are_harmless(city: City) -> None:
     user = city.user("principal")
-    kwargs = dict(channels_by_category={"duty": ["wecom"]}, quiet_enabled=True, quiet_start=dt.time(22))
-    first = services.save_preferences(actor=user, quiet_end=dt.time(7), version=0, **kwargs)
-    again = services.save_preferences(actor=user, quiet_end=dt.time(7), version=0, **kwargs)
+
+    def save() -> Preference:
+        return services.save_preferences(
+            actor=user,
+            channels_by_category={"duty": ["wecom"]},
+            quiet_enabled=True,
+            quiet_start=dt.time(22),
+            quiet_end=dt.time(7),
+            version=0,
+        )
+
+    first = save()
+    again = save()
     assert again.version == first.version
 
 
