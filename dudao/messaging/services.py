@@ -256,14 +256,17 @@ def notify_batch(notes: Iterable[Note], *, category: str, urgent: bool = False, 
         if not fresh:
             return 0
         Message.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
+        # bulk_create with ignore_conflicts sets no primary keys: read back exactly the (person, key) pairs written.
+        written = {(m.recipient_id, m.dedupe_key) for m in fresh}
         created: list[tuple[int, int]] = []
-        keys = [m.dedupe_key for m in fresh]
+        keys = sorted({m.dedupe_key for m in fresh})
         for start in range(0, len(keys), 500):
-            created += list(
-                Message.objects.filter(created_at=stamp, dedupe_key__in=keys[start : start + 500]).values_list(
-                    "pk", "recipient_id"
-                )
-            )
+            rows = Message.objects.filter(created_at=stamp, dedupe_key__in=keys[start : start + 500])
+            created += [
+                (pk, recipient)
+                for pk, recipient, key in rows.values_list("pk", "recipient_id", "dedupe_key")
+                if (recipient, key) in written
+            ]
         due = _plan_deliveries(created, category=category, urgent=urgent, now=stamp)
         if due:
             transaction.on_commit(lambda: _queue(due))

@@ -276,3 +276,15 @@ def test_deliveries_are_queued_after_commit(city: City, fake_api: FakeApi, djang
         services.notify([city.user("doctor")], category="health_alert", title="疫情预警", url="/health/alerts/")
     assert Delivery.objects.get().status == DeliveryStatus.SENT
     assert "https://dudao.example.gov.cn/health/alerts/" in fake_api.texts("dingtalk")[0]
+
+
+def test_a_second_batch_at_the_same_instant_plans_pushes_only_for_its_new_messages(
+    city: City, fake_api: FakeApi
+) -> None:
+    principal, doctor = city.user("principal"), city.user("doctor")
+    bind(principal, Channel.WECOM, "lmd")
+    bind(doctor, Channel.WECOM, "sunren")
+    at = local(TODAY, 10)
+    assert services.notify([principal], category="duty", title="值班", dedupe_key="shift:1", now=at) == 1
+    assert services.notify([principal, doctor], category="duty", title="值班", dedupe_key="shift:1", now=at) == 1
+    assert sorted(Delivery.objects.values_list("address", flat=True)) == ["lmd", "sunren"]
