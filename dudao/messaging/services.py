@@ -13,6 +13,7 @@ Messages and reads are personal state written by jobs in bulk, like parents' rec
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -87,11 +88,26 @@ class UnitNote:
     url_args: tuple[int | str, ...] = ()
 
 
+# Stand-ins for integer arguments: a URL name is reversed once per number of arguments and the ids are put in its
+# place (Django's reverse costs ~0.3 ms; a city's reminder job links thousands of items).
+_STAND_IN = 987_654_320
+
+
+@functools.lru_cache(maxsize=256)
+def _url_template(name: str, arity: int) -> str:
+    return reverse(name, args=[_STAND_IN + i for i in range(arity)])
+
+
 def resolve_url(url: str, args: Sequence[int | str] = ()) -> str:
     """A path stays as it is; a URL name is reversed (an unknown one leaves the message without a link)."""
     if not url or url.startswith("/") or "://" in url:
         return url
     try:
+        if all(isinstance(a, int) for a in args):
+            path = _url_template(url, len(args))
+            for i, arg in enumerate(args):
+                path = path.replace(str(_STAND_IN + i), str(arg))
+            return path
         return reverse(url, args=list(args))
     except NoReverseMatch:
         return ""

@@ -288,3 +288,17 @@ def test_a_second_batch_at_the_same_instant_plans_pushes_only_for_its_new_messag
     assert services.notify([principal], category="duty", title="值班", dedupe_key="shift:1", now=at) == 1
     assert services.notify([principal, doctor], category="duty", title="值班", dedupe_key="shift:1", now=at) == 1
     assert sorted(Delivery.objects.values_list("address", flat=True)) == ["lmd", "sunren"]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "path"),
+    [
+        ("rectification:item", (7,), "/ledger/7/"),
+        ("rectification:item", (987654320,), "/ledger/987654320/"),
+        ("supervision:list", (), "/supervision/"),
+        ("rectification:item", (), ""),
+        ("/already/a/path/", (), "/already/a/path/"),
+    ],
+)
+def test_url_names_become_paths(name: str, args: tuple[int, ...], path: str) -> None:
+    assert services.resolve_url(name, args) == path
