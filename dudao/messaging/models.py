@@ -47,7 +47,8 @@ class Message(models.Model):
         verbose_name = "消息"
         verbose_name_plural = "消息"
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="message_once_per_recipient"),
+            # Key first: a job looks up the keys of its batch (one index range per key, whoever received it).
+            models.UniqueConstraint(fields=["dedupe_key", "recipient"], name="message_once_per_recipient"),
         ]
         indexes = [
             # The bell: unread messages of one person.

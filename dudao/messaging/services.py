@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -246,15 +246,7 @@ def notify_batch(notes: Iterable[Note], *, category: str, urgent: bool = False, 
         return 0
     stamp = now or timezone.now()
     with transaction.atomic():
-        existing: set[tuple[int, str]] = set()
-        pairs = list(unique)
-        for start in range(0, len(pairs), 500):
-            chunk = pairs[start : start + 500]
-            existing |= set(
-                Message.objects.filter(
-                    recipient_id__in={r for r, _ in chunk}, dedupe_key__in={k for _, k in chunk}
-                ).values_list("recipient_id", "dedupe_key")
-            )
+        existing = {(recipient, key) for rows in _matching(list(unique)) for _, recipient, key in rows}
         fresh = [
             Message(
                 recipient_id=recipient,
@@ -272,21 +264,29 @@ def notify_batch(notes: Iterable[Note], *, category: str, urgent: bool = False, 
         if not fresh:
             return 0
         Message.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
-        # bulk_create with ignore_conflicts sets no primary keys: read back exactly the (person, key) pairs written.
-        written = {(m.recipient_id, m.dedupe_key) for m in fresh}
-        created: list[tuple[int, int]] = []
-        keys = sorted({m.dedupe_key for m in fresh})
-        for start in range(0, len(keys), 500):
-            rows = Message.objects.filter(created_at=stamp, dedupe_key__in=keys[start : start + 500])
-            created += [
-                (pk, recipient)
-                for pk, recipient, key in rows.values_list("pk", "recipient_id", "dedupe_key")
-                if (recipient, key) in written
-            ]
-        due = _plan_deliveries(created, category=category, urgent=urgent, now=stamp)
+        # ignore_conflicts leaves the primary keys unset: read back the pairs this batch wrote.
+        created = [
+            (pk, recipient)
+            for rows in _matching([(m.recipient_id, m.dedupe_key) for m in fresh])
+            for pk, recipient, _ in rows
+        ]
+        due: list[int] = []
+        for start in range(0, len(created), 2000):  # keeps every IN list far below the databases' parameter limits
+            due += _plan_deliveries(created[start : start + 2000], category=category, urgent=urgent, now=stamp)
         if due:
             transaction.on_commit(lambda: _queue(due))
     return len(created)
+
+
+def _matching(pairs: list[tuple[int, str]]) -> Iterator[list[tuple[int, int, str]]]:
+    """(pk, recipient, key) of the messages with these (recipient, dedupe key) pairs: 500 keys a query, each one
+    range of the unique index (key, recipient); pairs not asked for are dropped here. (Filtering on recipients too
+    would make the database try every recipient with every key.)"""
+    wanted = set(pairs)
+    keys = sorted({key for _, key in pairs})
+    for start in range(0, len(keys), 500):
+        rows = Message.objects.filter(dedupe_key__in=keys[start : start + 500])
+        yield [row for row in rows.values_list("pk", "recipient_id", "dedupe_key") if (row[1], row[2]) in wanted]
 
 
 def _queue(ids: list[int]) -> None:
