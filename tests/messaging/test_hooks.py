@@ -94,3 +94,18 @@ def test_issued_supervision_order_reaches_the_target_unit(city: City) -> None:
     assert order.number in message.body
     assert message.url == f"/supervision/{order.pk}/"
     assert not inbox(city, "district_admin_b", Category.SUPERVISION)
+
+
+def test_people_on_duty_in_the_next_day_are_reminded_once(city: City, roster) -> None:  # noqa: F811
+    from dudao.duty import services
+
+    now = timezone.now()
+    add(city, roster, city.user("doctor"), now + dt.timedelta(hours=3))
+    add(city, roster, city.user("counsellor"), now + dt.timedelta(hours=30))
+    services.publish_roster(actor=city.user("principal"), roster=roster, version=None)
+    assert services.remind_upcoming_shifts(now=now) == 1
+    assert services.remind_upcoming_shifts(now=now + dt.timedelta(hours=1)) == 0
+    [message] = inbox(city, "doctor", Category.DUTY)
+    assert message.title.startswith("值班提醒：")
+    assert "甲区第五中学" in message.body
+    assert not inbox(city, "counsellor", Category.DUTY)
