@@ -145,7 +145,7 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
                 {
                     "label": ch.label,
                     "reachable": bool(request.user.phone) if ch == Channel.SMS else _verified(bindings.get(ch.value)),
-                    "missing": "未登记手机号" if ch == Channel.SMS else "未绑定，暂不推送",
+                    "missing": "无手机号" if ch == Channel.SMS else "未绑定",
                 }
                 for ch in live
             ],
