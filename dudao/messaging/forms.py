@@ -25,9 +25,6 @@ class PreferencesForm(StyledForm):
                 label=category.label, choices=Channel.choices, required=False
             )
 
-    def channels_by_category(self) -> dict[str, list[str]]:
-        return {c.value: list(self.cleaned_data.get(f"ch_{c.value}") or []) for c in Category}
-
 
 class BindForm(StyledForm):
     channel = forms.ChoiceField(label="渠道", choices=BIND_CHANNELS)

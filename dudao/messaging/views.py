@@ -118,7 +118,7 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
             back,
             lambda data: services.save_preferences(
                 actor=request.user,
-                channels_by_category=_form_channels(request),
+                channels_by_category={c: list(data.get(f"ch_{c}") or []) for c in Category.values},
                 quiet_enabled=data["quiet_enabled"],
                 quiet_start=data["quiet_start"],
                 quiet_end=data["quiet_end"],
@@ -158,13 +158,6 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
 
 def _verified(binding: ChannelBinding | None) -> bool:
     return binding is not None and binding.is_verified
-
-
-def _form_channels(request: AuthedRequest) -> dict[str, list[str]]:
-    """Only the configured channels are on the page: an unchecked box and a channel not offered both mean off."""
-    form = PreferencesForm(request.POST)
-    form.is_valid()
-    return form.channels_by_category()
 
 
 @login_required
