@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "dudao.appraisal",
     "dudao.supervision",
     "dudao.search",
+    "dudao.messaging",
     "dudao.api",
     "dudao.demo",
 ]
@@ -230,6 +231,19 @@ DUDAO_NOTICE_VERIFY_WAIT_MINUTES = int(os.environ.get("DUDAO_NOTICE_VERIFY_WAIT_
 DUDAO_NOTICE_OPENS_PER_MINUTE = int(os.environ.get("DUDAO_NOTICE_OPENS_PER_MINUTE", "30"))
 DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE = int(os.environ.get("DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE", "60"))
 DUDAO_BENCH_BARE_ENDPOINT = env_flag("DUDAO_BENCH_BARE_ENDPOINT")
+# Messages to staff (消息中心, docs/消息中心.md): 企业微信 and 钉钉 work-app messages (a channel is on when its id and
+# secret are set), SMS to staff phones through DUDAO_SMS_BACKEND when switched on; base URLs for a proxy or tests.
+DUDAO_WECOM_CORP_ID = os.environ.get("DUDAO_WECOM_CORP_ID", "")
+DUDAO_WECOM_AGENT_ID = os.environ.get("DUDAO_WECOM_AGENT_ID", "")
+DUDAO_WECOM_SECRET = os.environ.get("DUDAO_WECOM_SECRET", "")
+DUDAO_WECOM_BASE_URL = os.environ.get("DUDAO_WECOM_BASE_URL", "https://qyapi.weixin.qq.com")
+DUDAO_DINGTALK_APP_KEY = os.environ.get("DUDAO_DINGTALK_APP_KEY", "")
+DUDAO_DINGTALK_APP_SECRET = os.environ.get("DUDAO_DINGTALK_APP_SECRET", "")
+DUDAO_DINGTALK_AGENT_ID = os.environ.get("DUDAO_DINGTALK_AGENT_ID", "")
+DUDAO_DINGTALK_BASE_URL = os.environ.get("DUDAO_DINGTALK_BASE_URL", "https://oapi.dingtalk.com")
+DUDAO_MESSAGING_SMS = env_flag("DUDAO_MESSAGING_SMS")
+DUDAO_MESSAGING_TIMEOUT = float(os.environ.get("DUDAO_MESSAGING_TIMEOUT", "5"))
+DUDAO_MESSAGING_MAX_ATTEMPTS = int(os.environ.get("DUDAO_MESSAGING_MAX_ATTEMPTS", "5"))
 # An import still “running” after this long is taken for one whose server process was killed (导入记录).
 DUDAO_IMPORT_STALE_MINUTES = int(os.environ.get("DUDAO_IMPORT_STALE_MINUTES", "60"))
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))

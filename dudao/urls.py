@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("dudao.breakdown.urls")),
     path("", include("dudao.cases.urls")),
     path("", include("dudao.notices.urls")),
+    path("", include("dudao.messaging.urls")),
     path("", include("dudao.health.urls")),
     path("", include("dudao.campaigns.urls")),
     path("", include("dudao.cockpit.urls")),

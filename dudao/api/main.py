@@ -74,6 +74,7 @@ from dudao.api import directives as directives_api  # noqa: E402
 from dudao.api import duty as duty_api  # noqa: E402
 from dudao.api import health as health_api  # noqa: E402
 from dudao.api import meetings as meetings_api  # noqa: E402
+from dudao.api import messaging as messaging_api  # noqa: E402
 from dudao.api import notices as notices_api  # noqa: E402
 from dudao.api import profiles as profiles_api  # noqa: E402
 from dudao.api import search as search_api  # noqa: E402
@@ -102,6 +103,7 @@ api.add_router("/", meetings_api.router)
 api.add_router("/", appraisal_api.router)
 api.add_router("/", supervision_api.router)
 api.add_router("/", search_api.router)
+api.add_router("/", messaging_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -17,6 +17,7 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import IMAGE_TYPES, is_same_picture, store_upload
 from dudao.core.locking import bump, locked
 from dudao.core.models import StoredFile
+from dudao.messaging.services import Note, notify_batch
 from dudao.orgs.models import OrgUnit, RoleAssignment
 from dudao.orgs.scoping import acting_assignment, can
 from dudao.rectification.models import (
@@ -416,6 +417,20 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
             # bulk_create returns every row, also those the unique key ignored: count what was really added.
             already = Reminder.objects.filter(kind=kind).count()
             Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+            notify_batch(
+                (
+                    Note(
+                        r.recipient_id,
+                        f"整改{kind.label}：{r.item.description[:60]}",
+                        f"{r.item.school.name}，整改期限 {r.item.due_date:%Y年%m月%d日}",
+                        "rectification:item",
+                        f"rectification:{r.item_id}:{kind}",
+                        (r.item_id,),
+                    )
+                    for r in rows
+                ),
+                category="rectification",
+            )
             sent[kind.value] = Reminder.objects.filter(kind=kind).count() - already
     return sent
 

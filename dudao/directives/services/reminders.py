@@ -24,6 +24,7 @@ from dudao.directives.services._common import (
     _require,
 )
 from dudao.directives.services.directives import open_periods
+from dudao.messaging.services import UnitNote, notify_units
 from dudao.orgs.scoping import can
 
 
@@ -49,6 +50,21 @@ def remind_missing(*, actor: User, period: Period) -> int:
                 )
                 for s in missing
             ]
+        )
+        notify_units(
+            (
+                UnitNote(
+                    s.unit_id,
+                    f"催报：请尽快报送《{directive.title}》",
+                    f"{period.label}，截止 {deadline:%m月%d日 %H:%M}",
+                    "directives:submission",
+                    f"directive-remind:{period.pk}:{today}",
+                    (s.pk,),
+                )
+                for s in missing
+            ),
+            category="directive",
+            roles=("principal", "school_staff", "district_admin", "bureau_staff"),
         )
         append(
             actor=actor,

@@ -10,7 +10,13 @@ from dudao.duty.services.plans import StepIn, record_drill, save_plan
 from dudao.duty.services.rosters import MAX_SHIFT_HOURS, add_shift, create_roster, publish_roster, remove_shift
 from dudao.duty.services.rosters import _bump as _bump
 from dudao.duty.services.rosters import _locked_roster as _locked_roster
-from dudao.duty.services.signins import add_log_entry, flag_missed_signins, missed_signins, sign_in
+from dudao.duty.services.signins import (
+    add_log_entry,
+    flag_missed_signins,
+    missed_signins,
+    remind_upcoming_shifts,
+    sign_in,
+)
 
 __all__ = [
     "MAX_SHIFT_HOURS",
@@ -29,6 +35,7 @@ __all__ = [
     "missed_signins",
     "publish_roster",
     "record_drill",
+    "remind_upcoming_shifts",
     "remove_shift",
     "save_plan",
     "set_campaign",

@@ -14,6 +14,7 @@ from dudao.audit.services import Entry, append, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.duty.models import DutyLogEntry, DutyShift, DutySignIn, LogOutcome, RosterStatus
 from dudao.duty.services._common import _text, local
+from dudao.messaging.services import Note, notify_batch
 from dudao.orgs.scoping import can
 
 # A sign-in is accepted from an hour before the shift until it ends; more than 30 minutes after the start is late.
@@ -115,6 +116,29 @@ def missed_signins(qs: QuerySet[DutyShift], now: dt.datetime | None = None) -> Q
     )
 
 
+def remind_upcoming_shifts(*, now: dt.datetime | None = None) -> int:
+    """The afternoon reminder: everyone whose published shift starts within the next 24 hours hears of it once
+    (消息中心, and 企业微信/钉钉 as they chose). Returns how many reminders are new."""
+    now = now or timezone.now()
+    shifts = DutyShift.objects.filter(
+        roster__status=RosterStatus.PUBLISHED, starts_at__gt=now, starts_at__lte=now + dt.timedelta(hours=24)
+    ).select_related("unit")
+    return notify_batch(
+        (
+            Note(
+                s.person_id,
+                f"值班提醒：{local(s.starts_at):%m月%d日 %H:%M} 起{s.get_role_display()}",
+                f"{s.unit.name}，至 {local(s.ends_at):%m月%d日 %H:%M}。请按时到岗签到，保持电话畅通。",
+                "duty:mine",
+                f"duty-upcoming:{s.pk}",
+            )
+            for s in shifts.iterator(chunk_size=2000)
+        ),
+        category="duty",
+        now=now,
+    )
+
+
 def flag_missed_signins(*, now: dt.datetime | None = None) -> int:
     """The 09:30 check: mark every missed sign-in (once) and audit it for the unit. Safe to run again."""
     with transaction.atomic():
@@ -128,6 +152,19 @@ def flag_missed_signins(*, now: dt.datetime | None = None) -> int:
             return 0
         at = timezone.now()
         DutyShift.objects.filter(pk__in=[s.pk for s in shifts]).update(missed_flagged_at=at)
+        notify_batch(
+            (
+                Note(
+                    s.person_id,
+                    "值班尚未签到",
+                    f"{s.unit.name} {local(s.starts_at):%m月%d日 %H:%M} 起的值班尚未签到，请立即签到",
+                    "duty:mine",
+                    f"duty-missed:{s.pk}",
+                )
+                for s in shifts
+            ),
+            category="duty",
+        )
         append(
             actor=None,
             entries=[

@@ -13,6 +13,7 @@ from dudao.audit.services import Entry, append, record_change
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.locking import bump, locked
 from dudao.health.models import Alert, AlertStatus, Measure, MeasureKind
+from dudao.messaging.services import UnitNote, notify_units
 from dudao.orgs.scoping import can
 
 
@@ -161,6 +162,23 @@ def escalate_alerts(*, now: dt.datetime | None = None) -> int:
         if not due:
             return 0
         Alert.objects.filter(pk__in=[a.pk for a in due]).update(escalated_at=now)
+        notify_units(
+            (
+                UnitNote(
+                    a.school_id,
+                    f"疫情预警超时未确认：{a.title}",
+                    f"{a.school.name}，请立即核实处置",
+                    "health:alert",
+                    f"health-alert-escalated:{a.pk}",
+                    (a.pk,),
+                )
+                for a in due
+            ),
+            category="health_alert",
+            roles=("principal", "doctor", "health_officer"),
+            upwards=True,
+            urgent=True,
+        )
         append(
             actor=None,
             entries=[

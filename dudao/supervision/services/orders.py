@@ -14,6 +14,7 @@ from dudao.audit.services import Entry, append, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, removed_on_failure, store_upload
 from dudao.core.locking import bump, locked
+from dudao.messaging.services import UnitNote, notify_units
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
 from dudao.supervision import sources
@@ -128,6 +129,21 @@ def issue_order(
                 OrderFact(order=order, kind=f.kind, object_id=f.object_id, label=f.label, unit=f.unit) for f in linked
             )
             OrderStep.objects.create(order=order, kind=StepKind.ISSUED, text=body, actor=actor)
+            notify_units(
+                [
+                    UnitNote(
+                        target.pk,
+                        f"督办单：{subject}",
+                        f"{order.number}，{issuer.name}下达"
+                        + (f"，请于 {deadline:%m月%d日} 前回复" if deadline else ""),
+                        "supervision:detail",
+                        f"supervision-issued:{order.pk}",
+                        (order.pk,),
+                    )
+                ],
+                category="supervision",
+                roles=("principal", "school_staff", "district_admin", "bureau_staff"),
+            )
             record_change(
                 actor=actor,
                 action="create",
