@@ -228,6 +228,7 @@ DUDAO_NOTICE_VERIFY_TRIES = int(os.environ.get("DUDAO_NOTICE_VERIFY_TRIES", "3")
 DUDAO_NOTICE_VERIFY_WAIT_MINUTES = int(os.environ.get("DUDAO_NOTICE_VERIFY_WAIT_MINUTES", "15"))
 DUDAO_NOTICE_OPENS_PER_MINUTE = int(os.environ.get("DUDAO_NOTICE_OPENS_PER_MINUTE", "30"))
 DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE = int(os.environ.get("DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE", "60"))
+DUDAO_NOTICE_STUCK_MINUTES = int(os.environ.get("DUDAO_NOTICE_STUCK_MINUTES", "20"))
 DUDAO_BENCH_BARE_ENDPOINT = env_flag("DUDAO_BENCH_BARE_ENDPOINT")
 # An import still “running” after this long is taken for one whose server process was killed (导入记录).
 DUDAO_IMPORT_STALE_MINUTES = int(os.environ.get("DUDAO_IMPORT_STALE_MINUTES", "60"))

@@ -1,23 +1,42 @@
-"""Daily notice reminders (e.g. 防溺水 to left-behind children's guardians all summer)."""
+"""Daily notice reminders (e.g. 防溺水 to left-behind children's guardians all summer), queued sends, and the sweep
+that recovers both when a worker died."""
 
 from __future__ import annotations
 
 import logging
 
 from huey import crontab
+from django.utils import timezone
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from dudao.notices.services import run_reminders
 
 log = logging.getLogger("dudao.notices")
+REMINDER_HOUR = 8
 
 
-@db_periodic_task(crontab(hour="8", minute="0"))
+@db_periodic_task(crontab(hour=str(REMINDER_HOUR), minute="0"))
 def daily_notice_reminders() -> dict[str, int]:
     """08:00 Beijing time; a rerun the same day sends nothing twice."""
     sent = run_reminders()
     log.info("notice reminders: %s", sent)
     return sent
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def requeue_stuck_notice_work() -> dict[str, int]:
+    """Every five minutes: sends still 发送中 long after they were queued go back on the queue, and a day's
+    reminders that a dead worker never ran (after 08:00) run now. Both are idempotent: a notice is written once
+    (it is locked and checked 发送中), a reminder plan sends once a day (one `ReminderRun` row per day)."""
+    from dudao.notices.services import requeue_stuck_sends
+
+    requeued = requeue_stuck_sends()
+    if requeued:
+        log.warning("notice sends queued again after a lost worker: %s", requeued)
+    reminders = run_reminders() if timezone.localtime().hour >= REMINDER_HOUR else {"plans": 0, "messages": 0}
+    if reminders["plans"]:
+        log.warning("notice reminders caught up: %s", reminders)
+    return {"sends": len(requeued), **reminders}
 
 
 @db_task(retries=2, retry_delay=60)
