@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from dudao.core.forms import DatePicker, StyledForm
-from dudao.notices.models import StudentFlag
+from dudao.notices.models import Notice, StudentFlag
 from dudao.orgs.models import OrgUnit, UnitKind
 
 QUESTION_HELP = "每行一个问题：“单选：暑期是否外出？|是|否”、“简答：外出去向”、“确认：我已履行监护责任”"
@@ -36,6 +36,31 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
             }
         )
     return questions
+
+
+def questions_text(questions: list[dict[str, Any]]) -> str:
+    """The stored questions written back in the form's syntax, so that editing a draft shows what was typed."""
+    heads = {"choice": "单选", "text": "简答", "confirm": "确认"}
+    lines = []
+    for question in questions:
+        label = question["label"]
+        if question["kind"] != "text" and not question.get("required", True):
+            label += "（选填）"
+        lines.append("|".join([f"{heads.get(question['kind'], '确认')}：{label}", *question.get("options", [])]))
+    return "\n".join(lines)
+
+
+def initial_of(notice: Notice) -> dict[str, Any]:
+    """A draft's values as the form's initial data."""
+    return {
+        "title": notice.title,
+        "body": notice.body_html,
+        "questions": questions_text(notice.questions),
+        "audience_units": list(notice.audience_units.all()),
+        "grade_names": "，".join(notice.audience_grade_names),
+        "flags": notice.audience_flags,
+        "links_expire_on": timezone.localtime(notice.links_expire_at).date(),
+    }
 
 
 class NoticeForm(StyledForm):
@@ -75,7 +100,8 @@ class NoticeForm(StyledForm):
         field.queryset = choices.order_by("path")
         field.widget.attrs["size"] = 8
         self.fields["attachments"].widget.attrs["multiple"] = True
-        self.fields["links_expire_on"].initial = timezone.localdate() + dt.timedelta(days=30)
+        if "links_expire_on" not in self.initial:
+            self.fields["links_expire_on"].initial = timezone.localdate() + dt.timedelta(days=30)
 
     def clean_questions(self) -> list[dict[str, Any]]:
         return parse_questions(self.cleaned_data.get("questions", ""))

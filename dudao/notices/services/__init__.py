@@ -23,6 +23,7 @@ from dudao.notices.services.reminders import (
     public_url,
     run_reminders,
     send_sms,
+    sender_label,
 )
 from dudao.notices.services.sending import (
     owners_of_classes,
@@ -56,6 +57,7 @@ __all__ = [
     "send_notice",
     "send_queued",
     "send_sms",
+    "sender_label",
     "update_notice",
     "verify_guardian",
     "withdraw_notice",
