@@ -3,10 +3,11 @@ that recovers both when a worker died."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from huey import crontab
 from django.utils import timezone
+from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from dudao.notices.services import run_reminders
@@ -23,20 +24,29 @@ def daily_notice_reminders() -> dict[str, int]:
     return sent
 
 
-@db_periodic_task(crontab(minute="*/5"))
-def requeue_stuck_notice_work() -> dict[str, int]:
-    """Every five minutes: sends still 发送中 long after they were queued go back on the queue, and a day's
-    reminders that a dead worker never ran (after 08:00) run now. Both are idempotent: a notice is written once
-    (it is locked and checked 发送中), a reminder plan sends once a day (one `ReminderRun` row per day)."""
+def recover_lost_work(now: dt.datetime | None = None) -> dict[str, int]:
+    """Sends still 发送中 long after they were queued go back on the queue, and a day's reminders that a dead
+    worker never ran run now (only after 08:00, when they were due). Both are idempotent: a notice is written once
+    (it is locked and checked 发送中), a reminder plan sends once a day (one `ReminderRun` row per day, written
+    in the transaction that writes its messages), so no parent gets two messages for one send."""
     from dudao.notices.services import requeue_stuck_sends
 
+    now = timezone.localtime(now)
     requeued = requeue_stuck_sends()
     if requeued:
         log.warning("notice sends queued again after a lost worker: %s", requeued)
-    reminders = run_reminders() if timezone.localtime().hour >= REMINDER_HOUR else {"plans": 0, "messages": 0}
-    if reminders["plans"]:
-        log.warning("notice reminders caught up: %s", reminders)
+    reminders = {"plans": 0, "messages": 0}
+    if now.hour >= REMINDER_HOUR:
+        reminders = run_reminders(today=now.date())
+        if reminders["plans"]:
+            log.warning("notice reminders caught up after a lost worker: %s", reminders)
     return {"sends": len(requeued), **reminders}
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def recover_lost_notice_work() -> dict[str, int]:
+    """Every five minutes (see `recover_lost_work`)."""
+    return recover_lost_work()
 
 
 @db_task(retries=2, retry_delay=60)

@@ -4,10 +4,10 @@ The signature (HMAC-SHA256 keyed from SECRET_KEY, salted for this use) is checke
 lookup, so a forged or altered token costs no query. Expiry and revocation live in the database rows.
 
 Tokens are short (`g2x.k7m3p9x2q4r8`: the id in base 32, a dot, 60 bits of the HMAC in 12 letters and digits
-that cannot be confused when typed from a printed slip: no l, o, 0 or 1, in the id as in the signature), because an SMS is charged by its length
-and a parent without a smartphone's QR scanner types the link by hand. 60 bits against the per-address limit on
-bad tokens (DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE) leaves nothing to guess. The long form of the first links
-(`g1a:<43 characters>`, django.core.signing) is still accepted, so nothing already sent stops working.
+that cannot be confused when typed from a printed slip: no l, o, 0 or 1, in the id as in the signature), because
+an SMS is charged by its length and a parent without a QR scanner types the link by hand. 60 bits against the
+per-address limit on bad tokens (DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE) leaves nothing to guess. The long form of
+the first links (`g1a:<43 characters>`, django.core.signing) is still accepted: nothing already sent stops working.
 """
 
 from __future__ import annotations

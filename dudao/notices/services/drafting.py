@@ -18,8 +18,8 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
-from dudao.core.locking import bump, locked
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
+from dudao.core.locking import bump, locked
 from dudao.notices.models import Notice, NoticeAttachment, NoticeStatus, QuestionKind
 from dudao.notices.services._common import NOTICE_FIELDS, _check_flags
 from dudao.orgs.models import OrgUnit, UnitKind
@@ -131,9 +131,7 @@ def _check_draft(
     if expire_on > today + dt.timedelta(days=366):
         raise DomainError("链接有效期最长一年", code="expiry_too_far")
     expires_at = timezone.make_aware(dt.datetime.combine(expire_on, dt.time(23, 59, 59)))
-    return _Draft(
-        title, body_html, clean_questions, list(audience_units), names, sorted(set(flags)), expires_at
-    )
+    return _Draft(title, body_html, clean_questions, list(audience_units), names, sorted(set(flags)), expires_at)
 
 
 def _store_attachments(actor: User, notice: Notice, attachments: Sequence[tuple[IO[bytes], str]]) -> None:
@@ -215,9 +213,7 @@ def _locked_draft(actor: User, notice: Notice, version: int | None, verb: str) -
         raise Forbidden(f"只有发文单位可以{verb}告知书")
     fresh = locked(Notice.objects.select_related("issuer"), notice.pk, version)
     if fresh.status != NoticeStatus.DRAFT:
-        raise DomainError(
-            f"该告知书已{fresh.get_status_display()}，只有草稿可以{verb}", code="not_draft", status=409
-        )
+        raise DomainError(f"该告知书已{fresh.get_status_display()}，只有草稿可以{verb}", code="not_draft", status=409)
     return fresh
 
 

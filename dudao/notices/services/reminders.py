@@ -62,9 +62,7 @@ def sender_label(actor: User, unit: OrgUnit) -> str:
     return f"{where}{actor.display_name}"
 
 
-def _messages_for(
-    receipts: Iterable[Receipt], notice: Notice, base: str, sender: str = ""
-) -> list[sms.SmsMessage]:
+def _messages_for(receipts: Iterable[Receipt], notice: Notice, base: str, sender: str = "") -> list[sms.SmsMessage]:
     ids = [r.pk for r in receipts]
     links = (
         GuardianLink.objects.filter(receipt_id__in=ids, revoked_at__isnull=True)

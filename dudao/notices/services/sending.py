@@ -4,6 +4,7 @@ queued background send, queued again when its worker was lost) and withdrawing i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,7 +164,7 @@ def requeue_stuck_sends(*, older_than: dt.timedelta | None = None) -> list[int]:
                 before=before,
                 after=snapshot(notice, ["send_queued_at"]),
             )
-            transaction.on_commit(lambda n=notice.pk, a=actor_id: _enqueue_send(n, a))
+            transaction.on_commit(functools.partial(_enqueue_send, notice.pk, actor_id))
             requeued.append(notice.pk)
     return requeued
 
