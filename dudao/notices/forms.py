@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from typing import Any
 
 from django import forms
@@ -50,11 +52,20 @@ def questions_text(questions: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def editable_body(body_html: str) -> str:
+    """The stored body as the clerk typed it: plain paragraphs back to text with blank lines between them; a body
+    with other formatting stays the HTML it is (saved again unchanged, it stays the same)."""
+    if set(re.findall(r"</?([a-zA-Z0-9]+)", body_html)) <= {"p"}:
+        paragraphs = re.findall(r"<p>(.*?)</p>", body_html, flags=re.S)
+        return "\n\n".join(html.unescape(p) for p in paragraphs)
+    return body_html
+
+
 def initial_of(notice: Notice) -> dict[str, Any]:
     """A draft's values as the form's initial data."""
     return {
         "title": notice.title,
-        "body": notice.body_html,
+        "body": editable_body(notice.body_html),
         "questions": questions_text(notice.questions),
         "audience_units": list(notice.audience_units.all()),
         "grade_names": "，".join(notice.audience_grade_names),

@@ -211,8 +211,8 @@ def notice_preview(request: AuthedRequest, pk: int) -> HttpResponse:
         "notices/public.html",
         {
             "notice": notice,
-            "child": "（孩子名字）",
-            "klass": "（班级）",
+            "child": "小明（示例）",
+            "klass": "××班",
             "receipt": None,
             "questions": [{**q, "answer": ""} for q in notice.questions],
             "attachments": list(notice.attachments.select_related("file")),

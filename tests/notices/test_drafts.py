@@ -290,3 +290,17 @@ def test_api_delete_and_send(city, client, make_notice):
     assert again.status_code == 409
     gone = client.delete(f"/api/v1/notices/{other.pk}?version={other.version + 1}", **headers)
     assert gone.status_code == 409
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["各位家长：\n\n请注意 <安全> & 防溺水。", "<p>各位家长：</p><ul><li>不私自下水</li></ul><p><b>谢谢</b></p>"],
+)
+def test_the_edit_form_shows_the_body_as_typed_and_saving_it_unchanged_changes_nothing(body):
+    from dudao.notices.forms import editable_body
+    from dudao.notices.services.drafting import clean_body
+
+    stored = clean_body(body)
+    shown = editable_body(stored)
+    assert "<p>" not in shown if "<ul>" not in body else "<li>" in shown
+    assert clean_body(shown) == stored
