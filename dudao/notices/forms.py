@@ -12,8 +12,11 @@ from dudao.core.forms import DatePicker, StyledForm
 from dudao.notices.models import Notice, StudentFlag
 from dudao.orgs.models import OrgUnit, UnitKind
 
-QUESTION_HELP = "每行一个问题：“单选：暑期是否外出？|是|否”、“简答：外出去向”、“确认：我已履行监护责任”"
-_KINDS = {"单选": "choice", "简答": "text", "填空": "text", "确认": "confirm"}
+QUESTION_HELP = (
+    "每行一个问题：“单选：暑期是否外出？|是|否”、“多选：外出方式|自驾|火车|飞机”、"
+    "“简答：外出去向”、“确认：我已履行监护责任”"
+)
+_KINDS = {"单选": "choice", "多选": "multi", "简答": "text", "填空": "text", "确认": "confirm"}
 
 
 def parse_questions(text: str) -> list[dict[str, Any]]:
@@ -26,7 +29,7 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
         head, sep, rest = line.replace(":", "：").partition("：")
         kind = _KINDS.get(head.strip())
         if not sep or kind is None:
-            raise forms.ValidationError(f"第 {number} 行应以“单选：”“简答：”或“确认：”开头")
+            raise forms.ValidationError(f"第 {number} 行应以“单选：”“多选：”“简答：”或“确认：”开头")
         parts = [p.strip() for p in rest.split("|")]
         optional = parts[0].endswith("（选填）")
         questions.append(
@@ -42,7 +45,7 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
 
 def questions_text(questions: list[dict[str, Any]]) -> str:
     """The stored questions written back in the form's syntax, so that editing a draft shows what was typed."""
-    heads = {"choice": "单选", "text": "简答", "confirm": "确认"}
+    heads = {"choice": "单选", "multi": "多选", "text": "简答", "confirm": "确认"}
     lines = []
     for question in questions:
         label = question["label"]

@@ -32,6 +32,7 @@ class StudentFlag(models.TextChoices):
 class QuestionKind(models.TextChoices):
     CONFIRM = "confirm", "确认"
     CHOICE = "choice", "单选"
+    MULTI = "multi", "多选"
     TEXT = "text", "简答"
 
 

@@ -214,7 +214,7 @@ def notice_preview(request: AuthedRequest, pk: int) -> HttpResponse:
             "child": "小明（示例）",
             "klass": "××班",
             "receipt": None,
-            "questions": [{**q, "answer": ""} for q in notice.questions],
+            "questions": [{**q, "answer": "", "chosen": []} for q in notice.questions],
             "attachments": list(notice.attachments.select_related("file")),
             "preview": True,
             "done": "",

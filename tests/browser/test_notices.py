@@ -32,7 +32,8 @@ def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: 
     page.get_by_role("link", name="写告知书").click()
     page.get_by_label("标题").fill("期末安全告知书")
     page.get_by_label("正文").fill("各位家长：\n\n寒假将至，请加强对孩子的安全教育。")
-    page.get_by_label("回执问题（可选）").fill("单选：寒假是否外出？|是|否")
+    page.get_by_role("button", name="添加问题").click()  # a 单选 with 是 / 否 to start from
+    page.get_by_label("第 1 题的题目").fill("寒假是否外出？")
     page.get_by_label("范围（不选则为全部）").select_option(label=klass.name)
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator(".alert-success")).to_contain_text("已保存草稿")
@@ -82,14 +83,26 @@ def test_principal_edits_previews_and_sends_the_draft(page: Page, demo_site) -> 
     expect(page.get_by_test_id("status")).to_have_text("草稿")
 
     page.get_by_role("link", name="修改", exact=True).click()
+    page.wait_for_load_state()
     page.get_by_label("标题").fill("关于举行春季家长开放日活动的通知")
+    # The question builder: the draft's 单选 is there; add a 多选 with three options.
+    expect(page.get_by_label("第 1 题的题目")).to_have_value("您是否参加本次开放日")
+    page.get_by_role("button", name="添加问题").click()
+    page.get_by_label("第 2 题的类型").select_option(label="多选")
+    page.get_by_label("第 2 题的题目").fill("您希望了解哪些内容")
+    page.get_by_label("第 2 题的选项 1").fill("课堂教学")
+    page.get_by_label("第 2 题的选项 2").fill("课后服务")
+    page.get_by_test_id("question").nth(1).get_by_role("button", name="添加选项").click()
+    page.get_by_label("第 2 题的选项 3").fill("食堂午餐")
     page.get_by_role("button", name="保存修改").click()
     expect(page.locator(".alert-success")).to_contain_text("已保存修改")
+    expect(page.get_by_text("[多选] 您希望了解哪些内容（课堂教学 / 课后服务 / 食堂午餐）")).to_be_visible()
 
     # The parent's phone page, marked 预览, with nothing to submit.
     page.get_by_role("link", name="预览家长页面").click()
     expect(page.get_by_test_id("preview-banner")).to_contain_text("预览")
     expect(page.get_by_role("heading", name="关于举行春季家长开放日活动的通知")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="食堂午餐")).to_be_visible()
     expect(page.get_by_role("button", name="已阅，确认收到")).to_be_disabled()
     page.get_by_role("link", name="返回告知书").click()
 

@@ -178,7 +178,7 @@ def test_a_stale_edit_page_answers_409_and_keeps_the_newer_text(city, make_notic
 def test_a_bad_edit_page_shows_the_error_and_saves_nothing(city, make_notice, signed_in):
     notice = make_notice(send=False)
     client = signed_in(city.user("principal"))
-    response = client.post(f"/notices/{notice.pk}/edit/", form_data(notice, questions="多选：什么|甲"))
+    response = client.post(f"/notices/{notice.pk}/edit/", form_data(notice, questions="排序：什么|甲"))
     assert response.status_code == 400
     assert "第 1 行应以" in response.content.decode()
     assert Notice.objects.get(pk=notice.pk).version == notice.version
@@ -304,3 +304,54 @@ def test_the_edit_form_shows_the_body_as_typed_and_saving_it_unchanged_changes_n
     shown = editable_body(stored)
     assert "<p>" not in shown if "<ul>" not in body else "<li>" in shown
     assert clean_body(shown) == stored
+
+
+def test_a_multiple_choice_question_is_written_answered_and_kept_in_option_order(city, make_notice, client):
+    from dudao.notices import tokens
+    from tests.notices.conftest import first_link
+
+    questions = parse_questions("多选：外出方式|自驾|火车|飞机\n单选：是否外出|是|否")
+    assert questions[0]["kind"] == "multi" and questions[0]["options"] == ["自驾", "火车", "飞机"]
+    notice = make_notice(questions=questions)
+    link = first_link(notice, city.class_a1)
+    response = client.post(f"/n/{tokens.link_token(link.pk)}/", {"q1": ["飞机", "自驾"], "q2": "是"})
+    assert response.status_code == 302
+    assert Receipt.objects.get(pk=link.receipt_id).answers == {"q1": "自驾；飞机", "q2": "是"}
+
+
+def test_a_multiple_choice_answer_outside_the_options_is_refused(city, make_notice):
+    notice = make_notice(questions=[{"kind": "multi", "label": "外出方式", "options": ["自驾", "火车"]}])
+    from tests.notices.conftest import first_link
+
+    link = first_link(notice, city.class_a1)
+    with pytest.raises(DomainError) as exc:
+        services.confirm(link=link, posted={"q1": "自驾；轮船"})
+    assert "请从选项中选择" in exc.value.message
+    assert Receipt.objects.get(pk=link.receipt_id).confirmed_at is None
+
+
+def test_a_multiple_choice_question_needs_options_without_the_separator(city, signed_in):
+    with pytest.raises(DomainError) as exc:
+        services.create_notice(
+            actor=city.user("principal"),
+            issuer=city.school_a,
+            title="t",
+            body="b",
+            questions=[{"kind": "multi", "label": "方式", "options": ["甲；乙", "丙"]}],
+        )
+    assert "不能有" in exc.value.message
+    with pytest.raises(DomainError) as exc:
+        services.create_notice(
+            actor=city.user("principal"),
+            issuer=city.school_a,
+            title="t",
+            body="b",
+            questions=[{"kind": "multi", "label": "方式", "options": ["甲"]}],
+        )
+    assert "多选" in exc.value.message and "2–8 个选项" in exc.value.message
+
+
+def test_the_write_form_carries_the_question_builder(city, signed_in):
+    page = signed_in(city.user("principal")).get("/notices/new/").content.decode()
+    assert "data-question-builder" in page and "notices/questions.js" in page
+    assert 'name="questions"' in page  # the text field stays: the form works without scripts

@@ -30,6 +30,9 @@ ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h3"
 MAX_BODY = 20_000
 MAX_QUESTIONS = 10
 MAX_ATTACHMENTS = 5
+CHOICE_KINDS = (QuestionKind.CHOICE, QuestionKind.MULTI)
+# A multiple-choice answer is stored as one string, the chosen options joined by this.
+MULTI_SEPARATOR = "；"
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -60,12 +63,15 @@ def check_questions(questions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
         kind = str(question.get("kind", ""))
         label = str(question.get("label", "")).strip()
         if kind not in kinds:
-            raise DomainError(f"第 {index} 个问题的类型不正确（可选：确认、单选、简答）", code="question_invalid")
+            raise DomainError(f"第 {index} 个问题的类型不正确（可选：确认、单选、多选、简答）", code="question_invalid")
         if not label or len(label) > 100:
             raise DomainError(f"第 {index} 个问题须有 1–100 字的题目", code="question_invalid")
         options = [str(o).strip() for o in question.get("options") or [] if str(o).strip()]
-        if kind == QuestionKind.CHOICE and not 2 <= len(options) <= 8:
-            raise DomainError(f"第 {index} 个问题（单选）须有 2–8 个选项", code="question_invalid")
+        if kind in CHOICE_KINDS and not 2 <= len(options) <= 8:
+            label_of_kind = QuestionKind(kind).label
+            raise DomainError(f"第 {index} 个问题（{label_of_kind}）须有 2–8 个选项", code="question_invalid")
+        if kind == QuestionKind.MULTI and any(MULTI_SEPARATOR in o for o in options):
+            raise DomainError(f"第 {index} 个问题（多选）的选项中不能有“{MULTI_SEPARATOR}”", code="question_invalid")
         if len(set(options)) != len(options) or any(len(o) > 40 for o in options):
             raise DomainError(f"第 {index} 个问题的选项重复或过长", code="question_invalid")
         clean.append(
@@ -73,7 +79,7 @@ def check_questions(questions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
                 "key": f"q{index}",
                 "kind": kind,
                 "label": label,
-                "options": options if kind == QuestionKind.CHOICE else [],
+                "options": options if kind in CHOICE_KINDS else [],
                 "required": bool(question.get("required", kind != QuestionKind.TEXT)),
             }
         )
