@@ -230,6 +230,7 @@ DUDAO_NOTICE_VERIFY_TRIES = int(os.environ.get("DUDAO_NOTICE_VERIFY_TRIES", "3")
 DUDAO_NOTICE_VERIFY_WAIT_MINUTES = int(os.environ.get("DUDAO_NOTICE_VERIFY_WAIT_MINUTES", "15"))
 DUDAO_NOTICE_OPENS_PER_MINUTE = int(os.environ.get("DUDAO_NOTICE_OPENS_PER_MINUTE", "30"))
 DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE = int(os.environ.get("DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE", "60"))
+DUDAO_NOTICE_STUCK_MINUTES = int(os.environ.get("DUDAO_NOTICE_STUCK_MINUTES", "20"))
 DUDAO_BENCH_BARE_ENDPOINT = env_flag("DUDAO_BENCH_BARE_ENDPOINT")
 # Messages to staff (消息中心, docs/消息中心.md): 企业微信 and 钉钉 work-app messages (a channel is on when its id and
 # secret are set), SMS to staff phones through DUDAO_SMS_BACKEND when switched on; base URLs for a proxy or tests.

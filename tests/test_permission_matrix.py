@@ -379,6 +379,7 @@ def _student_pages(city: City) -> list[str]:
         "/api/v1/health/absences",
         f"/notices/{notice.pk}/",
         f"/notices/{notice.pk}/classes/{class_a1}/",
+        f"/notices/{notice.pk}/classes/{class_a1}/slips/",
         f"/notices/{notice.pk}/export.xlsx",
         f"/api/v1/notices/{notice.pk}/receipts",
         f"/indicators/notices.unconfirmed/?unit={school_a}",

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -163,8 +164,62 @@ class VersionIn(Schema):
     version: int
 
 
+class NoticePatch(Schema):
+    """Fields to change on a draft; those left out keep their value. `version` is the one read (409 if stale)."""
+
+    version: int
+    title: str | None = None
+    body: str | None = Field(default=None, description="纯文本（空行分段）或简单 HTML；保存前清洗")
+    questions: list[QuestionIn] | None = None
+    audience_units: list[Id] | None = None
+    audience_grade_names: list[str] | None = None
+    audience_flags: list[StudentFlag] | None = None
+    links_expire_on: dt.date | None = None
+
+
+@router.patch("/notices/{notice_id}", response=NoticeOut)
+def update_notice(request: AuthenticatedHttpRequest, notice_id: int, payload: NoticePatch) -> NoticeOut:
+    """Edit a draft (409 once it is sent, or when `version` is stale)."""
+    require(request, "notice.change")
+    notice = _get(request, notice_id)
+    if payload.audience_units is None:
+        units = list(notice.audience_units.all())
+    else:
+        units = list(units_for(request.user).filter(pk__in=payload.audience_units))
+        if len(units) != len(set(payload.audience_units)):
+            raise DomainError("范围中有不存在或不在您管理范围内的单位", code="audience_outside")
+    expires = timezone.localtime(notice.links_expire_at).date()
+    services.update_notice(
+        actor=request.user,
+        notice=notice,
+        version=payload.version,
+        title=notice.title if payload.title is None else payload.title,
+        body=notice.body_html if payload.body is None else payload.body,
+        questions=notice.questions if payload.questions is None else [q.dict() for q in payload.questions],
+        audience_units=units,
+        grade_names=(
+            notice.audience_grade_names if payload.audience_grade_names is None else payload.audience_grade_names
+        ),
+        flags=notice.audience_flags if payload.audience_flags is None else [f.value for f in payload.audience_flags],
+        links_expire_on=payload.links_expire_on or expires,
+    )
+    return _notice_out(_get(request, notice_id))
+
+
+@router.delete("/notices/{notice_id}", response={204: None})
+def delete_notice(request: AuthenticatedHttpRequest, notice_id: int, version: int) -> Status[None]:
+    """Delete a draft (`?version=` as read; 409 once it is sent)."""
+    require(request, "notice.change")
+    notice = _get(request, notice_id)
+    services.delete_notice(actor=request.user, notice=notice, version=version)
+    return Status(204, None)
+
+
 @router.post("/notices/{notice_id}/send", response=NoticeOut)
 def send_notice(request: AuthenticatedHttpRequest, notice_id: int, payload: VersionIn) -> NoticeOut:
+    """Send a draft: one receipt per student reached, one link per guardian, one QR code per class (a large
+    audience is written in the background: the answer shows `sending`). 409 when already sent or stale."""
+    require(request, "notice.change")
     notice = _get(request, notice_id)
     services.send_notice(actor=request.user, notice=notice, version=payload.version)
     return _notice_out(_get(request, notice_id))

@@ -48,6 +48,14 @@ WINTER_LETTER = """各位家长：
 孩子外出时请务必知道去向、同伴和返回时间。本提醒在寒假期间每天发送，请每天阅读并确认。"""
 
 
+OPEN_DAY_LETTER = """尊敬的家长：
+
+为让您更好地了解孩子在校的学习和生活，学校定于下周五上午举行家长开放日活动。
+活动安排：8:00—8:30 签到，8:40—10:20 随堂听课，10:30—11:30 班级家长会。
+
+请您携带身份证件，从学校东门步行进入，校内不设停车位。如不能参加，请在回执中说明，班主任将另行与您沟通。"""
+
+
 def _holiday_letter(today: dt.date) -> tuple[str, str, dt.date, dt.date]:
     """The coming holiday's safety letter: (title, body, first reminder, last reminder)."""
     if 4 <= today.month <= 8:
@@ -126,8 +134,19 @@ def notices_demo(context: DemoContext) -> dict[str, int]:
         actor=admin, notice=drowning, flags=["is_left_behind"], starts_on=start, until=end, only_pending=False
     )
     reminders = services.run_reminders(today=context.today) if start <= context.today else {"messages": 0}
+    # A school's draft not yet sent: what a 德育主任 leaves for the principal to check before it goes out.
+    principal = User.objects.get(username="school.principal")
+    school = principal.assignments.get(role="principal").unit
+    services.create_notice(
+        actor=principal,
+        issuer=school,
+        title="关于举行家长开放日活动的通知",
+        body=OPEN_DAY_LETTER,
+        questions=[{"kind": "choice", "label": "您是否参加本次开放日", "options": ["参加", "不参加"]}],
+        links_expire_on=context.today + dt.timedelta(days=14),
+    )
     return {
-        "notices": 2,
+        "notices": 3,
         "notice_receipts": counts["students"] + drowning_counts["students"],
         "notice_confirmed": confirmed,
         "notice_links": counts["links"] + drowning_counts["links"],

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from dudao.core.forms import DatePicker, StyledForm
-from dudao.notices.models import StudentFlag
+from dudao.notices.models import Notice, StudentFlag
 from dudao.orgs.models import OrgUnit, UnitKind
 
-QUESTION_HELP = "每行一个问题：“单选：暑期是否外出？|是|否”、“简答：外出去向”、“确认：我已履行监护责任”"
-_KINDS = {"单选": "choice", "简答": "text", "填空": "text", "确认": "confirm"}
+QUESTION_HELP = (
+    "每行一个问题：“单选：暑期是否外出？|是|否”、“多选：外出方式|自驾|火车|飞机”、"
+    "“简答：外出去向”、“确认：我已履行监护责任”"
+)
+_KINDS = {"单选": "choice", "多选": "multi", "简答": "text", "填空": "text", "确认": "confirm"}
 
 
 def parse_questions(text: str) -> list[dict[str, Any]]:
@@ -24,7 +29,7 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
         head, sep, rest = line.replace(":", "：").partition("：")
         kind = _KINDS.get(head.strip())
         if not sep or kind is None:
-            raise forms.ValidationError(f"第 {number} 行应以“单选：”“简答：”或“确认：”开头")
+            raise forms.ValidationError(f"第 {number} 行应以“单选：”“多选：”“简答：”或“确认：”开头")
         parts = [p.strip() for p in rest.split("|")]
         optional = parts[0].endswith("（选填）")
         questions.append(
@@ -36,6 +41,40 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
             }
         )
     return questions
+
+
+def questions_text(questions: list[dict[str, Any]]) -> str:
+    """The stored questions written back in the form's syntax, so that editing a draft shows what was typed."""
+    heads = {"choice": "单选", "multi": "多选", "text": "简答", "confirm": "确认"}
+    lines = []
+    for question in questions:
+        label = question["label"]
+        if question["kind"] != "text" and not question.get("required", True):
+            label += "（选填）"
+        lines.append("|".join([f"{heads.get(question['kind'], '确认')}：{label}", *question.get("options", [])]))
+    return "\n".join(lines)
+
+
+def editable_body(body_html: str) -> str:
+    """The stored body as the clerk typed it: plain paragraphs back to text with blank lines between them; a body
+    with other formatting stays the HTML it is (saved again unchanged, it stays the same)."""
+    if set(re.findall(r"</?([a-zA-Z0-9]+)", body_html)) <= {"p"}:
+        paragraphs = re.findall(r"<p>(.*?)</p>", body_html, flags=re.S)
+        return "\n\n".join(html.unescape(p) for p in paragraphs)
+    return body_html
+
+
+def initial_of(notice: Notice) -> dict[str, Any]:
+    """A draft's values as the form's initial data."""
+    return {
+        "title": notice.title,
+        "body": editable_body(notice.body_html),
+        "questions": questions_text(notice.questions),
+        "audience_units": list(notice.audience_units.all()),
+        "grade_names": "，".join(notice.audience_grade_names),
+        "flags": notice.audience_flags,
+        "links_expire_on": timezone.localtime(notice.links_expire_at).date(),
+    }
 
 
 class NoticeForm(StyledForm):
@@ -75,7 +114,8 @@ class NoticeForm(StyledForm):
         field.queryset = choices.order_by("path")
         field.widget.attrs["size"] = 8
         self.fields["attachments"].widget.attrs["multiple"] = True
-        self.fields["links_expire_on"].initial = timezone.localdate() + dt.timedelta(days=30)
+        if "links_expire_on" not in self.initial:
+            self.fields["links_expire_on"].initial = timezone.localdate() + dt.timedelta(days=30)
 
     def clean_questions(self) -> list[dict[str, Any]]:
         return parse_questions(self.cleaned_data.get("questions", ""))

@@ -32,6 +32,7 @@ class StudentFlag(models.TextChoices):
 class QuestionKind(models.TextChoices):
     CONFIRM = "confirm", "确认"
     CHOICE = "choice", "单选"
+    MULTI = "multi", "多选"
     TEXT = "text", "简答"
 
 
@@ -59,6 +60,12 @@ class Notice(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Who pressed 发送, and when a large send was handed to the background job: a send still 发送中 long after
+    # that was lost with its worker and is queued again (services.sending.requeue_stuck_sends).
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    send_queued_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 

@@ -20,6 +20,7 @@ from dudao.core.middleware import client_ip
 from dudao.notices import services, tokens
 from dudao.notices.bench import insert_bare_row
 from dudao.notices.models import Receipt
+from dudao.notices.services.drafting import MULTI_SEPARATOR
 
 
 def _over(key: str, limit: int) -> bool:
@@ -62,9 +63,7 @@ def public_page(request: HttpRequest, token: str) -> HttpResponseBase:
     error = ""
     if request.method == "POST":
         try:
-            outcome = services.confirm_by_token(
-                link_id=parsed[1], posted=request.POST.dict(), ip=client_ip(request) or ""
-            )
+            outcome = services.confirm_by_token(link_id=parsed[1], posted=_posted(request), ip=client_ip(request) or "")
         except DomainError as exc:
             error = exc.message
         else:
@@ -79,9 +78,11 @@ def public_page(request: HttpRequest, token: str) -> HttpResponseBase:
     if request.method == "GET":
         services.mark_opened(link)
     klass_name = receipt.klass.name if receipt.klass_id else ""
-    questions = [
-        {**q, "answer": receipt.answers.get(q["key"], "") or request.POST.get(q["key"], "")} for q in notice.questions
-    ]
+    posted = _posted(request) if request.method == "POST" else {}
+    questions = []
+    for q in notice.questions:
+        answer = receipt.answers.get(q["key"], "") or posted.get(q["key"], "")
+        questions.append({**q, "answer": answer, "chosen": answer.split(MULTI_SEPARATOR) if answer else []})
     return render(
         request,
         "notices/public.html",
@@ -98,6 +99,11 @@ def public_page(request: HttpRequest, token: str) -> HttpResponseBase:
         },
         status=400 if error else 200,
     )
+
+
+def _posted(request: HttpRequest) -> dict[str, str]:
+    """The form's answers, a multiple-choice question's ticked boxes joined into one value."""
+    return {key: MULTI_SEPARATOR.join(request.POST.getlist(key)) for key in request.POST}
 
 
 def _class_code(request: HttpRequest, token: str) -> HttpResponseBase:

@@ -22,7 +22,7 @@ from dudao.core.files import file_response
 from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, post_form, posted_version, require
 from dudao.notices import exports, selectors, services, tokens
-from dudao.notices.forms import NoticeForm, PhoneConfirmForm, ReminderForm
+from dudao.notices.forms import NoticeForm, PhoneConfirmForm, ReminderForm, initial_of
 from dudao.notices.models import Notice, NoticeStatus
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can
@@ -53,11 +53,18 @@ def notice_list(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "unit": unit,
-            "statuses": NoticeStatus.choices,
+            "tabs": _status_tabs(selectors.status_counts(request.user)),
             "status": status,
+            "status_label": NoticeStatus(status).label if status else "",
             "can_write": can(request.user, "notice.change") and unit.kind in services.ISSUER_KINDS,
         },
     )
+
+
+def _status_tabs(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(status, label, count) for the list's filter tabs: 草稿 and 已发送 always, the others when they occur."""
+    always = (NoticeStatus.DRAFT, NoticeStatus.SENT)
+    return [(s.value, s.label, counts.get(s.value, 0)) for s in NoticeStatus if s in always or counts.get(s.value)]
 
 
 @login_required
@@ -136,6 +143,99 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+def _draft(request: AuthedRequest, pk: int) -> Notice:
+    """A draft the acting unit issued: 403 for a role that may not write, 404 outside the scope, and a message
+    (not an error page) once the notice has left the drafts."""
+    require(request, "notice.change")
+    notice = _notice(request, pk)
+    if not can(request.user, "notice.change", notice.issuer):
+        raise PermissionDenied("只有发文单位可以修改告知书")
+    return notice
+
+
+@login_required
+def notice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    notice = _draft(request, pk)
+    if notice.status != NoticeStatus.DRAFT:
+        messages.error(request, f"该告知书{notice.get_status_display()}，只有草稿可以修改")
+        return redirect("notices:detail", pk=pk)
+    form = NoticeForm(request.POST or None, request.FILES or None, issuer=notice.issuer, initial=initial_of(notice))
+    attachments = list(notice.attachments.select_related("file"))
+    version = notice.version
+    if request.method == "POST":
+        version = posted_version(request) or -1
+        if form.is_valid():
+            data = form.cleaned_data
+            uploads = [(f, f.name or "file") for f in request.FILES.getlist("attachments") if f]
+            removed = [int(v) for v in request.POST.getlist("remove_attachment") if v.isdigit()]
+            try:
+                services.update_notice(
+                    actor=request.user,
+                    notice=notice,
+                    version=version,
+                    title=data["title"],
+                    body=data["body"],
+                    questions=data["questions"],
+                    audience_units=list(data["audience_units"]),
+                    grade_names=data["grade_names"],
+                    flags=data["flags"],
+                    links_expire_on=data["links_expire_on"],
+                    attachments=uploads,
+                    remove_attachments=removed,
+                )
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                status = exc.status if exc.status == 409 else 400
+                context = {"form": form, "issuer": notice.issuer, "notice": notice, "attachments": attachments}
+                return render(request, "notices/form.html", {**context, "version": version}, status=status)
+            messages.success(request, "已保存修改，可预览后发送")
+            return redirect("notices:detail", pk=pk)
+        messages.error(request, form_errors(form))
+    return render(
+        request,
+        "notices/form.html",
+        {"form": form, "issuer": notice.issuer, "notice": notice, "attachments": attachments, "version": version},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def notice_preview(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The parent's phone page as it will look, from the same template, marked 预览: no link, no receipt, and
+    the confirm button does nothing."""
+    notice = _notice(request, pk)
+    return render(
+        request,
+        "notices/public.html",
+        {
+            "notice": notice,
+            "child": "小明（示例）",
+            "klass": "××班",
+            "receipt": None,
+            "questions": [{**q, "answer": "", "chosen": []} for q in notice.questions],
+            "attachments": list(notice.attachments.select_related("file")),
+            "preview": True,
+            "done": "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def notice_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    notice = _draft(request, pk)
+    title = notice.title
+    return perform(
+        request,
+        redirect("notices:detail", pk=pk),
+        lambda: services.delete_notice(actor=request.user, notice=notice, version=posted_version(request)),
+        f"已删除草稿《{title}》",
+        then=lambda _: redirect("notices:list"),
+    )
+
+
 @login_required
 @require_POST
 def notice_send(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -200,6 +300,7 @@ def notice_sms(request: AuthedRequest, pk: int) -> HttpResponse:
             unit=unit,
             only_pending=request.POST.get("all") != "1",
             base=request.build_absolute_uri("/"),
+            sender=services.sender_label(request.user, unit),
         ),
         lambda n: f"已提交短信 {n} 条",
     )
@@ -214,21 +315,25 @@ def _class(request: AuthedRequest, notice: Notice, class_pk: int) -> OrgUnit:
 
 @login_required
 def class_page(request: AuthedRequest, pk: int, class_pk: int) -> HttpResponse:
-    """The class teacher's page: who has not confirmed (with phones), who has, and how to reach them."""
+    """The class teacher's page: one row per guardian of the children still to confirm (masked phone, the
+    personal message and link to copy, opened / texted), the confirmed, and the class QR code."""
     notice = _notice(request, pk)
     klass = _class(request, notice, class_pk)
     user = request.user
-    unmask = can(user, "student.unmask_phone", klass) and can(user, "notice.confirm", klass)
+    may_confirm = notice.status == NoticeStatus.SENT and can(user, "notice.confirm", klass)
+    unmask = may_confirm and can(user, "student.unmask_phone", klass)
     receipts = list(selectors.class_receipts(notice, klass))
     pending = [r for r in receipts if r.confirmed_at is None]
     confirmed = [r for r in receipts if r.confirmed_at is not None]
+    rows = selectors.guardian_rows(pending)
     base = request.build_absolute_uri("/")
-    lines = []
-    for receipt in pending:
-        for link in receipt.links.all():
-            if link.revoked_at is None:
-                url = services.link_url(link.pk, base)
-                lines.append(services.message_text(notice, receipt.student.name, url))
+    sender = services.sender_label(user, klass)
+    copies = {}
+    if may_confirm and notice.is_live:
+        for row in rows:
+            if row.link is not None:
+                url = services.link_url(row.link.pk, base)
+                copies[row.link.pk] = (url, services.message_text(notice, row.student_name, url, sender))
     if unmask and pending:
         record_access(
             actor=user,
@@ -246,13 +351,16 @@ def class_page(request: AuthedRequest, pk: int, class_pk: int) -> HttpResponse:
             "notice": notice,
             "klass": klass,
             "pending": pending,
+            "rows": [
+                (row, *copies.get(row.link.pk if row.link else 0, ("", "")), services.mask_guardian_phone(row.phone))
+                for row in rows
+            ],
             "confirmed": confirmed,
             "total": len(receipts),
             "rate": round(100.0 * len(confirmed) / len(receipts), 1) if receipts else 0,
             "unmask": unmask,
-            "mask": services.mask_guardian_phone,
-            "may_confirm": notice.status == NoticeStatus.SENT and can(user, "notice.confirm", klass),
-            "lines": "\n".join(lines),
+            "may_confirm": may_confirm,
+            "may_copy": bool(copies),
             "qr_url": qr_url,
             "qr": segno.make(qr_url, error="m").svg_inline(scale=4) if qr_url and notice.is_live else "",
             "phone_form": PhoneConfirmForm(),
@@ -262,20 +370,44 @@ def class_page(request: AuthedRequest, pk: int, class_pk: int) -> HttpResponse:
 
 @login_required
 def class_slips(request: AuthedRequest, pk: int, class_pk: int) -> HttpResponse:
-    """Printable slips: one per student with the first guardian's personal QR code, to hand out in class."""
+    """Printable A4 slips, several to a page with cut lines: one per child still to confirm (all with
+    `?all=1`), with the child's full name, the first guardian's personal QR code and the short link to type.
+    Names of children on paper are personal data: opening the sheet is logged."""
     notice = _notice(request, pk)
     klass = _class(request, notice, class_pk)
     if not can(request.user, "notice.confirm", klass):
         raise PermissionDenied("只有班主任或学校管理员可以打印回执条")
+    if not notice.is_live:
+        messages.error(request, "告知书已撤回或链接已过期，不能打印回执条")
+        return redirect("notices:class", pk=pk, class_pk=class_pk)
+    everyone = request.GET.get("all") == "1"
     base = request.build_absolute_uri("/")
     slips = []
     for receipt in selectors.class_receipts(notice, klass):
         link = next((li for li in receipt.links.all() if li.revoked_at is None), None)
-        if link is None or receipt.confirmed_at is not None:
+        if link is None or (receipt.confirmed_at is not None and not everyone):
             continue
         url = services.link_url(link.pk, base)
-        slips.append((services.given_name(receipt.student.name), segno.make(url, error="m").svg_inline(scale=3)))
-    return render(request, "notices/slips.html", {"notice": notice, "klass": klass, "slips": slips})
+        slips.append(
+            {
+                "name": receipt.student.name,
+                "guardian": link.guardian.name,
+                "url": url,
+                "qr": segno.make(url, error="m").svg_inline(scale=3),
+            }
+        )
+    record_access(
+        actor=request.user,
+        action="print_slips",
+        obj=notice,
+        unit_path=klass.path,
+        details={"class": klass.pk, "slips": len(slips), "all": everyone, "unmasked_phone": False},
+    )
+    return render(
+        request,
+        "notices/slips.html",
+        {"notice": notice, "klass": klass, "slips": slips, "everyone": everyone, "issuer": notice.issuer},
+    )
 
 
 @login_required

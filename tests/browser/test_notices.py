@@ -32,7 +32,8 @@ def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: 
     page.get_by_role("link", name="写告知书").click()
     page.get_by_label("标题").fill("期末安全告知书")
     page.get_by_label("正文").fill("各位家长：\n\n寒假将至，请加强对孩子的安全教育。")
-    page.get_by_label("回执问题（可选）").fill("单选：寒假是否外出？|是|否")
+    page.get_by_role("button", name="添加问题").click()  # a 单选 with 是 / 否 to start from
+    page.get_by_label("第 1 题的题目").fill("寒假是否外出？")
     page.get_by_label("范围（不选则为全部）").select_option(label=klass.name)
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator(".alert-success")).to_contain_text("已保存草稿")
@@ -40,15 +41,15 @@ def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: 
     expect(page.locator(".alert-success")).to_contain_text("已发送：1 所学校、1 个班级")
     expect(page.get_by_test_id("rate")).to_have_text("0.0%")
 
-    # 2. The class teacher opens the notice: everyone is still to confirm; she copies the parents' messages.
+    # 2. The class teacher opens the notice: everyone is still to confirm; each guardian's message is on its row.
     page.context.clear_cookies()
     sign_in(page, base, "school.teacher")
     page.goto(f"{base}/notices/")
-    page.get_by_role("link", name="期末安全告知书").click()
+    page.get_by_role("link", name="期末安全告知书").first.click()
     pending = page.get_by_test_id("pending-count")
     before = int(pending.inner_text())
     assert before > 5
-    message = page.locator("#lines").input_value().splitlines()[0]
+    message = page.get_by_role("button", name="复制消息").first.get_attribute("data-copy") or ""
     found = re.search(r"https?://\S+", message)
     assert found is not None, message
     link = found.group(0)
@@ -69,3 +70,102 @@ def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: 
     page.reload()
     expect(page.get_by_test_id("pending-count")).to_have_text(str(before - 1))
     expect(page.get_by_test_id("confirmed")).to_contain_text("家长链接")
+
+
+def test_principal_edits_previews_and_sends_the_draft(page: Page, demo_site) -> None:
+    base = demo_site.url
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, base, "school.principal")
+    page.goto(f"{base}/notices/")
+    page.wait_for_load_state()
+    page.get_by_test_id("status-tabs").get_by_role("link", name=re.compile("^草稿")).click()
+    page.get_by_role("link", name="关于举行家长开放日活动的通知").click()
+    expect(page.get_by_test_id("status")).to_have_text("草稿")
+
+    page.get_by_role("link", name="修改", exact=True).click()
+    page.wait_for_load_state()
+    page.get_by_label("标题").fill("关于举行春季家长开放日活动的通知")
+    # The question builder: the draft's 单选 is there; add a 多选 with three options.
+    expect(page.get_by_label("第 1 题的题目")).to_have_value("您是否参加本次开放日")
+    page.get_by_role("button", name="添加问题").click()
+    page.get_by_label("第 2 题的类型").select_option(label="多选")
+    page.get_by_label("第 2 题的题目").fill("您希望了解哪些内容")
+    page.get_by_label("第 2 题的选项 1", exact=True).fill("课堂教学")
+    page.get_by_label("第 2 题的选项 2", exact=True).fill("课后服务")
+    page.get_by_test_id("question").nth(1).get_by_role("button", name="添加选项").click()
+    page.get_by_label("第 2 题的选项 3", exact=True).fill("食堂午餐")
+    page.get_by_role("button", name="保存修改").click()
+    expect(page.locator(".alert-success")).to_contain_text("已保存修改")
+    expect(page.get_by_text("[多选] 您希望了解哪些内容（课堂教学 / 课后服务 / 食堂午餐）")).to_be_visible()
+
+    # The parent's phone page, marked 预览, with nothing to submit.
+    page.get_by_role("link", name="预览家长页面").click()
+    expect(page.get_by_test_id("preview-banner")).to_contain_text("预览")
+    expect(page.get_by_role("heading", name="关于举行春季家长开放日活动的通知")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="食堂午餐")).to_be_visible()
+    expect(page.get_by_role("button", name="已阅，确认收到")).to_be_disabled()
+    page.get_by_role("link", name="返回告知书").click()
+
+    page.get_by_role("button", name="发送").click()
+    expect(page.locator(".alert-success")).to_contain_text("已发送")
+    expect(page.get_by_test_id("status")).to_have_text("已发送")
+    expect(page.get_by_role("link", name="修改", exact=True)).to_have_count(0)
+
+
+def test_teacher_copies_one_guardians_message_and_opens_the_slips(page: Page, demo_site) -> None:
+    base = demo_site.url
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    sign_in(page, base, "school.teacher")
+    page.goto(f"{base}/notices/")
+    page.get_by_role("link", name="创建全国文明城市致全市中小学生家长的一封信").first.click()
+    page.wait_for_load_state()
+    row = page.get_by_test_id("guardian-row").first
+    child = row.locator("td").first.inner_text().strip()
+    row.get_by_role("button", name="复制消息").click()
+    expect(row.get_by_role("button", name="已复制")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("【") and f"{child}同学家长您好" in copied and "班主任" in copied, copied
+    assert re.search(r"/n/g[a-z2-9]+\.[a-z2-9]{12}/", copied), copied
+
+    pending = int(page.get_by_test_id("pending-count").inner_text())
+    page.get_by_role("link", name="打印回执条").click()
+    slips = page.get_by_test_id("slips").locator(".slip")
+    expect(slips).to_have_count(pending)  # one per child still to confirm
+    expect(slips.first).to_contain_text("同学家长")
+    expect(slips.first.locator("svg")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^打印"))).to_be_visible()
+
+
+TEXT_CELLS_FIT = """() => {
+  const narrow = [];
+  for (const cell of document.querySelectorAll("main td, main th")) {
+    const text = cell.innerText.trim();
+    if (!text || cell.offsetParent === null) continue;
+    const size = parseFloat(getComputedStyle(cell).fontSize);
+    if (cell.getBoundingClientRect().width < 4 * size) narrow.push(text.slice(0, 20));
+  }
+  return narrow;
+}"""
+
+SMALL_TARGETS = """() => Array.from(document.querySelectorAll(".stack-sm .btn, .notice-actions .btn"))
+  .filter((b) => b.offsetParent !== null && b.getBoundingClientRect().height < 44)
+  .map((b) => b.innerText.trim())"""
+
+
+def test_class_page_and_list_are_cards_on_a_phone(browser: Browser, demo_site) -> None:
+    base = demo_site.url
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    page = phone.new_page()
+    sign_in(page, base, "school.teacher")
+    for path in ("/notices/", None):
+        if path:
+            page.goto(f"{base}{path}")
+        else:
+            page.goto(f"{base}/notices/")
+            page.get_by_role("link", name="创建全国文明城市致全市中小学生家长的一封信").first.click()
+            expect(page.get_by_test_id("guardian-row").first).to_be_visible()
+        page.wait_for_load_state()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
+        assert page.evaluate(TEXT_CELLS_FIT) == [], page.url
+        assert page.evaluate(SMALL_TARGETS) == [], page.url
+    phone.close()

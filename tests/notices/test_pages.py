@@ -135,7 +135,7 @@ def test_bad_question_line_is_shown_and_nothing_saved(city, signed_in):
     client = signed_in(city.user("principal"))
     response = client.post(
         "/notices/new/",
-        {"title": "t", "body": "b", "questions": "多选：x|y", "links_expire_on": "2099-01-01"},
+        {"title": "t", "body": "b", "questions": "排序：x|y", "links_expire_on": "2099-01-01"},
     )
     assert response.status_code == 200
     assert "第 1 行" in response.content.decode()

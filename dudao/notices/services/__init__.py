@@ -14,7 +14,7 @@ from dudao.notices.services.confirmations import (
     revoke_link,
     verify_guardian,
 )
-from dudao.notices.services.drafting import ISSUER_KINDS, create_notice
+from dudao.notices.services.drafting import ISSUER_KINDS, create_notice, delete_notice, update_notice
 from dudao.notices.services.reminders import (
     add_reminder,
     given_name,
@@ -23,8 +23,15 @@ from dudao.notices.services.reminders import (
     public_url,
     run_reminders,
     send_sms,
+    sender_label,
 )
-from dudao.notices.services.sending import owners_of_classes, send_notice, send_queued, withdraw_notice
+from dudao.notices.services.sending import (
+    owners_of_classes,
+    requeue_stuck_sends,
+    send_notice,
+    send_queued,
+    withdraw_notice,
+)
 
 __all__ = [
     "ISSUER_KINDS",
@@ -34,6 +41,7 @@ __all__ = [
     "confirm_by_phone",
     "confirm_by_token",
     "create_notice",
+    "delete_notice",
     "given_name",
     "link_url",
     "live_code",
@@ -43,11 +51,14 @@ __all__ = [
     "message_text",
     "owners_of_classes",
     "public_url",
+    "requeue_stuck_sends",
     "revoke_link",
     "run_reminders",
     "send_notice",
     "send_queued",
     "send_sms",
+    "sender_label",
+    "update_notice",
     "verify_guardian",
     "withdraw_notice",
 ]

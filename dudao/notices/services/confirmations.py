@@ -26,6 +26,7 @@ from dudao.notices.models import (
     Receipt,
     VerifyAttempt,
 )
+from dudao.notices.services.drafting import MULTI_SEPARATOR
 from dudao.orgs.models import Guardian
 from dudao.orgs.scoping import can
 
@@ -76,6 +77,12 @@ def check_answers(questions: Sequence[dict[str, Any]], posted: dict[str, str]) -
             value = "是" if value else ""
         elif kind == QuestionKind.CHOICE and value and value not in question["options"]:
             raise DomainError(f"“{label}”请从选项中选择", code="answer_invalid")
+        elif kind == QuestionKind.MULTI and value:
+            chosen = [v for v in value.split(MULTI_SEPARATOR) if v]
+            if set(chosen) - set(question["options"]):
+                raise DomainError(f"“{label}”请从选项中选择", code="answer_invalid")
+            # In the order of the options, each once, whatever order the browser sent them in.
+            value = MULTI_SEPARATOR.join(o for o in question["options"] if o in chosen)
         elif kind == QuestionKind.TEXT and len(value) > MAX_ANSWER:
             raise DomainError(f"“{label}”不能超过 {MAX_ANSWER} 字", code="answer_too_long")
         if question.get("required") and not value:

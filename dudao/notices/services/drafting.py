@@ -1,10 +1,13 @@
-"""Writing a notice: sanitized body, questions, audience, link expiry and attachments, saved as a draft."""
+"""Writing a notice: sanitized body, questions, audience, link expiry and attachments, saved as a draft; editing
+and deleting the draft before it is sent."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 import nh3
@@ -16,7 +19,8 @@ from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
-from dudao.notices.models import Notice, NoticeAttachment, QuestionKind
+from dudao.core.locking import bump, locked
+from dudao.notices.models import Notice, NoticeAttachment, NoticeStatus, QuestionKind
 from dudao.notices.services._common import NOTICE_FIELDS, _check_flags
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can
@@ -26,6 +30,9 @@ ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h3"
 MAX_BODY = 20_000
 MAX_QUESTIONS = 10
 MAX_ATTACHMENTS = 5
+CHOICE_KINDS = (QuestionKind.CHOICE, QuestionKind.MULTI)
+# A multiple-choice answer is stored as one string, the chosen options joined by this.
+MULTI_SEPARATOR = "；"
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -56,12 +63,15 @@ def check_questions(questions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
         kind = str(question.get("kind", ""))
         label = str(question.get("label", "")).strip()
         if kind not in kinds:
-            raise DomainError(f"第 {index} 个问题的类型不正确（可选：确认、单选、简答）", code="question_invalid")
+            raise DomainError(f"第 {index} 个问题的类型不正确（可选：确认、单选、多选、简答）", code="question_invalid")
         if not label or len(label) > 100:
             raise DomainError(f"第 {index} 个问题须有 1–100 字的题目", code="question_invalid")
         options = [str(o).strip() for o in question.get("options") or [] if str(o).strip()]
-        if kind == QuestionKind.CHOICE and not 2 <= len(options) <= 8:
-            raise DomainError(f"第 {index} 个问题（单选）须有 2–8 个选项", code="question_invalid")
+        if kind in CHOICE_KINDS and not 2 <= len(options) <= 8:
+            label_of_kind = QuestionKind(kind).label
+            raise DomainError(f"第 {index} 个问题（{label_of_kind}）须有 2–8 个选项", code="question_invalid")
+        if kind == QuestionKind.MULTI and any(MULTI_SEPARATOR in o for o in options):
+            raise DomainError(f"第 {index} 个问题（多选）的选项中不能有“{MULTI_SEPARATOR}”", code="question_invalid")
         if len(set(options)) != len(options) or any(len(o) > 40 for o in options):
             raise DomainError(f"第 {index} 个问题的选项重复或过长", code="question_invalid")
         clean.append(
@@ -69,31 +79,37 @@ def check_questions(questions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
                 "key": f"q{index}",
                 "kind": kind,
                 "label": label,
-                "options": options if kind == QuestionKind.CHOICE else [],
+                "options": options if kind in CHOICE_KINDS else [],
                 "required": bool(question.get("required", kind != QuestionKind.TEXT)),
             }
         )
     return clean
 
 
-def create_notice(
+@dataclass(frozen=True)
+class _Draft:
+    """A notice's content after every check, ready to be written."""
+
+    title: str
+    body_html: str
+    questions: list[dict[str, Any]]
+    audience_units: list[OrgUnit]
+    grade_names: list[str]
+    flags: list[str]
+    links_expire_at: dt.datetime
+
+
+def _check_draft(
     *,
-    actor: User,
     issuer: OrgUnit,
     title: str,
     body: str,
-    questions: Sequence[dict[str, Any]] = (),
-    audience_units: Sequence[OrgUnit] = (),
-    grade_names: Sequence[str] = (),
-    flags: Sequence[str] = (),
-    links_expire_on: dt.date | None = None,
-    attachments: Sequence[tuple[IO[bytes], str]] = (),
-) -> Notice:
-    """A draft notice from `issuer` (a bureau, district bureau or school in the actor's scope)."""
-    if not can(actor, "notice.change", issuer):
-        raise Forbidden("您当前的身份不能以该单位名义发布告知书")
-    if issuer.kind not in ISSUER_KINDS:
-        raise DomainError("告知书须以教育局、区县教育局或学校名义发布", code="issuer_kind")
+    questions: Sequence[dict[str, Any]],
+    audience_units: Sequence[OrgUnit],
+    grade_names: Sequence[str],
+    flags: Sequence[str],
+    links_expire_on: dt.date | None,
+) -> _Draft:
     title = (title or "").strip()
     if not title or len(title) > 120:
         raise DomainError("请填写 1–120 字的标题", code="title_required")
@@ -120,41 +136,155 @@ def create_notice(
         raise DomainError("链接有效期不能早于今天", code="expiry_in_past")
     if expire_on > today + dt.timedelta(days=366):
         raise DomainError("链接有效期最长一年", code="expiry_too_far")
+    expires_at = timezone.make_aware(dt.datetime.combine(expire_on, dt.time(23, 59, 59)))
+    return _Draft(title, body_html, clean_questions, list(audience_units), names, sorted(set(flags)), expires_at)
+
+
+def _store_attachments(actor: User, notice: Notice, attachments: Sequence[tuple[IO[bytes], str]]) -> None:
+    for upload, name in attachments:
+        stored = store_upload(
+            actor=actor,
+            upload=upload,
+            name=name,
+            allowed=DOCUMENT_TYPES | IMAGE_TYPES,
+            max_bytes=ATTACHMENT_MAX_BYTES,
+        )
+        NoticeAttachment.objects.create(notice=notice, file=stored)
+
+
+def _content(notice: Notice) -> dict[str, Any]:
+    """What an audit event records of a draft's content (the body by length and digest: it may be long)."""
+    return {
+        **snapshot(notice, NOTICE_FIELDS),
+        "body_chars": len(notice.body_html),
+        "body_sha256": hashlib.sha256(notice.body_html.encode()).hexdigest()[:16],
+        "questions": notice.questions,
+        "audience_units": sorted(u.pk for u in notice.audience_units.all()),
+        "grade_names": notice.audience_grade_names,
+        "flags": notice.audience_flags,
+        "attachments": sorted(a.file_id for a in notice.attachments.all()),
+    }
+
+
+def create_notice(
+    *,
+    actor: User,
+    issuer: OrgUnit,
+    title: str,
+    body: str,
+    questions: Sequence[dict[str, Any]] = (),
+    audience_units: Sequence[OrgUnit] = (),
+    grade_names: Sequence[str] = (),
+    flags: Sequence[str] = (),
+    links_expire_on: dt.date | None = None,
+    attachments: Sequence[tuple[IO[bytes], str]] = (),
+) -> Notice:
+    """A draft notice from `issuer` (a bureau, district bureau or school in the actor's scope)."""
+    if not can(actor, "notice.change", issuer):
+        raise Forbidden("您当前的身份不能以该单位名义发布告知书")
+    if issuer.kind not in ISSUER_KINDS:
+        raise DomainError("告知书须以教育局、区县教育局或学校名义发布", code="issuer_kind")
+    draft = _check_draft(
+        issuer=issuer,
+        title=title,
+        body=body,
+        questions=questions,
+        audience_units=audience_units,
+        grade_names=grade_names,
+        flags=flags,
+        links_expire_on=links_expire_on,
+    )
     if len(attachments) > MAX_ATTACHMENTS:
         raise DomainError(f"附件最多 {MAX_ATTACHMENTS} 个", code="too_many_attachments")
-    expires_at = timezone.make_aware(dt.datetime.combine(expire_on, dt.time(23, 59, 59)))
     with transaction.atomic():
         notice = Notice.objects.create(
             issuer=issuer,
-            title=title,
-            body_html=body_html,
-            questions=clean_questions,
-            audience_grade_names=names,
-            audience_flags=sorted(set(flags)),
-            links_expire_at=expires_at,
+            title=draft.title,
+            body_html=draft.body_html,
+            questions=draft.questions,
+            audience_grade_names=draft.grade_names,
+            audience_flags=draft.flags,
+            links_expire_at=draft.links_expire_at,
             created_by=actor,
         )
-        notice.audience_units.set(audience_units)
-        for upload, name in attachments:
-            stored = store_upload(
-                actor=actor,
-                upload=upload,
-                name=name,
-                allowed=DOCUMENT_TYPES | IMAGE_TYPES,
-                max_bytes=ATTACHMENT_MAX_BYTES,
-            )
-            NoticeAttachment.objects.create(notice=notice, file=stored)
+        notice.audience_units.set(draft.audience_units)
+        _store_attachments(actor, notice, attachments)
+        record_change(actor=actor, action="create", obj=notice, unit_path=issuer.path, after=_content(notice))
+    return notice
+
+
+def _locked_draft(actor: User, notice: Notice, version: int | None, verb: str) -> Notice:
+    """The draft re-read under a row lock, or the refusal: another unit's notice, a stale version, not a draft."""
+    if not can(actor, "notice.change", notice.issuer):
+        raise Forbidden(f"只有发文单位可以{verb}告知书")
+    fresh = locked(Notice.objects.select_related("issuer"), notice.pk, version)
+    if fresh.status != NoticeStatus.DRAFT:
+        raise DomainError(f"该告知书已{fresh.get_status_display()}，只有草稿可以{verb}", code="not_draft", status=409)
+    return fresh
+
+
+def update_notice(
+    *,
+    actor: User,
+    notice: Notice,
+    version: int | None,
+    title: str,
+    body: str,
+    questions: Sequence[dict[str, Any]] = (),
+    audience_units: Sequence[OrgUnit] = (),
+    grade_names: Sequence[str] = (),
+    flags: Sequence[str] = (),
+    links_expire_on: dt.date | None = None,
+    attachments: Sequence[tuple[IO[bytes], str]] = (),
+    remove_attachments: Sequence[int] = (),
+) -> Notice:
+    """Edit a draft (optimistic locking on `version`): the same checks as writing it; new attachments are added,
+    `remove_attachments` (file ids) taken off. A sent notice cannot change: parents may already have read it."""
+    draft = _check_draft(
+        issuer=notice.issuer,
+        title=title,
+        body=body,
+        questions=questions,
+        audience_units=audience_units,
+        grade_names=grade_names,
+        flags=flags,
+        links_expire_on=links_expire_on,
+    )
+    with transaction.atomic():
+        fresh = _locked_draft(actor, notice, version, "修改")
+        before = _content(fresh)
+        kept = fresh.attachments.exclude(file_id__in=list(remove_attachments)).count()
+        if kept + len(attachments) > MAX_ATTACHMENTS:
+            raise DomainError(f"附件最多 {MAX_ATTACHMENTS} 个", code="too_many_attachments")
+        fresh.title = draft.title
+        fresh.body_html = draft.body_html
+        fresh.questions = draft.questions
+        fresh.audience_grade_names = draft.grade_names
+        fresh.audience_flags = draft.flags
+        fresh.links_expire_at = draft.links_expire_at
+        bump(
+            fresh,
+            ["title", "body_html", "questions", "audience_grade_names", "audience_flags", "links_expire_at"],
+        )
+        fresh.audience_units.set(draft.audience_units)
+        fresh.attachments.filter(file_id__in=list(remove_attachments)).delete()
+        _store_attachments(actor, fresh, attachments)
+        after = _content(fresh)
         record_change(
             actor=actor,
-            action="create",
-            obj=notice,
-            unit_path=issuer.path,
-            after={
-                **snapshot(notice, NOTICE_FIELDS),
-                "audience_units": [u.pk for u in audience_units],
-                "grade_names": names,
-                "flags": notice.audience_flags,
-                "questions": len(clean_questions),
-            },
+            action="update",
+            obj=fresh,
+            unit_path=fresh.issuer.path,
+            before=before,
+            after=after,
         )
-    return notice
+    return fresh
+
+
+def delete_notice(*, actor: User, notice: Notice, version: int | None) -> None:
+    """Delete a draft (never a sent notice: its receipts are the record). The audit event keeps what it said."""
+    with transaction.atomic():
+        fresh = _locked_draft(actor, notice, version, "删除")
+        before = _content(fresh)
+        record_change(actor=actor, action="delete", obj=fresh, unit_path=fresh.issuer.path, before=before)
+        fresh.delete()

@@ -16,8 +16,9 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.notices import sms, tokens
 from dudao.notices.models import GuardianLink, Notice, NoticeStatus, Receipt, ReminderPlan, ReminderRun
 from dudao.notices.services._common import _any_of, _check_flags
-from dudao.orgs.models import OrgUnit
-from dudao.orgs.scoping import can
+from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.roles import Role
+from dudao.orgs.scoping import acting_assignment, can
 
 
 def public_url(path: str, base: str = "") -> str:
@@ -40,12 +41,28 @@ def given_name(name: str) -> str:
     return name[1:] if len(name) >= 2 else name
 
 
-def message_text(notice: Notice, student_name: str, url: str) -> str:
+def message_text(notice: Notice, student_name: str, url: str, sender: str = "") -> str:
+    """What a guardian receives: the child by full name (a parent with two children at school, or a grandparent
+    minding a cousin, must know which one is meant), who sends it, the letter and the personal link. The link
+    is the parent's own, so the message goes to that parent only: by SMS, or copied into a private chat."""
     issuer = notice.issuer.short_name or notice.issuer.name
-    return f"【{issuer}】《{notice.title}》请{given_name(student_name)}的家长阅读并确认：{url}"
+    sender = sender or notice.issuer.name
+    return (
+        f"【{issuer}】{student_name}同学家长您好！{sender}给您发来《{notice.title}》，"
+        f"请点开链接阅读并确认（此链接仅供您使用，请勿转发）：{url}"
+    )
 
 
-def _messages_for(receipts: Iterable[Receipt], notice: Notice, base: str) -> list[sms.SmsMessage]:
+def sender_label(actor: User, unit: OrgUnit) -> str:
+    """Who a copied or texted message says it is from: 三年级（2）班班主任王芳, 红星小学李明."""
+    assignment = acting_assignment(actor)
+    if assignment is not None and assignment.role == Role.CLASS_TEACHER and unit.kind == UnitKind.CLASS:
+        return f"{unit.name}班主任{actor.display_name}"
+    where = assignment.unit.name if assignment is not None else unit.name
+    return f"{where}{actor.display_name}"
+
+
+def _messages_for(receipts: Iterable[Receipt], notice: Notice, base: str, sender: str = "") -> list[sms.SmsMessage]:
     ids = [r.pk for r in receipts]
     links = (
         GuardianLink.objects.filter(receipt_id__in=ids, revoked_at__isnull=True)
@@ -55,7 +72,7 @@ def _messages_for(receipts: Iterable[Receipt], notice: Notice, base: str) -> lis
     return [
         sms.SmsMessage(
             phone=link.guardian.phone,
-            text=message_text(notice, link.receipt.student.name, link_url(link.pk, base)),
+            text=message_text(notice, link.receipt.student.name, link_url(link.pk, base), sender),
             notice_id=notice.pk,
             link_id=link.pk,
         )
@@ -64,7 +81,9 @@ def _messages_for(receipts: Iterable[Receipt], notice: Notice, base: str) -> lis
     ]
 
 
-def send_sms(*, actor: User, notice: Notice, unit: OrgUnit, only_pending: bool = True, base: str = "") -> int:
+def send_sms(
+    *, actor: User, notice: Notice, unit: OrgUnit, only_pending: bool = True, base: str = "", sender: str = ""
+) -> int:
     """Text every guardian (or those not yet confirmed) of the students under `unit` through the SMS backend."""
     if not (can(actor, "notice.confirm", unit) or can(actor, "notice.change", unit)):
         raise Forbidden("您当前的身份不能为该范围发送短信")
@@ -74,7 +93,7 @@ def send_sms(*, actor: User, notice: Notice, unit: OrgUnit, only_pending: bool =
         receipts = Receipt.objects.filter(notice=notice, klass__path__under=unit.path)
         if only_pending:
             receipts = receipts.pending()
-        messages = _messages_for(list(receipts.only("pk")), notice, base)
+        messages = _messages_for(list(receipts.only("pk")), notice, base, sender)
         accepted = sms.send_messages(messages)
         record_change(
             actor=actor,

@@ -1,8 +1,10 @@
 """Sending a notice (audience → cascade → receipts, guardian links and class QR codes; a large audience in a
-queued background send) and withdrawing it."""
+queued background send, queued again when its worker was lost) and withdrawing it."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,7 +93,9 @@ def send_notice(*, actor: User, notice: Notice, version: int | None = None) -> d
         if size > settings.DUDAO_NOTICE_SYNC_LIMIT:
             before = snapshot(notice, NOTICE_FIELDS)
             notice.status = NoticeStatus.SENDING
-            bump(notice, ["status"])
+            notice.sent_by = actor
+            notice.send_queued_at = timezone.now()
+            bump(notice, ["status", "sent_by", "send_queued_at"])
             record_change(
                 actor=actor,
                 action="queue_send",
@@ -127,6 +131,42 @@ def send_queued(*, notice_id: int, actor_id: int) -> dict[str, int]:
         if notice.status != NoticeStatus.SENDING:
             return {}
         return _write_send(actor=actor, notice=notice)
+
+
+def requeue_stuck_sends(*, older_than: dt.timedelta | None = None) -> list[int]:
+    """Queue again every send still 发送中 that was handed to the background job more than `older_than` ago
+    (default DUDAO_NOTICE_STUCK_MINUTES): its worker died, or the queue lost the task. Returns the notice ids.
+
+    Harmless to repeat and to race with the original task: `send_queued` writes a notice's rows in one transaction
+    on the locked notice and does nothing once it is 已发送, so a notice is never sent twice; and the new
+    `send_queued_at` keeps the next sweep from queueing it again for another `older_than`."""
+    older_than = older_than or dt.timedelta(minutes=settings.DUDAO_NOTICE_STUCK_MINUTES)
+    now = timezone.now()
+    requeued = []
+    with transaction.atomic():
+        stuck = (
+            Notice.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("issuer")
+            .filter(status=NoticeStatus.SENDING)
+            .filter(Q(send_queued_at__lt=now - older_than) | Q(send_queued_at__isnull=True))
+            .order_by("id")
+        )
+        for notice in stuck:
+            before = snapshot(notice, ["send_queued_at"])
+            notice.send_queued_at = now
+            notice.save(update_fields=["send_queued_at"])
+            actor_id = notice.sent_by_id or notice.created_by_id
+            record_change(
+                actor=None,
+                action="requeue_send",
+                obj=notice,
+                unit_path=notice.issuer.path,
+                before=before,
+                after=snapshot(notice, ["send_queued_at"]),
+            )
+            transaction.on_commit(functools.partial(_enqueue_send, notice.pk, actor_id))
+            requeued.append(notice.pk)
+    return requeued
 
 
 def _write_send(*, actor: User, notice: Notice) -> dict[str, int]:
@@ -184,7 +224,8 @@ def _write_send(*, actor: User, notice: Notice) -> dict[str, int]:
     before = snapshot(notice, NOTICE_FIELDS)
     notice.status = NoticeStatus.SENT
     notice.sent_at = now
-    bump(notice, ["status", "sent_at"])
+    notice.sent_by = actor
+    bump(notice, ["status", "sent_at", "sent_by"])
     counts = {"schools": len(per_school), "classes": len(classes), "students": len(created), "links": len(links)}
     record_change(
         actor=actor,
