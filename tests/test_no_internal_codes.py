@@ -158,7 +158,6 @@ PARALLEL = "owned by a parallel branch"
 # Areas served by apps another engineer edits in parallel (their codes are fixed there).
 OWNED_ELSEWHERE: dict[str, str] = {
     "directives": PARALLEL,  # a form's definition shown as its field keys and types (/forms/<id>/)
-    "health": PARALLEL,  # outbreak rule parameters (three_days, window_days, threshold …) on alert pages
 }
 
 AREAS = [
@@ -177,6 +176,7 @@ AREAS = [
     "supervision",
     "command",
     "search",
+    "messaging",
     "inspections",
     "rectification",
     "directives",
