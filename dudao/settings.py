@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "dudao.meetings",
     "dudao.appraisal",
     "dudao.supervision",
+    "dudao.exports",
     "dudao.api",
     "dudao.demo",
 ]
@@ -231,6 +232,11 @@ DUDAO_NOTICE_BAD_TOKENS_PER_MINUTE = int(os.environ.get("DUDAO_NOTICE_BAD_TOKENS
 DUDAO_BENCH_BARE_ENDPOINT = env_flag("DUDAO_BENCH_BARE_ENDPOINT")
 # An import still “running” after this long is taken for one whose server process was killed (导入记录).
 DUDAO_IMPORT_STALE_MINUTES = int(os.environ.get("DUDAO_IMPORT_STALE_MINUTES", "60"))
+# 下载中心: exports above this many rows run as background jobs; their files are kept this many days; a job still
+# queued or running after this many minutes is taken for one whose worker died.
+DUDAO_EXPORT_SYNC_LIMIT = int(os.environ.get("DUDAO_EXPORT_SYNC_LIMIT", "3000"))
+DUDAO_EXPORT_KEEP_DAYS = int(os.environ.get("DUDAO_EXPORT_KEEP_DAYS", "7"))
+DUDAO_EXPORT_STALE_MINUTES = int(os.environ.get("DUDAO_EXPORT_STALE_MINUTES", "60"))
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024
 # Duty (值班值守): shifts started by this local time without a sign-in show red for the unit's head and district.

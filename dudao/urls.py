@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("dudao.meetings.urls")),
     path("", include("dudao.appraisal.urls")),
     path("", include("dudao.supervision.urls")),
+    path("", include("dudao.exports.urls")),
     path("api/v1/", api.urls),
 ]
