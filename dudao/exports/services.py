@@ -43,7 +43,7 @@ def clean_filters(filters: Mapping[str, object]) -> dict[str, str]:
     """The export's filters as plain strings (they are query parameters); empty ones and paging dropped."""
     cleaned: dict[str, str] = {}
     for key, value in filters.items():
-        if key in {"page", "after", "before", "csrfmiddlewaretoken", "kind"} or value is None:
+        if key in {"page", "after", "before", "csrfmiddlewaretoken", "kind", "next", "background"} or value is None:
             continue
         text = str(value).strip()
         if text and len(key) <= 40 and len(text) <= 200:
