@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -25,7 +26,7 @@ class ExportIn(Schema):
     (the query parameters of the page's own export: roster `unit`, `full`; ledger `status`, `overdue`, `unit` …;
     receipts `notice`, `unit`; audit `actor`, `kind`, `action`, `date_from` …)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow")  # the filters beside `kind` are read from the body itself
 
     kind: str = Field(min_length=1, max_length=30)
     filters: dict[str, str | int | bool] = Field(default_factory=dict)
@@ -84,7 +85,13 @@ def start_export(request: AuthedRequest, payload: ExportIn) -> Status[ExportJobO
     """Queue the export as a job, whatever its size (201); the same export already queued or running for this user
     and identity is answered instead (200). A role without the export's permission: 403; an object out of scope:
     404; nothing to export: 400."""
-    filters = {key: _plain(value) for key, value in (payload.model_extra or {}).items()}
+    body = json.loads(request.body or b"{}")
+    beside = body.items() if isinstance(body, dict) else ()
+    filters = {
+        key: _plain(value)
+        for key, value in beside
+        if key not in {"kind", "filters"} and isinstance(value, str | int | bool) and value is not None
+    }
     filters.update({key: _plain(value) for key, value in payload.filters.items()})
     started = services.start_export(actor=request.user, kind=payload.kind, filters=filters, background=True)
     assert started.job is not None
