@@ -66,3 +66,35 @@ class ExportJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
+
+
+class ImportJob(models.Model):
+    """A large upload imported in the background (the school roster): the file waits in private storage until the
+    worker imports it all or nothing, then it is deleted; the result or the row errors stay for the owner."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
+    assignment_id = models.BigIntegerField("发起身份", null=True)
+    kind = models.CharField("导入类型", max_length=30, default="roster")
+    unit_id = models.BigIntegerField("单位")
+    unit_name = models.CharField("单位名称", max_length=200)
+    filename = models.CharField("文件名", max_length=200)
+    storage_name = models.CharField(max_length=300, blank=True)
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    message = models.TextField("结果", blank=True)
+    # [{"row": 3, "column": "E", "title": "学籍号", "message": "…"}]: the cells to fix, as the direct import shows.
+    errors = models.JSONField("错误", default=list)
+    counts = models.JSONField("数量", default=dict)
+    created_at = models.DateTimeField("发起时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True)
+    finished_at = models.DateTimeField("完成时间", null=True)
+
+    class Meta:
+        verbose_name = "导入任务"
+        indexes = [models.Index(fields=["owner", "-created_at"], name="importjob_owner_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.filename}（{self.get_status_display()}）"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE

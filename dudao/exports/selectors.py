@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from dudao.accounts.models import User
-from dudao.exports.models import ACTIVE, ExportJob, JobStatus
+from dudao.exports.models import ACTIVE, ExportJob, ImportJob, JobStatus
 
 
 def jobs_for(user: User) -> QuerySet[ExportJob]:
@@ -19,3 +19,7 @@ def active_jobs(user: User) -> QuerySet[ExportJob]:
 def ready_files(user: User) -> QuerySet[ExportJob]:
     """Finished files not yet downloaded: the home page's reminder."""
     return jobs_for(user).filter(status=JobStatus.DONE, downloaded_at__isnull=True)
+
+
+def import_jobs_for(user: User) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(owner=user).order_by("-created_at", "-id")

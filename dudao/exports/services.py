@@ -35,7 +35,7 @@ log = logging.getLogger("dudao.exports")
 
 FAILED_UNEXPECTEDLY = "生成文件时服务器出错，文件未生成。请稍后重试，或联系管理员。"
 INTERRUPTED = "导出未正常结束（服务器进程中断），文件未生成，请重新导出。"
-IDENTITY_GONE = "发起导出时使用的身份已被撤销或所在单位已撤并，文件未生成。"
+IDENTITY_GONE = "发起时使用的身份已被撤销或所在单位已撤并，任务未执行。"
 JOB_FIELDS = ["kind", "label", "filters", "status", "row_count", "filename", "size", "error"]
 
 
@@ -138,7 +138,7 @@ def run_export(*, job_id: int) -> ExportJob:
         return job
     storage_name = ""
     try:
-        owner = _owner_as_then(job)
+        owner = owner_as_then(job.owner_id, job.assignment_id)
         _, plan = plan_for(actor=owner, kind=job.kind, filters=job.filters)
         with tempfile.TemporaryFile() as spool:
             rows = _write(job, plan, spool)
@@ -167,15 +167,15 @@ def run_export(*, job_id: int) -> ExportJob:
     return job
 
 
-def _owner_as_then(job: ExportJob) -> User:
-    """The owner acting through the identity the job was started under, which must still be theirs."""
-    owner = User.objects.get(pk=job.owner_id)
+def owner_as_then(owner_id: int, assignment_id: int | None) -> User:
+    """A job's owner acting through the identity the job was started under, which must still be theirs."""
+    owner = User.objects.get(pk=owner_id)
     if not owner.is_active:
-        raise DomainError("发起导出的账号已停用，文件未生成。", code="export_owner_inactive")
-    if job.assignment_id is not None:
-        if job.assignment_id not in {a.pk for a in assignments_of(owner)}:
-            raise DomainError(IDENTITY_GONE, code="export_identity_gone")
-        owner.acting_assignment_id = job.assignment_id
+        raise DomainError("发起任务的账号已停用，任务未执行。", code="job_owner_inactive")
+    if assignment_id is not None:
+        if assignment_id not in {a.pk for a in assignments_of(owner)}:
+            raise DomainError(IDENTITY_GONE, code="job_identity_gone")
+        owner.acting_assignment_id = assignment_id
     return owner
 
 

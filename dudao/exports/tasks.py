@@ -19,6 +19,15 @@ def run_export_job(job_id: int) -> str:
     return str(job.status)
 
 
+@db_task()
+def run_import_job(job_id: int) -> str:
+    from dudao.exports.imports import run_import
+
+    job = run_import(job_id=job_id)
+    log.info("import job %s: %s %s", job.pk, job.status, job.counts)
+    return str(job.status)
+
+
 @db_periodic_task(crontab(minute="17"))
 def purge_expired_exports() -> dict[str, int]:
     """Hourly: files past their expiry are deleted; jobs whose worker died are marked failed."""

@@ -17,7 +17,7 @@ from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.exporting import NotInScope
 from dudao.core.pagination import paginate
-from dudao.exports import selectors, services
+from dudao.exports import imports, selectors, services
 from dudao.exports.models import ExportJob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,6 +29,7 @@ def center(request: AuthedRequest) -> HttpResponse:
     highlight = request.GET.get("job", "")
     context = {
         "page": page,
+        "imports": list(selectors.import_jobs_for(request.user)[:5]) if not request.htmx else [],
         "polling": any(job.is_active for job in page.items),
         "highlight": int(highlight) if highlight.isdigit() else None,
         "keep_days": settings.DUDAO_EXPORT_KEEP_DAYS,
@@ -99,3 +100,31 @@ def delete(request: AuthedRequest, pk: int) -> HttpResponseBase:
     else:
         messages.success(request, "已删除")
     return redirect("exports:center")
+
+
+@login_required
+@require_POST
+def roster_import(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """后台导入 on the roster page: the file is checked and queued; the user follows it on the job's page."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择要上传的 Excel 文件")
+        return redirect("orgs:roster", pk=pk)
+    try:
+        job = imports.start_roster_import(actor=request.user, unit_id=pk, upload=upload, filename=upload.name or "")
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except NotInScope as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("orgs:roster", pk=pk)
+    messages.info(request, "文件已上传，正在后台导入。本页会自动刷新结果，您也可以离开，稍后在“下载中心”查看。")
+    return redirect("exports:import", pk=job.pk)
+
+
+@login_required
+def import_status(request: AuthedRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(selectors.import_jobs_for(request.user), pk=pk)
+    template = "exports/import.html#status" if request.htmx else "exports/import.html"
+    return render(request, template, {"job": job})
