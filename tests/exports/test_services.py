@@ -166,7 +166,7 @@ def test_an_unexpected_error_fails_the_job_with_a_chinese_message(city: City) ->
 
 def test_download_of_personal_data_leaves_an_access_event(city: City, run_jobs: Any) -> None:
     principal = city.user("principal")
-    job = ExportJob.objects.get(pk=run_jobs(lambda: start_roster(city)).job.pk)  # type: ignore[union-attr]
+    job = ExportJob.objects.get(pk=run_jobs(lambda: start_roster(city)).job.pk)
     with services.open_download(actor=principal, job=job) as handle:
         assert handle.read(2) == b"PK"
     event = AuditEvent.objects.get(action="download_export")
@@ -175,16 +175,17 @@ def test_download_of_personal_data_leaves_an_access_event(city: City, run_jobs: 
 
 
 def test_another_users_job_cannot_be_downloaded(city: City, run_jobs: Any) -> None:
-    job = ExportJob.objects.get(pk=run_jobs(lambda: start_roster(city)).job.pk)  # type: ignore[union-attr]
+    job = ExportJob.objects.get(pk=run_jobs(lambda: start_roster(city)).job.pk)
     with pytest.raises(Forbidden):
         services.open_download(actor=city.user("school_staff"), job=job)
 
 
 def test_expired_files_are_deleted_and_the_row_kept(city: City, run_jobs: Any) -> None:
-    job = ExportJob.objects.get(pk=run_jobs(lambda: start_roster(city)).job.pk)  # type: ignore[union-attr]
+    job = ExportJob.objects.get(pk=run_jobs(lambda: start_roster(city)).job.pk)
     assert default_storage.exists(job.storage_name)
     assert services.purge_expired(now=timezone.now()) == {"expired": 0, "interrupted": 0}
-    counts = services.purge_expired(now=job.expires_at + dt.timedelta(seconds=1))  # type: ignore[operator]
+    assert job.expires_at is not None
+    counts = services.purge_expired(now=job.expires_at + dt.timedelta(seconds=1))
     assert counts == {"expired": 1, "interrupted": 0}
     expired = ExportJob.objects.get(pk=job.pk)
     assert expired.status == JobStatus.EXPIRED and expired.storage_name == ""
@@ -205,7 +206,7 @@ def test_a_job_whose_worker_died_is_marked_failed(city: City) -> None:
 
 
 def test_the_owner_deletes_a_finished_file(city: City, run_jobs: Any) -> None:
-    job = ExportJob.objects.get(pk=run_jobs(lambda: start_roster(city)).job.pk)  # type: ignore[union-attr]
+    job = ExportJob.objects.get(pk=run_jobs(lambda: start_roster(city)).job.pk)
     with pytest.raises(Forbidden):
         services.delete_job(actor=city.user("school_staff"), job=job)
     services.delete_job(actor=city.user("principal"), job=job)
