@@ -197,6 +197,7 @@ def _write(job: ExportJob, plan: ExportPlan, spool: IO[bytes]) -> int:
         landscape=plan.landscape,
         on_rows=report,
         every=every,
+        split_sheets=True,
     )
 
 

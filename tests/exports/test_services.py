@@ -211,3 +211,23 @@ def test_the_owner_deletes_a_finished_file(city: City, run_jobs: Any) -> None:
         services.delete_job(actor=city.user("school_staff"), job=job)
     services.delete_job(actor=city.user("principal"), job=job)
     assert not ExportJob.objects.exists()
+
+
+def test_past_excels_row_limit_a_job_continues_on_a_second_sheet(city: City, monkeypatch: Any) -> None:
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from dudao.core import excel
+
+    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 3)
+    spool = io.BytesIO()
+    assert (
+        excel.write_xlsx(spool, headers=["序号"], rows=([i] for i in range(5)), sheet_name="名册", split_sheets=True)
+        == 5
+    )
+    book = CalamineWorkbook.from_filelike(io.BytesIO(spool.getvalue()))
+    assert book.sheet_names == ["名册", "名册（2）"]
+    assert book.get_sheet_by_index(1).to_python() == [["序号"], [3.0], [4.0]]
+    with pytest.raises(DomainError, match="超过 Excel 单表"):
+        excel.write_xlsx(io.BytesIO(), headers=["序号"], rows=([i] for i in range(5)))
