@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "dudao.supervision",
     "dudao.search",
     "dudao.messaging",
+    "dudao.exports",
     "dudao.api",
     "dudao.demo",
 ]
@@ -247,6 +248,11 @@ DUDAO_MESSAGING_TIMEOUT = float(os.environ.get("DUDAO_MESSAGING_TIMEOUT", "5"))
 DUDAO_MESSAGING_MAX_ATTEMPTS = int(os.environ.get("DUDAO_MESSAGING_MAX_ATTEMPTS", "5"))
 # An import still “running” after this long is taken for one whose server process was killed (导入记录).
 DUDAO_IMPORT_STALE_MINUTES = int(os.environ.get("DUDAO_IMPORT_STALE_MINUTES", "60"))
+# 下载中心: exports above this many rows run as background jobs; their files are kept this many days; a job still
+# queued or running after this many minutes is taken for one whose worker died.
+DUDAO_EXPORT_SYNC_LIMIT = int(os.environ.get("DUDAO_EXPORT_SYNC_LIMIT", "3000"))
+DUDAO_EXPORT_KEEP_DAYS = int(os.environ.get("DUDAO_EXPORT_KEEP_DAYS", "7"))
+DUDAO_EXPORT_STALE_MINUTES = int(os.environ.get("DUDAO_EXPORT_STALE_MINUTES", "60"))
 DUDAO_UPLOAD_MAX_BYTES = int(os.environ.get("DUDAO_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUDAO_UPLOAD_MAX_BYTES + 1024 * 1024
 # Duty (值班值守): shifts started by this local time without a sign-in show red for the unit's head and district.

@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("dudao.appraisal.urls")),
     path("", include("dudao.supervision.urls")),
     path("", include("dudao.search.urls")),
+    path("", include("dudao.exports.urls")),
     path("api/v1/", api.urls),
 ]

@@ -19,6 +19,7 @@ from dudao.accounts import services
 from dudao.accounts.models import User
 from dudao.audit.models import AuditEvent
 from dudao.briefings import services as briefings
+from dudao.exports.models import ExportJob
 from dudao.meetings import services as meetings
 from dudao.orgs.models import OrgUnit, RoleAssignment, Student
 from dudao.orgs.text import mask_id_card
@@ -289,6 +290,12 @@ WRITES: dict[str, tuple[str, Any, set[str], Any]] = {
         {"field": "guardian_phones"},
         {"principal", "school_staff", "class_teacher", "counsellor", "doctor"},
         lambda city: AuditEvent.objects.filter(action="view_unmasked").exists(),
+    ),
+    "export_roster_in_background": (
+        "/downloads/start/",
+        {"kind": "roster", "unit": "{school_a}", "background": "1"},
+        {"bureau_leader", "bureau_staff", "district_admin", "principal", "school_staff", "counsellor"},
+        lambda city: ExportJob.objects.filter(kind="roster").exists(),
     ),
     "deactivate_account": (
         "/staff/{doctor_user}/active/",

@@ -1,15 +1,43 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dudao.audit.models import AuditEvent
+from dudao.audit.models import AuditEvent, EventKind
 
 if TYPE_CHECKING:
     from dudao.accounts.models import User
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def filters_from(params: Mapping[str, str]) -> dict[str, Any]:
+    """The audit viewer's filters from its query parameters (the page, its export and the 下载中心 job)."""
+    from dudao.orgs.models import OrgUnit
+
+    unit_path = ""
+    unit_id = params.get("unit", "")
+    if unit_id.isdigit() and len(unit_id) <= 18:
+        unit_path = OrgUnit.objects.filter(pk=int(unit_id)).values_list("path", flat=True).first() or "ZZZZ"
+    kind = params.get("kind", "")
+    return {
+        "actor": params.get("actor", "").strip(),
+        "kind": kind if kind in EventKind.values else "",
+        "action": params.get("action", "").strip(),
+        "object_type": params.get("object_type", "").strip(),
+        "unit_path": unit_path,
+        "date_from": _date(params.get("date_from")),
+        "date_to": _date(params.get("date_to")),
+    }
 
 
 def events_for(user: User, *, filters: dict[str, Any] | None = None) -> QuerySet[AuditEvent]:

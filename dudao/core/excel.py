@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -169,13 +169,52 @@ def xlsx_response(
     title: str = "",
     landscape: bool = False,
 ) -> FileResponse:
-    """Write rows to a temporary .xlsx in constant memory and stream it back.
+    """Write rows to a temporary .xlsx in constant memory and stream it back (layout: `write_xlsx`)."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by FileResponse)
+    try:
+        write_xlsx(
+            spool,
+            headers=headers,
+            rows=rows,
+            sheet_name=sheet_name,
+            column_widths=column_widths,
+            title=title,
+            landscape=landscape,
+        )
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def write_xlsx(
+    target: IO[bytes],
+    *,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    sheet_name: str = "Sheet1",
+    column_widths: Sequence[int] | None = None,
+    title: str = "",
+    landscape: bool = False,
+    on_rows: Callable[[int], None] | None = None,
+    every: int = 5000,
+    split_sheets: bool = False,
+) -> int:
+    """Write rows to `target` as an .xlsx in constant memory; returns the number of data rows.
 
     With `title`, the sheet reads like a printed ledger: a title line above the header, the header frozen and
-    filterable, long text wrapped, and (with `landscape`) A4 landscape pages that repeat the header."""
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by FileResponse)
+    filterable, long text wrapped, and (with `landscape`) A4 landscape pages that repeat the header.
+    `on_rows(n)` is called after every `every` rows (a background export's progress). Past Excel's row limit the
+    rows are refused (`check_export_size`), or with `split_sheets` continue on further sheets (“学生名册（2）”),
+    each with its header: a background export of a whole city's roster."""
     workbook = xlsxwriter.Workbook(
-        spool, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        target, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
     sheet = workbook.add_worksheet(sheet_name)
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
@@ -199,12 +238,24 @@ def xlsx_response(
         sheet.set_paper(9)  # A4
         sheet.fit_to_pages(1, 0)
     last = header_row
-    for row_index, row in enumerate(rows, start=header_row + 1):
+    written = 0
+    sheets = 1
+    row_index = header_row
+    for row in rows:
+        row_index += 1
+        written += 1
         if row_index > EXCEL_MAX_ROWS:
-            workbook.close()
-            spool.close()
-            check_export_size(row_index)
+            if not split_sheets:
+                check_export_size(row_index)
+            sheets += 1
+            sheet = workbook.add_worksheet(f"{sheet_name}（{sheets}）")
+            for col, heading in enumerate(headers):
+                sheet.write_string(0, col, heading, bold)
+                sheet.set_column(col, col, widths[col], wrap if widths[col] >= 25 else None)
+            header_row, row_index = 0, 1
         last = row_index
+        if on_rows is not None and written % every == 0:
+            on_rows(written)
         for col, value in enumerate(row):
             if value is None:
                 continue
@@ -221,10 +272,4 @@ def xlsx_response(
     if title:
         sheet.autofilter(header_row, 0, last, max(0, len(headers) - 1))
     workbook.close()
-    spool.seek(0)
-    return FileResponse(
-        spool,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return written

@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import xlsxwriter
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dudao.audit.services import Entry, append, diff
@@ -472,21 +473,56 @@ def _write(
     return ImportResult(created=len(created), updated=len(to_update), unchanged=unchanged)
 
 
-def export_rows(students: Any, *, unmask_id: bool, unmask_phone: bool) -> Iterator[list[Any]]:
-    """Rows for the roster export; personal numbers masked unless the caller may and asked to see them.
+GENDER_LABELS = dict(Gender.choices)
+RELATION_LABELS = dict(GuardianRelation.choices)
+STREAM_CHUNK = 2000
 
-    The 学籍号 carries the ID number, so it is revealed exactly when the ID number is."""
-    for student in students:
-        guardians = list(student.guardians.all())[:GUARDIAN_SLOTS]
-        row: list[Any] = [
-            student.klass.name,
-            student.name,
-            student.get_gender_display(),
-            student.birth_date,
-            student.student_no if unmask_id else mask_student_no(student.student_no),
-            student.id_card_no if unmask_id else mask_id_card(student.id_card_no) if student.id_card_no else "",
-            *[getattr(student, f) for f in FLAG_FIELDS],
-        ]
-        for g in guardians:
-            row += [g.name, g.get_relation_display(), g.phone if unmask_phone else mask_phone(g.phone)]
-        yield row
+
+def stream_rows(
+    students: QuerySet[Student], *, unmask_id: bool, unmask_phone: bool, chunk: int = STREAM_CHUNK
+) -> Iterator[list[Any]]:
+    """The roster export's rows (numbers masked unless the caller may and asked to see them; the 学籍号 carries
+    the ID number, so it is revealed exactly when the ID number is), read in keyset chunks of plain values: a city's
+    1.26 M students stream in flat memory without building a model instance per student or guardian, and no
+    cursor stays open between chunks (the direct download and the 下载中心 job share it)."""
+    values = students.order_by("id").values_list(
+        "id", "klass__name", "name", "gender", "birth_date", "student_no", "id_card_no", *FLAG_FIELDS
+    )
+    last = 0
+    while True:
+        batch = list(values.filter(id__gt=last)[:chunk])
+        if not batch:
+            return
+        last = batch[-1][0]
+        guardians = _guardians_of([row[0] for row in batch])
+        for sid, klass, name, gender, birth_date, student_no, id_card_no, *flags in batch:
+            row: list[Any] = [
+                klass,
+                name,
+                GENDER_LABELS.get(gender, gender),
+                birth_date,
+                student_no if unmask_id else mask_student_no(student_no),
+                id_card_no if unmask_id else mask_id_card(id_card_no) if id_card_no else "",
+                *flags,
+            ]
+            for g_name, relation, phone in guardians.get(sid, ())[:GUARDIAN_SLOTS]:
+                row += [g_name, RELATION_LABELS.get(relation, relation), phone if unmask_phone else mask_phone(phone)]
+            yield row
+
+
+def _guardians_of(ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Guardians of a chunk of students, primary first: by id range where the chunk is dense (a whole city or
+    district), by id list where it is sparse."""
+    qs = Guardian.objects.order_by("student_id", "-is_primary", "id").values_list(
+        "student_id", "name", "relation", "phone"
+    )
+    wanted = set(ids)
+    if ids[-1] - ids[0] < 4 * len(ids):
+        found = qs.filter(student_id__gte=ids[0], student_id__lte=ids[-1])
+    else:
+        found = qs.filter(student_id__in=ids)
+    out: dict[int, list[tuple[str, str, str]]] = {}
+    for sid, name, relation, phone in found:
+        if sid in wanted:
+            out.setdefault(sid, []).append((name, relation, phone))
+    return out

@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 
 from dudao.accounts.models import User
 from dudao.accounts.requests import AuthedRequest
-from dudao.audit.services import record_access
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import RowError, check_export_size, xlsx_response
+from dudao.core.exporting import NotInScope
 from dudao.core.pagination import paginate
 from dudao.core.web import perform, post_form, require
-from dudao.orgs import enrolment, roster, selectors, services
+from dudao.orgs import enrolment, export_jobs, roster, selectors, services
 from dudao.orgs.forms import (
     AssignRoleForm,
     RosterUploadForm,
@@ -235,38 +235,20 @@ def roster_import(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roster_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """The direct download (small rosters; the export button sends large ones to 下载中心 as a job)."""
     require(request, "student.read")
-    unit = _unit(request, pk)
-    wants_full = request.GET.get("full") == "1"
-    unmask_id = wants_full and can(request.user, "student.unmask_id", unit)
-    unmask_phone = wants_full and can(request.user, "student.unmask_phone", unit)
-    if wants_full and not (unmask_id or unmask_phone):
-        raise PermissionDenied("您的角色不能导出完整的个人信息")
-    students = selectors.with_guardians(selectors.students_for(request.user, unit=unit))
-    count = students.count()
     try:
-        check_export_size(count)
+        plan = export_jobs.roster_plan(request.user, {"unit": str(pk), "full": request.GET.get("full", "")})
+        check_export_size(plan.count)
+    except NotInScope as exc:
+        raise Http404 from exc
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("orgs:roster", pk=pk)
-    record_access(
-        actor=request.user,
-        action="export_roster",
-        obj=unit,
-        unit_path=unit.path,
-        details={
-            "unmasked_id": unmask_id,
-            "unmasked_student_no": unmask_id,
-            "unmasked_phone": unmask_phone,
-            "rows": count,
-        },
-    )
-    return xlsx_response(
-        filename=f"roster-{unit.pk}.xlsx",
-        headers=roster.headers(),
-        rows=roster.export_rows(students.iterator(chunk_size=2000), unmask_id=unmask_id, unmask_phone=unmask_phone),
-        sheet_name="学生名册",
-    )
+    plan.record_access()
+    return xlsx_response(filename=plan.filename, headers=plan.headers, rows=plan.rows(), sheet_name=plan.sheet_name)
 
 
 @login_required

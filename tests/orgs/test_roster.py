@@ -8,8 +8,8 @@ from django.test import override_settings
 from dudao.audit.models import AuditEvent
 from dudao.core.errors import DomainError, Forbidden
 from dudao.orgs.models import Guardian, Student
-from dudao.orgs.roster import RosterImportError, export_rows, import_roster, template_bytes
-from tests.factories import City
+from dudao.orgs.roster import RosterImportError, import_roster, stream_rows, template_bytes
+from tests.factories import City, student
 from tests.xlsx import roster_row, workbook
 
 pytestmark = pytest.mark.django_db
@@ -127,29 +127,27 @@ def test_district_admin_cannot_import_for_other_district(city: City) -> None:
         )
 
 
-def test_export_masks_personal_numbers_unless_allowed() -> None:
-    class G:
-        name, phone = "李芳", "13812345678"
+def test_export_masks_personal_numbers_unless_allowed(city: City) -> None:
+    one = student(city.class_b1, name='=HYPERLINK("x")', guardians=2)
+    students = Student.objects.filter(pk=one.pk)
+    card, phone = one.id_card_no, one.guardians.order_by("id").first().phone  # type: ignore[union-attr]
+    masked_card = card[:6] + "********" + card[-4:]
+    masked_phone = phone[:3] + "****" + phone[-4:]
 
-        def get_relation_display(self) -> str:
-            return "母亲"
+    masked = next(stream_rows(students, unmask_id=False, unmask_phone=False))
+    assert masked[:2] == ["一年级（1）班", '=HYPERLINK("x")']
+    assert masked_phone in masked and masked_card in masked and "G" + masked_card in masked
+    assert masked[12:14] == ["母亲", masked_phone]  # the primary guardian first
+    full = next(stream_rows(students, unmask_id=True, unmask_phone=True))
+    assert phone in full and card in full and "G" + card in full
+    phones_only = next(stream_rows(students, unmask_id=False, unmask_phone=True))
+    assert phone in phones_only and "G" + masked_card in phones_only
 
-    class S:
-        klass = type("K", (), {"name": "七年级（1）班"})()
-        name, birth_date, id_card_no = '=HYPERLINK("x")', None, "360101201301010011"
-        student_no = "G" + id_card_no
-        is_boarding = is_left_behind = is_in_hardship = is_disabled = is_migrant = False
-        guardians = type("M", (), {"all": staticmethod(lambda: [G()])})()
 
-        def get_gender_display(self) -> str:
-            return "男"
-
-    masked = next(export_rows([S()], unmask_id=False, unmask_phone=False))
-    assert "138****5678" in masked and "360101********0011" in masked and "G360101********0011" in masked
-    full = next(export_rows([S()], unmask_id=True, unmask_phone=True))
-    assert "13812345678" in full and "360101201301010011" in full and "G360101201301010011" in full
-    phones_only = next(export_rows([S()], unmask_id=False, unmask_phone=True))
-    assert "13812345678" in phones_only and "G360101********0011" in phones_only
+def test_export_rows_stream_in_chunks_in_id_order(city: City) -> None:
+    students = Student.objects.filter(klass__path__startswith=city.district_a.path)
+    rows = list(stream_rows(students, unmask_id=False, unmask_phone=False, chunk=2))
+    assert [r[1] for r in rows] == list(students.order_by("id").values_list("name", flat=True))
 
 
 def test_template_lists_the_schools_classes(city: City) -> None:
