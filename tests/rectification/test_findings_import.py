@@ -122,7 +122,7 @@ def test_missing_column_rejected_in_header_row(city: City) -> None:
 
 def test_columns_in_another_order_are_read_by_title(city: City) -> None:
     header = list(reversed(HEADER))
-    rows = [list(reversed(r)) for r in good_rows(city)]
+    rows = [list(reversed([*r, "巡视反馈"])) for r in good_rows(city)]
     assert run_import(city, rows, header=header) == 2
 
 
@@ -159,9 +159,10 @@ def test_export_rows_in_ledger_layout(city: City) -> None:
     rows = list(excel.export_rows(RectificationItem.objects.all()))
     assert len(rows) == 1 and len(rows[0]) == len(excel.EXPORT_HEADERS)
     row = dict(zip(excel.EXPORT_HEADERS, rows[0], strict=True))
-    assert (row["区县"], row["学校"], row["责任人"]) == (
+    assert (row["区县"], row["责任单位"], row["问题来源"], row["责任人"]) == (
         "甲区教育局",
         city.school_a.name,
+        "督查/检查",
         city.user("class_teacher").full_name,
     )
     assert (row["状态"], row["是否逾期"], row["销号日期"]) == ("待整改", "是", None)
