@@ -14,7 +14,7 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.core.models import StoredFile
 from dudao.orgs.models import OrgUnit, UnitKind
-from dudao.orgs.scoping import scope_root_path
+from dudao.orgs.scoping import acting_assignment, can, scope_root_path
 from dudao.rectification.models import (
     ItemPhoto,
     ItemSource,
@@ -364,3 +364,46 @@ def reminders_of(user: User) -> QuerySet[Reminder]:
 
 def unread_reminders(user: User) -> QuerySet[Reminder]:
     return reminders_of(user).filter(read_at__isnull=True)
+
+
+def raisable_sources(user: User) -> list[tuple[str, str]]:
+    """The sources the person may raise problems from: a school its own 自查, bureau and district staff the rest."""
+    if can(user, "rectification.import"):
+        return [(v, label) for v, label in ItemSource.choices if v != ItemSource.SELF_CHECK]
+    if can(user, "rectification.assign"):
+        assignment = acting_assignment(user)
+        if assignment is not None and assignment.unit.kind == UnitKind.SCHOOL:
+            return [(ItemSource.SELF_CHECK.value, ItemSource.SELF_CHECK.label)]
+    return []
+
+
+def raisable_units(user: User) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The units the person may raise problems against, grouped for the picker: the district bureaus and
+    offices first, then each district's schools (one query; a city's 1,500 schools are one page of options)."""
+    assignment = acting_assignment(user)
+    if assignment is None or not raisable_sources(user):
+        return []
+    if not can(user, "rectification.import"):
+        return [("本校", [(assignment.unit.pk, assignment.unit.name)])]
+    from dudao.rectification.rules import RESPONSIBLE_KINDS
+
+    units = list(
+        OrgUnit.objects.filter(path__under=assignment.unit.path, kind__in=RESPONSIBLE_KINDS, is_closed=False)
+        .order_by("path")
+        .only("pk", "name", "path", "kind")
+    )
+    names = {u.path: u.name for u in units if u.kind != UnitKind.SCHOOL}
+    groups: dict[str, list[tuple[int, str]]] = {"区县教育局": [], "科室": []}
+    for unit in units:
+        if unit.kind == UnitKind.DISTRICT:
+            groups["区县教育局"].append((unit.pk, unit.name))
+        elif unit.kind == UnitKind.OFFICE:
+            owner = names.get(unit.path[: -OrgUnit.steplen], "")
+            groups["科室"].append((unit.pk, f"{owner} {unit.name}".strip() if owner else unit.name))
+        else:
+            district = next(
+                (names[p] for p in (unit.path[:i] for i in range(len(unit.path), 0, -OrgUnit.steplen)) if p in names),
+                "市直属",
+            )
+            groups.setdefault(f"{district} 学校", []).append((unit.pk, unit.name))
+    return [(label, choices) for label, choices in groups.items() if choices]
