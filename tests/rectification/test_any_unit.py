@@ -4,6 +4,7 @@ with the district's spot check (抽查复核)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -97,7 +98,8 @@ def test_raising_twice_by_double_submit_keeps_one_problem(city: City) -> None:
 def test_photos_of_the_problem_are_kept_as_before_photos(city: City) -> None:
     item = raised(city, photos=[upload(3, "问题.jpg")])
     photo = ItemPhoto.objects.get(item=item)
-    assert photo.stage == PhotoStage.BEFORE and photo.step.kind == StepKind.CREATED
+    assert photo.stage == PhotoStage.BEFORE
+    assert photo.step is not None and photo.step.kind == StepKind.CREATED
 
 
 def test_district_admin_raises_only_inside_own_district(city: City) -> None:
@@ -143,7 +145,7 @@ def test_problem_cannot_be_raised_against_a_class(city: City) -> None:
         ({"source_ref": "长" * 101}, "来源说明不能超过 100 字"),
     ],
 )
-def test_bad_input_refused_and_nothing_written(city: City, extra: dict, message: str) -> None:
+def test_bad_input_refused_and_nothing_written(city: City, extra: dict[str, Any], message: str) -> None:
     before = counts()
     with pytest.raises(DomainError, match=message):
         raised(city, **extra)
