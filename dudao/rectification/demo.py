@@ -50,6 +50,15 @@ def _dated(item: RectificationItem, days_ago: int) -> None:
     gap = (now - when) / (len(steps) + 1)
     for offset, step in enumerate(steps):
         Step.objects.filter(pk=step).update(created_at=when + gap * offset)
+    # The item's own timestamps agree with its trail.
+    times = dict(item.steps.values_list("kind", "created_at").order_by("pk"))
+    RectificationItem.objects.filter(pk=item.pk, closed_at__isnull=False).update(closed_at=times.get(StepKind.VERIFIED))
+    RectificationItem.objects.filter(pk=item.pk, closeout_requested_at__isnull=False).update(
+        closeout_requested_at=times.get(StepKind.CLOSEOUT_REQUESTED)
+    )
+    RectificationItem.objects.filter(pk=item.pk, recheck_at__isnull=False).update(
+        recheck_at=times.get(StepKind.RECHECK_CONFIRMED)
+    )
 
 
 @demo_step(order=45)
