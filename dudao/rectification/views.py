@@ -181,7 +181,11 @@ def problem_new(request: AuthedRequest) -> HttpResponse:
                 return redirect("rectification:item", pk=item.pk)
         else:
             messages.error(request, form_errors(form))
-    return render(request, "rectification/problem_new.html", {"form": form})
+    return render(
+        request,
+        "rectification/problem_new.html",
+        {"form": form, "can_import": can(request.user, "rectification.import")},
+    )
 
 
 @login_required
