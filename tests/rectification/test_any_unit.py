@@ -391,3 +391,23 @@ def test_indicators_count_a_districts_own_problems_once(city: City) -> None:
     assert city.school_a2.pk not in overdue or not overdue[city.school_a2.pk].value
     rates = close_rate([city.district_a, city.school_a], today, today, user=staff)
     assert rates[city.district_a.pk].denominator == 2 and rates[city.school_a.pk].denominator == 1
+
+
+def test_findings_of_a_schools_own_self_check_round_are_self_check_items(city: City) -> None:
+    from dudao.inspections.models import InspectionKind
+    from tests.inspections.factories import plan_round, submit_checklist, target_of
+
+    principal = city.user("principal")
+    own = plan_round(
+        city,
+        kind=InspectionKind.SELF,
+        schools=[city.school_a],
+        actor=city.user("district_admin"),
+        unit=city.district_a,
+    )
+    findings = submit_checklist(city, target_of(own, city.school_a), fail=("1.1",), actor=principal)
+    field = plan_round(city, schools=[city.school_a])
+    found = submit_checklist(city, target_of(field, city.school_a), fail=("1.2",))
+    sources = dict(RectificationItem.objects.values_list("finding_id", "source"))
+    assert sources[findings[0].pk] == ItemSource.SELF_CHECK
+    assert sources[found[0].pk] == ItemSource.INSPECTION
