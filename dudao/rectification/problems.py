@@ -67,6 +67,8 @@ def check_raiser(actor: User, unit: OrgUnit, source: str) -> None:
         return
     if unit.kind not in rules.RESPONSIBLE_KINDS:
         raise DomainError("责任单位应是学校、区县教育局或科室", code="unit_kind_invalid")
+    if unit.is_closed:
+        raise DomainError(f"{unit.name}已撤销，不能再登记问题", code="unit_closed")
     if source == ItemSource.SELF_CHECK:
         raise Forbidden("自查问题由学校校长或学校管理员登记")
     raise Forbidden("您没有为该单位登记问题的权限")
