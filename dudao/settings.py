@@ -268,6 +268,8 @@ DUDAO_BRIEFING_TIME = os.environ.get("DUDAO_BRIEFING_TIME", "08:00")
 # contributes figures queues one refresh this many seconds later (further writes meanwhile join it).
 DUDAO_SUMMARY_MAX_AGE_MINUTES = int(os.environ.get("DUDAO_SUMMARY_MAX_AGE_MINUTES", "60"))
 DUDAO_SUMMARY_DEBOUNCE_SECONDS = int(os.environ.get("DUDAO_SUMMARY_DEBOUNCE_SECONDS", "60"))
+# Share of 自查 close-outs verified inside a school that the district spot-checks (整改台账 抽查复核).
+DUDAO_SELF_CHECK_RECHECK_SHARE = float(os.environ.get("DUDAO_SELF_CHECK_RECHECK_SHARE", "0.10"))
 # A report's repeating table posts one field per cell (up to 1,000 rows); an oversized table must reach the
 # form's own check ("最多填 N 行") instead of Django's bare 400.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 60_000

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from django.db.models import QuerySet
 
 from dudao.accounts.models import User
-from dudao.inspections.models import AnswerPhoto, Finding, Inspection
+from dudao.inspections.models import AnswerPhoto, Finding, Inspection, InspectionKind
 from dudao.inspections.selectors import rounds_for
 from dudao.rectification.sources import HandedOverFinding, plug
 
@@ -32,6 +32,11 @@ class InspectionFindings:
                 for f in findings
             ]
         )
+
+    def self_check_rounds(self, round_ids: Collection[int]) -> set[int]:
+        if not round_ids:
+            return set()
+        return set(Inspection.objects.filter(pk__in=round_ids, kind=InspectionKind.SELF).values_list("pk", flat=True))
 
     def picture_uses(self, file_ids: Collection[int]) -> set[tuple[int, int | None]]:
         uses: set[tuple[int, int | None]] = set(

@@ -8,4 +8,4 @@ class RectificationConfig(AppConfig):
 
     def ready(self) -> None:
         # Home items, menu entries, demo data, monitoring indicators.
-        from dudao.rectification import home, indicators  # noqa: F401
+        from dudao.rectification import demo, home, indicators  # noqa: F401

@@ -1,4 +1,5 @@
-"""The ledger in Excel: export in the customary 台账 layout; intake of findings handed over by outside inspections."""
+"""The ledger in Excel: export in the customary 台账 layout; intake of problems for any unit and from any source
+(findings handed over by outside inspections, 巡视/审计反馈, complaints …)."""
 
 from __future__ import annotations
 
@@ -27,17 +28,19 @@ from dudao.core.imports import tracked_import
 from dudao.core.models import ImportKind
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can
-from dudao.rectification.models import ItemStatus, RectificationItem
+from dudao.rectification.models import ItemSource, ItemStatus, RectificationItem
+from dudao.rectification.rules import RESPONSIBLE_KINDS
 from dudao.rectification.services import create_items
 from dudao.rectification.sources import finding_source
 
 EXPORT_HEADERS = [
     "序号",
     "区县",
-    "学校",
+    "责任单位",
     "问题类别",
     "存在问题",
-    "来源",
+    "问题来源",
+    "来源说明",
     "发现日期",
     "责任人",
     "职务",
@@ -48,7 +51,7 @@ EXPORT_HEADERS = [
     "是否逾期",
     "销号日期",
 ]
-EXPORT_WIDTHS = [6, 12, 22, 12, 40, 18, 11, 10, 14, 30, 11, 8, 9, 8, 11]
+EXPORT_WIDTHS = [6, 12, 22, 12, 40, 10, 18, 11, 10, 14, 30, 11, 8, 9, 8, 11]
 
 
 def export_title(unit_name: str, day: dt.date) -> str:
@@ -66,6 +69,8 @@ def export_rows(qs: QuerySet[RectificationItem], today: dt.date | None = None) -
         "school__name",
         "category",
         "description",
+        "source",
+        "source_ref",
         "finding__source",
         "created_at",
         "owner__full_name",
@@ -77,15 +82,33 @@ def export_rows(qs: QuerySet[RectificationItem], today: dt.date | None = None) -
         "closed_at",
     )
     labels = dict(ItemStatus.choices)
+    sources = dict(ItemSource.choices)
     for number, row in enumerate(rows.iterator(chunk_size=2000), start=1):
-        (path, school, category, text, source, created, owner, title, duty, due, progress, status, closed) = row
+        (
+            path,
+            school,
+            category,
+            text,
+            source,
+            ref,
+            found_by,
+            created,
+            owner,
+            title,
+            duty,
+            due,
+            progress,
+            status,
+            closed,
+        ) = row
         yield [
             number,
             districts.get(path[:width], ""),
             school,
             category,
             text,
-            source or "外部移交",
+            sources.get(source, source),
+            ref or found_by or "",
             created.astimezone(tz).date(),
             owner or "",
             title or "",
@@ -102,15 +125,21 @@ def export_count_check(qs: QuerySet[RectificationItem]) -> None:
     check_export_size(qs.count())
 
 
-# Intake of findings handed over by an outside inspection (e.g. the province's 测评组 feedback sheet).
+# Intake of problems for any unit from any source but 自查 (a school records its own 自查 problems itself): the
+# province's 测评组 feedback sheet, 巡视组/审计 feedback, complaints … One template for all.
 IMPORT_COLUMNS = [
-    ("school", "学校", "学校全称或单位代码"),
+    ("school", "责任单位", "学校、区县教育局或科室的全称，或单位代码"),
     ("category", "问题类别", "如：校园环境"),
     ("description", "存在问题", "必填"),
     ("severity", "等级", "一般 / 严重，默认一般"),
     ("due_limit", "整改时限", "如 2026-12-10，不早于今天"),
-    ("source", "来源", "如：省文明办实地测评反馈"),
+    ("source_ref", "来源说明", "如：省文明办实地测评反馈、巡视组反馈意见第 3 条、督办单编号"),
+    ("source", "问题来源", "从下拉列表选择，默认督查/检查"),
 ]
+# Titles of the first template (学校 … 来源), still read: files kept from before work as they are.
+HEADER_ALIASES = {"school": ("学校",), "source_ref": ("来源",)}
+OPTIONAL_COLUMNS = frozenset({"source", "source_ref"})
+IMPORTABLE_SOURCES = [(value, label) for value, label in ItemSource.choices if value != ItemSource.SELF_CHECK]
 MAX_ROWS = 5000
 
 
@@ -118,7 +147,7 @@ def template_bytes() -> bytes:
     return template_xlsx(
         sheet_name="问题清单",
         columns=[(title, hint, 40 if key == "description" else 16) for key, title, hint in IMPORT_COLUMNS],
-        choices={3: ["一般", "严重"]},
+        choices={3: ["一般", "严重"], 6: [label for _, label in IMPORTABLE_SOURCES]},
         rows=MAX_ROWS,
     )
 
@@ -131,7 +160,9 @@ class ParsedFinding:
     description: str
     severity: str
     due_limit: dt.date
-    source: str
+    source: str  # the finding's free text: the reference, else the source's label (empty reads 外部移交)
+    kind: str = ItemSource.INSPECTION
+    reference: str = ""
 
 
 def _date(value: Any) -> dt.date | None:
@@ -153,11 +184,11 @@ Error = Callable[[str, str], None]  # (column key, message): records one error o
 
 def _school(name: str, schools: dict[str, OrgUnit], ambiguous: frozenset[str], error: Error) -> OrgUnit | None:
     if not name:
-        error("school", "请填写学校")
+        error("school", "请填写责任单位")
     elif name in ambiguous:
-        error("school", f"有多所学校名为“{name}”，请改填单位代码")
+        error("school", f"有多个单位名为“{name}”，请改填单位代码")
     elif name not in schools:
-        error("school", f"“{name}”不是您管理范围内的学校")
+        error("school", f"“{name}”不是您管理范围内的学校、区县教育局或科室")
     else:
         return schools[name]
     return None
@@ -183,6 +214,18 @@ def _due(value: Any, typed: str, today: dt.date, error: Error) -> dt.date | None
     return due
 
 
+def _source(typed: str, error: Error) -> str | None:
+    by_label = {label: value for value, label in ItemSource.choices}
+    by_label |= {"督查": ItemSource.INSPECTION, "检查": ItemSource.INSPECTION, "": ItemSource.INSPECTION}
+    if typed == ItemSource.SELF_CHECK.label:
+        error("source", "自查问题由学校在台账中自行登记，不能导入")
+        return None
+    if typed not in by_label:
+        error("source", f"“{typed}”不是问题来源，请从下拉列表选择")
+        return None
+    return by_label[typed]
+
+
 def parse(
     rows: list[list[Any]], *, schools: dict[str, OrgUnit], today: dt.date, ambiguous: frozenset[str] = frozenset()
 ) -> tuple[list[ParsedFinding], list[RowError]]:
@@ -193,9 +236,10 @@ def parse(
     header = [str(c or "").strip() for c in rows[0]]
     positions: dict[str, int] = {}
     for key, title, _ in IMPORT_COLUMNS:
-        if title in header:
-            positions[key] = header.index(title)
-        else:
+        found = [t for t in (title, *HEADER_ALIASES.get(key, ())) if t in header]
+        if found:
+            positions[key] = header.index(found[0])
+        elif key not in OPTIONAL_COLUMNS:
             errors.append(RowError(1, column_letter(len(header)), title, f"缺少“{title}”列，请使用下载的模板"))
     if errors:
         return [], errors
@@ -205,6 +249,8 @@ def parse(
     parsed: list[ParsedFinding] = []
     for row_no, row in enumerate(rows[1:], start=2):
         cells = {key: (row[i] if i < len(row) else None) for key, i in positions.items()}
+        cells.setdefault("source", None)
+        cells.setdefault("source_ref", None)
         text = {k: str(v).strip() if v is not None else "" for k, v in cells.items()}
         if not any(text.values()):
             continue
@@ -219,11 +265,23 @@ def parse(
         if severity is None:
             error("severity", "应填“一般”或“严重”")
         due = _due(cells["due_limit"], text["due_limit"], today, error)
+        kind = _source(text["source"], error)
+        if len(text["source_ref"]) > 100:
+            error("source_ref", "不能超过 100 字")
         errors.extend(row_errors)
-        if not row_errors and school is not None and severity is not None and due is not None:
+        if not row_errors and school is not None and severity is not None and due is not None and kind is not None:
+            reference = text["source_ref"]
             parsed.append(
                 ParsedFinding(
-                    row_no, school, text["category"] or "其他", text["description"], severity, due, text["source"][:100]
+                    row_no,
+                    school,
+                    text["category"] or "其他",
+                    text["description"],
+                    severity,
+                    due,
+                    source=reference or ("" if kind == ItemSource.INSPECTION else ItemSource(kind).label),
+                    kind=kind,
+                    reference=reference,
                 )
             )
     if not parsed and not errors:
@@ -248,7 +306,8 @@ def _import_findings(*, actor: User, unit: OrgUnit, data: bytes, filename: str) 
     schools: dict[str, OrgUnit] = {}
     by_code: dict[str, OrgUnit] = {}
     ambiguous: set[str] = set()
-    for school in OrgUnit.objects.filter(kind=UnitKind.SCHOOL, is_closed=False, path__under=unit.path):
+    responsible = OrgUnit.objects.filter(kind__in=RESPONSIBLE_KINDS, is_closed=False, path__under=unit.path)
+    for school in responsible.order_by("path"):
         if school.name in schools:
             ambiguous.add(school.name)
         schools[school.name] = school
@@ -263,7 +322,9 @@ def _import_findings(*, actor: User, unit: OrgUnit, data: bytes, filename: str) 
     with transaction.atomic():
         findings = finding_source().record_handed_over(actor=actor, findings=parsed)
         # Handed-over findings come with their date already set: no default_due, due on the limit.
-        items = create_items(actor=actor, findings=findings, audit=False)
+        items = create_items(
+            actor=actor, findings=findings, audit=False, sources=[(p.kind, p.reference) for p in parsed]
+        )
         append(
             actor=actor,
             entries=[
@@ -277,7 +338,8 @@ def _import_findings(*, actor: User, unit: OrgUnit, data: bytes, filename: str) 
                             "category": p.category,
                             "description": p.description,
                             "due_date": p.due_limit.isoformat(),
-                            "source": p.source,
+                            "source": p.kind,
+                            "source_ref": p.reference,
                             "file": filename,
                             "row": p.row,
                         }

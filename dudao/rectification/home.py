@@ -10,11 +10,12 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.core.home import HomeItem, register
 from dudao.core.nav import nav_item
-from dudao.orgs.models import RoleAssignment
+from dudao.orgs.models import RoleAssignment, UnitKind
 from dudao.orgs.registry import open_work_checker
 from dudao.orgs.scoping import can
-from dudao.rectification.models import ItemStatus, RectificationItem
-from dudao.rectification.selectors import items_for, unread_reminders
+from dudao.rectification import rules
+from dudao.rectification.models import ItemSource, ItemStatus, RectificationItem
+from dudao.rectification.selectors import items_for, recheck_queue, unread_reminders
 
 nav_item("整改台账", "rectification:ledger", permission="rectification.read", order=31)
 
@@ -69,8 +70,60 @@ def rectification_home(user: User, acting: RoleAssignment | None) -> list[HomeIt
                     order=11,
                 )
             )
+    own_unit = acting.unit if acting.unit.kind != UnitKind.SCHOOL and rules.manages(user, acting.unit) else None
+    if own_unit is not None:
+        # A district bureau's own problems (巡视、审计 …) wait for its 四定 like a school's.
+        unassigned_own = RectificationItem.objects.filter(school=own_unit, owner__isnull=True).exclude(
+            status=ItemStatus.CLOSED
+        )
+        if count := unassigned_own.count():
+            items.append(
+                HomeItem(
+                    title="本单位待落实四定的问题",
+                    count=count,
+                    url=f"{ledger}?unit={own_unit.pk}&unassigned=1",
+                    kind="todo",
+                    level="warning",
+                    order=11,
+                )
+            )
+    if can(user, "rectification.assign"):
+        in_school = (
+            scoped.filter(status=ItemStatus.AWAITING_VERIFICATION, source=ItemSource.SELF_CHECK)
+            .exclude(owner=user)
+            .exclude(closeout_requested_by=user)
+            .count()
+        )
+        if in_school:
+            items.append(
+                HomeItem(
+                    title="待校内验收的自查问题",
+                    count=in_school,
+                    url=f"{ledger}?status=awaiting_verification&source=self_check",
+                    kind="todo",
+                    level="primary",
+                    order=12,
+                )
+            )
     if can(user, "rectification.verify"):
-        waiting = scoped.filter(status=ItemStatus.AWAITING_VERIFICATION).exclude(owner=user).count()
+        rechecks = recheck_queue(user).count()
+        if rechecks:
+            items.append(
+                HomeItem(
+                    title="待抽查复核的自查销号",
+                    count=rechecks,
+                    url=reverse("rectification:rechecks"),
+                    kind="todo",
+                    level="info",
+                    order=12,
+                )
+            )
+        waiting = (
+            scoped.filter(status=ItemStatus.AWAITING_VERIFICATION)
+            .exclude(owner=user)
+            .exclude(school=acting.unit)
+            .count()
+        )
         if waiting:
             items.append(
                 HomeItem(

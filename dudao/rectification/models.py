@@ -1,4 +1,11 @@
-"""整改台账: one rectification item per finding with 四定, its progress trail, 销号 and public posting."""
+"""整改台账: one rectification item per problem with 四定, its progress trail, 销号 and public posting.
+
+A problem may be raised against any responsible unit (区县教育局, 科室, 学校) from any source (inspection findings,
+自查, 巡视/审计反馈, complaints, 督办单 …). The unit lives in the column `school` (kept under its old name: thirty
+readers in other apps join on it); read it as `item.unit`. Every item still hangs on a `Finding` record, the
+problem as it was found: inspections writes it for its rounds, the ledger has it written through the
+`FindingSource` port for problems raised by form or Excel (a finding without a round).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from dudao.orgs.models import OrgUnit
+from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import ScopedQuerySetMixin
 
 
@@ -15,6 +22,31 @@ class ItemStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "整改中"
     AWAITING_VERIFICATION = "awaiting_verification", "待验收"
     CLOSED = "closed", "已销号"
+
+
+class ItemSource(models.TextChoices):
+    """Where a problem came from. Only 自查 items may be closed inside the school (with a district spot check)."""
+
+    INSPECTION = "inspection", "督查/检查"
+    SELF_CHECK = "self_check", "自查"
+    PATROL = "patrol", "巡视反馈"
+    AUDIT = "audit", "审计反馈"
+    CAMPAIGN = "campaign", "专项治理"
+    DUTY = "duty", "值班巡查"
+    DRILL = "drill", "应急演练"
+    OUTBREAK = "outbreak", "疫情处置"
+    COMPLAINT = "complaint", "投诉举报"
+    ORDER = "order", "督办单"
+    OTHER = "other", "其他"
+
+
+class RecheckStatus(models.TextChoices):
+    """A 自查 close-out verified inside the school and drawn for the district's spot check (抽查复核)."""
+
+    NONE = "", "未抽中"
+    PENDING = "pending", "待区县复核"
+    CONFIRMED = "confirmed", "复核通过"
+    REOPENED = "reopened", "复核退回"
 
 
 class ItemQuerySet(ScopedQuerySetMixin, models.QuerySet["RectificationItem"]):
@@ -30,10 +62,13 @@ class ItemQuerySet(ScopedQuerySetMixin, models.QuerySet["RectificationItem"]):
 
 class RectificationItem(models.Model):
     finding = models.OneToOneField("inspections.Finding", on_delete=models.PROTECT, related_name="item")
-    school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    # The responsible unit (责任单位): a school, a district bureau or a bureau office; see the module docstring.
+    school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name="责任单位")
     inspection = models.ForeignKey(
         "inspections.Inspection", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    source = models.CharField("问题来源", max_length=16, choices=ItemSource.choices, default=ItemSource.INSPECTION)
+    source_ref = models.CharField("来源说明", max_length=100, blank=True)
     category = models.CharField("类别", max_length=100)
     description = models.CharField("问题", max_length=500)
     # 四定: 定人员、定职责、定时间、定进度
@@ -58,6 +93,16 @@ class RectificationItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # 自查 close-out verified by the school itself (principal or school office), not by someone above it.
+    verified_in_school = models.BooleanField("校内验收", default=False)
+    recheck_status = models.CharField(
+        "区县抽查复核", max_length=10, choices=RecheckStatus.choices, default=RecheckStatus.NONE, blank=True
+    )
+    recheck_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recheck_at = models.DateTimeField(null=True, blank=True)
+    recheck_note = models.CharField("复核意见", max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
@@ -72,10 +117,21 @@ class RectificationItem(models.Model):
             models.Index(fields=["status", "due_date"], name="item_status_due_idx"),
             models.Index(fields=["inspection", "status"], name="item_inspection_status_idx"),
             models.Index(fields=["closed_at"], name="item_closed_at_idx"),
+            models.Index(fields=["source", "status"], name="item_source_status_idx"),
+            models.Index(fields=["recheck_status"], name="item_recheck_idx", condition=~models.Q(recheck_status="")),
         ]
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def unit(self) -> OrgUnit:
+        """The responsible unit (责任单位); stored as `school` for the older readers."""
+        return self.school
+
+    @property
+    def is_school_item(self) -> bool:
+        return self.school.kind == UnitKind.SCHOOL
 
     def is_overdue_on(self, today: object) -> bool:
         return self.status != ItemStatus.CLOSED and self.due_date < today  # type: ignore[operator]
@@ -98,6 +154,8 @@ class StepKind(models.TextChoices):
     REJECTED = "rejected", "验收不通过"
     REMINDED = "reminded", "提醒"
     ESCALATED = "escalated", "逾期督办"
+    RECHECK_CONFIRMED = "recheck_confirmed", "区县复核通过"
+    RECHECK_REOPENED = "recheck_reopened", "区县复核退回"
 
 
 class Step(models.Model):
@@ -118,6 +176,7 @@ class Step(models.Model):
 
 
 class PhotoStage(models.TextChoices):
+    BEFORE = "before", "发现问题时"
     PROGRESS = "progress", "整改过程"
     AFTER = "after", "整改后"
 
@@ -137,6 +196,7 @@ class ReminderKind(models.TextChoices):
     DUE_TODAY = "due_today", "今天到期"
     OVERDUE_PRINCIPAL = "overdue_principal", "已逾期（报校长）"
     OVERDUE_DISTRICT = "overdue_district", "逾期三天（报区县）"
+    REOPENED = "reopened", "区县复核退回，重新整改"
 
 
 class Reminder(models.Model):

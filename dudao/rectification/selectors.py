@@ -14,8 +14,17 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.core.models import StoredFile
 from dudao.orgs.models import OrgUnit, UnitKind
-from dudao.orgs.scoping import scope_root_path
-from dudao.rectification.models import ItemPhoto, ItemStatus, PublicPosting, RectificationItem, Reminder
+from dudao.orgs.scoping import acting_assignment, can, scope_root_path
+from dudao.rectification.models import (
+    ItemPhoto,
+    ItemSource,
+    ItemStatus,
+    PhotoStage,
+    PublicPosting,
+    RecheckStatus,
+    RectificationItem,
+    Reminder,
+)
 
 
 def items_for(user: User, action: str = "read") -> QuerySet[RectificationItem]:
@@ -41,6 +50,14 @@ def _school_path(path: str) -> str:
     return school or path
 
 
+RECHECK_FILTERS = {
+    "drawn": "抽中复核的",
+    RecheckStatus.PENDING.value: "待区县复核",
+    RecheckStatus.CONFIRMED.value: "复核通过",
+    RecheckStatus.REOPENED.value: "复核退回",
+}
+
+
 @dataclass
 class LedgerFilters:
     inspection: int | None = None
@@ -51,6 +68,8 @@ class LedgerFilters:
     unassigned: bool = False
     unit: OrgUnit | None = None
     q: str = ""
+    source: str = ""
+    recheck: str = ""  # a RecheckStatus, or "drawn" for every item drawn for the district's spot check
 
     @classmethod
     def from_params(cls, params: Any, units: QuerySet[OrgUnit]) -> LedgerFilters:
@@ -74,7 +93,13 @@ class LedgerFilters:
             unassigned=params.get("unassigned") in ("1", "true", "yes"),
             unit=units.filter(pk=unit_id).first() if unit_id else None,
             q=str(params.get("q") or "").strip()[:50],
+            source=str(params.get("source") or "") if params.get("source") in ItemSource.values else "",
+            recheck=str(params.get("recheck") or "") if params.get("recheck") in RECHECK_FILTERS else "",
         )
+
+    @property
+    def is_empty(self) -> bool:
+        return self == LedgerFilters()
 
 
 def ledger(user: User, filters: LedgerFilters, today: dt.date | None = None) -> QuerySet[RectificationItem]:
@@ -98,7 +123,42 @@ def ledger(user: User, filters: LedgerFilters, today: dt.date | None = None) -> 
         qs = qs.filter(owner__isnull=True).exclude(status=ItemStatus.CLOSED)
     if filters.q:
         qs = qs.filter(Q(description__contains=filters.q) | Q(school__name__contains=filters.q))
+    if filters.source:
+        qs = qs.filter(source=filters.source)
+    if filters.recheck == "drawn":
+        qs = qs.exclude(recheck_status=RecheckStatus.NONE)
+    elif filters.recheck:
+        qs = qs.filter(recheck_status=filters.recheck)
     return qs
+
+
+def recheck_queue(user: User) -> QuerySet[RectificationItem]:
+    """抽查复核: 自查 close-outs the school verified itself and the draw picked, waiting for the district — those
+    in the user's verify scope, oldest close-out first."""
+    return (
+        items_for(user, "verify")
+        .filter(recheck_status=RecheckStatus.PENDING, status=ItemStatus.CLOSED)
+        .select_related("school", "owner", "closed_by")
+        .order_by("closed_at", "id")
+    )
+
+
+def owns_open_items(user: User) -> bool:
+    return RectificationItem.objects.filter(owner_id=user.pk).exclude(status=ItemStatus.CLOSED).exists()
+
+
+def before_photos(item: RectificationItem) -> list[StoredFile]:
+    """The pictures of the problem as found: the inspector's, or those attached when it was raised."""
+    files = list(item.finding.photos.all())
+    files += [p.file for p in ItemPhoto.objects.filter(item=item, stage=PhotoStage.BEFORE).select_related("file")]
+    return files
+
+
+def latest_after_photos(item: RectificationItem) -> list[StoredFile]:
+    """The "after" pictures of the latest close-out request, for the verifier's side-by-side view."""
+    photos = ItemPhoto.objects.filter(item=item, stage=PhotoStage.AFTER).select_related("file", "step")
+    latest = photos.order_by("-step_id").values_list("step_id", flat=True).first()
+    return [p.file for p in photos.filter(step_id=latest).order_by("id")] if latest else []
 
 
 def with_rows(qs: QuerySet[RectificationItem]) -> QuerySet[RectificationItem]:
@@ -271,10 +331,18 @@ def public_items(school: OrgUnit) -> QuerySet[RectificationItem]:
 
 
 def owner_candidates(school: OrgUnit) -> QuerySet[Any]:
-    """People who can own an item at the school: active, holding a role there (or on one of its classes) that lets
-    them report progress — the same rule `services.assign` enforces."""
+    """People who can own an item of the unit. At a school: active, holding a role there (or on one of its
+    classes) that lets them report progress. At a district bureau or an office: active people who belong to it
+    (a role held on the unit, or the unit as their home unit). The same rule `services.assign` enforces."""
     from dudao.orgs.models import RoleAssignment
-    from dudao.orgs.roles import PERMISSIONS
+    from dudao.orgs.roles import PERMISSIONS, UNIT_HEADS
+
+    if school.kind != UnitKind.SCHOOL:
+        on_unit = RoleAssignment.objects.filter(unit=school, role__in=UNIT_HEADS).values("user_id")
+        heads = RoleAssignment.objects.filter(role__in=UNIT_HEADS).values("user_id")
+        return User.objects.filter(Q(unit=school, pk__in=heads) | Q(pk__in=on_unit), is_active=True).order_by(
+            "full_name", "pk"
+        )
 
     holders = RoleAssignment.objects.filter(
         unit__path__under=school.path, role__in=PERMISSIONS["rectification.progress"]
@@ -296,3 +364,46 @@ def reminders_of(user: User) -> QuerySet[Reminder]:
 
 def unread_reminders(user: User) -> QuerySet[Reminder]:
     return reminders_of(user).filter(read_at__isnull=True)
+
+
+def raisable_sources(user: User) -> list[tuple[str, str]]:
+    """The sources the person may raise problems from: a school its own 自查, bureau and district staff the rest."""
+    if can(user, "rectification.import"):
+        return [(v, label) for v, label in ItemSource.choices if v != ItemSource.SELF_CHECK]
+    if can(user, "rectification.assign"):
+        assignment = acting_assignment(user)
+        if assignment is not None and assignment.unit.kind == UnitKind.SCHOOL:
+            return [(ItemSource.SELF_CHECK.value, ItemSource.SELF_CHECK.label)]
+    return []
+
+
+def raisable_units(user: User) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The units the person may raise problems against, grouped for the picker: the district bureaus and
+    offices first, then each district's schools (one query; a city's 1,500 schools are one page of options)."""
+    assignment = acting_assignment(user)
+    if assignment is None or not raisable_sources(user):
+        return []
+    if not can(user, "rectification.import"):
+        return [("本校", [(assignment.unit.pk, assignment.unit.name)])]
+    from dudao.rectification.rules import RESPONSIBLE_KINDS
+
+    units = list(
+        OrgUnit.objects.filter(path__under=assignment.unit.path, kind__in=RESPONSIBLE_KINDS, is_closed=False)
+        .order_by("path")
+        .only("pk", "name", "path", "kind")
+    )
+    names = {u.path: u.name for u in units if u.kind != UnitKind.SCHOOL}
+    groups: dict[str, list[tuple[int, str]]] = {"区县教育局": [], "科室": []}
+    for unit in units:
+        if unit.kind == UnitKind.DISTRICT:
+            groups["区县教育局"].append((unit.pk, unit.name))
+        elif unit.kind == UnitKind.OFFICE:
+            owner = names.get(unit.path[: -OrgUnit.steplen], "")
+            groups["科室"].append((unit.pk, f"{owner} {unit.name}".strip() if owner else unit.name))
+        else:
+            district = next(
+                (names[p] for p in (unit.path[:i] for i in range(len(unit.path), 0, -OrgUnit.steplen)) if p in names),
+                "市直属",
+            )
+            groups.setdefault(f"{district} 学校", []).append((unit.pk, unit.name))
+    return [(label, choices) for label, choices in groups.items() if choices]

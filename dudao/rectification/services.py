@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -20,11 +23,14 @@ from dudao.core.models import StoredFile
 from dudao.messaging.services import Note, notify_batch
 from dudao.orgs.models import OrgUnit, RoleAssignment
 from dudao.orgs.scoping import acting_assignment, can
+from dudao.rectification import rules
 from dudao.rectification.models import (
     ItemPhoto,
+    ItemSource,
     ItemStatus,
     PhotoStage,
     PublicPosting,
+    RecheckStatus,
     RectificationItem,
     Reminder,
     ReminderKind,
@@ -35,6 +41,7 @@ from dudao.rectification.sources import finding_source
 
 OPEN_STATUSES = (ItemStatus.OPEN, ItemStatus.IN_PROGRESS, ItemStatus.AWAITING_VERIFICATION)
 ITEM_FIELDS = ["owner", "responsibility", "due_date", "progress", "status"]
+CLOSE_FIELDS = [*ITEM_FIELDS, "verified_in_school", "recheck_status"]
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
 MAX_PHOTOS_PER_STEP = 9
 
@@ -54,13 +61,21 @@ def create_items(
     findings: Sequence[Any],
     default_due: Callable[[Any], dt.date] | None = None,
     audit: bool = True,
+    sources: Sequence[tuple[str, str]] | None = None,
 ) -> list[RectificationItem]:
     """One ledger item per finding, due on `default_due(finding)` (the finding app's rule for its severity) but
     never after the finding's limit; without a rule, on the limit itself (handed-over findings).
 
-    Each new item is audited unless the caller writes its own, richer events (the Excel intake does)."""
+    `sources`: (source, reference) per finding; without them, findings of a school's 自查 round are 自查 and the
+    rest 督查/检查. Each new item is audited unless the caller writes its own, richer events (the Excel intake
+    and `problems.raise_problem` do)."""
+    if sources is None:
+        self_rounds = finding_source().self_check_rounds({f.inspection_id for f in findings if f.inspection_id})
+        sources = [
+            (ItemSource.SELF_CHECK if f.inspection_id in self_rounds else ItemSource.INSPECTION, "") for f in findings
+        ]
     items = []
-    for finding in findings:
+    for finding, (source, source_ref) in zip(findings, sources, strict=True):
         due = default_due(finding) if default_due is not None else finding.due_limit
         items.append(
             RectificationItem(
@@ -71,6 +86,8 @@ def create_items(
                 description=finding.description,
                 due_date=min(due, finding.due_limit),
                 due_limit=finding.due_limit,
+                source=source,
+                source_ref=source_ref[:100],
             )
         )
     created = RectificationItem.objects.bulk_create(items)
@@ -86,7 +103,11 @@ def create_items(
                     action="create",
                     obj=item,
                     unit_path=school_paths[item.school_id],
-                    changes={"after": snapshot(item, ["finding", "category", "description", "due_date", "due_limit"])},
+                    changes={
+                        "after": snapshot(
+                            item, ["finding", "category", "description", "due_date", "due_limit", "source"]
+                        )
+                    },
                 )
                 for item in created
             ],
@@ -127,8 +148,7 @@ def assign(
     version: int | None,
 ) -> RectificationItem:
     """四定: name the owner, the duty and the date (within the inspector's limit)."""
-    if not can(actor, "rectification.assign", item.school):
-        raise Forbidden("只有校长或学校管理员可以落实四定")
+    _check_manager(actor, item)
     responsibility = responsibility.strip()
     if owner is None:
         raise DomainError("请选择责任人", code="owner_required")
@@ -141,7 +161,7 @@ def assign(
         if item.status == ItemStatus.CLOSED:
             raise DomainError("该问题已销号，不能再修改", code="item_closed", status=409)
         if not owner.is_active or not is_school_staff(owner, item.school):
-            raise DomainError("责任人须是本校在岗教职工", code="owner_outside")
+            raise DomainError(f"责任人须是{item.school.name}的在岗人员", code="owner_outside")
         if due_date > item.due_limit:
             raise DomainError(
                 f"整改时限不能晚于督查组给定的最迟期限 {item.due_limit:%Y-%m-%d}", code="due_date_past_limit"
@@ -170,17 +190,30 @@ def assign(
     return item
 
 
+def _check_manager(actor: User, item: RectificationItem) -> None:
+    if not rules.manages(actor, item.school):
+        if item.is_school_item:
+            raise Forbidden("只有校长或学校管理员可以落实四定")
+        raise Forbidden(f"只有{item.school.name}的负责人可以落实四定")
+
+
 def _check_owner_or_office(actor: User, item: RectificationItem, what: str) -> None:
-    """The school office, or the owner acting through a role at the school (a class teacher's role sits on
-    the class, below the school, so a plain subtree check on the school would shut most owners out)."""
-    office = can(actor, "rectification.assign", item.school)
+    """The unit's office (school office, district bureau), or the owner acting through a role at the school (a
+    class teacher's role sits on the class, below the school, so a plain subtree check on the school would shut
+    most owners out) or, for a district or an office, still belonging to the unit."""
+    office = rules.manages(actor, item.school)
     is_owner = item.owner_id is not None and item.owner_id == actor.pk
     assignment = acting_assignment(actor)
-    at_school = assignment is not None and (
-        assignment.unit.path.startswith(item.school.path) or item.school.path.startswith(assignment.unit.path)
-    )
-    if not (office or (is_owner and at_school and can(actor, "rectification.progress"))):
-        raise Forbidden(f"只有责任人或学校管理员可以{what}")
+    if item.is_school_item:
+        at_unit = (
+            assignment is not None
+            and (assignment.unit.path.startswith(item.school.path) or item.school.path.startswith(assignment.unit.path))
+            and can(actor, "rectification.progress")
+        )
+    else:
+        at_unit = rules.belongs_to(actor, item.school)
+    if not (office or (is_owner and at_unit)):
+        raise Forbidden(f"只有责任人或责任单位负责人可以{what}")
 
 
 def _store_photos(
@@ -279,10 +312,16 @@ def request_closeout(
 
 
 def _check_verifier(actor: User, item: RectificationItem) -> None:
-    if not can(actor, "rectification.verify", item.school):
-        raise Forbidden("只有督查组、教育局或区县可以验收销号")
-    if actor.pk in (item.owner_id, item.closeout_requested_by_id):
+    # A verifier who owns the item or asked for its close-out hears that first, whatever else stands against it.
+    may_otherwise = can(actor, "rectification.verify", item.school) or rules.verifies_in_school(actor, item)
+    if rules.is_party(actor, item) and may_otherwise:
         raise Forbidden("不能验收自己负责或自己申请的销号")
+    if not rules.may_verify(actor, item):
+        if item.is_school_item and item.source == ItemSource.SELF_CHECK:
+            raise Forbidden("只有校长、学校办公室或上级单位可以验收自查问题的销号")
+        if item.is_school_item:
+            raise Forbidden("只有督查组、教育局或区县可以验收销号")
+        raise Forbidden(f"{item.school.name}的问题须由上级单位验收销号，不能自己验收")
 
 
 def verify_closeout(*, actor: User, item: RectificationItem, text: str = "", version: int | None) -> RectificationItem:
@@ -294,21 +333,27 @@ def verify_closeout(*, actor: User, item: RectificationItem, text: str = "", ver
             raise DomainError(
                 f"该问题{item.get_status_display()}，只有待验收的问题可以销号", code="illegal_transition", status=409
             )
-        before = snapshot(item, ITEM_FIELDS)
+        before = snapshot(item, CLOSE_FIELDS)
+        in_school = not rules.verifies_from_above(actor, item)
+        drawn = in_school and is_drawn_for_recheck(item)
         item.status = ItemStatus.CLOSED
         item.closed_by = actor
         item.closed_at = timezone.now()
-        _save(item, ["status", "closed_by", "closed_at"])
-        Step.objects.create(
-            item=item, kind=StepKind.VERIFIED, actor=actor, text=text.strip()[:500] or "验收通过，予以销号"
-        )
+        item.verified_in_school = in_school
+        if in_school:
+            item.recheck_status = RecheckStatus.PENDING if drawn else RecheckStatus.NONE
+        _save(item, ["status", "closed_by", "closed_at", "verified_in_school", "recheck_status"])
+        note = text.strip()[:460] or "验收通过，予以销号"
+        if in_school:
+            note = f"校内验收：{note}" + ("（已抽中，待区县复核）" if drawn else "")
+        Step.objects.create(item=item, kind=StepKind.VERIFIED, actor=actor, text=note[:500])
         record_change(
             actor=actor,
             action="verify_closeout",
             obj=item,
             unit_path=item.school.path,
             before=before,
-            after=snapshot(item, ITEM_FIELDS),
+            after=snapshot(item, CLOSE_FIELDS),
         )
     return item
 
@@ -352,7 +397,9 @@ def evidence_warnings(item: RectificationItem) -> list[str]:
     if request is None:
         return []
     after = list(ItemPhoto.objects.filter(step=request, stage=PhotoStage.AFTER).select_related("file"))
-    before = list(item.finding.photos.exclude(phash=""))
+    before = list(item.finding.photos.exclude(phash="")) + [
+        p.file for p in ItemPhoto.objects.filter(item=item, stage=PhotoStage.BEFORE).exclude(file__phash="")
+    ]
     own = set(ItemPhoto.objects.filter(item=item).values_list("file_id", flat=True)) | {b.pk for b in before}
     progress = set(
         ItemPhoto.objects.filter(item=item, stage=PhotoStage.PROGRESS).values_list("file__sha256", flat=True)
@@ -385,6 +432,23 @@ def evidence_warnings(item: RectificationItem) -> list[str]:
             elif item_id is None:
                 warnings.append(f"整改后照片“{file.name}”与{where}测评时拍的照片是同一画面")
     return list(dict.fromkeys(warnings))
+
+
+def is_drawn_for_recheck(item: RectificationItem) -> bool:
+    """Whether a 自查 close-out verified in the school goes to the district's spot check (抽查复核).
+
+    A share `DUDAO_SELF_CHECK_RECHECK_SHARE` (default 0.10) of close-outs is drawn: an HMAC of the item id and
+    the number of its earlier verifications, keyed with SECRET_KEY, read as a number in [0, 1). The draw is
+    fixed for a given item and round (tests and re-runs agree), a school cannot predict it without the key,
+    and an item the district once sent back is always checked again."""
+    if item.recheck_status == RecheckStatus.REOPENED:
+        return True
+    share = float(settings.DUDAO_SELF_CHECK_RECHECK_SHARE)
+    rounds = item.steps.filter(kind=StepKind.VERIFIED).count()
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"rectification-recheck:{item.pk}:{rounds}".encode(), hashlib.sha256
+    ).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
 def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:

@@ -20,14 +20,16 @@ from dudao.orgs.models import OrgUnit
 
 
 class HandedOverFinding(Protocol):
-    """A problem handed over by an outside inspection (a row of the Excel intake)."""
+    """A problem raised outside an inspection round: handed over by an outside inspection, a 巡视/审计 feedback,
+    a complaint … (a row of the Excel intake or the ledger's form). `school` is the responsible unit, which may
+    be a district bureau or an office."""
 
     school: OrgUnit
     category: str
     description: str
     severity: str  # "general" or "serious"
     due_limit: dt.date
-    source: str  # who handed it over; empty reads 外部移交
+    source: str  # who handed it over or where it came from; empty reads 外部移交
 
 
 class FindingSource(Protocol):
@@ -37,6 +39,10 @@ class FindingSource(Protocol):
 
     def record_handed_over(self, *, actor: User, findings: Sequence[HandedOverFinding]) -> list[Any]:
         """Saves handed-over problems as findings without a round, in order; the caller makes their items."""
+        ...
+
+    def self_check_rounds(self, round_ids: Collection[int]) -> set[int]:
+        """Those of `round_ids` that are a school's own 自查 rounds: their findings are 自查 items."""
         ...
 
     def picture_uses(self, file_ids: Collection[int]) -> set[tuple[int, int | None]]:

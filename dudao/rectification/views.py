@@ -29,16 +29,19 @@ from dudao.core.web import form_errors, perform, post_form, require
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can, scope_root_path
 from dudao.orgs.selectors import account_by_id, units_for
-from dudao.rectification import excel, selectors, services
+from dudao.rectification import excel, problems, rechecks, rules, selectors, services
 from dudao.rectification.forms import (
     AssignForm,
     CloseoutForm,
     FindingsImportForm,
+    ProblemForm,
     ProgressForm,
+    RecheckConfirmForm,
+    RecheckReopenForm,
     RejectForm,
     VerifyForm,
 )
-from dudao.rectification.models import ItemStatus, RectificationItem, StepKind
+from dudao.rectification.models import ItemSource, ItemStatus, RecheckStatus, RectificationItem, StepKind
 from dudao.rectification.sources import finding_source
 
 
@@ -50,6 +53,9 @@ def _filters(request: AuthedRequest) -> selectors.LedgerFilters:
 def ledger(request: AuthedRequest) -> HttpResponse:
     require(request, "rectification.read")
     filters = _filters(request)
+    # An owner opens the ledger on their own open items; the filter form (it sends `f`) can untick it.
+    if not request.GET and selectors.owns_open_items(request.user):
+        filters.owner = request.user.pk
     page = paginate(selectors.with_rows(selectors.ledger(request.user, filters)), page=request.GET.get("page"))
     return render(
         request,
@@ -64,6 +70,9 @@ def ledger(request: AuthedRequest) -> HttpResponse:
             else [],
             "today": timezone.localdate(),
             "can_import": can(request.user, "rectification.import"),
+            "can_raise": bool(selectors.raisable_sources(request.user)),
+            "sources": ItemSource.choices,
+            "recheck_filters": selectors.RECHECK_FILTERS.items(),
             # A school's ledger filters by any of its owners; wider scopes by "mine" (the list would be thousands).
             "owners": _school_owners(request),
             "query": request.GET.urlencode(),
@@ -137,6 +146,56 @@ def findings_import(request: AuthedRequest) -> HttpResponse:
     return render(request, "rectification/import.html", {"form": form, "errors": errors, "unit": unit})
 
 
+@login_required
+def problem_new(request: AuthedRequest) -> HttpResponse:
+    """登记问题: a problem against a unit in the person's subtree (a school: its own 自查 problem)."""
+    require(request, "rectification.read")
+    sources = selectors.raisable_sources(request.user)
+    units = selectors.raisable_units(request.user)
+    if not sources or not units:
+        raise PermissionDenied("您没有登记问题的权限")
+    initial = {"source": sources[0][0], "due_limit": timezone.localdate() + dt.timedelta(days=30)}
+    form = ProblemForm(request.POST or None, units=units, sources=sources, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            unit = get_object_or_404(units_for(request.user), pk=data["unit"])
+            try:
+                item = problems.raise_problem(
+                    actor=request.user,
+                    unit=unit,
+                    source=data["source"],
+                    source_ref=data["source_ref"],
+                    category=data["category"],
+                    description=data["description"],
+                    severity=data["severity"],
+                    due_limit=data["due_limit"],
+                    photos=_photos(request),
+                )
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"已登记问题，请{unit.name}落实四定")
+                return redirect("rectification:item", pk=item.pk)
+        else:
+            messages.error(request, form_errors(form))
+    return render(
+        request,
+        "rectification/problem_new.html",
+        {"form": form, "can_import": can(request.user, "rectification.import")},
+    )
+
+
+@login_required
+def recheck_queue(request: AuthedRequest) -> HttpResponse:
+    """抽查复核: 自查 close-outs verified in school and drawn for the district's check."""
+    require(request, "rectification.verify")
+    page = paginate(selectors.recheck_queue(request.user), page=request.GET.get("page"))
+    return render(request, "rectification/rechecks.html", {"page": page, "today": timezone.localdate()})
+
+
 def _item(request: AuthedRequest, pk: int) -> RectificationItem:
     return get_object_or_404(
         selectors.items_for(request.user).select_related("school", "owner", "inspection", "finding"), pk=pk
@@ -153,27 +212,34 @@ def item_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
     user = request.user
     is_owner = item.owner_id == user.pk
-    office = can(user, "rectification.assign", item.school)
-    may_verify = can(user, "rectification.verify", item.school) and user.pk not in (
-        item.owner_id,
-        item.closeout_requested_by_id,
-    )
+    office = rules.manages(user, item.school)
+    if item.is_school_item:
+        owner_may_progress = is_owner and can(user, "rectification.progress")
+    else:
+        owner_may_progress = is_owner and rules.belongs_to(user, item.school)
+    awaiting = item.status == ItemStatus.AWAITING_VERIFICATION
     open_statuses = (ItemStatus.OPEN, ItemStatus.IN_PROGRESS)
     steps = list(item.steps.select_related("actor").prefetch_related("photos__file"))
+    may_recheck = item.recheck_status == RecheckStatus.PENDING and rechecks.may_recheck(user, item)
     return render(
         request,
         "rectification/item.html",
         {
             "item": item,
             "steps": steps,
-            "before_photos": list(item.finding.photos.all()),
+            "before_photos": selectors.before_photos(item),
+            "after_photos": selectors.latest_after_photos(item) if awaiting or may_recheck else [],
             "may_assign": office and item.status != ItemStatus.CLOSED,
             # The owner may hold the role on a class below the school; the service checks the same way.
-            "may_progress": (office or (is_owner and can(user, "rectification.progress")))
+            "may_progress": (office or owner_may_progress)
             and item.status in open_statuses
             and item.owner_id is not None,
-            "may_verify": may_verify and item.status == ItemStatus.AWAITING_VERIFICATION,
-            "warnings": services.evidence_warnings(item) if item.status == ItemStatus.AWAITING_VERIFICATION else [],
+            "may_verify": awaiting and rules.may_verify(user, item),
+            "verifies_in_school": awaiting and not rules.verifies_from_above(user, item),
+            "may_recheck": may_recheck,
+            "recheck_confirm_form": RecheckConfirmForm(auto_id="recheck_%s", initial={"version": item.version}),
+            "recheck_reopen_form": RecheckReopenForm(auto_id="reopen_%s", initial={"version": item.version}),
+            "warnings": services.evidence_warnings(item) if awaiting or may_recheck else [],
             "staff": _school_staff(item.school) if office else [],
             "assign_form": AssignForm(
                 auto_id="assign_%s",
@@ -285,6 +351,36 @@ def item_reject(request: AuthedRequest, pk: int) -> HttpResponse:
             actor=request.user, item=item, reason=data["reason"], version=data["version"]
         ),
         "已退回整改",
+    )
+
+
+@login_required
+@require_POST
+def item_recheck_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    return post_form(
+        request,
+        RecheckConfirmForm,
+        redirect("rectification:rechecks"),
+        lambda data: rechecks.confirm_recheck(
+            actor=request.user, item=item, text=data["text"], version=data["version"]
+        ),
+        "已确认销号（复核通过）",
+    )
+
+
+@login_required
+@require_POST
+def item_recheck_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    return post_form(
+        request,
+        RecheckReopenForm,
+        _back(pk),
+        lambda data: rechecks.reopen_after_recheck(
+            actor=request.user, item=item, reason=data["reason"], version=data["version"]
+        ),
+        "已退回学校重新整改，并提醒了责任人",
     )
 
 

@@ -182,10 +182,10 @@ def test_ledger_export_reads_like_a_printed_ledger(signed_in, city: City) -> Non
     response = signed_in(city.user("principal")).get("/ledger/export.xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet["A1"].value.startswith("甲区第五中学问题整改台账（截至")
-    assert [c.value for c in sheet[2]][:5] == ["序号", "区县", "学校", "问题类别", "存在问题"]
+    assert [c.value for c in sheet[2]][:5] == ["序号", "区县", "责任单位", "问题类别", "存在问题"]
     assert sheet["B3"].value == "甲区教育局" and sheet["E3"].value == item.description
     assert sheet.freeze_panes == "A3"
-    assert sheet.auto_filter.ref == "A2:O3"
+    assert sheet.auto_filter.ref == "A2:P3"
     assert sheet.page_setup.orientation == "landscape"
 
 

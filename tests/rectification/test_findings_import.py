@@ -122,7 +122,7 @@ def test_missing_column_rejected_in_header_row(city: City) -> None:
 
 def test_columns_in_another_order_are_read_by_title(city: City) -> None:
     header = list(reversed(HEADER))
-    rows = [list(reversed(r)) for r in good_rows(city)]
+    rows = [list(reversed([*r, "巡视反馈"])) for r in good_rows(city)]
     assert run_import(city, rows, header=header) == 2
 
 
@@ -159,9 +159,10 @@ def test_export_rows_in_ledger_layout(city: City) -> None:
     rows = list(excel.export_rows(RectificationItem.objects.all()))
     assert len(rows) == 1 and len(rows[0]) == len(excel.EXPORT_HEADERS)
     row = dict(zip(excel.EXPORT_HEADERS, rows[0], strict=True))
-    assert (row["区县"], row["学校"], row["责任人"]) == (
+    assert (row["区县"], row["责任单位"], row["问题来源"], row["责任人"]) == (
         "甲区教育局",
         city.school_a.name,
+        "督查/检查",
         city.user("class_teacher").full_name,
     )
     assert (row["状态"], row["是否逾期"], row["销号日期"]) == ("待整改", "是", None)
@@ -204,3 +205,45 @@ def test_date_cells_are_read_as_dates(city: City) -> None:
     buffer.seek(0)
     excel.import_findings(actor=city.user("district_admin"), unit=city.district_a, upload=buffer, filename="a.xlsx")
     assert RectificationItem.objects.get().due_date == due
+
+
+# --- any unit, any source ----------------------------------------------------------------------------
+
+
+def test_district_bureau_and_office_rows_with_sources(city: City) -> None:
+    city.office.code = "DD-01"
+    city.office.save(update_fields=["code"])
+    rows = [
+        [city.district_a.name, "作风建设", "检查考核过多", "严重", day(20), "巡察反馈第 1 条", "巡视反馈"],
+        ["DD-01", "财务", "合同未备案", "", day(20), "", "审计反馈"],
+        [city.school_b.name, "食堂", "家长投诉饭菜凉", "", day(5), "12345 工单", "投诉举报"],
+    ]
+    count = excel.import_findings(
+        actor=city.user("bureau_staff"), unit=city.root, upload=findings_file(rows), filename="巡察.xlsx"
+    )
+    assert count == 3
+    got = {i.school_id: (i.source, i.source_ref) for i in RectificationItem.objects.all()}
+    assert got == {
+        city.district_a.pk: ("patrol", "巡察反馈第 1 条"),
+        city.office.pk: ("audit", ""),
+        city.school_b.pk: ("complaint", "12345 工单"),
+    }
+
+
+def test_unknown_source_and_self_check_rows_rejected_by_cell(city: City) -> None:
+    rows = [
+        [city.school_a.name, "环境", "问题一", "", day(3), "", "传闻"],
+        [city.school_a.name, "环境", "问题二", "", day(3), "", "自查"],
+    ]
+    with pytest.raises(ImportRejected) as exc:
+        run_import(city, rows)
+    assert [(e.row, e.column) for e in exc.value.errors] == [(2, "G"), (3, "G")]
+    assert "不是问题来源" in exc.value.errors[0].message and "自行登记" in exc.value.errors[1].message
+    assert not RectificationItem.objects.exists() and not Finding.objects.exists()
+
+
+def test_a_class_is_no_responsible_unit(city: City) -> None:
+    with pytest.raises(ImportRejected) as exc:
+        run_import(city, [[city.class_a1.name, "环境", "问题", "", day(3), "", ""]])
+    assert (exc.value.errors[0].row, exc.value.errors[0].column) == (2, "A")
+    assert "学校、区县教育局或科室" in exc.value.errors[0].message
