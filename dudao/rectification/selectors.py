@@ -209,8 +209,13 @@ def counts_by_area(
     for row in rows:
         by_area[row["area"]][row["status"]] = row["n"]
         late[row["area"]] += row["late"]
-    units = {u.path: u for u in OrgUnit.objects.filter(path__in=list(by_area))}
-    result = [AreaCounts(units[p], by_area[p], late[p]) for p in by_area if p in units]
+    # Every district below the scope root is listed, a district without problems with zeros: 分区统计 names
+    # all of them, not only those that appear. Other units (direct schools, offices) appear when they have items.
+    listed = Q(path__in=list(by_area)) | Q(
+        path__startswith=root, depth=len(root) // OrgUnit.steplen + 1, kind=UnitKind.DISTRICT, is_closed=False
+    )
+    units = {u.path: u for u in OrgUnit.objects.filter(listed)}
+    result = [AreaCounts(unit, by_area.get(path, {}), late.get(path, 0)) for path, unit in units.items()]
     return sorted(result, key=lambda a: a.unit.path)
 
 

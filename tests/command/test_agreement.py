@@ -372,3 +372,13 @@ def test_case_figures_drill_to_counts_per_school_never_to_names(city: City) -> N
         assert city.students["a1"][0].name not in repr(listed)
     rows, _ = selectors.drill(user, selectors.indicator_for(user, "cases.open_dropouts"), city.root, today, today)
     assert list(rows) == [{"school_id": city.school_a.pk, "school_name": city.school_a.name, "cases": 1}]
+
+
+def test_area_counts_name_every_district_even_one_without_problems(city: City) -> None:
+    ledger_item(city)  # a problem in 甲区 only
+    areas = {area.unit.pk: area for area in counts_by_area(city.user("bureau_staff"))}
+    assert areas[city.district_a.pk].total == 1
+    assert areas[city.district_b.pk].total == 0 and areas[city.district_b.pk].close_rate == 0.0
+    # A district's own view lists its schools that have items, not other districts.
+    own = {area.unit.pk for area in counts_by_area(city.user("district_admin"))}
+    assert city.district_b.pk not in own
