@@ -10,7 +10,7 @@ from dudao.core.nav import nav_item
 from dudao.messaging.models import Message
 from dudao.orgs.models import RoleAssignment
 
-nav_item("消息中心", "messaging:inbox", permission=None, order=5, group="workbench")
+nav_item("消息中心", "messaging:inbox", permission=None, order=8, group="workbench")
 
 
 @register("messaging")
