@@ -441,14 +441,16 @@ def approval_queue(
     return chosen, options
 
 
-def group_by_directive(submissions: list[Submission], flags: dict[int, int]) -> list[ApprovalGroup]:
-    """Consecutive reports of the same directive as one group (the list is ordered by directive)."""
+def group_by_directive(
+    submissions: list[Submission], flags: dict[int, int], totals: dict[int, int]
+) -> list[ApprovalGroup]:
+    """Consecutive reports of the same directive as one group (the list is ordered by directive); `total` is how
+    many of the directive's reports wait in the whole queue, not only on this page."""
     groups: list[ApprovalGroup] = []
     for s in submissions:
         if not groups or groups[-1].directive.pk != s.directive_id:
-            groups.append(ApprovalGroup(directive=s.directive, rows=[], total=0))
+            groups.append(ApprovalGroup(directive=s.directive, rows=[], total=totals.get(s.directive_id, 0)))
         groups[-1].rows.append((s, flags.get(s.pk, 0)))
-        groups[-1].total += 1
     return groups
 
 

@@ -414,7 +414,7 @@ def approvals(request: AuthedRequest) -> HttpResponse:
         request,
         "directives/approvals.html",
         {
-            "groups": selectors.group_by_directive(page.items, flags),
+            "groups": selectors.group_by_directive(page.items, flags, {d.pk: n for d, n in options}),
             "page": page,
             "options": options,
             "chosen": chosen,

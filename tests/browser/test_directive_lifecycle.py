@@ -66,7 +66,7 @@ def test_draft_from_breakdown_is_edited_previewed_and_issued(page: Page, demo_si
     page.get_by_label("方式").select_option("kind")
     page.get_by_label("单位类型（按类型时）").select_option("district")
     # Only the chosen mode's controls are shown.
-    expect(page.get_by_label("常用分组")).to_be_hidden()
+    expect(page.get_by_label("常用分组", exact=True)).to_be_hidden()
     page.get_by_role("button", name="保存并预览").click()
 
     expect(page.get_by_test_id("recipient-count")).to_contain_text(re.compile(r"将下发给 \d+ 个单位"))
