@@ -14,6 +14,7 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.core.db_router import read_replica, reading_connection
 from dudao.directives.models import (
+    Correction,
     Directive,
     DirectiveStatus,
     DirectiveTarget,
@@ -78,6 +79,20 @@ def directives_for(user: User, *, q: str = "", status: str = "") -> QuerySet[Dir
     elif status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
+
+
+def corrections_for(directive: Directive) -> list[Correction]:
+    """The corrections of the directive and of the directives it forwards (a school reading a district's
+    forwarding sees the city's 更正通知 too), newest first."""
+    ids, parent_id = [directive.pk], directive.parent_id
+    while parent_id is not None and len(ids) < 10:
+        ids.append(parent_id)
+        parent_id = Directive.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+    return list(
+        Correction.objects.filter(directive_id__in=ids)
+        .select_related("directive__issuing_unit")
+        .order_by("-created_at", "-id")
+    )
 
 
 def drafts_count(user: User) -> int:

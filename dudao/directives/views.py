@@ -207,7 +207,7 @@ def directive_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "cascades": selectors.cascades_completeness(directive, period.index) if period and issuer_side else [],
             "targets": selectors.targets_for(request.user, directive) if sees_reports else [],
             "attachments": list(directive.attachments.all()),
-            "corrections": list(directive.corrections.select_related("created_by")),
+            "corrections": selectors.corrections_for(directive),
             "withdrawn_by": directive.withdrawn_by if directive.withdrawn_by_id else None,
         },
     )

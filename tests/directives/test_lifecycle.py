@@ -441,3 +441,14 @@ def test_api_lifecycle_refused_by_role(client: Client, city: City, form_version,
     )
     directive.refresh_from_db()
     assert directive.status == DirectiveStatus.DRAFT
+
+
+def test_city_correction_reaches_schools_through_the_district_forwarding(signed_in, city: City, form_version) -> None:
+    directive = city_directive(city, form_version, targets={"mode": "kind", "kind": "district"})
+    child = services.cascade_directive(actor=city.user("district_admin"), parent=directive, deadline=in_days(5))
+    services.correct_directive(
+        actor=city.user("bureau_staff"), directive=directive, text="附件表格已更新，请以新版为准"
+    )
+    assert Reminder.objects.filter(kind=ReminderKind.CORRECTED, unit=city.school_a).exists()
+    page = signed_in(city.user("principal")).get(f"/directives/{child.pk}/").content.decode()
+    assert "附件表格已更新" in page and "对上级通知的更正" in page

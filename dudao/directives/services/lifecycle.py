@@ -302,5 +302,9 @@ def correct_directive(
             after={**{k: v["after"] for k, v in changes.items()}, "correction": text},
         )
         moved = f"截止时间改为 {changes['deadline']['after']}。" if "deadline" in changes else ""
-        _notify(fresh, ReminderKind.CORRECTED, f"《{fresh.title}》更正：{moved}{text}", actor)
+        # Schools that received a district's forwarding read the correction there too (see `corrections_for`).
+        for item in _with_cascades(fresh):
+            _notify(
+                item, ReminderKind.CORRECTED, f"{fresh.issuing_unit.name}更正《{fresh.title}》：{moved}{text}", actor
+            )
     return correction
