@@ -373,15 +373,35 @@ def preview(request: AuthedRequest, directive_id: int, paging: Query[PageParams]
     return {"items": items, "count": len(units)}
 
 
-@router.post("/directives/{directive_id}/issue", response=DirectiveOut)
-def issue(request: AuthedRequest, directive_id: int, payload: IssueIn | None = None) -> DirectiveOut:
-    """下发 a draft: targets resolved afresh, periods opened. `doc_prefix` (e.g. "临教基") gives it a 发文字号."""
+@router.post(
+    "/directives/{directive_id}/issue",
+    response=DirectiveOut,
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": IssueIn.model_json_schema()}},
+        }
+    },
+)
+def issue(request: AuthedRequest, directive_id: int) -> DirectiveOut:
+    """下发 a draft: targets resolved afresh, periods opened. Optional JSON body `{"version", "doc_prefix"}`:
+    `doc_prefix` (e.g. "临教基") gives it a 发文字号; a bare POST issues without one."""
     directive = _changeable(request, directive_id)
-    body = payload or IssueIn()
+    body = _issue_body(request)
     issued = services.issue_directive(
         actor=request.user, directive=directive, version=body.version, doc_prefix=body.doc_prefix
     )
     return _directive_out(issued)
+
+
+def _issue_body(request: AuthedRequest) -> IssueIn:
+    """The optional body of /issue: none (or not JSON) issues as it is; a malformed one is refused with 400."""
+    if request.content_type != "application/json" or not request.body.strip():
+        return IssueIn()
+    try:
+        return IssueIn.model_validate_json(request.body)
+    except ValueError as exc:
+        raise DomainError('请求内容应为 {"version": 整数, "doc_prefix": "发文字号前缀"}', code="body_invalid") from exc
 
 
 @router.post("/directives/{directive_id}/withdraw", response=DirectiveOut)

@@ -230,8 +230,9 @@ def submission_approve(request: AuthedRequest, pk: int) -> HttpResponse:
             submission=submission,
             acknowledge=[int(v) for v in request.POST.getlist("acknowledge") if v.isdigit()],
         ),
-        lambda s: f"{s.unit.name}：审核通过"
-        + ("（已全部审核）" if s.status == SubmissionStatus.APPROVED else "，已报上一级审核"),
+        lambda s: "审核通过"
+        + ("（已全部审核）" if s.status == SubmissionStatus.APPROVED else "，已报上一级审核")
+        + f"：{s.unit.name}",
         then=lambda s: _after_decision(request, s),
     )
 

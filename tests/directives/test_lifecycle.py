@@ -452,3 +452,16 @@ def test_city_correction_reaches_schools_through_the_district_forwarding(signed_
     assert Reminder.objects.filter(kind=ReminderKind.CORRECTED, unit=city.school_a).exists()
     page = signed_in(city.user("principal")).get(f"/directives/{child.pk}/").content.decode()
     assert "附件表格已更新" in page and "对上级通知的更正" in page
+
+
+def test_api_issue_accepts_a_bare_post_and_refuses_a_malformed_body(client: Client, city: City, form_version) -> None:
+    auth = bearer(city, "bureau_staff")
+    bad = draft(city, form_version)
+    refused = client.post(
+        f"/api/v1/directives/{bad.pk}/issue", {"version": "一"}, content_type="application/json", **auth
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "body_invalid"
+    bad.refresh_from_db()
+    assert bad.status == DirectiveStatus.DRAFT
+    bare = draft(city, form_version)
+    assert client.post(f"/api/v1/directives/{bare.pk}/issue", **auth).json()["status"] == "issued"
