@@ -38,6 +38,15 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # ----- schemas ----------------------------------------------------------------------------------
 
 
+class CorrectionOut(Schema):
+    """A 更正通知: its text and what it changed (`{"deadline": {"before", "after"}}`, `title` likewise)."""
+
+    id: int
+    text: str
+    changes: dict[str, Any]
+    created_at: dt.datetime
+
+
 class DirectiveOut(Schema):
     id: int
     title: str
@@ -52,8 +61,15 @@ class DirectiveOut(Schema):
     recurrence: str
     repeat_until: dt.date | None
     status: str
+    status_display: str
     light: str
     created_at: dt.datetime
+    issued_at: dt.datetime | None
+    doc_number: str
+    withdrawn_at: dt.datetime | None
+    withdraw_reason: str
+    corrections: list[CorrectionOut]
+    version: int
 
 
 class DirectiveIn(Schema):
@@ -66,6 +82,39 @@ class DirectiveIn(Schema):
     allow_late: bool = True
     recurrence: str = "none"
     repeat_until: dt.date | None = None
+    issue: bool = True
+
+
+class DraftIn(Schema):
+    """The fields of a draft to change (those left out keep their value) and the `version` it was read at."""
+
+    version: int
+    title: str | None = None
+    body: str | None = None
+    deadline: dt.datetime | None = None
+    targets: dict[str, Any] | None = None
+    form_version: int | None = None
+    approval_kinds: list[str] | None = None
+    allow_late: bool | None = None
+    recurrence: str | None = None
+    repeat_until: dt.date | None = None
+
+
+class IssueIn(Schema):
+    version: int | None = None
+    doc_prefix: str = ""
+
+
+class WithdrawIn(Schema):
+    reason: str
+    version: int | None = None
+
+
+class CorrectIn(Schema):
+    text: str
+    deadline: dt.datetime | None = None
+    title: str = ""
+    version: int | None = None
 
 
 class CascadeIn(Schema):
@@ -176,8 +225,17 @@ def _directive_out(d: Directive) -> DirectiveOut:
         recurrence=d.recurrence,
         repeat_until=d.repeat_until,
         status=d.status,
+        status_display=d.get_status_display(),
         light=selectors.light(d.deadline, done=d.status == "closed"),
         created_at=d.created_at,
+        issued_at=d.issued_at,
+        doc_number=d.doc_number,
+        withdrawn_at=d.withdrawn_at,
+        withdraw_reason=d.withdraw_reason,
+        corrections=[
+            CorrectionOut(id=c.pk, text=c.text, changes=c.changes, created_at=c.created_at) for c in d.corrections.all()
+        ],
+        version=d.version,
     )
 
 
@@ -228,18 +286,16 @@ def list_directives(
     if unit is not None:
         scope = get_object_or_404(OrgUnit.objects.for_user(request.user), pk=unit)
         qs = qs.filter(targets__unit__path__under=scope.path).distinct()
-    page = paginate(qs, page=paging.page, page_size=paging.page_size)
+    page = paginate(qs.prefetch_related("corrections"), page=paging.page, page_size=paging.page_size)
     return {"items": [_directive_out(d) for d in page.items], "count": page.count}
 
 
 @router.post("/directives", response={201: DirectiveOut})
 def create_directive(request: AuthedRequest, response: HttpResponse, payload: DirectiveIn) -> DirectiveOut:
-    """Create and issue a directive. `targets`: {"mode": "subtree"|"kind"|"school_type"|"list"|"group", …}."""
+    """Create and issue a directive (`"issue": false` keeps it a draft). `targets`: {"mode":
+    "subtree"|"kind"|"school_type"|"list"|"group", …}."""
     require(request, "directive.change")
-    version = None
-    if payload.form_version is not None:
-        forms = selectors.forms_for(request.user).values("pk")
-        version = get_object_or_404(FormVersion.objects.filter(form__in=forms), pk=payload.form_version)
+    version = _form_version(request, payload.form_version)
     directive = services.create_directive(
         actor=request.user,
         title=payload.title,
@@ -251,10 +307,130 @@ def create_directive(request: AuthedRequest, response: HttpResponse, payload: Di
         allow_late=payload.allow_late,
         recurrence=payload.recurrence,
         repeat_until=payload.repeat_until,
-        issue=True,
+        issue=payload.issue,
     )
     response.status_code = 201
     return _directive_out(directive)
+
+
+def _form_version(request: AuthedRequest, pk: int | None) -> FormVersion | None:
+    if pk is None:
+        return None
+    forms = selectors.forms_for(request.user).values("pk")
+    return get_object_or_404(FormVersion.objects.filter(form__in=forms), pk=pk)
+
+
+def _changeable(request: AuthedRequest, directive_id: int) -> Directive:
+    """A directive issued in the acting unit's subtree: 403 for a role without `directive.change`, 404 else."""
+    require(request, "directive.change")
+    return get_object_or_404(Directive.objects.for_user(request.user, "change"), pk=directive_id)
+
+
+@router.patch("/directives/{directive_id}", response=DirectiveOut)
+def update_draft(request: AuthedRequest, directive_id: int, payload: DraftIn) -> DirectiveOut:
+    """Edit a draft: the fields sent change, the others keep their value (`form_version`/`repeat_until` sent as
+    null clear it). An issued directive answers 409 (send a correction or withdraw it); so does a stale
+    `version`."""
+    directive = _changeable(request, directive_id)
+    sent = payload.model_fields_set
+    updated = services.update_draft(
+        actor=request.user,
+        directive=directive,
+        version=payload.version,
+        title=payload.title if payload.title is not None else directive.title,
+        body=payload.body if payload.body is not None else directive.body,
+        deadline=payload.deadline or directive.deadline,
+        targets=payload.targets if payload.targets is not None else directive.target_spec,
+        form_version=_form_version(request, payload.form_version) if "form_version" in sent else directive.form_version,
+        approval_kinds=payload.approval_kinds if payload.approval_kinds is not None else directive.approval_kinds,
+        allow_late=payload.allow_late if payload.allow_late is not None else directive.allow_late,
+        recurrence=payload.recurrence or directive.recurrence,
+        repeat_until=payload.repeat_until if "repeat_until" in sent else directive.repeat_until,
+    )
+    return _directive_out(updated)
+
+
+@router.delete("/directives/{directive_id}", response={204: None})
+def delete_draft(request: AuthedRequest, directive_id: int, version: int | None = None) -> tuple[int, None]:
+    """Delete a draft (`?version=` guards against deleting what someone just changed); issued ones answer 409."""
+    directive = _changeable(request, directive_id)
+    services.delete_draft(actor=request.user, directive=directive, version=version)
+    return 204, None
+
+
+@router.get("/directives/{directive_id}/preview", response=Paged[TargetOut])
+def preview(request: AuthedRequest, directive_id: int, paging: Query[PageParams]) -> dict[str, object]:
+    """The units a draft would go to if issued now (`count` is the “将下发给 N 个单位”)."""
+    directive = _changeable(request, directive_id)
+    if directive.status != "draft":
+        raise DomainError("该通知已下发，收文单位见 /targets", code="not_a_draft", status=409)
+    units = services.preview_targets(directive)
+    start = (paging.page - 1) * paging.page_size
+    items = [
+        TargetOut(id=0, unit=u.pk, unit_name=u.name, acknowledged_at=None)
+        for u in units[start : start + paging.page_size]
+    ]
+    return {"items": items, "count": len(units)}
+
+
+@router.post(
+    "/directives/{directive_id}/issue",
+    response=DirectiveOut,
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": IssueIn.model_json_schema()}},
+        }
+    },
+)
+def issue(request: AuthedRequest, directive_id: int) -> DirectiveOut:
+    """下发 a draft: targets resolved afresh, periods opened. Optional JSON body `{"version", "doc_prefix"}`:
+    `doc_prefix` (e.g. "临教基") gives it a 发文字号; a bare POST issues without one."""
+    directive = _changeable(request, directive_id)
+    body = _issue_body(request)
+    issued = services.issue_directive(
+        actor=request.user, directive=directive, version=body.version, doc_prefix=body.doc_prefix
+    )
+    return _directive_out(issued)
+
+
+def _issue_body(request: AuthedRequest) -> IssueIn:
+    """The optional body of /issue: none (or not JSON) issues as it is; a malformed one is refused with 400."""
+    if request.content_type != "application/json" or not request.body.strip():
+        return IssueIn()
+    try:
+        return IssueIn.model_validate_json(request.body)
+    except ValueError as exc:
+        raise DomainError('请求内容应为 {"version": 整数, "doc_prefix": "发文字号前缀"}', code="body_invalid") from exc
+
+
+@router.post("/directives/{directive_id}/withdraw", response=DirectiveOut)
+def withdraw_directive(request: AuthedRequest, directive_id: int, payload: WithdrawIn) -> DirectiveOut:
+    """撤回 with a `reason` (required, shown to the target units); forwardings below are withdrawn too."""
+    directive = _changeable(request, directive_id)
+    withdrawn = services.withdraw_directive(
+        actor=request.user, directive=directive, reason=payload.reason, version=payload.version
+    )
+    return _directive_out(withdrawn)
+
+
+@router.post("/directives/{directive_id}/correct", response={201: CorrectionOut})
+def correct(request: AuthedRequest, response: HttpResponse, directive_id: int, payload: CorrectIn) -> CorrectionOut:
+    """更正通知: `text` (required), optionally a new `deadline` (the current round) or `title`; old values are kept
+    in `changes`."""
+    directive = _changeable(request, directive_id)
+    correction = services.correct_directive(
+        actor=request.user,
+        directive=directive,
+        text=payload.text,
+        deadline=payload.deadline,
+        title=payload.title,
+        version=payload.version,
+    )
+    response.status_code = 201
+    return CorrectionOut(
+        id=correction.pk, text=correction.text, changes=correction.changes, created_at=correction.created_at
+    )
 
 
 @router.get("/directives/{directive_id}", response=DirectiveOut)

@@ -20,7 +20,14 @@ from dudao.core.web import perform, post_form, require
 from dudao.directives import selectors, services
 from dudao.directives.forms import FieldForm, RuleForm, TotalForm
 from dudao.directives.models import FieldType, Form
-from dudao.directives.schema import parse_rule
+from dudao.directives.schema import (
+    RULE_OPERATORS,
+    describe_rule,
+    describe_total,
+    numeric_fields,
+    parse_rule,
+    rule_from_picker,
+)
 
 COLUMN_TYPES = {"文本": "text", "整数": "integer", "小数": "decimal", "日期": "date", "是否": "boolean"}
 
@@ -94,6 +101,10 @@ def form_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "total_form": TotalForm(),
             "schema_json": json.dumps(form.draft_schema, ensure_ascii=False, indent=2),
             "type_labels": dict(FieldType.choices),
+            "numeric_fields": numeric_fields(form.draft_schema),
+            "rule_operators": list(RULE_OPERATORS.items()),
+            "rule_texts": [describe_rule(form.draft_schema, r) for r in form.draft_schema.get("rules") or []],
+            "total_texts": [describe_total(form.draft_schema, t) for t in form.draft_schema.get("totals") or []],
         },
     )
 
@@ -198,7 +209,15 @@ def form_move_field(request: AuthedRequest, pk: int) -> HttpResponse:
 def form_add_rule(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _form(request, pk, "change")
     try:
-        rule = parse_rule(request.POST.get("rule", ""))
+        if "left" in request.POST:
+            rule = rule_from_picker(
+                request.POST.get("left", ""),
+                request.POST.get("op", ""),
+                request.POST.get("right", ""),
+                request.POST.get("number", ""),
+            )
+        else:
+            rule = parse_rule(request.POST.get("rule", ""))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("directives:form", pk=pk)

@@ -423,6 +423,41 @@ def _opening_plans(
     return submitted
 
 
+def _life_cycle_examples(context: DemoContext, admin: User, versions: dict[str, FormVersion]) -> None:
+    """A draft still being written, a directive withdrawn with its reason and one corrected (更正通知)."""
+    services.create_directive(
+        actor=admin,
+        title="关于报送冬春季学校防疫物资储备情况的通知",
+        body="各区县教育局、市直属学校：\n冬春季是流感、诺如病毒等传染病高发季节。请各单位清点口罩、体温计、"
+        "消毒用品和手套等防疫物资，确保储备满足一个月使用，并于截止时间前报送储备情况。",
+        deadline=_at(context.today + dt.timedelta(days=14), 17),
+        targets={"mode": "subtree"},
+        form_version=versions["防疫物资储备情况"],
+        issue=False,
+    )
+    withdrawn = services.create_directive(
+        actor=admin,
+        title="关于报送课后服务开展情况的通知",
+        body="请各区县教育局于截止时间前报送本区课后服务开展情况。",
+        deadline=_at(context.today + dt.timedelta(days=10), 17),
+        targets={"mode": "kind", "kind": UnitKind.DISTRICT},
+        form_version=versions["课后服务开展情况"],
+        issue=True,
+    )
+    services.withdraw_directive(
+        actor=admin,
+        directive=withdrawn,
+        reason="与省教育厅统一部署的课后服务专项调查重复，请改按省厅表格报送，本通知不再报送。",
+    )
+    corrected = Directive.objects.filter(title="关于报送文明校园创建示范点名单的通知", parent__isnull=True).first()
+    if corrected is not None:
+        services.correct_directive(
+            actor=admin,
+            directive=corrected,
+            text="通知第二段“开发区不少于一所”更正为“开发区不少于两所”，其余内容不变。",
+        )
+
+
 @demo_step(order=20)
 def directives_demo(context: DemoContext) -> dict[str, int]:
     rng = random.Random(context.seed)  # noqa: S311 (deterministic demo data)
@@ -437,6 +472,7 @@ def directives_demo(context: DemoContext) -> dict[str, int]:
     submitted = _model_school_lists(context, admin, versions, districts, filled_districts)
     submitted += _weekly_drowning_reports(context, rng, admin, versions, filled_districts)
     submitted += _opening_plans(context, admin, versions, districts)
+    _life_cycle_examples(context, admin, versions)
     return {
         "directives": Directive.objects.count(),
         "submissions": Submission.objects.count(),

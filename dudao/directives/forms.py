@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 
 from dudao.directives.models import FieldType, Recurrence, TargetMode
 from dudao.orgs.models import SchoolType, UnitKind
@@ -64,6 +66,45 @@ class DirectiveForm(forms.Form):
         return {"mode": TargetMode.SUBTREE, "kinds": [UnitKind.DISTRICT, UnitKind.SCHOOL], "depth": "children"}
 
 
+def initial_from(directive: Any) -> dict[str, Any]:
+    """The create form's fields filled from a draft, so editing uses the same form as creating."""
+    spec = directive.target_spec or {}
+    mode = spec.get("mode") or TargetMode.SUBTREE
+    return {
+        "title": directive.title,
+        "body": directive.body,
+        "deadline": local_datetime(directive.deadline.astimezone(ZoneInfo(settings.TIME_ZONE))),
+        "target_mode": mode,
+        "target_kind": spec.get("kind") or UnitKind.SCHOOL,
+        "school_types": list(spec.get("school_types") or []),
+        "units": [str(u) for u in spec.get("units") or []],
+        "group": str(spec.get("group") or ""),
+        "form_version": str(directive.form_version_id or ""),
+        "approval_kinds": list(directive.approval_kinds or []),
+        "allow_late": directive.allow_late,
+        "recurrence": directive.recurrence,
+        "repeat_until": directive.repeat_until.isoformat() if directive.repeat_until else "",
+    }
+
+
+class IssueForm(forms.Form):
+    doc_prefix = forms.CharField(label="发文字号前缀（可不填）", max_length=20, required=False)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label="撤回原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CorrectionForm(forms.Form):
+    text = forms.CharField(label="更正内容", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    title = forms.CharField(label="更正后的标题（不改可不填）", max_length=200, required=False)
+    deadline = forms.DateTimeField(
+        label="新的截止时间（不改可不填）",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
 class CascadeForm(forms.Form):
     deadline = forms.DateTimeField(
         label="本区截止时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -91,7 +132,7 @@ class FieldForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    rule = forms.CharField(label="校验规则（如 psych_full <= staff）", max_length=100)
+    rule = forms.CharField(label="校验规则", max_length=100)
 
 
 class TotalForm(forms.Form):

@@ -67,7 +67,7 @@ def directives_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]
     if reminders:
         items.append(
             HomeItem(
-                title="今日催报提醒",
+                title="今日提醒（催报、撤回、更正）",
                 count=reminders,
                 kind="todo",
                 level="danger",

@@ -50,6 +50,11 @@ class DirectiveStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     ISSUED = "issued", "已下发"
     CLOSED = "closed", "已结束"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+# Statuses the receiving units see: a draft stays with its issuer.
+SENT = ("issued", "closed", "withdrawn")
 
 
 class SubmissionStatus(models.TextChoices):
@@ -158,9 +163,7 @@ class DirectiveQuerySet(models.QuerySet["Directive"]):
             Q(unit__path__under=root)
             | Q(unit__path__in=_ancestor_paths(root), unit__kind__in=[UnitKind.SCHOOL, UnitKind.CAMPUS])
         )
-        return self.filter(
-            issued_here | Q(Exists(sent_here), status__in=[DirectiveStatus.ISSUED, DirectiveStatus.CLOSED])
-        )
+        return self.filter(issued_here | Q(Exists(sent_here), status__in=SENT))
 
 
 class Directive(models.Model):
@@ -185,6 +188,13 @@ class Directive(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     issued_at = models.DateTimeField(null=True, blank=True)
+    # 发文字号 given on issuing when the issuer asks for one (core.docnumbers), e.g. 临教基〔2026〕3号.
+    doc_number = models.CharField("发文字号", max_length=40, blank=True)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdraw_reason = models.TextField("撤回原因", blank=True)
 
     objects = DirectiveQuerySet.as_manager()
 
@@ -194,6 +204,24 @@ class Directive(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Correction(models.Model):
+    """A 更正通知 attached to an issued directive. The directive shows the corrected values; `changes` keeps
+    what they were (`{"deadline": {"before": …, "after": …}}`), so the history stays readable."""
+
+    directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="corrections")
+    text = models.TextField("更正内容")
+    changes = models.JSONField(default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "更正通知"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
 
 
 class Period(models.Model):
@@ -337,6 +365,8 @@ class ReminderKind(models.TextChoices):
     DUE = "due", "今日截止提醒"
     MANUAL = "manual", "催报"
     DIGEST = "digest", "逾期汇总"
+    WITHDRAWN = "withdrawn", "通知撤回"
+    CORRECTED = "corrected", "更正通知"
 
 
 class ReminderQuerySet(ScopedQuerySetMixin, models.QuerySet["Reminder"]):
@@ -361,10 +391,11 @@ class Reminder(models.Model):
     class Meta:
         indexes = [models.Index(fields=["unit", "day"], name="reminder_unit_day_idx")]
         constraints = [
-            # Automatic reminders are sent once per unit, period, kind and day, however often the job runs.
+            # Automatic reminders are sent once per unit, period, kind and day, however often the job runs
+            # (a 催报, withdrawal or correction notice may come twice a day).
             models.UniqueConstraint(
                 fields=["unit", "period", "kind", "day"],
-                condition=~Q(kind="manual"),
+                condition=Q(kind__in=["t-2", "t-1", "due", "digest"]),
                 name="unique_automatic_reminder",
             )
         ]

@@ -173,6 +173,43 @@ def parse_rule(text: str) -> dict[str, str]:
     return {"left": match.group(1), "op": match.group(2), "right": match.group(3)}
 
 
+RULE_OPERATORS = {"<=": "不大于", ">=": "不小于", "<": "小于", ">": "大于", "==": "等于"}
+
+
+def numeric_fields(schema: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, label) of the fields a rule or a total may name, in form order, for the builder's pickers."""
+    return [(f["key"], _label(f)) for f in fields_of(schema) if f.get("type") in NUMERIC]
+
+
+def describe_rule(schema: dict[str, Any], rule: dict[str, Any]) -> str:
+    """A rule as a clerk reads it: “专职心理教师数” 不大于 “教职工数”."""
+    labels = dict(numeric_fields(schema))
+
+    def side(token: str) -> str:
+        return token if _is_number(token) else f"“{labels.get(token, token)}”"
+
+    return f"{side(str(rule.get('left', '')))} {RULE_OPERATORS.get(str(rule.get('op')), rule.get('op'))} " + side(
+        str(rule.get("right", ""))
+    )
+
+
+def describe_total(schema: dict[str, Any], total: dict[str, Any]) -> str:
+    labels = dict(numeric_fields(schema))
+    return f"{total.get('label')} = " + " + ".join(f"“{labels.get(p, p)}”" for p in total.get("sum") or [])
+
+
+def rule_from_picker(left: str, op: str, right: str, number: str) -> dict[str, str]:
+    """The rule built with the pickers (field, operator, field or a number)."""
+    right = right.strip() or number.strip()
+    if not left.strip() or not right:
+        raise DomainError("请选择要比较的两个字段（或填写一个数字）", code="schema_rule_invalid")
+    if op not in RULE_OPERATORS:
+        raise DomainError("请选择比较方式", code="schema_rule_invalid")
+    if right == number.strip() and not _is_number(right):
+        raise DomainError(f"“{right}”不是数字", code="schema_rule_invalid")
+    return {"left": left.strip(), "op": op, "right": right}
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -330,7 +367,9 @@ def clean_values(
             errors.append(FieldError(key, problem))
         elif strict and field.get("required") and _empty(clean):
             errors.append(FieldError(key, f"请填写“{_label(field)}”"))
-    if strict and not errors:
+    if strict:
+        # Rules are checked with the type errors, so the first submit names every problem at once; a rule whose
+        # operand could not be read is skipped (its field already carries an error).
         errors.extend(_check_rules(schema, values))
     return values, errors
 

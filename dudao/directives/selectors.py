@@ -14,6 +14,7 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.core.db_router import read_replica, reading_connection
 from dudao.directives.models import (
+    Correction,
     Directive,
     DirectiveStatus,
     DirectiveTarget,
@@ -46,13 +47,57 @@ def light(deadline: dt.datetime, *, done: bool = False, now: dt.datetime | None 
     return "green"
 
 
+# List tabs: "sent" is everything that left the issuer (the default list), the others are one status each.
+LIST_TABS = {
+    "sent": [DirectiveStatus.ISSUED, DirectiveStatus.CLOSED, DirectiveStatus.WITHDRAWN],
+    "draft": [DirectiveStatus.DRAFT],
+    "issued": [DirectiveStatus.ISSUED],
+    "withdrawn": [DirectiveStatus.WITHDRAWN],
+    "closed": [DirectiveStatus.CLOSED],
+}
+
+
+def report_light(submission: Submission, deadline: dt.datetime) -> str:
+    """A unit's own report: done once approved (or, without a form, once receipt is confirmed); a submitted report
+    still in the approval chain is `awaiting` (待审核), not done."""
+    if submission.status == SubmissionStatus.APPROVED or (
+        submission.status == SubmissionStatus.SUBMITTED and submission.directive.form_version_id is None
+    ):
+        return "done"
+    if submission.status == SubmissionStatus.SUBMITTED:
+        return "awaiting"
+    return light(deadline, done=submission.directive.status == DirectiveStatus.CLOSED)
+
+
 def directives_for(user: User, *, q: str = "", status: str = "") -> QuerySet[Directive]:
+    """Directives the user reads; `status` is a status or a list tab (`sent`: all but drafts)."""
     qs = Directive.objects.for_user(user, "read").select_related("issuing_unit", "parent")
     if q.strip():
         qs = qs.filter(title__contains=q.strip())
-    if status:
+    if status in LIST_TABS:
+        qs = qs.filter(status__in=LIST_TABS[status])
+    elif status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
+
+
+def corrections_for(directive: Directive) -> list[Correction]:
+    """The corrections of the directive and of the directives it forwards (a school reading a district's
+    forwarding sees the city's 更正通知 too), newest first."""
+    ids, parent_id = [directive.pk], directive.parent_id
+    while parent_id is not None and len(ids) < 10:
+        ids.append(parent_id)
+        parent_id = Directive.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+    return list(
+        Correction.objects.filter(directive_id__in=ids)
+        .select_related("directive__issuing_unit")
+        .order_by("-created_at", "-id")
+    )
+
+
+def drafts_count(user: User) -> int:
+    """Drafts the acting unit may edit (its own and those of units below it)."""
+    return Directive.objects.for_user(user, "change").filter(status=DirectiveStatus.DRAFT).count()
 
 
 def forms_for(user: User, action: str = "read") -> QuerySet[Form]:
@@ -101,7 +146,7 @@ def list_rows(directives: list[Directive], unit: OrgUnit) -> list[dict[str, Any]
     my_subs = {
         s.directive_id: s
         for s in Submission.objects.filter(directive_id__in=ids, unit=unit)
-        .select_related("period")
+        .select_related("period", "directive")
         .order_by("period__index")
     }
     latest = list(Period.objects.filter(directive_id__in=ids).values("directive_id").annotate(last=Max("id")))
@@ -119,12 +164,13 @@ def list_rows(directives: list[Directive], unit: OrgUnit) -> list[dict[str, Any]
     for directive in directives:
         own = my_subs.get(directive.pk)
         deadline = own.period.deadline if own is not None else current_deadline.get(directive.pk, directive.deadline)
-        done = own is not None and own.status in SUBMITTED
         rows.append(
             {
                 "directive": directive,
                 "mine": own,
-                "light": light(deadline, done=done or directive.status == DirectiveStatus.CLOSED),
+                "light": report_light(own, deadline)
+                if own is not None
+                else light(deadline, done=directive.status == DirectiveStatus.CLOSED),
                 "rate": rates.get(directive.pk),
                 "deadline": deadline,
             }
@@ -374,3 +420,59 @@ def awaiting_my_approval(user: User, limit: int = 2000) -> list[Submission]:
     return [
         s for s in candidates if s.approved_levels < len(chains[s.pk]) and chains[s.pk][s.approved_levels].pk == unit.pk
     ]
+
+
+@dataclass
+class ApprovalGroup:
+    """The reports of one directive waiting for the acting unit, for the grouped approvals queue."""
+
+    directive: Directive
+    rows: list[tuple[Submission, int]]
+    total: int
+
+
+def approval_queue(
+    user: User, *, directive: int | None = None, q: str = "", flagged: str = ""
+) -> tuple[list[Submission], list[tuple[Directive, int]]]:
+    """The approvals queue filtered (`directive` id, unit name `q`, `flagged` "1" only with open data-quality
+    flags / "0" only without), ordered by directive then unit, and every directive in the unfiltered queue with
+    its count (for the filter)."""
+    from dudao.directives import plausibility
+
+    waiting = awaiting_my_approval(user)
+    counts: dict[int, int] = {}
+    directives: dict[int, Directive] = {}
+    for s in waiting:
+        counts[s.directive_id] = counts.get(s.directive_id, 0) + 1
+        directives.setdefault(s.directive_id, s.directive)
+    chosen = [s for s in waiting if directive is None or s.directive_id == directive]
+    if q.strip():
+        chosen = [s for s in chosen if q.strip() in s.unit.name]
+    if flagged in ("0", "1"):
+        open_flags = plausibility.open_counts(chosen) if chosen else {}
+        chosen = [s for s in chosen if bool(open_flags.get(s.pk)) == (flagged == "1")]
+    chosen.sort(key=lambda s: (s.period.deadline, s.directive_id, s.period.index, s.unit.path))
+    options = sorted(((directives[pk], n) for pk, n in counts.items()), key=lambda pair: pair[0].deadline)
+    return chosen, options
+
+
+def group_by_directive(
+    submissions: list[Submission], flags: dict[int, int], totals: dict[int, int]
+) -> list[ApprovalGroup]:
+    """Consecutive reports of the same directive as one group (the list is ordered by directive); `total` is how
+    many of the directive's reports wait in the whole queue, not only on this page."""
+    groups: list[ApprovalGroup] = []
+    for s in submissions:
+        if not groups or groups[-1].directive.pk != s.directive_id:
+            groups.append(ApprovalGroup(directive=s.directive, rows=[], total=totals.get(s.directive_id, 0)))
+        groups[-1].rows.append((s, flags.get(s.pk, 0)))
+    return groups
+
+
+def next_awaiting(user: User, *, after: Submission) -> tuple[Submission | None, int]:
+    """The report to review after `after` (same directive first, then by deadline) and how many wait in all."""
+    waiting = [s for s in awaiting_my_approval(user) if s.pk != after.pk]
+    same = [s for s in waiting if s.directive_id == after.directive_id]
+    following = same or waiting
+    following.sort(key=lambda s: (s.period.deadline, s.unit.path))
+    return (following[0] if following else None), len(waiting)

@@ -65,6 +65,11 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         and any(u.pk == acting.unit_id for u in chain)
         and can(request.user, "submission.approve", submission.unit)
     )
+    next_review, waiting = (
+        selectors.next_awaiting(request.user, after=submission)
+        if can(request.user, "submission.approve")
+        else (None, 0)
+    )
     return render(
         request,
         "directives/submission.html",
@@ -84,13 +89,19 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "return_comment": submission.events.filter(action="return").values_list("comment", flat=True).first(),
             "errors": errors,
             "can_fill": can_fill,
+            # Withdrawing is the reporting unit's own step: a reviewer above (who may also fill on its behalf)
+            # returns a report instead.
             "can_withdraw": submission.status == SubmissionStatus.SUBMITTED
             and submission.approved_levels == 0
+            and acting is not None
+            and acting.unit_id == submission.unit_id
             and can(request.user, "submission.change", submission.unit),
             "may_approve": may_approve,
             "may_return": may_return,
             "chain": chain,
-            "light": selectors.light(submission.period.deadline, done=submission.status in services.SUBMITTED),
+            "light": selectors.report_light(submission, submission.period.deadline),
+            "next_review": next_review,
+            "waiting": waiting,
             "events": _history(submission, schema),
             "flags": flags,
             "flags_by_key": _flags_by_field(flags),
@@ -195,6 +206,18 @@ def submission_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+def _after_decision(request: AuthedRequest, submission: Submission) -> HttpResponse:
+    """“通过并审核下一份”: straight to the next report waiting for this unit; else back to this one (its page then
+    offers 审核下一份)."""
+    if request.POST.get("then") == "next":
+        following, _ = selectors.next_awaiting(request.user, after=submission)
+        if following is not None:
+            return redirect("directives:submission", pk=following.pk)
+        messages.info(request, "没有其他等待本单位审核的报送了")
+        return redirect("directives:approvals")
+    return _back(submission)
+
+
 @login_required
 @require_POST
 def submission_approve(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -207,7 +230,10 @@ def submission_approve(request: AuthedRequest, pk: int) -> HttpResponse:
             submission=submission,
             acknowledge=[int(v) for v in request.POST.getlist("acknowledge") if v.isdigit()],
         ),
-        lambda s: "审核通过" + ("（已全部审核）" if s.status == SubmissionStatus.APPROVED else "，已报上一级审核"),
+        lambda s: "审核通过"
+        + ("（已全部审核）" if s.status == SubmissionStatus.APPROVED else "，已报上一级审核")
+        + f"：{s.unit.name}",
+        then=lambda s: _after_decision(request, s),
     )
 
 
@@ -221,7 +247,8 @@ def submission_return(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda: services.return_submission(
             actor=request.user, submission=submission, comment=request.POST.get("comment", "")
         ),
-        "已退回，填报单位可修改后重新报送",
+        lambda s: f"已退回{s.unit.name}的报送，填报单位可修改后重新报送",
+        then=lambda s: _after_decision(request, s),
     )
 
 

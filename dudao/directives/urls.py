@@ -1,12 +1,13 @@
 from django.urls import path
 
-from dudao.directives import builder_views, submission_views, views
+from dudao.directives import builder_views, lifecycle_views, submission_views, views
 
 app_name = "directives"
 urlpatterns = [
     path("directives/", views.directive_list, name="list"),
     path("directives/new/", views.directive_create, name="create"),
     path("directives/approvals/", views.approvals, name="approvals"),
+    path("directives/approvals/approve/", views.approvals_bulk, name="approvals_bulk"),
     path("directives/reminders/", views.reminders, name="reminders"),
     path("directives/<int:pk>/", views.directive_detail, name="detail"),
     path("directives/<int:pk>/files/<int:file_pk>/", views.directive_attachment, name="attachment"),
@@ -14,6 +15,12 @@ urlpatterns = [
     path("directives/<int:pk>/cascade/", views.directive_cascade, name="cascade"),
     path("directives/<int:pk>/remind/", views.directive_remind, name="remind"),
     path("directives/<int:pk>/close/", views.directive_close, name="close"),
+    path("directives/<int:pk>/edit/", lifecycle_views.directive_edit, name="edit"),
+    path("directives/<int:pk>/delete/", lifecycle_views.directive_delete, name="delete"),
+    path("directives/<int:pk>/preview/", lifecycle_views.directive_preview, name="preview"),
+    path("directives/<int:pk>/issue/", lifecycle_views.directive_issue, name="issue"),
+    path("directives/<int:pk>/withdraw/", lifecycle_views.directive_withdraw, name="withdraw_directive"),
+    path("directives/<int:pk>/correct/", lifecycle_views.directive_correct, name="correct"),
     path("directives/<int:pk>/submissions/", views.directive_submissions, name="submissions"),
     path("directives/<int:pk>/bulk-approve/", views.directive_bulk_approve, name="bulk_approve"),
     path("directives/<int:pk>/aggregate/", views.directive_aggregate, name="aggregate"),

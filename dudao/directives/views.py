@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import file_response
-from dudao.core.pagination import paginate
+from dudao.core.pagination import Page, paginate, parse_int
 from dudao.core.web import perform, post_form, require
 from dudao.directives import exports, plausibility, selectors, services
 from dudao.directives.forms import CascadeForm, DirectiveForm
@@ -74,11 +74,15 @@ def directive_list(request: AuthedRequest) -> HttpResponse:
     acting = acting_assignment(request.user)
     assert acting is not None
     mine = request.GET.get("mine") == "1"
-    qs = selectors.directives_for(request.user, q=request.GET.get("q", ""), status=request.GET.get("status", ""))
+    tab = request.GET.get("status", "")
+    tab = tab if tab in selectors.LIST_TABS else "sent"
+    qs = selectors.directives_for(request.user, q=request.GET.get("q", ""), status="issued" if mine else tab)
     if mine:
+        tab = ""
         qs = qs.filter(targets__unit=acting.unit)
     page = paginate(qs, page=request.GET.get("page"), page_size=20)
     rows = selectors.list_rows(page.items, acting.unit)
+    can_create = can(request.user, "directive.change")
     return render(
         request,
         "directives/list.html",
@@ -86,18 +90,22 @@ def directive_list(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "mine": mine,
+            "tab": tab,
             "q": request.GET.get("q", ""),
-            "can_create": can(request.user, "directive.change"),
+            "can_create": can_create,
+            "drafts": selectors.drafts_count(request.user) if can_create else 0,
         },
     )
 
 
-def _directive_form(request: AuthedRequest, data: Any = None) -> DirectiveForm:
+def directive_form(request: AuthedRequest, data: Any = None, initial: dict[str, Any] | None = None) -> DirectiveForm:
+    """The create (and draft edit) form with the acting unit's target units, groups and report forms."""
     acting = acting_assignment(request.user)
     assert acting is not None
     issuer = acting.unit
     return DirectiveForm(
         data,
+        initial=initial,
         units=selectors.target_unit_choices(issuer),
         groups=selectors.group_choices(issuer),
         versions=selectors.form_version_choices(request.user),
@@ -107,7 +115,8 @@ def _directive_form(request: AuthedRequest, data: Any = None) -> DirectiveForm:
 @login_required
 def directive_create(request: AuthedRequest) -> HttpResponse:
     require(request, "directive.change")
-    form = _directive_form(request, request.POST or None)
+    form = directive_form(request, request.POST or None)
+    as_draft = request.POST.get("save_as") == "draft"
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         version = None
@@ -116,19 +125,25 @@ def directive_create(request: AuthedRequest) -> HttpResponse:
         try:
             # One transaction: a refused attachment must not leave the directive already sent to its targets.
             with transaction.atomic():
-                directive = _create_with_attachments(request, data, form, version)
+                directive = _create_with_attachments(request, data, form, version, issue=not as_draft)
         except Forbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已下发“{directive.title}”，共 {directive.targets.count()} 个单位")
+            if as_draft:
+                messages.success(request, "已存为草稿，可随时修改、预览后下发")
+            else:
+                messages.success(request, f"已下发“{directive.title}”，共 {directive.targets.count()} 个单位")
             return redirect("directives:detail", pk=directive.pk)
     return render(request, "directives/create.html", {"form": form})
 
 
-def _create_with_attachments(request: AuthedRequest, data: dict[str, Any], form: Any, version: Any) -> Any:
-    """Issue the directive, save the target group and keep the attachments; the caller holds the transaction."""
+def _create_with_attachments(
+    request: AuthedRequest, data: dict[str, Any], form: Any, version: Any, *, issue: bool = True
+) -> Any:
+    """Issue (or keep as a draft) the directive, save the target group and keep the attachments; the caller holds
+    the transaction."""
     directive = services.create_directive(
         actor=request.user,
         title=data["title"],
@@ -140,7 +155,7 @@ def _create_with_attachments(request: AuthedRequest, data: dict[str, Any], form:
         allow_late=data["allow_late"],
         recurrence=data["recurrence"],
         repeat_until=data["repeat_until"],
-        issue=True,
+        issue=issue,
     )
     if data["save_group_name"].strip() and data["target_mode"] == "list":
         chosen = list(OrgUnit.objects.filter(pk__in=[int(u) for u in data["units"]]))
@@ -192,6 +207,8 @@ def directive_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "cascades": selectors.cascades_completeness(directive, period.index) if period and issuer_side else [],
             "targets": selectors.targets_for(request.user, directive) if sees_reports else [],
             "attachments": list(directive.attachments.all()),
+            "corrections": selectors.corrections_for(directive),
+            "withdrawn_by": directive.withdrawn_by if directive.withdrawn_by_id else None,
         },
     )
 
@@ -376,13 +393,64 @@ def directive_zip(request: AuthedRequest, pk: int) -> HttpResponseBase:
     return exports.attachments_zip(request.user, directive, period)
 
 
+APPROVALS_PAGE_SIZE = 50
+
+
 @login_required
 def approvals(request: AuthedRequest) -> HttpResponse:
+    """待审核的报送: grouped by directive, filtered (directive, unit name, flags), paged, with batch approval."""
     require(request, "submission.approve")
-    submissions = selectors.awaiting_my_approval(request.user)
-    flags = plausibility.open_counts(submissions) if submissions else {}
-    rows = [(s, flags.get(s.pk, 0)) for s in submissions]
-    return render(request, "directives/approvals.html", {"rows": rows})
+    raw_directive = request.GET.get("directive", "")
+    chosen = int(raw_directive) if raw_directive.isdigit() else None
+    q, flagged = request.GET.get("q", "").strip(), request.GET.get("flagged", "")
+    submissions, options = selectors.approval_queue(request.user, directive=chosen, q=q, flagged=flagged)
+    number = parse_int(request.GET.get("page"), 1, low=1, high=10**6)
+    page = Page(items=[], count=len(submissions), page=number, page_size=APPROVALS_PAGE_SIZE)
+    page.page = min(number, page.num_pages)
+    start = (page.page - 1) * APPROVALS_PAGE_SIZE
+    page.items = submissions[start : start + APPROVALS_PAGE_SIZE]
+    flags = plausibility.open_counts(page.items) if page.items else {}
+    return render(
+        request,
+        "directives/approvals.html",
+        {
+            "groups": selectors.group_by_directive(page.items, flags, {d.pk: n for d, n in options}),
+            "page": page,
+            "options": options,
+            "chosen": chosen,
+            "q": q,
+            "flagged": flagged,
+            "waiting": sum(n for _, n in options),
+            "filtered": chosen is not None or bool(q) or flagged in ("0", "1"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def approvals_bulk(request: AuthedRequest) -> HttpResponse:
+    """Batch approval from the queue (the page asks for confirmation first); refusals are named one by one."""
+    require(request, "submission.approve")
+    ids = [int(i) for i in request.POST.getlist("submission") if i.isdigit()]
+    chosen = list(selectors.submissions_for(request.user, "approve").filter(pk__in=ids).order_by("unit__path"))
+    try:
+        approved, refused = services.bulk_approve(actor=request.user, submissions=chosen)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    if approved:
+        messages.success(request, f"已审核通过 {approved} 份报送")
+    for reason in refused[:10]:
+        messages.error(request, reason)
+    if len(refused) > 10:
+        messages.error(request, f"另有 {len(refused) - 10} 份未能审核通过")
+    if not approved and not refused:
+        messages.error(request, "请先勾选要审核的报送")
+    back = request.POST.get("next", "")
+    if not back.startswith("/directives/approvals/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("directives:approvals")
+    return redirect(back)
 
 
 @login_required

@@ -79,3 +79,37 @@
   });
   document.addEventListener("submit", function () { dirty = false; });
 })();
+// Create / edit a directive: show only the target controls of the chosen mode (all stay in the form, so a
+// page without scripts still works).
+(function () {
+  var select = document.querySelector("[data-target-mode]");
+  if (!select) return;
+  function show() {
+    document.querySelectorAll("[data-mode]").forEach(function (box) {
+      box.hidden = box.dataset.mode !== select.value;
+    });
+  }
+  select.addEventListener("change", show);
+  show();
+})();
+// Approvals queue: "全选本组" ticks the group's reports; the button says how many are chosen.
+(function () {
+  var form = document.getElementById("bulk-approve");
+  if (!form) return;
+  var button = form.querySelector("[data-bulk-button]");
+  function count() {
+    var n = form.querySelectorAll("input[name=submission]:checked").length;
+    button.disabled = n === 0;
+    button.textContent = n ? "批量审核通过（已选 " + n + " 份）" : "批量审核通过";
+    form.dataset.confirm = "确定审核通过所选的 " + n + " 份报送吗？审核后数据锁定。";
+  }
+  form.addEventListener("change", function (event) {
+    var all = event.target.closest("[data-select-group]");
+    if (all) {
+      form.querySelectorAll('input[name=submission][data-group="' + all.dataset.selectGroup + '"]:not(:disabled)')
+        .forEach(function (box) { box.checked = all.checked; });
+    }
+    count();
+  });
+  count();
+})();

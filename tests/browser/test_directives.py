@@ -100,7 +100,7 @@ def test_directive_journey_through_cascade_return_and_two_level_approval(page: P
     page.get_by_role("link", name="逐单位查看").click()
     page.get_by_test_id("submissions-table").get_by_role("link", name="江东区第五中学").click()
     page.get_by_label("退回意见").fill("请补充联系人和联系电话")
-    page.get_by_role("button", name="退回").click()
+    page.get_by_role("button", name="退回", exact=True).click()
     expect(page.get_by_test_id("submission-status")).to_contain_text("已退回")
 
     # The school sees the comment, corrects and resubmits, then approves it at school level.
@@ -110,14 +110,15 @@ def test_directive_journey_through_cascade_return_and_two_level_approval(page: P
     table.locator("tr").first.get_by_label("联系人").fill("王老师")
     page.get_by_role("button", name="报送", exact=True).click()
     expect(page.get_by_test_id("submission-status")).to_contain_text("已报送")
-    page.get_by_role("button", name="审核通过").click()
+    page.get_by_role("button", name="审核通过", exact=True).click()
     expect(page.get_by_test_id("submission-status")).to_contain_text("已过1级审核")
 
     # The district approves at the second level; the history shows every step.
     sign_in(page, base, "district.admin")
     page.get_by_role("link", name="待审核的报送").click()
-    page.get_by_test_id("approvals-table").get_by_role("link", name="江东区第五中学").click()
-    page.get_by_role("button", name="审核通过").click()
+    group = page.get_by_test_id("approval-group").filter(has_text=TITLE)
+    group.get_by_role("link", name="江东区第五中学", exact=True).click()
+    page.get_by_role("button", name="审核通过", exact=True).click()
     expect(page.get_by_test_id("submission-status")).to_contain_text("已审核")
     expect(page.get_by_test_id("history")).to_contain_text("退回")
     expect(page.get_by_test_id("history")).to_contain_text("意见：请补充联系人和联系电话")

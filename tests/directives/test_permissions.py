@@ -133,3 +133,61 @@ def test_writes_change_state_only_for_allowed_roles(signed_in, city: City, objec
         else Submission.objects.get(pk=objects[write.replace("submit", "sub")]).status == "submitted"
     )
     assert changed == (role in allowed)
+
+
+# The life cycle's pages, on a city draft (`draft`): only the issuer's side edits, previews and issues it; the
+# units it would go to do not even see it (404) until it is issued.
+DRAFT_PAGES = {
+    "draft": "/directives/{draft}/",
+    "edit": "/directives/{draft}/edit/",
+    "preview": "/directives/{draft}/preview/",
+    "api_draft": "/api/v1/directives/{draft}",
+    "api_preview": "/api/v1/directives/{draft}/preview",
+}
+DRAFT_EXPECTED: dict[str, list[int]] = {
+    #                  draft edit preview aDraft aPreview
+    "bureau_leader": [A, A, A, A, A],
+    "bureau_staff": [A, A, A, A, A],
+    "inspector": [A, F, F, A, F],
+    "district_admin": [N, N, N, N, N],
+    "principal": [N, F, F, N, F],
+    "school_staff": [N, F, F, N, F],
+    "class_teacher": [N, F, F, N, F],
+    "counsellor": [N, F, F, N, F],
+    "doctor": [N, F, F, N, F],
+    "sysadmin": [F] * 5,
+    "security_officer": [F] * 5,
+    "auditor": [F] * 5,
+    "nobody": [F] * 5,
+}
+DRAFT_CASES = [(role, page, DRAFT_EXPECTED[role][i]) for role in ROLES for i, page in enumerate(DRAFT_PAGES)]
+
+
+@pytest.fixture
+def draft(city: City, form_version) -> dict[str, Any]:
+    return {"draft": city_directive(city, form_version, issue=False).pk}
+
+
+@pytest.mark.parametrize(("role", "page", "expected"), DRAFT_CASES, ids=[f"{r}-{p}" for r, p, _ in DRAFT_CASES])
+def test_draft_pages_by_role(client: Client, city: City, draft, role: str, page: str, expected: int) -> None:
+    url = DRAFT_PAGES[page].format(**draft)
+    if page.startswith("api_"):
+        _, plain = accounts.create_token(actor=city.user(role), name="matrix")
+        response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {plain}")
+    else:
+        client.force_login(city.user(role))
+        response = client.get(url)
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_life_cycle_writes_change_state_only_for_the_issuer_side(signed_in, city: City, objects, draft, role) -> None:
+    from dudao.directives.models import Directive, DirectiveStatus
+
+    client = signed_in(city.user(role))
+    client.post(f"/directives/{draft['draft']}/issue/", {"doc_prefix": ""})
+    client.post(f"/directives/{objects['dir']}/withdraw/", {"reason": "测试撤回"})
+    issued = Directive.objects.get(pk=draft["draft"]).status == DirectiveStatus.ISSUED
+    withdrawn = Directive.objects.get(pk=objects["dir"]).status == DirectiveStatus.WITHDRAWN
+    allowed = role in {"bureau_leader", "bureau_staff"}
+    assert issued == allowed and withdrawn == allowed

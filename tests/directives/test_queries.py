@@ -40,7 +40,8 @@ def test_submissions_list_and_approvals_page_query_counts(
         assert client.get(f"/directives/{directives[0].pk}/submissions/").status_code == 200
     with django_assert_max_num_queries(12):
         html = client.get("/directives/approvals/").content.decode()
-    assert html.count("甲区第五中学") == 4
+    assert html.count("甲区第五中学</a>") == 4
+    assert html.count('data-testid="approval-group"') == 4
     # The home page gathers every app's items (health, duty, notices, cases, the command layer's seven apps … one
     # to four queries each); what matters is that the count does not grow with the number of directives.
     with django_assert_max_num_queries(45):

@@ -80,6 +80,24 @@ def _clean_approval_kinds(kinds: Iterable[str]) -> list[str]:
     return [k for k in APPROVAL_KINDS if k in set(kinds or [])]
 
 
+def check_fields(
+    *, title: str, deadline: dt.datetime, recurrence: str, repeat_until: dt.date | None
+) -> tuple[str, dt.datetime]:
+    """The title stripped and the deadline made aware, or a refusal naming what is wrong (create and edit)."""
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("请填写标题", code="title_required")
+    if timezone.is_naive(deadline):
+        deadline = deadline.replace(tzinfo=LOCAL)
+    if recurrence not in Recurrence.values:
+        raise DomainError("重复方式不正确", code="recurrence_invalid")
+    if recurrence != Recurrence.NONE and repeat_until is None:
+        raise DomainError("重复报送需要填写重复截止日期", code="repeat_until_required")
+    if recurrence != Recurrence.NONE and repeat_until is not None and repeat_until < deadline.astimezone(LOCAL).date():
+        raise DomainError("“重复至”不能早于第一次截止日期", code="repeat_until_too_early")
+    return title[:200], deadline
+
+
 def create_directive(
     *,
     actor: User,
@@ -96,17 +114,7 @@ def create_directive(
 ) -> Directive:
     issuer = _acting_unit(actor)
     _require(can(actor, "directive.change", issuer))
-    title = (title or "").strip()
-    if not title:
-        raise DomainError("请填写标题", code="title_required")
-    if timezone.is_naive(deadline):
-        deadline = deadline.replace(tzinfo=LOCAL)
-    if recurrence not in Recurrence.values:
-        raise DomainError("重复方式不正确", code="recurrence_invalid")
-    if recurrence != Recurrence.NONE and repeat_until is None:
-        raise DomainError("重复报送需要填写重复截止日期", code="repeat_until_required")
-    if recurrence != Recurrence.NONE and repeat_until is not None and repeat_until < deadline.astimezone(LOCAL).date():
-        raise DomainError("“重复至”不能早于第一次截止日期", code="repeat_until_too_early")
+    title, deadline = check_fields(title=title, deadline=deadline, recurrence=recurrence, repeat_until=repeat_until)
     units = resolve_targets(issuer=issuer, spec=targets)
     with transaction.atomic():
         directive = Directive.objects.create(
@@ -132,16 +140,6 @@ def create_directive(
         )
         if issue:
             _issue(actor, directive)
-    return directive
-
-
-def issue_directive(*, actor: User, directive: Directive) -> Directive:
-    _require(can(actor, "directive.change", directive.issuing_unit))
-    with transaction.atomic():
-        directive = Directive.objects.select_for_update().get(pk=directive.pk)
-        if directive.status != DirectiveStatus.DRAFT:
-            raise DomainError("该通知已下发", code="already_issued", status=409)
-        _issue(actor, directive)
     return directive
 
 

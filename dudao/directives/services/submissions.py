@@ -156,6 +156,8 @@ def _lock(submission: Submission, version: int | None = None) -> Submission:
 
 def _check_fill(actor: User, submission: Submission) -> None:
     _require(can(actor, "submission.change", submission.unit), "您不能填报该单位的报送")
+    if submission.directive.status == DirectiveStatus.WITHDRAWN:
+        raise DomainError("该通知已被发文单位撤回，不需要再填报", code="directive_withdrawn", status=409)
     if submission.directive.status != DirectiveStatus.ISSUED:
         raise DomainError("该通知已结束，不能再填报", code="directive_closed", status=409)
 
@@ -352,6 +354,8 @@ def approve(*, actor: User, submission: Submission, acknowledge: Iterable[int] =
                 code="not_awaiting_approval",
                 status=409,
             )
+        if submission.directive.status == DirectiveStatus.WITHDRAWN:
+            raise DomainError("该通知已撤回，报送不再审核", code="directive_withdrawn", status=409)
         chain = approval_chain(submission)
         level = submission.approved_levels
         if level >= len(chain):
