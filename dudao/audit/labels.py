@@ -102,7 +102,6 @@ ACTION_LABELS = {
     "send_sms": "发送短信",
     "phone_confirm": "电话确认回执",
     "revoke_link": "作废家长链接",
-    "export_receipts": "导出回执",
     "view_pending_guardians": "查看未确认家长",
     # Health
     "health_check_correct": "更正晨午检",

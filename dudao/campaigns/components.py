@@ -241,7 +241,9 @@ def _ledger_rows(ids: list[int], unit: OrgUnit, user: User, ctx: Context) -> lis
 
 def _expected_reports(ids: list[int]) -> QuerySet[Submission]:
     """Reports of every period opened so far (a weekly report's past weeks and this week's)."""
-    directives = Directive.objects.filter(Q(pk__in=ids) | Q(parent_id__in=ids)).exclude(status=DirectiveStatus.DRAFT)
+    directives = Directive.objects.filter(Q(pk__in=ids) | Q(parent_id__in=ids)).exclude(
+        status__in=(DirectiveStatus.DRAFT, DirectiveStatus.WITHDRAWN)  # never sent, or no longer expected
+    )
     return Submission.objects.filter(directive__in=directives, period__starts_on__lte=timezone.localdate())
 
 

@@ -28,7 +28,8 @@ def _due_between(root: str, start: dt.date, end: dt.date) -> QuerySet[Submission
     since, until = day_bounds(start, end, timezone.get_current_timezone())
     return (
         Submission.objects.filter(unit__path__under=root, period__deadline__gte=since, period__deadline__lt=until)
-        .exclude(directive__status=DirectiveStatus.DRAFT)
+        # Drafts were never sent; a withdrawn directive expects no more reports (its units are not late).
+        .exclude(directive__status__in=(DirectiveStatus.DRAFT, DirectiveStatus.WITHDRAWN))
         # A unit closed before the deadline without reporting is not expected (as on the directive page).
         .exclude(unit__is_closed=True, unit__closed_at__lt=F("period__deadline"), status=SubmissionStatus.PENDING)
     )

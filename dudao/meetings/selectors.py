@@ -50,11 +50,16 @@ ADMIN_ROLES = ("sysadmin", "security_officer", "auditor")
 STATE_FILTERS = {s.value: s.label for s in State} | {"open": "未完成"}
 
 
+# A decision turned into a directive is carried out once the directive is issued; a draft is not yet, and a
+# withdrawn directive no longer carries it out (the decision is open again).
+NOT_CARRIED_OUT = (DirectiveStatus.DRAFT, DirectiveStatus.WITHDRAWN)
+
+
 def done_date(decision: Decision) -> dt.date | None:
     """When the decision was carried out: the task's done date, or the day its directive was issued."""
     if decision.kind == DecisionKind.DIRECTIVE:
         directive = decision.directive
-        if directive is None or directive.status == DirectiveStatus.DRAFT or directive.issued_at is None:
+        if directive is None or directive.status in NOT_CARRIED_OUT or directive.issued_at is None:
             return None
         return timezone.localtime(directive.issued_at).date()
     return decision.done_on
@@ -70,9 +75,9 @@ def decision_state(decision: Decision, on: dt.date | None = None) -> State:
 
 
 def open_q() -> Q:
-    """Decisions not yet carried out (tasks not done, directives still drafts)."""
+    """Decisions not yet carried out (tasks not done, directives still drafts or withdrawn)."""
     return Q(kind=DecisionKind.TASK, done_on__isnull=True) | Q(
-        kind=DecisionKind.DIRECTIVE, directive__status=DirectiveStatus.DRAFT
+        kind=DecisionKind.DIRECTIVE, directive__status__in=NOT_CARRIED_OUT
     )
 
 
@@ -90,7 +95,7 @@ def state_q(state: str, today: dt.date) -> Q:
         return open_q() & Q(deadline__gte=today)
     task_done = Q(kind=DecisionKind.TASK, done_on__isnull=False)
     task_on_time = task_done & Q(done_on__lte=F("deadline"))
-    directive_done = Q(kind=DecisionKind.DIRECTIVE) & ~Q(directive__status=DirectiveStatus.DRAFT)
+    directive_done = Q(kind=DecisionKind.DIRECTIVE) & ~Q(directive__status__in=NOT_CARRIED_OUT)
     # A directive's issue time is a datetime: on time when issued before the day after the deadline.
     directive_on_time = directive_done & Q(directive__issued_at__date__lte=F("deadline"))
     if state == State.DONE_ON_TIME:

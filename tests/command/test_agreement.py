@@ -382,3 +382,15 @@ def test_area_counts_name_every_district_even_one_without_problems(city: City) -
     # A district's own view lists its schools that have items, not other districts.
     own = {area.unit.pk for area in counts_by_area(city.user("district_admin"))}
     assert city.district_b.pk not in own
+
+
+def test_a_withdrawn_directive_leaves_the_on_time_rate(city: City, form_version: FormVersion) -> None:
+    """Units are not late for a directive the bureau withdrew: its reports leave the figures (and the appraisal)."""
+    directive = city_directive(city, form_version, approval_kinds=[])
+    directive.periods.update(deadline=in_days(-1))
+    today = timezone.localdate()
+    before = figures(city, "directives.on_time_rate", [city.root], today - dt.timedelta(days=3), today)[city.root.pk]
+    assert before.denominator == 3 and before.numerator == 0
+    directive_services.withdraw_directive(actor=city.user("bureau_staff"), directive=directive, reason="与上级通知重复")
+    after = figures(city, "directives.on_time_rate", [city.root], today - dt.timedelta(days=3), today)[city.root.pk]
+    assert after.denominator == 0

@@ -292,6 +292,18 @@ def test_directive_decision_creates_a_draft_for_the_owner_unit(city, meeting, to
     assert selectors.decision_state(decision) == State.DONE_ON_TIME
 
 
+def test_a_withdrawn_directive_opens_its_decision_again(city, meeting, today):
+    decision = decide(city, meeting, today + 3 * DAY, kind=DecisionKind.DIRECTIVE, text="报送示范校名单")
+    directive = Directive.objects.get()
+    directive_services.issue_directive(actor=city.user("bureau_staff"), directive=directive)
+    decision.refresh_from_db()
+    assert selectors.decision_state(decision) == State.DONE_ON_TIME
+    directive_services.withdraw_directive(actor=city.user("bureau_staff"), directive=directive, reason="内容有误")
+    decision.refresh_from_db()
+    assert selectors.decision_state(decision) == State.PENDING
+    assert Decision.objects.filter(selectors.open_q(), pk=decision.pk).exists()
+
+
 def test_directive_decision_for_an_office_is_refused_and_leaves_no_draft(city, meeting, today):
     with pytest.raises(DomainError) as refused:
         decide(city, meeting, today, unit=city.office, kind=DecisionKind.DIRECTIVE)
