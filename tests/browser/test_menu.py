@@ -65,7 +65,11 @@ def test_the_bar_fits_one_line_and_works_with_the_keyboard(page: Page, demo_site
     sign_in(page, base, "school.teacher")
     expect(bar.get_by_role("link", name="我的待办", exact=True)).to_be_visible()
     expect(bar.get_by_role("button", name="工作台")).to_have_count(0)
-    expect(bar.get_by_role("button", name="系统")).to_have_count(0)
+    # Her 系统 group holds two personal tools (下载中心, 消息中心): a dropdown.
+    system = bar.get_by_role("button", name="系统", exact=True)
+    system.click()
+    expect(bar.get_by_role("link", name="下载中心", exact=True)).to_be_visible()
+    expect(bar.get_by_role("link", name="消息中心", exact=True)).to_be_visible()
 
 
 def test_the_phone_lists_groups_and_offers_the_workbench_grid(page: Page, demo_site) -> None:
