@@ -13,7 +13,7 @@ from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.pagination import paginate
 from dudao.messaging import retries, selectors, services
-from dudao.messaging.models import Category, Channel, Delivery, Message
+from dudao.messaging.models import Category, Channel, Message
 
 router = Router(tags=["消息中心"])
 
@@ -211,7 +211,7 @@ def retry_failed_push(request: AuthedRequest, delivery_id: Id) -> RetriedOut:
     """Send one failed push again, to the account the person has bound now. Retrying a push already waiting or
     sent changes nothing; a push that can reach nobody answers 400 with the reason."""
     require(request, "push.retry")
-    get_object_or_404(Delivery.objects.for_user(request.user, "retry"), pk=delivery_id)
+    get_object_or_404(selectors.pushes_for(request.user, "retry"), pk=delivery_id)
     row = retries.retry_delivery(actor=request.user, delivery_id=delivery_id)
     row.refresh_from_db()
     [shown] = selectors.failed_rows([row], titles=False)

@@ -43,6 +43,8 @@ LEAD_DAYS = (2, 1)
 OVERDUE_WINDOW = dt.timedelta(days=4)
 NOT_SUBMITTED = (SubmissionStatus.PENDING, SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
 WEEKDAYS = "一二三四五六日"
+LATE_ALLOWED = "请督促经办人尽快补报。"
+LATE_REFUSED = "该通知不接受逾期报送，请与发文单位联系。"
 
 
 def is_working_day(day: dt.date) -> bool:
@@ -148,7 +150,7 @@ def send_deadline_reminders(*, now: dt.datetime | None = None) -> dict[str, int]
                     m.unit_id,
                     f"逾期未报：《{p.directive.title}》已过截止时间",
                     f"{m.unit_name}的{p.label}应于{_when(p.deadline)}前报送，至今未提交。"
-                    + ("请督促经办人尽快补报。" if p.directive.allow_late else "该通知不接受逾期报送，请与发文单位联系。"),
+                    + (LATE_ALLOWED if p.directive.allow_late else LATE_REFUSED),
                     "directives:submission",
                     f"directive-due:{p.pk}:{m.unit_id}:overdue:{p.deadline.astimezone(LOCAL).date()}",
                     (m.submission_id,),

@@ -190,9 +190,7 @@ def messaging_demo(context: DemoContext) -> dict[str, int]:
             created_at=when, read_at=when + dt.timedelta(minutes=20) if read else None
         )
     messages = dict(
-        Message.objects.filter(dedupe_key__in=[f"demo:{i}" for i, *_ in FAILED_PUSHES]).values_list(
-            "dedupe_key", "pk"
-        )
+        Message.objects.filter(dedupe_key__in=[f"demo:{i}" for i, *_ in FAILED_PUSHES]).values_list("dedupe_key", "pk")
     )
     failed = [
         Delivery(

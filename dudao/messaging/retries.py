@@ -51,9 +51,9 @@ def current_addresses(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str],
     users = {u for u, _ in pairs}
     found: dict[tuple[int, str], str] = {
         (user_id, ch): ext
-        for user_id, ch, ext in ChannelBinding.objects.filter(
-            user_id__in=users, verified_at__isnull=False
-        ).values_list("user_id", "channel", "external_id")
+        for user_id, ch, ext in ChannelBinding.objects.filter(user_id__in=users, verified_at__isnull=False).values_list(
+            "user_id", "channel", "external_id"
+        )
     }
     if any(ch == Channel.SMS for _, ch in pairs):
         for user_id, phone in User.objects.filter(pk__in=users).exclude(phone="").values_list("pk", "phone"):
@@ -132,16 +132,16 @@ def retry_failed(*, actor: User, channel: str = "") -> RetryOutcome:
         failed = Delivery.objects.for_user(actor, "retry").filter(status=DeliveryStatus.FAILED)
         if channel:
             failed = failed.filter(channel=channel)
+        # No row locks (they would reach the people and units joined for the scope): each update below is
+        # conditional on the push still having failed, so a concurrent retry or send is not undone.
         rows = list(
-            failed.select_for_update(of=("self",))
-            .order_by("id")
-            .values_list("pk", "message__recipient_id", "channel", "address")[:RETRY_ALL_LIMIT]
+            failed.order_by("id").values_list("pk", "message__recipient_id", "channel", "address")[:RETRY_ALL_LIMIT]
         )
         if not rows:
             return RetryOutcome(0, 0)
         addresses = current_addresses((user_id, ch) for _, user_id, ch, _ in rows if ch in live)
         same: list[int] = []
-        moved: list[Delivery] = []
+        moved: list[tuple[int, str]] = []
         for pk, user_id, ch, address in rows:
             now_at = addresses.get((user_id, ch))
             if now_at is None:
@@ -149,18 +149,18 @@ def retry_failed(*, actor: User, channel: str = "") -> RetryOutcome:
             if now_at == address:
                 same.append(pk)
             else:
-                moved.append(Delivery(pk=pk, address=now_at))
+                moved.append((pk, now_at))
         now = timezone.now()
         fresh = {"status": DeliveryStatus.PENDING, "attempts": 0, "last_error": "", "next_attempt_at": now}
+        still_failed = Delivery.objects.filter(status=DeliveryStatus.FAILED)
         for start in range(0, len(same), 1000):
-            Delivery.objects.filter(pk__in=same[start : start + 1000]).update(**fresh)
-        if moved:
-            for row in moved:
-                for field, value in fresh.items():
-                    setattr(row, field, value)
-            Delivery.objects.bulk_update(moved, ["address", *fresh], batch_size=500)
-        retried = sorted(same + [row.pk for row in moved])
+            still_failed.filter(pk__in=same[start : start + 1000]).update(**fresh)
+        for pk, address in moved:  # rare: the person bound another account since
+            still_failed.filter(pk=pk).update(address=address, **fresh)
+        retried = sorted(same + [pk for pk, _ in moved])
         skipped = len(rows) - len(retried)
+        if not retried:
+            return RetryOutcome(0, skipped)
         assignment = acting_assignment(actor)
         append(
             actor=actor,
@@ -179,8 +179,7 @@ def retry_failed(*, actor: User, channel: str = "") -> RetryOutcome:
                 )
             ],
         )
-        if retried:
-            transaction.on_commit(lambda: _queue(retried))
+        transaction.on_commit(lambda: _queue(retried))
     return RetryOutcome(len(retried), skipped)
 
 

@@ -11,8 +11,8 @@ from dudao.accounts.models import User
 from dudao.messaging import channels
 from dudao.messaging.models import Channel, ChannelBinding, Delivery, DeliveryStatus, Message
 from dudao.orgs.roles import ADMIN_TRIAD
-from dudao.orgs.text import mask_phone
 from dudao.orgs.scoping import acting_assignment
+from dudao.orgs.text import mask_phone
 
 
 def messages_for(user: User) -> QuerySet[Message]:
@@ -55,25 +55,24 @@ def configured_channels() -> list[Channel]:
 # --- failed pushes (the administrators' page) -------------------------------------------------------------------
 
 
+def pushes_for(user: User, action: str = "read") -> QuerySet[Delivery]:
+    """Outside pushes to the people whose unit lies in the viewer's subtree (`push.read` / `push.retry`)."""
+    return Delivery.objects.for_user(user, action)
+
+
 def failed_pushes(user: User, *, channel: str = "") -> QuerySet[Delivery]:
     """Pushes that failed on an outside channel, to people whose unit lies in the viewer's subtree; the latest
     failure first."""
-    qs = Delivery.objects.for_user(user, "read").filter(status=DeliveryStatus.FAILED)
+    qs = pushes_for(user).filter(status=DeliveryStatus.FAILED)
     if channel:
         qs = qs.filter(channel=channel)
-    return qs.select_related("message__recipient__unit").order_by(
-        F("last_attempt_at").desc(nulls_last=True), "-id"
-    )
+    return qs.select_related("message__recipient__unit").order_by(F("last_attempt_at").desc(nulls_last=True), "-id")
 
 
 def failed_counts(user: User) -> dict[str, int]:
     """Failed pushes per channel in the viewer's subtree (one GROUP BY)."""
     rows = (
-        Delivery.objects.for_user(user, "read")
-        .filter(status=DeliveryStatus.FAILED)
-        .values_list("channel")
-        .annotate(n=Count("id"))
-        .order_by()
+        pushes_for(user).filter(status=DeliveryStatus.FAILED).values_list("channel").annotate(n=Count("id")).order_by()
     )
     return {str(channel): int(n) for channel, n in rows}
 

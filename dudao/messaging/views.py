@@ -16,12 +16,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.requests import AuthedRequest
-from dudao.orgs.scoping import can
 from dudao.core.pagination import paginate
 from dudao.core.web import perform, post_form, require
 from dudao.messaging import retries, selectors, services
 from dudao.messaging.forms import BindForm, PreferencesForm, UnbindForm, VerifyForm
 from dudao.messaging.models import URGENT_CATEGORIES, Category, Channel, ChannelBinding, Delivery
+from dudao.orgs.scoping import can
 
 PAGE_SIZE = 20
 
@@ -253,7 +253,7 @@ def _retried(row: Delivery) -> str:
 @require_POST
 def retry(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "push.retry")
-    get_object_or_404(Delivery.objects.for_user(request.user, "retry"), pk=pk)
+    get_object_or_404(selectors.pushes_for(request.user, "retry"), pk=pk)
     return perform(
         request,
         _failed_back(request),

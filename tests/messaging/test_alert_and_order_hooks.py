@@ -13,7 +13,7 @@ from dudao.messaging.models import Category, Channel, Delivery, DeliveryStatus, 
 from dudao.supervision import services as supervision
 from dudao.supervision.models import SupervisionOrder
 from tests.factories import City
-from tests.messaging.conftest import FakeApi, bind, fake_api  # noqa: F401  (fixture)
+from tests.messaging.conftest import FakeApi, bind
 from tests.supervision.factories import issue
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from dudao.directives.models import Directive, DirectiveStatus, Submission, Subm
 from dudao.messaging.models import Channel, Delivery, DeliveryStatus, Message
 from tests.directives.conftest import city_directive, form_version  # noqa: F401  (fixture)
 from tests.factories import City, UserFactory, assign, unit
-from tests.messaging.conftest import FakeApi, bind, fake_api  # noqa: F401  (fixture)
+from tests.messaging.conftest import FakeApi, bind
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.messaging import retries, services
 from dudao.messaging.models import Channel, Delivery, DeliveryStatus, Message
 from tests.factories import City
-from tests.messaging.conftest import FakeApi, bind, fake_api  # noqa: F401  (fixture)
+from tests.messaging.conftest import FakeApi, bind
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +145,7 @@ def test_retry_all_takes_the_failed_pushes_of_the_subtree_only(
     assert sorted(event.changes["deliveries"]) == sorted([a1.pk, a2.pk])
     # Nothing failed any more in her subtree but the unbound one: a second click retries nothing new.
     assert retries.retry_failed(actor=city.user("district_admin")) == retries.RetryOutcome(0, 1)
+    assert len(events("push_retry_all")) == 1
 
 
 def test_retry_all_of_one_channel(city: City, fake_api: FakeApi) -> None:

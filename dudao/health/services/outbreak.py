@@ -15,8 +15,8 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.audit.services import Entry, append
 from dudao.health import rules, tables
-from dudao.health.services.alerts import notify_raised
 from dudao.health.models import AbsenceRecord, Alert, AlertRule, AlertStatus, Disease, Reason, Syndrome, report_deadline
+from dudao.health.services.alerts import notify_raised
 from dudao.orgs.models import OrgUnit
 
 
