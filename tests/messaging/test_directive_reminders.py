@@ -182,3 +182,15 @@ def test_the_city_is_a_fixed_number_of_queries(
         assert reminders.send_deadline_reminders(now=at(THURSDAY, 9))["t-2"] == 13
     with django_assert_max_num_queries(16):
         assert reminders.send_deadline_reminders(now=at(MONDAY, 18))["overdue"] == 13
+
+
+def test_the_job_runs_hourly_on_working_days_and_is_registered() -> None:
+    from dudao.directives import tasks
+
+    job = tasks.reminders.deadline_reminders
+    wednesday = dt.datetime(2026, 12, 9, 10, 5)  # naive local time, as huey's scheduler asks (utc=False)
+    assert job.validate_datetime(wednesday)
+    assert job.validate_datetime(wednesday.replace(hour=8))
+    assert not job.validate_datetime(wednesday.replace(hour=20))
+    assert not job.validate_datetime(wednesday.replace(minute=30))
+    assert not job.validate_datetime(dt.datetime(2026, 12, 12, 10, 5))  # Saturday
