@@ -187,7 +187,7 @@ def test_the_city_is_a_fixed_number_of_queries(
 def test_the_job_runs_hourly_on_working_days_and_is_registered() -> None:
     from dudao.directives import tasks
 
-    job = tasks.reminders.deadline_reminders
+    job = tasks.reminders.deadline_reminders.task_class()
     wednesday = dt.datetime(2026, 12, 9, 10, 5)  # naive local time, as huey's scheduler asks (utc=False)
     assert job.validate_datetime(wednesday)
     assert job.validate_datetime(wednesday.replace(hour=8))

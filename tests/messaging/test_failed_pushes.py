@@ -312,4 +312,4 @@ def test_api_retry_errors(client: Client, city: City, fake_api: FakeApi) -> None
     assert "未绑定企业微信账号" in refused.json()["detail"]
     principal = api(client, city, "principal")
     assert client.post(f"/api/v1/failed-pushes/{push.pk}/retry", **principal).status_code == 403
-    assert client.post("/api/v1/failed-pushes/retry-all", **principal).status_code == 403
+    assert client.post("/api/v1/failed-pushes/retry-all", {}, "application/json", **principal).status_code == 403
