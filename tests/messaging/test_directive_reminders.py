@@ -185,9 +185,13 @@ def test_the_city_is_a_fixed_number_of_queries(
 
 
 def test_the_job_runs_hourly_on_working_days_and_is_registered() -> None:
+    from huey.contrib.djhuey import HUEY
+
     from dudao.directives import tasks
 
-    job = tasks.reminders.deadline_reminders.task_class()
+    job = reminders.deadline_reminders.task_class()
+    assert tasks.daily_directive_jobs  # the module the huey consumer loads registers the 催报 job with it
+    assert job.name in {t.name for t in HUEY._registry.periodic_tasks}
     wednesday = dt.datetime(2026, 12, 9, 10, 5)  # naive local time, as huey's scheduler asks (utc=False)
     assert job.validate_datetime(wednesday)
     assert job.validate_datetime(wednesday.replace(hour=8))
