@@ -231,7 +231,6 @@ def failed(request: AuthedRequest) -> HttpResponse:
             "total": sum(counts.values()),
             "may_retry": can(request.user, "push.retry"),
             "retry_limit": retries.RETRY_ALL_LIMIT,
-            "filter_query": f"channel={channel}",
         },
     )
 
@@ -265,7 +264,7 @@ def retry(request: AuthedRequest, pk: int) -> HttpResponse:
 def _retried_all(outcome: retries.RetryOutcome) -> str:
     if not outcome.retried and not outcome.skipped:
         return "没有发送失败的推送"
-    text = f"已将 {outcome.retried} 条推送重新加入发送队列，后台发送完成后本页自动更新"
+    text = f"已将 {outcome.retried} 条推送重新加入发送队列，发送结果稍后刷新本页查看"
     if outcome.skipped:
         text += f"；{outcome.skipped} 条因对方未绑定账号、无手机号或渠道未配置而无法重试，仍留在列表中"
     return text
