@@ -246,6 +246,8 @@ DUDAO_DINGTALK_BASE_URL = os.environ.get("DUDAO_DINGTALK_BASE_URL", "https://oap
 DUDAO_MESSAGING_SMS = env_flag("DUDAO_MESSAGING_SMS")
 DUDAO_MESSAGING_TIMEOUT = float(os.environ.get("DUDAO_MESSAGING_TIMEOUT", "5"))
 DUDAO_MESSAGING_MAX_ATTEMPTS = int(os.environ.get("DUDAO_MESSAGING_MAX_ATTEMPTS", "5"))
+# 督办单 still unanswered this many days after its deadline are escalated to the issuing leader (催办 comes first).
+DUDAO_SUPERVISION_ESCALATE_DAYS = int(os.environ.get("DUDAO_SUPERVISION_ESCALATE_DAYS", "3"))
 # An import still “running” after this long is taken for one whose server process was killed (导入记录).
 DUDAO_IMPORT_STALE_MINUTES = int(os.environ.get("DUDAO_IMPORT_STALE_MINUTES", "60"))
 # 下载中心: exports above this many rows run as background jobs; their files are kept this many days; a job still

@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from dudao.accounts.requests import AuthedRequest
+from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.pagination import paginate
-from dudao.messaging import selectors, services
+from dudao.messaging import retries, selectors, services
 from dudao.messaging.models import Category, Channel, Message
 
 router = Router(tags=["消息中心"])
@@ -158,3 +159,81 @@ def put_preferences(request: AuthedRequest, payload: PreferencesIn) -> Preferenc
         version=payload.version,
     )
     return _preferences_out(services.preferences_of(request.user))
+
+
+# --- failed pushes (administrators) ------------------------------------------------------------------------------
+
+
+class FailedPushOut(Schema):
+    id: int
+    recipient: int
+    recipient_name: str
+    unit_name: str
+    channel: str
+    channel_name: str
+    address: str
+    category: str
+    category_name: str
+    title: str
+    error: str
+    attempts: int
+    failed_at: dt.datetime | None
+    message_at: dt.datetime
+
+
+def _failed_out(row: selectors.FailedPush) -> FailedPushOut:
+    return FailedPushOut(**row.__dict__)
+
+
+@router.get("/failed-pushes", response=Paged[FailedPushOut])
+def list_failed_pushes(
+    request: AuthedRequest, paging: Query[PageParams], channel: Channel | None = None
+) -> dict[str, object]:
+    """Pushes to the people of the caller's subtree that failed on 企业微信/钉钉/SMS, latest failure first. SMS
+    numbers are masked; the system administrator gets the category without the message's title."""
+    require(request, "push.read")
+    qs = selectors.failed_pushes(request.user, channel=channel.value if channel else "")
+    page = paginate(qs, page=paging.page, page_size=paging.page_size)
+    rows = selectors.failed_rows(page.items, titles=selectors.may_read_titles(request.user))
+    return {"items": [_failed_out(r) for r in rows], "count": page.count}
+
+
+class RetriedOut(Schema):
+    id: int
+    status: str
+    status_name: str
+    channel: str
+    address: str
+
+
+@router.post("/failed-pushes/{delivery_id}/retry", response=RetriedOut)
+def retry_failed_push(request: AuthedRequest, delivery_id: Id) -> RetriedOut:
+    """Send one failed push again, to the account the person has bound now. Retrying a push already waiting or
+    sent changes nothing; a push that can reach nobody answers 400 with the reason."""
+    require(request, "push.retry")
+    get_object_or_404(selectors.pushes_for(request.user, "retry"), pk=delivery_id)
+    row = retries.retry_delivery(actor=request.user, delivery_id=delivery_id)
+    row.refresh_from_db()
+    [shown] = selectors.failed_rows([row], titles=False)
+    return RetriedOut(
+        id=row.pk, status=row.status, status_name=row.get_status_display(), channel=row.channel, address=shown.address
+    )
+
+
+class RetryAllIn(Schema):
+    channel: Channel | None = None
+
+
+class RetryAllOut(Schema):
+    retried: int
+    skipped: int
+
+
+@router.post("/failed-pushes/retry-all", response=RetryAllOut)
+def retry_all_failed_pushes(request: AuthedRequest, payload: RetryAllIn | None = None) -> RetryAllOut:
+    """Every failed push of the caller's subtree (of `channel`, if given; at most 5,000 a call) goes to the
+    background send job again; `skipped`: those that can reach nobody now (no bound account, no phone)."""
+    require(request, "push.retry")
+    channel = payload.channel.value if payload and payload.channel else ""
+    outcome = retries.retry_failed(actor=request.user, channel=channel)
+    return RetryAllOut(retried=outcome.retried, skipped=outcome.skipped)

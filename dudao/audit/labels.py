@@ -210,6 +210,13 @@ ACTION_LABELS = {
     "accountability_page": "查看问责记录",
     "accountability_api_list": "通过接口查看问责记录",
     "accountability_api_read": "通过接口查看问责记录",
+    # 消息中心
+    "message_preferences": "修改消息设置",
+    "message_bind": "绑定推送账号",
+    "message_bind_verify": "验证推送账号",
+    "message_unbind": "解绑推送账号",
+    "push_retry": "重试失败的推送",
+    "push_retry_all": "批量重试失败的推送",
 }
 OBJECT_LABELS = {
     "orgs.orgunit": "单位",

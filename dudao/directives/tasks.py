@@ -10,7 +10,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from dudao.directives import services
+from dudao.directives import reminders, services  # noqa: F401  (reminders: the hourly 催报 messages job)
 
 logger = logging.getLogger("dudao.directives")
 

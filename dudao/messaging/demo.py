@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dudao.accounts.models import User
 from dudao.demo.registry import DemoContext, demo_step
-from dudao.messaging.models import Category, Message
+from dudao.messaging.models import Category, Channel, Delivery, DeliveryStatus, Message
 from dudao.messaging.services import Note, notify_batch
 
 # (login, category, title, body, url name, days ago, hour:minute, read)
@@ -149,6 +149,21 @@ SAMPLES: tuple[tuple[str, str, str, str, str, int, str, bool], ...] = (
 )
 
 
+# Pushes the send job gave up on, for the 推送失败记录 page: (sample index, channel, account, attempts, error).
+FAILED_PUSHES: tuple[tuple[int, str, str, int, str], ...] = (
+    (0, Channel.WECOM, "LiMingDe", 1, "企业微信返回错误 81013：接收人账号不存在或不在应用可见范围"),
+    (5, Channel.DINGTALK, "0312456789", 1, "钉钉返回错误 33012：接收人账号不存在"),
+    (
+        8,
+        Channel.WECOM,
+        "ZhaoJianGuo",
+        5,
+        "无法连接企业微信服务器（timed out）（已尝试 5 次，不再重试）",
+    ),
+    (9, Channel.SMS, "13907910023", 5, "短信网关拒绝发送（已尝试 5 次，不再重试）"),
+)
+
+
 def _url(name: str) -> str:
     try:
         return reverse(name)
@@ -174,4 +189,22 @@ def messaging_demo(context: DemoContext) -> dict[str, int]:
         Message.objects.filter(recipient_id=users[login], dedupe_key=key).update(
             created_at=when, read_at=when + dt.timedelta(minutes=20) if read else None
         )
-    return {"messages": created}
+    messages = dict(
+        Message.objects.filter(dedupe_key__in=[f"demo:{i}" for i, *_ in FAILED_PUSHES]).values_list("dedupe_key", "pk")
+    )
+    failed = [
+        Delivery(
+            message_id=messages[f"demo:{index}"],
+            channel=channel,
+            address=address,
+            status=DeliveryStatus.FAILED,
+            attempts=attempts,
+            last_error=error,
+            last_attempt_at=dt.datetime.combine(context.today, dt.time(8, 30 + index), tzinfo=tz),
+            next_attempt_at=dt.datetime.combine(context.today, dt.time(8, 30 + index), tzinfo=tz),
+        )
+        for index, channel, address, attempts, error in FAILED_PUSHES
+        if f"demo:{index}" in messages
+    ]
+    Delivery.objects.bulk_create(failed, ignore_conflicts=True)
+    return {"messages": created, "failed_pushes": len(failed)}

@@ -12,6 +12,8 @@ from dudao.orgs.models import RoleAssignment
 
 # Beside 下载中心 under 系统: the bell in the header is the everyday way in; the menu entry is for finding it.
 nav_item("消息中心", "messaging:inbox", permission=None, order=97, group="system")
+# For the administrators who keep 企业微信/钉钉/SMS working: what did not arrive, and a retry.
+nav_item("推送失败记录", "messaging:failed", permission="push.read", order=98, group="system")
 
 
 @register("messaging")

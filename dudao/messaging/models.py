@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from dudao.orgs.scoping import ScopedQuerySetMixin
+
 
 class Category(models.TextChoices):
     DIRECTIVE = "directive", "催报提醒"
@@ -71,9 +73,18 @@ class DeliveryStatus(models.TextChoices):
     RETRY = "retry", "等待重试"
     SENT = "sent", "已发送"
     FAILED = "failed", "发送失败"
+    # Not a failure of the channel: read in the app while it waited, or the account was unbound.
+    CANCELLED = "cancelled", "无需推送"
 
 
 OPEN_DELIVERY_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.HELD, DeliveryStatus.RETRY)
+
+
+class DeliveryQuerySet(ScopedQuerySetMixin, models.QuerySet["Delivery"]):
+    """The failed-push page: an administrator sees the pushes to people whose unit lies in their subtree."""
+
+    scope_resource = "push"
+    scope_path = "message__recipient__unit__path"
 
 
 class Delivery(models.Model):
@@ -88,6 +99,9 @@ class Delivery(models.Model):
     last_error = models.CharField("最近错误", max_length=300, blank=True)
     external_id = models.CharField("渠道消息编号", max_length=64, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField("最近尝试时间", null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "外部推送"

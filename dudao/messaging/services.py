@@ -194,12 +194,15 @@ def notify_units(
     *,
     category: str,
     roles: Sequence[str],
+    fallback_roles: Sequence[str] = (),
     upwards: bool = False,
     urgent: bool = False,
     now: dt.datetime | None = None,
 ) -> int:
     """Messages addressed to units, delivered to the active holders of `roles` at each unit (and, with `upwards`,
-    at the units above it: a district's health officer hears of a school's alert)."""
+    at the units above it: a district's health officer hears of a school's alert). A unit where nobody holds
+    `roles` gets the message through the holders of `fallback_roles` (a small school without an office clerk:
+    the principal fills in its reports). Two queries however many units."""
     notes = list(notes)
     if not notes:
         return 0
@@ -209,10 +212,14 @@ def notify_units(
     for path in paths.values():
         wanted |= {path[:i] for i in range(steplen, len(path) + 1, steplen)} if upwards else {path}
     holders: dict[str, set[int]] = {}
-    for path, user_id in RoleAssignment.objects.filter(
-        role__in=roles, unit__path__in=wanted, user__is_active=True
-    ).values_list("unit__path", "user_id"):
-        holders.setdefault(path, set()).add(user_id)
+    standby: dict[str, set[int]] = {}
+    for role, path, user_id in RoleAssignment.objects.filter(
+        role__in={*roles, *fallback_roles}, unit__path__in=wanted, user__is_active=True
+    ).values_list("role", "unit__path", "user_id"):
+        if role in roles:
+            holders.setdefault(path, set()).add(user_id)
+        if role in fallback_roles:
+            standby.setdefault(path, set()).add(user_id)
     personal: list[Note] = []
     for note in notes:
         path = paths.get(note.unit_id)
@@ -220,6 +227,8 @@ def notify_units(
             continue
         scope = [path[:i] for i in range(steplen, len(path) + 1, steplen)] if upwards else [path]
         people = set().union(*(holders.get(p, set()) for p in scope))
+        if not people and fallback_roles:
+            people = set().union(*(standby.get(p, set()) for p in scope))
         url = resolve_url(note.url, note.url_args)
         personal += [Note(u, note.title, note.body, url, note.dedupe_key) for u in sorted(people)]
     return notify_batch(personal, category=category, urgent=urgent, now=now)
@@ -363,11 +372,14 @@ def attempt_delivery(delivery_id: int, *, now: dt.datetime | None = None) -> str
     if row.message.read_at is not None and not row.message.urgent:
         # Read in the app while it waited: a push now would only disturb.
         Delivery.objects.filter(pk=row.pk, status=row.status).update(
-            status=DeliveryStatus.FAILED, last_error="已在消息中心阅读，无需再推送"
+            status=DeliveryStatus.CANCELLED, last_error="已在消息中心阅读，无需再推送"
         )
-        return DeliveryStatus.FAILED
+        return DeliveryStatus.CANCELLED
     claimed = Delivery.objects.filter(pk=row.pk, status=row.status, attempts=row.attempts).update(
-        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + SENDING_LEASE
+        status=DeliveryStatus.SENDING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=now + SENDING_LEASE,
+        last_attempt_at=now,
     )
     if not claimed:
         return DeliveryStatus.SENDING
@@ -606,7 +618,7 @@ def unbind(*, actor: User, channel: str) -> bool:
         )
         # Pushes still waiting for this account would go to someone who may no longer hold it.
         Delivery.objects.filter(message__recipient=actor, channel=channel, status__in=OPEN_DELIVERY_STATUSES).update(
-            status=DeliveryStatus.FAILED, last_error="账号已解绑"
+            status=DeliveryStatus.CANCELLED, last_error="账号已解绑"
         )
         row.delete()
     return True

@@ -13,4 +13,7 @@ urlpatterns = [
     path("messages/settings/bind/", views.bind, name="bind"),
     path("messages/settings/verify/", views.verify, name="verify"),
     path("messages/settings/unbind/", views.unbind, name="unbind"),
+    path("messages/failed/", views.failed, name="failed"),
+    path("messages/failed/retry-all/", views.retry_all, name="retry_all"),
+    path("messages/failed/<int:pk>/retry/", views.retry, name="retry"),
 ]

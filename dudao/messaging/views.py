@@ -11,15 +11,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.requests import AuthedRequest
 from dudao.core.pagination import paginate
-from dudao.core.web import perform, post_form
-from dudao.messaging import selectors, services
+from dudao.core.web import perform, post_form, require
+from dudao.messaging import retries, selectors, services
 from dudao.messaging.forms import BindForm, PreferencesForm, UnbindForm, VerifyForm
-from dudao.messaging.models import URGENT_CATEGORIES, Category, Channel, ChannelBinding
+from dudao.messaging.models import URGENT_CATEGORIES, Category, Channel, ChannelBinding, Delivery
+from dudao.orgs.scoping import can
 
 PAGE_SIZE = 20
 
@@ -200,4 +202,82 @@ def unbind(request: AuthedRequest) -> HttpResponse:
         back,
         partial(services.unbind, actor=request.user, channel=channel),
         lambda done: f"已解除{Channel(channel).label}绑定" if done else "该账号未绑定",
+    )
+
+
+# --- failed pushes (administrators) ------------------------------------------------------------------------------
+
+
+@login_required
+def failed(request: AuthedRequest) -> HttpResponse:
+    """推送失败: pushes to the people of the viewer's subtree that failed on 企业微信/钉钉/SMS, with retry."""
+    require(request, "push.read")
+    channel = request.GET.get("channel", "")
+    if channel not in Channel.values:
+        channel = ""
+    page = paginate(
+        selectors.failed_pushes(request.user, channel=channel), page=request.GET.get("page", 1), page_size=PAGE_SIZE
+    )
+    counts = selectors.failed_counts(request.user)
+    return render(
+        request,
+        "messaging/failed.html",
+        {
+            "page": page,
+            "rows": selectors.failed_rows(page.items, titles=selectors.may_read_titles(request.user)),
+            "channel": channel,
+            "channel_label": Channel(channel).label if channel else "",
+            "tabs": [{"value": c.value, "label": c.label, "count": counts.get(c.value, 0)} for c in Channel],
+            "total": sum(counts.values()),
+            "may_retry": can(request.user, "push.retry"),
+            "retry_limit": retries.RETRY_ALL_LIMIT,
+        },
+    )
+
+
+def _failed_back(request: AuthedRequest) -> HttpResponse:
+    channel = request.POST.get("channel", "")
+    url = reverse("messaging:failed")
+    return redirect(f"{url}?channel={channel}" if channel in Channel.values and channel else url)
+
+
+def _retried(row: Delivery) -> str:
+    who = row.message.recipient.display_name
+    if row.status == "sent":
+        return f"发给{who}的{row.get_channel_display()}推送已发送成功"
+    return f"已重新推送给{who}（{row.get_channel_display()}），结果稍后在本页和对方的消息中心可见"
+
+
+@login_required
+@require_POST
+def retry(request: AuthedRequest, pk: int) -> HttpResponse:
+    require(request, "push.retry")
+    get_object_or_404(selectors.pushes_for(request.user, "retry"), pk=pk)
+    return perform(
+        request,
+        _failed_back(request),
+        partial(retries.retry_delivery, actor=request.user, delivery_id=pk),
+        _retried,
+    )
+
+
+def _retried_all(outcome: retries.RetryOutcome) -> str:
+    if not outcome.retried and not outcome.skipped:
+        return "没有发送失败的推送"
+    text = f"已将 {outcome.retried} 条推送重新加入发送队列，发送结果稍后刷新本页查看"
+    if outcome.skipped:
+        text += f"；{outcome.skipped} 条因对方未绑定账号、无手机号或渠道未配置而无法重试，仍留在列表中"
+    return text
+
+
+@login_required
+@require_POST
+def retry_all(request: AuthedRequest) -> HttpResponse:
+    require(request, "push.retry")
+    channel = request.POST.get("channel", "")
+    return perform(
+        request,
+        _failed_back(request),
+        partial(retries.retry_failed, actor=request.user, channel=channel if channel in Channel.values else ""),
+        _retried_all,
     )

@@ -73,6 +73,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Unmasked ID-card numbers: the school's 学籍 administrators only.
     "student.unmask_id": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "audit.read": frozenset({Role.AUDITOR}),
+    # Pushes that failed on 企业微信/钉钉/SMS (messaging): the system administrator and the bureau's or district's
+    # administrators list and retry them for the people of their subtree.
+    "push.read": frozenset({Role.SYSADMIN, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "push.retry": frozenset({Role.SYSADMIN, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
     "audit.read_access": frozenset({Role.AUDITOR, Role.SECURITY_OFFICER}),
     # inspections and rectification
     "framework.read": frozenset(

@@ -180,10 +180,13 @@ def test_send_back_without_reason_is_refused(city: City) -> None:
         services.return_order(actor=city.user("bureau_leader"), order=order, reason="", version=order.version)
 
 
-def test_overdue_orders_escalate_once(city: City) -> None:
+def test_overdue_orders_escalate_once_after_the_set_days(city: City, settings) -> None:
+    settings.DUDAO_SUPERVISION_ESCALATE_DAYS = 3
     late = issue(city)
     answered = issue(city, target=city.district_b)
     SupervisionOrder.objects.update(deadline=today() - dt.timedelta(days=2))
+    assert services.escalate_overdue() == 0  # overdue two days: 催办 only
+    SupervisionOrder.objects.update(deadline=today() - dt.timedelta(days=3))
     services.respond_order(actor=city.user("district_admin_b"), order=answered, text="已办", version=None)
     assert services.escalate_overdue() == 1
     assert services.escalate_overdue() == 0
@@ -196,6 +199,6 @@ def test_escalation_command_reports_the_count(city: City, capsys) -> None:
     from django.core.management import call_command
 
     issue(city)
-    SupervisionOrder.objects.update(deadline=timezone.localdate() - dt.timedelta(days=1))
+    SupervisionOrder.objects.update(deadline=timezone.localdate() - dt.timedelta(days=3))
     call_command("supervision_escalate")
     assert "新上报逾期督办单 1 件" in capsys.readouterr().out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +15,7 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.core.locking import bump, locked
 from dudao.health.models import Alert, AlertStatus, Measure, MeasureKind
 from dudao.messaging.services import UnitNote, notify_units
+from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import can
 
 
@@ -22,6 +24,38 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is not None and timezone.is_naive(value):
         return timezone.make_aware(value, timezone.get_default_timezone())
     return value
+
+
+def notify_raised(alerts: Sequence[Alert], school_paths: Mapping[int, str]) -> int:
+    """A new alert reaches, at once and whatever the hour, the school's doctor (and a health officer posted at the
+    school) and the health officer of the bureau right above the school (the district's, or the city's for a school
+    directly under it). Called inside the transaction that raised the alerts; two unit lookups for any number."""
+    if not alerts:
+        return 0
+    step = OrgUnit.steplen
+    parents = dict(
+        OrgUnit.objects.filter(
+            path__in={school_paths[a.school_id][:-step] for a in alerts if len(school_paths[a.school_id]) > step}
+        ).values_list("path", "pk")
+    )
+
+    def note(alert: Alert, unit_id: int) -> UnitNote:
+        due = timezone.localtime(alert.report_due_at)
+        when = "须立即报告疾控" if alert.is_immediate else f"请于 {due:%m月%d日 %H:%M} 前核实并报告疾控"
+        return UnitNote(
+            unit_id, f"疫情预警：{alert.title}", when, "health:alert", f"health-alert-raised:{alert.pk}", (alert.pk,)
+        )
+
+    sent = notify_units(
+        [note(a, a.school_id) for a in alerts], category="health_alert", roles=("doctor", "health_officer"), urgent=True
+    )
+    above = [(a, parents.get(school_paths[a.school_id][:-step])) for a in alerts]
+    return sent + notify_units(
+        [note(a, unit_id) for a, unit_id in above if unit_id is not None],
+        category="health_alert",
+        roles=("health_officer",),
+        urgent=True,
+    )
 
 
 def _locked_alert(alert: Alert, version: int | None) -> Alert:

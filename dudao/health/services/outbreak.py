@@ -16,6 +16,7 @@ from dudao.accounts.models import User
 from dudao.audit.services import Entry, append
 from dudao.health import rules, tables
 from dudao.health.models import AbsenceRecord, Alert, AlertRule, AlertStatus, Disease, Reason, Syndrome, report_deadline
+from dudao.health.services.alerts import notify_raised
 from dudao.orgs.models import OrgUnit
 
 
@@ -235,6 +236,7 @@ def _raise(
         )
     if entries:
         append(actor=actor, entries=entries)
+    notify_raised(new_alerts, {pk: u.path for pk, u in units.items()})
     return new_alerts
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import IO
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from dudao.audit.services import Entry, append, record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden, check_version
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, removed_on_failure, store_upload
 from dudao.core.locking import bump, locked
-from dudao.messaging.services import UnitNote, notify_units
+from dudao.messaging.services import Note, UnitNote, notify_batch, notify_units
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
 from dudao.supervision import sources
@@ -37,6 +38,8 @@ MAX_ATTACHMENTS = 5
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 # The closing sentence of an order's text (the pre-filled forms and the demo use it).
 CLOSING_HINT = "请你单位于办结时限前查明原因、限期整改到位，并将办理情况（附佐证材料）书面反馈。"
+# Who answers for the receiving unit (a district bureau or a school) and hears of its orders.
+RECEIVER_ROLES = ("principal", "school_staff", "district_admin", "bureau_staff")
 ORDER_FIELDS = ["year", "seq", "subject", "target", "deadline", "status", "response", "escalated_at"]
 
 
@@ -142,7 +145,7 @@ def issue_order(
                     )
                 ],
                 category="supervision",
-                roles=("principal", "school_staff", "district_admin", "bureau_staff"),
+                roles=RECEIVER_ROLES,
             )
             record_change(
                 actor=actor,
@@ -302,15 +305,69 @@ def return_order(
         return _transition(actor, fresh, "return", before, fields)
 
 
+def _overdue_notes(orders: Sequence[SupervisionOrder], today: dt.date) -> None:
+    """催办: the receiving unit's heads and the person who signed the order hear it is overdue (once per deadline)."""
+    notes = [
+        (
+            o,
+            f"督办单已逾期：{o.subject}",
+            f"{o.number}，办结时限 {o.deadline:%m月%d日}，已逾期 {(today - o.deadline).days} 天，请尽快反馈办理情况。",
+            f"supervision-overdue:{o.pk}:{o.deadline}",
+        )
+        for o in orders
+    ]
+    notify_units(
+        [UnitNote(o.target_id, title, body, "supervision:detail", key, (o.pk,)) for o, title, body, key in notes],
+        category="supervision",
+        roles=RECEIVER_ROLES,
+    )
+    notify_batch(
+        [
+            Note(o.signed_by_id, title, body, "supervision:detail", key, (o.pk,))
+            for o, title, body, key in notes
+            if o.signed_by_id is not None
+        ],
+        category="supervision",
+    )
+
+
+def _escalation_notes(orders: Sequence[SupervisionOrder], today: dt.date) -> None:
+    """上报: the leaders of the issuing unit and the person who issued the order."""
+    notes = [
+        (
+            o,
+            f"督办单逾期上报：{o.target.name}未反馈",
+            f"{o.number}“{o.subject}”办结时限 {o.deadline:%m月%d日}，已逾期 {(today - o.deadline).days} 天仍未反馈，"
+            "请督促或采取约谈、通报等措施。",
+            f"supervision-escalated:{o.pk}:{o.deadline}",
+        )
+        for o in orders
+    ]
+    notify_units(
+        [UnitNote(o.issuer_id, title, body, "supervision:detail", key, (o.pk,)) for o, title, body, key in notes],
+        category="supervision",
+        roles=("bureau_leader",),
+    )
+    notify_batch(
+        [Note(o.issued_by_id, title, body, "supervision:detail", key, (o.pk,)) for o, title, body, key in notes],
+        category="supervision",
+    )
+
+
 def escalate_overdue(*, today: dt.date | None = None) -> int:
-    """The daily job: orders still unanswered after their deadline are marked escalated once (the issuing unit's
-    head and the receiving unit's parent see them on their home page), with a step and an audit event each."""
+    """The daily job for orders still unanswered after their deadline. From the first day: 催办 to the receiving
+    unit (a message once per deadline). After DUDAO_SUPERVISION_ESCALATE_DAYS days: escalated once (a step and an
+    audit event; the issuing unit's head and the receiving unit's parent see it on their home page) and the issuing
+    leader is told. Returns how many orders were newly escalated; reruns send and mark nothing twice."""
     today = today or timezone.localdate()
     now = timezone.now()
+    after = dt.timedelta(days=max(int(settings.DUDAO_SUPERVISION_ESCALATE_DAYS), 1))
     with transaction.atomic():
+        overdue = list(SupervisionOrder.objects.overdue(today).select_related("target").order_by("id"))
+        _overdue_notes(overdue, today)
         due = list(
             SupervisionOrder.objects.overdue(today)
-            .filter(escalated_at__isnull=True)
+            .filter(escalated_at__isnull=True, deadline__lte=today - after)
             .select_for_update(of=("self",))
             .select_related("target")
             .order_by("id")
@@ -328,6 +385,7 @@ def escalate_overdue(*, today: dt.date | None = None) -> int:
             )
             for o in due
         )
+        _escalation_notes(due, today)
         append(
             actor=None,
             entries=[
