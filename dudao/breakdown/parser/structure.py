@@ -233,7 +233,7 @@ def _glued_body(line: str, after: int, title_end: int, *, whole: bool = False) -
     if first.offset == 0:
         return after
     head = title[: first.offset]
-    if len(head) < 4 or head[-1] in "各每全本该其省市区县镇乡村" or _times(head):
+    if len(head) < 4 or head[-1] in "各每本该其省市区县镇乡村" or _times(head):
         return after  # "各中心学校要…", "暑假期间各单位要…": the sentence's own words, not a heading
     if first.offset <= 16 and not re.search(r"[，,。；;：:！？、]", head):
         return after + first.offset
