@@ -86,7 +86,7 @@ def _items(kind: str, row: dict | Row) -> Counter[str]:
 
 
 def _target_key(number: float | None, unit: str | None) -> str:
-    """"2名", "100%", "0" (清零); a template's placeholder ("X人") is "?人"."""
+    """ "2名", "100%", "0" (清零); a template's placeholder ("X人") is "?人"."""
     return f"{number:g}{unit or ''}" if number is not None else f"?{unit or ''}"
 
 
@@ -175,7 +175,9 @@ def main() -> None:
     )
     for kind in ("task", "deadline", "responsible", "target"):
         common.result(f"{prefix}_{kind}_precision", score.precision(kind), "ratio", 0.7, score.precision(kind) / 0.7)
-        common.result(f"{prefix}_{kind}_recall", score.recall(kind), "ratio", AIM_RECALL, score.recall(kind) / AIM_RECALL)
+        common.result(
+            f"{prefix}_{kind}_recall", score.recall(kind), "ratio", AIM_RECALL, score.recall(kind) / AIM_RECALL
+        )
     # The non-task rate's ratio is aim / rate (≥ 1 meets the aim), like the others.
     common.result(f"{prefix}_nontask_rate", rate, "ratio", AIM_NONTASK_RATE, AIM_NONTASK_RATE / rate if rate else 99.0)
     weakest = min(score.recall(k) for k in ("deadline", "responsible", "target"))

@@ -21,6 +21,9 @@ def breakdown_demo(context: DemoContext) -> dict[str, int]:
         actor=admin, doc_date=context.today, text=SAMPLE.read_text("utf-8"), title="创建全国文明城市推进会讲话（示例）"
     )
     annual = services.analyse(
-        actor=admin, doc_date=context.today, text=ANNUAL.read_text("utf-8"), title="全市教育工作会议讲话（示例，含工作回顾）"
+        actor=admin,
+        doc_date=context.today,
+        text=ANNUAL.read_text("utf-8"),
+        title="全市教育工作会议讲话（示例，含工作回顾）",
     )
     return {"breakdown_rows": analysis.rows.count() + annual.rows.count()}

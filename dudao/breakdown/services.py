@@ -499,7 +499,9 @@ def create_drafts(*, actor: User, analysis: Analysis, row_ids: list[int]) -> lis
             .order_by("position")
         )
         if rows and all(r.kind != RowKind.TASK for r in rows):
-            raise DomainError("所选的行都是回顾或非任务，不生成工作部署草稿；如确属任务，请先把类别改为“任务”", code="rows_not_tasks")
+            raise DomainError(
+                "所选的行都是回顾或非任务，不生成工作部署草稿；如确属任务，请先把类别改为“任务”", code="rows_not_tasks"
+            )
         rows = [r for r in rows if r.kind == RowKind.TASK]
         for row in rows:
             form_version = None

@@ -104,7 +104,9 @@ def test_drafts_are_made_only_of_task_rows(city, analysis):
 
 def test_a_draft_names_outside_departments_as_partners(city):
     staff = city.user("bureau_staff")
-    analysis = services.analyse(actor=staff, doc_date=DOC, text="一、县公安局要在3月底前落实护学岗机制，见警率达到100%。")
+    analysis = services.analyse(
+        actor=staff, doc_date=DOC, text="一、县公安局要在3月底前落实护学岗机制，见警率达到100%。"
+    )
     row = analysis.rows.get()
     assert row.responsible == ["公安"]
     services.create_drafts(actor=staff, analysis=analysis, row_ids=[row.pk])
@@ -117,7 +119,9 @@ def test_page_hides_non_task_rows_behind_a_switch_and_changes_a_kind(client, cit
     assert "显示回顾/非任务行" in page and "bd-nontask" in page
     row = _first(analysis, RowKind.TASK)
     response = client.post(
-        reverse("breakdown:row_kind", args=[analysis.pk, row.pk]), {"kind": "other", "version": row.version}, follow=True
+        reverse("breakdown:row_kind", args=[analysis.pk, row.pk]),
+        {"kind": "other", "version": row.version},
+        follow=True,
     )
     assert "已把这一行标为“非任务”" in response.content.decode()
     row.refresh_from_db()

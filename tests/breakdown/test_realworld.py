@@ -42,7 +42,10 @@ def test_page_numbers_that_cut_sentences_are_removed_and_the_pages_joined():
 
 
 def test_a_page_number_before_a_real_heading_is_not_a_section_number():
-    text = "一、压实责任\n各学校要签订安全责任书，签订率达到100%。各乡镇（街道）要明确网格员\n2、二、强化排查\n各学校要建立台账。"
+    text = (
+        "一、压实责任\n各学校要签订安全责任书，签订率达到100%。各乡镇（街道）要明确网格员\n"
+        "2、二、强化排查\n各学校要建立台账。"
+    )
     rows = parse(text, doc_date=DOC).rows
     assert [r.section for r in rows] == ["一", "一", "二"]
 
@@ -237,7 +240,9 @@ def test_latin_without_tone_marks_is_kept():
 
 
 _LATIN_WITH_TONES = st.text(alphabet=st.sampled_from([*"abcdefghijklmnopqrstuvwxyz ()（）", *TONE_MARKED]), max_size=8)
-_GENRE = st.lists(st.sampled_from([*"一二、是。，；：要各学校月日前每天至少名%X\n 內", "鎺掓煡", "姘村煙"]), max_size=40).map("".join)
+_GENRE = st.lists(
+    st.sampled_from([*"一二、是。，；：要各学校月日前每天至少名%X\n 內", "鎺掓煡", "姘村煙"]), max_size=40
+).map("".join)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

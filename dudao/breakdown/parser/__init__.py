@@ -6,14 +6,13 @@ for row in analysis.rows: row.as_json()
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import bisect
-
-from dudao.breakdown.parser.cleaning import TONE_MARKED, clean, clean_marked, simplified
+from dudao.breakdown.parser.cleaning import TONE_MARKED, clean_marked, simplified
 from dudao.breakdown.parser.deadlines import Calendar, Deadline, find_deadlines, pick_deadline
 from dudao.breakdown.parser.fields import (
     MODULES,
@@ -145,7 +144,8 @@ def parse(
     warnings: list[str] = []
     if damaged_lines:
         warnings.append(
-            f"有 {len(damaged_lines)} 段文字夹带转换残留（带声调的拼音或乱码），已去除；这些段落的行已标出“原文有残缺”，请对照原文核对。"
+            f"有 {len(damaged_lines)} 段文字夹带转换残留（带声调的拼音或乱码），已去除；"
+            "这些段落的行已标出“原文有残缺”，请对照原文核对。"
         )
     if looks_garbled(display):
         warnings.append("文字中有大量乱码，分析结果可能不可靠。")

@@ -9,6 +9,7 @@ flagged for checking against the original.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -36,7 +37,9 @@ _DEBRIS_LINE = re.compile(
     re.IGNORECASE,
 )
 # A heading that opens a list of other documents' titles (the lines under it go too).
-_RELATED_LIST = re.compile(r"^\s*(?:相关推荐|推荐阅读|相关阅读|相关文档|相关资源|热门文档|最新文档|同类文档|猜你喜欢|热点推荐)[:：]?\s*$")
+_RELATED_LIST = re.compile(
+    r"^\s*(?:相关推荐|推荐阅读|相关阅读|相关文档|相关资源|热门文档|最新文档|同类文档|猜你喜欢|热点推荐)[:：]?\s*$"
+)
 # Pinyin a converter put in brackets after characters: 学(xué)校 → 学校.
 _PINYIN = re.compile(
     r"[(（]\s*[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńň]{1,7}\d?(?:\s+[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńň]{1,7}\d?)*\s*[)）]"
@@ -45,9 +48,7 @@ _PINYIN = re.compile(
 TONE_MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙǕǗǙǛŃŇǸḾ"
 _TONE_CHAR = re.compile(f"[{TONE_MARKED}]")
 # A run of Latin words (with its brackets, whole or half) that holds at least one tone-marked letter.
-_LATIN_RUN = re.compile(
-    rf"[(（]?[ \t]*[A-Za-züÜ{TONE_MARKED}]+(?:[ \t]+[A-Za-züÜ{TONE_MARKED}]+)*[ \t]*\d?[)）]?"
-)
+_LATIN_RUN = re.compile(rf"[(（]?[ \t]*[A-Za-züÜ{TONE_MARKED}]+(?:[ \t]+[A-Za-züÜ{TONE_MARKED}]+)*[ \t]*\d?[)）]?")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HEADING_START = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．)）]|[（(]\d{1,2}[）)]|第[一二三四五六七八九十]+[部分条章]|附件)"
@@ -198,7 +199,7 @@ def _split_inline_headings(paragraph: str) -> list[str]:
     if len(cuts) < 2 and not (cuts and re.match(r"^\s*[一二三四五六七八九十]{1,2}、", paragraph)):
         cuts = []
     bounds = [0, *cuts, len(paragraph)]
-    parts = [paragraph[s:e].strip() for s, e in zip(bounds, bounds[1:], strict=False)]
+    parts = [paragraph[s:e].strip() for s, e in itertools.pairwise(bounds)]
     out: list[str] = []
     for part in parts:
         out.extend(_split_sub_headings(part))
@@ -218,7 +219,7 @@ def _split_sub_headings(part: str) -> list[str]:
     if len(cuts) < 2:
         return [part]
     bounds = [0, *cuts, len(part)]
-    return [part[s:e].strip() for s, e in zip(bounds, bounds[1:], strict=False)]
+    return [part[s:e].strip() for s, e in itertools.pairwise(bounds)]
 
 
 def clean_marked(text: str) -> Cleaned:

@@ -348,7 +348,7 @@ def _month_rel(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Ca
 
 
 def _month_bare(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
-    """"9月" / "9月份": that whole month of the document's year (a past month is next year's only when the text
+    """ "9月" / "9月份": that whole month of the document's year (a past month is next year's only when the text
     says 明年)."""
     month = _int(g["m"]) or 0
     if not 1 <= month <= 12:
@@ -391,7 +391,13 @@ def _term_end(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Cal
 
 
 # Public holidays by their first day; 春节 moves with the lunar calendar (known years only).
-_FIXED_HOLIDAYS = {"国庆": ((10, 1), 7), "元旦": ((1, 1), 1), "五一": ((5, 1), 5), "劳动节": ((5, 1), 5), "清明节": ((4, 4), 3)}
+_FIXED_HOLIDAYS = {
+    "国庆": ((10, 1), 7),
+    "元旦": ((1, 1), 1),
+    "五一": ((5, 1), 5),
+    "劳动节": ((5, 1), 5),
+    "清明节": ((4, 4), 3),
+}
 _SPRING_FESTIVAL = {
     2025: dt.date(2025, 1, 29),
     2026: dt.date(2026, 2, 17),

@@ -35,8 +35,11 @@ OUTSIDE_KINDS = (
 LEADERSHIP_ROLES = ("主要负责人", "分管领导", "党组织书记")
 
 _LEVEL = r"(?:各县（市、区）|各县\(市、区\)|各县区|各区县|县区|区县|各地|各级|[省市区县])?"
-_ACTS = r"(?=要|务必|必须|应|须|需|负责|牵头|是|为|主要|配合|把|将|对|在|于|定期|每|及时|切实|加强|严格|依法|做好|落实|开展|完成)"
-# A partner named after one of these words is not who does the work: 会同公安、城管等部门 (11_webcopy, 32).
+# What may follow a bare 乡镇/街道/社区 for it to be the actor (每个乡镇不少于2场 is a count, not an actor).
+_ACTS = (
+    r"(?=要|务必|必须|应|须|需|负责|牵头|是|为|主要|配合|把|将|对|在|于|定期|每|及时|切实"
+    r"|加强|严格|依法|做好|落实|开展|完成)"
+)
 _OUTSIDE: list[tuple[str, str]] = [
     (
         r"各(?:乡镇|乡|镇)(?![^，。；]{0,4}中心)(?:人民政府|政府|党委)?(?:（街道）|\(街道\)|[、和及]街道(?:办事处)?)?"
@@ -217,7 +220,9 @@ _FULL = re.compile(
 _PLACEHOLDER = re.compile(PLACEHOLDER)
 _MONEY = re.compile(rf"(?P<n>\d+(?:\.\d+)?|[{CN_NUMBER}]+|{PLACEHOLDER})(?P<u>亿元|万元|元)(?:以上|及以上|以下|以内)?")
 # "新增学位6000个以上": a number with "以上" is a threshold wherever its verb stands.
-_ABOVE = re.compile(rf"(?<![\d.])(?<!出现)(?<!发现)(?<!连续)(?<!超过)(?P<n>\d+(?:\.\d+)?|{PLACEHOLDER})(?P<u>{UNITS})(?:以上|及以上)")
+_ABOVE = re.compile(
+    rf"(?<![\d.])(?<!出现)(?<!发现)(?<!连续)(?<!超过)(?P<n>\d+(?:\.\d+)?|{PLACEHOLDER})(?P<u>{UNITS})(?:以上|及以上)"
+)
 _COUNTED_CUT = re.compile(r"(?:的|以上|，|。|；|并|和|要|，|、).*$")
 
 
@@ -303,6 +308,7 @@ def find_targets(text: str) -> list[Target]:
 
 
 # ----- standing mechanisms ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Mechanism:

@@ -40,7 +40,9 @@ _PRAISE = re.compile(
     r"|可圈可点|成绩斐然"
 )
 _EXHORT_START = re.compile(r"^(?:同志们[，,！!]\s*)?(?:新的一年[，,]\s*)?(?:希望|让我们|我相信|相信|期待|祝)")
-_EXHORT = re.compile(r"希望大家|希望同志们|让我们|再接再厉|携手并进|共同努力|努力奋斗|保驾护航|新篇章|新的更大|开拓进取")
+_EXHORT = re.compile(
+    r"希望大家|希望同志们|让我们|再接再厉|携手并进|共同努力|努力奋斗|保驾护航|新篇章|新的更大|开拓进取"
+)
 
 
 def section_kind(titles: list[str]) -> str:

@@ -23,7 +23,9 @@ class Command(BaseCommand):
     help = "列出或导出用户在任务分解表中的修改（作为新的语料标注）"
 
     def add_arguments(self, p: CommandParser) -> None:
-        p.add_argument("--export", action="store_true", help="把每份有修改的分解表写成语料文件（.txt 原文 + .json 标注）")
+        p.add_argument(
+            "--export", action="store_true", help="把每份有修改的分解表写成语料文件（.txt 原文 + .json 标注）"
+        )
         p.add_argument("--out", default="breakdown-corrections", help="导出目录（默认 ./breakdown-corrections）")
         p.add_argument("--since", default=None, help="只看这一天及以后创建的分解表 YYYY-MM-DD")
 
@@ -51,5 +53,9 @@ class Command(BaseCommand):
             stem.with_suffix(".txt").write_text(analysis.source_text + "\n", encoding="utf-8")
             annotation = annotation_for(analysis, rows)
             stem.with_suffix(".json").write_text(json.dumps(annotation, ensure_ascii=False, indent=1) + "\n", "utf-8")
-            self.stdout.write(f"{stem}.txt / .json：{len(annotation['rows'])} 行任务，{len(annotation['non_tasks'])} 行非任务")
-        self.stdout.write(f"共 {count} 份分解表有人工修改" + (f"，已导出到 {out}" if options["export"] and count else ""))
+            self.stdout.write(
+                f"{stem}.txt / .json：{len(annotation['rows'])} 行任务，{len(annotation['non_tasks'])} 行非任务"
+            )
+        self.stdout.write(
+            f"共 {count} 份分解表有人工修改" + (f"，已导出到 {out}" if options["export"] and count else "")
+        )
