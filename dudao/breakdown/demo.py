@@ -20,9 +20,13 @@ def breakdown_demo(context: DemoContext) -> dict[str, int]:
     analysis = services.analyse(
         actor=admin, doc_date=context.today, text=SAMPLE.read_text("utf-8"), title="创建全国文明城市推进会讲话（示例）"
     )
+    # An annual work conference is held in late February: the latest one on or before the demo's today.
+    conference = context.today.replace(month=2, day=26)
+    if conference > context.today:
+        conference = conference.replace(year=conference.year - 1)
     annual = services.analyse(
         actor=admin,
-        doc_date=context.today,
+        doc_date=conference,
         text=ANNUAL.read_text("utf-8"),
         title="全市教育工作会议讲话（示例，含工作回顾）",
     )

@@ -74,6 +74,8 @@ def analysis_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     analysis = _analysis(request, pk)
     rows = list(selectors.rows_of(analysis))
     hidden = sum(1 for r in rows if not r.is_task)
+    numbers = iter(range(1, len(rows) + 1))
+    numbered = [(r, next(numbers) if r.is_task else None) for r in rows]  # tasks are 1, 2, 3 … as in the exports
     text = analysis.source_text
     return render(
         request,
@@ -81,6 +83,7 @@ def analysis_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "analysis": analysis,
             "rows": rows,
+            "numbered": numbered,
             "task_count": len(rows) - hidden,
             "hidden_count": hidden,
             "modules": MODULES,
