@@ -140,6 +140,11 @@ _NAMED_ACTOR = re.compile(
 _SUBJECTS += [(_NAMED_ACTOR, "")]
 
 
+# Every outside-department or leadership pattern contains one of these words.
+_OUTSIDE_HINT = re.compile(
+    r"乡|镇|街道|村|社区|居|公安|派出所|交警|交管|交通|城管|城市管理|执法|市场监|民政|卫健|卫生健康|疾控|疾病预防|团|妇联|残联"
+    r"|安委办|安全生产|纪|财政|应急管理|消防|一把手|主要负责|主要领导|分管"
+)
 # A subject after one of these verbs in the same clause is an object or a recipient, not who does the work:
 # 报市委教育工委宣传部, 完成全体教职工健康摸排, 对各直属学校开展检查.
 _RECIPIENT = re.compile(
@@ -163,7 +168,8 @@ class Subject:
 def find_subjects(text: str, unit_names: tuple[str, ...] = ()) -> list[Subject]:
     taken = bytearray(len(text) + 1)  # 1 where an earlier match already stands
     found: list[Subject] = []
-    patterns = list(_SUBJECTS)
+    # Most clauses name no outside department: one search spares the 18 patterns (half the parse time).
+    patterns = list(_SUBJECTS) if _OUTSIDE_HINT.search(text) else list(_SUBJECTS[len(_OUTSIDE) :])
     for name in unit_names:
         if len(name) >= 3:
             patterns.insert(0, (re.compile(re.escape(name)), name))
