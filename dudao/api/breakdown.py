@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
@@ -45,6 +46,8 @@ class SourceOut(Schema):
 
 class RowOut(Schema):
     id: int
+    kind: str  # task / review (回顾) / other (非任务: greetings, praise, exhortations)
+    damaged: bool  # its paragraph lost converter debris; check against the original
     section: str
     task: str
     responsible: list[str]
@@ -77,7 +80,14 @@ class DraftsIn(Schema):
 
 
 def _row_out(row: Any) -> dict[str, Any]:
-    return {**exports.row_dict(row), "id": row.pk, "directive": row.directive_id, "version": row.version}
+    return {
+        **exports.row_dict(row),
+        "id": row.pk,
+        "kind": row.kind,
+        "damaged": row.damaged,
+        "directive": row.directive_id,
+        "version": row.version,
+    }
 
 
 def _detail(analysis: Any) -> dict[str, Any]:
@@ -162,6 +172,7 @@ class RowPatch(Schema):
     """Only the fields sent change; the others keep their values."""
 
     version: int
+    kind: str | None = None  # task / review / other: whether the row is a task at all
     task: str | None = None
     responsible: list[str] | None = None
     deadline_text: str | None = None
@@ -178,18 +189,26 @@ def update_row(request: AuthedRequest, row_id: Id, payload: RowPatch) -> dict[st
     require(request, "breakdown.change")
     row = get_object_or_404(selectors.rows_for(request.user, "change"), pk=row_id)
     sent = payload.dict(exclude_unset=True)
-
-    row = services.update_row(
-        actor=request.user,
-        row=row,
-        version=payload.version,
-        task=sent.get("task", row.task),
-        responsible=sent.get("responsible", row.responsible),
-        deadline_text=sent.get("deadline_text", row.deadline_text),
-        deadline_start=sent.get("deadline_start", row.deadline_start),
-        deadline_end=sent.get("deadline_end", row.deadline_end),
-        module=payload.module,
-        targets=payload.targets,
-        mechanisms=payload.mechanisms,
-    )
+    with transaction.atomic():  # a kind and fields sent together change together or not at all
+        version = payload.version
+        if payload.kind is not None:
+            changes_kind = payload.kind != row.kind
+            row = services.set_row_kind(actor=request.user, row=row, version=version, kind=payload.kind)
+            if set(sent) <= {"version", "kind"}:
+                return _row_out(row)
+            if changes_kind:
+                version = row.version  # the version this request's own kind change made
+        row = services.update_row(
+            actor=request.user,
+            row=row,
+            version=version,
+            task=sent.get("task", row.task),
+            responsible=sent.get("responsible", row.responsible),
+            deadline_text=sent.get("deadline_text", row.deadline_text),
+            deadline_start=sent.get("deadline_start", row.deadline_start),
+            deadline_end=sent.get("deadline_end", row.deadline_end),
+            module=payload.module,
+            targets=payload.targets,
+            mechanisms=payload.mechanisms,
+        )
     return _row_out(row)

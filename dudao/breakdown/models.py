@@ -41,6 +41,14 @@ class Analysis(models.Model):
         return self.title
 
 
+class RowKind(models.TextChoices):
+    """A speech also looks back, greets and exhorts: those rows are kept, marked and hidden by default."""
+
+    TASK = "task", "任务"
+    REVIEW = "review", "回顾"
+    OTHER = "other", "非任务"
+
+
 class RowQuerySet(ScopedQuerySetMixin, models.QuerySet["Row"]):
     scope_resource = "breakdown"
     scope_path = "analysis__unit__path"
@@ -61,6 +69,11 @@ class Row(models.Model):
     mechanisms = models.JSONField("工作机制", default=list)
     module = models.CharField("对应模块", max_length=20, blank=True)
     needs_report = models.BooleanField(default=False)
+    kind = models.CharField("类别", max_length=10, choices=RowKind.choices, default=RowKind.TASK)
+    # The paragraph lost converter debris (pinyin with tone marks, mis-decoded characters): check the original.
+    damaged = models.BooleanField("原文有残缺", default=False)
+    # A person changed the row (its kind or its fields): `manage.py breakdown_corrections --export` collects these.
+    corrected = models.BooleanField("经人工修改", default=False)
     source_start = models.PositiveIntegerField(default=0)
     source_end = models.PositiveIntegerField(default=0)
     directive = models.ForeignKey(
@@ -75,6 +88,10 @@ class Row(models.Model):
 
     def __str__(self) -> str:
         return self.task
+
+    @property
+    def is_task(self) -> bool:
+        return self.kind == RowKind.TASK
 
     @property
     def module_label(self) -> str:

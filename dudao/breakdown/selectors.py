@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 
 from dudao.accounts.models import User
-from dudao.breakdown.models import Analysis, Row
+from dudao.breakdown.models import Analysis, Row, RowKind
 
 
 def analyses_for(user: User, action: str = "read") -> QuerySet[Analysis]:
@@ -18,6 +18,17 @@ def analysis_list(user: User) -> QuerySet[Analysis]:
 
 def rows_of(analysis: Analysis) -> QuerySet[Row]:
     return analysis.rows.select_related("directive").order_by("position", "pk")
+
+
+def task_rows_of(analysis: Analysis) -> QuerySet[Row]:
+    """The rows that are tasks: exports and draft directives leave review and other non-task rows out."""
+    return rows_of(analysis).filter(kind=RowKind.TASK)
+
+
+def corrected_analyses() -> QuerySet[Analysis]:
+    """Analyses in which a person changed at least one row (for `manage.py breakdown_corrections`; unscoped: the
+    command is run by the operator on the server)."""
+    return Analysis.objects.filter(rows__corrected=True).distinct().order_by("pk")
 
 
 def rows_for(user: User, action: str = "read") -> QuerySet[Row]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.audit.services import record_change
 from dudao.breakdown import parser
-from dudao.breakdown.models import Analysis, Row
+from dudao.breakdown.models import Analysis, Row, RowKind
 from dudao.core.errors import DomainError, Forbidden, StaleEditError, check_version
 from dudao.core.locking import bump
 from dudao.orgs.models import OrgUnit, UnitKind
@@ -38,6 +38,7 @@ def calendar() -> parser.Calendar:
         spring_term=tuple(conf.get("spring_term", base.spring_term)),
         summer=conf.get("summer", base.summer),
         winter=conf.get("winter", base.winter),
+        flood=conf.get("flood", base.flood),
     )
 
 
@@ -72,6 +73,8 @@ def _row_fields(row: parser.Row) -> dict[str, Any]:
         "mechanisms": row.mechanisms,
         "module": row.module,
         "needs_report": row.needs_report,
+        "kind": row.kind,
+        "damaged": row.damaged,
         "source_start": row.start,
         "source_end": row.end,
     }
@@ -249,6 +252,7 @@ def update_row(
             if isinstance(mechanisms, str):
                 mechanisms = [m for m in _LIST_SPLIT.split(mechanisms) if m]
             row.mechanisms = [m[:20] for m in mechanisms][:20]
+        row.corrected = True
         row.version += 1
         row.save()
         record_change(
@@ -258,6 +262,33 @@ def update_row(
             unit_path=row.analysis.unit.path,
             before=before,
             after={"task": row.task, "responsible": row.responsible, "start": start, "end": end},
+        )
+    return row
+
+
+def set_row_kind(*, actor: User, row: Row, version: int | None, kind: str) -> Row:
+    """Mark a row as a task or as not a task (回顾/非任务). Nothing is learnt from it silently: the change is
+    audited and `manage.py breakdown_corrections --export` turns corrected analyses into corpus annotations."""
+    if kind not in RowKind.values:
+        raise DomainError("类别不正确，应为任务、回顾或非任务", code="kind_invalid")
+    with transaction.atomic():
+        row = _lock_row(actor, row, None)
+        if row.kind == kind:
+            return row  # a double click, or someone else made the same change first: nothing to do
+        check_version(row, version)
+        if row.directive_id and kind != RowKind.TASK:
+            raise DomainError("这一行已生成工作部署草稿，不能改为非任务", code="row_has_directive")
+        before = row.kind
+        row.kind = kind
+        row.corrected = True
+        bump(row, ["kind", "corrected"])
+        record_change(
+            actor=actor,
+            action="set_kind",
+            obj=row,
+            unit_path=row.analysis.unit.path,
+            before={"kind": before, "task": row.task},
+            after={"kind": kind},
         )
     return row
 
@@ -303,6 +334,10 @@ def merge_rows(*, actor: User, rows: list[Row], versions: dict[int, int | None])
         fields = _row_fields(parsed)
         fields["task"] = "；".join(r.task for r in locked)[:300]
         fields["responsible"] = list(dict.fromkeys(n for r in locked for n in r.responsible))
+        # A task merged with a review sentence is still a task; rows that were all review stay review.
+        fields["kind"] = RowKind.TASK if any(r.kind == RowKind.TASK for r in locked) else first.kind
+        fields["damaged"] = any(r.damaged for r in locked)
+        fields["corrected"] = True
         for key, value in fields.items():
             setattr(first, key, value)
         first.version += 1
@@ -344,12 +379,13 @@ def split_row(*, actor: User, row: Row, version: int | None, at: int) -> tuple[R
                 )
             )
         Row.objects.filter(analysis=analysis, position__gt=row.position).update(position=F("position") + 1)
-        for key, value in _row_fields(halves[0]).items():
+        kept = {"kind": row.kind, "damaged": row.damaged, "corrected": True}  # both halves keep what the row was
+        for key, value in {**_row_fields(halves[0]), **kept}.items():
             setattr(row, key, value)
         row.section = row.section or halves[0].section
         row.version += 1
         row.save()
-        second = Row.objects.create(analysis=analysis, position=row.position + 1, **_row_fields(halves[1]))
+        second = Row.objects.create(analysis=analysis, position=row.position + 1, **{**_row_fields(halves[1]), **kept})
         second.section = row.section
         second.save(update_fields=["section"])
         record_change(
@@ -426,6 +462,13 @@ def suggested_form(row: Row) -> dict[str, Any] | None:
     return {"fields": fields}
 
 
+def _partners_line(row: Row) -> str:
+    """Departments outside the education tree (公安, 城管 …) cannot receive a directive: they are named in the body
+    as partners, to be reached outside the system."""
+    partners = [name for name in row.responsible if name in parser.OUTSIDE_KINDS]
+    return f"协同部门（系统外，请另行函告）：{'、'.join(partners)}" if partners else ""
+
+
 def _local_deadline(day: dt.date) -> dt.datetime:
     from dudao.directives.services import LOCAL
 
@@ -455,6 +498,11 @@ def create_drafts(*, actor: User, analysis: Analysis, row_ids: list[int]) -> lis
             .filter(analysis=analysis, pk__in=row_ids, directive__isnull=True)
             .order_by("position")
         )
+        if rows and all(r.kind != RowKind.TASK for r in rows):
+            raise DomainError(
+                "所选的行都是回顾或非任务，不生成工作部署草稿；如确属任务，请先把类别改为“任务”", code="rows_not_tasks"
+            )
+        rows = [r for r in rows if r.kind == RowKind.TASK]
         for row in rows:
             form_version = None
             schema = suggested_form(row)
@@ -471,6 +519,7 @@ def create_drafts(*, actor: User, analysis: Analysis, row_ids: list[int]) -> lis
                     f"时限：{row.deadline_text}" if row.deadline_text else "",
                     "量化指标：" + "；".join(t.get("text", "") for t in row.targets) if row.targets else "",
                     "工作机制：" + "、".join(row.mechanisms) if row.mechanisms else "",
+                    _partners_line(row),
                     f"来源：{analysis.title}",
                 )
                 if part

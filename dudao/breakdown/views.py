@@ -49,7 +49,9 @@ def analysis_list(request: AuthedRequest) -> HttpResponse:
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, f"已分解出 {analysis.rows.count()} 项任务")
+                tasks, total = selectors.task_rows_of(analysis).count(), selectors.rows_of(analysis).count()
+                hidden = f"，另有 {total - tasks} 行回顾/非任务（默认隐藏）" if total > tasks else ""
+                messages.success(request, f"已分解出 {tasks} 项任务{hidden}")
                 return redirect("breakdown:detail", pk=analysis.pk)
     return render(
         request,
@@ -71,6 +73,9 @@ def analysis_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "breakdown.read")
     analysis = _analysis(request, pk)
     rows = list(selectors.rows_of(analysis))
+    hidden = sum(1 for r in rows if not r.is_task)
+    numbers = iter(range(1, len(rows) + 1))
+    numbered = [(r, next(numbers) if r.is_task else None) for r in rows]  # tasks are 1, 2, 3 … as in the exports
     text = analysis.source_text
     return render(
         request,
@@ -78,6 +83,9 @@ def analysis_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "analysis": analysis,
             "rows": rows,
+            "numbered": numbered,
+            "task_count": len(rows) - hidden,
+            "hidden_count": hidden,
             "modules": MODULES,
             "can_change": can(request.user, "breakdown.change"),
             "can_draft": can(request.user, "directive.change"),
@@ -130,6 +138,21 @@ def row_edit(request: AuthedRequest, pk: int, row_pk: int) -> HttpResponseBase:
             mechanisms=data["mechanisms"] if "mechanisms" in request.POST else None,
         ),
         "已保存",
+    )
+
+
+@login_required
+@require_POST
+def row_kind(request: AuthedRequest, pk: int, row_pk: int) -> HttpResponseBase:
+    """Mark a row as a task or as not a task (回顾/非任务)."""
+    require(request, "breakdown.change")
+    analysis, row = _row(request, pk, row_pk)
+    kind = request.POST.get("kind", "")
+    return perform(
+        request,
+        redirect(f"/breakdown/{analysis.pk}/#row-{row.pk}"),
+        lambda: services.set_row_kind(actor=request.user, row=row, version=posted_version(request), kind=kind),
+        lambda changed: f"已把这一行标为“{changed.get_kind_display()}”",
     )
 
 
@@ -196,7 +219,7 @@ def rows_action(request: AuthedRequest, pk: int) -> HttpResponseBase:
 def export(request: AuthedRequest, pk: int, kind: str) -> HttpResponseBase:
     require(request, "breakdown.read")
     analysis = _analysis(request, pk)
-    rows = [exports.row_dict(r) for r in selectors.rows_of(analysis)]
+    rows = [exports.row_dict(r) for r in selectors.task_rows_of(analysis)]
     if kind == "docx":
         return exports.docx(rows, title=analysis.title)
     return exports.xlsx(rows, title=analysis.title)

@@ -41,6 +41,12 @@
     var question = button.dataset.rowsConfirm;
     if (question && !window.confirm(question.replace("{n}", ticked))) { e.preventDefault(); }
   });
+  // Review, greeting and exhortation rows (回顾/非任务) are hidden until the switch shows them.
+  document.addEventListener("change", function (e) {
+    if (!e.target || e.target.id !== "bd-show-nontask") { return; }
+    var show = e.target.checked;
+    document.querySelectorAll(".bd-nontask").forEach(function (row) { row.classList.toggle("d-none", !show); });
+  });
   // Selecting a point inside a highlighted sentence fills that row's split position (offset in the source).
   document.addEventListener("mouseup", function () {
     var sel = window.getSelection();

@@ -260,7 +260,10 @@ def test_command_prints_rows_as_json():
     result = _command(str(CORPUS / "02_wenming.txt"), "--date", "2026-06-08")
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
-    assert set(rows[0]) == {"section", "task", "responsible", "deadline", "targets", "mechanisms", "module", "source"}
+    assert set(rows[0]) == {
+        *("kind", "damaged", "section", "task", "responsible", "deadline", "targets", "mechanisms", "module", "source")
+    }
+    assert rows[0]["kind"] == "task" and rows[0]["damaged"] is False
     assert rows[0]["deadline"]["end"] == "2026-06-12"
 
 
@@ -350,13 +353,15 @@ def test_edit_page_rereads_targets_and_mechanisms(client, city, analysis):
     assert row.mechanisms == ["四定", "销号管理"]
 
 
-def test_demo_step_saves_a_sample_analysis_for_city_admin(db):
+def test_demo_step_saves_sample_analyses_for_city_admin(db):
     from django.core.management import call_command
 
     call_command("demo", "--scale", "small", verbosity=0)
-    analysis = Analysis.objects.get()
-    assert analysis.created_by is not None and analysis.created_by.username == "city.admin"
-    assert analysis.rows.count() >= 6
+    sample = Analysis.objects.get(title="创建全国文明城市推进会讲话（示例）")
+    assert sample.created_by is not None and sample.created_by.username == "city.admin"
+    assert sample.rows.count() >= 6
+    annual = Analysis.objects.get(title__contains="含工作回顾")
+    assert set(annual.rows.values_list("kind", flat=True)) >= {"task", "review"}
 
 
 def test_command_refuses_files_over_5_mb(tmp_path):

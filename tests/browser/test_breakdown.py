@@ -95,3 +95,41 @@ def test_breakdown_journey_paste_highlight_edit_draft_export(page: Page, demo_si
     page.reload()
     expect(page.get_by_test_id("breakdown-table")).to_be_visible()
     page.screenshot(path=f"{SHOTS}/breakdown-02-phone.png", full_page=True)
+
+
+REVIEW_SPEECH = (Path(__file__).parent.parent / "breakdown" / "corpus" / "30_huigu_gongzuo.txt").read_text("utf-8")
+
+
+def test_review_rows_are_hidden_shown_by_the_switch_and_a_row_becomes_not_a_task(
+    page: Page, demo_site, open_menu
+) -> None:
+    from dudao.breakdown.models import Analysis
+
+    base = demo_site.url
+    sign_in(page, base, "city.admin")
+    open_menu("部署报送", "任务分解")
+    page.get_by_label("标题").fill("年度工作会议讲话（浏览器测试）")
+    page.get_by_label("发文日期").fill("2026-02-26")
+    page.get_by_label("粘贴文字").fill(REVIEW_SPEECH)
+    page.get_by_role("button", name="开始分解").click()
+    expect(page.get_by_role("heading", name="年度工作会议讲话（浏览器测试）")).to_be_visible()
+    page.wait_for_load_state()
+    table = page.get_by_test_id("breakdown-table")
+    review = table.locator("tr.bd-nontask")
+    expect(review.first).to_be_hidden()
+    expect(table).not_to_contain_text("荣获省级文明校园")
+
+    # The switch shows the review rows, marked 回顾.
+    page.get_by_label(re.compile("显示回顾/非任务行")).check()
+    expect(review.first).to_be_visible()
+    expect(review.first.get_by_test_id("kind-badge")).to_have_text(re.compile("回顾|非任务"))
+    page.screenshot(path=f"{SHOTS}/breakdown-03-review-rows.png", full_page=True)
+
+    # A task row the user judges not to be one: 编辑 → 不是任务.
+    first = table.locator("tr.bd-row:not(.bd-nontask)").first
+    first.get_by_text("编辑").click()
+    first.get_by_test_id("mark-nontask").click()
+    expect(page.get_by_text("已把这一行标为“非任务”")).to_be_visible()
+    analysis = Analysis.objects.get(title="年度工作会议讲话（浏览器测试）")
+    first_task = analysis.rows.order_by("position").filter(corrected=True).get()
+    assert first_task.kind == "other"

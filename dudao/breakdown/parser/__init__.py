@@ -6,15 +6,17 @@ for row in analysis.rows: row.as_json()
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from dudao.breakdown.parser.cleaning import clean, simplified
+from dudao.breakdown.parser.cleaning import TONE_MARKED, clean_marked, simplified
 from dudao.breakdown.parser.deadlines import Calendar, Deadline, find_deadlines, pick_deadline
 from dudao.breakdown.parser.fields import (
     MODULES,
+    OUTSIDE_KINDS,
     REPORT_WORDS,
     Target,
     find_mechanisms,
@@ -23,11 +25,16 @@ from dudao.breakdown.parser.fields import (
     pick_module,
     unique_names,
 )
+from dudao.breakdown.parser.kinds import KINDS, TASK, kind_of
 from dudao.breakdown.parser.reading import DocumentText, UnreadableInput, looks_garbled, read_document
 from dudao.breakdown.parser.structure import Segment, segment
 
 __all__ = [
+    "KINDS",
     "MODULES",
+    "OUTSIDE_KINDS",
+    "TASK",
+    "TONE_MARKED",
     "Analysis",
     "Calendar",
     "DocumentText",
@@ -60,10 +67,14 @@ class Row:
     start: int
     end: int
     needs_report: bool = False
+    kind: str = TASK  # task / review (回顾) / other (greeting, praise, exhortation: 非任务)
+    damaged: bool = False  # its paragraph lost converter debris (pinyin, mis-decoded characters)
 
     def as_json(self) -> dict[str, Any]:
-        """The shape the command line prints (issue 9)."""
+        """The shape the command line prints (issue 9; kind and damaged since issue 19)."""
         return {
+            "kind": self.kind,
+            "damaged": self.damaged,
             "section": self.section,
             "task": self.task,
             "responsible": list(self.responsible),
@@ -124,8 +135,18 @@ def parse(
     """Rows of a speech. Never raises on odd text: at worst returns no rows and a warning."""
     # Callers in the product pass the document date (Beijing time); the parser stays free of Django imports.
     doc_date = doc_date or dt.date.today()  # noqa: DTZ011
-    display = text if already_clean else clean(text)
+    damaged_lines: list[int] = []
+    if already_clean:
+        display = text
+    else:
+        cleaned = clean_marked(text)
+        display, damaged_lines = cleaned.text, cleaned.damaged
     warnings: list[str] = []
+    if damaged_lines:
+        warnings.append(
+            f"有 {len(damaged_lines)} 段文字夹带转换残留（带声调的拼音或乱码），已去除；"
+            "这些段落的行已标出“原文有残缺”，请对照原文核对。"
+        )
     if looks_garbled(display):
         warnings.append("文字中有大量乱码，分析结果可能不可靠。")
     analysis_text = simplified(display)
@@ -136,6 +157,7 @@ def parse(
         _row(display, analysis_text, seg, doc_date=doc_date, calendar=calendar, unit_names=unit_names)
         for seg in segments
     ]
+    _mark_kinds(analysis_text, segments, rows, damaged_lines)
     for (seg, row), (prev_seg, prev_row) in zip(
         zip(segments[1:], rows[1:], strict=False), zip(segments, rows, strict=False), strict=False
     ):
@@ -155,6 +177,26 @@ def parse(
             if not row.responsible:
                 row.responsible = [addressee]
     return Analysis(text=display, rows=rows, structured=structured, warnings=warnings)
+
+
+def _mark_kinds(text: str, segments: list[Segment], rows: list[Row], damaged_lines: list[int]) -> None:
+    """Review, greeting and exhortation rows are marked (not dropped); rows from damaged paragraphs are flagged."""
+    starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            starts.append(i + 1)
+    damaged = set(damaged_lines)
+    for seg, row in zip(segments, rows, strict=True):
+        first = bisect.bisect_right(starts, seg.start) - 1
+        last = bisect.bisect_right(starts, max(seg.start, seg.end - 1)) - 1
+        paragraph_end = starts[first + 1] - 1 if first + 1 < len(starts) else len(text)
+        row.kind = kind_of(
+            text[seg.start : seg.end],
+            section_titles=seg.titles,
+            paragraph=text[starts[first] : paragraph_end],
+            has_subject=bool(row.responsible_text),
+        )
+        row.damaged = any(i in damaged for i in range(first, last + 1))
 
 
 def _row(

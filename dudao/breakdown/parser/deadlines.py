@@ -23,6 +23,7 @@ class Calendar:
     spring_term: tuple[int, int] = (2, 20)
     summer: tuple[tuple[int, int], tuple[int, int]] = ((7, 10), (8, 31))
     winter: tuple[tuple[int, int], tuple[int, int]] = ((1, 20), (2, 19))
+    flood: tuple[tuple[int, int], tuple[int, int]] = ((6, 1), (9, 30))  # 汛期 (主汛期 in most provinces)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,26 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("month", re.compile(rf"(?:(?P<y>\d{{4}})年)?(?P<m>{N})月(?:份)?(?P<b>{BEFORE})(?!\d)")),
     ("month_in", re.compile(rf"(?:(?P<y>\d{{4}})年)?(?P<m>{N})月(?:份)?(?:内|期间)")),
+    (
+        "month_rel",
+        re.compile(
+            rf"(?P<w>本月|当月|下月|下个月)(?P<p>底|末|内|初|上旬|中旬|下旬)?(?P<b>{BEFORE})?"
+            rf"|(?<![\d{CN_NUMBER}本下当个每])月(?P<p2>底|末)(?P<b2>{BEFORE})?"
+        ),
+    ),
+    (
+        "month_bare",
+        re.compile(
+            rf"(?:(?P<y>\d{{4}})年|(?P<rel>今年|明年))?(?<![\d{CN_NUMBER}第])(?P<m>{N})月(?:份)?"
+            rf"(?![\d{CN_NUMBER}日号底末初中上下旬内前期起至到—－-])"
+        ),
+    ),
+    (
+        "year_part",
+        re.compile(
+            rf"(?:(?P<y>\d{{4}})年|(?P<rel>今年|本年度?|明年|下一?年度?))(?P<p>年?底|年?末|年?内|上半年|下半年)(?P<b>{BEFORE})?"
+        ),
+    ),
     ("year_end", re.compile(rf"(?<![{CN_NUMBER}\d几])(?:今年|本年度?|年)(?:底|末|内)(?P<b>{BEFORE})?")),
     (
         "week",
@@ -86,9 +107,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "term_start",
         re.compile(
-            rf"(?:秋季|春季|新学期)?开学(?:前(?P<n>{N})(?:天|日)|(?P<b>{BEFORE})|后(?P<a>{N})?(?:个月|周|天)?(?:内)?|第一周|首周|第一天|当天|初期)"
+            rf"(?:(?P<season>秋季|春季)|新学期)?开学(?:前(?P<n>{N})(?:天|日)|(?P<b>{BEFORE})|后(?P<a>{N})?(?:个月|周|天)?(?:内)?|第一周|首周|第一天|当天|初期)"
         ),
     ),
+    ("weeks_within", re.compile(rf"(?P<n>{N})(?P<k>周|个星期|星期|个月)(?:内|之内|以内)")),
+    ("term_end", re.compile(rf"(?<!每)(?:本|这个?)?学期(?:末|结束)(?P<b>{BEFORE})?")),
+    (
+        "festival",
+        re.compile(rf"(?P<h>国庆|元旦|五一|劳动节|春节|清明节)节?(?:假期|长假|放假)?(?P<b>{BEFORE})?(?P<during>期间)?"),
+    ),
+    ("flood", re.compile(rf"(?:主|入)?汛(?:期)?(?P<b>{BEFORE})")),
     ("summer", re.compile(r"暑假(?:期间|前|后)?|暑期")),
     ("holiday_before", re.compile(r"放假(?:之)?前")),
     ("winter", re.compile(r"寒假(?:期间|前|后)?")),
@@ -133,10 +161,11 @@ def _int(word: str | None) -> int | None:
     return int(value) if value is not None and value == int(value) else None
 
 
-def _term_start(doc: dt.date, cal: Calendar) -> dt.date:
+def _term_start(doc: dt.date, cal: Calendar, season: str = "") -> dt.date:
+    terms = {"秋季": (cal.autumn_term,), "春季": (cal.spring_term,)}.get(season, (cal.spring_term, cal.autumn_term))
     candidates = []
     for year in (doc.year, doc.year + 1):
-        for m, d in (cal.spring_term, cal.autumn_term):
+        for m, d in terms:
             day = _safe_date(year, m, d)
             if day and day >= doc:
                 candidates.append(day)
@@ -242,7 +271,7 @@ def _days_within(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: 
 
 
 def _term_start_words(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
-    start = _term_start(doc, cal)
+    start = _term_start(doc, cal, g.get("season") or "")
     if g.get("n"):
         return None, start - dt.timedelta(days=_int(g["n"]) or 0), ""
     if g.get("b"):
@@ -301,6 +330,112 @@ def _recurrence(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: C
     return None, None, _RECURRENCE.get(text[1], "") if len(text) > 1 else ""
 
 
+def _month_rel(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    """本月底前, 下月初, 月底前 (this month): months counted from the document's date."""
+    ahead = 1 if (g.get("w") or "").startswith("下") else 0
+    month = doc.month - 1 + ahead
+    year, month = doc.year + month // 12, month % 12 + 1
+    part = g.get("p") or g.get("p2") or ""
+    before = bool(g.get("b") or g.get("b2"))
+    last = _month_end(year, month)
+    if part in ("", "内"):
+        return (None if part == "内" else _safe_date(year, month, 1)), _safe_date(year, month, last), ""
+    lo, hi = _MONTH_PARTS[part]
+    start, end = _safe_date(year, month, lo or last), _safe_date(year, month, hi or last)
+    if before and part not in ("底", "末") and start:
+        return None, start - dt.timedelta(days=1), ""
+    return (None if part in ("底", "末") else start), end, ""
+
+
+def _month_bare(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    """ "9月" / "9月份": that whole month of the document's year (a past month is next year's only when the text
+    says 明年)."""
+    month = _int(g["m"]) or 0
+    if not 1 <= month <= 12:
+        return _NOTHING
+    year = _int(g.get("y")) or (doc.year + 1 if g.get("rel") == "明年" else doc.year)
+    return _safe_date(year, month, 1), _safe_date(year, month, _month_end(year, month)), ""
+
+
+def _year_part(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    rel = g.get("rel") or ""
+    year = _int(g.get("y")) or (doc.year + 1 if rel.startswith(("明", "下")) else doc.year)
+    part = g.get("p") or ""
+    if part == "上半年":
+        return None, dt.date(year, 6, 30), ""
+    if part == "下半年":
+        return dt.date(year, 7, 1), dt.date(year, 12, 31), ""
+    return None, dt.date(year, 12, 31), ""
+
+
+def _weeks_within(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    n = _int(g["n"]) or 0
+    if g["k"] == "个月":
+        month = doc.month - 1 + n
+        end = _safe_date(doc.year + month // 12, month % 12 + 1, doc.day)
+        return None, end, ""
+    return None, doc + dt.timedelta(weeks=n), ""
+
+
+def _term_end(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    """The end of the term the document falls in (or the next one, in a holiday): the day before the next
+    winter or summer holiday."""
+    ends = []
+    for year in (doc.year, doc.year + 1):
+        for span in (cal.winter, cal.summer):
+            first = _safe_date(year, *span[0])
+            if first is not None:
+                ends.append(first - dt.timedelta(days=1))
+    upcoming = [day for day in ends if day >= doc]
+    return (None, min(upcoming), "") if upcoming else _NOTHING
+
+
+# Public holidays by their first day; 春节 moves with the lunar calendar (known years only).
+_FIXED_HOLIDAYS = {
+    "国庆": ((10, 1), 7),
+    "元旦": ((1, 1), 1),
+    "五一": ((5, 1), 5),
+    "劳动节": ((5, 1), 5),
+    "清明节": ((4, 4), 3),
+}
+_SPRING_FESTIVAL = {
+    2025: dt.date(2025, 1, 29),
+    2026: dt.date(2026, 2, 17),
+    2027: dt.date(2027, 2, 6),
+    2028: dt.date(2028, 1, 26),
+    2029: dt.date(2029, 2, 13),
+    2030: dt.date(2030, 2, 3),
+}
+
+
+def _festival(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    name = g.get("h") or ""
+    starts: list[tuple[dt.date, int]] = []
+    for year in (doc.year, doc.year + 1):
+        if name == "春节":
+            if year in _SPRING_FESTIVAL:
+                starts.append((_SPRING_FESTIVAL[year], 7))
+        else:
+            (month, day), length = _FIXED_HOLIDAYS[name]
+            first = _safe_date(year, month, day)
+            if first is not None:
+                starts.append((first, length))
+    upcoming = [(first, length) for first, length in starts if first + dt.timedelta(days=length - 1) >= doc]
+    if not upcoming:
+        return _NOTHING
+    first, length = min(upcoming)
+    if g.get("b"):
+        return None, first - dt.timedelta(days=1), ""
+    if g.get("during"):
+        return first, first + dt.timedelta(days=length - 1), ""
+    return _NOTHING  # "国庆节假期即将到来": a mention, not a time limit
+
+
+def _flood(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
+    season = _holiday(doc, cal.flood)
+    return (None, season[0] - dt.timedelta(days=1), "") if season else _NOTHING
+
+
 Resolver = Callable[[re.Match[str], dict[str, str | None], dt.date, Calendar], Resolved]
 # One resolver per pattern kind (a dispatch table: each kind's rule reads on its own).
 _RESOLVERS: dict[str, Resolver] = {
@@ -315,6 +450,13 @@ _RESOLVERS: dict[str, Resolver] = {
     "week": _week,
     "weekday": _weekday,
     "days_within": _days_within,
+    "month_rel": _month_rel,
+    "month_bare": _month_bare,
+    "year_part": _year_part,
+    "weeks_within": _weeks_within,
+    "term_end": _term_end,
+    "festival": _festival,
+    "flood": _flood,
     "term_start": _term_start_words,
     "summer": _holiday_words("summer"),
     "winter": _holiday_words("winter"),

@@ -31,7 +31,7 @@ _ENUM = re.compile(
 )
 _SENTENCE = re.compile(r"[^。！？；;!?]+[。！？；;!?]?[”’」』]?")
 DUTY = re.compile(
-    r"(?<![重主只纪概必])要(?![点素闻件])|重点(?:检查|督查|抓好|做好|推进|整治)|务必|必须|确保|切实|严禁|禁止|不得|严格|做到|应当|应(?![对急用])|须|需|请|抓紧|加快|加强|落实|负责|牵头|将(?:于|在|对|组织|开展)|不少于|不低于|至少|不超过|时间为|开展|完成|做好|建立|健全|组织|报送|上报|杜绝|坚决|推进|强化|督促|指导|实行|实施|开设|配备|排查|压实|全面"
+    r"追责|问责|追究|(?<![重主只纪概必])要(?![点素闻件])|重点(?:检查|督查|抓好|做好|推进|整治)|务必|必须|确保|切实|严禁|禁止|不得|严格|做到|应当|应(?![对急用])|须|需|请|抓紧|加快|加强|落实|负责|牵头|将(?:于|在|对|组织|开展)|不少于|不低于|至少|不超过|时间为|开展|完成|做好|建立|健全|组织|报送|上报|杜绝|坚决|推进|强化|督促|指导|实行|实施|开设|配备|排查|压实|全面"
 )
 _NARRATIVE = re.compile(
     r"(?:通知如下|如下[:：。]?$|讲几点意见|讲几点|讲三点|谈几点|(?:通知|讲话|意见|方案)$)|^(?:同志们|刚才|会上|今年以来|近年来|过去|总的来看|总体来看|据统计|此外，|特此通知|以上|附件[:：\d])"
@@ -112,6 +112,7 @@ class Segment:
     kind: str = "sentence"  # heading / item / enumeration / sentence
     line: int = -1  # the paragraph, so a sentence without a subject can take the previous sentence's
     extra: dict[str, str] = field(default_factory=dict)
+    titles: list[str] = field(default_factory=list)  # the words of the headings above (一、2025年工作回顾 …)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -142,12 +143,16 @@ class _Walk:
     table rows counted, and whether the lines are inside an annex list."""
 
     path: dict[int, str] = field(default_factory=dict)
+    titles: dict[int, str] = field(default_factory=dict)
     structured: bool = False
     table_rows: int = 0
     in_annex: bool = False
 
     def section(self) -> list[str]:
         return [self.path[k] for k in sorted(self.path)]
+
+    def heading_titles(self) -> list[str]:
+        return [self.titles[k] for k in sorted(self.titles)]
 
 
 def _in_annex(walk: _Walk, line: str) -> bool:
@@ -184,6 +189,15 @@ def _heading_rows(walk: _Walk, line: str, line_start: int, out: list[Segment]) -
     walk.path = {k: v for k, v in walk.path.items() if k < level}
     walk.path[level] = marker
     title_end = _title_end(line, after)
+    if level < 3:
+        glued = _glued_body(line, after, title_end)
+        if glued is not None:
+            walk.titles = {k: v for k, v in walk.titles.items() if k < level}
+            walk.titles[level] = line[after:glued]
+            return glued
+    walk.titles = {k: v for k, v in walk.titles.items() if k < level}
+    if level < 3:
+        walk.titles[level] = line[after:title_end]
     section = walk.section()
     if level >= 3 and not marker.endswith("要"):
         # A numbered item is one task (unless it holds an enumeration, read as the body).
@@ -194,12 +208,36 @@ def _heading_rows(walk: _Walk, line: str, line_start: int, out: list[Segment]) -
             out.append(Segment(section, line_start + s, line_start + e, kind="item"))
         return None
     if title_end >= len(line) or not line[title_end:].strip():
-        # A bare heading: a task only when it is itself imperative and nothing below refines it.
-        s, e = _trim(line, after, len(line))
+        # A bare heading: a task only when it is itself imperative and nothing below refines it. Heading words
+        # glued to the sentence ("二、抓好校园安全各学校要…") are left out of the task.
+        s, e = _trim(line, _glued_body(line, after, title_end, whole=True) or after, len(line))
         if DUTY.search(line[s:e]) and e - s >= 6:
             out.append(Segment(section, line_start + s, line_start + e, kind="heading"))
         return None
     return title_end
+
+
+def _glued_body(line: str, after: int, title_end: int, *, whole: bool = False) -> int | None:
+    """Where the body starts when a heading's first sentence is itself a task: "二、各学校要配齐…。心理教师…"
+    (the whole line), or a short heading glued to it: "二、抓好校园安全各学校要在开学后两周内…" (after the
+    heading words). None for an ordinary title ("一、高度重视，迅速行动。")."""
+    if not whole and (title_end >= len(line) or not line[title_end:].strip()):
+        return None  # a one-sentence heading: the bare-heading rule decides
+    title = line[after:title_end]
+    subjects = find_subjects(title[:40])
+    if not subjects:
+        return None
+    first = subjects[0]
+    if not _ACTOR_DUTY.match(title[first.offset + len(first.text) :]):
+        return None
+    if first.offset == 0:
+        return after
+    head = title[: first.offset]
+    if len(head) < 4 or head[-1] in "各每本该其省市区县镇乡村" or _times(head):
+        return after  # "各中心学校要…", "暑假期间各单位要…": the sentence's own words, not a heading
+    if first.offset <= 16 and not re.search(r"[，,。；;：:！？、]", head):
+        return after + first.offset
+    return None
 
 
 def _without_title_headings(segments: list[Segment]) -> list[Segment]:
@@ -226,13 +264,19 @@ def segment(text: str) -> tuple[list[Segment], bool]:
         if not line.strip() or _in_annex(walk, line):
             continue
         if len(_CELL.findall(line)) >= 2:
-            segments.extend(_table_row(walk, line, line_start))
+            for seg in _table_row(walk, line, line_start):
+                seg.titles = walk.heading_titles()
+                segments.append(seg)
             continue
+        before = len(segments)
         body_start = _heading_rows(walk, line, line_start, segments)
+        for seg in segments[before:]:
+            seg.titles = walk.heading_titles()
         if body_start is None:
             continue
         for seg in _body(line, line_start, body_start, walk.section()):
             seg.line = line_start
+            seg.titles = walk.heading_titles()
             segments.append(seg)
     if walk.structured:
         # Before the first numbered part come the title, the addressees and "现通知如下": no tasks there.

@@ -49,7 +49,8 @@ class Command(BaseCommand):
             sys.stderr.write(f"提示：{warning}\n")
         if options["format"] == "xlsx":
             out = path.with_suffix(".breakdown.xlsx")
-            out.write_bytes(exports.rows_xlsx_bytes([r.as_json() for r in result.rows], title=path.stem))
+            tasks = [r.as_json() for r in result.rows if r.kind == parser.TASK]  # review rows are not exported
+            out.write_bytes(exports.rows_xlsx_bytes(tasks, title=path.stem))
             self.stdout.write(str(out))
             return
         self.stdout.write(json.dumps([r.as_json() for r in result.rows], ensure_ascii=False, indent=1))
