@@ -25,12 +25,13 @@ from django.urls import reverse
 
 from dudao.accounts.models import User
 from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.scoping import acting_assignment
 from dudao.orgs.selectors import units_for
 
 # Kinds a picker may offer: grades and classes are found under their school, the bureau is the root.
 PICKABLE_KINDS = (UnitKind.DISTRICT, UnitKind.SCHOOL, UnitKind.CAMPUS, UnitKind.OFFICE)
 # Rows of one level: district bureaus first, then schools, campuses, offices (each in tree order).
-_KIND_ORDER = {kind: i for i, kind in enumerate(PICKABLE_KINDS)}
+_KIND_ORDER: dict[str, int] = {str(kind): i for i, kind in enumerate(PICKABLE_KINDS)}
 SEARCH_LIMIT = 20
 
 
@@ -78,8 +79,6 @@ def parse_kinds(raw: str) -> tuple[str, ...] | None:
 
 def picker_root(user: User, raw: str | None) -> OrgUnit | None:
     """The unit whose subtree the picker shows: `raw` (an id in the user's scope), else the acting unit."""
-    from dudao.orgs.scoping import acting_assignment
-
     if raw:
         if not raw.isdigit():
             return None
