@@ -122,7 +122,7 @@ def target_picker(request: AuthedRequest, form: TargetForm, issuer: OrgUnit) -> 
         whole_name="schools_of",
         chips=chips,
         input_id="target-search",
-        placeholder="搜索学校或区县：名称或拼音首字母，如 wz 可找到“五中”",
+        placeholder="搜索学校、区县：名称或拼音首字母如 wz",
     )
 
 
