@@ -104,6 +104,27 @@ def test_clerk_picks_a_school_and_a_whole_district_saves_a_draft_and_issues(page
     assert directive.status == DirectiveStatus.ISSUED and directive.targets.count() == total
 
 
+def test_builder_adds_a_total_by_ticking_fields_and_shows_no_codes(page: Page, demo_site) -> None:
+    from dudao.directives.models import Form
+
+    form = Form.objects.get(name="心理健康教师配备情况")
+    sign_in(page, demo_site.url, "city.admin")
+    page.goto(f"{demo_site.url}/forms/{form.pk}/")
+    fields = page.get_by_test_id("builder-fields")
+    expect(fields).to_contain_text("专职心理教师数")
+    expect(fields).to_contain_text("整数")
+    expect(fields).not_to_contain_text("psych_full")
+    picker = page.get_by_test_id("total-picker")
+    picker.get_by_label("合计项名称").fill("教职工与专职心理教师合计")
+    picker.get_by_label("教职工数", exact=True).check()
+    picker.get_by_label("专职心理教师数", exact=True).check()
+    picker.get_by_role("button", name="添加合计项").click()
+    expect(page.get_by_test_id("rules")).to_contain_text("教职工与专职心理教师合计 = “教职工数” + “专职心理教师数”")
+    page.screenshot(path=f"{SHOTS}/picker-builder-desktop.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=f"{SHOTS}/picker-builder-phone.png", full_page=True)
+
+
 def test_ledger_unit_is_chosen_in_the_tree_on_a_phone(page: Page, demo_site) -> None:
     from dudao.orgs.models import OrgUnit
     from dudao.rectification.models import RectificationItem
