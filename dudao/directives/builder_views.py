@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,9 +17,9 @@ from pypinyin import lazy_pinyin
 
 from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
-from dudao.core.web import perform, post_form, require
+from dudao.core.web import form_errors, perform, require
 from dudao.directives import selectors, services
-from dudao.directives.forms import FieldForm, RuleForm, TotalForm
+from dudao.directives.forms import FieldForm, RuleForm
 from dudao.directives.models import FieldType, Form
 from dudao.directives.schema import (
     RULE_OPERATORS,
@@ -98,8 +99,6 @@ def form_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "editable": editable,
             "field_form": FieldForm(),
             "rule_form": RuleForm(),
-            "total_form": TotalForm(),
-            "schema_json": json.dumps(form.draft_schema, ensure_ascii=False, indent=2),
             "type_labels": dict(FieldType.choices),
             "numeric_fields": numeric_fields(form.draft_schema),
             "rule_operators": list(RULE_OPERATORS.items()),
@@ -149,7 +148,7 @@ def form_add_field(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _form(request, pk, "change")
     posted = FieldForm(request.POST)
     if not posted.is_valid():
-        messages.error(request, "请检查字段：" + "；".join(f"{k}: {v[0]}" for k, v in posted.errors.items()))
+        messages.error(request, form_errors(posted))
         return redirect("directives:form", pk=pk)
     data = posted.cleaned_data
     schema = dict(form.draft_schema)
@@ -228,26 +227,37 @@ def form_add_rule(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def form_add_total(request: AuthedRequest, pk: int) -> HttpResponse:
+    """合计项 from the picker: a name and the ticked numeric fields (`part`); the code is made from the name.
+    The older form posts the codes typed in `parts`; both store the total as before."""
     form = _form(request, pk, "change")
-
-    def add(data: dict[str, Any]) -> Form:
-        total = {
-            "key": data["key"],
-            "label": data["label"],
-            "sum": [p.strip() for p in re.split(r"[,，\s]+", data["parts"]) if p.strip()],
-        }
-        return _save_schema(
-            request, form, {**form.draft_schema, "totals": [*(form.draft_schema.get("totals") or []), total]}
-        )
-
-    return post_form(
-        request,
-        TotalForm,
-        redirect("directives:form", pk=pk),
-        add,
-        "已添加合计项",
-        invalid_message="请填写合计名称、编码和相加的字段",
+    label = request.POST.get("label", "").strip()[:60]
+    parts = request.POST.getlist("part") or [
+        p.strip() for p in re.split(r"[,，\s]+", request.POST.get("parts", "")) if p.strip()
+    ]
+    if not label:
+        messages.error(request, "请填写合计项名称")
+        return redirect("directives:form", pk=pk)
+    if len(parts) < 2:
+        messages.error(request, "请勾选至少两个要相加的字段")
+        return redirect("directives:form", pk=pk)
+    schema = form.draft_schema
+    taken = {f["key"] for f in schema.get("fields") or []} | {t["key"] for t in schema.get("totals") or []}
+    key = request.POST.get("key", "").strip() or key_for(label, taken)
+    total = {"key": key, "label": label, "sum": list(dict.fromkeys(parts))}
+    return _update(
+        request, form, {**schema, "totals": [*(schema.get("totals") or []), total]}, f"已添加合计项“{label}”"
     )
+
+
+@login_required
+def form_schema_json(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The form's draft definition as a JSON file (for another system or another deployment)."""
+    form = _form(request, pk)
+    response = HttpResponse(
+        json.dumps(form.draft_schema, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(form.name)}.json"
+    return response
 
 
 @login_required

@@ -423,8 +423,23 @@ def _opening_plans(
     return submitted
 
 
-def _life_cycle_examples(context: DemoContext, admin: User, versions: dict[str, FormVersion]) -> None:
-    """A draft still being written, a directive withdrawn with its reason and one corrected (更正通知)."""
+def _life_cycle_examples(
+    context: DemoContext, admin: User, versions: dict[str, FormVersion], districts: list[OrgUnit]
+) -> None:
+    """A draft still being written, a directive withdrawn with its reason and one corrected (更正通知); a saved
+    常用分组 (the first school of each district: the 食品安全 spot-check schools)."""
+    spot_checks = [
+        school
+        for district in districts
+        if (
+            school := OrgUnit.objects.filter(path__under=district.path, kind=UnitKind.SCHOOL, is_closed=False)
+            .order_by("path")
+            .first()
+        )
+        is not None
+    ]
+    if spot_checks:
+        services.save_group(actor=admin, name="食品安全抽查学校", units=spot_checks)
     services.create_directive(
         actor=admin,
         title="关于报送冬春季学校防疫物资储备情况的通知",
@@ -472,7 +487,7 @@ def directives_demo(context: DemoContext) -> dict[str, int]:
     submitted = _model_school_lists(context, admin, versions, districts, filled_districts)
     submitted += _weekly_drowning_reports(context, rng, admin, versions, filled_districts)
     submitted += _opening_plans(context, admin, versions, districts)
-    _life_cycle_examples(context, admin, versions)
+    _life_cycle_examples(context, admin, versions, districts)
     return {
         "directives": Directive.objects.count(),
         "submissions": Submission.objects.count(),

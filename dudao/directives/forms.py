@@ -14,19 +14,77 @@ APPROVAL_CHOICES = [(UnitKind.SCHOOL, "学校自审"), (UnitKind.DISTRICT, "区�
 TARGET_KIND_CHOICES = [(UnitKind.DISTRICT, "区县教育局"), (UnitKind.SCHOOL, "学校"), (UnitKind.CAMPUS, "校区")]
 
 
-class DirectiveForm(forms.Form):
-    title = forms.CharField(label="标题", max_length=200)
-    body = forms.CharField(label="正文", widget=forms.Textarea(attrs={"rows": 5}), required=False)
-    deadline = forms.DateTimeField(
-        label="截止时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    )
+class UnitIdsField(forms.Field):
+    """Ids of chosen units as posted by the unit-tree picker (`orgs/_tree_picker.html`). Only the form is checked
+    here; whether each unit may receive the directive is the service's question (`resolve_targets`)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        if isinstance(value, str | int):
+            value = [value]
+        ids = []
+        for item in value:
+            text = str(item).strip()
+            if not text.isdigit() or len(text) > 12:
+                raise forms.ValidationError("所选单位不正确，请重新选择", code="invalid")
+            ids.append(int(text))
+        return list(dict.fromkeys(ids))
+
+
+class TargetForm(forms.Form):
+    """下发对象: the mode and the controls of each mode; `target_spec()` is what the services resolve."""
+
     target_mode = forms.ChoiceField(label="下发对象", choices=TargetMode.choices, initial=TargetMode.KIND)
     target_kind = forms.ChoiceField(label="单位类型", choices=TARGET_KIND_CHOICES, required=False)
     school_types = forms.MultipleChoiceField(
         label="学段类型", choices=SchoolType.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    units = forms.MultipleChoiceField(label="指定单位", choices=[], required=False)
+    units = UnitIdsField(label="指定单位", required=False)
+    schools_of = UnitIdsField(label="区县的全部学校", required=False)
     group = forms.ChoiceField(label="常用分组", choices=[], required=False)
+
+    def __init__(self, *args: Any, groups: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["group"]).choices = [("", "—"), *groups]
+
+    def target_spec(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        mode = data["target_mode"]
+        if mode == TargetMode.KIND:
+            return {"mode": mode, "kind": data["target_kind"]}
+        if mode == TargetMode.SCHOOL_TYPE:
+            return {"mode": mode, "school_types": data["school_types"]}
+        if mode == TargetMode.LIST:
+            spec: dict[str, Any] = {"mode": mode, "units": data["units"]}
+            if data["schools_of"]:
+                spec["schools_of"] = data["schools_of"]
+            return spec
+        if mode == TargetMode.GROUP:
+            return {"mode": mode, "group": int(data["group"] or 0)}
+        return {"mode": TargetMode.SUBTREE, "kinds": [UnitKind.DISTRICT, UnitKind.SCHOOL], "depth": "children"}
+
+
+# A refusal of `resolve_targets` shown beside the control it is about.
+TARGET_ERROR_FIELDS = {
+    "target_mode_invalid": "target_mode",
+    "targets_empty": "target_mode",
+    "target_kind_invalid": "target_kind",
+    "target_school_type_invalid": "school_types",
+    "target_list_empty": "units",
+    "target_out_of_scope": "units",
+    "target_group_missing": "group",
+}
+
+
+class DirectiveForm(TargetForm):
+    title = forms.CharField(label="标题", max_length=200)
+    body = forms.CharField(label="正文", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    deadline = forms.DateTimeField(
+        label="截止时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
     save_group_name = forms.CharField(label="把所选单位保存为常用分组", max_length=60, required=False)
     form_version = forms.ChoiceField(label="报送表单", choices=[], required=False)
     approval_kinds = forms.MultipleChoiceField(
@@ -42,28 +100,12 @@ class DirectiveForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        units: list[tuple[int, str]],
         groups: list[tuple[int, str]],
         versions: list[tuple[int, str]],
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["units"]).choices = units
-        cast(forms.ChoiceField, self.fields["group"]).choices = [("", "—"), *groups]
+        super().__init__(*args, groups=groups, **kwargs)
         cast(forms.ChoiceField, self.fields["form_version"]).choices = [("", "不需要填表（仅签收）"), *versions]
-
-    def target_spec(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        mode = data["target_mode"]
-        if mode == TargetMode.KIND:
-            return {"mode": mode, "kind": data["target_kind"]}
-        if mode == TargetMode.SCHOOL_TYPE:
-            return {"mode": mode, "school_types": data["school_types"]}
-        if mode == TargetMode.LIST:
-            return {"mode": mode, "units": [int(u) for u in data["units"]]}
-        if mode == TargetMode.GROUP:
-            return {"mode": mode, "group": int(data["group"] or 0)}
-        return {"mode": TargetMode.SUBTREE, "kinds": [UnitKind.DISTRICT, UnitKind.SCHOOL], "depth": "children"}
 
 
 def initial_from(directive: Any) -> dict[str, Any]:
@@ -78,6 +120,7 @@ def initial_from(directive: Any) -> dict[str, Any]:
         "target_kind": spec.get("kind") or UnitKind.SCHOOL,
         "school_types": list(spec.get("school_types") or []),
         "units": [str(u) for u in spec.get("units") or []],
+        "schools_of": [str(u) for u in spec.get("schools_of") or []],
         "group": str(spec.get("group") or ""),
         "form_version": str(directive.form_version_id or ""),
         "approval_kinds": list(directive.approval_kinds or []),
@@ -133,12 +176,6 @@ class FieldForm(forms.Form):
 
 class RuleForm(forms.Form):
     rule = forms.CharField(label="校验规则", max_length=100)
-
-
-class TotalForm(forms.Form):
-    label = forms.CharField(label="合计名称", max_length=60)
-    key = forms.SlugField(label="编码", max_length=40)
-    parts = forms.CharField(label="相加的字段编码（逗号分隔）", max_length=400)
 
 
 def local_datetime(value: dt.datetime) -> str:

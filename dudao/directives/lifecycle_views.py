@@ -6,19 +6,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.requests import AuthedRequest
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.web import perform, post_form, posted_version, require
 from dudao.directives import selectors, services
-from dudao.directives.forms import CorrectionForm, IssueForm, WithdrawForm, initial_from
+from dudao.directives.forms import CorrectionForm, IssueForm, TargetForm, WithdrawForm, initial_from
 from dudao.directives.models import Directive, DirectiveStatus
 from dudao.directives.schema import fields_of
-from dudao.directives.views import directive_form
+from dudao.directives.views import directive_form, show_target_error, target_picker
 from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.scoping import acting_assignment
 
 
 def _changeable(request: AuthedRequest, pk: int) -> Directive:
@@ -69,13 +71,50 @@ def directive_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         except Forbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            messages.error(request, exc.message)
+            show_target_error(request, form, exc)
         else:
             messages.success(request, "草稿已保存")
             if request.POST.get("then") == "preview":
                 return redirect("directives:preview", pk=pk)
             return _detail(pk)
-    return render(request, "directives/create.html", {"form": form, "directive": directive, "editing": True})
+    return render(
+        request,
+        "directives/create.html",
+        {
+            "form": form,
+            "directive": directive,
+            "editing": True,
+            "picker": target_picker(request, form, directive.issuing_unit),
+            "count_url": reverse("directives:recipients") + f"?directive={directive.pk}",
+        },
+    )
+
+
+@login_required
+def recipient_count(request: AuthedRequest) -> HttpResponse:
+    """htmx: “将下发给 N 个单位” for the target controls as they stand, resolved by the service that issuing uses.
+    `directive` (a draft being edited) counts below its issuer; otherwise below the acting unit."""
+    require(request, "directive.change")
+    issuer = None
+    raw = request.GET.get("directive", "")
+    if raw:
+        if not raw.isdigit():
+            raise Http404
+        issuer = _changeable(request, int(raw)).issuing_unit
+    acting = acting_assignment(request.user)
+    assert acting is not None
+    form = TargetForm(request.GET, groups=selectors.group_choices(issuer or acting.unit))
+    recipients, problem = None, ""
+    if not form.is_valid():
+        problem = next(str(e) for errors in form.errors.values() for e in errors)
+    else:
+        try:
+            recipients = services.preview_recipients(actor=request.user, spec=form.target_spec(), issuer=issuer)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            problem = exc.message
+    return render(request, "directives/_recipient_count.html", {"recipients": recipients, "problem": problem})
 
 
 @login_required

@@ -27,7 +27,7 @@ from dudao.directives.models import (
     SubmissionValue,
     TargetGroup,
 )
-from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import acting_assignment, scope_root_path
 
 YELLOW_WITHIN = dt.timedelta(days=3)
@@ -176,16 +176,6 @@ def list_rows(directives: list[Directive], unit: OrgUnit) -> list[dict[str, Any]
             }
         )
     return rows
-
-
-def target_unit_choices(issuer: OrgUnit) -> list[tuple[int, str]]:
-    """Open districts and schools below the issuer, for a directive's list of targets."""
-    return list(
-        OrgUnit.objects.filter(path__under=issuer.path, is_closed=False, kind__in=[UnitKind.DISTRICT, UnitKind.SCHOOL])
-        .exclude(pk=issuer.pk)
-        .order_by("path")
-        .values_list("pk", "name")[:3000]
-    )
 
 
 def group_choices(issuer: OrgUnit) -> list[tuple[int, str]]:

@@ -20,7 +20,7 @@ from dudao.core.files import file_response
 from dudao.core.web import perform, require
 from dudao.directives import filling, selectors, services
 from dudao.directives.models import FieldType, Submission, SubmissionStatus
-from dudao.directives.schema import FieldError, fields_of, numbers
+from dudao.directives.schema import FieldError, fields_of, number_labels, numbers
 from dudao.orgs.scoping import acting_assignment, can
 
 
@@ -126,13 +126,22 @@ def _flags_by_field(flags: list[Any]) -> dict[str, list[Any]]:
 
 
 def _history(submission: Submission, schema: dict[str, Any]) -> list[tuple[Any, list[str]]]:
-    """Events with the changed fields named as the form names them."""
-    labels = {f["key"]: f["label"] for f in fields_of(schema)}
+    """Events with the changed fields named as the form names them (a table's column, a total and a flag's field
+    too); a key the form no longer has is not shown as its code."""
+    labels = {**{f["key"]: str(f["label"]) for f in fields_of(schema)}, **number_labels(schema)}
     events = submission.events.select_related("actor")[:100]
     return [
-        (e, [str(labels.get(k, k)) for k in e.changes] if isinstance(e.changes, list) and e.action != "approve" else [])
+        (e, [_changed_label(e.action, str(k), labels) for k in e.changes])
+        if isinstance(e.changes, list) and e.action != "approve"
+        else (e, [])
         for e in events
     ]
+
+
+def _changed_label(action: str, key: str, labels: dict[str, str]) -> str:
+    if action == "attach":
+        return key  # the file's name
+    return labels.get(key) or labels.get(key.split(".")[0]) or "表单中已删除的项目"
 
 
 def _people(submission: Submission) -> list[tuple[int, str]]:

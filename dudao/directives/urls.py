@@ -6,6 +6,7 @@ app_name = "directives"
 urlpatterns = [
     path("directives/", views.directive_list, name="list"),
     path("directives/new/", views.directive_create, name="create"),
+    path("directives/recipients/", lifecycle_views.recipient_count, name="recipients"),
     path("directives/approvals/", views.approvals, name="approvals"),
     path("directives/approvals/approve/", views.approvals_bulk, name="approvals_bulk"),
     path("directives/reminders/", views.reminders, name="reminders"),
@@ -43,5 +44,6 @@ urlpatterns = [
     path("forms/<int:pk>/rules/", builder_views.form_add_rule, name="form_add_rule"),
     path("forms/<int:pk>/totals/", builder_views.form_add_total, name="form_add_total"),
     path("forms/<int:pk>/import/", builder_views.form_import_json, name="form_import"),
+    path("forms/<int:pk>/schema.json", builder_views.form_schema_json, name="form_schema"),
     path("forms/<int:pk>/publish/", builder_views.form_publish, name="form_publish"),
 ]

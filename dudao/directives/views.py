@@ -22,7 +22,7 @@ from dudao.core.files import file_response
 from dudao.core.pagination import Page, paginate, parse_int
 from dudao.core.web import perform, post_form, require
 from dudao.directives import exports, plausibility, selectors, services
-from dudao.directives.forms import CascadeForm, DirectiveForm
+from dudao.directives.forms import TARGET_ERROR_FIELDS, CascadeForm, DirectiveForm, TargetForm
 from dudao.directives.models import (
     Directive,
     DirectiveStatus,
@@ -30,6 +30,7 @@ from dudao.directives.models import (
     SubmissionStatus,
 )
 from dudao.directives.schema import number_labels
+from dudao.orgs import picker
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import acting_assignment, can
 from dudao.orgs.selectors import units_for
@@ -99,17 +100,44 @@ def directive_list(request: AuthedRequest) -> HttpResponse:
 
 
 def directive_form(request: AuthedRequest, data: Any = None, initial: dict[str, Any] | None = None) -> DirectiveForm:
-    """The create (and draft edit) form with the acting unit's target units, groups and report forms."""
+    """The create (and draft edit) form with the acting unit's groups and report forms."""
     acting = acting_assignment(request.user)
     assert acting is not None
-    issuer = acting.unit
     return DirectiveForm(
         data,
         initial=initial,
-        units=selectors.target_unit_choices(issuer),
-        groups=selectors.group_choices(issuer),
+        groups=selectors.group_choices(acting.unit),
         versions=selectors.form_version_choices(request.user),
     )
+
+
+def target_picker(request: AuthedRequest, form: TargetForm, issuer: OrgUnit) -> dict[str, Any]:
+    """The unit-tree picker of the list mode, below the issuer, with the units the form holds as chips."""
+    units, wholes = _posted_ids(form, "units"), _posted_ids(form, "schools_of")
+    options = picker.Options(root=issuer, kinds=(UnitKind.DISTRICT, UnitKind.SCHOOL), multiple=True, whole=True)
+    chips = picker.chips_for(request.user, issuer, units, name="units", whole_ids=wholes, whole_name="schools_of")
+    return picker.picker_context(
+        options=options,
+        name="units",
+        whole_name="schools_of",
+        chips=chips,
+        input_id="target-search",
+        placeholder="搜索学校、区县：名称或拼音首字母如 wz",
+    )
+
+
+def _posted_ids(form: TargetForm, name: str) -> list[int]:
+    value = form[name].value() or []
+    return [int(v) for v in (value if isinstance(value, list | tuple) else [value]) if str(v).isdigit()][:5000]
+
+
+def show_target_error(request: AuthedRequest, form: TargetForm, exc: DomainError) -> None:
+    """A refusal about the recipients goes beside the control it is about; others above the form."""
+    field = TARGET_ERROR_FIELDS.get(exc.code)
+    if field is not None:
+        form.add_error(field, exc.message)
+    else:
+        messages.error(request, exc.message)
 
 
 @login_required
@@ -129,14 +157,24 @@ def directive_create(request: AuthedRequest) -> HttpResponse:
         except Forbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            messages.error(request, exc.message)
+            show_target_error(request, form, exc)
         else:
             if as_draft:
                 messages.success(request, "已存为草稿，可随时修改、预览后下发")
             else:
                 messages.success(request, f"已下发“{directive.title}”，共 {directive.targets.count()} 个单位")
             return redirect("directives:detail", pk=directive.pk)
-    return render(request, "directives/create.html", {"form": form})
+    acting = acting_assignment(request.user)
+    assert acting is not None
+    return render(
+        request,
+        "directives/create.html",
+        {
+            "form": form,
+            "picker": target_picker(request, form, acting.unit),
+            "count_url": reverse("directives:recipients"),
+        },
+    )
 
 
 def _create_with_attachments(
@@ -158,7 +196,8 @@ def _create_with_attachments(
         issue=issue,
     )
     if data["save_group_name"].strip() and data["target_mode"] == "list":
-        chosen = list(OrgUnit.objects.filter(pk__in=[int(u) for u in data["units"]]))
+        # The group keeps the units the choice names now (a district ticked whole: its schools).
+        chosen = [t.unit for t in directive.targets.select_related("unit")]
         services.save_group(actor=request.user, name=data["save_group_name"], units=chosen)
     for upload in request.FILES.getlist("attachments"):
         services.attach_to_directive(actor=request.user, directive=directive, upload=upload)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("orgs/", views.tree, name="tree"),
     path("orgs/search/", views.search, name="search"),
     path("orgs/picker/", views.unit_picker, name="picker"),
+    path("orgs/picker/tree/", views.picker_tree, name="picker_tree"),
     path("orgs/<int:pk>/", views.unit_detail, name="unit"),
     path("orgs/<int:pk>/create/", views.unit_create, name="unit_create"),
     path("orgs/<int:pk>/rename/", views.unit_rename, name="unit_rename"),

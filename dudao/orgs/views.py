@@ -18,7 +18,7 @@ from dudao.core.excel import RowError, check_export_size, xlsx_response
 from dudao.core.exporting import NotInScope
 from dudao.core.pagination import paginate
 from dudao.core.web import perform, post_form, require
-from dudao.orgs import enrolment, export_jobs, roster, selectors, services
+from dudao.orgs import enrolment, export_jobs, picker, roster, selectors, services
 from dudao.orgs.forms import (
     AssignRoleForm,
     RosterUploadForm,
@@ -486,3 +486,33 @@ def unit_picker(request: AuthedRequest) -> HttpResponse:
         return HttpResponse("参数 target 不正确", status=400)
     results = selectors.search_units(request.user, q=q)[:15] if q.strip() else []
     return render(request, "orgs/_unit_picker.html", {"results": results, "target": target})
+
+
+@login_required
+def picker_tree(request: AuthedRequest) -> HttpResponse:
+    """htmx: one level of the unit-tree picker (`parent`, default the root) or the hits of a search (`q`).
+
+    `root` (default the acting unit) and `parent` must lie in the reader's scope, else 404; `kinds` names what may
+    be chosen (district, school, campus, office)."""
+    require(request, "orgunit.read")
+    kinds = picker.parse_kinds(request.GET.get("kinds", ""))
+    if kinds is None:
+        return HttpResponse("参数“可选单位类型”不正确", status=400)
+    root = picker.picker_root(request.user, request.GET.get("root"))
+    if root is None:
+        raise Http404
+    options = picker.Options(
+        root=root, kinds=kinds, multiple=request.GET.get("multiple") == "1", whole=request.GET.get("whole") == "1"
+    )
+    q = request.GET.get("q", "").strip()
+    context: dict[str, Any] = {"options": options, "q": q}
+    if q:
+        context["rows"], context["total"] = picker.search(request.user, options, q)
+        context["limit"] = picker.SEARCH_LIMIT
+    else:
+        parent = picker.unit_below(request.user, root, request.GET.get("parent")) if "parent" in request.GET else root
+        if parent is None:
+            raise Http404
+        context["rows"] = picker.children(request.user, options, parent)
+        context["nested"] = parent.pk != root.pk
+    return render(request, "orgs/_tree_picker_rows.html", context)

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 
 from dudao.core.forms import DatePicker, StyledForm
+from dudao.orgs.picker import UnitTreePicker
+from dudao.rectification.rules import RESPONSIBLE_KINDS
 
 
 class AssignForm(StyledForm):
@@ -42,7 +44,12 @@ class FindingsImportForm(StyledForm):
 class ProblemForm(StyledForm):
     """登记问题: the unit and source choices are the ones the person may use (`views.problem_new` sets them)."""
 
-    unit = forms.TypedChoiceField(label="责任单位", coerce=int)
+    unit = forms.TypedChoiceField(
+        label="责任单位",
+        coerce=int,
+        error_messages={"invalid_choice": "所选单位不在您可以登记问题的范围内，请重新选择"},
+        widget=UnitTreePicker(kinds=RESPONSIBLE_KINDS, placeholder="搜索学校、区县或科室：名称或拼音首字母"),
+    )
     source = forms.ChoiceField(label="问题来源")
     source_ref = forms.CharField(
         label="来源说明",

@@ -79,17 +79,26 @@
   });
   document.addEventListener("submit", function () { dirty = false; });
 })();
-// Create / edit a directive: show only the target controls of the chosen mode (all stay in the form, so a
-// page without scripts still works).
+// Create / edit a directive: show only the controls of the chosen target mode, and recount the recipients
+// (“将下发给 N 个单位”, computed on the server by the service issuing uses) whenever the choice changes.
 (function () {
   var select = document.querySelector("[data-target-mode]");
   if (!select) return;
+  var fieldset = document.getElementById("target-fieldset");
+  var count = document.getElementById("recipient-count");
   function show() {
-    document.querySelectorAll("[data-mode]").forEach(function (box) {
+    fieldset.querySelectorAll("[data-mode]").forEach(function (box) {
       box.hidden = box.dataset.mode !== select.value;
     });
   }
+  function recount() { if (count && window.htmx) htmx.trigger(count, "recount"); }
   select.addEventListener("change", show);
+  fieldset.addEventListener("change", function (event) {
+    // Ticks in the unit tree and its search box change the chips first; the picker then says so.
+    if (event.target.closest("[data-unit-picker]")) return;
+    recount();
+  });
+  fieldset.addEventListener("picker-change", recount);
   show();
 })();
 // Approvals queue: "全选本组" ticks the group's reports; the button says how many are chosen.

@@ -64,7 +64,7 @@ def test_draft_from_breakdown_is_edited_previewed_and_issued(page: Page, demo_si
     page.get_by_label("标题").fill("关于打造文明校园示范点的通知")
     page.get_by_label("截止时间").fill(local(10, 17))
     page.get_by_label("方式").select_option("kind")
-    page.get_by_label("单位类型（按类型时）").select_option("district")
+    page.get_by_label("单位类型", exact=True).select_option("district")
     # Only the chosen mode's controls are shown.
     expect(page.get_by_label("常用分组", exact=True)).to_be_hidden()
     page.get_by_role("button", name="保存并预览").click()

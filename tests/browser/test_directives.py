@@ -54,7 +54,7 @@ def test_directive_journey_through_cascade_return_and_two_level_approval(page: P
     page.get_by_label("正文").fill("各区于本周五前报送示范点名单。")
     page.get_by_label("截止时间").fill(local(6, 17))
     page.get_by_label("方式").select_option("kind")
-    page.get_by_label("单位类型（按类型时）").select_option("district")
+    page.get_by_label("单位类型", exact=True).select_option("district")
     page.get_by_label("报送表单").select_option(label="示范点名单报送（第1版）")
     shot(page, "01-issue")
     page.get_by_role("button", name="下发").click()

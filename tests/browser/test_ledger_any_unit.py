@@ -30,7 +30,11 @@ def test_problem_of_a_district_and_a_self_check_drawn_for_the_district(page: Pag
     page.goto(f"{base}/ledger/?f=1")
     page.wait_for_load_state()
     page.get_by_test_id("raise-problem").click()
-    page.get_by_label("责任单位").select_option(label="江东区教育局")
+    page.wait_for_load_state()
+    picker = page.get_by_test_id("unit-picker-unit")
+    page.get_by_label("责任单位").fill("江东")  # the picker's search box
+    picker.get_by_role("radio", name=re.compile("^江东区教育局 ")).check()
+    expect(picker.locator("[data-upk-chip]")).to_have_text(re.compile("江东区教育局"))
     page.get_by_label("问题来源").select_option(label="巡视反馈")
     page.get_by_label("来源说明").fill("市委第三巡察组反馈意见第 6 条")
     page.get_by_label("问题类别").fill("作风建设")

@@ -297,7 +297,8 @@ def test_edit_page_shows_the_draft_and_saves_it(signed_in, city: City, form_vers
     directive = draft(city, form_version, targets={"mode": "list", "units": [city.school_a2.pk]})
     client = signed_in(city.user("bureau_staff"))
     page = client.get(f"/directives/{directive.pk}/edit/").content.decode()
-    assert directive.title in page and f'value="{city.school_a2.pk}" selected' in page
+    # The listed unit is a chip of the unit tree, holding the input the form posts.
+    assert directive.title in page and f'name="units" value="{city.school_a2.pk}"' in page and "甲区实验小学" in page
     response = client.post(
         f"/directives/{directive.pk}/edit/", form_post(directive, title="改过的标题", then="preview")
     )

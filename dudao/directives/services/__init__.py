@@ -3,6 +3,7 @@ permission checked inside, an audit event written inside. Split by use case; imp
 
 from dudao.directives.services._common import EDITABLE, LOCAL, SUBMITTED
 from dudao.directives.services.directives import (
+    Recipients,
     acknowledge,
     attach_to_directive,
     cascade_directive,
@@ -10,6 +11,7 @@ from dudao.directives.services.directives import (
     create_directive,
     open_periods,
     period_schedule,
+    preview_recipients,
     resolve_targets,
     save_group,
 )
@@ -49,6 +51,7 @@ __all__ = [
     "EDITABLE",
     "LOCAL",
     "SUBMITTED",
+    "Recipients",
     "acknowledge",
     "aggregate_values",
     "approval_chain",
@@ -70,6 +73,7 @@ __all__ = [
     "open_due_periods",
     "open_periods",
     "period_schedule",
+    "preview_recipients",
     "preview_targets",
     "publish_form",
     "reference_choices",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dudao.accounts.models import User
@@ -39,8 +41,27 @@ from dudao.orgs.models import OrgUnit, SchoolType, UnitKind
 from dudao.orgs.scoping import can
 
 
+def _unit_ids(values: Any) -> list[int]:
+    """Unit ids of a target specification; anything but whole numbers is refused like an id out of scope."""
+    if values is None:
+        return []
+    if not isinstance(values, list | tuple):
+        values = [values]
+    ids = []
+    for value in values:
+        if isinstance(value, bool) or not str(value).strip().isdigit():
+            raise DomainError("所选单位中有的不在本单位管辖范围内或已撤销", code="target_out_of_scope")
+        ids.append(int(str(value).strip()))
+    return list(dict.fromkeys(ids))
+
+
 def resolve_targets(*, issuer: OrgUnit, spec: dict[str, Any]) -> list[OrgUnit]:
-    """The open units a target specification names, all strictly inside the issuer's subtree."""
+    """The open units a target specification names, all strictly inside the issuer's subtree.
+
+    The one reading of a specification: the create page's live count, the draft preview, issuing and the API all
+    call it. In list mode `units` are units themselves and `schools_of` units whose open schools are all taken
+    (a district ticked whole; a school opened after the draft was written is counted when it is issued).
+    """
     mode = spec.get("mode")
     inside = OrgUnit.objects.filter(path__under=issuer.path, is_closed=False).exclude(pk=issuer.pk)
     if mode == TargetMode.SUBTREE:
@@ -59,12 +80,10 @@ def resolve_targets(*, issuer: OrgUnit, spec: dict[str, Any]) -> list[OrgUnit]:
             raise DomainError("请选择学段类型", code="target_school_type_invalid")
         qs = inside.filter(kind=UnitKind.SCHOOL, school_type__in=types)
     elif mode == TargetMode.LIST:
-        ids = [int(i) for i in spec.get("units") or []]
-        qs = inside.filter(pk__in=ids)
-        if qs.count() != len(set(ids)):
-            raise DomainError("所选单位中有的不在本单位管辖范围内或已撤销", code="target_out_of_scope")
+        qs = _listed(inside, _unit_ids(spec.get("units")), _unit_ids(spec.get("schools_of")))
     elif mode == TargetMode.GROUP:
-        group = TargetGroup.objects.filter(pk=int(spec.get("group") or 0), unit=issuer).first()
+        raw = str(spec.get("group") or "")
+        group = TargetGroup.objects.filter(pk=int(raw), unit=issuer).first() if raw.isdigit() else None
         if group is None:
             raise DomainError("找不到所选的常用分组", code="target_group_missing")
         qs = inside.filter(pk__in=group.members.values("pk"))
@@ -74,6 +93,49 @@ def resolve_targets(*, issuer: OrgUnit, spec: dict[str, Any]) -> list[OrgUnit]:
     if not units:
         raise DomainError("按所选条件没有找到下发对象", code="targets_empty")
     return units
+
+
+def _listed(inside: QuerySet[OrgUnit], ids: list[int], wholes: list[int]) -> QuerySet[OrgUnit]:
+    if not ids and not wholes:
+        raise DomainError("请至少选择一个下发单位", code="target_list_empty")
+    parents = list(inside.filter(pk__in=wholes).only("pk", "path"))
+    if inside.filter(pk__in=ids).count() != len(ids) or len(parents) != len(wholes):
+        raise DomainError("所选单位中有的不在本单位管辖范围内或已撤销", code="target_out_of_scope")
+    chosen = Q(pk__in=ids)
+    for parent in parents:
+        chosen |= Q(path__under=parent.path, kind=UnitKind.SCHOOL)
+    return inside.filter(chosen)
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Who a directive would go to: “将下发给 N 个单位（区县教育局 a 个、学校 b 所）”."""
+
+    units: list[OrgUnit]
+
+    @property
+    def count(self) -> int:
+        return len(self.units)
+
+    @property
+    def districts(self) -> int:
+        return sum(1 for u in self.units if u.kind == UnitKind.DISTRICT)
+
+    @property
+    def schools(self) -> int:
+        return sum(1 for u in self.units if u.kind == UnitKind.SCHOOL)
+
+    @property
+    def others(self) -> int:
+        return self.count - self.districts - self.schools
+
+
+def preview_recipients(*, actor: User, spec: dict[str, Any], issuer: OrgUnit | None = None) -> Recipients:
+    """The recipients a specification names for `issuer` (default the acting unit), resolved exactly as issuing
+    resolves them; a refusal carries the same message issuing would give."""
+    issuer = issuer or _acting_unit(actor)
+    _require(can(actor, "directive.change", issuer))
+    return Recipients(resolve_targets(issuer=issuer, spec=spec))
 
 
 def _clean_approval_kinds(kinds: Iterable[str]) -> list[str]:

@@ -51,7 +51,8 @@ def update_form_schema(*, actor: User, form: Form, schema: Any, version: int | N
     clean = form_schema.check_schema(schema)
     with transaction.atomic():
         form = locked(Form.objects, form.pk, version)
-        before = {"fields": [f["key"] for f in form.draft_schema.get("fields", [])]}
+        # Fields by their labels: the audit trail is read by people, the codes are in the schema itself.
+        before = {"fields": [f.get("label") or f["key"] for f in form.draft_schema.get("fields", [])]}
         form.draft_schema = clean
         form.updated_at = timezone.now()
         bump(form, ["draft_schema", "updated_at"])
@@ -61,7 +62,7 @@ def update_form_schema(*, actor: User, form: Form, schema: Any, version: int | N
             obj=form,
             unit_path=form.unit.path,
             before=before,
-            after={"fields": [f["key"] for f in clean["fields"]]},
+            after={"fields": [f["label"] for f in clean["fields"]]},
         )
     return form
 
