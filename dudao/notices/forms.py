@@ -168,7 +168,7 @@ class NoticeForm(StyledForm):
             posted = self.data.getlist("audience_units") if isinstance(self.data, QueryDict) else []
             ids = [int(v) for v in posted if str(v).isdigit()]
             field = self.fields["audience_units"]
-            assert isinstance(field, forms.ModelMultipleChoiceField)
+            assert isinstance(field, forms.ModelMultipleChoiceField) and field.queryset is not None
             return list(field.queryset.filter(pk__in=ids).order_by("path"))
         return sorted(self.initial.get("audience_units", []), key=lambda u: u.path)
 

@@ -187,7 +187,8 @@ def test_staff_see_a_picture_of_their_scope_only(city, signed_in, key, status):
     response = signed_in(city.user(key)).get(f"/notices/images/{image.pk}/")
     assert response.status_code == status
     if status == 200:
-        assert response["Content-Type"].startswith("image/") and "attachment" not in response.get("Content-Disposition", "")
+        assert response["Content-Type"].startswith("image/")
+        assert "attachment" not in response.get("Content-Disposition", "")
 
 
 def test_a_school_reached_by_a_city_notice_sees_its_picture(city, signed_in):
