@@ -458,3 +458,18 @@ def test_upload_service_refuses_a_unit_that_cannot_issue(city):
     with pytest.raises(DomainError):
         services.upload_image(actor=city.user("principal"), unit=city.grade_a, upload=png(), name="a.png")
     assert not StoredFile.objects.exists()
+
+
+def test_a_district_of_120_schools_opens_in_a_fixed_number_of_queries(city, signed_in, django_assert_max_num_queries):
+    from dudao.orgs.models import OrgUnit
+
+    district = OrgUnit.objects.get(pk=city.district_a.pk)
+    for number in range(120):
+        school = district.add_child(name=f"甲区第{number + 10}小学", kind="school")
+        district = OrgUnit.objects.get(pk=district.pk)
+        school.add_child(name="一年级", kind="grade")
+    client = signed_in(city.user("district_admin"))
+    client.get(f"/notices/audience/children/?unit={district.pk}")  # session and enrolment table warm
+    with django_assert_max_num_queries(8):
+        page = client.get(f"/notices/audience/children/?unit={district.pk}").content.decode()
+    assert page.count('class="audience-node"') == 122 and "甲区第129小学" in page
