@@ -42,6 +42,6 @@ def upload_image(*, actor: User, unit: OrgUnit, upload: IO[bytes], name: str) ->
             action="upload_image",
             obj=image,
             unit_path=unit.path,
-            after={"file": stored.pk, "name": stored.name, "size": stored.size, "sha256": stored.sha256[:16]},
+            after={"file": stored.pk, "name": stored.name},
         )
     return image
