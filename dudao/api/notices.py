@@ -10,17 +10,19 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja.errors import HttpError
 from pydantic import Field
 
 from dudao.accounts.models import User
 from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
-from dudao.core.errors import DomainError
+from dudao.core.errors import DomainError, Forbidden
 from dudao.core.pagination import paginate
-from dudao.notices import selectors, services
+from dudao.notices import audience, selectors, services
 from dudao.notices.models import Notice, NoticeStatus, Receipt, StudentFlag
 from dudao.orgs.models import OrgUnit
+from dudao.orgs.scoping import can
 from dudao.orgs.selectors import units_for
 
 
@@ -153,6 +155,64 @@ def _create(request: AuthenticatedHttpRequest, issuer: Any, units: list[Any], pa
     if payload.send:
         services.send_notice(actor=request.user, notice=notice)
     return notice
+
+
+class ImageOut(Schema):
+    id: int
+    url: str = Field(description='在正文中以 <img src="…"> 引用的地址')
+
+
+@router.post("/notices/images", response={201: ImageOut})
+def upload_image(
+    request: AuthenticatedHttpRequest, image: File[UploadedFile], issuer: Form[Id | None] = None
+) -> Status[Any]:
+    """A picture for a notice body (JPG, PNG or WebP, checked by content, at most 8 MB), kept for `issuer` (default:
+    the caller's unit). Put the answer's `url` in the body as `<img src="…">`; other pictures are removed."""
+    require(request, "notice.change")
+    unit = _writer(request, issuer)
+    stored = services.upload_image(actor=request.user, unit=unit, upload=image, name=image.name or "image")
+    return Status(201, ImageOut(id=stored.pk, url=services.image_url(stored)))
+
+
+def _writer(request: AuthenticatedHttpRequest, issuer: int | None) -> OrgUnit:
+    unit = _unit(request, issuer)
+    if not can(request.user, "notice.change", unit) or unit.kind not in services.ISSUER_KINDS:
+        raise Forbidden("请以教育局、区县教育局或学校身份写告知书")
+    return unit
+
+
+class AudienceCountOut(Schema):
+    classes: int
+    students: int
+    guardians: int = Field(description="监护人数；学生多于 2 万时按抽样估算")
+    guardians_estimated: bool
+
+
+@router.get("/notices/audience-count", response=AudienceCountOut)
+def audience_count(
+    request: AuthenticatedHttpRequest,
+    issuer: Id | None = None,
+    units: Query[list[Id]] = [],  # noqa: B006 (ninja reads the default, never mutates it)
+    grade_names: Query[list[str]] = [],  # noqa: B006
+    flags: Query[list[StudentFlag]] = [],  # noqa: B006
+) -> AudienceCountOut:
+    """How many classes, students and guardians a notice from `issuer` with this audience would reach now."""
+    require(request, "notice.change")
+    unit = _writer(request, issuer)
+    chosen = list(
+        OrgUnit.objects.filter(pk__in=units, path__under=unit.path, kind__in=audience.AUDIENCE_KINDS).exclude(
+            pk=unit.pk
+        )
+    )
+    if len(chosen) != len(set(units)):
+        raise HttpError(404, "范围中有不存在或不在发文单位之内的单位")
+    found = audience.count(unit, audience.outermost(chosen), grade_names, [f.value for f in flags])
+    return AudienceCountOut(
+        classes=found.classes,
+        students=found.students,
+        guardians=found.guardians,
+        guardians_estimated=found.guardians_estimated,
+    )
 
 
 @router.get("/notices/{notice_id}", response=NoticeOut)

@@ -103,6 +103,7 @@ ACTION_LABELS = {
     "phone_confirm": "电话确认回执",
     "revoke_link": "作废家长链接",
     "view_pending_guardians": "查看未确认家长",
+    "upload_image": "上传告知书图片",
     # Health
     "health_check_correct": "更正晨午检",
     "health_absence_view": "查看缺勤名单",

@@ -2,15 +2,20 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
+from dudao.core.errors import DomainError
 from dudao.core.forms import DatePicker, StyledForm
+from dudao.notices.audience import AUDIENCE_KINDS
 from dudao.notices.models import Notice, StudentFlag
-from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.notices.services.drafting import check_questions
+from dudao.orgs.models import OrgUnit
 
 QUESTION_HELP = (
     "每行一个问题：“单选：暑期是否外出？|是|否”、“多选：外出方式|自驾|火车|飞机”、"
@@ -69,12 +74,29 @@ def initial_of(notice: Notice) -> dict[str, Any]:
     return {
         "title": notice.title,
         "body": editable_body(notice.body_html),
-        "questions": questions_text(notice.questions),
+        "questions": json.dumps(notice.questions, ensure_ascii=False),
+        "questions_text": questions_text(notice.questions),
         "audience_units": list(notice.audience_units.all()),
         "grade_names": "，".join(notice.audience_grade_names),
         "flags": notice.audience_flags,
         "links_expire_on": timezone.localtime(notice.links_expire_at).date(),
     }
+
+
+def split_grade_names(raw: str) -> list[str]:
+    raw = (raw or "").replace("，", ",").replace("、", ",")
+    return [n.strip() for n in raw.split(",") if n.strip()]
+
+
+def questions_from_json(raw: str) -> list[Any]:
+    """The question builder's hidden field: a JSON list of {kind, label, options, required}."""
+    try:
+        questions = json.loads(raw or "[]")
+    except ValueError:
+        questions = None
+    if not isinstance(questions, list):
+        raise forms.ValidationError("回执问题的数据不完整，请刷新页面后重新填写")
+    return questions
 
 
 class NoticeForm(StyledForm):
@@ -83,46 +105,72 @@ class NoticeForm(StyledForm):
         label="正文",
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 12}),
-        help_text="可直接粘贴文字（空行分段）；支持 <b>加粗</b>、<i>斜体</i>、<ul><li>列表</li></ul> 等简单格式",
+        help_text=(
+            "可直接粘贴文字（空行分段）；支持 <b>加粗</b>、<i>斜体</i>、<h3>标题</h3>、"
+            "<ul><li>列表</li></ul> 等简单格式"
+        ),
     )
-    questions = forms.CharField(
+    # Written by the question builder (questions.js); checked here and again by the service.
+    questions = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Without scripts the builder cannot run: the page offers the one-question-per-line text instead (<noscript>).
+    questions_text = forms.CharField(
         label="回执问题（可选）", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=QUESTION_HELP
     )
     audience_units = forms.ModelMultipleChoiceField(
-        label="范围（不选则为全部）", queryset=OrgUnit.objects.none(), required=False
+        label="发送范围",
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+        error_messages={"invalid_choice": "发送范围中有单位不存在或不在发文单位之内，请重新勾选"},
     )
-    grade_names = forms.CharField(label="年级（可选，如 九年级，逗号分隔）", max_length=200, required=False)
+    grade_names = forms.CharField(
+        label="只发给这些年级（可选，如 九年级，逗号分隔）",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"data-audience-input": ""}),
+    )
     flags = forms.MultipleChoiceField(
-        label="学生群体（可选）",
+        label="只发给这些学生群体（可选）",
         choices=StudentFlag.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input", "data-audience-input": ""}),
     )
     links_expire_on = forms.DateField(label="链接有效期至", widget=DatePicker())
     attachments = forms.FileField(label="附件（可选，最多 5 个）", required=False)
 
     def __init__(self, *args: Any, issuer: OrgUnit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if issuer.kind == UnitKind.SCHOOL:
-            choices = OrgUnit.objects.filter(path__under=issuer.path, kind__in=(UnitKind.GRADE, UnitKind.CLASS))
-        else:
-            choices = OrgUnit.objects.filter(
-                path__under=issuer.path, kind__in=(UnitKind.DISTRICT, UnitKind.SCHOOL), is_closed=False
-            )
         field = self.fields["audience_units"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = choices.order_by("path")
-        field.widget.attrs["size"] = 8
+        field.queryset = OrgUnit.objects.filter(
+            path__under=issuer.path, kind__in=AUDIENCE_KINDS, is_closed=False
+        ).exclude(pk=issuer.pk)
         self.fields["attachments"].widget.attrs["multiple"] = True
         if "links_expire_on" not in self.initial:
             self.fields["links_expire_on"].initial = timezone.localdate() + dt.timedelta(days=30)
 
     def clean_questions(self) -> list[dict[str, Any]]:
-        return parse_questions(self.cleaned_data.get("questions", ""))
+        if "questions_text" in self.data:  # the page without scripts
+            questions: list[Any] = parse_questions(self.data.get("questions_text", ""))
+        else:
+            questions = questions_from_json(self.cleaned_data.get("questions", ""))
+        try:
+            return check_questions(questions)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
 
     def clean_grade_names(self) -> list[str]:
-        raw = self.cleaned_data.get("grade_names", "").replace("，", ",").replace("、", ",")
-        return [n.strip() for n in raw.split(",") if n.strip()]
+        return split_grade_names(self.cleaned_data.get("grade_names", ""))
+
+    def chosen_units(self) -> list[OrgUnit]:
+        """The units to show as ticked: the posted ones (valid or not yet checked), else the draft's."""
+        if self.is_bound:
+            posted = self.data.getlist("audience_units") if isinstance(self.data, QueryDict) else []
+            ids = [int(v) for v in posted if str(v).isdigit()]
+            field = self.fields["audience_units"]
+            assert isinstance(field, forms.ModelMultipleChoiceField) and field.queryset is not None
+            return list(field.queryset.filter(pk__in=ids).order_by("path"))
+        return sorted(self.initial.get("audience_units", []), key=lambda u: u.path)
 
 
 class ReminderForm(StyledForm):

@@ -54,6 +54,10 @@ class Notice(models.Model):
         OrgUnit, blank=True, related_name="+", verbose_name="范围"
     )
     audience_grade_names = models.JSONField(default=list, blank=True)
+    # Pictures the body shows (set from the sanitized body on every save): the parents' page serves only these.
+    images: models.ManyToManyField[NoticeImage, Any] = models.ManyToManyField(
+        "NoticeImage", blank=True, related_name="notices", verbose_name="正文图片"
+    )
     audience_flags = models.JSONField(default=list, blank=True)
     links_expire_at = models.DateTimeField("链接有效期至")
     status = models.CharField(max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT)
@@ -82,6 +86,29 @@ class Notice(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status == NoticeStatus.SENT and self.links_expire_at > timezone.now()
+
+
+class NoticeImageQuerySet(ScopedQuerySetMixin, models.QuerySet["NoticeImage"]):
+    scope_resource = "notice"
+    scope_path = "unit__path"
+
+
+class NoticeImage(models.Model):
+    """A picture uploaded from the body editor, kept for the unit that writes the notice (uploaded before the
+    draft exists, so it belongs to the unit, not yet to a notice). The body refers to it by its staff URL."""
+
+    unit = models.ForeignKey(OrgUnit, verbose_name="上传单位", on_delete=models.PROTECT, related_name="+")
+    file = models.ForeignKey("core.StoredFile", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = NoticeImageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "告知书图片"
+
+    def __str__(self) -> str:
+        return f"notice image {self.pk}"
 
 
 class NoticeAttachment(models.Model):

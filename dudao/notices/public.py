@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +22,8 @@ from dudao.notices import services, tokens
 from dudao.notices.bench import insert_bare_row
 from dudao.notices.models import Receipt
 from dudao.notices.services.drafting import MULTI_SEPARATOR
+
+_IMAGE_SRC = re.compile(r'src="/notices/images/([0-9]{1,18})/"')
 
 
 def _over(key: str, limit: int) -> bool:
@@ -88,6 +91,7 @@ def public_page(request: HttpRequest, token: str) -> HttpResponseBase:
         "notices/public.html",
         {
             "notice": notice,
+            "body": body_for_link(notice.body_html, token),
             "child": services.given_name(receipt.student.name),
             "klass": klass_name,
             "receipt": receipt,
@@ -159,6 +163,22 @@ def public_file(request: HttpRequest, token: str, file_pk: int) -> HttpResponseB
         return _not_found(request)
     item = get_object_or_404(link.receipt.notice.attachments.select_related("file"), file_id=file_pk)
     return file_response(item.file)
+
+
+def body_for_link(body_html: str, token: str) -> str:
+    """The body with its pictures served through the parent's own link (the staff address needs a login)."""
+    return _IMAGE_SRC.sub(
+        lambda found: f'src="{reverse("notices:public_image", args=[token, found.group(1)])}"', body_html
+    )
+
+
+@never_cache
+def public_image(request: HttpRequest, token: str, image_pk: int) -> HttpResponseBase:
+    link = services.live_link(token)
+    if link is None:
+        return _not_found(request)
+    image = get_object_or_404(link.receipt.notice.images.select_related("file"), pk=image_pk)
+    return file_response(image.file, as_attachment=False)
 
 
 @csrf_exempt

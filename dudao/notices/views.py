@@ -21,7 +21,7 @@ from dudao.core.excel import check_export_size, xlsx_response
 from dudao.core.files import file_response
 from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, post_form, posted_version, require
-from dudao.notices import exports, selectors, services, tokens
+from dudao.notices import audience, exports, selectors, services, tokens
 from dudao.notices.forms import NoticeForm, PhoneConfirmForm, ReminderForm, initial_of
 from dudao.notices.models import Notice, NoticeStatus
 from dudao.orgs.models import OrgUnit, UnitKind
@@ -100,7 +100,22 @@ def notice_create(request: AuthedRequest) -> HttpResponse:
                 return redirect("notices:detail", pk=notice.pk)
         else:
             messages.error(request, form_errors(form))
-    return render(request, "notices/form.html", {"form": form, "issuer": issuer})
+    return render(
+        request, "notices/form.html", _form_context(form, issuer), status=400 if request.method == "POST" else 200
+    )
+
+
+def _form_context(form: NoticeForm, issuer: OrgUnit, **extra: object) -> dict[str, object]:
+    """The form with its audience picker: the tree's first level, the ticked units (named with where they sit),
+    the upload limit of pictures in the body."""
+    return {
+        "form": form,
+        "issuer": issuer,
+        "tree": audience.children(issuer, issuer),
+        "chosen": audience.labelled(issuer, form.chosen_units()),
+        "image_max_mb": services.IMAGE_MAX_BYTES // (1024 * 1024),
+        **extra,
+    }
 
 
 def _notice(request: AuthedRequest, pk: int) -> Notice:
@@ -125,6 +140,10 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("notices:class", pk=pk, class_pk=unit.pk)
     user = request.user
     may_change = can(user, "notice.change", notice.issuer)
+    audience_units = list(notice.audience_units.all())
+    reach = None
+    if notice.status == NoticeStatus.DRAFT:
+        reach = audience.count(notice.issuer, audience_units, notice.audience_grade_names, notice.audience_flags)
     return render(
         request,
         "notices/detail.html",
@@ -134,7 +153,8 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "rates": selectors.rates(notice, unit) if notice.status != NoticeStatus.DRAFT else None,
             "scope": _scope(request),
             "attachments": list(notice.attachments.select_related("file")),
-            "audience_units": list(notice.audience_units.all()),
+            "audience_units": audience.labelled(notice.issuer, audience_units),
+            "reach": reach,
             "may_change": may_change,
             "may_sms": notice.is_live and (may_change or can(user, "notice.confirm", unit)),
             "reminders": list(notice.reminders.filter(cancelled_at__isnull=True)),
@@ -188,15 +208,15 @@ def notice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 messages.error(request, exc.message)
                 status = exc.status if exc.status == 409 else 400
-                context = {"form": form, "issuer": notice.issuer, "notice": notice, "attachments": attachments}
-                return render(request, "notices/form.html", {**context, "version": version}, status=status)
+                context = _form_context(form, notice.issuer, notice=notice, attachments=attachments, version=version)
+                return render(request, "notices/form.html", context, status=status)
             messages.success(request, "已保存修改，可预览后发送")
             return redirect("notices:detail", pk=pk)
         messages.error(request, form_errors(form))
     return render(
         request,
         "notices/form.html",
-        {"form": form, "issuer": notice.issuer, "notice": notice, "attachments": attachments, "version": version},
+        _form_context(form, notice.issuer, notice=notice, attachments=attachments, version=version),
         status=400 if request.method == "POST" else 200,
     )
 
@@ -211,6 +231,7 @@ def notice_preview(request: AuthedRequest, pk: int) -> HttpResponse:
         "notices/public.html",
         {
             "notice": notice,
+            "body": notice.body_html,
             "child": "小明（示例）",
             "klass": "××班",
             "receipt": None,

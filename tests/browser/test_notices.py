@@ -10,6 +10,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from dudao.accounts.models import User
+from dudao.orgs.models import OrgUnit
 from tests.browser.test_journey import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,11 +31,14 @@ def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: 
     sign_in(page, base, "school.principal")
     page.goto(f"{base}/notices/")
     page.get_by_role("link", name="写告知书").click()
-    page.get_by_label("标题").fill("期末安全告知书")
-    page.get_by_label("正文").fill("各位家长：\n\n寒假将至，请加强对孩子的安全教育。")
+    page.wait_for_load_state()
+    page.get_by_role("textbox", name="标题", exact=True).fill("期末安全告知书")
+    page.get_by_label("正文").click()
+    page.keyboard.type("各位家长：寒假将至，请加强对孩子的安全教育。")
     page.get_by_role("button", name="添加问题").click()  # a 单选 with 是 / 否 to start from
     page.get_by_label("第 1 题的题目").fill("寒假是否外出？")
-    page.get_by_label("范围（不选则为全部）").select_option(label=klass.name)
+    tick_classes(page, klass)
+    expect(page.get_by_test_id("audience-classes")).to_have_text("1")
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator(".alert-success")).to_contain_text("已保存草稿")
     page.get_by_role("button", name="发送").click()
@@ -72,6 +76,88 @@ def test_school_sends_parent_confirms_teacher_list_shrinks(page: Page, browser: 
     expect(page.get_by_test_id("confirmed")).to_contain_text("家长链接")
 
 
+def tick_classes(page: Page, *classes: OrgUnit) -> None:
+    """Open each class's grade in the audience tree (loaded when opened) and tick the class."""
+    tree = page.get_by_test_id("audience-tree")
+    for klass in classes:
+        grade = klass.get_parent()
+        assert grade is not None
+        toggle = tree.get_by_role("button", name=f"展开{grade.name}")
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+        tree.get_by_label(klass.name).check()
+    for klass in classes:
+        expect(page.get_by_test_id("audience-chosen")).to_contain_text(klass.name)
+
+
+def test_principal_writes_with_the_editor_builder_and_class_tree_and_the_parent_sees_the_formatting(
+    page: Page, browser: Browser, demo_site
+) -> None:
+    base = demo_site.url
+    page.on("dialog", lambda dialog: dialog.accept())
+    klass = User.objects.get(username="school.teacher").assignments.get(role="class_teacher").unit
+    grade = klass.get_parent()
+    assert grade is not None
+    sibling = grade.get_children().exclude(pk=klass.pk).filter(kind="class").first()
+    assert sibling is not None
+    sign_in(page, base, "school.principal")
+    page.goto(f"{base}/notices/new/")
+    page.wait_for_load_state()
+    page.get_by_role("textbox", name="标题", exact=True).fill("关于暑期防溺水安全的告知书")
+
+    # The body: a bold line and a bulleted list, from the toolbar, no HTML typed.
+    editor = page.get_by_label("正文")
+    editor.click()
+    page.get_by_role("button", name="加粗").click()
+    page.keyboard.type("请务必做到以下几点")
+    page.get_by_role("button", name="加粗").click()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="项目列表").click()
+    page.keyboard.type("不私自下水游泳")
+    page.keyboard.press("Enter")
+    page.keyboard.type("不到无安全设施的水域玩耍")
+    expect(editor.locator("strong")).to_have_text("请务必做到以下几点")
+    expect(editor.locator("li")).to_have_count(2)
+
+    # A single-choice question from the builder.
+    page.get_by_role("button", name="添加问题").click()
+    page.get_by_label("第 1 题的题目").fill("暑期是否外出？")
+    page.get_by_label("第 1 题的选项 1", exact=True).fill("外出")
+    page.get_by_label("第 1 题的选项 2", exact=True).fill("在家")
+
+    # Two classes from the tree; the count follows.
+    tick_classes(page, klass, sibling)
+    expect(page.get_by_test_id("audience-classes")).to_have_text("2")
+    expect(page.get_by_test_id("audience-count")).to_contain_text("位家长")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator(".alert-success")).to_contain_text("已保存草稿")
+    expect(page.get_by_test_id("reach")).to_contain_text("将下发给")
+    expect(page.get_by_test_id("reach-count")).to_contain_text("2 个班级")
+    expect(page.get_by_test_id("notice-body").locator("strong")).to_have_text("请务必做到以下几点")
+
+    page.get_by_role("link", name="预览家长页面").click()
+    expect(page.get_by_test_id("preview-banner")).to_be_visible()
+    expect(page.locator("article.notice-body li")).to_have_count(2)
+    expect(page.get_by_role("radio", name="在家")).to_be_visible()
+    page.get_by_role("link", name="返回告知书").click()
+    page.get_by_role("button", name="发送").click()
+    expect(page.locator(".alert-success")).to_contain_text("已发送：1 所学校、2 个班级")
+
+    # A parent's personal link, on a phone: the same formatting, fitting the screen.
+    page.goto(f"{base}{page.url.split(base)[-1].split('?')[0]}classes/{klass.pk}/")
+    message = page.get_by_role("button", name="复制消息").first.get_attribute("data-copy") or ""
+    found = re.search(r"https?://\S+", message)
+    assert found is not None, message
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    parent = phone.new_page()
+    parent.goto(found.group(0))
+    body = parent.locator("article.notice-body")
+    expect(body.locator("strong")).to_have_text("请务必做到以下几点")
+    expect(body.locator("ul > li")).to_have_count(2)
+    assert parent.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.close()
+
+
 def test_principal_edits_previews_and_sends_the_draft(page: Page, demo_site) -> None:
     base = demo_site.url
     page.on("dialog", lambda dialog: dialog.accept())
@@ -84,7 +170,7 @@ def test_principal_edits_previews_and_sends_the_draft(page: Page, demo_site) -> 
 
     page.get_by_role("link", name="修改", exact=True).click()
     page.wait_for_load_state()
-    page.get_by_label("标题").fill("关于举行春季家长开放日活动的通知")
+    page.get_by_role("textbox", name="标题", exact=True).fill("关于举行春季家长开放日活动的通知")
     # The question builder: the draft's 单选 is there; add a 多选 with three options.
     expect(page.get_by_label("第 1 题的题目")).to_have_value("您是否参加本次开放日")
     page.get_by_role("button", name="添加问题").click()

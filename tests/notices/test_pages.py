@@ -116,7 +116,8 @@ def test_principal_writes_and_sends_a_notice(city, signed_in):
         {
             "title": "暑期防溺水告知书",
             "body": "各位家长：\n\n暑期请看护好孩子。",
-            "questions": "单选：暑期是否外出？|是|否\n简答：外出去向",
+            # The page without scripts: the one-question-per-line text (the builder posts JSON, test_compose).
+            "questions_text": "单选：暑期是否外出？|是|否\n简答：外出去向",
             "audience_units": [city.class_a1.pk],
             "links_expire_on": (timezone.localdate() + dt.timedelta(days=60)).isoformat(),
         },
@@ -135,9 +136,9 @@ def test_bad_question_line_is_shown_and_nothing_saved(city, signed_in):
     client = signed_in(city.user("principal"))
     response = client.post(
         "/notices/new/",
-        {"title": "t", "body": "b", "questions": "排序：x|y", "links_expire_on": "2099-01-01"},
+        {"title": "t", "body": "b", "questions_text": "排序：x|y", "links_expire_on": "2099-01-01"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "第 1 行" in response.content.decode()
     assert not Notice.objects.exists()
 

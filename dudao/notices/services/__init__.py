@@ -15,6 +15,7 @@ from dudao.notices.services.confirmations import (
     verify_guardian,
 )
 from dudao.notices.services.drafting import ISSUER_KINDS, create_notice, delete_notice, update_notice
+from dudao.notices.services.images import IMAGE_MAX_BYTES, image_url, upload_image
 from dudao.notices.services.reminders import (
     add_reminder,
     given_name,
@@ -34,6 +35,7 @@ from dudao.notices.services.sending import (
 )
 
 __all__ = [
+    "IMAGE_MAX_BYTES",
     "ISSUER_KINDS",
     "VerifyLocked",
     "add_reminder",
@@ -43,6 +45,7 @@ __all__ = [
     "create_notice",
     "delete_notice",
     "given_name",
+    "image_url",
     "link_url",
     "live_code",
     "live_link",
@@ -59,6 +62,7 @@ __all__ = [
     "send_sms",
     "sender_label",
     "update_notice",
+    "upload_image",
     "verify_guardian",
     "withdraw_notice",
 ]

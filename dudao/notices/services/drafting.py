@@ -20,60 +20,119 @@ from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.files import DOCUMENT_TYPES, IMAGE_TYPES, store_upload
 from dudao.core.locking import bump, locked
-from dudao.notices.models import Notice, NoticeAttachment, NoticeStatus, QuestionKind
+from dudao.notices.audience import outermost
+from dudao.notices.models import Notice, NoticeAttachment, NoticeImage, NoticeStatus, QuestionKind
 from dudao.notices.services._common import NOTICE_FIELDS, _check_flags
 from dudao.orgs.models import OrgUnit, UnitKind
 from dudao.orgs.scoping import can
 
 ISSUER_KINDS = (UnitKind.BUREAU, UnitKind.DISTRICT, UnitKind.SCHOOL)
-ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h3", "h4", "blockquote", "a", "hr"}
+ALLOWED_TAGS = {
+    "p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+    "a", "hr", "img",
+}  # fmt: skip
+# A letter has two heading levels (标题, 小标题); headings pasted from Word or a web page are brought to them.
+_HEADINGS = re.compile(r"<(/?)h([1-6])>")
 MAX_BODY = 20_000
 MAX_QUESTIONS = 10
+MAX_OPTIONS = 8
 MAX_ATTACHMENTS = 5
 CHOICE_KINDS = (QuestionKind.CHOICE, QuestionKind.MULTI)
 # A multiple-choice answer is stored as one string, the chosen options joined by this.
 MULTI_SEPARATOR = "；"
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# The only pictures a body may show: those uploaded through the editor, by the staff URL of `views.image`.
+# Anything else (data: URLs, other sites, other paths) is dropped with its <img>.
+IMAGE_SRC = re.compile(r"/notices/images/([0-9]{1,18})/")
+_IMG_TAG = re.compile(r"<img\b[^>]*>")
+
+
+def _keep_attribute(element: str, attribute: str, value: str) -> str | None:
+    if element == "img" and attribute == "src":
+        return value if IMAGE_SRC.fullmatch(value) else None
+    return value
+
+
+def _drop_image(tag: re.Match[str], keep: set[int] | None) -> str:
+    found = IMAGE_SRC.search(tag.group(0))
+    if found is None or (keep is not None and int(found.group(1)) not in keep):
+        return ""
+    return tag.group(0)
 
 
 def clean_body(text: str) -> str:
-    """Sanitized HTML. Text without tags becomes paragraphs, so a pasted letter keeps its lines."""
+    """Sanitized HTML. Text without tags becomes paragraphs, so a pasted letter keeps its lines.
+
+    Only the tags of the editor's toolbar survive; links keep href (http, https, mailto) and title and get
+    rel="noopener noreferrer nofollow"; pictures keep only a src of an uploaded notice image and their alt text
+    (which unit's pictures may appear is `_check_draft`'s question). No style, class, script or on* attribute
+    survives. The editor writes spaces as &nbsp; (so that they are not collapsed while typing); they are plain
+    spaces again here, so that lines wrap."""
     text = (text or "").strip()
     if not re.search(r"<[a-zA-Z/][^>]*>", text):
         from django.utils.html import escape
 
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\r?\n", text) if p.strip()]
         text = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-    return nh3.clean(
+    cleaned = nh3.clean(
         text,
         tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
+        attributes={"a": {"href", "title"}, "img": {"src", "alt"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
+        attribute_filter=_keep_attribute,
     )
+    cleaned = _IMG_TAG.sub(lambda tag: _drop_image(tag, None), cleaned)
+    cleaned = _HEADINGS.sub(lambda tag: f"<{tag.group(1)}h{3 if tag.group(2) <= '3' else 4}>", cleaned)
+    return cleaned.replace("&nbsp;", " ").replace("\u00a0", " ")
 
 
-def check_questions(questions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Normalised questions, or DomainError naming the bad one."""
+def body_image_ids(body_html: str) -> set[int]:
+    return {int(found) for found in IMAGE_SRC.findall(body_html)}
+
+
+def check_questions(questions: Sequence[Any]) -> list[dict[str, Any]]:
+    """Normalised questions, or DomainError naming the bad one (by its number as the writer sees it)."""
     if len(questions) > MAX_QUESTIONS:
-        raise DomainError(f"问题最多 {MAX_QUESTIONS} 个", code="too_many_questions")
+        raise DomainError(f"回执问题最多 {MAX_QUESTIONS} 个，现在有 {len(questions)} 个", code="too_many_questions")
     clean = []
     kinds = {k.value for k in QuestionKind}
     for index, question in enumerate(questions, start=1):
+        if not isinstance(question, dict):
+            raise DomainError(f"第 {index} 个问题的格式不正确", code="question_invalid")
         kind = str(question.get("kind", ""))
         label = str(question.get("label", "")).strip()
         if kind not in kinds:
             raise DomainError(f"第 {index} 个问题的类型不正确（可选：确认、单选、多选、简答）", code="question_invalid")
-        if not label or len(label) > 100:
-            raise DomainError(f"第 {index} 个问题须有 1–100 字的题目", code="question_invalid")
-        options = [str(o).strip() for o in question.get("options") or [] if str(o).strip()]
-        if kind in CHOICE_KINDS and not 2 <= len(options) <= 8:
+        if not label:
+            raise DomainError(f"第 {index} 个问题的题目是空的，请填写或删除这个问题", code="question_invalid")
+        if len(label) > 100:
+            raise DomainError(f"第 {index} 个问题的题目超过 100 字", code="question_invalid")
+        raw_options = question.get("options") or []
+        if not isinstance(raw_options, list):
+            raise DomainError(f"第 {index} 个问题的选项格式不正确", code="question_invalid")
+        options = [str(o).strip() for o in raw_options if str(o).strip()]
+        if kind in CHOICE_KINDS:
             label_of_kind = QuestionKind(kind).label
-            raise DomainError(f"第 {index} 个问题（{label_of_kind}）须有 2–8 个选项", code="question_invalid")
-        if kind == QuestionKind.MULTI and any(MULTI_SEPARATOR in o for o in options):
-            raise DomainError(f"第 {index} 个问题（多选）的选项中不能有“{MULTI_SEPARATOR}”", code="question_invalid")
-        if len(set(options)) != len(options) or any(len(o) > 40 for o in options):
-            raise DomainError(f"第 {index} 个问题的选项重复或过长", code="question_invalid")
+            if len(options) < 2:
+                raise DomainError(
+                    f"第 {index} 个问题（{label_of_kind}）至少要有 2 个选项（可选 2–{MAX_OPTIONS} 个）",
+                    code="question_invalid",
+                )
+            if len(options) > MAX_OPTIONS:
+                raise DomainError(
+                    f"第 {index} 个问题（{label_of_kind}）最多 {MAX_OPTIONS} 个选项（可选 2–{MAX_OPTIONS} 个）",
+                    code="question_invalid",
+                )
+            repeated = next((o for i, o in enumerate(options) if o in options[:i]), None)
+            if repeated is not None:
+                raise DomainError(f"第 {index} 个问题的选项“{repeated}”重复了", code="question_invalid")
+            if kind == QuestionKind.MULTI and any(MULTI_SEPARATOR in o for o in options):
+                raise DomainError(
+                    f"第 {index} 个问题（多选）的选项中不能有“{MULTI_SEPARATOR}”", code="question_invalid"
+                )
+            if any(len(o) > 40 for o in options):
+                raise DomainError(f"第 {index} 个问题的选项超过 40 字", code="question_invalid")
         clean.append(
             {
                 "key": f"q{index}",
@@ -97,6 +156,7 @@ class _Draft:
     grade_names: list[str]
     flags: list[str]
     links_expire_at: dt.datetime
+    images: list[NoticeImage]
 
 
 def _check_draft(
@@ -116,7 +176,10 @@ def _check_draft(
     if len(body or "") > MAX_BODY:
         raise DomainError(f"正文不能超过 {MAX_BODY} 字", code="body_too_long")
     body_html = clean_body(body)
-    if not re.sub(r"<[^>]+>|\s|&nbsp;", "", body_html):
+    images = list(NoticeImage.objects.filter(pk__in=body_image_ids(body_html), unit=issuer))
+    if len(images) != len(body_image_ids(body_html)):  # another unit's picture: not shown to these parents
+        body_html = _IMG_TAG.sub(lambda tag: _drop_image(tag, {i.pk for i in images}), body_html)
+    if not re.sub(r"<(?!img)[^>]+>|\s|&nbsp;", "", body_html):
         raise DomainError("请填写正文", code="body_required")
     clean_questions = check_questions(questions)
     _check_flags(flags)
@@ -137,7 +200,9 @@ def _check_draft(
     if expire_on > today + dt.timedelta(days=366):
         raise DomainError("链接有效期最长一年", code="expiry_too_far")
     expires_at = timezone.make_aware(dt.datetime.combine(expire_on, dt.time(23, 59, 59)))
-    return _Draft(title, body_html, clean_questions, list(audience_units), names, sorted(set(flags)), expires_at)
+    return _Draft(
+        title, body_html, clean_questions, outermost(audience_units), names, sorted(set(flags)), expires_at, images
+    )
 
 
 def _store_attachments(actor: User, notice: Notice, attachments: Sequence[tuple[IO[bytes], str]]) -> None:
@@ -163,6 +228,7 @@ def _content(notice: Notice) -> dict[str, Any]:
         "grade_names": notice.audience_grade_names,
         "flags": notice.audience_flags,
         "attachments": sorted(a.file_id for a in notice.attachments.all()),
+        "images": sorted(i.pk for i in notice.images.all()),
     }
 
 
@@ -208,6 +274,7 @@ def create_notice(
             created_by=actor,
         )
         notice.audience_units.set(draft.audience_units)
+        notice.images.set(draft.images)
         _store_attachments(actor, notice, attachments)
         record_change(actor=actor, action="create", obj=notice, unit_path=issuer.path, after=_content(notice))
     return notice
@@ -267,6 +334,7 @@ def update_notice(
             ["title", "body_html", "questions", "audience_grade_names", "audience_flags", "links_expire_at"],
         )
         fresh.audience_units.set(draft.audience_units)
+        fresh.images.set(draft.images)
         fresh.attachments.filter(file_id__in=list(remove_attachments)).delete()
         _store_attachments(actor, fresh, attachments)
         after = _content(fresh)

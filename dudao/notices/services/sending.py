@@ -17,27 +17,18 @@ from dudao.accounts.models import User
 from dudao.audit.services import record_change, snapshot
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.locking import bump, locked
+from dudao.notices.audience import students_reached
 from dudao.notices.models import ClassCode, GuardianLink, Notice, NoticeSchool, NoticeStatus, Receipt, ReminderPlan
-from dudao.notices.services._common import NOTICE_FIELDS, _any_of
-from dudao.orgs.models import Guardian, OrgUnit, Student, StudentStatus, UnitKind
+from dudao.notices.services._common import NOTICE_FIELDS
+from dudao.orgs.models import Guardian, OrgUnit, Student, UnitKind
 from dudao.orgs.scoping import can
 
 
 def audience(notice: Notice) -> QuerySet[Student]:
     """Enrolled students the notice reaches: the issuer's subtree, narrowed by units, grade names and flags."""
-    students = Student.objects.filter(status=StudentStatus.ENROLLED, klass__path__under=notice.issuer.path)
-    units = list(notice.audience_units.all())
-    if units:
-        students = students.filter(_any_of(Q(klass__path__under=unit.path) for unit in units))
-    if notice.audience_grade_names:
-        grades = OrgUnit.objects.filter(
-            kind=UnitKind.GRADE, name__in=notice.audience_grade_names, path__under=notice.issuer.path
-        ).values_list("path", flat=True)
-        where = _any_of(Q(klass__path__under=path) for path in grades)
-        students = students.filter(where) if where else students.none()
-    if notice.audience_flags:
-        students = students.filter(_any_of(Q(**{flag: True}) for flag in notice.audience_flags))
-    return students
+    return students_reached(
+        notice.issuer, list(notice.audience_units.all()), notice.audience_grade_names, notice.audience_flags
+    )
 
 
 @dataclass(frozen=True)

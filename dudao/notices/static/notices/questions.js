@@ -1,33 +1,29 @@
-// 家长告知书: the question builder. It edits the form's one-question-per-line text (单选：题目|选项|选项), which the
-// server parses as before, so the form still works without scripts and nothing new is posted.
+// 家长告知书: the question builder. It edits the form's hidden JSON field (a list of {kind, label, options,
+// required}), which the server checks again with its own messages. Without scripts the page shows a
+// one-question-per-line text box instead (<noscript>).
 (function () {
   "use strict";
   var KINDS = [["confirm", "确认"], ["choice", "单选"], ["multi", "多选"], ["text", "简答"]];
-  var HEADS = { "确认": "confirm", "单选": "choice", "多选": "multi", "简答": "text", "填空": "text" };
-  var OPTIONAL = "（选填）";
 
   function parse(text) {
-    return text.split(/\r?\n/).map(function (line) { return line.trim(); }).filter(Boolean).map(function (line) {
-      line = line.replace(":", "：");
-      var at = line.indexOf("：");
-      var kind = at > 0 ? HEADS[line.slice(0, at).trim()] : null;
-      var parts = line.slice(at + 1).split("|").map(function (p) { return p.trim(); });
-      var label = parts[0] || "";
-      var optional = label.slice(-OPTIONAL.length) === OPTIONAL;
-      if (optional) label = label.slice(0, -OPTIONAL.length).trim();
-      return { kind: kind || "confirm", label: kind ? label : line, options: parts.slice(1), required: !optional };
+    var list;
+    try { list = JSON.parse(text || "[]"); } catch (error) { list = []; }
+    if (!Array.isArray(list)) list = [];
+    return list.map(function (q) {
+      return {
+        kind: KINDS.some(function (k) { return k[0] === q.kind; }) ? q.kind : "confirm",
+        label: String(q.label || ""),
+        options: Array.isArray(q.options) ? q.options.map(String) : [],
+        required: q.required !== false,
+      };
     });
   }
 
-  function clean(text) { return String(text).replace(/[|\r\n]/g, "／").trim(); }
-
   function serialize(questions) {
-    return questions.map(function (q) {
-      var head = KINDS.filter(function (k) { return k[0] === q.kind; })[0][1];
-      var label = clean(q.label) + (q.kind !== "text" && !q.required ? OPTIONAL : "");
-      var options = q.kind === "choice" || q.kind === "multi" ? q.options.map(clean).filter(Boolean) : [];
-      return [head + "：" + label].concat(options).join("|");
-    }).join("\n");
+    return JSON.stringify(questions.map(function (q) {
+      var choice = q.kind === "choice" || q.kind === "multi";
+      return { kind: q.kind, label: q.label.trim(), options: choice ? q.options.map(function (o) { return o.trim(); }) : [], required: q.kind === "text" ? false : q.required };
+    }));
   }
 
   function el(tag, attrs, children) {
@@ -48,9 +44,7 @@
     var field = document.getElementById(root.dataset.questionBuilder);
     if (!field) return;
     var questions = parse(field.value);
-    field.closest(".mb-3").querySelectorAll("label[for='" + field.id + "'], .form-text").forEach(function (n) { n.hidden = true; });
-    field.hidden = true;
-    root.hidden = false;
+    root.querySelector("[data-action='add']").hidden = false;
 
     function save() { field.value = serialize(questions); }
 
