@@ -31,6 +31,7 @@ import gc
 import os
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from bench import common
@@ -151,7 +152,7 @@ def main() -> None:
             found = sum(len(getattr(hand, code.replace(".", "_"))()) for code in codes)
             return found + len(hand_today.duty_missed_signins())
 
-        ours, theirs = timed_pair(lambda client=client: client.get("/cockpit/"), live_by_hand, args.repeat)
+        ours, theirs = timed_pair(partial(client.get, "/cockpit/"), live_by_hand, args.repeat)
         cells.append((login, "cockpit", ours, theirs))
 
         # ----- ledger overview -------------------------------------------------------------------------------
@@ -175,7 +176,7 @@ def main() -> None:
         want = sum(int(row[4]) for row in overview_by_hand())
         if got != want:
             raise SystemExit(f"{login}: ledger overview {got} items vs hand-written {want}")
-        ours, theirs = timed_pair(lambda user=user: counts_by_area(user, today=today), overview_by_hand, args.repeat)
+        ours, theirs = timed_pair(partial(counts_by_area, user, today=today), overview_by_hand, args.repeat)
         cells.append((login, "ledger", ours, theirs))
 
         # ----- completeness ----------------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def main() -> None:
         if total.expected != want:
             raise SystemExit(f"{login}: completeness expects {total.expected} reports vs hand-written {want}")
         ours, theirs = timed_pair(
-            lambda user=user: directive_selectors.completeness(period, user), completeness_by_hand, args.repeat
+            partial(directive_selectors.completeness, period, user), completeness_by_hand, args.repeat
         )
         cells.append((login, "completeness", ours, theirs))
 

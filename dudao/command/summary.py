@@ -208,7 +208,7 @@ def figures(
         found = IndicatorFigure.objects.filter(
             day=end, code__in=stored_codes, unit_id__in=[u.pk for u in units]
         ).values_list("code", "unit_id", "value", "numerator", "denominator", "computed_at")
-        rows = {(code, unit_id): rest for code, unit_id, *rest in found}
+        rows = {(row[0], row[1]): row[2:] for row in found}
     for indicator in readable:
         root = scope_root_path(user, indicator.permission)
         allowed = [u for u in units if root is not None and u.path.startswith(root)]
