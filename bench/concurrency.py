@@ -147,7 +147,10 @@ def job_source(data: dict[str, Any], seed: int) -> Any:
                 index, back, session = slots[counters["slot"] % len(slots)]
                 counters["slot"] += 1
                 klass, token, students = data["teachers"][index]
-                absent = rng.sample(students, min(len(students), rng.randint(0, 2)))
+                # The same answer for the same slot: once every open slot is used the mix wraps around, and a
+                # teacher tapping 提交 again on a day already past is a harmless repeat (not a 409 correction).
+                slot_rng = random.Random(f"{index}-{back}-{session}")
+                absent = slot_rng.sample(students, min(len(students), slot_rng.randint(0, 2)))
                 body = {
                     "class_id": klass,
                     "date": (data["today"] - dt.timedelta(days=back)).isoformat(),

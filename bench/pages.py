@@ -174,6 +174,10 @@ def main() -> None:
 
     # Production static storage (hashed names from the manifest), as gunicorn serves the pages.
     call_command("collectstatic", interactive=False, verbosity=0)
+    # The garbage-collector set-up of every gunicorn worker (dudao/wsgi.py): this process serves the pages as one.
+    from dudao.core.gc_tuning import install
+
+    install()
     roles = [r for r in args.roles.split(",") if r] or [login[0] for login in DEMO_LOGINS]
     apis = api_lists()
     common.log(f"load average before: {os.getloadavg()[0]:.2f}; {len(roles)} roles, {len(apis)} API lists")

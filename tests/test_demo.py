@@ -126,3 +126,40 @@ def test_a_failed_demo_load_leaves_no_rows_and_no_files(db: None, monkeypatch: p
         call_command("demo", "--scale", "small", "--seed", "7", verbosity=0)
     assert stored and not any(default_storage.exists(name) for name in stored)
     assert not OrgUnit.objects.exists() and not StoredFile.objects.exists()
+
+
+def test_province_demo_puts_the_demo_city_under_a_provincial_department(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The province shape at a tiny size: a department over three cities, the city demo's logins in the first,
+    the department's own logins at the root, every ID number unique and the tree sound."""
+    from dataclasses import replace
+
+    from dudao.command.summary import summary_units
+    from dudao.demo import generator
+    from dudao.demo.loader import PROVINCE_LOGINS, load
+    from dudao.orgs.scoping import scope_root_path
+
+    tiny = replace(SCALES["small"], name="province", districts=2, schools_per_district=3, direct_schools=1, cities=3)
+    monkeypatch.setitem(generator.SCALES, "province", tiny)
+    report = load(scale="province", seed=7)
+
+    root = OrgUnit.objects.get(depth=1)
+    assert root.name == "江南省教育厅" and OrgUnit.objects.filter(depth=1).count() == 1
+    cities = list(OrgUnit.objects.filter(depth=2, kind="bureau").order_by("path"))
+    assert [c.name for c in cities] == ["临江市教育局", "云州市教育局", "青川市教育局"]
+    assert OrgUnit.objects.filter(kind="district").count() == 6
+    assert OrgUnit.find_problems() == ([], [], [], [], [])
+    ids = list(Student.objects.values_list("id_card_no", flat=True))
+    assert len(ids) == len(set(ids)) == report.counts["students"]
+    # The city demo's logins work in the demo city; the department's at the root.
+    for username, *_ in [*DEMO_LOGINS, *PROVINCE_LOGINS]:
+        response = Client().post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, username
+    director = User.objects.get(username="city.director")
+    assert scope_root_path(director, "orgunit.read") == cities[0].path
+    province_director = User.objects.get(username="province.director")
+    assert scope_root_path(province_director, "orgunit.read") == root.path
+    # A school outside the demo city carries its city in its name; the summary covers the city bureaus.
+    assert OrgUnit.objects.filter(kind="school", path__startswith=cities[1].path, name__startswith="云州").exists()
+    assert set(cities) <= set(summary_units())

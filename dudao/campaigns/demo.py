@@ -58,7 +58,9 @@ def _refs(root: OrgUnit) -> list[services.ItemRef]:
     add(ItemKind.NOTICE, Notice.objects.filter(issuer=root, title__contains="文明城市").values_list("pk", flat=True))
     add(
         ItemKind.PLAN,
-        ContingencyPlan.objects.filter(unit__kind=UnitKind.DISTRICT, plan_type=PlanType.INSPECTION)
+        ContingencyPlan.objects.filter(
+            unit__kind=UnitKind.DISTRICT, unit__path__under=root.path, plan_type=PlanType.INSPECTION
+        )
         .order_by("unit__path")
         .values_list("pk", flat=True),
     )
@@ -86,7 +88,9 @@ def campaigns_demo(context: DemoContext) -> dict[str, int]:
     admin = User.objects.get(username="city.admin")
     director = User.objects.get(username="city.director")
     office = OrgUnit.objects.filter(path__under=root.path, kind=UnitKind.OFFICE, name="基础教育科").first()
-    districts = list(OrgUnit.objects.filter(kind=UnitKind.DISTRICT, is_closed=False).order_by("path"))
+    districts = list(
+        OrgUnit.objects.filter(path__under=root.path, kind=UnitKind.DISTRICT, is_closed=False).order_by("path")
+    )
     first_district = OrgUnit.objects.get(pk=context.city.districts[0])
     campaign = services.create_campaign(
         actor=admin,

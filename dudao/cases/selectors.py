@@ -403,8 +403,15 @@ def staffing(root: OrgUnit) -> list[StaffingRow]:
     for room in CounsellingRoom.objects.filter(school__in=schools):
         rooms[room.school_id].append(room)
     per_district = root.kind == UnitKind.BUREAU
+    # One row per unit one level down: the districts of a city, the cities of a province (schools directly under
+    # the bureau fall into its own row).
     groups = (
-        {g.path: g for g in OrgUnit.objects.filter(path__under=root.path, kind=UnitKind.DISTRICT)}
+        {
+            g.path: g
+            for g in OrgUnit.objects.filter(
+                path__under=root.path, depth=root.depth + 1, kind__in=(UnitKind.BUREAU, UnitKind.DISTRICT)
+            )
+        }
         if per_district
         else {}
     )

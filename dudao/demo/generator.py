@@ -47,11 +47,16 @@ class Scale:
     direct_schools: int
     classes_per_grade: float
     batch_schools: int = 40
+    # Above 1: a provincial department at the root over this many cities of the shape above.
+    cities: int = 1
 
 
 SCALES = {
     "small": Scale("small", districts=2, schools_per_district=18, direct_schools=4, classes_per_grade=3.2),
     "city": Scale("city", districts=12, schools_per_district=123, direct_schools=24, classes_per_grade=5.5),
+    "province": Scale(
+        "province", districts=12, schools_per_district=123, direct_schools=24, classes_per_grade=5.5, cities=6
+    ),
 }
 
 UNIT_FIELDS = [
@@ -147,7 +152,8 @@ class Ids:
 class DemoCity:
     """What the loader needs after generation: the ids of the units demo logins attach to."""
 
-    root: int = 0
+    root: int = 0  # the demo city's bureau (below the provincial department at province scale)
+    province: int = 0  # the provincial department at province scale, else 0
     offices: dict[str, int] = field(default_factory=dict)
     districts: list[int] = field(default_factory=list)
     first_school: int = 0
@@ -199,16 +205,38 @@ class Generator:
 
     # ----- the tree -----------------------------------------------------------------------
     def build_tree(self) -> Node:
-        root = Node(self._next("unit"), step(1), N.CITY + "教育局", "bureau", short_name="市教育局", region="3600")
+        """The demo city, or at province scale the provincial department over `scale.cities` cities (the demo
+        city first, so that its ids, names and the demo logins are those of the city demo)."""
+        if self.scale.cities <= 1:
+            root = self._city(N.CITY, "市教育局", "36", "", demo=True)
+            self._assign_paths(root, step(1))
+            return root
+        root = Node(self._next("unit"), step(1), N.PROVINCE, "bureau", short_name=N.PROVINCE_SHORT, region="3500")
+        for office in N.OFFICES:
+            root.add(Node(self._next("unit"), "", office, "office"))
+        root.add(self._city(N.CITY, f"{N.CITY}教育局", "36", "", demo=True))
+        for name, short, digits in N.OTHER_CITIES[: self.scale.cities - 1]:
+            root.add(self._city(name, f"{name}教育局", digits, short, demo=False))
+        self._assign_paths(root, root.path)
+        return root
+
+    def _city(self, city: str, short_name: str, digits: str, prefix: str, *, demo: bool) -> Node:
+        """One city bureau with its offices, district bureaus and schools. Area codes start with `digits`; names
+        outside the demo city start with the city (`prefix`) so that a province-wide search tells them apart."""
+        root = Node(self._next("unit"), "", city + "教育局", "bureau", short_name=short_name, region=digits + "00")
         for office in N.OFFICES:
             node = root.add(Node(self._next("unit"), "", office, "office"))
-            self.city.offices[office] = node.id
+            if demo:
+                self.city.offices[office] = node.id
         for index, (name, short, region) in enumerate(N.DISTRICTS[: self.scale.districts]):
-            district = root.add(Node(self._next("unit"), "", name, "district", short_name=short, region=region))
-            self.city.districts.append(district.id)
-            self._add_schools(district, short, self.scale.schools_per_district, first=index == 0)
-        self._add_schools(root, N.CITY, self.scale.direct_schools, first=False)
-        self._assign_paths(root, root.path)
+            full = name if demo else f"{city}{name}"
+            district = root.add(
+                Node(self._next("unit"), "", full, "district", short_name=short, region=digits + region[2:])
+            )
+            if demo:
+                self.city.districts.append(district.id)
+            self._add_schools(district, prefix + short, self.scale.schools_per_district, first=demo and index == 0)
+        self._add_schools(root, prefix or N.CITY, self.scale.direct_schools, first=False)
         return root
 
     def _pick_type(self) -> tuple[Any, ...]:
@@ -441,21 +469,26 @@ class Generator:
     # ----- the whole city -----------------------------------------------------------------
     def batches(self) -> Iterator[Batch]:
         root = self.build_tree()
-        self.city.root = root.id
+        cities = [root] if self.scale.cities <= 1 else [c for c in root.children if c.kind == "bureau"]
+        self.city.root = cities[0].id
+        if self.scale.cities > 1:
+            self.city.province = root.id
         schools = [s for s in _walk(root) if s.kind == "school"]
-        first_district = next(c for c in root.children if c.kind == "district")
+        first_district = next(c for c in cities[0].children if c.kind == "district")
         self.city.first_school = first_district.children[0].id
         units = self.unit_rows(root)
         self.city.counts["units"] = len(units)
         yield OrgUnit, UNIT_FIELDS, units
-        # Bureau and district staff.
+        # Bureau and district staff (the provincial department's offices too).
         users, assignments = [], []
-        for office in (c for c in root.children if c.kind == "office"):
-            for title in ("科长", "副科长", "科员", "科员"):
-                users.append(self.user_row(office.id, title))
-                role = "inspector" if office.name == "教育督导室" else "bureau_staff"
-                assignments.append(self.assignment_row(users[-1][0], role, root.id))
-        for district in (c for c in root.children if c.kind == "district"):
+        for bureau in [root, *cities] if self.scale.cities > 1 else cities:
+            for office in (c for c in bureau.children if c.kind == "office"):
+                for title in ("科长", "副科长", "科员", "科员"):
+                    users.append(self.user_row(office.id, title))
+                    role = "inspector" if office.name == "教育督导室" else "bureau_staff"
+                    assignments.append(self.assignment_row(users[-1][0], role, bureau.id))
+        districts = [c for city in cities for c in city.children if c.kind == "district"]
+        for district in districts:
             for title, role in (
                 ("局长", "bureau_leader"),
                 ("副局长", "bureau_leader"),

@@ -37,6 +37,12 @@ DEMO_LOGINS = [
     ("school.counsellor", "赵心怡", "心理教师", "counsellor", "school", "school"),
     ("school.doctor", "孙仁", "校医", "doctor", "school", "school"),
 ]
+# At province scale, above the demo city: the provincial department's leader and a staff member of its
+# basic-education office (home offices of the department, roles at its root).
+PROVINCE_LOGINS = [
+    ("province.director", "高振华", "厅长", "bureau_leader", "province", "province_office:办公室"),
+    ("province.admin", "方志远", "基础教育处处长", "bureau_staff", "province", "province_office:基础教育科"),
+]
 
 
 @dataclass
@@ -82,7 +88,7 @@ def load(*, scale: str = "small", seed: int = 20261128) -> LoadReport:
                     action="demo_load",
                     object_type="demo.city",
                     object_repr=f"演示城市（{SCALE_NAMES.get(scale, '其他规模')}）",
-                    unit_path=OrgUnit.objects.get(pk=generator.city.root).path,
+                    unit_path=OrgUnit.objects.get(pk=generator.city.province or generator.city.root).path,
                     changes={"scale": scale, "seed": seed, **counts},
                 )
             ],
@@ -94,6 +100,11 @@ def load(*, scale: str = "small", seed: int = 20261128) -> LoadReport:
     return LoadReport(scale, time.perf_counter() - started, rows, counts)
 
 
+def _province_office(city: DemoCity, name: str) -> OrgUnit:
+    province = OrgUnit.objects.get(pk=city.province)
+    return OrgUnit.objects.get(path__startswith=province.path, depth=province.depth + 1, name=name)
+
+
 def create_demo_logins(city: DemoCity) -> None:
     school = OrgUnit.objects.get(pk=city.first_school)
     targets = {
@@ -102,12 +113,18 @@ def create_demo_logins(city: DemoCity) -> None:
         "school": school,
         "class": OrgUnit.objects.get(pk=city.first_class),
     }
+    logins = list(DEMO_LOGINS)
+    if city.province:
+        targets["province"] = OrgUnit.objects.get(pk=city.province)
+        logins += PROVINCE_LOGINS
     probe = User()
     probe.set_password(DEMO_PASSWORD)
     password_hash = probe.password
-    for username, full_name, title, role, scope, home in DEMO_LOGINS:
+    for username, full_name, title, role, scope, home in logins:
         if home.startswith("office:"):
             unit = OrgUnit.objects.get(pk=city.offices[home.split(":", 1)[1]])
+        elif home.startswith("province_office:"):
+            unit = _province_office(city, home.split(":", 1)[1])
         else:
             unit = targets[home]
         user = User.objects.create(

@@ -18,6 +18,17 @@ GIVEN_CHARS_FEMALE = "芳娜敏静丽艳娟霞燕玲桂丹萍红琳雪慧颖倩�
 
 CITY = "临江市"
 CITY_SHORT = "临江"
+# The province demo: a provincial department above six cities; the first city is the demo city above.
+PROVINCE = "江南省教育厅"
+PROVINCE_SHORT = "省教育厅"
+# (city, short name, the first two digits of its area codes: each city's ID numbers stay distinct)
+OTHER_CITIES = [
+    ("云州市", "云州", "37"),
+    ("青川市", "青川", "38"),
+    ("白鹭市", "白鹭", "39"),
+    ("梅城市", "梅城", "40"),
+    ("南屏市", "南屏", "41"),
+]
 OFFICES = [
     "办公室",
     "基础教育科",

@@ -331,7 +331,8 @@ def _weekly_drowning_reports(
     past = list(weekly.periods.filter(deadline__lt=timezone.now()).order_by("index"))
     # Each school's figures are steady from week to week (its roster size, when it has one), so the plausibility
     # check has a history to compare with; in the latest week two schools report something odd to look into.
-    enrolled = enrolment.rollup(OrgUnit.objects.filter(kind=UnitKind.SCHOOL))
+    city = OrgUnit.objects.get(pk=context.city.root)
+    enrolled = enrolment.rollup(OrgUnit.objects.filter(path__under=city.path, kind=UnitKind.SCHOOL))
     steady: dict[int, tuple[int, int]] = {}
     odd = 0
     for period in past:

@@ -95,7 +95,7 @@ def _people(units: list[OrgUnit]) -> dict[int, tuple[list[User], list[User]]]:
     root = min(units, key=lambda u: u.depth)
     found: dict[int, tuple[list[User], list[User]]] = {u.pk: ([], []) for u in units}
     users = (
-        User.objects.filter(is_active=True, unit__isnull=False)
+        User.objects.filter(is_active=True, unit__path__under=root.path)
         .exclude(username__in=("city.sysadmin", "city.security", "city.auditor"))
         .select_related("unit")
         .order_by("id")
@@ -233,8 +233,11 @@ def _photo(colour: tuple[int, int, int]) -> io.BytesIO:
 
 def _plans_and_drills(context: DemoContext, rng: random.Random) -> dict[str, int]:
     today = context.today
-    schools = list(OrgUnit.objects.filter(kind=UnitKind.SCHOOL, is_closed=False).order_by("path"))
-    districts = list(OrgUnit.objects.filter(kind=UnitKind.DISTRICT).order_by("path"))
+    city = OrgUnit.objects.get(pk=context.city.root)
+    schools = list(
+        OrgUnit.objects.filter(path__under=city.path, kind=UnitKind.SCHOOL, is_closed=False).order_by("path")
+    )
+    districts = list(OrgUnit.objects.filter(path__under=city.path, kind=UnitKind.DISTRICT).order_by("path"))
     plans: list[ContingencyPlan] = []
     for district in districts:
         plans.append(
@@ -270,7 +273,7 @@ def _plans_and_drills(context: DemoContext, rng: random.Random) -> dict[str, int
     term_start, _ = term_of(today)
     span = max((today - term_start).days, 1)
     creators: dict[int, int] = dict(
-        RoleAssignment.objects.filter(role=Role.SCHOOL_STAFF, unit__kind=UnitKind.SCHOOL)
+        RoleAssignment.objects.filter(role=Role.SCHOOL_STAFF, unit__kind=UnitKind.SCHOOL, unit__path__under=city.path)
         .order_by("-id")
         .values_list("unit_id", "user_id")
     )

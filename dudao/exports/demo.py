@@ -22,7 +22,7 @@ def exports_demo(context: DemoContext) -> dict[str, int]:
     principal = User.objects.get(username="school.principal")
     office = User.objects.get(username="city.admin")
     school = acting_assignment(principal)
-    district = OrgUnit.objects.filter(kind=UnitKind.DISTRICT).order_by("path").first()
+    district = OrgUnit.objects.filter(pk=context.city.districts[0]).first() if context.city.districts else None
     wanted: list[tuple[User, str, dict[str, str], int]] = []
     if school is not None:
         wanted.append((principal, "roster", {"unit": str(school.unit_id), "full": "1"}, 16))

@@ -330,7 +330,9 @@ def inspections_demo(context: DemoContext) -> dict[str, int]:
             continue
         head = principal if item.school_id == first_school.pk else _principal(item.school)
         owner = _staff(item.school, ["school_staff", "class_teacher", "doctor"][position % 3])
-        due = item.due_limit
+        # The latest date the inspector allowed; a serious problem's limit (7 days) found nine days ago has passed,
+        # and then the date the school was given stays (a past date cannot be set today).
+        due = item.due_limit if item.due_limit >= today else item.due_date
         if stage == "overdue":
             # A date set days ago that has since passed (a principal cannot set a past date today).
             due = today - dt.timedelta(days=2 + position % 4)

@@ -26,7 +26,8 @@ class UnitKind(models.TextChoices):
 
 # Which kinds may sit directly under which.
 ALLOWED_CHILDREN: dict[str, frozenset[str]] = {
-    UnitKind.BUREAU: frozenset({UnitKind.OFFICE, UnitKind.DISTRICT, UnitKind.SCHOOL}),
+    # A provincial department holds city bureaus (the province demo); a city bureau holds districts.
+    UnitKind.BUREAU: frozenset({UnitKind.OFFICE, UnitKind.BUREAU, UnitKind.DISTRICT, UnitKind.SCHOOL}),
     UnitKind.DISTRICT: frozenset({UnitKind.OFFICE, UnitKind.SCHOOL}),
     UnitKind.SCHOOL: frozenset({UnitKind.CAMPUS, UnitKind.GRADE}),
     UnitKind.CAMPUS: frozenset({UnitKind.GRADE}),
