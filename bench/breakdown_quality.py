@@ -70,7 +70,7 @@ def deadline_key(row: Row) -> str | None:
     return f"{d.start}..{d.end}"
 
 
-def _items(kind: str, row: dict | Row) -> Counter[str]:
+def _items(kind: str, row: dict[str, Any] | Row) -> Counter[str]:
     if isinstance(row, Row):
         if kind == "deadline":
             key = deadline_key(row)
@@ -90,7 +90,7 @@ def _target_key(number: float | None, unit: str | None) -> str:
     return f"{number:g}{unit or ''}" if number is not None else f"?{unit or ''}"
 
 
-def score_document(text: str, annotation: dict, score: Score) -> None:
+def score_document(text: str, annotation: dict[str, Any], score: Score) -> None:
     analysis = parse(text, doc_date=dt.date.fromisoformat(annotation["date"]))
     plain = simplified(analysis.text)
     tasks = [row for row in analysis.rows if getattr(row, "kind", "task") == "task"]
@@ -126,7 +126,7 @@ def score_document(text: str, annotation: dict, score: Score) -> None:
                 score.fp[kind] += sum(_items(kind, row).values())
 
 
-def documents(only: tuple[str, ...] = (), *, heldout: bool = False) -> list[tuple[str, str, dict]]:
+def documents(only: tuple[str, ...] = (), *, heldout: bool = False) -> list[tuple[str, str, dict[str, Any]]]:
     docs = []
     for path in sorted((HELDOUT if heldout else CORPUS).glob("*.txt")):
         if only and not path.name.startswith(only):

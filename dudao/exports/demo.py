@@ -13,7 +13,7 @@ from dudao.core.errors import DomainError
 from dudao.demo.registry import DemoContext, demo_step
 from dudao.exports import services
 from dudao.exports.models import ExportJob, JobStatus
-from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import acting_assignment
 
 
