@@ -27,6 +27,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench import common
 from dudao.breakdown.parser import Row, parse, read_document
