@@ -37,6 +37,9 @@ def test_the_bar_fits_one_line_and_works_with_the_keyboard(page: Page, demo_site
             sign_in(page, base, username)
             height = page.locator("nav.main-nav").bounding_box()["height"]  # type: ignore[index]
             assert height <= ONE_LINE, f"{username} at {width} px: the menu is {height} px high"
+            # Nothing sticks out of the bar (the bell's unread badge sat half past the right edge).
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"{username} at {width} px: the page scrolls sideways ({scroll} px)"
 
     # A leader's 督查整改 is a dropdown: open it with the keyboard, move down to 整改台账, follow it.
     page.set_viewport_size({"width": 1280, "height": 800})
