@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import socket
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -70,6 +72,19 @@ def absolute_url(url: str) -> str:
     return f"{base}{url}" if base else ""
 
 
+def _network_reason(reason: object) -> str:
+    """The failure in words an administrator reads on the failed-push page (the exception itself goes to the log)."""
+    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+        return "连接超时"
+    if isinstance(reason, ConnectionRefusedError):
+        return "连接被拒绝"
+    if isinstance(reason, socket.gaierror):
+        return "域名无法解析"
+    if isinstance(reason, ssl.SSLError):
+        return "证书或加密连接错误"
+    return "网络错误"
+
+
 def _request(label: str, url: str, *, payload: dict[str, Any] | None = None) -> dict[str, Any]:
     """One HTTP call answering JSON; network faults, 5xx and garbage become a transient `ChannelError`."""
     data = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else None
@@ -83,7 +98,8 @@ def _request(label: str, url: str, *, payload: dict[str, Any] | None = None) -> 
         raise ChannelError(f"{label}服务器返回 HTTP {exc.code}", permanent=exc.code in (400, 401, 403, 404)) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise ChannelError(f"无法连接{label}服务器（{reason}）") from exc
+        log.warning("messaging: %s unreachable: %r", label, reason)
+        raise ChannelError(f"无法连接{label}服务器（{_network_reason(reason)}）") from exc
     try:
         answer = json.loads(raw)
     except ValueError as exc:

@@ -158,7 +158,7 @@ FAILED_PUSHES: tuple[tuple[int, str, str, int, str], ...] = (
         Channel.WECOM,
         "ZhaoJianGuo",
         5,
-        "无法连接企业微信服务器（timed out）（已尝试 5 次，不再重试）",
+        "无法连接企业微信服务器（连接超时）（已尝试 5 次，不再重试）",
     ),
     (9, Channel.SMS, "13907910023", 5, "短信网关拒绝发送（已尝试 5 次，不再重试）"),
 )

@@ -4,6 +4,7 @@ in Chinese, retries with backoff."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.cache import cache
@@ -103,6 +104,8 @@ def test_unreachable_server_is_a_transient_failure(city: City, unreachable: None
     assert not outcome.ok
     assert not outcome.permanent
     assert outcome.error.startswith("无法连接企业微信服务器")
+    # The administrator reads a reason in Chinese, not the socket's English message.
+    assert not re.search(r"[a-z]{4,}", outcome.error), outcome.error
 
 
 def _one_delivery(city: City, channel: str = Channel.WECOM) -> Delivery:
