@@ -73,3 +73,13 @@ def analyze(models_: Sequence[type[models.Model]], using: str = "default") -> No
     with connection.cursor() as cursor:
         for model in models_:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def analyze_all(using: str = "default") -> None:
+    """`analyze` for every table: after a load whose steps filled many tables in one transaction (the demo), so the
+    queries that read them all (the indicator summary) are planned on real row counts."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
