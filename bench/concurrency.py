@@ -273,6 +273,11 @@ def main() -> None:
     from bench.scoping import ensure_city
 
     ensure_city()
+    # The indicator summary as production keeps it (huey refreshes it every 10 minutes): the leaders' home pages
+    # read it while it is younger than DUDAO_SUMMARY_MAX_AGE_MINUTES, else they compute every figure live.
+    from dudao.command import summary
+
+    summary.refresh()
     call_command("collectstatic", interactive=False, verbosity=0)
     data = prepare(args.teachers)
     common.log(f"{len(data['teachers'])} teachers with tokens, {len(data['parents'])} parents' links")

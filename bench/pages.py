@@ -170,6 +170,11 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
     logging.getLogger("django.request").setLevel(logging.ERROR)  # refusals are expected: 403 is a cell
     ensure_city()
+    # The indicator summary as production keeps it (huey refreshes it every 10 minutes): the leaders' home pages
+    # read it while it is younger than DUDAO_SUMMARY_MAX_AGE_MINUTES, else they compute every figure live.
+    from dudao.command import summary
+
+    summary.refresh()
     from django.core.management import call_command
 
     # Production static storage (hashed names from the manifest), as gunicorn serves the pages.
