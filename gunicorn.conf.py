@@ -24,9 +24,12 @@ timeout = 300
 # one database connection (through pgbouncer). DUDAO_WEB_WORKERS overrides the count per instance.
 _instances = max(1, int(os.environ.get("DUDAO_WEB_INSTANCES", "1")))
 workers = int(os.environ.get("DUDAO_WEB_WORKERS", "0")) or max(2, (2 * multiprocessing.cpu_count() + 1) // _instances)
-# Restart a worker now and then (jittered) so slow leaks never accumulate.
-max_requests = 2000
-max_requests_jitter = 200
+# Restart a worker now and then (jittered) so slow leaks never accumulate. Not too often: a restart drops the
+# worker's kept-alive connections (a client or nginx sending on one at that moment gets a reset; bench.concurrency
+# counted 6 at 2,000 on SQLite's 67 requests/s) and its warm caches, and at a city's morning peak a worker serves
+# ~30 requests/s. The start-up heap is frozen (dudao.core.gc_tuning), so what could leak is only what requests keep.
+max_requests = 20000
+max_requests_jitter = 2000
 # Stop: finish the requests in flight (a long import included) before exiting.
 graceful_timeout = timeout
 # nginx keeps connections to the app servers open (upstream keepalive).

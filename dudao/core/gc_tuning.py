@@ -10,7 +10,7 @@ Nearly all of those objects live as long as the process, so they are moved to th
 (`gc.freeze()`) once the process has started and again when the lazily built caches have filled (after the
 first requests); full collections then walk only what requests allocate. Reference counting still frees frozen
 objects that are no longer used; only reference cycles among them stay until the worker restarts (gunicorn's
-`max_requests` restarts each worker after ~2,000 requests).
+`max_requests` restarts each worker after ~20,000 requests).
 
 `install()` runs in dudao/wsgi.py (each gunicorn worker imports it) and in the benches that measure pages in
 process (bench.pages), so that they measure what a worker does.
