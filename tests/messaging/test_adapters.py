@@ -110,7 +110,11 @@ def test_unreachable_server_is_a_transient_failure(city: City, unreachable: None
 
 def _one_delivery(city: City, channel: str = Channel.WECOM) -> Delivery:
     bind(city.user("principal"), channel, "lmd")
-    at = timezone.localtime().replace(hour=10)
+    # 10 o'clock (outside quiet hours) of today, or of yesterday before 10: never in the future, or the first retry
+    # (timed from the real clock) would already be due at it.
+    at = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    if at > timezone.localtime():
+        at -= dt.timedelta(days=1)
     services.notify([city.user("principal")], category="duty", title="值班提醒", now=at)
     return Delivery.objects.get()
 
