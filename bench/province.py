@@ -238,7 +238,7 @@ def main() -> None:
         cells.append((login, "roster", ours / len(offsets), theirs / len(offsets)))
 
         # ----- per-request costs the sizing uses ---------------------------------------------------------------
-        for url in ("/", "/orgs/students/"):
+        for url in ("/", f"/orgs/{unit.pk}/students/"):
             times = []
             for _ in range(5):
                 begun = time.perf_counter()
