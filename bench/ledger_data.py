@@ -314,6 +314,12 @@ def generate(items: int = ITEMS, seed: int = SEED) -> int:
                     stamp(created),
                     stamp(updated),
                     1,
+                    # Every NOT NULL column without a database default is named (COPY on PostgreSQL fills none).
+                    "inspection" if inspection else "other",
+                    "" if inspection else source,
+                    False,
+                    "",
+                    "",
                 )
             )
         count = insert_rows(
@@ -354,6 +360,11 @@ def generate(items: int = ITEMS, seed: int = SEED) -> int:
                 "created_at",
                 "updated_at",
                 "version",
+                "source",
+                "source_ref",
+                "verified_in_school",
+                "recheck_status",
+                "recheck_note",
             ],
             rows,
         )

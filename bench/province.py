@@ -80,6 +80,39 @@ def timed_pair(product: Callable[[], Any], hand: Callable[[], Any], repeat: int)
     return common.median(ours), common.median(theirs)
 
 
+def ledger_cell(login: str, user: Any, root: str, today: Any, repeat: int) -> tuple[float, float]:
+    """`counts_by_area` for `user` vs one hand-written GROUP BY (same answer checked first): the two medians, ms."""
+    from django.db import connection
+
+    from dudao.orgs.models import OrgUnit
+    from dudao.rectification.models import ItemStatus, RectificationItem
+    from dudao.rectification.selectors import counts_by_area
+
+    qn = connection.ops.quote_name
+    item_t, unit_t = qn(RectificationItem._meta.db_table), qn(OrgUnit._meta.db_table)
+    width = len(root) + OrgUnit.steplen
+    overview_sql = (
+        f"SELECT a.{qn('id')}, a.{qn('name')}, g.area, g.status, g.n, g.late FROM ("
+        f"SELECT SUBSTR(u.{qn('path')}, 1, {width}) AS area, i.{qn('status')} AS status, COUNT(*) AS n, "
+        f"SUM(CASE WHEN i.{qn('due_date')} < %s AND i.{qn('status')} <> %s THEN 1 ELSE 0 END) AS late "
+        f"FROM {item_t} i INNER JOIN {unit_t} u ON i.{qn('school_id')} = u.{qn('id')} "
+        f"WHERE u.{qn('path')} LIKE %s GROUP BY 1, 2"
+        f") g INNER JOIN {unit_t} a ON a.{qn('path')} = g.area ORDER BY g.area"
+    )
+
+    def overview_by_hand() -> list[Any]:
+        with connection.cursor() as cursor:
+            cursor.execute(overview_sql, [today, ItemStatus.CLOSED, root + "%"])
+            return cursor.fetchall()
+
+    areas = counts_by_area(user, today=today)
+    got = sum(a.total for a in areas)
+    want = sum(int(row[4]) for row in overview_by_hand())
+    if got != want:
+        raise SystemExit(f"{login}: ledger overview {got} items vs hand-written {want}")
+    return timed_pair(partial(counts_by_area, user, today=today), overview_by_hand, repeat)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=15, help="timed runs per side and cell")
@@ -105,8 +138,7 @@ def main() -> None:
     from dudao.directives.models import DirectiveTarget, Period, Submission
     from dudao.orgs.models import OrgUnit, Student
     from dudao.orgs.scoping import acting_assignment
-    from dudao.rectification.models import ItemStatus, RectificationItem
-    from dudao.rectification.selectors import counts_by_area
+    from dudao.rectification.models import RectificationItem
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -125,7 +157,7 @@ def main() -> None:
         }
     ).enable()
     qn = connection.ops.quote_name
-    item_t, unit_t = qn(RectificationItem._meta.db_table), qn(OrgUnit._meta.db_table)
+    unit_t = qn(OrgUnit._meta.db_table)
     today = timezone.localdate()
     start, end = selectors.period(None, today)
     # The demo's directive period with the most reports: the completeness the directive page shows.
@@ -156,27 +188,7 @@ def main() -> None:
         cells.append((login, "cockpit", ours, theirs))
 
         # ----- ledger overview -------------------------------------------------------------------------------
-        width = len(root) + OrgUnit.steplen
-        overview_sql = (
-            f"SELECT a.{qn('id')}, a.{qn('name')}, g.area, g.status, g.n, g.late FROM ("
-            f"SELECT SUBSTR(u.{qn('path')}, 1, {width}) AS area, i.{qn('status')} AS status, COUNT(*) AS n, "
-            f"SUM(CASE WHEN i.{qn('due_date')} < %s AND i.{qn('status')} <> %s THEN 1 ELSE 0 END) AS late "
-            f"FROM {item_t} i INNER JOIN {unit_t} u ON i.{qn('school_id')} = u.{qn('id')} "
-            f"WHERE u.{qn('path')} LIKE %s GROUP BY 1, 2"
-            f") g INNER JOIN {unit_t} a ON a.{qn('path')} = g.area ORDER BY g.area"
-        )
-
-        def overview_by_hand(sql: str = overview_sql, root: str = root) -> list[Any]:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [today, ItemStatus.CLOSED, root + "%"])
-                return cursor.fetchall()
-
-        areas = counts_by_area(user, today=today)
-        got = sum(a.total for a in areas)
-        want = sum(int(row[4]) for row in overview_by_hand())
-        if got != want:
-            raise SystemExit(f"{login}: ledger overview {got} items vs hand-written {want}")
-        ours, theirs = timed_pair(partial(counts_by_area, user, today=today), overview_by_hand, args.repeat)
+        ours, theirs = ledger_cell(login, user, root, today, args.repeat)
         cells.append((login, "ledger", ours, theirs))
 
         # ----- completeness ----------------------------------------------------------------------------------
