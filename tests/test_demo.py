@@ -163,3 +163,7 @@ def test_province_demo_puts_the_demo_city_under_a_provincial_department(
     # A school outside the demo city carries its city in its name; the summary covers the city bureaus.
     assert OrgUnit.objects.filter(kind="school", path__startswith=cities[1].path, name__startswith="云州").exists()
     assert set(cities) <= set(summary_units())
+    # The department's offices are 处 (a city bureau's are 科); province.admin sits in 基础教育处.
+    offices = set(OrgUnit.objects.filter(depth=2, kind="office").values_list("name", flat=True))
+    assert "基础教育处" in offices and not any(name.endswith("科") for name in offices)
+    assert User.objects.get(username="province.admin").unit.name == "基础教育处"

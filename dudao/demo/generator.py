@@ -212,7 +212,7 @@ class Generator:
             self._assign_paths(root, step(1))
             return root
         root = Node(self._next("unit"), step(1), N.PROVINCE, "bureau", short_name=N.PROVINCE_SHORT, region="3500")
-        for office in N.OFFICES:
+        for office in N.PROVINCE_OFFICES:
             root.add(Node(self._next("unit"), "", office, "office"))
         root.add(self._city(N.CITY, f"{N.CITY}教育局", "36", "", demo=True))
         for name, short, digits in N.OTHER_CITIES[: self.scale.cities - 1]:

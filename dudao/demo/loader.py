@@ -41,7 +41,7 @@ DEMO_LOGINS = [
 # basic-education office (home offices of the department, roles at its root).
 PROVINCE_LOGINS = [
     ("province.director", "高振华", "厅长", "bureau_leader", "province", "province_office:办公室"),
-    ("province.admin", "方志远", "基础教育处处长", "bureau_staff", "province", "province_office:基础教育科"),
+    ("province.admin", "方志远", "基础教育处处长", "bureau_staff", "province", "province_office:基础教育处"),
 ]
 
 

@@ -39,6 +39,8 @@ OFFICES = [
     "人事科",
     "计划财务科",
 ]
+# A provincial department's offices are 处, not 科.
+PROVINCE_OFFICES = [name[:-1] + "处" if name.endswith("科") else name for name in OFFICES]
 DISTRICTS = [
     ("江东区教育局", "江东区", "3601"),
     ("江北区教育局", "江北区", "3602"),
