@@ -73,7 +73,6 @@ from dudao.api import command as command_api  # noqa: E402
 from dudao.api import directives as directives_api  # noqa: E402
 from dudao.api import duty as duty_api  # noqa: E402
 from dudao.api import exports as exports_api  # noqa: E402
-from dudao.api import teachers as teachers_api  # noqa: E402
 from dudao.api import health as health_api  # noqa: E402
 from dudao.api import meetings as meetings_api  # noqa: E402
 from dudao.api import messaging as messaging_api  # noqa: E402
@@ -81,6 +80,7 @@ from dudao.api import notices as notices_api  # noqa: E402
 from dudao.api import profiles as profiles_api  # noqa: E402
 from dudao.api import search as search_api  # noqa: E402
 from dudao.api import supervision as supervision_api  # noqa: E402
+from dudao.api import teachers as teachers_api  # noqa: E402
 
 api.description = (api.description or "") + inspections.API_NOTE
 api.add_router("/", accounts.router)
