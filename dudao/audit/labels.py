@@ -218,6 +218,13 @@ ACTION_LABELS = {
     "message_unbind": "解绑推送账号",
     "push_retry": "重试失败的推送",
     "push_retry_all": "批量重试失败的推送",
+    # 教师档案
+    "update_profile": "修改教师档案",
+    "add_certificate": "登记证书",
+    "remove_certificate": "删除证书",
+    "transfer_staff": "人员调动",
+    "import_staff_profiles": "导入教师档案",
+    "export_staff_profiles": "导出教师档案",
 }
 OBJECT_LABELS = {
     "orgs.orgunit": "单位",

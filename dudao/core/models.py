@@ -64,6 +64,7 @@ class ImportKind(models.TextChoices):
     DUTY = "duty", "值班表"
     SCREENING = "screening", "心理筛查结果"
     FRAMEWORK = "framework", "测评体系"
+    STAFF_PROFILES = "staff_profiles", "教师档案"
 
 
 # The permission that lets a role run each kind of import, and so see how its imports went.
@@ -73,6 +74,7 @@ IMPORT_PERMISSIONS = {
     ImportKind.DUTY: "duty.change",
     ImportKind.SCREENING: "screening.import",
     ImportKind.FRAMEWORK: "framework.change",
+    ImportKind.STAFF_PROFILES: "teacher.change",
 }
 
 

@@ -262,6 +262,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "target.read": UNIT_HEADS,
     "target.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
     "target.sign": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL}),
+    # 教师档案 (teachers): read by the heads of the units above a person (a person always reads their own), kept by the
+    # school's office and the district's personnel staff; the full ID number for the school's 人事 only; 调动 by
+    # district admins (between their schools) and the bureau's office staff (人事科, between districts).
+    "teacher.read": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    "teacher.change": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "teacher.unmask_id": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "teacher.transfer": frozenset({Role.DISTRICT_ADMIN, Role.BUREAU_STAFF}),
 }
 
 
