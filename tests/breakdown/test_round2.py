@@ -127,3 +127,13 @@ def test_subjects(words, names):
 )
 def test_a_spoken_once_is_no_standard_but_a_written_frequency_is(words, expected):
     assert [(t.number, t.unit) for t in find_targets(words)] == expected
+
+
+def test_a_next_sentence_with_its_own_actor_is_its_own_row():
+    text = (
+        "一、工作要求\n（一）配齐队伍。每校应配备1名专职心理健康教师。各区县教育局要在6月底前完成配备情况的摸底。\n"
+        "（二）各学校要在9月10日前完成排查，班主任要配合做好登记。\n"
+    )
+    rows = parse(text, doc_date=dt.date(2026, 5, 18)).rows
+    assert [r.responsible for r in rows] == [["学校"], ["区县教育局"], ["学校", "班主任"]]
+    assert rows[1].deadline is not None and rows[1].deadline.end == dt.date(2026, 6, 30)

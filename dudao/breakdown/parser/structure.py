@@ -79,6 +79,10 @@ def _actor_starts(text: str, start: int, end: int) -> list[int]:
             continue
         if not find_subjects(text[chunk_start:p]):
             continue  # the first actor of the row: what comes before it (a title, a reason) stays with it
+        if text[p - 1] in "。；;" and m.group(0) == "。":
+            cuts.append(p)  # a new sentence with its own actor and duty is a row of its own
+            chunk_start = p
+            continue
         before = _times(text[chunk_start:p])
         clause = re.match(r"[^。；;]*", text[p:end])
         own = _times(clause.group(0) if clause else "")
