@@ -100,6 +100,8 @@ def _task_line(sentence: str) -> str:
     return first if len(first) <= MAX_TASK_CHARS else first[: MAX_TASK_CHARS - 1] + "…"
 
 
+# "对弄虚作假的，将严肃追究相关人员责任": the bureau's warning, not a duty of the previous sentence's actor.
+_ACCOUNTABILITY = re.compile(r"^对[^。；]{1,30}?[，,][^。；]{0,8}?(?:追究|问责|追责|严肃处理|严肃查处)")
 _SALUTATION = re.compile(r"^[^。！？\n]{2,60}[:：]\s*$", re.MULTILINE)
 
 
@@ -165,6 +167,7 @@ def parse(
         # So does an item of an enumeration in one paragraph: "一是各学校要……。二是要利用班级微信群……".
         if (
             not row.responsible
+            and not _ACCOUNTABILITY.search(analysis_text[seg.start : seg.end])
             and seg.kind in ("sentence", "enumeration")
             and seg.kind == prev_seg.kind
             and seg.line >= 0
@@ -174,7 +177,7 @@ def parse(
     addressee = _single_addressee(analysis_text, unit_names)
     if addressee is not None:
         for row in rows:
-            if not row.responsible:
+            if not row.responsible and not _ACCOUNTABILITY.search(display[row.start : row.end]):
                 row.responsible = [addressee]
     return Analysis(text=display, rows=rows, structured=structured, warnings=warnings)
 

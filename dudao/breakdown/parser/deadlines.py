@@ -63,7 +63,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "md",
         re.compile(
-            rf"(?<![\d年])(?P<m>{N})月(?P<d>{N})[日号](?:\d{{1,2}}[:：]\d{{2}}|[上下]午\d{{0,2}}[点时]?)?(?P<b>{BEFORE})?"
+            rf"(?:(?P<rel>今年|明年)|(?<![\d年]))(?P<m>{N})月(?P<d>{N})[日号](?:\d{{1,2}}[:：]\d{{2}}|[上下]午\d{{0,2}}[点时]?)?(?P<b>{BEFORE})?"
         ),
     ),
     (
@@ -103,7 +103,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "weekday",
         re.compile(rf"(?<![每本下这])(?:星期|周)(?P<d>[一二三四五六日天])(?P<b>{BEFORE})"),
     ),
-    ("days_within", re.compile(rf"(?P<n>{N})(?P<k>个工作日|日|天)(?:内|之内)")),
+    # "同一班级一天内出现3名…" is the window of a condition, not a time limit.
+    ("days_within", re.compile(rf"(?P<n>{N})(?P<k>个工作日|日|天)(?:内|之内)(?!出现|发生|累计|连续|有)")),
     (
         "term_start",
         re.compile(
@@ -120,7 +121,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("summer", re.compile(r"暑假(?:期间|前|后)?|暑期")),
     ("holiday_before", re.compile(r"放假(?:之)?前")),
     ("winter", re.compile(r"寒假(?:期间|前|后)?")),
-    ("today", re.compile(r"(?:即日起|今天|当天|当日|明天|明日)")),
+    # 当天/当日 is the day of the event the sentence names (缺课当天报告): a response time, not a calendar date.
+    ("today", re.compile(r"(?:即日起|今天|今日|明天|明日)")),
     (
         "recurrence",
         re.compile(
@@ -224,7 +226,8 @@ def _ymd(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar
 
 def _md(m: re.Match[str], g: dict[str, str | None], doc: dt.date, cal: Calendar) -> Resolved:
     month = _int(g["m"]) or 0
-    day = _safe_date(_roll_year(month, doc), month, _int(g["d"]) or 0) if 1 <= month <= 12 else None
+    year = {"今年": doc.year, "明年": doc.year + 1}.get(g.get("rel") or "") or _roll_year(month, doc)
+    day = _safe_date(year, month, _int(g["d"]) or 0) if 1 <= month <= 12 else None
     return _point(day, bool(g.get("b")))
 
 

@@ -96,7 +96,10 @@ _SUBJECTS: list[tuple[re.Pattern[str], str]] = [
             r"各(?:级各类|类)?(?:中小学校?|中小学幼儿园|中小学、幼儿园|中小学及幼儿园|学校|校(?!长)|直属学校|幼儿园|中职学校|职业学校|高中|初中|小学)",
             "学校",
         ),
-        (r"(?:全市|全区|全县)(?:各级各类)?(?:中小学校?|学校|中小学幼儿园)", "学校"),
+        (
+            r"(?:全市|全区|全县)(?:各级各类)?(?:中小学校?|学校|中小学幼儿园)(?![^，。；、]{0,6}(?:教师|学生|教职工|校长))",
+            "学校",
+        ),
         (r"(?:学校|幼儿园)(?=要|务必|必须|应|须|需|负责|切实|严格|确保|作为|是第一|党组织|党支部|统一)", "学校"),
         (r"(?:乡镇|乡|镇)?中心(?:学)?校|中心小学|村小|教学点", "学校"),
         (r"各地(?:区)?(?=要|务必|必须|应|须|教育)", "区县教育局"),
@@ -117,7 +120,7 @@ _SUBJECTS: list[tuple[re.Pattern[str], str]] = [
         (r"德育(?:主任|处)|政教处", "德育主任"),
         (r"安全(?:专干|干事|副校长)", "安全专干"),
         (r"全体教职工|全体教师|广大教师|全体党员", "全体教职工"),
-        (r"局机关各科室|机关各科室|各科室|各处室", "科室"),
+        (r"局机关各科室|机关各科室|各科室|各处室|各股室", "科室"),
         (r"各督学|责任督学|督学", "督学"),
         (r"市委教育工委宣传部", "市委教育工委宣传部"),
         (r"(?:市|区|县)教育局(?=将|要|负责|牵头|会同|组织|适时)", ""),
@@ -156,6 +159,8 @@ _PARTNER_AFTER = re.compile(r"[^，。；：:要应须]{0,8}?(?:配合|协助|�
 
 
 _MEMBER = re.compile(r"(?:任|担任|为)(?:副)?(?:组长|成员|主任|负责人)")
+# A role inside the name of a rule is not an actor: 校长（园长）陪餐制度 (but 校长、班主任包保责任制 names who answers).
+_IN_RULE_NAME = re.compile(r"(?:（[^）]{1,4}）|\([^)]{1,4}\))?[\u4e00-\u9fff]{0,4}?制度")
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,9 @@ def find_subjects(text: str, unit_names: tuple[str, ...] = ()) -> list[Subject]:
                 continue  # 报市委教育工委宣传部: where the report goes, not who does the work
             if _MEMBER.match(text, m.end()):
                 continue  # 由校长任组长: a member of a team, the team is the actor
+            after = m.end() + (text[m.end() : m.end() + 1] in "）)")  # 校长（园长）: the 园长 inside the brackets
+            if name not in ("学校", "区县教育局") and _IN_RULE_NAME.match(text, after):
+                continue  # 落实校长（园长）陪餐制度: the rule's name, not who does the work
             if text[m.start() - 1 : m.start()] == "“" and text[m.end() : m.end() + 1] == "”":
                 continue  # “一把手”负总责: a quoted term, not an actor
             if _PARTNER_AFTER.match(text, m.end()):
@@ -286,6 +294,8 @@ def find_targets(text: str) -> list[Target]:
         q = m.group("q")
         if number == 1 and unit in ("次", "个", "场", "期") and not _STRICT.search(q):
             continue
+        if raw == "一" and unit in ("次", "条", "场", "期", "篇") and not re.search(_MIN + "|达到", q):
+            continue  # 每周通报一次, 每天推送一条: a way of speaking; 每周推送1次, 每月至少1次 are standards
         if text[m.start("n") - 1 : m.start("n")] == "每" or q.endswith("每"):
             continue
         tail = text[m.end("n") + len(unit) : m.end("n") + len(unit) + 1]

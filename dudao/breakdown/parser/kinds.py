@@ -26,6 +26,8 @@ _PAST = re.compile(
 _REVIEW_SECTION = re.compile(
     r"回顾|工作总结|主要成绩|取得的成绩|主要成效|工作成效|过去一年|这一年|一年来|基本情况|进展情况|完成情况|工作开展情况"
 )
+# 二、检查内容 / 一、排查重点: what an inspection looks at; the duties are under 工作安排 / 有关要求.
+_CONTENT_SECTION = re.compile(r"^(?:检查|排查|督查|督导|评估)(?:内容|重点|范围|项目)[。:：]?$")
 _OTHER_SECTION = re.compile(r"存在的?问题|问题和不足|困难和问题|不足之处|几点希望|希望和要求?$|^希望")
 _SECTION_ACT = re.compile(r"要|务必|确保|下一步|今后|重点|部署|安排|任务|措施|要求")
 _PARAGRAPH_OPENER = re.compile(
@@ -48,6 +50,8 @@ _EXHORT = re.compile(
 def section_kind(titles: list[str]) -> str:
     """The kind a part's headings give its rows: 一、2025年工作回顾 → review, 二、存在的问题 → other."""
     for title in titles:
+        if _CONTENT_SECTION.match(title):
+            return OTHER
         if _SECTION_ACT.search(title) and not re.search(r"回顾|总结", title):
             continue
         if _REVIEW_SECTION.search(title):
@@ -57,9 +61,17 @@ def section_kind(titles: list[str]) -> str:
     return TASK
 
 
+# What an inspection looks at, listed under its part ("检查内容重点检查…", "（一）消防安全。重点检查…").
+_CONTENT = re.compile(
+    r"(?:^|[。：:])\s*(?:(?:检查|排查|督查|督导|评估)(?:内容|重点|范围|对象)[：:，,]?\s*)?重点(?:检查|排查|督查|查看)"
+)
+
+
 def sentence_kind(words: str, *, has_subject: bool) -> str:
     """A sentence on its own: past tense without a call to act is review; greetings, praise and exhortations
-    without an actor are not tasks."""
+    without an actor are not tasks; nor is what an inspection looks at."""
+    if not has_subject and _CONTENT.search(words) and not _ACT.search(words):
+        return OTHER
     if _EXHORT_START.search(words) and not has_subject:
         return OTHER
     acts = bool(_ACT.search(words))

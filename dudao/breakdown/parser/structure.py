@@ -79,6 +79,10 @@ def _actor_starts(text: str, start: int, end: int) -> list[int]:
             continue
         if not find_subjects(text[chunk_start:p]):
             continue  # the first actor of the row: what comes before it (a title, a reason) stays with it
+        if text[p - 1] in "。；;" and m.group(0) == "。":
+            cuts.append(p)  # a new sentence with its own actor and duty is a row of its own
+            chunk_start = p
+            continue
         before = _times(text[chunk_start:p])
         clause = re.match(r"[^。；;]*", text[p:end])
         own = _times(clause.group(0) if clause else "")
@@ -210,9 +214,13 @@ def _heading_rows(walk: _Walk, line: str, line_start: int, out: list[Segment]) -
     if title_end >= len(line) or not line[title_end:].strip():
         # A bare heading: a task only when it is itself imperative and nothing below refines it. Heading words
         # glued to the sentence ("二、抓好校园安全各学校要…") are left out of the task.
-        s, e = _trim(line, _glued_body(line, after, title_end, whole=True) or after, len(line))
+        glued = _glued_body(line, after, title_end, whole=True)
+        s, e = _trim(line, glued or after, len(line))
         if DUTY.search(line[s:e]) and e - s >= 6:
-            out.append(Segment(section, line_start + s, line_start + e, kind="heading"))
+            # "四、县公安局要在学校周边设置…，每所…" is a task however the lines below it go on; a short
+            # "一、各学校要高度重视" over its own items is a title.
+            whole_duty = glued is not None and e - s >= 20 and bool(re.search(r"[，,]", line[s:e]))
+            out.append(Segment(section, line_start + s, line_start + e, kind="item" if whole_duty else "heading"))
         return None
     return title_end
 
@@ -225,6 +233,9 @@ def _glued_body(line: str, after: int, title_end: int, *, whole: bool = False) -
         return None  # a one-sentence heading: the bare-heading rule decides
     title = line[after:title_end]
     subjects = find_subjects(title[:40])
+    glued = _actor_after_heading_words(title)
+    if glued is not None and (not subjects or subjects[0].offset > glued):
+        return after + glued  # "四、结果报送各县区教育局要…": 报送 is the heading's word, not a verb of the sentence
     if not subjects:
         return None
     first = subjects[0]
@@ -237,6 +248,20 @@ def _glued_body(line: str, after: int, title_end: int, *, whole: bool = False) -
         return after  # "各中心学校要…", "暑假期间各单位要…": the sentence's own words, not a heading
     if first.offset <= 16 and not re.search(r"[，,。；;：:！？、]", head):
         return after + first.offset
+    return None
+
+
+def _actor_after_heading_words(title: str) -> int | None:
+    """Where an actor with a duty starts right after 2–8 heading words without punctuation ("结果报送各县区教育局要…",
+    "检查要求各学校要…"); the actor is looked for on its own, so the heading words cannot make it an object."""
+    for k in range(2, min(9, len(title))):
+        if re.search(r"[，,。；;：:！？、“”]", title[:k]):
+            return None
+        if title[k - 1] in "各每本该其省市区县镇乡村" or title[k] not in "各市区县省乡镇村":
+            continue
+        subjects = find_subjects(title[k : k + 24])
+        if subjects and subjects[0].offset == 0 and _ACTOR_DUTY.match(title[k + len(subjects[0].text) :]):
+            return k
     return None
 
 
