@@ -262,6 +262,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "target.read": UNIT_HEADS,
     "target.change": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
     "target.sign": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL}),
+    # 校车 (buses): the school's principal and office keep vehicles, drivers and routes and do pre-trip checks (so may
+    # the route's riding teacher, object-level); districts and the bureau read their subtree.
+    "bus.read": UNIT_HEADS,
+    "bus.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "bus.check": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
 }
 
 
