@@ -17,7 +17,7 @@ from django.utils import timezone
 from dudao.accounts.models import User
 from dudao.buses.models import Driver, PreTripCheck, Route, RouteStop, Trip, Vehicle
 from dudao.demo.registry import DemoContext, demo_step
-from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs.models import OrgUnit, SchoolType, UnitKind
 
 SCHOOLS = 5
 VILLAGES = [
@@ -54,7 +54,12 @@ def buses_demo(ctx: DemoContext) -> dict[str, int]:
     first = OrgUnit.objects.get(pk=ctx.city.first_school)
     district = first.get_parent()
     assert district is not None
-    others = OrgUnit.objects.filter(kind=UnitKind.SCHOOL, path__under=district.path, is_closed=False)
+    others = OrgUnit.objects.filter(
+        kind=UnitKind.SCHOOL,
+        path__under=district.path,
+        is_closed=False,
+        school_type__in=[SchoolType.PRIMARY, SchoolType.NINE_YEAR, SchoolType.JUNIOR],
+    )
     schools = [first, *others.exclude(pk=first.pk).order_by("path")[: SCHOOLS - 1]]
     teacher = User.objects.filter(username="school.teacher").first()
     principal = User.objects.filter(username="school.principal").first()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -177,6 +178,11 @@ def missing_routes(root_path: str, now: dt.datetime | None = None) -> QuerySet[R
     ).exclude(pk__in=done)
 
 
+def _grouped(qs: QuerySet[Any], **aggregates: Any) -> list[tuple[Any, ...]]:
+    """`(school id, *aggregates)` per school: one GROUP BY."""
+    return list(qs.order_by().values("school_id").annotate(**aggregates).values_list("school_id", *aggregates))
+
+
 def summary(user: User, unit: OrgUnit, now: dt.datetime | None = None) -> list[SchoolRow]:
     """One row per school under `unit` that has buses: counts, documents expiring and expired, today's checks.
     Six GROUP BYs by school, whatever the number of schools."""
@@ -196,32 +202,33 @@ def summary(user: User, unit: OrgUnit, now: dt.datetime | None = None) -> list[S
     for pk in schools:
         row(pk)
     vehicles = Vehicle.objects.filter(school__path__under=unit.path, is_active=True)
-    for pk, n, expiring, expired in vehicles.values_list("school_id").annotate(
-        Count("*"), Count("id", filter=_expiring_filter(today)), Count("id", filter=expired_filter(today))
+    for pk, n, expiring, expired in _grouped(
+        vehicles,
+        n=Count("*"),
+        soon=Count("id", filter=_expiring_filter(today)),
+        gone=Count("id", filter=expired_filter(today)),
     ):
-        r = row(pk)
-        r.vehicles, r.expiring, r.expired = n, expiring - expired, expired
+        if pk in schools:
+            r = row(pk)
+            r.vehicles, r.expiring, r.expired = n, expiring - expired, expired
     drivers = Driver.objects.filter(school__path__under=unit.path, is_active=True)
-    for pk, n, expiring, expired in drivers.values_list("school_id").annotate(
-        Count("*"),
-        Count("id", filter=_driver_expiring_filter(today)),
-        Count("id", filter=driver_expired_filter(today)),
+    for pk, n, expiring, expired in _grouped(
+        drivers,
+        n=Count("*"),
+        soon=Count("id", filter=_driver_expiring_filter(today)),
+        gone=Count("id", filter=driver_expired_filter(today)),
     ):
         if pk in schools:
             r = row(pk)
             r.drivers, r.expiring, r.expired = n, r.expiring + expiring - expired, r.expired + expired
-    for pk, n in (
-        Route.objects.filter(school__path__under=unit.path, is_active=True)
-        .values_list("school_id")
-        .annotate(Count("*"))
-    ):
+    for pk, n in _grouped(Route.objects.filter(school__path__under=unit.path, is_active=True), n=Count("*")):
         if pk in schools:
             row(pk).routes = n
     checks = PreTripCheck.objects.filter(school__path__under=unit.path, day=today)
-    for pk, n, failed in checks.values_list("school_id").annotate(Count("*"), Count("id", filter=Q(passed=False))):
+    for pk, n, failed in _grouped(checks, n=Count("*"), failed=Count("id", filter=Q(passed=False))):
         if pk in schools:
             row(pk).checked, row(pk).failed = n, failed
-    for pk, n in missing_routes(unit.path, now).values_list("school_id").annotate(Count("*")):
+    for pk, n in _grouped(missing_routes(unit.path, now), n=Count("*")):
         if pk in schools:
             row(pk).missing = n
     return list(rows.values())
