@@ -58,7 +58,7 @@ def test_page_access(signed_in, city: City, route: Route, route_b: Route, role: 
 
 
 def test_district_overview_and_documents(signed_in, city: City, route: Route, route_b: Route) -> None:
-    Vehicle.objects.filter(pk=route.vehicle_id).update(insurance_due=days(20))
+    Vehicle.objects.filter(routes=route).update(insurance_due=days(20))
     client = signed_in(city.user("district_admin"))
     page = client.get("/buses/").content.decode()
     assert "甲区第五中学" in page and "乙区第一小学" not in page
@@ -111,7 +111,9 @@ def test_stale_route_form_is_refused(signed_in, city: City, route: Route) -> Non
 
 
 def _check_form(**extra: str) -> dict[str, str]:
-    form = {f"item_{k}": "ok" for k in ("brakes", "tyres", "lights", "doors", "extinguisher", "first_aid", "seat_belts")}
+    form = {
+        f"item_{k}": "ok" for k in ("brakes", "tyres", "lights", "doors", "extinguisher", "first_aid", "seat_belts")
+    }
     form.update({"trip": "morning", "alcohol": "pass", "head_count": "18", "day": timezone.localdate().isoformat()})
     form.update(extra)
     return form
@@ -147,13 +149,13 @@ def test_yesterdays_open_form_is_refused(signed_in, city: City, route: Route) ->
 
 
 def test_blocked_route_shows_no_form(signed_in, city: City, route: Route) -> None:
-    Vehicle.objects.filter(pk=route.vehicle_id).update(inspection_due=days(-1))
+    Vehicle.objects.filter(routes=route).update(inspection_due=days(-1))
     page = signed_in(city.user("class_teacher")).get(f"/buses/checks/routes/{route.pk}/").content.decode()
     assert 'data-testid="blocked"' in page and "年检" in page and 'data-testid="check-form"' not in page
 
 
 def test_indicators_are_registered_and_computed_in_bulk(city: City, route: Route, route_b: Route) -> None:
-    Vehicle.objects.filter(pk=route_b.vehicle_id).update(insurance_due=days(-1))
+    Vehicle.objects.filter(routes=route_b).update(insurance_due=days(-1))
     expired = indicators.get("buses.expired_documents")
     missing = indicators.get("buses.missing_checks")
     assert expired is not None and missing is not None

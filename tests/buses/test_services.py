@@ -73,9 +73,7 @@ def test_only_the_school_manages_its_buses(city: City, role: str) -> None:
 
 def test_a_driver_needs_a_school_bus_licence_class(city: City) -> None:
     with pytest.raises(DomainError, match="A1、A3 或 B1"):
-        services.create_driver(
-            actor=city.user("principal"), school=city.school_a, data=driver_data(licence_class="C1")
-        )
+        services.create_driver(actor=city.user("principal"), school=city.school_a, data=driver_data(licence_class="C1"))
     with pytest.raises(DomainError, match="11 位"):
         services.create_driver(actor=city.user("principal"), school=city.school_a, data=driver_data(phone="1234"))
     assert not Driver.objects.exists()
@@ -223,14 +221,14 @@ def test_a_check_for_tomorrow_is_refused(city: City, route: Route) -> None:
 
 
 def test_an_expired_vehicle_cannot_pass_a_check(city: City, route: Route) -> None:
-    Vehicle.objects.filter(pk=route.vehicle_id).update(insurance_due=days(-1))
+    Vehicle.objects.filter(routes=route).update(insurance_due=days(-1))
     with pytest.raises(DomainError, match="保险.*已过期，禁止出车") as exc:
         services.submit_check(actor=city.user("class_teacher"), route=route, data=check_data())
     assert exc.value.status == 409 and not PreTripCheck.objects.exists()
 
 
 def test_an_expired_driver_cannot_pass_a_check(city: City, route: Route) -> None:
-    Driver.objects.filter(pk=route.driver_id).update(violation_checked_on=days(-400))
+    Driver.objects.filter(routes=route).update(violation_checked_on=days(-400))
     with pytest.raises(DomainError, match="无违法记录核查.*已过期"):
         services.submit_check(actor=city.user("principal"), route=route, data=check_data())
 
@@ -268,7 +266,7 @@ def test_district_summary_counts_in_bulk(
     services.create_driver(
         actor=city.user("principal"), school=city.school_a, data=driver_data(name="将到期", licence_expires=days(20))
     )
-    Vehicle.objects.filter(pk=route.vehicle_id).update(inspection_due=days(-2))
+    Vehicle.objects.filter(routes=route).update(inspection_due=days(-2))
     with django_assert_max_num_queries(8):  # type: ignore[operator]
         rows = selectors.summary(city.user("district_admin"), city.district_a, now=_at(7))
     assert [r.school for r in rows] == [city.school_a]
@@ -280,8 +278,8 @@ def test_district_summary_counts_in_bulk(
 
 
 def test_documents_due_lists_expiring_and_expired(city: City, route: Route) -> None:
-    Vehicle.objects.filter(pk=route.vehicle_id).update(insurance_due=days(20))
-    Driver.objects.filter(pk=route.driver_id).update(licence_expires=days(-5))
+    Vehicle.objects.filter(routes=route).update(insurance_due=days(20))
+    Driver.objects.filter(routes=route).update(licence_expires=days(-5))
     rows = selectors.documents_due(city.user("district_admin"), city.district_a, timezone.localdate())
     assert [(r.document, r.state.value) for r in rows] == [("驾驶证", "expired"), ("保险", "expiring")]
     assert selectors.documents_due(city.user("district_admin_b"), city.district_b, timezone.localdate()) == []
