@@ -421,20 +421,13 @@ def submit_check(*, actor: User, route: Route, data: CheckData) -> PreTripCheck:
                 code="check_duplicate",
                 status=409,
             )
-        check = PreTripCheck.objects.create(
-            school=fresh.school,
-            route=fresh,
-            vehicle=fresh.vehicle,
-            driver=fresh.driver,
-            day=today,
-            trip=data.trip,
-            failed_items=failed,
-            alcohol_passed=data.alcohol_passed,
-            head_count=int(data.head_count),
-            note=note,
-            passed=passed,
-            checked_by=actor,
-        )
+        try:
+            with transaction.atomic():
+                check = _create_check(actor, fresh, today, data, failed, note, passed)
+        except IntegrityError as exc:  # the same vehicle checked at this moment through another route
+            raise DomainError(
+                f"{fresh.vehicle.plate} 今天{Trip(data.trip).label}已检查过", code="check_duplicate", status=409
+            ) from exc
         record_change(
             actor=actor,
             action="pre_trip_check",
@@ -447,6 +440,26 @@ def submit_check(*, actor: User, route: Route, data: CheckData) -> PreTripCheck:
         if not passed:
             _alert_failure(check, fresh)
     return check
+
+
+def _create_check(
+    actor: User, route: Route, today: dt.date, data: CheckData, failed: list[str], note: str, passed: bool
+) -> PreTripCheck:
+    assert route.vehicle is not None and route.driver is not None
+    return PreTripCheck.objects.create(
+        school=route.school,
+        route=route,
+        vehicle=route.vehicle,
+        driver=route.driver,
+        day=today,
+        trip=data.trip,
+        failed_items=failed,
+        alcohol_passed=data.alcohol_passed,
+        head_count=int(data.head_count),
+        note=note,
+        passed=passed,
+        checked_by=actor,
+    )
 
 
 def _alert_failure(check: PreTripCheck, route: Route) -> None:
