@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "dudao.teachers",
     "dudao.api",
     "dudao.demo",
+    "dudao.buses",
 ]
 
 MIDDLEWARE = [

@@ -30,5 +30,6 @@ urlpatterns = [
     path("", include("dudao.search.urls")),
     path("", include("dudao.exports.urls")),
     path("", include("dudao.teachers.urls")),
+    path("", include("dudao.buses.urls")),
     path("api/v1/", api.urls),
 ]

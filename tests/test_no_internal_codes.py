@@ -184,6 +184,7 @@ AREAS = [
     "breakdown",
     "dashboard",
     "teachers",
+    "buses",
 ]
 
 

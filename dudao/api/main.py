@@ -66,6 +66,7 @@ from dudao.api import accounts, audit, bulletins, checklists, inspections, orgs,
 from dudao.api import appraisal as appraisal_api  # noqa: E402
 from dudao.api import breakdown as breakdown_api  # noqa: E402
 from dudao.api import briefings as briefings_api  # noqa: E402
+from dudao.api import buses as buses_api  # noqa: E402
 from dudao.api import campaigns as campaigns_api  # noqa: E402
 from dudao.api import cases as cases_api  # noqa: E402
 from dudao.api import cockpit as cockpit_api  # noqa: E402
@@ -108,6 +109,7 @@ api.add_router("/", search_api.router)
 api.add_router("/", messaging_api.router)
 api.add_router("/", exports_api.router)
 api.add_router("/", teachers_api.router)
+api.add_router("/", buses_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -271,6 +271,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "teacher.change": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "teacher.unmask_id": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "teacher.transfer": frozenset({Role.DISTRICT_ADMIN, Role.BUREAU_STAFF}),
+    # 校车 (buses): the school's principal and office keep vehicles, drivers and routes and do pre-trip checks (so may
+    # the route's riding teacher, object-level); districts and the bureau read their subtree.
+    "bus.read": UNIT_HEADS,
+    "bus.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "bus.check": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
 }
 
 
