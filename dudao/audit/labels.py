@@ -218,6 +218,12 @@ ACTION_LABELS = {
     "message_unbind": "解绑推送账号",
     "push_retry": "重试失败的推送",
     "push_retry_all": "批量重试失败的推送",
+    # 门卫登记
+    "visitor_register": "来访登记",
+    "visitor_check_out": "访客离校",
+    "visitor_trace": "查询访客记录（追踪）",
+    "visitor_export": "导出访客记录",
+    "visitor_purge": "清除到期访客记录",
 }
 OBJECT_LABELS = {
     "orgs.orgunit": "单位",
