@@ -68,3 +68,10 @@ def old_visit(school: OrgUnit, actor: User, days: int, **overrides: Any) -> Visi
     }
     values.update(overrides)
     return Visit.objects.create(**values)
+
+
+def earlier_today(share: float) -> dt.datetime:
+    """A moment of today before now: `share` of the time since midnight (tests run at any hour, 00:05 too)."""
+    now = timezone.localtime()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + (now - midnight) * share
