@@ -101,6 +101,7 @@ def gate_demo(context: DemoContext) -> dict[str, int]:
     for school in [first, *others]:
         staff = list(User.objects.filter(unit__path__startswith=school.path, is_active=True).order_by("id")[:40])
         registrar = guard if school == first else (staff[0] if staff else guard)
+        returning_days = {6, 5, 2, 1}
         for back in range(7, 0, -1):
             day = today - dt.timedelta(days=back)
             count = rng.randint(3, 7) if day.weekday() < 5 else rng.randint(0, 1)
@@ -108,8 +109,9 @@ def gate_demo(context: DemoContext) -> dict[str, int]:
                 reason = rng.choices(reasons, weights)[0]
                 name = rng.choice(SURNAMES) + rng.choice(GIVEN)
                 person = (name, _id_card(rng), f"1{rng.choice('3589')}{rng.randrange(10**9):09d}")
-                if school == first and reason == VisitReason.PARENT and back in (6, 2):
+                if school == first and reason == VisitReason.PARENT and back in returning_days:
                     person = returning
+                    returning_days.discard(back)  # once a day
                 start = timezone.make_aware(dt.datetime.combine(day, dt.time(7, 40))) + dt.timedelta(
                     minutes=rng.randrange(0, 9 * 60)
                 )

@@ -92,6 +92,8 @@ def _today_page(
         "may_register": may_register and day == timezone.localdate(),
         "may_trace": can(request.user, "visitor.trace"),
         "retention_days": services.retention_days(),
+        # The guard's page is the form; those who mostly read the list open it when they need it.
+        "form_open": form is not None or not selectors.may_choose_day(request.user),
         "schools": [] if school is not None else list(selectors.schools_for(request.user)[:2000]),
     }
     if school is not None:
@@ -280,6 +282,8 @@ def trace(request: AuthedRequest) -> HttpResponse:
             "query": query,
             "may_unmask": can(request.user, "visitor.unmask"),
             "retention_days": services.retention_days(),
+        # The guard's page is the form; those who mostly read the list open it when they need it.
+        "form_open": form is not None or not selectors.may_choose_day(request.user),
             "units": list(selectors.trace_units_for(request.user).filter(depth__lte=unit.depth + 1)[:300]),
         },
     )
