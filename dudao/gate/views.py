@@ -282,8 +282,8 @@ def trace(request: AuthedRequest) -> HttpResponse:
             "query": query,
             "may_unmask": can(request.user, "visitor.unmask"),
             "retention_days": services.retention_days(),
-        # The guard's page is the form; those who mostly read the list open it when they need it.
-        "form_open": form is not None or not selectors.may_choose_day(request.user),
+            # The guard's page is the form; those who mostly read the list open it when they need it.
+            "form_open": form is not None or not selectors.may_choose_day(request.user),
             "units": list(selectors.trace_units_for(request.user).filter(depth__lte=unit.depth + 1)[:300]),
         },
     )

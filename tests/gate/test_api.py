@@ -19,7 +19,7 @@ from tests.gate.conftest import BAD_ID, GOOD_ID, earlier_today, old_visit, regis
 pytestmark = pytest.mark.django_db
 
 
-def bearer(user: User) -> dict[str, str]:
+def bearer(user: User) -> dict[str, Any]:
     _, plain = accounts.create_token(actor=user, name="gate")
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
 
@@ -100,7 +100,11 @@ def test_the_list_takes_a_date_range_and_pages(client: Client, city: City, guard
     for days in (1, 2, 3):
         old_visit(city.school_a, guard, days=days, name=f"访客{days}")
     today = timezone.localdate()
-    params = {"start": (today - dt.timedelta(days=4)).isoformat(), "end": today.isoformat(), "page_size": 2}
+    params: dict[str, Any] = {
+        "start": (today - dt.timedelta(days=4)).isoformat(),
+        "end": today.isoformat(),
+        "page_size": 2,
+    }
     principal = bearer(city.user("principal"))
     first = client.get("/api/v1/visitors", params, **principal).json()
     assert first["count"] == 3 and len(first["items"]) == 2

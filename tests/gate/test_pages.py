@@ -8,7 +8,6 @@ import io
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -253,7 +252,7 @@ def test_a_full_export_needs_the_unmask_permission(signed_in, city: City, guard)
     register(guard, city.school_a)
     params = {**_trace_params(city), "full": "1"}
     assert signed_in(city.user("school_staff")).get("/gate/trace/export.xlsx", params).status_code == 403
-    client: Client = signed_in(city.user("health_officer"))
+    client = signed_in(city.user("health_officer"))
     response = client.get("/gate/trace/export.xlsx", params)
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert GOOD_ID in [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c]
