@@ -9,6 +9,7 @@ import datetime as dt
 import shutil
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, sync_playwright
 
@@ -48,7 +49,7 @@ def main() -> None:
         sign_in(desk, "school.principal")
         shot(desk, "/gate/", "gate-daily-list", full=True)
         sign_in(desk, "district.health")
-        today = dt.date.today()
+        today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
         start = today - dt.timedelta(days=7)
         shot(desk, f"/gate/trace/?q=13907910021&start={start}&end={today}", "gate-trace")
         sign_in(phone, "district.health")
