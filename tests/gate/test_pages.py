@@ -270,3 +270,29 @@ def test_the_guard_sees_no_directives_or_org_tree(signed_in, city: City, guard) 
     assert client.get("/orgs/").status_code == 403
     menu = client.get("/").content.decode()
     assert "门卫登记" in menu
+
+
+def test_the_daily_list_costs_the_same_queries_for_many_visitors(
+    signed_in, city: City, guard, django_assert_max_num_queries
+) -> None:
+    from dudao.gate.models import Visit as VisitModel
+
+    host = city.user("class_teacher")
+    for n in range(30):
+        VisitModel.objects.create(
+            school=city.school_a,
+            name=f"访客{n}",
+            id_card_no=GOOD_ID,
+            phone="13800000000",
+            host=host if n % 2 else None,
+            host_text="" if n % 2 else "总务处",
+            reason="parent",
+            temperature="36.5",
+            checked_in_at=earlier_today(0.5),
+            registered_by=guard,
+        )
+    client = signed_in(city.user("principal"))
+    client.get("/gate/")  # warm the session and the menu
+    with django_assert_max_num_queries(8):  # 6 today; a query per host would be 21
+        response = client.get("/gate/")
+    assert len(response.context["daily"].visits) == 30
