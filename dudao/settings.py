@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "dudao.api",
     "dudao.demo",
     "dudao.buses",
+    "dudao.gate",
 ]
 
 MIDDLEWARE = [
@@ -380,3 +381,5 @@ HEALTH_ESCALATE_HOURS = float(os.environ.get("DUDAO_HEALTH_ESCALATE_HOURS", "2")
 HEALTH_CLASS_DAY_THRESHOLD = int(os.environ.get("DUDAO_HEALTH_CLASS_DAY_THRESHOLD", "3"))
 HEALTH_CLASS_3DAY_THRESHOLD = int(os.environ.get("DUDAO_HEALTH_CLASS_3DAY_THRESHOLD", "5"))
 HEALTH_SUPPLY_MIN_DAYS = int(os.environ.get("DUDAO_HEALTH_SUPPLY_MIN_DAYS", "30"))
+# 门卫登记: visitor records (personal data) are purged this many days after the visit.
+DUDAO_VISITOR_RETENTION_DAYS = int(os.environ.get("DUDAO_VISITOR_RETENTION_DAYS", "30"))

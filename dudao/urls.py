@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("dudao.exports.urls")),
     path("", include("dudao.teachers.urls")),
     path("", include("dudao.buses.urls")),
+    path("", include("dudao.gate.urls")),
     path("api/v1/", api.urls),
 ]

@@ -185,6 +185,7 @@ AREAS = [
     "dashboard",
     "teachers",
     "buses",
+    "gate",
 ]
 
 

@@ -74,6 +74,7 @@ from dudao.api import command as command_api  # noqa: E402
 from dudao.api import directives as directives_api  # noqa: E402
 from dudao.api import duty as duty_api  # noqa: E402
 from dudao.api import exports as exports_api  # noqa: E402
+from dudao.api import gate as gate_api  # noqa: E402
 from dudao.api import health as health_api  # noqa: E402
 from dudao.api import meetings as meetings_api  # noqa: E402
 from dudao.api import messaging as messaging_api  # noqa: E402
@@ -110,6 +111,7 @@ api.add_router("/", messaging_api.router)
 api.add_router("/", exports_api.router)
 api.add_router("/", teachers_api.router)
 api.add_router("/", buses_api.router)
+api.add_router("/", gate_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -225,6 +225,12 @@ ACTION_LABELS = {
     "transfer_staff": "人员调动",
     "import_staff_profiles": "导入教师档案",
     "export_staff_profiles": "导出教师档案",
+    # 门卫登记
+    "visitor_register": "来访登记",
+    "visitor_check_out": "访客离校",
+    "visitor_trace": "查询访客记录（追踪）",
+    "visitor_export": "导出访客记录",
+    "visitor_purge": "清除到期访客记录",
 }
 OBJECT_LABELS = {
     "orgs.orgunit": "单位",

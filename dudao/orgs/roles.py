@@ -19,6 +19,8 @@ class Role(models.TextChoices):
     HEALTH_OFFICER = "health_officer", "卫生健康专干"
     # The bureau's designated officer for confidential case work (心理健康、控辍保学); may break glass.
     CASE_OFFICER = "case_officer", "个案督导专员"
+    # A school's gate guard (often an outsourced 保安): registers visitors and sees today's gate list, nothing else.
+    GUARD = "guard", "门卫"
     SYSADMIN = "sysadmin", "系统管理员"
     SECURITY_OFFICER = "security_officer", "安全管理员"
     AUDITOR = "auditor", "审计管理员"
@@ -27,7 +29,8 @@ class Role(models.TextChoices):
 # 三员分立: no account may hold two of these.
 ADMIN_TRIAD = frozenset({Role.SYSADMIN, Role.SECURITY_OFFICER, Role.AUDITOR})
 
-WORK_ROLES = frozenset(set(Role) - ADMIN_TRIAD)
+# The guard works only at the gate (门卫登记): no directives, no org tree.
+WORK_ROLES = frozenset(set(Role) - ADMIN_TRIAD - {Role.GUARD})
 SCHOOL_READERS = frozenset(
     {
         Role.BUREAU_LEADER,
@@ -276,6 +279,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "bus.read": UNIT_HEADS,
     "bus.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "bus.check": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # gate (门卫登记, issue 20): visitors' personal data for the school's principal, office and doctor and the
+    # district/city health officer (contact tracing); the guard only registers and sees today's list of the school.
+    "visitor.read": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.DOCTOR, Role.HEALTH_OFFICER}),
+    "visitor.register": frozenset({Role.GUARD, Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.DOCTOR}),
+    "visitor.trace": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.DOCTOR, Role.HEALTH_OFFICER}),
+    "visitor.unmask": frozenset({Role.PRINCIPAL, Role.DOCTOR, Role.HEALTH_OFFICER}),
 }
 
 
