@@ -17,7 +17,8 @@ def token_for(pk: int) -> str:
 def parse(token: str) -> int | None:
     if not token or len(token) > 80:
         return None
-    value, sep, signature = token.rpartition("-")
+    # The signed value is the id (digits only): the signature, which may itself contain "-", follows the first one.
+    value, sep, signature = token.partition("-")
     if not sep:
         return None
     try:

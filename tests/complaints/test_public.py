@@ -82,3 +82,7 @@ def test_the_complainant_rates_the_answer_once(client: Client, city: City) -> No
     second = client.post(url, {"rating": "dissatisfied", "comment": "不行"})
     assert second.status_code == 409 and "不能重复评价" in second.content.decode()
     assert Complaint.objects.get(pk=item.pk).rating == "basically"
+
+
+def test_every_link_parses_back_whatever_its_signature_holds() -> None:
+    assert all(tracking.parse(tracking.token_for(pk)) == pk for pk in range(1, 400))
