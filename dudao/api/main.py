@@ -70,6 +70,7 @@ from dudao.api import campaigns as campaigns_api  # noqa: E402
 from dudao.api import cases as cases_api  # noqa: E402
 from dudao.api import cockpit as cockpit_api  # noqa: E402
 from dudao.api import command as command_api  # noqa: E402
+from dudao.api import complaints as complaints_api  # noqa: E402
 from dudao.api import directives as directives_api  # noqa: E402
 from dudao.api import duty as duty_api  # noqa: E402
 from dudao.api import exports as exports_api  # noqa: E402
@@ -80,7 +81,6 @@ from dudao.api import notices as notices_api  # noqa: E402
 from dudao.api import profiles as profiles_api  # noqa: E402
 from dudao.api import search as search_api  # noqa: E402
 from dudao.api import supervision as supervision_api  # noqa: E402
-from dudao.api import complaints as complaints_api  # noqa: E402
 
 api.description = (api.description or "") + inspections.API_NOTE
 api.add_router("/", accounts.router)

@@ -31,7 +31,9 @@ def test_parent_files_office_routes_school_replies_parent_rates(page: Page, demo
     page.get_by_label("问题类别").select_option(label="乱收费")
     page.get_by_label("标题").fill("学校要求统一购买指定品牌的书包")
     page.get_by_label("涉及学校或单位（可选）").fill(school.name)
-    page.get_by_label("具体内容").fill("开学时班主任通知每名学生必须在指定商店购买 280 元的书包，否则不能参加升旗仪式。")
+    page.get_by_label("具体内容").fill(
+        "开学时班主任通知每名学生必须在指定商店购买 280 元的书包，否则不能参加升旗仪式。"
+    )
     page.get_by_label("姓名", exact=True).fill("林女士")
     page.get_by_label("联系电话", exact=True).fill("13800112233")
     page.get_by_role("button", name="提交").click()
@@ -57,7 +59,9 @@ def test_parent_files_office_routes_school_replies_parent_rates(page: Page, demo
     page.get_by_role("link", name=item.title).click()
     expect(page.get_by_test_id("content")).to_contain_text("指定商店购买")
     expect(page.locator("main")).not_to_contain_text("林女士")
-    page.get_by_label("答复内容（将转达投诉人）").fill("经核实，班主任的要求不符合规定，学校已予以纠正，书包自愿购买，不与任何活动挂钩。")
+    page.get_by_label("答复内容（将转达投诉人）").fill(
+        "经核实，班主任的要求不符合规定，学校已予以纠正，书包自愿购买，不与任何活动挂钩。"
+    )
     page.get_by_label("整改措施（可选）").fill("已在全校重申不得指定购买学习用品。")
     page.get_by_role("button", name="提交答复").click()
     expect(page.get_by_test_id("status")).to_have_text("待审核")

@@ -30,8 +30,16 @@ def row(number: str, **extra: str) -> list[Any]:
         "phone": "13600001111",
         **extra,
     }
-    return [number, values["kind"], values["category"], values["title"], values["content"], values["about"],
-            values["name"], values["phone"]]
+    return [
+        number,
+        values["kind"],
+        values["category"],
+        values["title"],
+        values["content"],
+        values["about"],
+        values["name"],
+        values["phone"],
+    ]
 
 
 def data(rows: list[list[Any]]) -> bytes:

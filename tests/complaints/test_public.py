@@ -45,7 +45,9 @@ def test_bad_input_is_shown_and_nothing_is_stored(client: Client, city: City) ->
 @override_settings(DUDAO_COMPLAINTS_PER_ADDRESS=3)
 def test_a_flood_from_one_address_is_refused_but_other_addresses_get_through(client: Client, city: City) -> None:
     for n in range(3):
-        assert client.post("/complaints/submit/", {**FORM, "title": f"标题{n}"}, REMOTE_ADDR="10.0.0.9").status_code == 302
+        assert (
+            client.post("/complaints/submit/", {**FORM, "title": f"标题{n}"}, REMOTE_ADDR="10.0.0.9").status_code == 302
+        )
     refused = client.post("/complaints/submit/", {**FORM, "title": "第四件"}, REMOTE_ADDR="10.0.0.9")
     assert refused.status_code == 429
     assert "提交过于频繁" in refused.content.decode()
