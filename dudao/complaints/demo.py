@@ -308,6 +308,9 @@ def complaints_demo(context: DemoContext) -> dict[str, int]:
         routed_on = min(received + dt.timedelta(days=1), today)
         deadline = add_working_days(routed_on, 5)
         Complaint.objects.filter(pk=item.pk).update(deadline=deadline)
+        ComplaintStep.objects.filter(complaint=item, kind=StepKind.ROUTED).update(
+            text=f"转{target.name}办理，请于 {deadline:%Y-%m-%d} 前答复。"
+        )
         item.refresh_from_db()
         days["routed"] = routed_on
         if story.stage in ("routed", "overdue"):

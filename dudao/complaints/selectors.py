@@ -229,4 +229,7 @@ def statistics(user: User, year: int) -> Statistics:
                 into[key] += int(row[key] or 0)
         units = [(child, _rates(**sums[child.path])) for child in children if child.path in sums]
         units.sort(key=lambda pair: -pair[1].total)
+        # Items still at the bureau itself (waiting to be routed, closed there as duplicates) come last.
+        if root.path in sums:
+            units.append((root, _rates(**sums[root.path])))
     return Statistics(year=year, overall=overall, by_category=categories, by_unit=units, by_month=by_month)

@@ -7,7 +7,7 @@
   byCategory.setOption({
     animation: false,
     tooltip: { trigger: "axis" },
-    grid: { left: 90, right: 20, top: 10, bottom: 25 },
+    grid: { left: 10, right: 30, top: 10, bottom: 25, containLabel: true },
     xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", data: data.categories, inverse: true },
     series: [{ name: "件数", type: "bar", data: data.category_counts, label: { show: true, position: "right" } }]
