@@ -10,10 +10,13 @@ from dudao.complaints.services.intake import MAX_ABOUT, MAX_CONTENT, MAX_NAME, M
 
 _CONTROL = {"class": "form-control"}
 _SELECT = {"class": "form-select"}
+_CHECK = {"class": "form-check-input"}
 
 
 class SubmissionForm(forms.Form):
-    kind = forms.ChoiceField(label="诉求类型", choices=Kind.choices, initial=Kind.COMPLAINT, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label="诉求类型", choices=Kind.choices, initial=Kind.COMPLAINT, widget=forms.RadioSelect(attrs=_CHECK)
+    )
     category = forms.ChoiceField(
         label="问题类别", choices=[("", "请选择"), *Category.choices], widget=forms.Select(attrs=_SELECT)
     )
@@ -29,7 +32,11 @@ class SubmissionForm(forms.Form):
         max_length=MAX_CONTENT * 2,
         widget=forms.Textarea(attrs={**_CONTROL, "rows": 6, "placeholder": "请写明时间、地点、涉及人员和具体情况"}),
     )
-    is_anonymous = forms.BooleanField(label="匿名提交（不留姓名和电话，只能通过查询链接看答复）", required=False)
+    is_anonymous = forms.BooleanField(
+        label="匿名提交（不留姓名和电话，只能通过查询链接看答复）",
+        required=False,
+        widget=forms.CheckboxInput(attrs=_CHECK),
+    )
     name = forms.CharField(
         label="姓名", required=False, max_length=MAX_NAME * 2, widget=forms.TextInput(attrs=_CONTROL)
     )
@@ -92,7 +99,9 @@ class SendBackForm(forms.Form):
 
 
 class RatingForm(forms.Form):
-    rating = forms.ChoiceField(label="您对本次答复是否满意", choices=Rating.choices, widget=forms.RadioSelect)
+    rating = forms.ChoiceField(
+        label="您对本次答复是否满意", choices=Rating.choices, widget=forms.RadioSelect(attrs=_CHECK)
+    )
     comment = forms.CharField(
         label="评价意见（选择“不满意”时必填）",
         required=False,
