@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "dudao.demo",
     "dudao.buses",
     "dudao.gate",
+    "dudao.complaints",
 ]
 
 MIDDLEWARE = [

@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("dudao.buses.urls")),
     path("", include("dudao.gate.urls")),
     path("api/v1/", api.urls),
+    path("", include("dudao.complaints.urls")),
 ]

@@ -186,6 +186,7 @@ AREAS = [
     "teachers",
     "buses",
     "gate",
+    "complaints",
 ]
 
 

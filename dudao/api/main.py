@@ -71,6 +71,7 @@ from dudao.api import campaigns as campaigns_api  # noqa: E402
 from dudao.api import cases as cases_api  # noqa: E402
 from dudao.api import cockpit as cockpit_api  # noqa: E402
 from dudao.api import command as command_api  # noqa: E402
+from dudao.api import complaints as complaints_api  # noqa: E402
 from dudao.api import directives as directives_api  # noqa: E402
 from dudao.api import duty as duty_api  # noqa: E402
 from dudao.api import exports as exports_api  # noqa: E402
@@ -112,6 +113,7 @@ api.add_router("/", exports_api.router)
 api.add_router("/", teachers_api.router)
 api.add_router("/", buses_api.router)
 api.add_router("/", gate_api.router)
+api.add_router("/", complaints_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -285,6 +285,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "visitor.register": frozenset({Role.GUARD, Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.DOCTOR}),
     "visitor.trace": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.DOCTOR, Role.HEALTH_OFFICER}),
     "visitor.unmask": frozenset({Role.PRINCIPAL, Role.DOCTOR, Role.HEALTH_OFFICER}),
+    # ---- complaints (投诉与建议): the bureau's office (科室人员) takes, routes and accepts items and alone reads the
+    # complainant's identity; the responsible unit (school, district bureau, office) replies; unit heads read.
+    "complaint.read": UNIT_HEADS,
+    "complaint.handle": frozenset({Role.BUREAU_STAFF}),
+    "complaint.identity": frozenset({Role.BUREAU_STAFF}),
+    "complaint.reply": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
 }
 
 
