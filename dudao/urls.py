@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("dudao.search.urls")),
     path("", include("dudao.exports.urls")),
     path("api/v1/", api.urls),
+    path("risks/", include("dudao.risks.urls")),
 ]

@@ -9,3 +9,9 @@ class RectificationConfig(AppConfig):
     def ready(self) -> None:
         # Home items, menu entries, demo data, monitoring indicators.
         from dudao.rectification import demo, home, indicators  # noqa: F401
+
+        # Hazards handed over by domain apps on the ledger's floor (dudao.core.ledger).
+        from dudao.core import ledger
+        from dudao.rectification.intake import LedgerIntake
+
+        ledger.plug(LedgerIntake())

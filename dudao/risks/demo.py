@@ -1,0 +1,1 @@
+"""Demo risk points: placeholder until the step below is filled in."""
