@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,18 +18,26 @@ from django.views.decorators.http import require_POST
 
 from dudao.accounts.models import User
 from dudao.accounts.requests import AuthedRequest
-from dudao.core.errors import DomainError, Forbidden
+from dudao.core.errors import DomainError, Forbidden, StaleEditError
 from dudao.core.excel import ImportRejected
 from dudao.core.pagination import paginate
-from dudao.core.web import post_form, posted_version, require
+from dudao.core.web import form_errors, post_form, posted_version, require
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import acting_assignment, can
 from dudao.orgs.selectors import units_for
 from dudao.risks import excel, selectors, services
 from dudao.risks.forms import CheckForm, ImportForm, PointForm, RetireForm
-from dudao.risks.models import Category, Grade, RiskPoint
+from dudao.risks.models import Category, Grade, RiskCheck, RiskPoint
 
 ALL_PEOPLE = User.objects.filter(is_active=True)
+
+
+def _offer(form: forms.Form, people: QuerySet[User]) -> None:
+    """Offer only the unit's people as responsible persons (the bound form accepts anyone, so that the service
+    names an outsider instead of the form saying "invalid choice")."""
+    field = form.fields["responsible"]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = people
 
 
 def _point_or_404(request: AuthedRequest, pk: int) -> RiskPoint:
@@ -37,6 +47,32 @@ def _point_or_404(request: AuthedRequest, pk: int) -> RiskPoint:
     if point is None:
         raise Http404
     return point
+
+
+def _submit(
+    request: AuthedRequest,
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], Any],
+    success: Callable[[Any], str],
+    then: Callable[[Any], HttpResponse],
+    page: Callable[[forms.Form, int], HttpResponse],
+) -> HttpResponse:
+    """Run a service on a valid form; a refusal re-renders the filled form with the message (409 when stale)."""
+    status = 200
+    if form.is_valid():
+        try:
+            result = action(form.cleaned_data)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            status = 409 if isinstance(exc, StaleEditError) else 200
+        else:
+            messages.success(request, success(result))
+            return then(result)
+    else:
+        messages.error(request, form_errors(form))
+    return page(form, status)
 
 
 def _data(cleaned: dict[str, object]) -> services.PointData:
@@ -97,18 +133,18 @@ def point_new(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("unit", "").isdigit():
         chosen = next((u for u in units if u.pk == int(request.GET["unit"])), chosen)
     if request.method == "POST":
-        back = render(
+
+        def page(form: forms.Form, status: int) -> HttpResponse:
+            _offer(form, selectors.people_of(chosen))
+            return render(request, "risks/point_form.html", {"form": form, "point": None}, status=status)
+
+        return _submit(
             request,
-            "risks/point_form.html",
-            {"form": PointForm(request.POST, units=units, people=selectors.people_of(chosen)), "point": None},
-        )
-        return post_form(
-            request,
-            functools.partial(PointForm, units=units, people=ALL_PEOPLE),
-            back,
+            PointForm(request.POST, units=units, people=ALL_PEOPLE),
             lambda d: services.create_point(actor=request.user, unit=d["unit"], data=_data(d)),
             lambda p: f"已登记风险点“{p.place}”",
-            then=lambda p: redirect("risks:point", p.pk),
+            lambda p: redirect("risks:point", p.pk),
+            page,
         )
     form = PointForm(units=units, people=selectors.people_of(chosen), initial={"unit": chosen.pk})
     return render(request, "risks/point_form.html", {"form": form, "point": None, "units": units})
@@ -141,21 +177,20 @@ def point_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("只有本单位校长或学校管理员可以修改风险点")
     people = selectors.people_of(point.unit)
     if request.method == "POST":
-        back = render(
+
+        def page(form: forms.Form, status: int) -> HttpResponse:
+            _offer(form, people)
+            return render(request, "risks/point_form.html", {"form": form, "point": point}, status=status)
+
+        return _submit(
             request,
-            "risks/point_form.html",
-            {"form": PointForm(request.POST, units=[], people=people, with_unit=False), "point": point},
-            status=200,
-        )
-        return post_form(
-            request,
-            functools.partial(PointForm, units=[], people=ALL_PEOPLE, with_unit=False),
-            back,
+            PointForm(request.POST, units=[], people=ALL_PEOPLE, with_unit=False),
             lambda d: services.update_point(
                 actor=request.user, point=point, data=_data(d), version=posted_version(request)
             ),
-            "已保存修改",
-            then=lambda p: redirect("risks:point", p.pk),
+            lambda p: "已保存修改",
+            lambda p: redirect("risks:point", p.pk),
+            page,
         )
     initial = {
         "category": point.category,
@@ -192,27 +227,26 @@ def point_check(request: AuthedRequest, pk: int) -> HttpResponse:
     if not services.may_check(request.user, point):
         raise PermissionDenied("只有该风险点的责任人或本单位校长、学校管理员可以记录排查")
     if request.method == "POST":
-        back = render(request, "risks/check.html", {"point": point, "form": CheckForm(request.POST)})
 
-        def record(d: dict[str, object]) -> object:
+        def record(d: dict[str, Any]) -> RiskCheck:
             upload = request.FILES.get("photo")
             return services.record_check(
                 actor=request.user,
                 point=point,
-                checked_on=d["checked_on"],  # type: ignore[arg-type]
+                checked_on=d["checked_on"],
                 result=str(d["result"]),
                 note=str(d["note"]),
                 hazard_level=str(d["hazard_level"]),
                 photo=(upload, upload.name or "photo.jpg") if upload else None,
             )
 
-        return post_form(
+        return _submit(
             request,
-            CheckForm,
-            back,
+            CheckForm(request.POST, request.FILES),
             record,
             lambda c: "已记录：发现隐患，已转入整改台账" if c.ledger_item_id else "已记录：排查正常",
-            then=lambda c: redirect("risks:point", point.pk),
+            lambda c: redirect("risks:point", point.pk),
+            lambda form, status: render(request, "risks/check.html", {"point": point, "form": form}, status=status),
         )
     return render(request, "risks/check.html", {"point": point, "form": CheckForm()})
 

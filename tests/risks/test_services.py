@@ -80,7 +80,7 @@ def test_normal_check_moves_the_schedule(city: City, point: RiskPoint, today: dt
 
 def test_hazard_goes_to_the_ledger_linked_to_the_point(city: City, point: RiskPoint, today: dt.date) -> None:
     check = hazard(city, point, today, photo=upload(1, "护栏.jpg"))
-    item = RectificationItem.objects.get(pk=check.ledger_item_id)
+    item = RectificationItem.objects.get(pk=check.ledger_item_id or 0)
     assert item.school == city.school_a
     assert item.source == ItemSource.SELF_CHECK
     assert item.source_ref == "风险点排查：学校北侧临河护栏"
@@ -93,7 +93,7 @@ def test_hazard_goes_to_the_ledger_linked_to_the_point(city: City, point: RiskPo
 
 def test_closed_hazard_leaves_the_points_open_list(city: City, point: RiskPoint, today: dt.date) -> None:
     check = hazard(city, point, today)
-    RectificationItem.objects.filter(pk=check.ledger_item_id).update(status=ItemStatus.CLOSED)
+    RectificationItem.objects.filter(pk=check.ledger_item_id or 0).update(status=ItemStatus.CLOSED)
     assert selectors.open_hazards(point) == []
     assert selectors.open_hazard_counts([point]) == {}
 
@@ -130,9 +130,7 @@ def test_hazard_needs_a_description_and_level(city: City, point: RiskPoint, toda
     assert not RiskCheck.objects.exists()
 
 
-def test_only_the_responsible_person_or_the_school_office_checks(
-    city: City, point: RiskPoint, today: dt.date
-) -> None:
+def test_only_the_responsible_person_or_the_school_office_checks(city: City, point: RiskPoint, today: dt.date) -> None:
     with pytest.raises(Forbidden):
         services.record_check(actor=city.user("doctor"), point=point, checked_on=today, result=CheckResult.NORMAL)
     services.record_check(actor=city.user("school_staff"), point=point, checked_on=today, result=CheckResult.NORMAL)
