@@ -51,7 +51,8 @@ class PointForm(forms.Form):
 
 class CheckForm(forms.Form):
     checked_on = forms.DateField(
-        label="排查日期", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        label="排查日期",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
     )
     result = forms.ChoiceField(label="排查结果", choices=CheckResult.choices, widget=forms.RadioSelect)
     hazard_level = forms.ChoiceField(

@@ -92,6 +92,13 @@ def test_responsible_class_teacher_sees_mine_and_checks_by_phone(
     assert f"/ledger/{item.pk}/" in detail
 
 
+def test_check_form_offers_today_as_a_date_the_phone_understands(
+    city: City, signed_in: SignIn, point: RiskPoint, today: dt.date
+) -> None:
+    page = signed_in(city.user("class_teacher")).get(f"/risks/{point.pk}/check/").content.decode()
+    assert f'value="{today.isoformat()}"' in page
+
+
 def test_doctor_may_not_check_someone_elses_point(city: City, signed_in: SignIn, point: RiskPoint) -> None:
     client = signed_in(city.user("doctor"))
     assert client.get(f"/risks/{point.pk}/check/").status_code == 404
