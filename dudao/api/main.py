@@ -78,9 +78,9 @@ from dudao.api import meetings as meetings_api  # noqa: E402
 from dudao.api import messaging as messaging_api  # noqa: E402
 from dudao.api import notices as notices_api  # noqa: E402
 from dudao.api import profiles as profiles_api  # noqa: E402
+from dudao.api import risks as risks_api  # noqa: E402
 from dudao.api import search as search_api  # noqa: E402
 from dudao.api import supervision as supervision_api  # noqa: E402
-from dudao.api import risks as risks_api  # noqa: E402
 
 api.description = (api.description or "") + inspections.API_NOTE
 api.add_router("/", accounts.router)
