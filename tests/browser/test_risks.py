@@ -16,13 +16,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def site(live_server):  # type: ignore[no-untyped-def]
+def site(live_server):
     city = build_city()
     point = make_point(city)
     return live_server, city, point
 
 
-def test_teacher_records_a_hazard_on_a_phone_and_finds_it_in_the_ledger(page: Page, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_teacher_records_a_hazard_on_a_phone_and_finds_it_in_the_ledger(page: Page, site, tmp_path) -> None:
     live_server, city, point = site
     base = live_server.url
     page.set_viewport_size({"width": 390, "height": 844})
