@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "dudao.buses",
     "dudao.gate",
     "dudao.complaints",
+    "dudao.risks",
 ]
 
 MIDDLEWARE = [

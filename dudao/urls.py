@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("dudao.gate.urls")),
     path("api/v1/", api.urls),
     path("", include("dudao.complaints.urls")),
+    path("risks/", include("dudao.risks.urls")),
 ]

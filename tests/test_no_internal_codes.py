@@ -187,6 +187,7 @@ AREAS = [
     "buses",
     "gate",
     "complaints",
+    "risks",
 ]
 
 

@@ -458,3 +458,53 @@ def test_roles_without_unmask_id_cannot_reveal_the_student_number(signed_in, cit
     response = client.post(f"/students/{pupil.pk}/reveal/", {"field": "id_card_no"})
     assert response.status_code == 403 and pupil.student_no not in response.content.decode()
     assert not AuditEvent.objects.filter(action="view_unmasked").exists()
+
+
+# ---- 双重预防 (risks): the register and overview for unit heads, 我的排查 for every work role, a point also for its
+# responsible person (the class teacher of 五中); district B's own-premises point is outside district A's roles.
+from dudao.risks.models import RiskPoint  # noqa: E402
+from dudao.risks.services import create_point  # noqa: E402
+from tests.risks.conftest import make_point, point_data  # noqa: E402
+
+RISK_PAGES = {
+    "risks": "/risks/",
+    "risks_overview": "/risks/overview/",
+    "risks_mine": "/risks/mine/",
+    "risk_point": "/risks/{point}/",
+    "risk_point_b": "/risks/{point_b}/",
+    "api_risk_points": "/api/v1/safety/risk-points",
+    "api_risk_point_b": "/api/v1/safety/risk-points/{point_b}",
+}
+RISK_EXPECTED: dict[str, list[int]] = {
+    #                  list ovw mine pt ptB api apiB
+    "bureau_leader": [A, A, A, A, A, A, A],
+    "bureau_staff": [A, A, A, A, A, A, A],
+    "inspector": [A, A, A, A, A, A, A],
+    "district_admin": [A, A, A, A, N, A, N],
+    "principal": [A, A, A, A, N, A, N],
+    "school_staff": [A, A, A, A, N, A, N],
+    "class_teacher": [F, F, A, A, N, F, N],
+    "counsellor": [F, F, A, N, N, F, N],
+    "doctor": [F, F, A, N, N, F, N],
+    "sysadmin": [F, F, F, F, F, F, F],
+    "security_officer": [F, F, F, F, F, F, F],
+    "auditor": [F, F, F, F, F, F, F],
+    "nobody": [F, F, F, F, F, F, F],
+}
+RISK_CASES = [(role, page, RISK_EXPECTED[role][i]) for role in ROLES for i, page in enumerate(RISK_PAGES)]
+
+
+def _risk_points(city: City) -> dict[str, RiskPoint]:
+    b = city.user("district_admin_b")
+    return {
+        "point": make_point(city),
+        "point_b": create_point(actor=b, unit=city.district_b, data=point_data(b, category="fire")),
+    }
+
+
+@pytest.mark.parametrize(("role", "page", "expected"), RISK_CASES, ids=[f"{r}-{p}" for r, p, _ in RISK_CASES])
+def test_risk_access(signed_in, city: City, role: str, page: str, expected: int) -> None:
+    points = _risk_points(city)
+    url = RISK_PAGES[page].format(**{name: p.pk for name, p in points.items()})
+    response = signed_in(city.user(role)).get(url, follow=True)
+    assert response.status_code == expected, response.content.decode()[:300]

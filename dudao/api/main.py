@@ -81,6 +81,7 @@ from dudao.api import meetings as meetings_api  # noqa: E402
 from dudao.api import messaging as messaging_api  # noqa: E402
 from dudao.api import notices as notices_api  # noqa: E402
 from dudao.api import profiles as profiles_api  # noqa: E402
+from dudao.api import risks as risks_api  # noqa: E402
 from dudao.api import search as search_api  # noqa: E402
 from dudao.api import supervision as supervision_api  # noqa: E402
 from dudao.api import teachers as teachers_api  # noqa: E402
@@ -114,6 +115,7 @@ api.add_router("/", teachers_api.router)
 api.add_router("/", buses_api.router)
 api.add_router("/", gate_api.router)
 api.add_router("/", complaints_api.router)
+api.add_router("/", risks_api.router)
 
 
 @api.exception_handler(RawPostDataException)

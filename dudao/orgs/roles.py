@@ -291,6 +291,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "complaint.handle": frozenset({Role.BUREAU_STAFF}),
     "complaint.identity": frozenset({Role.BUREAU_STAFF}),
     "complaint.reply": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # ---- risks (双重预防: risk register and hazard checks) ----
+    # Schools manage their risk points (bureau and district staff only their own premises, enforced in the
+    # service); units above read their subtree; anyone with a work role records the checks assigned to them.
+    "risk.read": UNIT_HEADS,
+    "risk.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "risk.check": WORK_ROLES - {Role.CASE_OFFICER},
 }
 
 
