@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "dudao.search",
     "dudao.messaging",
     "dudao.exports",
+    "dudao.calendars",
     "dudao.api",
     "dudao.demo",
 ]

@@ -80,6 +80,7 @@ from dudao.api import notices as notices_api  # noqa: E402
 from dudao.api import profiles as profiles_api  # noqa: E402
 from dudao.api import search as search_api  # noqa: E402
 from dudao.api import supervision as supervision_api  # noqa: E402
+from dudao.api import calendars as calendars_api  # noqa: E402
 
 api.description = (api.description or "") + inspections.API_NOTE
 api.add_router("/", accounts.router)
@@ -106,6 +107,7 @@ api.add_router("/", supervision_api.router)
 api.add_router("/", search_api.router)
 api.add_router("/", messaging_api.router)
 api.add_router("/", exports_api.router)
+api.add_router("/", calendars_api.router)
 
 
 @api.exception_handler(RawPostDataException)
