@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.calendars.selectors import SchoolCalendar
 from dudao.core.indicators import Grouping
 from dudao.health import rules
 from dudao.health.models import (
@@ -131,8 +132,14 @@ def class_statuses(user: User, day: dt.date, session: str = Session.MORNING) -> 
     classes = list(OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=root).order_by("path"))
     checks = {c.klass_id: c for c in checks_for(user).filter(date=day, session=session)}
     today = timezone.localdate()
-    late = is_school_day(day) and (day < today or (day == today and deadline_passed(session=session)))
-    return [ClassStatus(k, checks.get(k.pk), late and k.pk not in checks) for k in classes]
+    late = day < today or (day == today and deadline_passed(session=session))
+    # A class is late only on its own school days (holidays, 调休, a school's sports day, 停课: dudao.calendars).
+    calendar = SchoolCalendar()
+    calendar.preload([root])
+    return [
+        ClassStatus(k, checks.get(k.pk), late and k.pk not in checks and calendar.is_school_day(k.path, day))
+        for k in classes
+    ]
 
 
 def unchecked_count(user: User, day: dt.date) -> int:
@@ -377,7 +384,21 @@ def scan_inputs(
     )
     for school_id, on, ill, roster in totals:
         series[school_id][on] = rules.DayRate(on, ill or 0, roster or 0)
-    return coded, similar, dict(series)
+    return coded, similar, _school_days_only(series)
+
+
+def _school_days_only(series: dict[int, dict[dt.date, rules.DayRate]]) -> dict[int, dict[dt.date, rules.DayRate]]:
+    """Each school's C2 series on its own school days: a check filed on a holiday or a 停课 day (few pupils in,
+    none ill) would drag the baseline down and make the next ordinary day look like a rise."""
+    paths = dict(OrgUnit.objects.filter(pk__in=list(series)).values_list("pk", "path"))
+    calendar = SchoolCalendar()
+    calendar.preload(paths.values())
+    return {
+        school_id: {d: r for d, r in days.items() if calendar.is_school_day(paths[school_id], d)}
+        if school_id in paths
+        else days
+        for school_id, days in series.items()
+    }
 
 
 # ----- contract with the cases app (issue 7) -----------------------------------------------------------------

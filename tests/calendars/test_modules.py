@@ -1,0 +1,56 @@
+"""The modules that ask the calendar: each test fails if its module went back to Monday–Friday."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dudao.calendars import services
+from dudao.calendars.models import EntryKind
+from dudao.health import selectors as health
+from dudao.health.models import DailyCheck
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+def test_no_late_morning_check_on_a_holiday_or_a_schools_sports_day(city, year):
+    services.add_local_day(
+        actor=city.user("principal"),
+        unit=city.school_a,
+        entry=services.EntryIn(EntryKind.LOCAL_OFF, "校运动会", D(2026, 10, 22), D(2026, 10, 22)),
+    )
+    doctor = city.user("doctor")  # 五中's doctor: its classes
+    assert all(r.is_late for r in health.class_statuses(doctor, D(2026, 10, 12)))  # an ordinary Monday
+    assert not any(r.is_late for r in health.class_statuses(doctor, D(2026, 10, 5)))  # 国庆 (a Monday)
+    assert not any(r.is_late for r in health.class_statuses(doctor, D(2026, 10, 22)))  # the sports day
+    officer = city.user("health_officer")  # the district: 实验小学 has no sports day
+    statuses = health.class_statuses(officer, D(2026, 10, 22))
+    assert any(r.is_late for r in statuses if r.klass.path.startswith(city.school_a2.path))
+    assert not any(r.is_late for r in statuses if r.klass.path.startswith(city.school_a.path))
+
+
+def test_outbreak_baseline_leaves_out_checks_filed_on_non_school_days(city, year):
+    day = D(2026, 10, 20)
+    rows = []
+    for offset in range(0, 31):
+        on = day - dt.timedelta(days=offset)
+        rows.append(
+            DailyCheck(
+                klass=city.class_a1,
+                school=city.school_a,
+                date=on,
+                session="morning",
+                roster_size=45,
+                illness_count=1,
+                submitted_by=city.user("class_teacher"),
+            )
+        )
+    DailyCheck.objects.bulk_create(rows)
+    _, _, series = health.scan_inputs(day, longest=7)
+    days = set(series[city.school_a.pk])
+    assert D(2026, 10, 5) not in days  # 国庆
+    assert D(2026, 10, 11) not in days  # a Sunday
+    assert D(2026, 10, 10) in days  # the 调休 Saturday is a school day
+    assert D(2026, 10, 19) in days
