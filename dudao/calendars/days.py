@@ -131,15 +131,15 @@ class ChainCalendar:
                         continue  # an exam week marks its school days only
                     self._days[day] = DayInfo(day_kind, entry.name, current.fallback)
 
+        self._school: dict[dt.date, bool] = {day: info.kind in SCHOOL_DAYS for day, info in self._days.items()}
+
     def day(self, day: dt.date) -> DayInfo:
         info = self._days.get(day)
         return info if info is not None else fallback_day(day)
 
     def is_school_day(self, day: dt.date) -> bool:
-        info = self._days.get(day)
-        if info is None:
-            return day.weekday() < 5
-        return info.kind in SCHOOL_DAYS
+        answer = self._school.get(day)
+        return day.weekday() < 5 if answer is None else answer
 
     def nth_school_day(self, day: dt.date, n: int) -> dt.date:
         """The n-th school day after `day` (n > 0) or before it (n < 0); `day` itself for n == 0."""
