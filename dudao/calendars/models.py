@@ -18,8 +18,8 @@ class EntryKind(models.TextChoices):
     MAKEUP = "makeup", "调休上课日"
     EXAM = "exam", "考试周"
     # Local days of a district, a school or a grade.
-    LOCAL_OFF = "local_off", "本地放假（如运动会）"
-    LATE_OPENING = "late_opening", "错时开学（尚未开学）"
+    LOCAL_OFF = "local_off", "本地放假"
+    LATE_OPENING = "late_opening", "错时开学"
     SUSPENSION = "suspension", "停课"
 
 
