@@ -198,7 +198,8 @@ def main() -> None:
     materialise(class_paths, school_of, days)
     first = product(class_paths, days, mondays)
     assert first == baseline(class_paths, school_of, days, mondays), "the two sides disagree"
-    products, baselines = [], []
+    products: list[float] = []
+    baselines: list[float] = []
     for i in range(args.repeat):
         order = [("p", lambda: product(class_paths, days, mondays)),
                  ("b", lambda: baseline(class_paths, school_of, days, mondays))]  # fmt: skip

@@ -66,6 +66,7 @@ from dudao.api import accounts, audit, bulletins, checklists, inspections, orgs,
 from dudao.api import appraisal as appraisal_api  # noqa: E402
 from dudao.api import breakdown as breakdown_api  # noqa: E402
 from dudao.api import briefings as briefings_api  # noqa: E402
+from dudao.api import calendars as calendars_api  # noqa: E402
 from dudao.api import campaigns as campaigns_api  # noqa: E402
 from dudao.api import cases as cases_api  # noqa: E402
 from dudao.api import cockpit as cockpit_api  # noqa: E402
@@ -80,7 +81,6 @@ from dudao.api import notices as notices_api  # noqa: E402
 from dudao.api import profiles as profiles_api  # noqa: E402
 from dudao.api import search as search_api  # noqa: E402
 from dudao.api import supervision as supervision_api  # noqa: E402
-from dudao.api import calendars as calendars_api  # noqa: E402
 
 api.description = (api.description or "") + inspections.API_NOTE
 api.add_router("/", accounts.router)

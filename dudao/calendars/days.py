@@ -123,8 +123,8 @@ class ChainCalendar:
         by_kind: dict[str, list[EntrySpan]] = {}
         for entry in entries:
             by_kind.setdefault(entry.kind, []).append(entry)
-        for kind, day_kind in PAINT_ORDER:
-            for entry in by_kind.get(kind, ()):
+        for entry_kind, day_kind in PAINT_ORDER:
+            for entry in by_kind.get(entry_kind, ()):
                 for day in days_of(entry.starts_on, entry.ends_on):
                     current = self._days.get(day) or fallback_day(day)
                     if day_kind is Day.EXAM and current.kind is not Day.SCHOOL:

@@ -131,7 +131,8 @@ def _workbook(rows: list[list[object]]) -> io.BytesIO:
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     sheet = book.add_worksheet()
-    for r, row in enumerate([["类型", "名称", "开始日期", "结束日期"], *rows]):
+    table: list[list[object]] = [["类型", "名称", "开始日期", "结束日期"], *rows]
+    for r, row in enumerate(table):
         for c, value in enumerate(row):
             sheet.write(r, c, value)
     book.close()
