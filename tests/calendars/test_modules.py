@@ -54,3 +54,40 @@ def test_outbreak_baseline_leaves_out_checks_filed_on_non_school_days(city, year
     assert D(2026, 10, 11) not in days  # a Sunday
     assert D(2026, 10, 10) in days  # the 调休 Saturday is a school day
     assert D(2026, 10, 19) in days
+
+
+def _next(weekday: int) -> dt.datetime:
+    from django.utils import timezone
+
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while day.weekday() != weekday:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(17), tzinfo=timezone.get_current_timezone())
+
+
+def test_issuing_a_directive_due_on_a_non_school_day_warns_but_issues(city, year, signed_in):
+    from django.utils import timezone
+
+    from dudao.calendars import selectors
+    from dudao.directives import services as directives
+    from dudao.directives.models import DirectiveStatus
+
+    staff = city.user("bureau_staff")
+    saturday = directives.create_directive(
+        actor=staff,
+        title="关于报送安全隐患排查情况的通知",
+        deadline=_next(5),
+        targets={"mode": "kind", "kind": "school"},
+    )
+    response = signed_in(staff).post(f"/directives/{saturday.pk}/issue/", {"version": saturday.version}, follow=True)
+    text = response.content.decode()
+    assert "是周末" in text and "前一个上课日" in text
+    saturday.refresh_from_db()
+    assert saturday.status == DirectiveStatus.ISSUED
+    school_day = selectors.nth_school_day(city.root, timezone.localdate(), 3)
+    due = dt.datetime.combine(school_day, dt.time(17), tzinfo=timezone.get_current_timezone())
+    ordinary = directives.create_directive(
+        actor=staff, title="关于报送食堂检查情况的通知", deadline=due, targets={"mode": "kind", "kind": "school"}
+    )
+    text = signed_in(staff).post(f"/directives/{ordinary.pk}/issue/", {"version": ordinary.version}, follow=True)
+    assert "学校不上课" not in text.content.decode()
