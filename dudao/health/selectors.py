@@ -421,7 +421,8 @@ def absence_streaks(*, school_ids: Iterable[int] | None, min_days: int, until: d
 
     Unscoped, for other apps' services. A school day of a class is a day on which the class had any check; the
     streak must reach the class's latest checked day on or before `until` (a student back in class has none).
-    Two reads: the "other" absences and the classes' checked days within the look-back window."""
+    Two reads (the "other" absences and the classes' checked days within the look-back window), then the classes'
+    school calendars (three more)."""
     start = until - dt.timedelta(days=STREAK_LOOKBACK_DAYS)
     absences = AbsenceRecord.objects.filter(reason=Reason.OTHER, date__range=(start, until))
     if school_ids is not None:
@@ -442,6 +443,13 @@ def absence_streaks(*, school_ids: Iterable[int] | None, min_days: int, until: d
         .order_by("klass_id", "-date")
     ):
         checked[klass_id].append(on)
+    # A check filed on a day the class has no school (a holiday, 停课: dudao.calendars) is no day of the streak.
+    paths = dict(OrgUnit.objects.filter(pk__in=list(checked)).values_list("pk", "path"))
+    calendar = SchoolCalendar()
+    calendar.preload(paths.values())
+    for klass_id, path in paths.items():
+        chain = calendar.chain(path)
+        checked[klass_id] = [day for day in checked[klass_id] if chain.is_school_day(day)]
     streaks = []
     for (student_id, klass_id), dates in absent.items():
         days = checked.get(klass_id, [])

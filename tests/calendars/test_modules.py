@@ -91,3 +91,21 @@ def test_issuing_a_directive_due_on_a_non_school_day_warns_but_issues(city, year
     )
     text = signed_in(staff).post(f"/directives/{ordinary.pk}/issue/", {"version": ordinary.version}, follow=True)
     assert "学校不上课" not in text.content.decode()
+
+
+def test_dropout_streak_counts_school_days_only(city, year):
+    from dudao.health.models import AbsenceRecord
+
+    pupil = city.students["a1"][0]
+    teacher = city.user("class_teacher")
+    for on in (D(2026, 9, 29), D(2026, 9, 30), D(2026, 10, 5)):  # 10-05 is 国庆: a check filed anyway
+        check = DailyCheck.objects.create(
+            klass=city.class_a1, school=city.school_a, date=on, session="morning", roster_size=45,
+            submitted_by=teacher,
+        )  # fmt: skip
+        AbsenceRecord.objects.create(
+            check_record=check, student=pupil, klass=city.class_a1, school=city.school_a, date=on, reason="other"
+        )
+    assert health.absence_streaks(school_ids=None, min_days=3, until=D(2026, 10, 6)) == []
+    streaks = health.absence_streaks(school_ids=None, min_days=2, until=D(2026, 10, 6))
+    assert [(s.student_id, s.days) for s in streaks] == [(pupil.pk, 2)]
