@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.calendars.days import DayInfo
 from dudao.calendars.selectors import SchoolCalendar
 from dudao.core.indicators import Grouping
 from dudao.health import rules
@@ -387,14 +388,20 @@ def scan_inputs(
     return coded, similar, _school_days_only(series)
 
 
+def _counts(day: DayInfo) -> bool:
+    """A day whose checks count: a school day of the published calendar, or any day no published year covers."""
+    return day.is_school_day or day.fallback
+
+
 def _school_days_only(series: dict[int, dict[dt.date, rules.DayRate]]) -> dict[int, dict[dt.date, rules.DayRate]]:
     """Each school's C2 series on its own school days: a check filed on a holiday or a 停课 day (few pupils in,
-    none ill) would drag the baseline down and make the next ordinary day look like a rise."""
+    none ill) would drag the baseline down and make the next ordinary day look like a rise. Without a published
+    year every day with checks counts, as before the calendar."""
     paths = dict(OrgUnit.objects.filter(pk__in=list(series)).values_list("pk", "path"))
     calendar = SchoolCalendar()
     calendar.preload(paths.values())
     return {
-        school_id: {d: r for d, r in days.items() if calendar.is_school_day(paths[school_id], d)}
+        school_id: {d: r for d, r in days.items() if _counts(calendar.day(paths[school_id], d))}
         if school_id in paths
         else days
         for school_id, days in series.items()
@@ -443,13 +450,14 @@ def absence_streaks(*, school_ids: Iterable[int] | None, min_days: int, until: d
         .order_by("klass_id", "-date")
     ):
         checked[klass_id].append(on)
-    # A check filed on a day the class has no school (a holiday, 停课: dudao.calendars) is no day of the streak.
+    # A check filed on a day the class has no school (a holiday, 停课: dudao.calendars) is no day of the streak;
+    # where no school year is published, a day with checks still counts (a 调休 Saturday the system cannot know).
     paths = dict(OrgUnit.objects.filter(pk__in=list(checked)).values_list("pk", "path"))
     calendar = SchoolCalendar()
     calendar.preload(paths.values())
     for klass_id, path in paths.items():
         chain = calendar.chain(path)
-        checked[klass_id] = [day for day in checked[klass_id] if chain.is_school_day(day)]
+        checked[klass_id] = [day for day in checked[klass_id] if _counts(chain.day(day))]
     streaks = []
     for (student_id, klass_id), dates in absent.items():
         days = checked.get(klass_id, [])
