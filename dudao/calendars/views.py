@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -324,7 +323,3 @@ def remove_local(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda: services.remove_local_day(actor=request.user, entry=entry, version=posted_version(request)),
         "已删除",
     )
-
-
-def month_url(unit: OrgUnit, month: str = "") -> str:
-    return reverse("calendars:month") + f"?unit={unit.pk}" + (f"&month={month}" if month else "")
