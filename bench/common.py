@@ -133,7 +133,7 @@ def insert_students(
         for sid in pool[klass]:
             flags = (False, False, False, False, False)
             rows.append(
-                (sid, klass, f"学生{sid}", gender, birth, f"{letter}{sid:09d}", "", *flags, "enrolled", 1, now, now)
+                (sid, klass, f"学生{sid}", gender, birth, f"{letter}{sid:09d}", "", *flags, "enrolled", 1, now, now, "")
             )
     insert_rows(Student, STUDENT_FIELDS, rows)
     reset_sequences([Student])

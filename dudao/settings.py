@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "dudao.messaging",
     "dudao.exports",
     "dudao.teachers",
+    "dudao.calendars",
     "dudao.api",
     "dudao.demo",
     "dudao.buses",

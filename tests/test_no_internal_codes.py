@@ -188,6 +188,7 @@ AREAS = [
     "gate",
     "complaints",
     "risks",
+    "calendars",
 ]
 
 

@@ -508,3 +508,38 @@ def test_risk_access(signed_in, city: City, role: str, page: str, expected: int)
     url = RISK_PAGES[page].format(**{name: p.pk for name, p in points.items()})
     response = signed_in(city.user(role)).get(url, follow=True)
     assert response.status_code == expected, response.content.decode()[:300]
+
+
+# ---- 校历 (dudao.calendars): everyone at work reads; the bureau edits the year; districts and schools add local
+# days. Pages: month, month of school B, year list, local days; API: the days of school A, of school B.
+CALENDAR_PAGES = {
+    "calendar": "/calendar/",
+    "calendar_b": "/calendar/?unit={school_b}",
+    "calendar_years": "/calendar/years/",
+    "calendar_local": "/calendar/local/",
+    "api_calendar_a": "/api/v1/calendar?unit={school_a}",
+    "api_calendar_b": "/api/v1/calendar?unit={school_b}",
+}
+CALENDAR_EXPECTED: dict[str, list[int]] = {
+    "bureau_leader": [A, A, A, F, A, A],
+    "bureau_staff": [A, A, A, F, A, A],
+    "inspector": [A, A, F, F, A, A],
+    "district_admin": [A, N, F, A, A, N],
+    "principal": [A, N, F, A, A, N],
+    "school_staff": [A, N, F, A, A, N],
+    "class_teacher": [A, N, F, F, N, N],
+    "counsellor": [A, N, F, F, A, N],
+    "doctor": [A, N, F, F, A, N],
+    "sysadmin": [F, F, F, F, F, F],
+    "security_officer": [F, F, F, F, F, F],
+    "auditor": [F, F, F, F, F, F],
+    "nobody": [F, F, F, F, F, F],
+}
+CALENDAR_CASES = [(role, page, CALENDAR_EXPECTED[role][i]) for role in ROLES for i, page in enumerate(CALENDAR_PAGES)]
+
+
+@pytest.mark.parametrize(("role", "page", "expected"), CALENDAR_CASES, ids=[f"{r}-{p}" for r, p, _ in CALENDAR_CASES])
+def test_calendar_access(signed_in, city: City, role: str, page: str, expected: int) -> None:
+    client = signed_in(city.user(role))
+    url = CALENDAR_PAGES[page].format(school_a=city.school_a.pk, school_b=city.school_b.pk)
+    assert client.get(url).status_code == expected

@@ -67,6 +67,7 @@ from dudao.api import appraisal as appraisal_api  # noqa: E402
 from dudao.api import breakdown as breakdown_api  # noqa: E402
 from dudao.api import briefings as briefings_api  # noqa: E402
 from dudao.api import buses as buses_api  # noqa: E402
+from dudao.api import calendars as calendars_api  # noqa: E402
 from dudao.api import campaigns as campaigns_api  # noqa: E402
 from dudao.api import cases as cases_api  # noqa: E402
 from dudao.api import cockpit as cockpit_api  # noqa: E402
@@ -116,6 +117,7 @@ api.add_router("/", buses_api.router)
 api.add_router("/", gate_api.router)
 api.add_router("/", complaints_api.router)
 api.add_router("/", risks_api.router)
+api.add_router("/", calendars_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -181,7 +181,10 @@ def directive_issue(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _issued_message(directive: Directive) -> str:
     number = f"（{directive.doc_number}）" if directive.doc_number else ""
-    return f"已下发“{directive.title}”{number}，共 {directive.targets.count()} 个单位"
+    warning = selectors.deadline_warning(directive)  # the school calendar: a deadline on a holiday is flagged
+    return f"已下发“{directive.title}”{number}，共 {directive.targets.count()} 个单位" + (
+        f"。{warning}" if warning else ""
+    )
 
 
 @login_required

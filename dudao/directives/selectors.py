@@ -12,6 +12,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.calendars.selectors import SchoolCalendar
 from dudao.core.db_router import read_replica, reading_connection
 from dudao.directives.models import (
     Correction,
@@ -466,3 +467,19 @@ def next_awaiting(user: User, *, after: Submission) -> tuple[Submission | None, 
     following = same or waiting
     following.sort(key=lambda s: (s.period.deadline, s.unit.path))
     return (following[0] if following else None), len(waiting)
+
+
+def deadline_warning(directive: Directive) -> str:
+    """A note for the issuer when the deadline falls on a day the schools do not work (a holiday, a weekend without
+    调休, the winter break): flagged at issue time, never refused (a bureau may mean it)."""
+    day = timezone.localtime(directive.deadline).date()
+    calendar = SchoolCalendar()
+    info = calendar.day(directive.issuing_unit, day)
+    if info.is_school_day:
+        return ""
+    before = calendar.nth_school_day(directive.issuing_unit, day, -1)
+    what = f"{info.label}（{info.name}）" if info.name else info.label
+    return (
+        f"注意：截止日期 {day.month}月{day.day}日是{what}，学校不上课；"
+        f"如需学校在上课日报送，可更正为 {before.month}月{before.day}日（前一个上课日）。"
+    )

@@ -17,6 +17,8 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dudao.accounts.models import User
+from dudao.calendars.days import DayInfo
+from dudao.calendars.selectors import SchoolCalendar
 from dudao.core.indicators import Grouping
 from dudao.health import rules
 from dudao.health.models import (
@@ -131,8 +133,14 @@ def class_statuses(user: User, day: dt.date, session: str = Session.MORNING) -> 
     classes = list(OrgUnit.objects.filter(kind=UnitKind.CLASS, is_closed=False, path__under=root).order_by("path"))
     checks = {c.klass_id: c for c in checks_for(user).filter(date=day, session=session)}
     today = timezone.localdate()
-    late = is_school_day(day) and (day < today or (day == today and deadline_passed(session=session)))
-    return [ClassStatus(k, checks.get(k.pk), late and k.pk not in checks) for k in classes]
+    late = day < today or (day == today and deadline_passed(session=session))
+    # A class is late only on its own school days (holidays, 调休, a school's sports day, 停课: dudao.calendars).
+    calendar = SchoolCalendar()
+    calendar.preload([root])
+    return [
+        ClassStatus(k, checks.get(k.pk), late and k.pk not in checks and calendar.is_school_day(k.path, day))
+        for k in classes
+    ]
 
 
 def unchecked_count(user: User, day: dt.date) -> int:
@@ -377,7 +385,27 @@ def scan_inputs(
     )
     for school_id, on, ill, roster in totals:
         series[school_id][on] = rules.DayRate(on, ill or 0, roster or 0)
-    return coded, similar, dict(series)
+    return coded, similar, _school_days_only(series)
+
+
+def _counts(day: DayInfo) -> bool:
+    """A day whose checks count: a school day of the published calendar, or any day no published year covers."""
+    return day.is_school_day or day.fallback
+
+
+def _school_days_only(series: dict[int, dict[dt.date, rules.DayRate]]) -> dict[int, dict[dt.date, rules.DayRate]]:
+    """Each school's C2 series on its own school days: a check filed on a holiday or a 停课 day (few pupils in,
+    none ill) would drag the baseline down and make the next ordinary day look like a rise. Without a published
+    year every day with checks counts, as before the calendar."""
+    paths = dict(OrgUnit.objects.filter(pk__in=list(series)).values_list("pk", "path"))
+    calendar = SchoolCalendar()
+    calendar.preload(paths.values())
+    return {
+        school_id: {d: r for d, r in days.items() if _counts(calendar.day(paths[school_id], d))}
+        if school_id in paths
+        else days
+        for school_id, days in series.items()
+    }
 
 
 # ----- contract with the cases app (issue 7) -----------------------------------------------------------------
@@ -400,7 +428,8 @@ def absence_streaks(*, school_ids: Iterable[int] | None, min_days: int, until: d
 
     Unscoped, for other apps' services. A school day of a class is a day on which the class had any check; the
     streak must reach the class's latest checked day on or before `until` (a student back in class has none).
-    Two reads: the "other" absences and the classes' checked days within the look-back window."""
+    Two reads (the "other" absences and the classes' checked days within the look-back window), then the classes'
+    school calendars (three more)."""
     start = until - dt.timedelta(days=STREAK_LOOKBACK_DAYS)
     absences = AbsenceRecord.objects.filter(reason=Reason.OTHER, date__range=(start, until))
     if school_ids is not None:
@@ -421,6 +450,14 @@ def absence_streaks(*, school_ids: Iterable[int] | None, min_days: int, until: d
         .order_by("klass_id", "-date")
     ):
         checked[klass_id].append(on)
+    # A check filed on a day the class has no school (a holiday, 停课: dudao.calendars) is no day of the streak;
+    # where no school year is published, a day with checks still counts (a 调休 Saturday the system cannot know).
+    paths = dict(OrgUnit.objects.filter(pk__in=list(checked)).values_list("pk", "path"))
+    calendar = SchoolCalendar()
+    calendar.preload(paths.values())
+    for klass_id, path in paths.items():
+        chain = calendar.chain(path)
+        checked[klass_id] = [day for day in checked[klass_id] if _counts(chain.day(day))]
     streaks = []
     for (student_id, klass_id), dates in absent.items():
         days = checked.get(klass_id, [])

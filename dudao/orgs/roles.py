@@ -297,6 +297,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "risk.read": UNIT_HEADS,
     "risk.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "risk.check": WORK_ROLES - {Role.CASE_OFFICER},
+    # ---- school calendar (校历) ----
+    # Everyone at work reads the calendar of units in scope; the bureau's offices publish the year (terms, holidays,
+    # 调休); districts and schools add their own days (sports day, staged opening, 停课) for their subtree.
+    "calendar.read": WORK_ROLES,
+    "calendar.publish": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF}),
+    "calendar.local": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
 }
 
 
