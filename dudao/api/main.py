@@ -67,6 +67,7 @@ from dudao.api import appraisal as appraisal_api  # noqa: E402
 from dudao.api import breakdown as breakdown_api  # noqa: E402
 from dudao.api import briefings as briefings_api  # noqa: E402
 from dudao.api import campaigns as campaigns_api  # noqa: E402
+from dudao.api import canteens as canteens_api  # noqa: E402
 from dudao.api import cases as cases_api  # noqa: E402
 from dudao.api import cockpit as cockpit_api  # noqa: E402
 from dudao.api import command as command_api  # noqa: E402
@@ -106,6 +107,7 @@ api.add_router("/", supervision_api.router)
 api.add_router("/", search_api.router)
 api.add_router("/", messaging_api.router)
 api.add_router("/", exports_api.router)
+api.add_router("/", canteens_api.router)
 
 
 @api.exception_handler(RawPostDataException)
