@@ -237,7 +237,7 @@ def _dishes(raw: str) -> list[services.DishIn]:
 
 @router.post("/canteen-records", response={200: RecordOut, 201: RecordOut})
 def create_record(
-    request: AuthedRequest, payload: Form[RecordIn], photo: UploadedFile | None = File(None)
+    request: AuthedRequest, payload: Form[RecordIn], photo: File[UploadedFile | None] = None
 ) -> Status[RecordOut]:
     """Record a 留样 (multipart form with `photo`, required) or a 陪餐. A second record for the same canteen, day and
     meal is not created: the answer is the existing record with status 200 and `created: false`."""

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dudao.audit.models import AuditEvent
 from dudao.canteens import selectors, services
-from dudao.canteens.models import SAMPLE_KEEP, CompanionMeal, FoodSample, Meal, MorningCheck
+from dudao.canteens.models import SAMPLE_KEEP, Canteen, CompanionMeal, FoodSample, Meal, MorningCheck
 from dudao.core.errors import DomainError, Forbidden, StaleEditError
 from dudao.core.models import StoredFile
 from tests.canteens.conftest import DISHES, sample, today
@@ -257,7 +257,7 @@ def test_canteen_day_is_red_until_lunch_sample_and_companion_are_recorded(city, 
 
 
 def test_expiring_documents_flag_30_days_ahead_and_expired(city, canteen, workers):
-    docs = selectors.expiring_documents(selectors.Canteen.objects.all(), today())
+    docs = selectors.expiring_documents(Canteen.objects.all(), today())
     assert [(d.holder, d.is_expired) for d in docs] == [("赵国强", True), ("李玉梅", False)]
     assert docs[1].days_left == 10
 
