@@ -38,7 +38,9 @@ class SampleForm(StyledForm):
     served_on = forms.DateField(label="日期", widget=DatePicker())
     meal = forms.ChoiceField(label="餐次", choices=Meal.choices)
     sampled_time = forms.TimeField(label="留样时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    sampled_by = forms.CharField(label="留样人", max_length=40)
+    sampled_by = forms.CharField(
+        label="留样人", max_length=40, widget=forms.TextInput(attrs={"list": "canteen-workers"})
+    )
     photo = forms.FileField(
         label="留样照片",
         required=False,

@@ -145,7 +145,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "may_change": may_change,
             "workers": [(w, checks.get(w.pk)) for w in workers],
             "suppliers": list(canteen.suppliers.order_by("-is_active", "name")),
-            "samples": list(selectors.recent_samples(canteen)),
+            "samples": list(selectors.recent_samples(canteen, days=3)),
             "companions": list(selectors.recent_companions(canteen)),
             "documents": selectors.expiring_documents(Canteen.objects.filter(pk=canteen.pk), today),
             "warn_on": today + dt.timedelta(days=selectors.EXPIRY_WARNING_DAYS),
@@ -310,7 +310,13 @@ def sample_new(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "canteens/sample_form.html",
-        {"canteen": canteen, "form": form, "rows": range(DISH_ROWS), "min_grams": SAMPLE_MIN_GRAMS},
+        {
+            "canteen": canteen,
+            "form": form,
+            "rows": range(DISH_ROWS),
+            "min_grams": SAMPLE_MIN_GRAMS,
+            "worker_names": list(canteen.workers.filter(is_active=True).values_list("name", flat=True)),
+        },
     )
 
 
