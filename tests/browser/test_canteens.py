@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -67,4 +68,6 @@ def test_principal_records_lunch_sample_with_photo_on_a_phone(page: Page, demo_s
     expect(samples.locator("img").first).to_have_js_property("complete", True)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.screenshot(path="docs/screenshots/canteens-recorded-phone.png", full_page=False)
-    assert FoodSample.objects.filter(canteen__school__name__contains="第五中学", meal="lunch").count() == 1
+    today = timezone.localdate()
+    lunch = FoodSample.objects.filter(canteen__school__name="江东区第五中学", meal="lunch", served_on=today)
+    assert [d["grams"] for d in lunch.get().dishes] == [150, 130]
