@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from dudao.canteens.models import FoodSample
 from tests.browser.test_journey import sign_in
@@ -24,10 +24,10 @@ def demo_site(live_server):
     return live_server
 
 
-def _jpeg() -> bytes:
+def _jpeg() -> FilePayload:
     out = io.BytesIO()
     Image.new("RGB", (800, 600), (220, 180, 120)).save(out, format="JPEG")
-    return out.getvalue()
+    return {"name": "留样.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
 
 
 def test_principal_records_lunch_sample_with_photo_on_a_phone(page: Page, demo_site, open_menu) -> None:
@@ -45,9 +45,7 @@ def test_principal_records_lunch_sample_with_photo_on_a_phone(page: Page, demo_s
     form.get_by_label("菜品 1 重量（克）").fill("150")
     form.get_by_label("菜品 2", exact=True).fill("清炒包菜")
     form.get_by_label("菜品 2 重量（克）").fill("100")
-    form.get_by_label(re.compile("^留样照片")).set_input_files(
-        files=[{"name": "留样.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}]
-    )
+    form.get_by_label(re.compile("^留样照片")).set_input_files(files=[_jpeg()])
     form.get_by_test_id("save-sample").click()
     # Under 125 g: refused with the reason, the form comes back.
     expect(page.locator(".alert-danger")).to_contain_text("不得少于 125 克")
@@ -56,9 +54,7 @@ def test_principal_records_lunch_sample_with_photo_on_a_phone(page: Page, demo_s
     form.get_by_label("菜品 1 重量（克）").fill("150")
     form.get_by_label("菜品 2", exact=True).fill("清炒包菜")
     form.get_by_label("菜品 2 重量（克）").fill("130")
-    form.get_by_label(re.compile("^留样照片")).set_input_files(
-        files=[{"name": "留样.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}]
-    )
+    form.get_by_label(re.compile("^留样照片")).set_input_files(files=[_jpeg()])
     form.get_by_test_id("save-sample").click()
     expect(page.locator(".alert-success")).to_contain_text("已记录午餐留样")
     expect(page.get_by_test_id("sample-done-lunch")).to_be_visible()
