@@ -90,6 +90,13 @@ def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
+def _with_checked_date(canteen: Canteen) -> Canteen:
+    """A canteen without 明厨亮灶 has no check date."""
+    if canteen.open_kitchen == OpenKitchen.NONE:
+        canteen.open_kitchen_checked_on = None
+    return canteen
+
+
 @demo_step(order=97)
 def canteens_demo(context: DemoContext) -> dict[str, Any]:
     rng = random.Random(context.seed + 97)  # noqa: S311 (deterministic demo data, not security)
@@ -114,28 +121,26 @@ def canteens_demo(context: DemoContext) -> dict[str, Any]:
     created = timezone.now()
     canteens = Canteen.objects.bulk_create(
         [
-            Canteen(
-                school_id=pk,
-                name="学生食堂",
-                licence_number=f"JY3{rng.randint(10**12, 10**13 - 1)}",
-                licence_expires_on=today + dt.timedelta(days=rng.randint(90, 1500)),
-                open_kitchen=rng.choices(
-                    [OpenKitchen.FULL, OpenKitchen.PARTIAL, OpenKitchen.NONE], weights=[70, 22, 8]
-                )[0],
-                open_kitchen_checked_on=today - dt.timedelta(days=rng.randint(5, 120)),
-                serves_breakfast=school_type in BOARDING_TYPES or pk == first,
-                serves_dinner=school_type in BOARDING_TYPES,
-                created_at=created,
-                updated_at=created,
+            _with_checked_date(
+                Canteen(
+                    school_id=pk,
+                    name="学生食堂",
+                    licence_number=f"JY3{rng.randint(10**12, 10**13 - 1)}",
+                    licence_expires_on=today + dt.timedelta(days=rng.randint(90, 1500)),
+                    open_kitchen=rng.choices(
+                        [OpenKitchen.FULL, OpenKitchen.PARTIAL, OpenKitchen.NONE], weights=[70, 22, 8]
+                    )[0],
+                    open_kitchen_checked_on=today - dt.timedelta(days=rng.randint(5, 120)),
+                    serves_breakfast=school_type in BOARDING_TYPES or pk == first,
+                    serves_dinner=school_type in BOARDING_TYPES,
+                    created_at=created,
+                    updated_at=created,
+                )
             )
             for pk, school_type in schools
         ],
         batch_size=1000,
     )
-    for c in canteens:
-        if c.open_kitchen == OpenKitchen.NONE:
-            c.open_kitchen_checked_on = None
-    Canteen.objects.bulk_update([c for c in canteens if c.open_kitchen_checked_on is None], ["open_kitchen_checked_on"])
 
     workers: list[CanteenWorker] = []
     suppliers: list[Supplier] = []
