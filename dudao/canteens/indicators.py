@@ -31,7 +31,7 @@ def no_sample(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: U
 def no_sample_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
     rows = (
         Canteen.objects.for_user(user, "read")
-        .filter(school__path__under=unit.path)
+        .filter(school__path__under=unit.path, school__is_closed=False)
         .exclude(_sampled(end))
         .select_related("school")
         .order_by("school__path", "name")
