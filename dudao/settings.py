@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "dudao.gate",
     "dudao.complaints",
     "dudao.risks",
+    "dudao.canteens",
 ]
 
 MIDDLEWARE = [

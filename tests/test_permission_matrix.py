@@ -543,3 +543,48 @@ def test_calendar_access(signed_in, city: City, role: str, page: str, expected: 
     client = signed_in(city.user(role))
     url = CALENDAR_PAGES[page].format(school_a=city.school_a.pk, school_b=city.school_b.pk)
     assert client.get(url).status_code == expected
+
+
+# ---- canteens (食堂与食品安全): the school's principal, office and doctor keep the records (their school's only
+# canteen opens directly: 302); the bureau, district admins (and health officers) read their subtree.
+CANTEEN_PAGES = {
+    "canteens": "/canteens/",
+    "canteen": "/canteens/{canteen}/",
+    "canteen_b": "/canteens/{canteen_b}/",
+    "api_canteens": "/api/v1/canteens",
+    "api_records": "/api/v1/canteen-records",
+    "api_records_b": "/api/v1/canteen-records?canteen={canteen_b}",
+}
+CANTEEN_READER = [200, 200, 200, 200, 200, 200]
+CANTEEN_SCHOOL = [302, 200, 404, 200, 200, 404]
+CANTEEN_NONE = [403] * 6
+CANTEEN_EXPECTED: dict[str, list[int]] = {
+    "bureau_leader": CANTEEN_READER,
+    "bureau_staff": CANTEEN_READER,
+    "inspector": CANTEEN_NONE,
+    "district_admin": [200, 200, 404, 200, 200, 404],
+    "principal": CANTEEN_SCHOOL,
+    "school_staff": CANTEEN_SCHOOL,
+    "class_teacher": CANTEEN_NONE,
+    "counsellor": CANTEEN_NONE,
+    "doctor": CANTEEN_SCHOOL,
+    "sysadmin": CANTEEN_NONE,
+    "security_officer": CANTEEN_NONE,
+    "auditor": CANTEEN_NONE,
+    "nobody": CANTEEN_NONE,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_canteen_pages(signed_in, city: City, role: str) -> None:
+    from dudao.canteens.models import Canteen
+
+    canteens = {
+        "canteen": Canteen.objects.create(school=city.school_a, name="学生食堂"),
+        "canteen_b": Canteen.objects.create(school=city.school_b, name="学生食堂"),
+    }
+    client = signed_in(city.user(role))
+    got = [
+        client.get(url.format(**{k: v.pk for k, v in canteens.items()})).status_code for url in CANTEEN_PAGES.values()
+    ]
+    assert got == CANTEEN_EXPECTED[role]

@@ -69,6 +69,7 @@ from dudao.api import briefings as briefings_api  # noqa: E402
 from dudao.api import buses as buses_api  # noqa: E402
 from dudao.api import calendars as calendars_api  # noqa: E402
 from dudao.api import campaigns as campaigns_api  # noqa: E402
+from dudao.api import canteens as canteens_api  # noqa: E402
 from dudao.api import cases as cases_api  # noqa: E402
 from dudao.api import cockpit as cockpit_api  # noqa: E402
 from dudao.api import command as command_api  # noqa: E402
@@ -118,6 +119,7 @@ api.add_router("/", gate_api.router)
 api.add_router("/", complaints_api.router)
 api.add_router("/", risks_api.router)
 api.add_router("/", calendars_api.router)
+api.add_router("/", canteens_api.router)
 
 
 @api.exception_handler(RawPostDataException)

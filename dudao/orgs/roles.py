@@ -303,6 +303,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "calendar.read": WORK_ROLES,
     "calendar.publish": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF}),
     "calendar.local": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # canteens (食堂与食品安全): the school's principal, office and doctor keep the records; district admins, health
+    # officers and the bureau's leaders and office staff read their subtree.
+    "canteen.read": frozenset(
+        {
+            Role.BUREAU_LEADER,
+            Role.BUREAU_STAFF,
+            Role.DISTRICT_ADMIN,
+            Role.HEALTH_OFFICER,
+            Role.PRINCIPAL,
+            Role.SCHOOL_STAFF,
+            Role.DOCTOR,
+        }
+    ),
+    "canteen.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.DOCTOR}),
 }
 
 
