@@ -387,3 +387,8 @@ HEALTH_CLASS_3DAY_THRESHOLD = int(os.environ.get("DUDAO_HEALTH_CLASS_3DAY_THRESH
 HEALTH_SUPPLY_MIN_DAYS = int(os.environ.get("DUDAO_HEALTH_SUPPLY_MIN_DAYS", "30"))
 # 门卫登记: visitor records (personal data) are purged this many days after the visit.
 DUDAO_VISITOR_RETENTION_DAYS = int(os.environ.get("DUDAO_VISITOR_RETENTION_DAYS", "30"))
+# 食堂与食品安全: lunch 留样 and 陪餐 are due by this local time (HH:MM).
+DUDAO_CANTEEN_DEADLINE = os.environ.get("DUDAO_CANTEEN_DEADLINE", "14:00")
+# 投诉与建议: public submissions allowed per client address within the window.
+DUDAO_COMPLAINTS_PER_ADDRESS = int(os.environ.get("DUDAO_COMPLAINTS_PER_ADDRESS", "5"))
+DUDAO_COMPLAINTS_WINDOW_SECONDS = int(os.environ.get("DUDAO_COMPLAINTS_WINDOW_SECONDS", "3600"))
