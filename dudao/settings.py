@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "dudao.exports",
     "dudao.api",
     "dudao.demo",
+    "dudao.schoolhealth",
 ]
 
 MIDDLEWARE = [

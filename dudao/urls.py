@@ -29,5 +29,6 @@ urlpatterns = [
     path("", include("dudao.supervision.urls")),
     path("", include("dudao.search.urls")),
     path("", include("dudao.exports.urls")),
+    path("", include("dudao.schoolhealth.urls")),
     path("api/v1/", api.urls),
 ]
