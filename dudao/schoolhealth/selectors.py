@@ -102,7 +102,7 @@ def coverage_counts(units: Sequence[OrgUnit], codes: Sequence[str]) -> dict[Any,
         .annotate(group_prefix=Substr("student__klass__path", 1, grouping.width))
         .values("group_prefix", "vaccine")
         .annotate(
-            covered=Count("*", filter=Q(completes_course=True)), contra=Count("*", filter=Q(dose_number__isnull=True))
+            covered=Count("pk", filter=Q(completes_course=True)), contra=Count("pk", filter=Q(dose_number__isnull=True))
         )
         .values_list("group_prefix", "vaccine", "covered", "contra")
     )
@@ -143,7 +143,7 @@ def staff_coverage(school: OrgUnit) -> tuple[int, dict[str, tuple[int, int]]]:
         .filter(Q(completes_course=True) | Q(dose_number__isnull=True))
         .values("vaccine")
         .annotate(
-            covered=Count("*", filter=Q(completes_course=True)), contra=Count("*", filter=Q(dose_number__isnull=True))
+            covered=Count("pk", filter=Q(completes_course=True)), contra=Count("pk", filter=Q(dose_number__isnull=True))
         )
     )
     return len(ids), {r["vaccine"]: (r["covered"], r["contra"]) for r in rows}
@@ -194,10 +194,10 @@ def exam_rates(units: Sequence[OrgUnit], school_year: int) -> dict[Any, ExamRate
         HealthExam.objects.filter(klass__path__under=grouping.root, school_year=school_year),
         "klass__path",
         examined=Count("*"),
-        myopic=Count("*", filter=Q(is_myopic=True)),
-        caries=Count("*", filter=Q(has_caries=True)),
-        new=Count("*", filter=Q(is_new_student=True)),
-        screened=Count("*", filter=screened),
+        myopic=Count("pk", filter=Q(is_myopic=True)),
+        caries=Count("pk", filter=Q(has_caries=True)),
+        new=Count("pk", filter=Q(is_new_student=True)),
+        screened=Count("pk", filter=screened),
     )
     return {pk: ExamRates(*(int(x) for x in values)) for pk, values in sums.items()}
 

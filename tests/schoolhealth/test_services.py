@@ -99,7 +99,9 @@ def test_unknown_vaccine_is_refused(city):
 def test_class_teacher_records_only_their_class(city):
     teacher = city.user("class_teacher")
     own, other = city.students["a1"][0], city.students["a2"][0]
-    services.record_doses(actor=teacher, inputs=[DoseInput(vaccine="flu", dose_number=1, date=days_ago(1), student=own)])
+    services.record_doses(
+        actor=teacher, inputs=[DoseInput(vaccine="flu", dose_number=1, date=days_ago(1), student=own)]
+    )
     with pytest.raises(Forbidden):
         services.record_doses(
             actor=teacher, inputs=[DoseInput(vaccine="flu", dose_number=1, date=days_ago(1), student=other)]
