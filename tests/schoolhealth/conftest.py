@@ -19,7 +19,8 @@ def workbook(header: list[str], rows: list[list[object]]) -> io.BytesIO:
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     sheet = book.add_worksheet()
-    for r, row in enumerate([header, *rows]):
+    table: list[list[object]] = [list(header), *rows]
+    for r, row in enumerate(table):
         for c, value in enumerate(row):
             sheet.write(r, c, value)
     book.close()

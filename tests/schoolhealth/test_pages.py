@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dudao.audit.models import AuditEvent
+from dudao.schoolhealth import excel
 from dudao.schoolhealth.models import DisinfectionLog, VaccinationRecord
 from tests.schoolhealth.conftest import days_ago, dose, workbook
 
@@ -86,7 +87,7 @@ def test_principal_may_not_tick(city, signed_in):
 
 def test_import_page_shows_row_errors(city, signed_in):
     client = signed_in(city.user("doctor"))
-    header = [c[0] for c in __import__("dudao.schoolhealth.excel", fromlist=["x"]).DOSE_COLUMNS]
+    header = [c[0] for c in excel.DOSE_COLUMNS]
     upload = workbook(header, [["G123", "某某", "流感", 1, days_ago(1).isoformat(), ""]])
     page = client.post("/vaccination/import/", {"file": upload}).content.decode()
     assert "第 2 行" in page and "不在您管理范围" in page
