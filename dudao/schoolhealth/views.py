@@ -123,7 +123,7 @@ def coverage(request: AuthedRequest, import_errors: list[Any] | None = None) -> 
         if unit.kind == UnitKind.SCHOOL:
             staff_total, staff_counts = selectors.staff_coverage(unit)
             context["staff_total"] = staff_total
-            context["staff_counts"] = [(v, *staff_counts.get(v.code, (0, 0))) for v in VACCINES]
+            context["staff_counts"] = [(v, *staff_counts[v.code]) for v in VACCINES if v.code in staff_counts]
     return render(request, "schoolhealth/coverage.html", context)
 
 
@@ -218,7 +218,8 @@ def tick(request: AuthedRequest, pk: int) -> HttpResponse:
         for record in selectors.records_for(request.user).filter(staff__in=people, vaccine=code):
             recorded.setdefault(record.staff_id or 0, []).append(record)
     rows = [(p, sorted(recorded.get(p.pk, []), key=lambda r: r.dose_number or 0)) for p in people]
-    return render(request, "schoolhealth/tick.html", {"unit": unit, "form": form, "rows": rows, "is_class": is_class})
+    context = {"unit": unit, "form": form, "rows": rows, "is_class": is_class, "vaccines": VACCINES, "code": code}
+    return render(request, "schoolhealth/tick.html", context)
 
 
 @login_required
