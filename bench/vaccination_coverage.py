@@ -148,7 +148,7 @@ def _students(class_ids: list[int], per_class: int, *, offset: int, letter: str)
             pool[klass].append(sid)
             flags = (False, False, False, False, False)
             rows.append(
-                (sid, klass, f"学生{sid}", "F", birth, f"{letter}{sid:09d}", "", *flags, "enrolled", 1, now, now)
+                (sid, klass, f"学生{sid}", "F", birth, f"{letter}{sid:09d}", "", *flags, "enrolled", 1, now, now, "")
             )
     insert_rows(Student, STUDENT_FIELDS, rows)
     return pool
