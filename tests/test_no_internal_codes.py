@@ -183,6 +183,7 @@ AREAS = [
     "duty",
     "breakdown",
     "dashboard",
+    "schoolhealth",
 ]
 
 

@@ -19,6 +19,7 @@ from dudao.accounts.models import User
 from dudao.core.bulk import adapt_datetime, insert_rows, next_id, reset_sequences
 from dudao.demo.registry import DemoContext, demo_step
 from dudao.orgs.models import OrgUnit, Student, StudentStatus, UnitKind
+from dudao.schoolhealth import tables
 from dudao.schoolhealth.models import (
     DisinfectionLog,
     DisinfectionMethod,
@@ -149,6 +150,7 @@ def _doses_and_exams(
         exams,
     )
     reset_sequences([VaccinationRecord, HealthExam])
+    tables.invalidate()
     return {"schoolhealth.doses": len(doses), "schoolhealth.exams": len(exams)}
 
 

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
 
 from dudao.accounts.models import User
 from dudao.core.indicators import Grouping
@@ -22,6 +21,7 @@ from dudao.orgs import enrolment
 from dudao.orgs.models import OrgUnit, Student, StudentStatus, UnitKind
 from dudao.orgs.scoping import scope_root_path
 from dudao.orgs.selectors import active_staff_under, units_for
+from dudao.schoolhealth import tables
 from dudao.schoolhealth.models import (
     DisinfectionLog,
     HealthExam,
@@ -87,36 +87,20 @@ class Coverage:
 
 
 def coverage_counts(units: Sequence[OrgUnit], codes: Sequence[str]) -> dict[Any, dict[str, tuple[int, int]]]:
-    """{unit pk: {vaccine code: (covered, contraindicated)}} for every unit in one GROUP BY (path prefix, vaccine)."""
+    """{unit pk: {vaccine code: (covered, contraindicated)}}, rolled up from the cached per-class table
+    (`tables.by_class`: one GROUP BY when it is stale, no query otherwise)."""
     if not units:
         return {}
     grouping = Grouping.of(units)
-    rows = (
-        VaccinationRecord.objects.filter(
-            Q(completes_course=True) | Q(dose_number__isnull=True),
-            vaccine__in=list(codes),
-            student__klass__path__under=grouping.root,
-            student__status=StudentStatus.ENROLLED,
-        )
-        .order_by()
-        .annotate(group_prefix=Substr("student__klass__path", 1, grouping.width))
-        .values("group_prefix", "vaccine")
-        .annotate(
-            covered=Count("pk", filter=Q(completes_course=True)), contra=Count("pk", filter=Q(dose_number__isnull=True))
-        )
-        .values_list("group_prefix", "vaccine", "covered", "contra")
-    )
-    index = {code: n for n, code in enumerate(codes)}
-    width = 2 * len(codes)
-    pivoted = []
-    for prefix, code, covered, contra in rows:
-        numbers = [0] * width
-        numbers[2 * index[code]], numbers[2 * index[code] + 1] = covered, contra
-        pivoted.append((prefix, *numbers))
-    sums = grouping.rollup(pivoted, size=width)
+    wanted = [(code, tables.INDEX[code]) for code in codes if code in tables.INDEX]
+    rows = [
+        (path, *(n for _, i in wanted for n in numbers[2 * i : 2 * i + 2]))
+        for path, numbers in tables.by_class().items()
+        if path.startswith(grouping.root)
+    ]
+    sums = grouping.rollup(rows, size=2 * len(wanted))
     return {
-        pk: {code: (int(values[2 * n]), int(values[2 * n + 1])) for code, n in index.items()}
-        for pk, values in sums.items()
+        pk: {code: (int(v[2 * n]), int(v[2 * n + 1])) for n, (code, _) in enumerate(wanted)} for pk, v in sums.items()
     }
 
 

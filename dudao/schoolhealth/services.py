@@ -19,6 +19,7 @@ from dudao.core.locking import bump, locked
 from dudao.orgs.models import OrgUnit, Student
 from dudao.orgs.scoping import acting_assignment, can
 from dudao.orgs.text import mask_student_no
+from dudao.schoolhealth import tables
 from dudao.schoolhealth.models import (
     DisinfectionLog,
     DisinfectionMethod,
@@ -191,6 +192,7 @@ def record_doses(*, actor: User, inputs: Sequence[DoseInput], source: str = "手
     try:
         with transaction.atomic():
             created = VaccinationRecord.objects.bulk_create(rows)
+            tables.invalidate()
             common = commonprefix([r.unit.path for r in created])
             unit_path = common[: len(common) - len(common) % 4]  # whole path steps: the unit all rows are under
             append(

@@ -79,7 +79,9 @@ def coverage(request: AuthedRequest, import_errors: list[Any] | None = None) -> 
     code = request.GET.get("vaccine", "")
     chosen = BY_CODE.get(code) or VACCINES[0]
     targets = selectors.targets()
-    own = selectors.coverage([unit])[unit.pk]
+    children = [] if unit.kind == UnitKind.CLASS else selectors.child_units(unit)
+    figures = selectors.coverage([unit, *children])  # one GROUP BY for the unit and every row below it
+    own = figures[unit.pk]
     summary = [
         {
             "vaccine": v,
@@ -108,15 +110,13 @@ def coverage(request: AuthedRequest, import_errors: list[Any] | None = None) -> 
         doses = selectors.doses_by_student(students, chosen.code)
         context["students"] = [(s, mask_student_no(s.student_no), doses.get(s.pk, [])) for s in students]
     else:
-        children = selectors.child_units(unit)
-        rows = selectors.coverage(children, [chosen.code])
         context["rows"] = [
             {
                 "unit": child,
-                "enrolled": rows[child.pk].enrolled,
-                "covered": rows[child.pk].counts.get(chosen.code, (0, 0))[0],
-                "contra": rows[child.pk].counts.get(chosen.code, (0, 0))[1],
-                "rate": rows[child.pk].rate(chosen.code),
+                "enrolled": figures[child.pk].enrolled,
+                "covered": figures[child.pk].counts.get(chosen.code, (0, 0))[0],
+                "contra": figures[child.pk].counts.get(chosen.code, (0, 0))[1],
+                "rate": figures[child.pk].rate(chosen.code),
             }
             for child in children
         ]

@@ -112,3 +112,19 @@ def test_targets_form_for_the_bureau(city, signed_in):
     assert "65.0%" in client.get("/vaccination/targets/").content.decode()
     officer = signed_in(city.user("health_officer"))
     assert officer.post("/vaccination/targets/", {"vaccine": "flu", "rate": "10", "version": "1"}).status_code == 403
+
+
+def test_coverage_page_queries_do_not_grow_with_the_units_listed(city, signed_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for pupil in city.students["a1"]:
+        dose(city, pupil, "flu", 1, days_ago(2))
+    client = signed_in(city.user("bureau_leader"))
+    client.get("/vaccination/")  # warm the session and the enrolment cache
+    counts = []
+    for unit in (city.district_a, city.district_b):  # two schools below, and one
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/vaccination/?unit={unit.pk}&vaccine=flu").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
