@@ -192,7 +192,7 @@ def record_doses(*, actor: User, inputs: Sequence[DoseInput], source: str = "手
     try:
         with transaction.atomic():
             created = VaccinationRecord.objects.bulk_create(rows)
-            tables.invalidate()
+            tables.refresh_classes({r.student.klass_id for r in created if r.student is not None})
             common = commonprefix([r.unit.path for r in created])
             unit_path = common[: len(common) - len(common) % 4]  # whole path steps: the unit all rows are under
             append(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from django.core.cache import cache
@@ -40,14 +41,21 @@ def _version() -> str:
     if version is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, None)
         version = cache.get(VERSION_KEY) or ""
-    return f"{version}:{cache.get(ENROLMENT_VERSION_KEY, '')}"
+    roster = cache.get(ENROLMENT_VERSION_KEY)
+    if roster is None:  # created the way orgs.enrolment creates it, so that its first read does not change our key
+        cache.add(ENROLMENT_VERSION_KEY, uuid.uuid4().hex, None)
+        roster = cache.get(ENROLMENT_VERSION_KEY) or ""
+    return f"{version}:{roster}"
 
 
-def compute() -> dict[str, list[int]]:
-    """{class path: [covered, contraindicated] × each vaccine of the table} for enrolled students: one GROUP BY by
-    the student's class id (no join to the org tree), then named by path."""
+def compute(classes: Collection[int] | None = None) -> dict[str, list[int]]:
+    """{class path: [covered, contraindicated] × each vaccine of the table} for enrolled students (of `classes` only,
+    when given): one GROUP BY by the student's class id (no join to the org tree), then named by path."""
+    records = VaccinationRecord.objects.all()
+    if classes is not None:
+        records = records.filter(student__klass_id__in=list(classes))
     rows = (
-        VaccinationRecord.objects.filter(
+        records.filter(
             Q(completes_course=True) | Q(dose_number__isnull=True),
             student__isnull=False,
             student__status=StudentStatus.ENROLLED,
@@ -63,7 +71,10 @@ def compute() -> dict[str, list[int]]:
             numbers = by_class.setdefault(klass, [0] * (2 * len(VACCINES)))
             numbers[2 * INDEX[code]] += covered
             numbers[2 * INDEX[code] + 1] += contra
-    paths = dict(OrgUnit.objects.filter(kind=UnitKind.CLASS).values_list("pk", "path"))
+    units = OrgUnit.objects.filter(kind=UnitKind.CLASS)
+    if classes is not None:
+        units = units.filter(pk__in=list(classes))
+    paths = dict(units.values_list("pk", "path"))
     return {paths[klass]: numbers for klass, numbers in by_class.items() if klass in paths}
 
 
@@ -81,6 +92,35 @@ def by_class() -> dict[str, list[int]]:
     with _lock:
         _memo = (version, time.monotonic(), table)
     return table
+
+
+def refresh_classes(classes: Collection[int]) -> None:
+    """After doses were recorded in a few classes: once the transaction commits, recompute those classes' rows and
+    publish the patched table under a new version (a city's full GROUP BY is not redone for one class's doses).
+    Without a cached table there is nothing to patch. Two writers patching at once may lose one patch until the
+    entry expires (`MAX_AGE`); the table is a figure cache, the doses themselves are never lost."""
+    classes = set(classes)
+    if not classes:
+        return
+
+    def patch() -> None:
+        version = _version()
+        table: dict[str, list[int]] | None = cache.get(TABLE_KEY.format(*version.split(":", 1)))
+        if table is None:
+            _drop()
+            return
+        fresh = compute(classes)
+        paths = dict(OrgUnit.objects.filter(pk__in=list(classes)).values_list("pk", "path"))
+        patched = {path: numbers for path, numbers in table.items() if path not in paths.values()}
+        patched.update(fresh)
+        token = uuid.uuid4().hex
+        cache.set(TABLE_KEY.format(token, version.split(":", 1)[1]), patched, MAX_AGE)
+        cache.set(VERSION_KEY, token, None)
+        global _memo
+        with _lock:
+            _memo = None
+
+    transaction.on_commit(patch)
 
 
 def invalidate() -> None:

@@ -78,3 +78,18 @@ def test_room_rate_counts_staffed_rooms(city):
     assert rates[city.root.pk] == (3, 0)  # a room without staff is not 配备
     services.add_staff(actor=doctor, school=city.school_a, name="王芳", post="health_teacher")
     assert selectors.room_rates([city.district_a])[city.district_a.pk] == (2, 1)
+
+
+def test_a_write_patches_the_cached_table_for_its_classes_only(city, django_capture_on_commit_callbacks):
+    from dudao.schoolhealth import tables
+
+    dose(city, city.students["a2"][0], "flu", 1, days_ago(3))
+    assert selectors.coverage([city.root], ["flu"])[city.root.pk].counts["flu"] == (1, 0)  # table now cached
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        dose(city, city.students["a1"][0], "flu", 1, days_ago(2))
+    patched = [q["sql"] for q in queries if "GROUP BY" in q["sql"]]
+    assert len(patched) == 1 and "IN (" in patched[0]  # only the class written to was recounted
+    figures = selectors.coverage([city.root, city.class_a1, city.class_a2], ["flu"])
+    assert figures[city.root.pk].counts["flu"] == (2, 0)
+    assert figures[city.class_a1.pk].counts["flu"] == (1, 0) and figures[city.class_a2.pk].counts["flu"] == (1, 0)
+    assert tables.by_class() is tables.by_class()  # served from the process memo until the next write
