@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "dudao.complaints",
     "dudao.risks",
     "dudao.canteens",
+    "dudao.schoolhealth",
 ]
 
 MIDDLEWARE = [

@@ -190,6 +190,7 @@ AREAS = [
     "risks",
     "calendars",
     "canteens",
+    "schoolhealth",
 ]
 
 

@@ -588,3 +588,50 @@ def test_canteen_pages(signed_in, city: City, role: str) -> None:
         client.get(url.format(**{k: v.pk for k, v in canteens.items()})).status_code for url in CANTEEN_PAGES.values()
     ]
     assert got == CANTEEN_EXPECTED[role]
+
+
+# ----- 免疫接种与学校卫生 (schoolhealth) ------------------------------------------------------------------
+
+SCHOOLHEALTH_PAGES = {
+    "coverage": "/vaccination/",
+    "coverage_school_b": "/vaccination/?unit={school_b}",
+    "coverage_class_a1": "/vaccination/?unit={class_a1}",
+    "tick_class_a1": "/vaccination/units/{class_a1}/tick/",
+    "targets": "/vaccination/targets/",
+    "exams": "/school-health/",
+    "room_a": "/school-health/room/?unit={school_a}",
+    "student_a1": "/school-health/students/{student_a1}/",
+    "student_b1": "/school-health/students/{student_b1}/",
+    "api_vaccinations": "/api/v1/vaccinations",
+    "api_coverage_b": "/api/v1/vaccinations/coverage?unit={school_b}",
+    "api_exams": "/api/v1/health-exams",
+}
+# Readers: bureau leaders, the school's principal, staff and doctor, class teachers (their class); records: the
+# doctor and class teachers. District A's roles get 404 for school B; a class teacher's scope is the class.
+SCHOOLHEALTH_EXPECTED: dict[str, list[int]] = {
+    #                cov covB covC tick tgt exams room stuA stuB api covB exams
+    "bureau_leader": [A, A, A, F, A, A, A, A, A, A, A, A],
+    "principal": [A, N, A, F, A, A, A, A, N, A, N, A],
+    "school_staff": [A, N, A, F, A, A, A, A, N, A, N, A],
+    "class_teacher": [A, N, A, A, A, A, N, A, N, A, N, A],
+    "doctor": [A, N, A, A, A, A, A, A, N, A, N, A],
+    **{
+        role: [F] * len(SCHOOLHEALTH_PAGES)
+        for role in ("bureau_staff", "inspector", "district_admin", "counsellor", "sysadmin", "auditor", "nobody")
+    },
+    "security_officer": [F] * len(SCHOOLHEALTH_PAGES),
+}
+SCHOOLHEALTH_CASES = [
+    (role, page, SCHOOLHEALTH_EXPECTED[role][i]) for role in ROLES for i, page in enumerate(SCHOOLHEALTH_PAGES)
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "page", "expected"), SCHOOLHEALTH_CASES, ids=[f"{r}-{p}" for r, p, _ in SCHOOLHEALTH_CASES]
+)
+def test_schoolhealth_access(signed_in, city: City, role: str, page: str, expected: int) -> None:
+    values = {name: getattr(city, name).pk for name in ("school_a", "school_b", "class_a1")}
+    values |= {"student_a1": city.students["a1"][0].pk, "student_b1": city.students["b1"][0].pk}
+    client = signed_in(city.user(role))
+    response = client.get(SCHOOLHEALTH_PAGES[page].format(**values), follow=True)
+    assert response.status_code == expected, response.content.decode()[:300]

@@ -121,6 +121,10 @@ api.add_router("/", risks_api.router)
 api.add_router("/", calendars_api.router)
 api.add_router("/", canteens_api.router)
 
+from dudao.api import schoolhealth as schoolhealth_api  # noqa: E402
+
+api.add_router("/", schoolhealth_api.router)
+
 
 @api.exception_handler(RawPostDataException)
 def on_form_body_for_json(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:

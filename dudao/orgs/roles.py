@@ -317,6 +317,21 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
         }
     ),
     "canteen.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.DOCTOR}),
+    # 免疫接种与学校卫生 (schoolhealth): the school's doctor, principal and staff, the health officer and bureau leaders
+    # read their subtree, class teachers their class; doctors (and class teachers) record doses and exams.
+    "schoolhealth.read": frozenset(
+        {
+            Role.BUREAU_LEADER,
+            Role.HEALTH_OFFICER,
+            Role.PRINCIPAL,
+            Role.SCHOOL_STAFF,
+            Role.CLASS_TEACHER,
+            Role.DOCTOR,
+        }
+    ),
+    "schoolhealth.record": frozenset({Role.DOCTOR, Role.CLASS_TEACHER}),
+    "schoolhealth.room": frozenset({Role.DOCTOR, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "schoolhealth.target": frozenset({Role.BUREAU_LEADER, Role.HEALTH_OFFICER}),
 }
 
 
