@@ -210,4 +210,4 @@ def recent_companions(canteen: Canteen, days: int = 7) -> QuerySet[CompanionMeal
 
 
 def checks_of(canteen: Canteen, day: dt.date) -> dict[int, MorningCheck]:
-    return {c.worker_id: c for c in canteen.morning_checks.filter(checked_on=day)}
+    return {c.worker_id: c for c in MorningCheck.objects.filter(canteen=canteen, checked_on=day)}
