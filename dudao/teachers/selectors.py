@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from dudao.accounts.models import User
 from dudao.orgs.models import OrgUnit
@@ -62,19 +62,17 @@ def roster(viewer: User, filters: Filters, *, today: dt.date) -> QuerySet[User]:
         qs = qs.filter(staff_profile__title=filters.title)
     if filters.employment:
         qs = qs.filter(staff_profile__employment=filters.employment)
-    certificates = Certificate.objects.filter(profile__user=OuterRef("pk"))
+    # The people holding matching certificates, as one `IN (…)` list: a few hundred ids at city scale, where a
+    # correlated EXISTS per person walked all 72,000.
+    holders = Certificate.objects.values("profile__user_id")
     if filters.certificate == "expiring":
         qs = qs.filter(
-            Exists(
-                certificates.filter(
-                    expires_on__gte=today, expires_on__lte=today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
-                )
-            )
+            pk__in=holders.filter(expires_on__gte=today, expires_on__lte=today + dt.timedelta(days=EXPIRY_WARNING_DAYS))
         )
     elif filters.certificate == "expired":
-        qs = qs.filter(Exists(certificates.filter(expires_on__lt=today)))
+        qs = qs.filter(pk__in=holders.filter(expires_on__lt=today))
     elif filters.certificate in CertificateKind.values:
-        qs = qs.filter(Exists(certificates.filter(kind=filters.certificate)))
+        qs = qs.filter(pk__in=holders.filter(kind=filters.certificate))
     if filters.incomplete:
         qs = qs.filter(
             Q(staff_profile__isnull=True) | Q(staff_profile__id_card_no="") | Q(staff_profile__work_started_on=None)

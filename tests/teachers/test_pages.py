@@ -10,6 +10,7 @@ from collections.abc import Callable
 import openpyxl
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from dudao.accounts.models import User
 from dudao.audit.models import AuditEvent
@@ -168,3 +169,26 @@ def test_the_export_is_masked_and_logged(city: City, teacher: User, signed_in: C
     number = id_card(dt.date(1990, 2, 3), 21)
     assert number not in values and f"{number[:6]}********{number[-4:]}" in values
     assert AuditEvent.objects.filter(action="export_staff_profiles", kind="access").count() == 1
+
+
+def test_the_certificate_filters_list_only_the_holders(
+    city: City, teacher: User, signed_in: Callable[[User], Client]
+) -> None:
+    today = timezone.localdate()
+    other = UserFactory.create(unit=city.school_a, full_name="周晓光")
+    principal = city.user("principal")
+    services.add_certificate(
+        actor=principal,
+        person=other,
+        data=services.CertificateInput(
+            kind="guard", issued_on=today - dt.timedelta(days=900), expires_on=today + dt.timedelta(days=5)
+        ),
+    )
+    services.add_certificate(actor=principal, person=teacher, data=services.CertificateInput(kind="psych_c"))
+    client = signed_in(city.user("district_admin"))
+    expiring = client.get("/teachers/?certificate=expiring").content.decode()
+    assert "周晓光" in expiring and "李明华" not in expiring
+    psych = client.get("/teachers/?certificate=psych_c").content.decode()
+    assert "李明华" in psych and "周晓光" not in psych
+    api = client.get("/api/v1/staff?certificate=expiring").json()
+    assert [row["name"] for row in api["items"]] == ["周晓光"]
