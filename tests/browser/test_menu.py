@@ -65,10 +65,12 @@ def test_the_bar_fits_one_line_and_works_with_the_keyboard(page: Page, demo_site
     page.keyboard.press("Escape")
     expect(other).to_have_attribute("aria-expanded", "false")
 
-    # A class teacher's one-entry groups are plain links.
+    # A class teacher's one-entry groups (督查整改, 部署报送) are plain links; her 工作台 holds 我的待办 and 校历.
     sign_in(page, base, "school.teacher")
-    expect(bar.get_by_role("link", name="我的待办", exact=True)).to_be_visible()
-    expect(bar.get_by_role("button", name="工作台")).to_have_count(0)
+    expect(bar.get_by_role("link", name="整改台账", exact=True)).to_be_visible()
+    expect(bar.get_by_role("link", name="工作部署", exact=True)).to_be_visible()
+    expect(bar.get_by_role("button", name="督查整改", exact=True)).to_have_count(0)
+    expect(bar.get_by_role("button", name="工作台", exact=True)).to_be_visible()
     # Her 系统 group holds two personal tools (下载中心, 消息中心): a dropdown.
     system = bar.get_by_role("button", name="系统", exact=True)
     system.click()
