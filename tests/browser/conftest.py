@@ -45,16 +45,22 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 def choose_from_menu(page: Any, group: str, entry: str) -> None:
     """Open `entry` of `group` from the main menu as a user would: the group's dropdown on a wide screen (a group with
-    only one entry for this role is a plain link on the bar), the collapsed list of groups on a narrow one."""
+    only one entry for this role is a plain link on the bar), the collapsed list of groups on a narrow one.
+
+    The entry's page has loaded when this returns: on a loaded machine a slow page would otherwise leave the caller
+    asserting against the page it came from."""
     bar = page.get_by_test_id("menu-bar")
     if bar.is_visible():
         toggle = bar.get_by_role("button", name=group, exact=True)
         if toggle.count():
             toggle.click()
-        bar.get_by_role("link", name=entry, exact=True).click()
+        link = bar.get_by_role("link", name=entry, exact=True)
     else:
         page.get_by_label("展开菜单").click()
-        page.get_by_test_id("menu-list").get_by_role("link", name=entry, exact=True).click()
+        link = page.get_by_test_id("menu-list").get_by_role("link", name=entry, exact=True)
+        link.scroll_into_view_if_needed()
+    with page.expect_navigation(timeout=30_000):
+        link.click()
 
 
 @pytest.fixture
