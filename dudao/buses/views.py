@@ -20,28 +20,13 @@ from dudao.buses.forms import CheckForm, DriverForm, RouteForm, VehicleForm, rou
 from dudao.buses.models import Driver, Route, Vehicle
 from dudao.core.web import perform, post_form, posted_version, require
 from dudao.orgs.models import OrgUnit, UnitKind
-from dudao.orgs.scoping import acting_assignment, can
+from dudao.orgs.scoping import can
 from dudao.orgs.selectors import units_for
 from dudao.orgs.text import mask_phone
+from dudao.orgs.web import viewed_unit
 
 RECENT_DAYS = 7
 RECENT_SHOWN = 60
-
-
-def _acting_unit(request: AuthedRequest) -> OrgUnit:
-    assignment = acting_assignment(request.user)
-    if assignment is None:
-        raise PermissionDenied("您没有可用的身份")
-    return assignment.unit
-
-
-def _viewed_unit(request: AuthedRequest) -> OrgUnit:
-    raw = request.GET.get("unit", "")
-    if raw:
-        if not raw.isdigit():
-            raise Http404("单位不存在")
-        return get_object_or_404(units_for(request.user), pk=int(raw))
-    return _acting_unit(request)
 
 
 @login_required
@@ -51,7 +36,7 @@ def index(request: AuthedRequest) -> HttpResponse:
         if selectors.checkable_routes(request.user).exists():
             return redirect("buses:checks_today")
         require(request, "bus.read")
-    unit = _viewed_unit(request)
+    unit = viewed_unit(request)
     if unit.kind == UnitKind.SCHOOL:
         return redirect("buses:school", pk=unit.pk)
     today = timezone.localdate()
@@ -130,7 +115,7 @@ def _states(documents: list[tuple[str, dt.date]], today: dt.date) -> list[dict[s
 @login_required
 def documents(request: AuthedRequest) -> HttpResponse:
     require(request, "bus.read")
-    unit = _viewed_unit(request)
+    unit = viewed_unit(request)
     today = timezone.localdate()
     rows = selectors.documents_due(request.user, unit, today)
     return render(

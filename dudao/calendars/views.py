@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -22,28 +22,13 @@ from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected
 from dudao.core.web import form_errors, perform, post_form, posted_version, require
 from dudao.orgs.models import OrgUnit, UnitKind
-from dudao.orgs.scoping import acting_assignment, can
+from dudao.orgs.scoping import can
 from dudao.orgs.selectors import units_for
+from dudao.orgs.web import acting_unit, viewed_unit
 
 # Children offered in the unit switch of the month view (a city's 1,500 schools are reached through a district).
 CHILDREN_SHOWN = 300
 BROWSABLE_KINDS = (UnitKind.BUREAU, UnitKind.DISTRICT, UnitKind.SCHOOL, UnitKind.CAMPUS, UnitKind.GRADE)
-
-
-def _acting_unit(request: AuthedRequest) -> OrgUnit:
-    assignment = acting_assignment(request.user)
-    if assignment is None:
-        raise PermissionDenied("您没有可用的身份")
-    return assignment.unit
-
-
-def _viewed_unit(request: AuthedRequest) -> OrgUnit:
-    raw = request.GET.get("unit", "")
-    if raw:
-        if not raw.isdigit():
-            raise Http404("单位不存在")
-        return get_object_or_404(units_for(request.user), pk=int(raw))
-    return _acting_unit(request)
 
 
 def _month_of(raw: str, today: dt.date) -> tuple[int, int]:
@@ -64,14 +49,14 @@ def _shift(year: int, month: int, delta: int) -> str:
 @login_required
 def month(request: AuthedRequest) -> HttpResponse:
     require(request, "calendar.read")
-    unit = _viewed_unit(request)
+    unit = viewed_unit(request)
     today = timezone.localdate()
     year, month_no = _month_of(request.GET.get("month", ""), today)
     cal = selectors.SchoolCalendar()
     grid = selectors.month_grid(cal, unit, year, month_no, today)
     chain = cal.chain(unit)
     first, last = grid.days[0].day, grid.days[-1].day
-    root = _acting_unit(request)
+    root = acting_unit(request)
     ancestors = [
         u
         for u in OrgUnit.objects.filter(path__in=selectors.chain_paths(unit.path)).order_by("depth")
@@ -112,7 +97,7 @@ def month(request: AuthedRequest) -> HttpResponse:
 @login_required
 def years(request: AuthedRequest) -> HttpResponse:
     require(request, "calendar.publish")
-    unit = _acting_unit(request)
+    unit = acting_unit(request)
     back = redirect("calendars:years")
     if request.method == "POST":
         return post_form(
@@ -281,7 +266,7 @@ def year_template(request: AuthedRequest) -> HttpResponse:
 
 
 def _local_units(request: AuthedRequest) -> list[tuple[int, str]]:
-    root = _acting_unit(request)
+    root = acting_unit(request)
     rows = (
         units_for(request.user)
         .filter(
@@ -297,7 +282,7 @@ def _local_units(request: AuthedRequest) -> list[tuple[int, str]]:
 @login_required
 def local_days(request: AuthedRequest) -> HttpResponse:
     require(request, "calendar.local")
-    root = _acting_unit(request)
+    root = acting_unit(request)
     units = _local_units(request)
     back = redirect("calendars:local")
     if request.method == "POST":
@@ -316,7 +301,7 @@ def local_days(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def remove_local(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "calendar.local")
-    entry = get_object_or_404(selectors.local_entries_for(request.user, _acting_unit(request)), pk=pk)
+    entry = get_object_or_404(selectors.local_entries_for(request.user, acting_unit(request)), pk=pk)
     return perform(
         request,
         redirect("calendars:local"),

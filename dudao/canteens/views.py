@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,28 +23,12 @@ from dudao.core.errors import DomainError
 from dudao.core.files import file_response
 from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, post_form, posted_version, require
-from dudao.orgs.models import OrgUnit, UnitKind
-from dudao.orgs.scoping import acting_assignment, can
-from dudao.orgs.selectors import units_for
+from dudao.orgs.models import UnitKind
+from dudao.orgs.scoping import can
+from dudao.orgs.web import acting_unit, viewed_unit
 
 DISH_ROWS = 6
 DOCUMENTS_SHOWN = 100
-
-
-def _acting_unit(request: AuthedRequest) -> OrgUnit:
-    assignment = acting_assignment(request.user)
-    if assignment is None:
-        raise PermissionDenied("您没有可用的身份")
-    return assignment.unit
-
-
-def _viewed_unit(request: AuthedRequest) -> OrgUnit:
-    raw = request.GET.get("unit", "")
-    if raw:
-        if not raw.isdigit():
-            raise Http404("单位不存在")
-        return get_object_or_404(units_for(request.user), pk=int(raw))
-    return _acting_unit(request)
 
 
 def _canteen(request: AuthedRequest, pk: int) -> Canteen:
@@ -55,7 +39,7 @@ def _canteen(request: AuthedRequest, pk: int) -> Canteen:
 @login_required
 def index(request: AuthedRequest) -> HttpResponse:
     require(request, "canteen.read")
-    unit = _viewed_unit(request)
+    unit = viewed_unit(request)
     today = timezone.localdate()
     qs = selectors.canteens_for(request.user).filter(school__path__under=unit.path).order_by("school__path", "name")
     may_change = can(request.user, "canteen.change", unit)
@@ -77,7 +61,7 @@ def index(request: AuthedRequest) -> HttpResponse:
         "canteens/index.html",
         {
             "unit": unit,
-            "up": unit.get_parent() if unit.pk != _acting_unit(request).pk else None,
+            "up": unit.get_parent() if unit.pk != acting_unit(request).pk else None,
             "rows": [(r, *expiry.get(r.canteen.pk, (0, 0))) for r in rows],
             "page": page,
             "show": show,
@@ -101,7 +85,7 @@ def index(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def create(request: AuthedRequest) -> HttpResponse:
     require(request, "canteen.change")
-    school = _acting_unit(request)
+    school = acting_unit(request)
     back = redirect("canteens:index")
     return post_form(
         request,

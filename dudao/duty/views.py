@@ -26,39 +26,23 @@ from dudao.core.web import form_errors, perform, post_form, posted_version, requ
 from dudao.duty import excel, selectors, services
 from dudao.duty.forms import CampaignForm, DrillForm, LeaveForm, LogForm, PlanForm, RosterForm, ShiftForm, TriggerForm
 from dudao.duty.models import DutyShift, LeaveStatus, PlanType, ShiftRole
-from dudao.orgs.models import OrgUnit, SchoolType, UnitKind
+from dudao.orgs.models import SchoolType, UnitKind
 from dudao.orgs.roles import WORK_ROLES, Role
-from dudao.orgs.scoping import acting_assignment, can
+from dudao.orgs.scoping import can
 from dudao.orgs.selectors import account_by_id, active_staff_under, units_for
+from dudao.orgs.web import acting_unit, viewed_unit
 
 # Missed sign-ins listed by name on the duty page; the rest are counted (drill into a district for them).
 MISSED_SHOWN = 50
 
 
-def _acting_unit(request: AuthedRequest) -> OrgUnit:
-    assignment = acting_assignment(request.user)
-    if assignment is None:
-        raise PermissionDenied("您没有可用的身份")
-    return assignment.unit
-
-
 # ----- who is on duty now ---------------------------------------------------------------------
-
-
-def _viewed_unit(request: AuthedRequest) -> OrgUnit:
-    """The unit a page looks at: `?unit=` inside the viewer's scope (else 404), or the acting unit."""
-    raw = request.GET.get("unit", "")
-    if raw:
-        if not raw.isdigit():
-            raise Http404("单位不存在")
-        return get_object_or_404(units_for(request.user), pk=int(raw))
-    return _acting_unit(request)
 
 
 @login_required
 def now(request: AuthedRequest) -> HttpResponse:
     require(request, "duty.read")
-    unit = _viewed_unit(request)
+    unit = viewed_unit(request)
     show = request.GET.get("show", "")
     if request.GET.get("missed") == "1":  # the older link of the home card
         show = "missed"
@@ -83,7 +67,7 @@ def now(request: AuthedRequest) -> HttpResponse:
         "duty/now.html",
         {
             "unit": unit,
-            "up": unit.get_parent() if unit.pk != _acting_unit(request).pk else None,
+            "up": unit.get_parent() if unit.pk != acting_unit(request).pk else None,
             "rows": rows,
             "summary": summary,
             "missed": missed,
@@ -156,7 +140,7 @@ def add_log(request: AuthedRequest, pk: int) -> HttpResponse:
 def rosters(request: AuthedRequest) -> HttpResponse:
     require(request, "duty.read")
     form = RosterForm(request.POST or None)
-    may_plan = can(request.user, "duty.change") and _acting_unit(request).kind in services.ROSTER_UNIT_KINDS
+    may_plan = can(request.user, "duty.change") and acting_unit(request).kind in services.ROSTER_UNIT_KINDS
     if request.method == "POST":
         if not may_plan:
             raise PermissionDenied("您无权编排值班表")
@@ -167,7 +151,7 @@ def rosters(request: AuthedRequest) -> HttpResponse:
             try:
                 roster = services.create_roster(
                     actor=request.user,
-                    unit=_acting_unit(request),
+                    unit=acting_unit(request),
                     title=data["title"],
                     starts_on=data["starts_on"],
                     ends_on=data["ends_on"],
@@ -332,7 +316,7 @@ def _steps_from(request: AuthedRequest) -> list[services.StepIn]:
 @login_required
 def plan_edit(request: AuthedRequest) -> HttpResponse:
     require(request, "plan.change")
-    unit = _acting_unit(request)
+    unit = acting_unit(request)
     plan_type = request.GET.get("type") or request.POST.get("plan_type") or PlanType.INSPECTION
     existing = selectors.plans_for(request.user, "change").filter(unit=unit, plan_type=plan_type).first()
     if request.method == "POST":
@@ -409,10 +393,10 @@ def drill_photo(request: AuthedRequest, pk: int, file_pk: int) -> Any:
 @login_required
 def coverage(request: AuthedRequest) -> HttpResponse:
     require(request, "drill.read")
-    unit = _viewed_unit(request)
+    unit = viewed_unit(request)
     term = selectors.term_of(timezone.localdate())
     context: dict[str, Any] = {"unit": unit, "term": term, "types": PlanType.choices}
-    if unit.pk != _acting_unit(request).pk:
+    if unit.pk != acting_unit(request).pk:
         context["up"] = unit.get_parent()
     if selectors.roster_units_under(unit, (UnitKind.SCHOOL,)) > settings.DUDAO_DETAIL_LIMIT:
         # A city: one line per district with schools drilled per plan type; drill in for the schools.
@@ -512,7 +496,7 @@ def complete_task(request: AuthedRequest, pk: int, task_pk: int) -> HttpResponse
 def leave(request: AuthedRequest) -> HttpResponse:
     require(request, "leave.read")
     today = timezone.localdate()
-    unit = _acting_unit(request)
+    unit = acting_unit(request)
     current_campaign = services.campaign_for(unit, today)
     may_file = can(request.user, "leave.request") and current_campaign is not None
     form = LeaveForm(request.POST or None)
