@@ -30,7 +30,7 @@ def _mirror(model: Any, name: str, overrides: dict[str, Any]) -> Any:
     """A copy of `model` with the same columns, its encrypted text columns as plain TEXT."""
     from django.db import models
 
-    from dudao.cases.crypto import EncryptedTextField
+    from dudao.core.crypto import EncryptedTextField
 
     attrs: dict[str, Any] = {"__module__": __name__, "Meta": type("Meta", (), {"app_label": "bench_plain"})}
     for field in model._meta.local_concrete_fields:
@@ -147,8 +147,8 @@ def main() -> None:
     common.use_database("case_crypto", fresh=True)
     from django.db import connection
 
-    from dudao.cases import crypto
     from dudao.cases.models import CaseFile
+    from dudao.core import crypto
 
     if not common.is_sqlite():
         with connection.cursor() as cursor:

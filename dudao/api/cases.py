@@ -16,9 +16,10 @@ from ninja import Query, Router, Schema, Status
 from dudao.accounts.requests import AuthedRequest
 from dudao.api.auth import require
 from dudao.api.schemas import Id, Paged, PageParams
-from dudao.cases import crypto, selectors, services
 from dudao.cases import school as school_records
+from dudao.cases import selectors, services
 from dudao.cases.models import CaseFile, CaseKind, CaseNote, CaseStatus, RiskLevel, VisitMode, term_of
+from dudao.core import crypto
 from dudao.core.pagination import paginate
 from dudao.orgs.models import StudentStatus
 from dudao.orgs.selectors import units_for

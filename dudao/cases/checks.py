@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 @checks.register(checks.Tags.security, deploy=False)
 def case_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from dudao.cases import crypto
+    from dudao.core import crypto
 
     try:
         crypto.reset_keyring()
@@ -36,7 +36,7 @@ def stored_key_ids(app_configs: Any = None, databases: Any = None, **kwargs: Any
 
     from django.db import DatabaseError
 
-    from dudao.cases import crypto
+    from dudao.core import crypto
 
     if not databases:
         return []

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from dudao.cases.crypto import EncryptedTextField
+from dudao.core.crypto import EncryptedTextField
 from dudao.orgs.models import OrgUnit, Student
 
 User = settings.AUTH_USER_MODEL

@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -126,11 +125,11 @@ def rotate_keys(*, batch: int = 200, progress: Callable[[str, int], None] | None
     from django.db.models import F, TextField
     from django.db.models.functions import Cast
 
-    from dudao.cases import crypto
+    from dudao.core import crypto
 
     prefix = f"{crypto.current_key_id()}:"
     counts: dict[str, int] = {}
-    for model in crypto_models():
+    for model in crypto.crypto_models():
         fields = [f for f in model._meta.concrete_fields if isinstance(f, crypto.EncryptedTextField)]
         raw = {f"raw_{f.name}": Cast(F(f.name), output_field=TextField()) for f in fields}
         stale = Q()
@@ -163,21 +162,3 @@ def rotate_keys(*, batch: int = 200, progress: Callable[[str, int], None] | None
             ],
         )
     return counts
-
-
-def crypto_models() -> list[Any]:
-    from dudao.cases import crypto, models
-
-    found = []
-    for name in dir(models):
-        model = getattr(models, name)
-        is_model = isinstance(model, type) and hasattr(model, "_meta") and model.__module__ == models.__name__
-        if is_model and any(isinstance(f, crypto.EncryptedTextField) for f in model._meta.concrete_fields):
-            found.append(model)
-    return sorted(found, key=lambda m: m._meta.label)
-
-
-def is_stale_key(stored: str) -> bool:
-    from dudao.cases import crypto
-
-    return bool(stored) and not stored.startswith(f"{crypto.current_key_id()}:")

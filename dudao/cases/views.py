@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.requests import AuthedRequest
-from dudao.cases import crypto, intake, selectors, services
+from dudao.cases import intake, selectors, services
 from dudao.cases.forms import (
     BreakGlassForm,
     CloseForm,
@@ -40,6 +40,7 @@ from dudao.cases.models import (
     Referral,
     RiskLevel,
 )
+from dudao.core import crypto
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, template_xlsx, xlsx_response
 from dudao.core.files import file_response

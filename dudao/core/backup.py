@@ -7,7 +7,7 @@ A backup folder holds:
 - `media.tar`: uploaded files (`MEDIA_ROOT`);
 - `queue.json`: the job queue's pending and scheduled jobs (huey);
 - `manifest.json`: format, versions, applied migrations, the row count of every table, the ids of the case keys
-  the data needs (`cases.crypto` key ids: a hash prefix, never a key) and a SHA-256 of every file;
+  the data needs (`core.crypto` key ids: a hash prefix, never a key) and a SHA-256 of every file;
 - `说明.txt`: what the folder is and what it does not hold.
 
 The case keys (`DUDAO_CASE_KEYS`) are never in a backup: whoever holds a backup and its keys can read every case

@@ -9,8 +9,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import Client, override_settings
 
-from dudao.cases import crypto, services, upkeep
+from dudao.cases import services, upkeep
 from dudao.cases.models import CaseFile, CaseNote, HomeVisit, ScreeningResult
+from dudao.core import crypto
 from tests.cases.conftest import open_psych
 from tests.factories import City
 
@@ -40,7 +41,7 @@ def test_database_dump_shows_no_note_plaintext(city: City) -> None:
 def test_every_confidential_column_is_encrypted() -> None:
     fields = {
         (m.__name__, f.name)
-        for m in upkeep.crypto_models()
+        for m in crypto.crypto_models()
         for f in m._meta.concrete_fields
         if isinstance(f, crypto.EncryptedTextField)
     }
@@ -50,7 +51,7 @@ def test_every_confidential_column_is_encrypted() -> None:
         ("ScreeningResult", "answers"),
         ("HomeVisit", "findings"),
     } <= fields
-    assert {CaseNote, CaseFile, ScreeningResult, HomeVisit} <= set(upkeep.crypto_models())
+    assert {CaseNote, CaseFile, ScreeningResult, HomeVisit} <= set(crypto.crypto_models())
 
 
 def test_ciphertext_moved_to_another_column_fails_authentication(city: City) -> None:

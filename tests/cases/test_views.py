@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dudao.accounts.models import User
-from dudao.cases import crypto
 from dudao.cases.models import (
     BreakGlassGrant,
     CaseAlert,
@@ -23,6 +22,7 @@ from dudao.cases.models import (
     HomeVisit,
     ScreeningResult,
 )
+from dudao.core import crypto
 from dudao.orgs.text import mask_student_no
 from tests.factories import City
 from tests.xlsx import workbook

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 
-from dudao.cases.crypto import new_key_text
+from dudao.core.crypto import new_key_text
 from tests.factories import PASSWORD, City
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,9 +15,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import override_settings
 
-from dudao.cases import crypto
 from dudao.cases.models import CaseNote
 from dudao.cases.services import add_note
+from dudao.core import crypto
 from dudao.core.backup import MANIFEST, BackupError, backup, count_rows, data_tables, restore
 from dudao.core.files import store_upload
 from dudao.core.models import StoredFile

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import dudao.cases.crypto
+import dudao.core.crypto
 from django.conf import settings
 from django.db import migrations, models
 
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(choices=[('screening', '心理筛查'), ('teacher', '教师转介'), ('self', '学生主动求助'), ('parent', '家长反映'), ('incident', '突发事件'), ('absence', '连续缺勤'), ('census', '学籍比对/摸排')], max_length=12, verbose_name='来源')),
                 ('risk_level', models.CharField(choices=[('level3', '三级关注'), ('level2', '二级关注'), ('level1', '一级关注'), ('crisis', '红色危机')], default='level3', max_length=8, verbose_name='关注等级')),
                 ('status', models.CharField(choices=[('open', '跟进中'), ('closed', '已结案'), ('archived', '已归档')], default='open', max_length=10, verbose_name='状态')),
-                ('plan', dudao.cases.crypto.EncryptedTextField(blank=True, default='', verbose_name='干预/帮扶方案')),
+                ('plan', dudao.core.crypto.EncryptedTextField(blank=True, default='', verbose_name='干预/帮扶方案')),
                 ('follow_up_days', models.PositiveSmallIntegerField(default=14, verbose_name='随访间隔（天）')),
                 ('next_review_on', models.DateField(blank=True, null=True, verbose_name='下次评估日期')),
                 ('guardian_contacted_at', models.DateTimeField(blank=True, null=True)),
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('cadre_contact', models.CharField(blank=True, max_length=80, verbose_name='教育局责任干部及电话')),
                 ('township_contact', models.CharField(blank=True, max_length=80, verbose_name='乡镇责任人及电话')),
                 ('village_contact', models.CharField(blank=True, max_length=80, verbose_name='村（社区）责任人及电话')),
-                ('summary', dudao.cases.crypto.EncryptedTextField(blank=True, default='', verbose_name='结案小结')),
+                ('summary', dudao.core.crypto.EncryptedTextField(blank=True, default='', verbose_name='结案小结')),
                 ('closed_at', models.DateTimeField(blank=True, null=True)),
                 ('archived_at', models.DateTimeField(blank=True, null=True)),
                 ('version', models.PositiveIntegerField(default=1)),
@@ -108,8 +108,8 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('note', '跟进记录'), ('interview', '个别辅导/访谈'), ('family', '三线联动·家庭'), ('school', '三线联动·学校'), ('teacher', '三线联动·任课教师'), ('persuasion', '劝返走访'), ('review', '定期评估'), ('level', '等级调整')], default='note', max_length=12, verbose_name='类型')),
                 ('occurred_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='日期')),
                 ('participants', models.CharField(blank=True, max_length=200, verbose_name='参与人员')),
-                ('text', dudao.cases.crypto.EncryptedTextField(verbose_name='内容')),
-                ('outcome', dudao.cases.crypto.EncryptedTextField(blank=True, default='', verbose_name='结果')),
+                ('text', dudao.core.crypto.EncryptedTextField(verbose_name='内容')),
+                ('outcome', dudao.core.crypto.EncryptedTextField(blank=True, default='', verbose_name='结果')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='cases.casefile')),
@@ -153,7 +153,7 @@ class Migration(migrations.Migration):
                 ('step', models.CharField(choices=[('safety_plan', '制定安全计划'), ('guardian_handover', '监护人当面交接'), ('referral', '转介专业机构')], max_length=20)),
                 ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('note', dudao.cases.crypto.EncryptedTextField(blank=True, default='')),
+                ('note', dudao.core.crypto.EncryptedTextField(blank=True, default='')),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='crisis_steps', to='cases.casefile')),
                 ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
@@ -191,8 +191,8 @@ class Migration(migrations.Migration):
                 ('visited_on', models.DateField(blank=True, null=True, verbose_name='家访日期')),
                 ('mode', models.CharField(choices=[('in_person', '入户走访'), ('phone', '电话家访'), ('video', '视频家访')], default='in_person', max_length=10, verbose_name='方式')),
                 ('present', models.CharField(blank=True, max_length=200, verbose_name='在场人员')),
-                ('findings', dudao.cases.crypto.EncryptedTextField(blank=True, default='', verbose_name='家访情况')),
-                ('follow_ups', dudao.cases.crypto.EncryptedTextField(blank=True, default='', verbose_name='后续跟进')),
+                ('findings', dudao.core.crypto.EncryptedTextField(blank=True, default='', verbose_name='家访情况')),
+                ('follow_ups', dudao.core.crypto.EncryptedTextField(blank=True, default='', verbose_name='后续跟进')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('klass', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.orgunit')),
                 ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.orgunit')),
@@ -210,7 +210,7 @@ class Migration(migrations.Migration):
                 ('institution', models.CharField(max_length=100, verbose_name='转介机构')),
                 ('referred_on', models.DateField(verbose_name='转介日期')),
                 ('status', models.CharField(choices=[('proposed', '建议转介'), ('referred', '已转介'), ('in_treatment', '就诊/治疗中'), ('completed', '已结束'), ('declined', '家长拒绝')], default='referred', max_length=14, verbose_name='状态')),
-                ('note', dudao.cases.crypto.EncryptedTextField(blank=True, default='', verbose_name='说明')),
+                ('note', dudao.core.crypto.EncryptedTextField(blank=True, default='', verbose_name='说明')),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('version', models.PositiveIntegerField(default=1)),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='referrals', to='cases.casefile')),
@@ -241,7 +241,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('score', models.DecimalField(decimal_places=1, max_digits=6)),
                 ('level', models.CharField(blank=True, max_length=20, verbose_name='筛查等级')),
-                ('answers', dudao.cases.crypto.EncryptedTextField(blank=True, default='', verbose_name='作答/备注')),
+                ('answers', dudao.core.crypto.EncryptedTextField(blank=True, default='', verbose_name='作答/备注')),
                 ('is_flagged', models.BooleanField(default=False)),
                 ('status', models.CharField(blank=True, choices=[('pending', '待处理'), ('accepted', '已建案'), ('dismissed', '已排除')], max_length=10)),
                 ('reason', models.CharField(blank=True, max_length=200, verbose_name='排除理由')),

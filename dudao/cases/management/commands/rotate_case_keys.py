@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from dudao.cases import crypto
 from dudao.cases.upkeep import rotate_keys
+from dudao.core import crypto
 
 
 class Command(BaseCommand):

@@ -1,4 +1,8 @@
-"""Authenticated encryption at rest for case files (AES-256-GCM from `cryptography`).
+"""Authenticated encryption at rest for confidential free text (AES-256-GCM from `cryptography`).
+
+Case files introduced it; any app whose rows hold confidential text (bullying reports, ethics incidents,
+integrity talks, complaint identities) declares an `EncryptedTextField` and is covered by the same keys,
+the same key rotation (`manage.py rotate_case_keys`) and the same start-up checks.
 
 Keys come from `settings.DUDAO_CASE_KEYS`: base64url-encoded 32-byte keys, the first one current. Each stored
 value reads `<key id>:<base64(nonce | ciphertext+tag)>`, the key id being the first 8 hex digits of the key's
@@ -25,7 +29,7 @@ from django.db import models
 from django.db.models import F
 from django.db.models.functions import Cast
 
-log = logging.getLogger("dudao.cases")
+log = logging.getLogger("dudao.crypto")
 
 # Development and tests only: a fixed, public key. settings.py refuses to start in production without real keys.
 DEV_KEY = hashlib.sha256(b"dudao development case key - NOT SECRET, NEVER FOR REAL DATA").digest()
@@ -180,8 +184,6 @@ def read_fields(obj: models.Model, *fields: str) -> None:
 
 def sample_key_ids(limit: int = 50) -> set[str]:
     """Key ids found in a sample of stored values of every encrypted column (newest rows first)."""
-    from dudao.cases.upkeep import crypto_models
-
     found: set[str] = set()
     for model in crypto_models():
         for field in model._meta.concrete_fields:
@@ -196,3 +198,19 @@ def sample_key_ids(limit: int = 50) -> set[str]:
             )
             found.update(v.partition(":")[0] for v in values if v)
     return found
+
+
+def crypto_models() -> list[Any]:
+    """Every installed model with at least one encrypted column, in label order."""
+    from django.apps import apps
+
+    found = [
+        model
+        for model in apps.get_models()
+        if any(isinstance(f, EncryptedTextField) for f in model._meta.concrete_fields)
+    ]
+    return sorted(found, key=lambda m: m._meta.label)
+
+
+def is_stale_key(stored: str) -> bool:
+    return bool(stored) and not stored.startswith(f"{current_key_id()}:")
