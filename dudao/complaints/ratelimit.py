@@ -1,12 +1,12 @@
-"""The public intake's budget per client address: a fixed window counted in the shared cache (Redis or the
-database cache in production, so every worker counts the same). Only the flooding address is refused; other
-addresses have budgets of their own, so their submissions are never turned away."""
+"""The public intake's budget per client address (`dudao.core.ratelimit`, a fixed window in the shared cache).
+Only the flooding address is refused; other addresses have budgets of their own, so their submissions are never
+turned away."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
-from django.utils import timezone
+
+from dudao.core import ratelimit
 
 # Defaults a bureau may change in the environment-backed settings.
 DEFAULT_PER_WINDOW = 5
@@ -23,10 +23,4 @@ def limits() -> tuple[int, int]:
 def admit(address: str | None) -> bool:
     """Count one submission from `address`; False once the address used up its budget in this window."""
     per, window = limits()
-    bucket = f"complaints:intake:{address or 'unknown'}:{int(timezone.now().timestamp() // window)}"
-    if cache.add(bucket, 1, timeout=window + 60):
-        return per >= 1
-    try:
-        return int(cache.incr(bucket)) <= per
-    except ValueError:  # the entry expired between add and incr
-        return cache.add(bucket, 1, timeout=window + 60) or True
+    return ratelimit.admit("complaints-intake", address, per=per, window=window)

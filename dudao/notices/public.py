@@ -6,15 +6,14 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from dudao.core import ratelimit
 from dudao.core.errors import DomainError
 from dudao.core.files import file_response
 from dudao.core.middleware import client_ip
@@ -27,14 +26,8 @@ _IMAGE_SRC = re.compile(r'src="/notices/images/([0-9]{1,18})/"')
 
 
 def _over(key: str, limit: int) -> bool:
-    """A per-minute counter in Django's cache (Redis when REDIS_URL is set, so all processes share it)."""
-    bucket = f"notices:{key}:{int(timezone.now().timestamp() // 60)}"
-    if cache.add(bucket, 1, timeout=90):
-        return limit < 1
-    try:
-        return cache.incr(bucket) > limit
-    except ValueError:
-        return False
+    """A per-minute budget in the shared cache (Redis when REDIS_URL is set, so all processes share it)."""
+    return not ratelimit.admit("notices", key, per=limit, window=60)
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
