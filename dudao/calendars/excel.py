@@ -8,8 +8,11 @@ from typing import IO, Any
 from dudao.accounts.models import User
 from dudao.calendars import services
 from dudao.calendars.models import EntryKind, SchoolYear
-from dudao.core.errors import DomainError
+from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload, template_xlsx
+from dudao.core.imports import tracked_import
+from dudao.core.models import ImportKind
+from dudao.orgs.scoping import can
 
 TERM = "学期"
 KIND_BY_LABEL: dict[str, str] = {
@@ -92,6 +95,11 @@ def parse(data: bytes) -> tuple[list[services.TermIn], list[services.EntryIn]]:
 
 def import_year(*, actor: User, year: SchoolYear, upload: IO[bytes], name: str, version: int | None) -> SchoolYear:
     """Replace the year's terms and days with the file's, or change nothing."""
+    if not can(actor, "calendar.publish", year.unit):
+        raise Forbidden("您无权编辑该单位的校历")
     data = read_upload(upload, name=name)
-    terms, entries = parse(data)
-    return services.replace_contents(actor=actor, year=year, terms=terms, entries=entries, version=version)
+    with tracked_import(actor=actor, kind=ImportKind.CALENDAR, unit=year.unit, data=data, filename=name) as outcome:
+        terms, entries = parse(data)
+        year = services.replace_contents(actor=actor, year=year, terms=terms, entries=entries, version=version)
+        outcome.succeeded(f"导入 {len(terms)} 个学期、{len(entries)} 条日程", terms=len(terms), entries=len(entries))
+    return year

@@ -9,6 +9,8 @@ from dudao.complaints.models import Category, Complaint, Kind
 from dudao.complaints.services import intake
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, template_xlsx
+from dudao.core.imports import tracked_import
+from dudao.core.models import ImportKind
 from dudao.orgs.scoping import can
 
 COLUMNS = [
@@ -103,17 +105,21 @@ def parse(rows: list[list[Any]]) -> tuple[list[intake.Submission], list[RowError
 
 def import_tickets(*, actor: User, data: bytes, filename: str = "") -> list[Complaint]:
     """Every row created, or none (`ImportRejected` lists the bad cells)."""
-    if not can(actor, "complaint.handle", intake.clerk_bureau(actor)):
+    bureau = intake.clerk_bureau(actor)
+    if not can(actor, "complaint.handle", bureau):
         raise Forbidden("只有教育局办公室的受理人员才能导入 12345 转办工单")
-    rows = read_rows(data, max_rows=MAX_ROWS, max_columns=len(COLUMNS) + 4)
-    if not rows:
-        raise DomainError("文件是空的：请使用模板填写后上传", code="import_empty")
-    header = [_cell(rows[0], i) for i in range(len(COLUMNS))]
-    if header != [c[0] for c in COLUMNS]:
-        raise DomainError("表头与模板不一致：请下载最新模板填写", code="import_header")
-    parsed, errors = parse(rows)
-    if errors:
-        raise ImportRejected(errors, len(errors), code="import_invalid")
-    if not parsed:
-        raise DomainError("文件中没有工单：请在表头下方逐行填写", code="import_empty")
-    return intake.record_forwarded(actor=actor, submissions=parsed)
+    with tracked_import(actor=actor, kind=ImportKind.COMPLAINTS, unit=bureau, data=data, filename=filename) as outcome:
+        rows = read_rows(data, max_rows=MAX_ROWS, max_columns=len(COLUMNS) + 4)
+        if not rows:
+            raise DomainError("文件是空的：请使用模板填写后上传", code="import_empty")
+        header = [_cell(rows[0], i) for i in range(len(COLUMNS))]
+        if header != [c[0] for c in COLUMNS]:
+            raise DomainError("表头与模板不一致：请下载最新模板填写", code="import_header")
+        parsed, errors = parse(rows)
+        if errors:
+            raise ImportRejected(errors, len(errors), code="import_invalid")
+        if not parsed:
+            raise DomainError("文件中没有工单：请在表头下方逐行填写", code="import_empty")
+        created = intake.record_forwarded(actor=actor, submissions=parsed)
+        outcome.succeeded(f"登记 12345 转办工单 {len(created)} 件", created=len(created))
+    return created

@@ -65,6 +65,11 @@ class ImportKind(models.TextChoices):
     SCREENING = "screening", "心理筛查结果"
     FRAMEWORK = "framework", "测评体系"
     STAFF_PROFILES = "staff_profiles", "教师档案"
+    CALENDAR = "calendar", "校历"
+    RISK_POINTS = "risk_points", "风险点"
+    COMPLAINTS = "complaints", "12345 转办工单"
+    VACCINATIONS = "vaccinations", "接种记录"
+    HEALTH_EXAMS = "health_exams", "体检结果"
 
 
 # The permission that lets a role run each kind of import, and so see how its imports went.
@@ -75,6 +80,11 @@ IMPORT_PERMISSIONS = {
     ImportKind.SCREENING: "screening.import",
     ImportKind.FRAMEWORK: "framework.change",
     ImportKind.STAFF_PROFILES: "teacher.change",
+    ImportKind.CALENDAR: "calendar.publish",
+    ImportKind.RISK_POINTS: "risk.change",
+    ImportKind.COMPLAINTS: "complaint.handle",
+    ImportKind.VACCINATIONS: "schoolhealth.record",
+    ImportKind.HEALTH_EXAMS: "schoolhealth.record",
 }
 
 

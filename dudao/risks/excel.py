@@ -10,6 +10,8 @@ from django.db.models import Q
 from dudao.accounts.models import User
 from dudao.core.errors import DomainError, Forbidden
 from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload, template_xlsx
+from dudao.core.imports import tracked_import
+from dudao.core.models import ImportKind
 from dudao.orgs.models import OrgUnit
 from dudao.risks.models import Category, Frequency, Grade
 from dudao.risks.services import PointData, create_points, manages, validate
@@ -130,8 +132,11 @@ def import_points(*, actor: User, unit: OrgUnit, upload: IO[bytes], filename: st
     if not manages(actor, unit):
         raise Forbidden("只有本单位校长或学校管理员可以导入风险点")
     data = read_upload(upload, name=filename)
-    rows = read_rows(data, max_rows=MAX_ROWS)
-    parsed, errors = parse(rows, unit)
-    if errors:
-        raise ImportRejected(errors, len(errors), code="risk_import_invalid")
-    return len(create_points(actor=actor, unit=unit, rows=parsed))
+    with tracked_import(actor=actor, kind=ImportKind.RISK_POINTS, unit=unit, data=data, filename=filename) as outcome:
+        rows = read_rows(data, max_rows=MAX_ROWS)
+        parsed, errors = parse(rows, unit)
+        if errors:
+            raise ImportRejected(errors, len(errors), code="risk_import_invalid")
+        created = len(create_points(actor=actor, unit=unit, rows=parsed))
+        outcome.succeeded(f"新增风险点 {created} 个", created=created)
+    return created

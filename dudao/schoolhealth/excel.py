@@ -18,8 +18,10 @@ from dudao.accounts.models import User
 from dudao.audit.services import Entry, append
 from dudao.core.errors import Forbidden
 from dudao.core.excel import ImportRejected, RowError, column_letter, read_rows, read_upload, template_xlsx
+from dudao.core.imports import tracked_import
+from dudao.core.models import ImportKind
 from dudao.orgs.models import OrgUnit, Student, StudentStatus
-from dudao.orgs.scoping import can, scope_root_path
+from dudao.orgs.scoping import acting_assignment, can, scope_root_path
 from dudao.orgs.text import mask_student_no
 from dudao.schoolhealth.models import HealthExam, TbResult
 from dudao.schoolhealth.services import DoseInput, DoseRejected, check_doses, record_doses
@@ -121,11 +123,27 @@ def _student(number: str, name: str, students: dict[str, Student], bad: Any, row
     return student
 
 
+def _importer_unit(actor: User) -> OrgUnit:
+    """The unit an import is recorded under (导入记录): the importer's acting unit."""
+    assignment = acting_assignment(actor)
+    if assignment is None:
+        raise Forbidden("您没有可用的身份")
+    return assignment.unit
+
+
 def import_doses(*, actor: User, upload: IO[bytes], filename: str = "") -> int:
     """All or nothing: every row valid and recorded, or nothing changes and each bad cell is named."""
     if not can(actor, "schoolhealth.record"):
         raise Forbidden("您无权登记接种信息")
     data = read_upload(upload, name=filename)
+    unit = _importer_unit(actor)
+    with tracked_import(actor=actor, kind=ImportKind.VACCINATIONS, unit=unit, data=data, filename=filename) as outcome:
+        count = _doses(actor, data, filename)
+        outcome.succeeded(f"登记接种记录 {count} 条", created=count)
+    return count
+
+
+def _doses(actor: User, data: bytes, filename: str) -> int:
     rows = read_rows(data, max_rows=MAX_ROWS)
     titles = [c[0] for c in DOSE_COLUMNS]
     body = _body(rows, DOSE_COLUMNS, "vaccination_import")
@@ -213,6 +231,14 @@ def import_exams(*, actor: User, upload: IO[bytes], filename: str = "") -> int:
     if not can(actor, "schoolhealth.record"):
         raise Forbidden("您无权导入体检结果")
     data = read_upload(upload, name=filename)
+    unit = _importer_unit(actor)
+    with tracked_import(actor=actor, kind=ImportKind.HEALTH_EXAMS, unit=unit, data=data, filename=filename) as outcome:
+        count = _exams(actor, data, filename)
+        outcome.succeeded(f"导入体检结果 {count} 条", created=count)
+    return count
+
+
+def _exams(actor: User, data: bytes, filename: str) -> int:
     rows = read_rows(data, max_rows=MAX_ROWS)
     titles = [c[0] for c in EXAM_COLUMNS]
     body = _body(rows, EXAM_COLUMNS, "exam_import")

@@ -9,6 +9,7 @@ import pytest
 import xlsxwriter
 
 from dudao.calendars.models import CalendarEntry, EntryKind, Term
+from dudao.core.models import ImportKind, ImportRecord, ImportStatus
 from tests.calendars.conftest import build_year
 
 pytestmark = pytest.mark.django_db
@@ -163,6 +164,8 @@ def test_import_replaces_the_year(city, signed_in):
     assert "已从 Excel 导入" in response.content.decode()
     assert Term.objects.filter(year=year).count() == 2
     assert CalendarEntry.objects.filter(year=year).count() == 3
+    record = ImportRecord.objects.get(kind=ImportKind.CALENDAR)
+    assert (record.status, record.counts) == (ImportStatus.SUCCEEDED, {"terms": 2, "entries": 3})
 
 
 def test_a_bad_import_names_rows_and_columns_and_changes_nothing(city, signed_in):
@@ -181,6 +184,7 @@ def test_a_bad_import_names_rows_and_columns_and_changes_nothing(city, signed_in
     assert "第 3 行 A 列（类型）" in text and "第 4 行 C 列（开始日期）" in text
     assert Term.objects.filter(year=year).count() == 2  # the year as it was
     assert CalendarEntry.objects.filter(year=year, name="国庆节").count() == 1
+    assert ImportRecord.objects.get(kind=ImportKind.CALENDAR).status == ImportStatus.FAILED
 
 
 def test_import_refuses_overlapping_terms_whole(city, signed_in):

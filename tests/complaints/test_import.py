@@ -11,6 +11,7 @@ from dudao.complaints import excel
 from dudao.complaints.models import Complaint
 from dudao.core.errors import Forbidden
 from dudao.core.excel import ImportRejected
+from dudao.core.models import ImportKind, ImportRecord, ImportStatus
 from tests.factories import City
 from tests.xlsx import workbook
 
@@ -53,6 +54,8 @@ def test_every_row_is_imported_as_a_forwarded_item(city: City) -> None:
     assert len(created) == 2
     assert {c.channel for c in created} == {"12345"}
     assert Complaint.objects.get(external_no="GD002").is_anonymous
+    record = ImportRecord.objects.get(kind=ImportKind.COMPLAINTS)
+    assert (record.status, record.counts) == (ImportStatus.SUCCEEDED, {"created": 2})
 
 
 def test_one_bad_row_imports_nothing_and_names_row_and_column(city: City) -> None:
@@ -64,6 +67,7 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(city: City) -> Non
     assert any(m.startswith("第 4 行 C 列") for m in messages)
     assert any(m.startswith("第 5 行 H 列") for m in messages)
     assert not Complaint.objects.exists()
+    assert ImportRecord.objects.get(kind=ImportKind.COMPLAINTS).status == ImportStatus.FAILED
 
 
 def test_a_ticket_is_never_imported_twice(city: City) -> None:

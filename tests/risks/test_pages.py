@@ -11,6 +11,7 @@ import xlsxwriter
 from django.test import Client
 
 from dudao.accounts.models import User
+from dudao.core.models import ImportKind, ImportRecord, ImportStatus
 from dudao.rectification.models import RectificationItem
 from dudao.risks.excel import TITLES
 from dudao.risks.models import Grade, RiskCheck, RiskPoint
@@ -190,6 +191,8 @@ def test_import_is_all_or_nothing_with_row_and_column(city: City, signed_in: Sig
     response = client.post("/risks/import/", {"unit": city.school_a.pk, "file": sheet([good])})
     assert response.status_code == 302
     assert RiskPoint.objects.get().grade == Grade.GENERAL
+    records = ImportRecord.objects.filter(kind=ImportKind.RISK_POINTS, unit_path=city.school_a.path)
+    assert sorted(records.values_list("status", flat=True)) == [ImportStatus.FAILED, ImportStatus.SUCCEEDED]
 
 
 def test_import_template_downloads(city: City, signed_in: SignIn) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from dudao.core.errors import DomainError
 from dudao.core.excel import ImportRejected
+from dudao.core.models import ImportKind, ImportRecord, ImportStatus
 from dudao.orgs.text import mask_student_no
 from dudao.schoolhealth import excel
 from dudao.schoolhealth.models import HealthExam, VaccinationRecord
@@ -28,6 +29,8 @@ def test_dose_import_writes_every_row(city):
     ]
     assert excel.import_doses(actor=city.user("doctor"), upload=workbook(DOSE_HEADER, rows)) == 3
     assert VaccinationRecord.objects.filter(completes_course=True).count() == 1
+    record = ImportRecord.objects.get(kind=ImportKind.VACCINATIONS)
+    assert (record.status, record.counts) == (ImportStatus.SUCCEEDED, {"created": 3})
 
 
 def test_dose_import_is_all_or_nothing_with_each_bad_cell_named(city):
@@ -54,6 +57,7 @@ def test_dose_import_is_all_or_nothing_with_each_bad_cell_named(city):
     assert "日期格式" in found[(8, "E")]
     assert "不在您管理范围" in found[(9, "A")]
     assert not VaccinationRecord.objects.exists()
+    assert ImportRecord.objects.get(kind=ImportKind.VACCINATIONS).status == ImportStatus.FAILED
 
 
 def test_duplicate_rows_in_a_file_are_named(city):
