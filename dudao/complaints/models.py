@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from dudao.core.crypto import EncryptedTextField
 from dudao.orgs.models import OrgUnit
 from dudao.orgs.scoping import ScopedQuerySetMixin
 
@@ -82,13 +83,15 @@ class Complaint(models.Model):
     category = models.CharField("类别", max_length=12, choices=Category.choices)
     channel = models.CharField("来源", max_length=8, choices=Channel.choices)
     title = models.CharField("标题", max_length=100)
-    content = models.TextField("内容")
+    # Encrypted at rest (`core.crypto`): the matter may name children, teachers and the complainant.
+    content = EncryptedTextField("内容")
     # The school or place the item is about, as the complainant wrote it (free text; routing decides the unit).
     about = models.CharField("涉及学校或单位", max_length=100, blank=True)
     # The complainant (confidential: `complaint.identity` only). Empty when anonymous.
     is_anonymous = models.BooleanField("匿名", default=False)
-    name = models.CharField("姓名", max_length=30, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    # Encrypted at rest; the forms and the importer keep the lengths (30 and 20 characters).
+    name = EncryptedTextField("姓名", blank=True)
+    phone = EncryptedTextField("联系电话", blank=True)
     # The 12345 platform's ticket number of a forwarded item.
     external_no = models.CharField("12345 工单号", max_length=40, blank=True)
     # The bureau that received the item (its office routes it) and the unit answering it now.

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from dudao.audit.models import AuditEvent
 from dudao.complaints import services
 from dudao.complaints.models import Complaint, ComplaintStep, Status
 from dudao.complaints.workdays import add_working_days
+from dudao.core import crypto
 from dudao.core.errors import DomainError, Forbidden, StaleEditError
 from dudao.messaging.models import Message
 from tests.complaints.factories import answered, filed, replied, routed, submission
@@ -211,3 +214,22 @@ def test_hotline_calls_are_taken_by_the_office_only(city: City) -> None:
     assert item.channel == "hotline" and item.received_by == city.user("bureau_staff")
     with pytest.raises(Forbidden):
         services.record_call(actor=city.user("principal"), submission=submission(), channel="hotline")
+
+
+def test_the_matter_and_the_identity_are_stored_encrypted(city: City) -> None:
+    item = services.submit_public(submission=submission(), request_key="enc")
+    raw = (
+        Complaint.objects.filter(pk=item.pk)
+        .annotate(
+            raw_content=Cast("content", TextField()),
+            raw_name=Cast("name", TextField()),
+            raw_phone=Cast("phone", TextField()),
+        )
+        .values("raw_content", "raw_name", "raw_phone")
+        .get()
+    )
+    fresh = Complaint.objects.get(pk=item.pk)
+    for column, value in (("raw_content", fresh.content), ("raw_name", fresh.name), ("raw_phone", fresh.phone)):
+        assert value and value not in raw[column], f"{column} is stored in the clear"
+        assert raw[column].startswith(f"{crypto.current_key_id()}:")
+    assert {Complaint} <= set(crypto.crypto_models())
