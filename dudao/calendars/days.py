@@ -132,6 +132,9 @@ class ChainCalendar:
                     self._days[day] = DayInfo(day_kind, entry.name, current.fallback)
 
         self._school: dict[dt.date, bool] = {day: info.kind in SCHOOL_DAYS for day, info in self._days.items()}
+        # Office working days (法定节假日 and 调休 only: a school's breaks and local days off are not the office's).
+        self._off_work = {d for e in by_kind.get("holiday", ()) for d in days_of(e.starts_on, e.ends_on)}
+        self._makeup_work = {d for e in by_kind.get("makeup", ()) for d in days_of(e.starts_on, e.ends_on)}
 
     def day(self, day: dt.date) -> DayInfo:
         info = self._days.get(day)
@@ -140,6 +143,24 @@ class ChainCalendar:
     def is_school_day(self, day: dt.date) -> bool:
         answer = self._school.get(day)
         return day.weekday() < 5 if answer is None else answer
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """An office working day: Monday–Friday except public holidays, plus the 调休 make-up days."""
+        if day in self._off_work:
+            return False
+        return day in self._makeup_work or day.weekday() < 5
+
+    def nth_working_day(self, day: dt.date, n: int) -> dt.date:
+        """The n-th working day after `day` (n > 0) or before it (n < 0); `day` itself for n == 0."""
+        step = dt.timedelta(days=1 if n > 0 else -1)
+        remaining, current = abs(n), day
+        for _ in range(MAX_WALK_DAYS):
+            if remaining == 0:
+                return current
+            current += step
+            if self.is_working_day(current):
+                remaining -= 1
+        raise ValueError(f"no {n}th working day within {MAX_WALK_DAYS} days of {day}")
 
     def nth_school_day(self, day: dt.date, n: int) -> dt.date:
         """The n-th school day after `day` (n > 0) or before it (n < 0); `day` itself for n == 0."""

@@ -138,6 +138,15 @@ class TermNow:
     week: int
 
 
+def is_working_day(unit: OrgUnit | str, day: dt.date) -> bool:
+    """An office working day for `unit` (holidays and 调休 of the years in force; Monday–Friday without one)."""
+    return SchoolCalendar().chain(unit).is_working_day(day)
+
+
+def nth_working_day(unit: OrgUnit | str, day: dt.date, n: int) -> dt.date:
+    return SchoolCalendar().chain(unit).nth_working_day(day, n)
+
+
 def current_term(unit: OrgUnit | str, day: dt.date) -> TermNow | None:
     """The term `day` falls in for this unit and its 教学周, or None (a break, or no published year)."""
     chain = SchoolCalendar().chain(unit)

@@ -306,7 +306,7 @@ def complaints_demo(context: DemoContext) -> dict[str, int]:
         target = targets[story.target]
         services.route(actor=clerk, complaint=item, unit=target, version=None)
         routed_on = min(received + dt.timedelta(days=1), today)
-        deadline = add_working_days(routed_on, 5)
+        deadline = add_working_days(routed_on, 5, unit=bureau)
         Complaint.objects.filter(pk=item.pk).update(deadline=deadline)
         ComplaintStep.objects.filter(complaint=item, kind=StepKind.ROUTED).update(
             text=f"转{target.name}办理，请于 {deadline:%Y-%m-%d} 前答复。"

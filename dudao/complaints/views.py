@@ -96,7 +96,7 @@ def complaint_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "may_accept": office and complaint.status == Status.REPLIED,
             "may_close": office and complaint.status in (Status.ANSWERED, Status.RECEIVED),
             "units": selectors.route_choices(user) if office else [],
-            "default_deadline": services.default_deadline(),
+            "default_deadline": services.default_deadline(complaint.intake_unit),
             "tracking_url": request.build_absolute_uri(tracking.path_for(complaint.pk)) if office else "",
             "reply_form": ReplyForm(),
             "send_back_form": SendBackForm(),

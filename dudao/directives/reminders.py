@@ -1,8 +1,9 @@
 """催报 through the message centre: deadline reminders to the units that have not reported.
 
-- On the second and on the last working day before a period's deadline (T-2, T-1; Saturdays and Sundays are not
-  counted, so a Monday deadline is reminded on Thursday and Friday), the people who fill in the unit's reports
-  (学校管理员, 区县管理员, 科室人员; the head where a unit has none of them) get a 催报 message.
+- On the second and on the last working day before a period's deadline (T-2, T-1; working days are the issuing
+  unit's on the school calendar: Saturdays, Sundays and public holidays are not counted, 调休 make-up days are,
+  so a Monday deadline is reminded on Thursday and Friday, and none goes out on a holiday), the people who fill
+  in the unit's reports (学校管理员, 区县管理员, 科室人员; the head where a unit has none of them) get a 催报 message.
 - Once the deadline has passed without a report, the unit's head (校长, 局领导; the administrator where a unit has
   no head account) is told it is overdue.
 
@@ -27,6 +28,8 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from dudao.calendars.days import ChainCalendar
+from dudao.calendars.selectors import SchoolCalendar
 from dudao.directives.models import DirectiveStatus, Period, Submission, SubmissionStatus
 from dudao.directives.services._common import LOCAL
 from dudao.messaging.services import UnitNote, notify_units
@@ -47,24 +50,25 @@ LATE_ALLOWED = "请督促经办人尽快补报。"
 LATE_REFUSED = "该通知不接受逾期报送，请与发文单位联系。"
 
 
-def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5
+def is_working_day(day: dt.date, calendar: ChainCalendar | None = None) -> bool:
+    """A working day on `calendar` (the issuing unit's); Monday–Friday without one."""
+    return calendar.is_working_day(day) if calendar is not None else day.weekday() < 5
 
 
-def working_day_before(due: dt.date, n: int) -> dt.date:
-    """The n-th working day before `due` (Monday-Friday; `due` itself is not counted)."""
+def working_day_before(due: dt.date, n: int, calendar: ChainCalendar | None = None) -> dt.date:
+    """The n-th working day before `due` (`due` itself is not counted)."""
     day = due
     while n > 0:
         day -= dt.timedelta(days=1)
-        if is_working_day(day):
+        if is_working_day(day, calendar):
             n -= 1
     return day
 
 
-def lead_days(today: dt.date, due: dt.date) -> int | None:
+def lead_days(today: dt.date, due: dt.date, calendar: ChainCalendar | None = None) -> int | None:
     """2 or 1 when `today` is T-2 or T-1 of `due`, else None."""
     for n in LEAD_DAYS:
-        if working_day_before(due, n) == today:
+        if working_day_before(due, n, calendar) == today:
             return n
     return None
 
@@ -99,24 +103,29 @@ def send_deadline_reminders(*, now: dt.datetime | None = None) -> dict[str, int]
     now = now or timezone.now()
     today = now.astimezone(LOCAL).date()
     start_of_tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=LOCAL)
-    # T-2 is at most four calendar days ahead (Thursday for a Monday deadline) and falls on no weekend.
-    horizon = start_of_tomorrow + dt.timedelta(days=6)
+    # T-2 is four calendar days ahead at most over a weekend (Thursday for a Monday deadline), about ten over a
+    # week-long holiday such as 国庆 or 春节.
+    horizon = start_of_tomorrow + dt.timedelta(days=14)
     periods = list(
         Period.objects.filter(
             directive__status=DirectiveStatus.ISSUED,
             deadline__gte=now - OVERDUE_WINDOW,
             deadline__lt=horizon,
         )
-        .select_related("directive")
+        .select_related("directive", "directive__issuing_unit")
         .order_by("deadline", "pk")
     )
+    calendars = SchoolCalendar()
     upcoming: dict[int, list[Period]] = defaultdict(list)
     overdue: list[Period] = []
     for period in periods:
         if period.deadline <= now:
             overdue.append(period)
-        elif is_working_day(today) and period.deadline >= start_of_tomorrow:
-            n = lead_days(today, period.deadline.astimezone(LOCAL).date())
+        elif period.deadline >= start_of_tomorrow:
+            calendar = calendars.chain(period.directive.issuing_unit.path)
+            if not is_working_day(today, calendar):
+                continue
+            n = lead_days(today, period.deadline.astimezone(LOCAL).date(), calendar)
             if n is not None:
                 upcoming[n].append(period)
     wanted = [p.pk for p in overdue] + [p.pk for rows in upcoming.values() for p in rows]

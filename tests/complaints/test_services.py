@@ -16,6 +16,7 @@ from dudao.complaints.workdays import add_working_days
 from dudao.core import crypto
 from dudao.core.errors import DomainError, Forbidden, StaleEditError
 from dudao.messaging.models import Message
+from tests.calendars.conftest import build_year
 from tests.complaints.factories import answered, filed, replied, routed, submission
 from tests.factories import City
 
@@ -29,10 +30,21 @@ def test_numbers_run_per_year_without_gaps(city: City) -> None:
     assert first.unit == city.root and first.status == Status.RECEIVED
 
 
-def test_five_working_days_skip_the_weekend() -> None:
+def test_five_working_days_skip_the_weekend(city: City) -> None:
     friday = dt.date(2026, 12, 4)
-    assert add_working_days(friday, 5) == dt.date(2026, 12, 11)
-    assert add_working_days(dt.date(2026, 12, 5), 5) == dt.date(2026, 12, 11)  # from a Saturday
+    assert add_working_days(friday, 5, unit=city.root) == dt.date(2026, 12, 11)
+    assert add_working_days(dt.date(2026, 12, 5), 5, unit=city.root) == dt.date(2026, 12, 11)  # from a Saturday
+
+
+def test_working_days_follow_the_published_calendar(city: City) -> None:
+    """国庆 (1–7 October) is not worked; the 调休 Saturday 10 October and Sunday 20 September are; the school
+    summer and winter breaks are working days for the office."""
+    build_year(city)
+    assert add_working_days(dt.date(2026, 9, 30), 1, unit=city.root) == dt.date(2026, 10, 8)
+    assert add_working_days(dt.date(2026, 9, 30), 3, unit=city.root) == dt.date(2026, 10, 10)  # 8, 9, 10 (调休)
+    assert add_working_days(dt.date(2026, 9, 18), 1, unit=city.root) == dt.date(2026, 9, 20)  # Sunday 调休
+    assert add_working_days(dt.date(2027, 1, 29), 1, unit=city.root) == dt.date(2027, 2, 1)  # 寒假 Monday
+    assert add_working_days(dt.date(2026, 9, 30), 5, unit=city.school_a) == dt.date(2026, 10, 13)
 
 
 def test_the_same_form_twice_is_one_item(city: City) -> None:
@@ -84,7 +96,7 @@ def test_the_identity_never_enters_the_audit_trail(city: City) -> None:
 def test_routing_sets_the_default_deadline_and_tells_the_school(city: City) -> None:
     item = routed(city)
     assert item.status == Status.ROUTED and item.unit == city.school_a
-    assert item.deadline == add_working_days(timezone.localdate(), 5)
+    assert item.deadline == add_working_days(timezone.localdate(), 5, unit=city.root)
     assert Message.objects.filter(recipient=city.user("principal"), title__contains="请办理群众诉求").exists()
     assert AuditEvent.objects.filter(action="route").exists()
 

@@ -10,9 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from dudao.calendars import services as calendar_services
+from dudao.calendars.models import EntryKind
+from dudao.calendars.selectors import SchoolCalendar
 from dudao.directives import reminders, services
 from dudao.directives.models import Directive, DirectiveStatus, Submission, SubmissionStatus
 from dudao.messaging.models import Channel, Delivery, DeliveryStatus, Message
+from tests.calendars.conftest import build_year
 from tests.directives.conftest import city_directive, form_version  # noqa: F401  (fixture)
 from tests.factories import City, UserFactory, assign, unit
 from tests.messaging.conftest import FakeApi, bind
@@ -198,3 +202,42 @@ def test_the_job_runs_hourly_on_working_days_and_is_registered() -> None:
     assert not job.validate_datetime(wednesday.replace(hour=20))
     assert not job.validate_datetime(wednesday.replace(minute=30))
     assert not job.validate_datetime(dt.datetime(2026, 12, 12, 10, 5))  # Saturday
+
+
+def test_working_days_come_from_the_published_calendar(city: City) -> None:
+    """国庆 1–7 October is not worked; the 调休 Saturday 10 October is."""
+    build_year(city)
+    calendar = SchoolCalendar().chain(city.root)
+    assert reminders.working_day_before(dt.date(2026, 10, 8), 1, calendar) == dt.date(2026, 9, 30)
+    assert reminders.working_day_before(dt.date(2026, 10, 8), 2, calendar) == dt.date(2026, 9, 29)
+    assert reminders.working_day_before(dt.date(2026, 10, 12), 1, calendar) == dt.date(2026, 10, 10)
+    assert not reminders.is_working_day(dt.date(2026, 10, 5), calendar)
+
+
+def test_no_reminder_on_a_holiday_and_the_lead_days_skip_it(city: City, form_version) -> None:  # noqa: F811
+    """A public holiday on the Friday before a Monday deadline: T-1 is Thursday, T-2 Wednesday, nothing on Friday."""
+    actor = city.user("bureau_staff")
+    today = timezone.localdate()
+    year = calendar_services.create_year(
+        actor=actor,
+        unit=city.root,
+        name="测试学年",
+        starts_on=today - dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=300),
+    )
+    calendar_services.add_term(
+        actor=actor,
+        year=year,
+        term=calendar_services.TermIn("第一学期", today - dt.timedelta(days=30), today + dt.timedelta(days=120)),
+        version=None,
+    )
+    calendar_services.add_year_entry(
+        actor=actor, year=year, entry=calendar_services.EntryIn(EntryKind.HOLIDAY, "假日", FRIDAY, FRIDAY), version=None
+    )
+    year.refresh_from_db()
+    calendar_services.publish_year(actor=actor, year=year, version=year.version)
+    directive(city, form_version)
+    wednesday = THURSDAY - dt.timedelta(days=1)
+    assert reminders.send_deadline_reminders(now=at(wednesday, 9))["t-2"] == 1
+    assert reminders.send_deadline_reminders(now=at(THURSDAY, 9))["t-1"] == 1
+    assert reminders.send_deadline_reminders(now=at(FRIDAY, 9)) == {"t-2": 0, "t-1": 0, "overdue": 0}

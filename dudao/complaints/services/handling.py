@@ -56,8 +56,9 @@ def _office(actor: User, complaint: Complaint) -> None:
         raise Forbidden("只有教育局办公室的受理人员才能分办、审核投诉建议")
 
 
-def default_deadline(today: dt.date | None = None) -> dt.date:
-    return add_working_days(today or timezone.localdate(), DEFAULT_REPLY_DAYS)
+def default_deadline(unit: OrgUnit | str, today: dt.date | None = None) -> dt.date:
+    """Five working days from today on the calendar of `unit` (the receiving bureau: its holidays and 调休)."""
+    return add_working_days(today or timezone.localdate(), DEFAULT_REPLY_DAYS, unit=unit)
 
 
 def _check_deadline(deadline: dt.date) -> dt.date:
@@ -110,7 +111,7 @@ def route(
     being handled may be routed again to another unit (wrongly routed); the same routing twice changes nothing."""
     _office(actor, complaint)
     check_route_target(actor, unit)
-    deadline = _check_deadline(deadline) if deadline is not None else default_deadline()
+    deadline = _check_deadline(deadline) if deadline is not None else default_deadline(complaint.intake_unit)
     note = (note or "").strip()[:MAX_TEXT]
     with transaction.atomic():
         fresh = locked(Complaint.objects.select_related("unit", "intake_unit"), complaint.pk, None)
@@ -309,7 +310,7 @@ def rate(*, complaint: Complaint, rating: str, comment: str = "") -> Complaint:
         fields = ["rating", "rating_comment", "rated_at", "status"]
         if rating == Rating.DISSATISFIED and not fresh.reopened:
             # Reopened: the same unit answers again; the rating of the first answer stays in the steps.
-            deadline = default_deadline()
+            deadline = default_deadline(fresh.intake_unit)
             fresh.status, fresh.reopened, fresh.deadline, fresh.escalated_at = Status.ROUTED, True, deadline, None
             fresh.rating, fresh.rating_comment, fresh.rated_at = "", "", None
             ComplaintStep.objects.create(
