@@ -86,10 +86,10 @@ def build() -> None:
         events.append((pk, unit, f"培训{pk}", "city", category, start, end, "会场", str(hours), "", YEAR, 1, now, 1))
         pools.setdefault(unit, []).append((pk, str(hours), category))
 
-    for category, hours in (("other", 24), ("ethics", 6), ("psychology", 12), ("it", 10)):
+    for category, hours in (("other", 40), ("ethics", 6), ("psychology", 12), ("it", 10)):
         event(root_id, category, hours)
     for district in districts:
-        for category, hours in (("class_teacher", 8), ("safety", 4), ("subject", 16)):
+        for category, hours in (("class_teacher", 8), ("safety", 4), ("subject", 24)):
             event(district, category, hours)
     for school, _ in schools:
         event(school, "subject", 3)

@@ -23,6 +23,12 @@ from dudao.training.models import Attendance, Category, Enrolment, TrainingEvent
 
 PSYCH_KINDS = ("psych_a", "psych_b", "psych_c")
 ZERO = Decimal("0")
+TENTH = Decimal("0.1")
+
+
+def _hours(value: Any) -> Decimal:
+    """A sum of hours as one-place Decimal (SQLite sums to 3 or 3.5, PostgreSQL to 3.0)."""
+    return Decimal(str(value or 0)).quantize(TENTH)
 
 
 @dataclass(frozen=True)
@@ -133,9 +139,7 @@ def with_hours(people: QuerySet[User], year: int) -> QuerySet[Any]:
 
 def hours_of(person: User, year: int) -> PersonHours:
     row = with_hours(User.objects.filter(pk=person.pk), year).values("year_hours", "five_year_hours").first() or {}
-    return PersonHours(
-        person, Decimal(row.get("year_hours") or 0), Decimal(row.get("five_year_hours") or 0), requirement()
-    )
+    return PersonHours(person, _hours(row.get("year_hours")), _hours(row.get("five_year_hours")), requirement())
 
 
 def hours_gap(unit: OrgUnit, year: int, *, short_only: bool = False) -> QuerySet[Any]:
@@ -149,7 +153,7 @@ def hours_gap(unit: OrgUnit, year: int, *, short_only: bool = False) -> QuerySet
 def as_hours(people: Sequence[User]) -> list[PersonHours]:
     need = requirement()
     return [
-        PersonHours(p, Decimal(p.year_hours or 0), Decimal(p.five_year_hours or 0), need)  # type: ignore[attr-defined]
+        PersonHours(p, _hours(p.year_hours), _hours(p.five_year_hours), need)  # type: ignore[attr-defined]
         for p in people
     ]
 
