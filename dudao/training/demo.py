@@ -21,7 +21,7 @@ from dudao.orgs.models import OrgUnit
 from dudao.training.models import Attendance, Enrolment, TrainingEvent
 
 CITY_EVENTS = [
-    ("暑期教师全员培训", "city", "other", 3, 24, "市教师发展中心"),
+    ("暑期教师全员培训", "city", "other", 3, 40, "市教师发展中心"),
     ("新时代师德师风专题培训", "city", "ethics", 1, 6, "市教育局报告厅"),
     ("心理健康教育C证培训", "city", "psychology", 2, 12, "市教师发展中心"),
     ("中小学校长任职资格培训", "city", "principal", 2, 16, "市委党校"),
@@ -29,7 +29,7 @@ CITY_EVENTS = [
 DISTRICT_EVENTS = [
     ("班主任能力提升培训", "district", "class_teacher", 1, 8, "区教师进修学校"),
     ("校园安全与应急处置培训", "district", "safety", 1, 4, "区教育局会议室"),
-    ("信息技术应用能力提升工程2.0", "district", "it", 2, 10, "区教师进修学校"),
+    ("信息技术应用能力提升工程2.0", "district", "it", 2, 24, "区教师进修学校"),
 ]
 SCHOOL_EVENTS = [
     ("新入职教师岗前培训", "school", "new_teacher", 1, 6, "学校多功能厅"),
