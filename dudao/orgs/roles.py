@@ -332,6 +332,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "schoolhealth.record": frozenset({Role.DOCTOR, Role.CLASS_TEACHER}),
     "schoolhealth.room": frozenset({Role.DOCTOR, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "schoolhealth.target": frozenset({Role.BUREAU_LEADER, Role.HEALTH_OFFICER}),
+    # 继续教育 (training): unit heads read the events and the hours of their subtree; the bureau's office, district
+    # admins and the school's principal and office organise events (enrol, show the sign-in QR, import attendance).
+    # Signing in by QR and reading one's own hours need only a login.
+    "training.read": UNIT_HEADS,
+    "training.organise": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
 }
 
 
