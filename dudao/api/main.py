@@ -125,6 +125,12 @@ from dudao.api import schoolhealth as schoolhealth_api  # noqa: E402
 
 api.add_router("/", schoolhealth_api.router)
 
+from dudao.api import unit_tags as unit_tags_api  # noqa: E402
+from dudao.api import warnings as warnings_api  # noqa: E402
+
+api.add_router("/", unit_tags_api.router)
+api.add_router("/", warnings_api.router)
+
 
 @api.exception_handler(RawPostDataException)
 def on_form_body_for_json(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
