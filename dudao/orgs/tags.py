@@ -152,6 +152,7 @@ def _check_tag(actor: User, tag: UnitTag) -> None:
 
 def tag_units(*, actor: User, tag: UnitTag, units: Sequence[OrgUnit]) -> int:
     """Give the schools the tag; those already carrying it are left alone. Returns how many were new."""
+    _require_change(actor)
     _check_tag(actor, tag)
     _check_schools(actor, units)
     ids = {u.pk for u in units}
@@ -172,6 +173,7 @@ def tag_units(*, actor: User, tag: UnitTag, units: Sequence[OrgUnit]) -> int:
 
 def untag_units(*, actor: User, tag: UnitTag, units: Sequence[OrgUnit]) -> int:
     """Take the tag off the schools; returns how many carried it."""
+    _require_change(actor)
     _check_tag(actor, tag)
     _check_schools(actor, units)
     with transaction.atomic():

@@ -3,6 +3,7 @@ one dispatch button, then acknowledgements by the hour refreshed by htmx)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -63,7 +64,7 @@ def index(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "warnings": list(page.items),
             "may_change": may_change,
-            "form": WarningForm(initial={"starts_at": now, "ends_at": now + timezone.timedelta(hours=24)})
+            "form": WarningForm(initial={"starts_at": now, "ends_at": now + dt.timedelta(hours=24)})
             if may_change
             else None,
             "import_form": ImportForm() if may_change else None,

@@ -90,9 +90,7 @@ def test_import_tags_schools_by_name(city: City) -> None:
 
 
 def test_import_with_a_bad_row_imports_nothing_and_names_the_cells(city: City) -> None:
-    data = xlsx(
-        [["学校", "标签"], ["甲区第五中学", "地势低洼"], ["乙区第一小学", "寄宿制"], ["甲区实验小学", "会飞"]]
-    )
+    data = xlsx([["学校", "标签"], ["甲区第五中学", "地势低洼"], ["乙区第一小学", "寄宿制"], ["甲区实验小学", "会飞"]])
     with pytest.raises(ImportRejected) as caught:
         tags.import_tags(actor=city.user("district_admin"), data=data)
     messages = [str(e) for e in caught.value.errors]
