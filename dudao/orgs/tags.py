@@ -152,7 +152,7 @@ def _check_tag(actor: User, tag: UnitTag) -> None:
 
 def tag_units(*, actor: User, tag: UnitTag, units: Sequence[OrgUnit]) -> int:
     """Give the schools the tag; those already carrying it are left alone. Returns how many were new."""
-    _require_change(actor)
+    acting = _require_change(actor)
     _check_tag(actor, tag)
     _check_schools(actor, units)
     ids = {u.pk for u in units}
@@ -165,7 +165,7 @@ def tag_units(*, actor: User, tag: UnitTag, units: Sequence[OrgUnit]) -> int:
                 actor=actor,
                 action="tag_units",
                 obj=tag,
-                unit_path=_acting_unit(actor).path,  # type: ignore[union-attr]
+                unit_path=acting.path,
                 after={"tag": tag.name, "units": [t.unit_id for t in new]},
             )
     return len(new)
@@ -173,7 +173,7 @@ def tag_units(*, actor: User, tag: UnitTag, units: Sequence[OrgUnit]) -> int:
 
 def untag_units(*, actor: User, tag: UnitTag, units: Sequence[OrgUnit]) -> int:
     """Take the tag off the schools; returns how many carried it."""
-    _require_change(actor)
+    acting = _require_change(actor)
     _check_tag(actor, tag)
     _check_schools(actor, units)
     with transaction.atomic():
@@ -183,7 +183,7 @@ def untag_units(*, actor: User, tag: UnitTag, units: Sequence[OrgUnit]) -> int:
                 actor=actor,
                 action="untag_units",
                 obj=tag,
-                unit_path=_acting_unit(actor).path,  # type: ignore[union-attr]
+                unit_path=acting.path,
                 before={"tag": tag.name, "units": [u.pk for u in units]},
             )
     return removed

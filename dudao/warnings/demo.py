@@ -55,9 +55,10 @@ def warnings_demo(context: DemoContext) -> dict[str, Any]:
     rng = random.Random(context.seed + 145)  # noqa: S311 (deterministic demo data, not security)
     tagged = _tag_schools(rng, context.city.first_school)
     officer = User.objects.filter(username="district.health").first()
-    if officer is None or acting_assignment(officer) is None or not context.city.districts:
+    acting = acting_assignment(officer) if officer is not None else None
+    if officer is None or acting is None:
         return {"unit_taggings": tagged}
-    district = OrgUnit.objects.get(pk=context.city.districts[0])
+    district = acting.unit
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     rainstorm = services.create_warning(
         actor=officer,
