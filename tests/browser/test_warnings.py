@@ -65,7 +65,9 @@ def test_health_officer_dispatches_a_warning_and_sees_acknowledgements_arrive(pa
     warning.refresh_from_db()
     target = DirectiveTarget.objects.filter(directive=warning.directive).order_by("unit__path").first()
     assert target is not None
-    principal = User.objects.get(pk=RoleAssignment.objects.filter(unit=target.unit, role="principal").first().user_id)
+    holder = RoleAssignment.objects.filter(unit=target.unit, role="principal").first()
+    assert holder is not None
+    principal = User.objects.get(pk=holder.user_id)
     directive_services.acknowledge(actor=principal, target=target)
     expect(page.get_by_test_id("ack-count")).to_have_text(f"1/{proposed}", timeout=45_000)
     expect(page.get_by_test_id("ack-hour").first).to_contain_text("1 所（累计 1）")

@@ -97,6 +97,7 @@ def test_dispatch_sends_one_directive_raises_duty_and_notifies_the_principal(
     assert warning.directive == directive and warning.status == WarningStatus.DISPATCHED
     assert directive.status == "issued" and directive.issuing_unit == tagged.district_a
     assert "请签收" in directive.title and "排查低洼" in directive.body  # no flood plan: the fixed steps
+    assert warning.dispatched_at is not None
     assert directive.deadline - warning.dispatched_at == dt.timedelta(hours=1)  # red: one hour to acknowledge
     assert set(DirectiveTarget.objects.values_list("unit_id", flat=True)) == {tagged.school_a.pk, tagged.school_a2.pk}
     assert Submission.objects.count() == 2
@@ -176,6 +177,7 @@ def test_acknowledgements_by_the_hour(rainstorm: WeatherWarning, tagged: City) -
     target = DirectiveTarget.objects.get(unit=tagged.school_a)
     directive_services.acknowledge(actor=tagged.user("principal"), target=target)
     # Move the dispatch two hours back: the receipt falls in the third hour.
+    assert warning.dispatched_at is not None
     WeatherWarning.objects.filter(pk=warning.pk).update(dispatched_at=warning.dispatched_at - dt.timedelta(hours=2))
     warning.refresh_from_db()
     acks = selectors.acknowledgements(officer, warning)
