@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "dudao.canteens",
     "dudao.schoolhealth",
     "dudao.training",
+    "dudao.warnings",
 ]
 
 MIDDLEWARE = [

@@ -39,4 +39,5 @@ urlpatterns = [
     path("", include("dudao.complaints.urls")),
     path("risks/", include("dudao.risks.urls")),
     path("", include("dudao.training.urls")),
+    path("", include("dudao.warnings.urls")),
 ]

@@ -192,6 +192,7 @@ AREAS = [
     "canteens",
     "schoolhealth",
     "training",
+    "warnings",
 ]
 
 

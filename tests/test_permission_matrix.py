@@ -635,3 +635,47 @@ def test_schoolhealth_access(signed_in, city: City, role: str, page: str, expect
     client = signed_in(city.user(role))
     response = client.get(SCHOOLHEALTH_PAGES[page].format(**values), follow=True)
     assert response.status_code == expected, response.content.decode()[:300]
+
+
+# ----- 风险标签 and 气象预警 (orgs.tags, warnings) -------------------------------------------------------------
+# Tags: read by the offices, inspectors, district admins, health officers and school heads; a tag's page lists the
+# schools of the reader's scope. Warnings: the bureau's and districts' clerks and health officers (leaders read);
+# a warning entered by 甲区 is 404 for 乙区.
+WARNING_PAGES = {
+    "tags": "/orgs/tags/",
+    "tag": "/orgs/tags/{tag}/",
+    "api_tags": "/api/v1/unit-tags",
+    "warnings": "/warnings/",
+    "warning": "/warnings/{warning}/",
+    "acks": "/warnings/{warning}/acknowledgements/",
+    "api_warnings": "/api/v1/warnings",
+    "api_warning": "/api/v1/warnings/{warning}",
+}
+TAGS_ONLY = [A, A, A, F, F, F, F, F]
+WARNING_NONE = [F] * len(WARNING_PAGES)
+WARNING_EXPECTED: dict[str, list[int]] = {
+    "bureau_leader": [A] * len(WARNING_PAGES),
+    "bureau_staff": [A] * len(WARNING_PAGES),
+    "inspector": TAGS_ONLY,
+    "district_admin": [A] * len(WARNING_PAGES),
+    "district_admin_b": [A, A, A, A, N, N, A, N],
+    "health_officer": [A] * len(WARNING_PAGES),
+    "principal": TAGS_ONLY,
+    "school_staff": TAGS_ONLY,
+    **{
+        role: WARNING_NONE
+        for role in ("class_teacher", "counsellor", "doctor", "sysadmin", "security_officer", "auditor", "nobody")
+    },
+}
+
+
+@pytest.mark.parametrize("role", list(WARNING_EXPECTED))
+def test_tag_and_warning_access(signed_in, city: City, role: str) -> None:
+    from dudao.warnings import services as warning_services
+    from tests.warnings.conftest import tag, warning_in
+
+    warning = warning_services.create_warning(actor=city.user("health_officer"), data=warning_in(city))
+    values = {"tag": tag("地势低洼").pk, "warning": warning.pk}
+    client = signed_in(city.user(role))
+    got = [client.get(url.format(**values)).status_code for url in WARNING_PAGES.values()]
+    assert got == WARNING_EXPECTED[role]

@@ -128,6 +128,11 @@ api.add_router("/", schoolhealth_api.router)
 from dudao.api import training as training_api  # noqa: E402
 
 api.add_router("/", training_api.router)
+from dudao.api import unit_tags as unit_tags_api  # noqa: E402
+from dudao.api import warnings as warnings_api  # noqa: E402
+
+api.add_router("/", unit_tags_api.router)
+api.add_router("/", warnings_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -12,6 +12,7 @@ from dudao.orgs.scoping import can
 
 nav_item("组织机构", "orgs:tree", permission="orgunit.read", order=90)
 nav_item("人员", "orgs:staff", permission="staff.read", order=91)
+nav_item("风险标签", "orgs:tags", permission="unittag.read", order=63, group="safety")
 
 
 def schools_without_students(user: User) -> list[OrgUnit]:

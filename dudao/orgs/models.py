@@ -224,3 +224,83 @@ class Guardian(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_relation_display()}）"
+
+
+# ----- unit tags (风险标签) -----------------------------------------------------------------------------------
+
+# The tags every deployment has, in the order pages list them; a bureau or district adds its own.
+BUILTIN_TAGS: tuple[tuple[str, str], ...] = (
+    ("地势低洼", "暴雨时易积水内涝"),
+    ("水库下游", "位于水库、山塘下游"),
+    ("河流沿岸", "临近江河、溪流"),
+    ("山体边坡", "校舍或围墙紧邻山体、边坡，有滑坡、落石隐患"),
+    ("临街", "校门临主干道"),
+    ("寄宿制", "有学生住校"),
+    ("有校车", "有学生乘坐校车"),
+    ("有食堂", "自办或承包食堂"),
+    ("农村小规模", "农村小规模学校或教学点"),
+    ("林区周边", "临近林区，森林火险高"),
+)
+
+
+class UnitTagQuerySet(ScopedQuerySetMixin, models.QuerySet["UnitTag"]):
+    """Tags a reader may use: the built-in ones and those defined at or above the reader's unit."""
+
+    scope_resource = "unittag"
+    scope_path = "owner__path"
+
+
+class UnitTag(models.Model):
+    """A risk or feature tag schools carry (地势低洼, 寄宿制 …): built-in, or defined by a bureau for its subtree."""
+
+    name = models.CharField("标签", max_length=20)
+    description = models.CharField("说明", max_length=200, blank=True)
+    # Empty for built-in tags; otherwise the unit whose subtree may use the tag.
+    owner = models.ForeignKey(
+        OrgUnit, verbose_name="定义单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_builtin = models.BooleanField("内置", default=False)
+    position = models.PositiveSmallIntegerField(default=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = UnitTagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "单位标签"
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], condition=models.Q(owner=None), name="unittag_builtin_name"),
+            models.UniqueConstraint(fields=["owner", "name"], name="unittag_owner_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitTaggingQuerySet(ScopedQuerySetMixin, models.QuerySet["UnitTagging"]):
+    scope_resource = "unittag"
+    scope_path = "unit__path"
+
+
+class UnitTagging(models.Model):
+    """One school carrying one tag."""
+
+    tag = models.ForeignKey(UnitTag, on_delete=models.CASCADE, related_name="taggings")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="taggings")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = UnitTaggingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "单位标签记录"
+        constraints = [models.UniqueConstraint(fields=["tag", "unit"], name="unique_unit_tagging")]
+        indexes = [models.Index(fields=["unit", "tag"], name="unittagging_unit_tag_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}:{self.tag_id}"

@@ -24,7 +24,8 @@ from django.db.models.functions import Substr
 from django.urls import reverse
 
 from dudao.accounts.models import User
-from dudao.orgs.models import OrgUnit, UnitKind
+from dudao.orgs import tags
+from dudao.orgs.models import OrgUnit, UnitKind, UnitTag
 from dudao.orgs.scoping import acting_assignment
 from dudao.orgs.selectors import units_for
 
@@ -209,6 +210,43 @@ def search(user: User, options: Options, q: str) -> tuple[list[Row], int]:
             place = "直属" if options.root.kind == UnitKind.BUREAU else ""
         rows.append(_row(unit, options, counts[unit.pk], chain, place))
     return rows, total
+
+
+# ----- by tag (按标签) -------------------------------------------------------------------------------------------
+
+
+def offers_tags(options: Options) -> bool:
+    """A picker of many schools offers “按标签”: a tag's schools are ticked all at once."""
+    return options.multiple and UnitKind.SCHOOL in options.kinds
+
+
+def tag_choices(user: User, options: Options) -> list[tags.TagRow]:
+    """The tags carried by schools below the root, with how many carry each (one GROUP BY)."""
+    if not offers_tags(options):
+        return []
+    return [row for row in tags.tag_rows(user, options.root) if row.schools]
+
+
+def tag_schools(user: User, options: Options, raw: str | None) -> tuple[UnitTag, list[Row]] | None:
+    """The tag named by `raw` and its schools below the root as rows (with their district), or None."""
+    if not offers_tags(options) or not raw or not raw.isdigit():
+        return None
+    tag = tags.tags_for(user).filter(pk=int(raw)).first()
+    if tag is None:
+        return None
+    units = list(
+        tags.tagged_schools(user, options.root, [tag.pk])
+        .filter(pk__in=units_for(user).values("pk"))
+        .only("pk", "path", "depth", "name", "short_name", "kind")
+    )
+    ancestors = _ancestor_ids(options.root, units)
+    rows = []
+    for unit in units:
+        chain = [ancestors[p] for p in sorted(ancestors) if unit.path.startswith(p)]
+        districts = [a.name for a in chain if a.kind == UnitKind.DISTRICT]
+        place = districts[-1] if districts else ""
+        rows.append(_row(unit, options, (0, 0), chain, place))
+    return tag, rows
 
 
 # ----- the widget ---------------------------------------------------------------------------------------------

@@ -337,6 +337,22 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Signing in by QR and reading one's own hours need only a login.
     "training.read": UNIT_HEADS,
     "training.organise": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # 风险标签 (orgs.tags) and 气象预警 (warnings): the bureau's and districts' offices tag schools in their subtree;
+    # a clerk (office staff, district admin, health officer) enters a warning and dispatches it once.
+    "unittag.read": frozenset(
+        {
+            Role.BUREAU_LEADER,
+            Role.BUREAU_STAFF,
+            Role.INSPECTOR,
+            Role.DISTRICT_ADMIN,
+            Role.HEALTH_OFFICER,
+            Role.PRINCIPAL,
+            Role.SCHOOL_STAFF,
+        }
+    ),
+    "unittag.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "warning.read": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.HEALTH_OFFICER}),
+    "warning.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.HEALTH_OFFICER}),
 }
 
 

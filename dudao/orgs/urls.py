@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dudao.orgs import views
+from dudao.orgs import tag_views, views
 
 app_name = "orgs"
 urlpatterns = [
@@ -28,4 +28,11 @@ urlpatterns = [
     path("staff/<int:pk>/active/", views.staff_set_active, name="staff_set_active"),
     path("staff/<int:pk>/password/", views.staff_reset_password, name="staff_reset_password"),
     path("staff/<int:pk>/revoke/<int:assignment_pk>/", views.staff_revoke, name="staff_revoke"),
+    path("orgs/tags/", tag_views.tag_list, name="tags"),
+    path("orgs/tags/new/", tag_views.tag_create, name="tag_create"),
+    path("orgs/tags/template.xlsx", tag_views.tag_template, name="tag_template"),
+    path("orgs/tags/import/", tag_views.tag_import, name="tag_import"),
+    path("orgs/tags/<int:pk>/", tag_views.tag_detail, name="tag"),
+    path("orgs/tags/<int:pk>/add/", tag_views.tag_add, name="tag_add"),
+    path("orgs/tags/<int:pk>/remove/", tag_views.tag_remove, name="tag_remove"),
 ]

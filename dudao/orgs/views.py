@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dudao.accounts.models import User
@@ -505,8 +506,14 @@ def picker_tree(request: AuthedRequest) -> HttpResponse:
         root=root, kinds=kinds, multiple=request.GET.get("multiple") == "1", whole=request.GET.get("whole") == "1"
     )
     q = request.GET.get("q", "").strip()
-    context: dict[str, Any] = {"options": options, "q": q}
-    if q:
+    context: dict[str, Any] = {"options": options, "q": q, "url": reverse("orgs:picker_tree") + "?" + options.query()}
+    if "tag" in request.GET:
+        found = picker.tag_schools(request.user, options, request.GET.get("tag"))
+        if found is None:
+            raise Http404
+        context["tag"], context["rows"] = found
+        context["total"] = len(context["rows"])
+    elif q:
         context["rows"], context["total"] = picker.search(request.user, options, q)
         context["limit"] = picker.SEARCH_LIMIT
     else:
@@ -515,4 +522,6 @@ def picker_tree(request: AuthedRequest) -> HttpResponse:
             raise Http404
         context["rows"] = picker.children(request.user, options, parent)
         context["nested"] = parent.pk != root.pk
+        if not context["nested"]:
+            context["tag_choices"] = picker.tag_choices(request.user, options)
     return render(request, "orgs/_tree_picker_rows.html", context)

@@ -1,6 +1,7 @@
 // The unit-tree picker (orgs/_tree_picker.html): a tree loaded one level at a time and a search, both served by
 // /orgs/picker/tree/ through htmx. The chosen units are chips, each holding the hidden input the form posts, so
 // what is chosen survives closing a branch or a new search. A change sends "picker-change" from the picker.
+// A picker of many schools also lists the risk tags (按标签): a tag opens its schools, "全部选中" ticks them all.
 (function () {
   if (window.unitPickerReady) return;
   window.unitPickerReady = true;
@@ -83,6 +84,15 @@
       var picker = remove.closest("[data-unit-picker]");
       remove.closest("[data-upk-chip]").remove();
       changed(picker);
+      return;
+    }
+    var all = event.target.closest("[data-upk-pick-all]");
+    if (all) {  // 按标签: every school the tag lists becomes a chip
+      var holder = all.closest("[data-unit-picker]");
+      all.closest("[data-upk-panel]").querySelectorAll('.upk-pick[data-pick="unit"]').forEach(function (box) {
+        if (!box.disabled) addChip(holder, holder.dataset.name, box.dataset.id, box.dataset.label);
+      });
+      changed(holder);
       return;
     }
     var clear = event.target.closest("[data-upk-clear]");

@@ -205,6 +205,40 @@ def create_directive(
     return directive
 
 
+def issue_for_acknowledgement(
+    *, actor: User, issuer: OrgUnit, units: list[OrgUnit], title: str, body: str, deadline: dt.datetime
+) -> Directive:
+    """A directive asking only for 签收, issued at once on behalf of another module's use case (a weather warning
+    sent to the schools it affects). The caller has checked its own permission (a health officer may dispatch a
+    warning without writing directives); the units must be open units strictly inside the issuer."""
+    if not units:
+        raise DomainError("请至少选择一个下发单位", code="target_list_empty")
+    targets = {"mode": TargetMode.LIST, "units": [u.pk for u in units]}
+    title, deadline = check_fields(title=title, deadline=deadline, recurrence=Recurrence.NONE, repeat_until=None)
+    resolved = resolve_targets(issuer=issuer, spec=targets)
+    with transaction.atomic():
+        directive = Directive.objects.create(
+            title=title,
+            body=body,
+            issuing_unit=issuer,
+            deadline=deadline,
+            target_spec=targets,
+            created_by=actor,
+        )
+        DirectiveTarget.objects.bulk_create(
+            [DirectiveTarget(directive=directive, unit=u) for u in resolved], batch_size=1000
+        )
+        record_change(
+            actor=actor,
+            action="create",
+            obj=directive,
+            unit_path=issuer.path,
+            after={"title": directive.title, "targets": len(resolved), "deadline": deadline},
+        )
+        _issue(actor, directive)
+    return directive
+
+
 def _issue(actor: User, directive: Directive) -> None:
     if directive.deadline <= timezone.now() and not directive.allow_late and directive.recurrence == Recurrence.NONE:
         raise DomainError("截止时间已过，不能下发", code="deadline_passed")

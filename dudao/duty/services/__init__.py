@@ -17,10 +17,12 @@ from dudao.duty.services.signins import (
     remind_upcoming_shifts,
     sign_in,
 )
+from dudao.duty.services.warnings import PlanSteps, plan_steps, reinforce_duty
 
 __all__ = [
     "MAX_SHIFT_HOURS",
     "ROSTER_UNIT_KINDS",
+    "PlanSteps",
     "StepIn",
     "add_log_entry",
     "add_shift",
@@ -33,8 +35,10 @@ __all__ = [
     "local",
     "may_complete",
     "missed_signins",
+    "plan_steps",
     "publish_roster",
     "record_drill",
+    "reinforce_duty",
     "remind_upcoming_shifts",
     "remove_shift",
     "save_plan",
