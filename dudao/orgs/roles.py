@@ -332,6 +332,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "schoolhealth.record": frozenset({Role.DOCTOR, Role.CLASS_TEACHER}),
     "schoolhealth.room": frozenset({Role.DOCTOR, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "schoolhealth.target": frozenset({Role.BUREAU_LEADER, Role.HEALTH_OFFICER}),
+    # ---- partners (部门协同): the bureau's office and district admins keep partner departments, send them tasks
+    # through signed links and run joint campaigns; leaders read; principals and school offices read the tasks
+    # about their own school.
+    "partner.read": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "partner.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "partner.task_read": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
 }
 
 
