@@ -156,7 +156,7 @@ def list_tasks(request: AuthedRequest, paging: Query[PageParams], filters: Query
     if filters.campaign is not None:
         qs = qs.filter(campaign_id=filters.campaign)
     if filters.overdue:
-        qs = qs.overdue(timezone.localdate())
+        qs = selectors.overdue(qs, timezone.localdate())
     page = paginate(qs, page=paging.page, page_size=paging.page_size)
     return {"items": [_task(request, t) for t in page.items], "count": page.count}
 

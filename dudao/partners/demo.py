@@ -180,6 +180,7 @@ def _advance(task: PartnerTask, state: str, sent: dt.datetime, rng: random.Rando
         task.status = TaskStatus.REPORTED
     if state == "closed":
         task.status = TaskStatus.CLOSED
-        task.closed_at = task.reported_at + dt.timedelta(days=1)  # type: ignore[operator]
+        assert task.reported_at is not None
+        task.closed_at = task.reported_at + dt.timedelta(days=1)
         task.closed_by_id = task.sent_by_id
         task.review_note = "经现场复查，已整改到位"

@@ -10,7 +10,12 @@ from dudao.orgs.models import OrgUnit
 from dudao.partners.models import Partner, PartnerKind
 
 
-class UnitChoice(forms.ModelMultipleChoiceField):
+class UnitChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class SchoolChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 
@@ -43,7 +48,7 @@ class TaskForm(StyledForm):
     title = forms.CharField(label="事项", max_length=100)
     description = forms.CharField(label="具体情况和要求", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
     location = forms.CharField(label="地点", max_length=120, required=False)
-    school = forms.ModelChoiceField(label="涉及学校", queryset=OrgUnit.objects.none(), required=False)
+    school = SchoolChoice(label="涉及学校", queryset=OrgUnit.objects.none(), required=False)
     due_on = forms.DateField(label="办理时限", widget=DatePicker())
     hazard = forms.IntegerField(widget=forms.HiddenInput, required=False)
     campaign = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -61,7 +66,6 @@ class TaskForm(StyledForm):
         assert isinstance(partner, forms.ModelChoiceField) and isinstance(school, forms.ModelChoiceField)
         partner.queryset = partners if partners is not None else Partner.objects.none()
         school.queryset = schools if schools is not None else OrgUnit.objects.none()
-        school.label_from_instance = lambda u: u.name  # type: ignore[method-assign]
 
 
 class CampaignForm(StyledForm):

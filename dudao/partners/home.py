@@ -35,7 +35,7 @@ def partners_home(user: User, acting: RoleAssignment | None) -> list[HomeItem]:
                 order=20,
             )
         )
-    overdue = tasks.overdue(timezone.localdate()).count()
+    overdue = selectors.overdue(tasks, timezone.localdate()).count()
     if overdue:
         items.append(
             HomeItem(

@@ -120,10 +120,7 @@ class TaskStatus(models.TextChoices):
     CLOSED = "closed", "已办结"
 
 
-class TaskQuerySet(models.QuerySet["PartnerTask"]):
-    def overdue(self, today: dt.date) -> TaskQuerySet:
-        """Not reported back (nor closed) by the deadline."""
-        return self.filter(due_on__lt=today, status__in=[TaskStatus.SENT, TaskStatus.ACKNOWLEDGED])
+OPEN_STATES = (TaskStatus.SENT, TaskStatus.ACKNOWLEDGED)
 
 
 class PartnerTask(models.Model):
@@ -165,8 +162,6 @@ class PartnerTask(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = TaskQuerySet.as_manager()
-
     class Meta:
         verbose_name = "协同任务"
         ordering = ["-sent_at", "-id"]
@@ -183,7 +178,7 @@ class PartnerTask(models.Model):
         return self.link_revoked_at is None
 
     def is_overdue(self, today: dt.date) -> bool:
-        return self.due_on < today and self.status in (TaskStatus.SENT, TaskStatus.ACKNOWLEDGED)
+        return self.due_on < today and self.status in OPEN_STATES
 
 
 class TaskPhoto(models.Model):

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 
 from dudao.accounts.models import User
 from dudao.orgs.scoping import scope_root_path
-from dudao.partners.models import JointCampaign, Partner, PartnerTask, TaskStatus
+from dudao.partners.models import OPEN_STATES, JointCampaign, Partner, PartnerTask, TaskStatus
 from dudao.rectification import selectors as ledger
 from dudao.rectification.models import RectificationItem
 
@@ -43,6 +43,11 @@ def tasks_to_change(user: User) -> QuerySet[PartnerTask]:
     return PartnerTask.objects.filter(owner__path__under=root).select_related("partner", "school", "owner")
 
 
+def overdue(tasks: QuerySet[PartnerTask], today: dt.date) -> QuerySet[PartnerTask]:
+    """Not reported back (nor closed) by the deadline."""
+    return tasks.filter(due_on__lt=today, status__in=OPEN_STATES)
+
+
 def public_task(task_id: int, key: str) -> PartnerTask | None:
     """The task behind a live link: the key must be the current one and the link not revoked."""
     task = (
@@ -67,7 +72,6 @@ class PartnerStats:
 def stats_by_partner(tasks: QuerySet[PartnerTask], today: dt.date) -> dict[int, PartnerStats]:
     """{partner id: counts} over `tasks`, in one GROUP BY query. `reported` counts tasks reported back at least
     once (closed ones included); `overdue` those not reported by their deadline."""
-    open_states = [TaskStatus.SENT, TaskStatus.ACKNOWLEDGED]
     rows = (
         tasks.order_by()
         .values("partner_id")
@@ -76,7 +80,7 @@ def stats_by_partner(tasks: QuerySet[PartnerTask], today: dt.date) -> dict[int, 
             acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
             reported=Count("id", filter=Q(reported_at__isnull=False)),
             closed=Count("id", filter=Q(status=TaskStatus.CLOSED)),
-            overdue=Count("id", filter=Q(due_on__lt=today, status__in=open_states)),
+            overdue=Count("id", filter=Q(due_on__lt=today, status__in=OPEN_STATES)),
         )
     )
     return {

@@ -175,7 +175,7 @@ def contact_remove(request: AuthedRequest, pk: int, contact_pk: int) -> HttpResp
 FILTERS = {
     "open": ("未办结", lambda qs, today: qs.exclude(status=TaskStatus.CLOSED)),
     "reported": ("待审核", lambda qs, today: qs.filter(status=TaskStatus.REPORTED)),
-    "overdue": ("逾期未反馈", lambda qs, today: qs.overdue(today)),
+    "overdue": ("逾期未反馈", lambda qs, today: selectors.overdue(qs, today)),
     "closed": ("已办结", lambda qs, today: qs.filter(status=TaskStatus.CLOSED)),
 }
 
