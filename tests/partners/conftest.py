@@ -48,7 +48,9 @@ def partner(city: City) -> Partner:
         owner=city.district_a,
         data=services.PartnerIn(name="甲区城管执法局", kind="urban", covers=[city.school_a]),
     )
-    services.add_contact(actor=city.user("district_admin"), partner=p, name="王建军", post="中队长", phone="13900001111")
+    services.add_contact(
+        actor=city.user("district_admin"), partner=p, name="王建军", post="中队长", phone="13900001111"
+    )
     return p
 
 

@@ -36,9 +36,7 @@ def test_double_submit_returns_the_first_task(city, partner, task):
     again, created = services.send_task(
         actor=city.user("district_admin"),
         partner=partner,
-        data=services.TaskIn(
-            title=task.title, description=task.description, due_on=task.due_on, school=city.school_a
-        ),
+        data=services.TaskIn(title=task.title, description=task.description, due_on=task.due_on, school=city.school_a),
     )
     assert not created and again.pk == task.pk
     assert PartnerTask.objects.count() == 1
