@@ -50,7 +50,7 @@ class TaskForm(StyledForm):
     location = forms.CharField(label="地点", max_length=120, required=False)
     school = SchoolChoice(label="涉及学校", queryset=OrgUnit.objects.none(), required=False)
     due_on = forms.DateField(label="办理时限", widget=DatePicker())
-    hazard = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    hazard = forms.IntegerField(label="关联隐患编号（整改台账，可不填）", min_value=1, required=False)
     campaign = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(

@@ -151,3 +151,16 @@ def test_campaign_page_shows_per_partner_counts(city, signed_in, campaign, partn
     send(city, partner, campaign=campaign)
     page = signed_in(city.user("district_admin")).get(f"/partners/campaigns/{campaign.pk}/").content.decode()
     assert "各部门办理情况" in page and "甲区城管执法局" in page
+
+
+def test_task_page_shows_the_linked_hazard(city, signed_in, partner):
+    from tests.partners.conftest import send
+    from tests.rectification.test_any_unit import raised
+
+    hazard = raised(city, city.school_a, category="校园周边", description="校门口护栏缺失")
+    client = signed_in(city.user("district_admin"))
+    form = client.get(f"/partners/tasks/new/?hazard={hazard.pk}").content.decode()
+    assert "校门口护栏缺失" in form
+    task = send(city, partner, hazard_id=hazard.pk)
+    page = client.get(f"/partners/tasks/{task.pk}/").content.decode()
+    assert f"/ledger/{hazard.pk}/" in page and "校门口护栏缺失" in page

@@ -170,3 +170,13 @@ def test_campaign_refuses_partners_and_schools_out_of_scope(city, partner_b):
 def test_contact_phone_is_checked(city, partner):
     with pytest.raises(DomainError, match="电话号码格式不正确"):
         services.add_contact(actor=city.user("district_admin"), partner=partner, name="张三", post="", phone="abc")
+
+
+def test_a_ledger_hazard_is_sent_with_its_school(city, partner):
+    from tests.rectification.test_any_unit import raised
+
+    hazard = raised(city, city.school_a, category="校园周边", description="校门口护栏缺失")
+    task = send(city, partner, school=None, hazard_id=hazard.pk)
+    assert task.hazard_id == hazard.pk and task.school == city.school_a
+    assert selectors.hazard_for(city.user("district_admin"), hazard.pk) == hazard
+    assert selectors.hazard_for(city.user("district_admin_b"), hazard.pk) is None
