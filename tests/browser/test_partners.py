@@ -86,7 +86,7 @@ def test_partner_task_from_sending_to_closing(page: Page, browser: Browser, demo
     assert task.status == TaskStatus.CLOSED
 
     partner.reload()
-    expect(partner.get_by_test_id("closed")).to_contain_text("已办结")
+    expect(partner.get_by_test_id("closed")).to_contain_text("经复查已整改到位")
     phone.close()
 
     page.get_by_role("link", name="任务列表").click()
