@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "dudao.schoolhealth",
     "dudao.training",
     "dudao.warnings",
+    "dudao.partners",
 ]
 
 MIDDLEWARE = [
@@ -395,3 +396,5 @@ DUDAO_CANTEEN_DEADLINE = os.environ.get("DUDAO_CANTEEN_DEADLINE", "14:00")
 # 投诉与建议: public submissions allowed per client address within the window.
 DUDAO_COMPLAINTS_PER_ADDRESS = int(os.environ.get("DUDAO_COMPLAINTS_PER_ADDRESS", "5"))
 DUDAO_COMPLAINTS_WINDOW_SECONDS = int(os.environ.get("DUDAO_COMPLAINTS_WINDOW_SECONDS", "3600"))
+# 部门协同: requests to the partners' public task pages per client address and minute (reads and posts together).
+DUDAO_PARTNER_LINK_PER_MINUTE = int(os.environ.get("DUDAO_PARTNER_LINK_PER_MINUTE", "30"))

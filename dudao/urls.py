@@ -40,4 +40,5 @@ urlpatterns = [
     path("risks/", include("dudao.risks.urls")),
     path("", include("dudao.training.urls")),
     path("", include("dudao.warnings.urls")),
+    path("", include("dudao.partners.urls")),
 ]

@@ -193,6 +193,7 @@ AREAS = [
     "schoolhealth",
     "training",
     "warnings",
+    "partners",
 ]
 
 

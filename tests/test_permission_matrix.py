@@ -679,3 +679,60 @@ def test_tag_and_warning_access(signed_in, city: City, role: str) -> None:
     client = signed_in(city.user(role))
     got = [client.get(url.format(**values)).status_code for url in WARNING_PAGES.values()]
     assert got == WARNING_EXPECTED[role]
+
+
+# ----- 部门协同 (partners) ---------------------------------------------------------------------------------------
+
+PARTNER_PAGES = {
+    "partners": "/partners/",
+    "partner_a": "/partners/{partner_a}/",
+    "partner_b": "/partners/{partner_b}/",
+    "tasks": "/partners/tasks/",
+    "task_a": "/partners/tasks/{task_a}/",
+    "task_b": "/partners/tasks/{task_b}/",
+    "task_new": "/partners/tasks/new/",
+    "campaigns": "/partners/campaigns/",
+    "api_partners": "/api/v1/partners",
+    "api_tasks": "/api/v1/partners/tasks",
+    "api_task_b": "/api/v1/partners/tasks/{task_b}",
+}
+# The bureau's office and leaders see both districts' partners and tasks; the district admin its own; the school's
+# principal and office read the tasks about their school (task_a is about 五中, task_b about 乙区第一小学).
+PARTNER_EXPECTED: dict[str, list[int]] = {
+    #                 list pa  pb  tasks ta tb  new camp api  apiT apiTb
+    "bureau_leader": [A, A, A, A, A, A, F, A, A, A, A],
+    "bureau_staff": [A, A, A, A, A, A, A, A, A, A, A],
+    "district_admin": [A, A, N, A, A, N, A, A, A, A, N],
+    "principal": [F, F, F, A, A, N, F, F, F, A, N],
+    "school_staff": [F, F, F, A, A, N, F, F, F, A, N],
+    **{
+        role: [F] * len(PARTNER_PAGES)
+        for role in ("inspector", "class_teacher", "counsellor", "doctor", "sysadmin", "security_officer", "auditor")
+    },
+    "nobody": [F] * len(PARTNER_PAGES),
+}
+PARTNER_CASES = [(role, page, PARTNER_EXPECTED[role][i]) for role in ROLES for i, page in enumerate(PARTNER_PAGES)]
+
+
+@pytest.mark.parametrize(("role", "page", "expected"), PARTNER_CASES, ids=[f"{r}-{p}" for r, p, _ in PARTNER_CASES])
+def test_partner_access(signed_in, city: City, role: str, page: str, expected: int) -> None:
+    from dudao.partners.models import Partner, PartnerTask
+
+    partner_a = Partner.objects.create(owner=city.district_a, name="甲区城管执法局", kind="urban")
+    partner_b = Partner.objects.create(owner=city.district_b, name="乙区交警大队", kind="traffic")
+    tasks = {
+        key: PartnerTask.objects.create(
+            owner=p.owner,
+            partner=p,
+            school=school,
+            title="校门口摊贩",
+            description="占道经营",
+            due_on=timezone.localdate(),
+            link_key="abcdefghij",
+            sent_by=city.user("bureau_staff"),
+        )
+        for key, p, school in (("task_a", partner_a, city.school_a), ("task_b", partner_b, city.school_b))
+    }
+    values = {"partner_a": partner_a.pk, "partner_b": partner_b.pk} | {k: t.pk for k, t in tasks.items()}
+    client = signed_in(city.user(role))
+    assert client.get(PARTNER_PAGES[page].format(**values)).status_code == expected

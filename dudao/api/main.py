@@ -133,6 +133,9 @@ from dudao.api import warnings as warnings_api  # noqa: E402
 
 api.add_router("/", unit_tags_api.router)
 api.add_router("/", warnings_api.router)
+from dudao.api import partners as partners_api  # noqa: E402
+
+api.add_router("/", partners_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -353,6 +353,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "unittag.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
     "warning.read": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.HEALTH_OFFICER}),
     "warning.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.HEALTH_OFFICER}),
+    # ---- partners (部门协同): the bureau's office and district admins keep partner departments, send them tasks
+    # through signed links and run joint campaigns; leaders read; principals and school offices read the tasks
+    # about their own school.
+    "partner.read": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "partner.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "partner.task_read": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
 }
 
 
