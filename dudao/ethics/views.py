@@ -46,7 +46,9 @@ def index(request: AuthedRequest) -> HttpResponse:
     if not can(request.user, "ethics.read"):
         if can(request.user, "ethics.commitments"):
             return redirect("ethics:commitments")
-        return redirect("ethics:mine")
+        if can(request.user, "ethics.acknowledge"):
+            return redirect("ethics:mine")
+        raise PermissionDenied("您当前的身份无权访问此页面")
     unit = viewed_unit(request)
     qs = selectors.incidents_for(request.user).filter(school__path__under=unit.path)
     status = request.GET.get("status", "")
