@@ -95,7 +95,7 @@ def vetoed(staff_ids: list[int] | set[int] | tuple[int, ...], on_date: dt.date) 
     )
     labels = dict(Category.choices)
     for pk, teacher, starts, ends, body, category in rows:
-        if teacher not in found:
+        if teacher not in found and starts is not None and ends is not None:
             found[teacher] = Veto(
                 incident=pk,
                 teacher=teacher,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.accounts.requests import AuthedRequest
 from dudao.core.access import access
+from dudao.core.errors import DomainError, Forbidden
 from dudao.core.pagination import paginate
 from dudao.core.web import perform, post_form, require
 from dudao.ethics import selectors, services
@@ -28,7 +29,7 @@ from dudao.ethics.forms import (
     InvestigationForm,
     MeasureForm,
 )
-from dudao.ethics.models import Incident, IncidentStatus
+from dudao.ethics.models import Commitment, Incident, IncidentStatus
 from dudao.orgs.models import UnitKind
 from dudao.orgs.scoping import can
 from dudao.orgs.web import acting_unit, viewed_unit
@@ -98,16 +99,20 @@ def incident_new(request: AuthedRequest) -> HttpResponse:
                     facts=d["facts"],
                     source_ref=d["source_ref"],
                 )
-                back = render(request, "ethics/incident_new.html", _new_context(request, form), status=400)
-                return perform(
-                    request,
-                    back,
-                    lambda: services.register_incident(
+                try:
+                    incident, created = services.register_incident(
                         actor=request.user, teacher=teacher, data=data, request_key=d["request_key"]
-                    ),
-                    lambda r: f"已受理，事件编号 #{r[0].pk}" if r[1] else f"该事件已受理（#{r[0].pk}），未重复登记",
-                    then=lambda r: redirect("ethics:incident", r[0].pk),
-                )
+                    )
+                except Forbidden as exc:
+                    raise PermissionDenied(exc.message) from exc
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    if created:
+                        messages.success(request, f"已受理，事件编号 #{incident.pk}")
+                    else:
+                        messages.info(request, f"该事件已受理（#{incident.pk}），未重复登记")
+                    return redirect("ethics:incident", incident.pk)
         return render(request, "ethics/incident_new.html", _new_context(request, form), status=400)
     form = IncidentForm(initial={"request_key": secrets.token_urlsafe(24)})
     return render(request, "ethics/incident_new.html", _new_context(request, form))
@@ -263,20 +268,14 @@ def mine(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "ethics.acknowledge")
-    commitment = selectors.commitment_of(request.user, timezone.localdate().year)
+    found = Commitment.objects.filter(pk=pk).only("year").first()
+    commitment = selectors.commitment_of(request.user, found.year) if found is not None else None
     if commitment is None or commitment.pk != pk:
-        commitment = None
-        for year in (timezone.localdate().year - 1, timezone.localdate().year + 1):
-            found = selectors.commitment_of(request.user, year)
-            if found is not None and found.pk == pk:
-                commitment = found
-    if commitment is None:
         raise Http404("承诺书不存在")
-    chosen = commitment
     return perform(
         request,
         redirect("ethics:mine"),
-        lambda: services.acknowledge(actor=request.user, commitment=chosen),
+        lambda: services.acknowledge(actor=request.user, commitment=commitment),
         lambda r: "已签署师德承诺书" if r[1] else "您已签署过本年度师德承诺书",
     )
 
