@@ -1,6 +1,6 @@
 """师德 figures (监测指标): one-vote-veto incidents per unit (the appraisal's veto condition reads it: a scheme's
 一票否决 item names `ethics.veto_incidents` with "> 0"), and the share of staff who acknowledged the year's
-commitment. Incidents are confidential: counts only, and the drill-down counts per school, never a name."""
+commitment. Incidents are confidential: counts only, and the drill-down lists schools, never a name."""
 
 from __future__ import annotations
 
@@ -31,22 +31,10 @@ def veto_incidents(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, us
     return {pk: Value.count(int(n)) for pk, (n,) in sums.items()}
 
 
-def _children(unit: OrgUnit) -> list[OrgUnit]:
-    if unit.kind == UnitKind.SCHOOL:
-        return [unit]
-    return list(
-        OrgUnit.objects.filter(path__under=unit.path, depth=unit.depth + 1, is_closed=False)
-        .exclude(kind=UnitKind.OFFICE)
-        .order_by("path")
-    )
-
-
 def veto_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
-    """Counts per child unit (per school at a district): no teacher's name."""
-    children = _children(unit)
-    figures = veto_incidents(children, start, end, user=user)
-    rows = [{"unit_id": c.pk, "unit_name": c.name, "incidents": figures[c.pk].value} for c in children]
-    return Drilldown(rows, reverse("ethics:index") + f"?unit={unit.pk}&veto=1")
+    """The schools where such incidents were decided: no teacher's name."""
+    schools = OrgUnit.objects.filter(pk__in=_vetoes(unit.path, start, end).values("school_id")).order_by("path")
+    return Drilldown(schools, reverse("ethics:index") + f"?unit={unit.pk}&veto=1")
 
 
 def commitment_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, user: User) -> dict[Any, Value]:
@@ -67,19 +55,11 @@ def commitment_rate(units: Sequence[OrgUnit], start: dt.date, end: dt.date, *, u
 
 
 def commitment_rows(unit: OrgUnit, start: dt.date, end: dt.date, *, user: User) -> Drilldown:
-    children = _children(unit)
-    figures = commitment_rate(children, start, end, user=user)
-    rows = [
-        {
-            "unit_id": c.pk,
-            "unit_name": c.name,
-            "staff": figures[c.pk].denominator,
-            "acknowledged": figures[c.pk].numerator,
-            "rate": figures[c.pk].value,
-        }
-        for c in children
-    ]
-    return Drilldown(rows, reverse("ethics:commitments") + f"?unit={unit.pk}")
+    """The schools with staff who have not acknowledged the year's commitment (names stay on the module's page)."""
+    signed = Acknowledgement.objects.filter(commitment__year=end.year).values("user_id")
+    pending = staff_under(unit.path).exclude(pk__in=signed).values("unit__path")
+    schools = OrgUnit.objects.filter(path__under=unit.path, kind=UnitKind.SCHOOL, path__in=pending).order_by("path")
+    return Drilldown(schools, reverse("ethics:commitments") + f"?unit={unit.pk}")
 
 
 register(

@@ -384,16 +384,17 @@ def record_commendation(*, actor: User, teacher: User, data: CommendationIn) -> 
     if data.level not in Level.values:
         raise DomainError("请选择表彰级别", code="level_invalid")
     name = _text(data.name, label="称号全称", limit=60, required=data.honour == Honour.OTHER)
-    values = {
+    awarded_on = _not_future(data.awarded_on, label="授予日期")
+    values: dict[str, Any] = {
         "honour": data.honour,
         "name": name,
         "level": data.level,
-        "awarded_on": _not_future(data.awarded_on, label="授予日期"),
+        "awarded_on": awarded_on,
         "awarded_by": _text(data.awarded_by, label="授予机关", limit=60),
     }
     with transaction.atomic():
         if Commendation.objects.filter(
-            teacher=teacher, honour=values["honour"], level=values["level"], awarded_on=values["awarded_on"]
+            teacher=teacher, honour=data.honour, level=data.level, awarded_on=awarded_on
         ).exists():
             raise DomainError("该表彰已登记过", code="commendation_exists", status=409)
         commendation = Commendation.objects.create(school=school, teacher=teacher, created_by=actor, **values)
