@@ -41,6 +41,15 @@ def _any(request: AuthedRequest, *permissions: str) -> bool:
     return any(access().can(request.user, p) for p in permissions)
 
 
+def _tabs(request: AuthedRequest) -> dict[str, bool]:
+    """Which of the module's tabs the acting role may open."""
+    return {
+        "incidents": can(request.user, "ethics.read"),
+        "commitments": can(request.user, "ethics.commitments"),
+        "commendations": _any(request, "ethics.read", "ethics.commend"),
+    }
+
+
 @login_required
 def index(request: AuthedRequest) -> HttpResponse:
     """Incidents of the viewed unit's subtree (no facts on the list)."""
@@ -77,6 +86,7 @@ def index(request: AuthedRequest) -> HttpResponse:
             "statuses": IncidentStatus.choices,
             "today": timezone.localdate(),
             "may_handle": can(request.user, "ethics.handle", unit),
+            "tabs": _tabs(request),
         },
     )
 
@@ -308,6 +318,7 @@ def commitments(request: AuthedRequest) -> HttpResponse:
         {
             "unit": unit,
             "commitments": listed,
+            "tabs": _tabs(request),
             "form": CommitmentForm(initial={"year": year, "title": f"{year} 年度师德承诺书"}) if may_publish else None,
         },
     )
@@ -386,6 +397,7 @@ def commendations(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "rows": list(page.items),
             "form": CommendationForm() if may_commend else None,
+            "tabs": _tabs(request),
             "staff": selectors.teachers_to_choose(request.user, "ethics.commend") if may_commend else [],
         },
     )
