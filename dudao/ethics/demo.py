@@ -128,7 +128,12 @@ def ethics_demo(context: DemoContext) -> dict[str, int]:
             incident.measure_body = "区教育局"
             incident.measure_on = min(today, reported + dt.timedelta(days=15))
             incident.measure_ref = f"区教师〔{today.year}〕{n + 3} 号"
-            if n == 0 or category == Category.PAID_TUTORING:
+            if n == 0:
+                # The first school's veto runs a year from the decision: in force on the demo day.
+                incident.is_veto = True
+                incident.veto_from = incident.measure_on
+                incident.veto_until = incident.measure_on + dt.timedelta(days=365)
+            elif category == Category.PAID_TUTORING:
                 incident.is_veto = True
                 incident.veto_from, incident.veto_until = school_year_of(incident.measure_on)
             if status == IncidentStatus.CLOSED:
