@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "dudao.training",
     "dudao.warnings",
     "dudao.partners",
+    "dudao.ethics",
 ]
 
 MIDDLEWARE = [

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("dudao.calendars.urls")),
     path("", include("dudao.canteens.urls")),
     path("", include("dudao.schoolhealth.urls")),
+    path("", include("dudao.ethics.urls")),
     path("api/v1/", api.urls),
     path("", include("dudao.complaints.urls")),
     path("risks/", include("dudao.risks.urls")),

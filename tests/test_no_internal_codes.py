@@ -194,6 +194,7 @@ AREAS = [
     "training",
     "warnings",
     "partners",
+    "ethics",
 ]
 
 

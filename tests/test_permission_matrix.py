@@ -736,3 +736,52 @@ def test_partner_access(signed_in, city: City, role: str, page: str, expected: i
     values = {"partner_a": partner_a.pk, "partner_b": partner_b.pk} | {k: t.pk for k, t in tasks.items()}
     client = signed_in(city.user(role))
     assert client.get(PARTNER_PAGES[page].format(**values)).status_code == expected
+
+
+# ----- 师德师风 (ethics): incidents are object-level (the teacher it is about, the principal and upward); the
+# commitment page for the school's office and upward; everyone at work has 我的师德. --------------------------
+
+ETHICS_PAGES = {
+    "index": "/ethics/",
+    "incident_a": "/ethics/incidents/{incident_a}/",
+    "incident_b": "/ethics/incidents/{incident_b}/",
+    "mine": "/ethics/mine/",
+    "commitments": "/ethics/commitments/",
+    "commendations": "/ethics/commendations/",
+    "api_incident_a": "/api/v1/ethics/incidents/{incident_a}",
+    "api_vetoes": "/api/v1/ethics/vetoes?staff={teacher_a}",
+}
+ETHICS_EXPECTED: dict[str, list[int]] = {
+    #                 idx  incA incB mine cmts cmds apiA veto
+    "bureau_leader": [200, 200, 200, 200, 200, 200, 200, 200],
+    "bureau_staff": [200, 200, 200, 200, 200, 200, 200, 200],
+    "inspector": [302, 404, 404, 200, 403, 403, 404, 403],
+    "district_admin": [200, 200, 404, 200, 200, 200, 200, 200],
+    "principal": [200, 200, 404, 200, 200, 200, 200, 200],
+    "school_staff": [302, 404, 404, 200, 200, 403, 404, 403],
+    "class_teacher": [302, 200, 404, 200, 403, 403, 200, 403],  # the incident is about her
+    "counsellor": [302, 404, 404, 200, 403, 403, 404, 403],
+    "doctor": [302, 404, 404, 200, 403, 403, 404, 403],
+    "sysadmin": [403, 404, 404, 403, 403, 403, 404, 403],
+    "security_officer": [403, 404, 404, 403, 403, 403, 404, 403],
+    "auditor": [403, 404, 404, 403, 403, 403, 404, 403],
+    "nobody": [403, 404, 404, 403, 403, 403, 404, 403],
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_ethics_pages(signed_in, city: City, role: str) -> None:
+    from dudao.ethics import services as ethics
+    from tests.factories import UserFactory, assign
+
+    teacher_b = UserFactory.create(username="teacher.b", unit=city.class_b1)
+    assign(teacher_b, "class_teacher", city.class_b1)
+    facts = ethics.IncidentIn(source="report", category="gifts", reported_on=timezone.localdate(), facts="收受购物卡")
+    incident_a, _ = ethics.register_incident(
+        actor=city.user("principal"), teacher=city.user("class_teacher"), data=facts
+    )
+    incident_b, _ = ethics.register_incident(actor=city.user("bureau_staff"), teacher=teacher_b, data=facts)
+    values = {"incident_a": incident_a.pk, "incident_b": incident_b.pk, "teacher_a": city.user("class_teacher").pk}
+    client = signed_in(city.user(role))
+    got = [client.get(url.format(**values)).status_code for url in ETHICS_PAGES.values()]
+    assert got == ETHICS_EXPECTED[role]

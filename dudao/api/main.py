@@ -136,6 +136,9 @@ api.add_router("/", warnings_api.router)
 from dudao.api import partners as partners_api  # noqa: E402
 
 api.add_router("/", partners_api.router)
+from dudao.api import ethics as ethics_api  # noqa: E402
+
+api.add_router("/", ethics_api.router)
 
 
 @api.exception_handler(RawPostDataException)

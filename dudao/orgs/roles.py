@@ -361,6 +361,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "partner.task_read": frozenset(
         {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
     ),
+    # 师德师风 (ethics): incidents are confidential, read by the school's principal and upward (district admins, the
+    # bureau's leaders and office staff), never by other teachers; a teacher always reads their own record
+    # (object-level: dudao.ethics.selectors.incidents_for). The school registers and investigates; the district or
+    # the bureau decides (认定), imposes the measure and the one-vote veto. The bureau publishes the yearly 承诺书,
+    # everyone at work acknowledges it, and the school's office follows who has not.
+    "ethics.read": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL}),
+    "ethics.handle": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL}),
+    "ethics.decide": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    "ethics.commend": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL}),
+    "ethics.publish": frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF}),
+    "ethics.commitments": frozenset(
+        {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
+    ),
+    "ethics.acknowledge": WORK_ROLES,
 }
 
 
