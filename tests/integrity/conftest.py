@@ -60,7 +60,9 @@ def spot_check(city: City, **overrides: Any) -> SpotCheck:
         "focus": "收送礼品礼金",
         **overrides,
     }
-    item, _ = services.create_check(actor=city.user("discipline_officer"), unit=city.root, data=services.CheckIn(**data))
+    item, _ = services.create_check(
+        actor=city.user("discipline_officer"), unit=city.root, data=services.CheckIn(**data)
+    )
     return item
 
 
