@@ -43,6 +43,7 @@ ROLES = [
     "sysadmin",
     "security_officer",
     "auditor",
+    "discipline_officer",
     "nobody",
 ]
 
@@ -93,6 +94,8 @@ EXPECTED: dict[str, list[int]] = {
     "security_officer": [A, A, A, A, A, F, F, F, F, F, F, F, A, A, A, A, A, A, F, F, A, F, A, F, A, A],
     "auditor": [A, F, F, F, F, F, F, F, F, F, F, F, F, A, A, F, F, F, F, F, A, F, A, F, F, F],
     "nobody": [A, F, F, F, F, F, F, F, F, F, F, F, F, F, A, F, F, F, F, F, F, F, A, F, F, F],
+    # 纪检监察员: only the 党风廉政 records (tests/integrity); none of the foundation's pages but home, me and search.
+    "discipline_officer": [A, F, F, F, F, F, F, F, F, F, F, F, F, F, A, F, F, F, F, F, F, F, A, F, F, F],
 }
 CASES = [(role, page, EXPECTED[role][i]) for role in ROLES for i, page in enumerate(PAGES)]
 

@@ -126,7 +126,7 @@ def create_duty_list(*, actor: User, leader: User, data: DutyIn) -> tuple[DutyLi
             action="integrity_duty_create",
             obj=duty,
             unit_path=unit.path,
-            after={"leader": leader.username, "year": data.year, **snapshot(duty, DUTY_FIELDS)},
+            after={"leader": leader.display_name, "year": data.year, **snapshot(duty, DUTY_FIELDS)},
         )
     return duty, True
 
@@ -401,7 +401,7 @@ def add_targets(
             unit_path=fresh.unit.path,
             after={
                 "units": [t.target_unit.name for t in created if t.target_unit is not None],
-                "people": [t.target_user.username for t in created if t.target_user is not None],
+                "people": [t.target_user.display_name for t in created if t.target_user is not None],
             },
         )
     return created
