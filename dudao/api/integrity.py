@@ -13,6 +13,7 @@ from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 from pydantic import Field
 
+from dudao.accounts.models import User
 from dudao.accounts.requests import AuthedRequest
 from dudao.api.schemas import Id, Paged, PageParams
 from dudao.core.pagination import paginate
@@ -53,13 +54,8 @@ class PersonOut(Schema):
     title: str
 
 
-def _person(u: object) -> PersonOut:
-    return PersonOut(
-        id=u.pk,  # type: ignore[attr-defined]
-        username=u.username,  # type: ignore[attr-defined]
-        name=u.display_name,  # type: ignore[attr-defined]
-        title=u.title,  # type: ignore[attr-defined]
-    )
+def _person(u: User) -> PersonOut:
+    return PersonOut(id=u.pk, username=u.username, name=u.display_name, title=u.title)
 
 
 # ----- 一岗双责 ---------------------------------------------------------------------------------------
@@ -496,11 +492,10 @@ class MatterIn(Schema):
 
 
 @router.post("/integrity/matters", response={200: MatterOut, 201: MatterOut})
-def create_matter(
-    request: AuthedRequest, payload: Form[MatterIn], documents: File[list[UploadedFile]] | None = None
-) -> Status[MatterOut]:
-    """Register a matter at the acting unit (multipart form; `documents` checked by content, one refused file
-    refuses the entry). The same title on the same day answers 200 with the first."""
+def create_matter(request: AuthedRequest, payload: Form[MatterIn]) -> Status[MatterOut]:
+    """Register a matter at the acting unit (multipart form; attach files as repeated `documents` parts, each
+    checked by content: one refused file refuses the entry). The same title on the same day answers 200 with the
+    first."""
     _change(request)
     matter, created = services.create_matter(
         actor=request.user,
@@ -516,6 +511,6 @@ def create_matter(
             amount=payload.amount,
             note=payload.note,
         ),
-        documents=list(documents or []),
+        documents=request.FILES.getlist("documents"),
     )
     return Status(201 if created else 200, _matter(matter, full=True))

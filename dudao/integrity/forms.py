@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dudao.core.forms import DatePicker, StyledForm
 from dudao.integrity.models import Festival, MatterCategory, TalkKind, Vote
+from dudao.orgs.models import OrgUnit
 
 
 def _person(label: str, *, required: bool = True) -> forms.CharField:
@@ -85,7 +86,10 @@ class CheckForm(StyledForm):
 
 class TargetForm(StyledForm):
     units = forms.ModelMultipleChoiceField(
-        label="被检查单位", queryset=None, required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+        label="被检查单位",
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     person = _person("被检查人员", required=False)
 

@@ -35,7 +35,7 @@ class SpotCheckQuerySet(ScopedQuerySetMixin, models.QuerySet["SpotCheck"]):
     scope_path = "unit__path"
 
 
-class FindingQuerySet(ScopedQuerySetMixin, models.QuerySet["SpotFinding"]):
+class SpotFindingQuerySet(ScopedQuerySetMixin, models.QuerySet["SpotFinding"]):
     scope_resource = "integrity"
     scope_path = "spot_check__unit__path"
 
@@ -225,7 +225,7 @@ class SpotFinding(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = FindingQuerySet.as_manager()
+    objects = SpotFindingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "检查发现"

@@ -455,7 +455,7 @@ def add_finding(
             if photo is not None
             else None
         )
-        finding = SpotFinding.objects.create(
+        finding = SpotFinding(
             spot_check=fresh,
             target=target,
             found_on=data.found_on,
@@ -464,6 +464,7 @@ def add_finding(
             photo=stored,
             recorded_by=actor,
         )
+        finding.save()
         record_change(
             actor=actor,
             action="integrity_finding_add",

@@ -84,7 +84,7 @@ def people(request: AuthedRequest) -> HttpResponse:
     """The picker's suggestions (htmx): `<option>`s of accounts in scope matching `q`."""
     selectors.require_read(request.user)
     # Each person field sends its own name (leader, talker, subject, person): whichever has text is the query.
-    q = next((v for v in request.GET.values() if v.strip()), "")
+    q = next((v for v in (request.GET.get(k, "") for k in request.GET) if v.strip()), "")
     if "（" in q:
         q = q[: q.index("（")]
     found = list(selectors.people(request.user, q)[: selectors.PEOPLE_SHOWN])
