@@ -135,7 +135,6 @@ ROLE_HOLDERS = {
     "district_sysadmin": ("sysadmin", "district_a"),
     "security_officer": ("security_officer", "root"),
     "auditor": ("auditor", "root"),
-    "discipline_officer": ("discipline_officer", "root"),
 }
 
 

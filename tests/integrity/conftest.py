@@ -4,13 +4,15 @@ import datetime as dt
 import io
 from typing import Any
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from dudao.accounts.models import User
 from dudao.integrity import services
 from dudao.integrity.models import DutyList, MajorMatter, SpotCheck, Talk
-from tests.factories import City
+from tests.factories import City, UserFactory, assign
 
 
 def photo(name: str = "现场.png") -> SimpleUploadedFile:
@@ -80,3 +82,12 @@ def matter(city: City, **overrides: Any) -> MajorMatter:
     }
     item, _ = services.create_matter(actor=city.user("bureau_leader"), unit=city.root, data=services.MatterIn(**data))
     return item
+
+
+@pytest.fixture(autouse=True)
+def discipline_officer(city: City) -> User:
+    """The test city's 纪检监察员 at the root, as `city.user("discipline_officer")`."""
+    officer = UserFactory.create(username="discipline.officer", unit=city.root)
+    assign(officer, "discipline_officer", city.root)
+    city.users["discipline_officer"] = officer
+    return officer
