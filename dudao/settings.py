@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "dudao.warnings",
     "dudao.partners",
     "dudao.ethics",
+    "dudao.integrity",
 ]
 
 MIDDLEWARE = [

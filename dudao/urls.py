@@ -42,4 +42,5 @@ urlpatterns = [
     path("", include("dudao.training.urls")),
     path("", include("dudao.warnings.urls")),
     path("", include("dudao.partners.urls")),
+    path("", include("dudao.integrity.urls")),
 ]

@@ -195,6 +195,7 @@ AREAS = [
     "warnings",
     "partners",
     "ethics",
+    "integrity",
 ]
 
 

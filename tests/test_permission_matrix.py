@@ -785,3 +785,42 @@ def test_ethics_pages(signed_in, city: City, role: str) -> None:
     client = signed_in(city.user(role))
     got = [client.get(url.format(**values)).status_code for url in ETHICS_PAGES.values()]
     assert got == ETHICS_EXPECTED[role]
+
+
+# ----- 纪检监察员 (discipline_officer, issue 22): the 党风廉政 records only (their matrix is tests/integrity); every
+# other page answers as for an account without a role, and the integrity pages answer 404 to every role but the
+# party secretary (局领导), the discipline officer and the auditor.
+DISCIPLINE_ALLOWED = ["/", "/api/v1/me", "/search/?q=zs", "/integrity/", "/integrity/talks/", "/api/v1/integrity/talks"]
+DISCIPLINE_REFUSED = [
+    *(url for i, url in enumerate(PAGES.values()) if EXPECTED["nobody"][i] == F),
+    *(url for url in COMMAND_PAGES.values() if "{" not in url),
+    *(url for url in RISK_PAGES.values() if "{" not in url),
+    *(url for url in CALENDAR_PAGES.values() if "{" not in url),
+    *(url for url in CANTEEN_PAGES.values() if "{" not in url),
+    *(url for url in SCHOOLHEALTH_PAGES.values() if "{" not in url),
+]
+
+
+def _discipline_officer(city: City) -> User:
+    from tests.factories import UserFactory, assign
+
+    officer = UserFactory.create(username="discipline.officer", unit=city.root)
+    assign(officer, "discipline_officer", city.root)
+    return officer
+
+
+def test_discipline_officer_sees_only_the_integrity_records(signed_in, city: City) -> None:
+    client = signed_in(_discipline_officer(city))
+    for url in DISCIPLINE_ALLOWED:
+        assert client.get(url).status_code == 200, url
+    values = {name: getattr(city, name).pk for name in ("school_a", "school_b", "class_a1", "class_b1")}
+    values.update(student_a1=city.students["a1"][0].pk, student_b1=city.students["b1"][0].pk)
+    for url in DISCIPLINE_REFUSED:
+        assert client.get(url.format(**values)).status_code in (403, 404), url
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in ("bureau_leader", "auditor")])
+def test_integrity_pages_are_404_for_everyone_else(signed_in, city: City, role: str) -> None:
+    client = signed_in(city.user(role))
+    for url in ("/integrity/", "/integrity/talks/", "/integrity/matters/", "/api/v1/integrity/talks"):
+        assert client.get(url).status_code == 404, url

@@ -139,6 +139,9 @@ api.add_router("/", partners_api.router)
 from dudao.api import ethics as ethics_api  # noqa: E402
 
 api.add_router("/", ethics_api.router)
+from dudao.api import integrity as integrity_api  # noqa: E402
+
+api.add_router("/", integrity_api.router)
 
 
 @api.exception_handler(RawPostDataException)

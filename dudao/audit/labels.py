@@ -231,6 +231,22 @@ ACTION_LABELS = {
     "visitor_trace": "查询访客记录（追踪）",
     "visitor_export": "导出访客记录",
     "visitor_purge": "清除到期访客记录",
+    # 党风廉政
+    "integrity_view": "查阅党风廉政记录",
+    "integrity_duty_create": "制定一岗双责清单",
+    "integrity_duty_update": "修改一岗双责清单",
+    "integrity_duty_acknowledge": "签收一岗双责清单",
+    "integrity_talk_create": "登记谈话",
+    "integrity_talk_update": "修改谈话记录",
+    "integrity_check_create": "新建节日监督检查",
+    "integrity_check_update": "修改节日监督检查",
+    "integrity_check_close": "结束节日监督检查",
+    "integrity_targets_add": "添加检查对象",
+    "integrity_target_remove": "移除检查对象",
+    "integrity_finding_add": "记录检查发现",
+    "integrity_matter_create": "登记三重一大事项",
+    "integrity_matter_update": "修改三重一大事项",
+    "integrity_matter_documents": "上传三重一大文件",
 }
 OBJECT_LABELS = {
     "orgs.orgunit": "单位",
@@ -243,6 +259,10 @@ OBJECT_LABELS = {
     "accounts.loginattempt": "登录尝试",
     "audit.auditevent": "审计记录",
     "demo.city": "演示数据",
+    "integrity.dutylist": "一岗双责清单",
+    "integrity.talk": "谈话记录",
+    "integrity.spotcheck": "节日监督检查",
+    "integrity.majormatter": "三重一大事项",
 }
 
 

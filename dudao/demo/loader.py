@@ -36,6 +36,7 @@ DEMO_LOGINS = [
     ("school.teacher", "张丽华", "语文教师、班主任", "class_teacher", "class", "school"),
     ("school.counsellor", "赵心怡", "心理教师", "counsellor", "school", "school"),
     ("school.doctor", "孙仁", "校医", "doctor", "school", "school"),
+    ("city.discipline", "蒋正清", "派驻纪检监察组纪检监察员", "discipline_officer", "root", "office:办公室"),
 ]
 # At province scale, above the demo city: the provincial department's leader and a staff member of its
 # basic-education office (home offices of the department, roles at its root).

@@ -21,6 +21,8 @@ class Role(models.TextChoices):
     CASE_OFFICER = "case_officer", "个案督导专员"
     # A school's gate guard (often an outsourced 保安): registers visitors and sees today's gate list, nothing else.
     GUARD = "guard", "门卫"
+    # The bureau's 纪检监察 officer (派驻纪检组): reads and keeps the 党风廉政 records of its subtree, nothing else.
+    DISCIPLINE_OFFICER = "discipline_officer", "纪检监察员"
     SYSADMIN = "sysadmin", "系统管理员"
     SECURITY_OFFICER = "security_officer", "安全管理员"
     AUDITOR = "auditor", "审计管理员"
@@ -29,8 +31,9 @@ class Role(models.TextChoices):
 # 三员分立: no account may hold two of these.
 ADMIN_TRIAD = frozenset({Role.SYSADMIN, Role.SECURITY_OFFICER, Role.AUDITOR})
 
-# The guard works only at the gate (门卫登记): no directives, no org tree.
-WORK_ROLES = frozenset(set(Role) - ADMIN_TRIAD - {Role.GUARD})
+# The guard works only at the gate (门卫登记): no directives, no org tree. The discipline officer works only on the
+# 党风廉政 records (integrity): it supervises the bureau's cadres, it does not take part in the bureau's work.
+WORK_ROLES = frozenset(set(Role) - ADMIN_TRIAD - {Role.GUARD, Role.DISCIPLINE_OFFICER})
 SCHOOL_READERS = frozenset(
     {
         Role.BUREAU_LEADER,
@@ -375,6 +378,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
         {Role.BUREAU_LEADER, Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}
     ),
     "ethics.acknowledge": WORK_ROLES,
+    # integrity (党风廉政, issue 22): the party secretary (局领导 of the unit), the discipline officer (纪检监察员) and
+    # the auditor (read-only) see the records of their subtree, each detail read access-logged; everyone else 404.
+    # A leader named on a 一岗双责 list reads and acknowledges that one list whatever the role (object-level).
+    "integrity.read": frozenset({Role.BUREAU_LEADER, Role.DISCIPLINE_OFFICER, Role.AUDITOR}),
+    "integrity.change": frozenset({Role.BUREAU_LEADER, Role.DISCIPLINE_OFFICER}),
 }
 
 
