@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "dudao.risks",
     "dudao.canteens",
     "dudao.schoolhealth",
+    "dudao.bullying",
 ]
 
 MIDDLEWARE = [
@@ -393,3 +394,12 @@ DUDAO_CANTEEN_DEADLINE = os.environ.get("DUDAO_CANTEEN_DEADLINE", "14:00")
 # 投诉与建议: public submissions allowed per client address within the window.
 DUDAO_COMPLAINTS_PER_ADDRESS = int(os.environ.get("DUDAO_COMPLAINTS_PER_ADDRESS", "5"))
 DUDAO_COMPLAINTS_WINDOW_SECONDS = int(os.environ.get("DUDAO_COMPLAINTS_WINDOW_SECONDS", "3600"))
+# 学生欺凌防治: the guardians' intake link's budget per client address, and the step deadlines in school days
+# (e.g. DUDAO_BULLYING_DEADLINES="accept=1,investigate=10"; defaults in dudao/bullying/selectors.py).
+DUDAO_BULLYING_PER_ADDRESS = int(os.environ.get("DUDAO_BULLYING_PER_ADDRESS", "5"))
+DUDAO_BULLYING_WINDOW_SECONDS = int(os.environ.get("DUDAO_BULLYING_WINDOW_SECONDS", "3600"))
+DUDAO_BULLYING_DEADLINES = {
+    k.strip(): int(v)
+    for k, _, v in (p.partition("=") for p in os.environ.get("DUDAO_BULLYING_DEADLINES", "").split(","))
+    if k.strip() and v.strip().isdigit()
+}

@@ -191,6 +191,7 @@ AREAS = [
     "calendars",
     "canteens",
     "schoolhealth",
+    "bullying",
 ]
 
 
