@@ -180,6 +180,8 @@ def report_stats(request: AuthedRequest, unit: Id | None = None, term: str = "")
     target = get_object_or_404(units_for(request.user), pk=unit) if unit is not None else None
     root = selectors.stats_root(request.user, target)
     if root is None:
+        if target is None:  # a school's staff not designated for bullying work
+            raise HttpError(403, "您当前的身份无权查看欺凌事件统计")
         raise Http404
     term = term or selectors.current_term()
     rows = selectors.school_stats(root, term)
