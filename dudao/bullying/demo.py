@@ -49,7 +49,7 @@ STORIES = {
     Kind.SOCIAL: "在{place}被同学组织孤立，小组活动没人愿意和孩子一组，还让其他同学不要和孩子说话。",
     Kind.CYBER: "有同学在{place}发布孩子的丑化照片并配侮辱性文字，多人转发评论。",
 }
-STEP_TEXT = {
+STEP_TEXT: dict[str, str] = {
     StepKind.ACCEPT: "已受理，德育处牵头成立调查小组，当天与被欺凌学生家长电话沟通。",
     StepKind.INVESTIGATE: "分别询问当事学生、目击学生和班主任，调取走廊监控，事实基本清楚。",
     StepKind.DETERMINE: "学生欺凌治理委员会会议认定。",
@@ -87,7 +87,7 @@ def _play(
     steps: list[Step] = []
     day = timezone.localtime(report.reported_at).date()
     due = _weekdays_after(day, deadline_days(StepKind.ACCEPT))
-    status = Status.REPORTED
+    status: str = Status.REPORTED
     while status != reached:
         kind, following = NEXT_STEP[status]
         done = min(_weekdays_after(day, max(1, deadline_days(kind) // 2)), today)
@@ -132,13 +132,15 @@ def bullying_demo(context: DemoContext) -> dict[str, Any]:
         if pk == first or rng.random() >= 1 / 12:
             continue
         for _ in range(rng.randint(1, 3)):
-            reached = rng.choice([Status.REPORTED, Status.ACCEPTED, Status.DETERMINED, Status.MEASURES, Status.CLOSED])
-            bullying = None if reached in (Status.REPORTED, Status.ACCEPTED) else rng.random() < 0.8
-            severity = (Severity.SERIOUS if rng.random() < 0.15 else Severity.GENERAL) if bullying else ""
-            if reached != Status.CLOSED and bullying is False:
-                reached = Status.CLOSED
-            channel = rng.choice([Channel.GUARDIAN, Channel.GUARDIAN, Channel.TEACHER, Channel.SCHOOL])
-            plan.append((pk, reached, bullying, severity, rng.randint(1, 60), channel))
+            stage: str = rng.choice(
+                [Status.REPORTED, Status.ACCEPTED, Status.DETERMINED, Status.MEASURES, Status.CLOSED]
+            )
+            verdict = None if stage in (Status.REPORTED, Status.ACCEPTED) else rng.random() < 0.8
+            grade: str = (Severity.SERIOUS if rng.random() < 0.15 else Severity.GENERAL) if verdict else ""
+            if stage != Status.CLOSED and verdict is False:
+                stage = Status.CLOSED
+            source: str = rng.choice([Channel.GUARDIAN, Channel.GUARDIAN, Channel.TEACHER, Channel.SCHOOL])
+            plan.append((pk, stage, verdict, grade, rng.randint(1, 60), source))
     reports: list[Report] = []
     steps: list[tuple[Report, list[Step]]] = []
     for school_id, reached, bullying, severity, age, channel in plan:

@@ -21,7 +21,7 @@ from dudao.accounts.models import User
 from dudao.accounts.requests import AuthedRequest
 from dudao.bullying import public_links, selectors, services
 from dudao.bullying.forms import DesignateForm, ReportForm, StepForm, StudentForm
-from dudao.bullying.models import Report, Role, Status, StepKind
+from dudao.bullying.models import Report, Role, Status, StepKind, overdue_q
 from dudao.core.errors import DomainError
 from dudao.core.pagination import paginate
 from dudao.core.web import form_errors, perform, post_form, posted_version
@@ -77,7 +77,7 @@ def index(request: AuthedRequest) -> HttpResponse:
             "today": today,
             "statuses": Status.choices,
             "open_count": everything.exclude(status=Status.CLOSED).count(),
-            "overdue_count": everything.filter(selectors.overdue_q(today)).count(),
+            "overdue_count": everything.filter(overdue_q(today)).count(),
             "may_designate": can(request.user, "bullying.designate", school),
         },
     )
