@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "dudao.partners",
     "dudao.ethics",
     "dudao.integrity",
+    "dudao.bullying",
 ]
 
 MIDDLEWARE = [
@@ -400,3 +401,12 @@ DUDAO_COMPLAINTS_PER_ADDRESS = int(os.environ.get("DUDAO_COMPLAINTS_PER_ADDRESS"
 DUDAO_COMPLAINTS_WINDOW_SECONDS = int(os.environ.get("DUDAO_COMPLAINTS_WINDOW_SECONDS", "3600"))
 # 部门协同: requests to the partners' public task pages per client address and minute (reads and posts together).
 DUDAO_PARTNER_LINK_PER_MINUTE = int(os.environ.get("DUDAO_PARTNER_LINK_PER_MINUTE", "30"))
+# 学生欺凌防治: the guardians' intake link's budget per client address, and the step deadlines in school days
+# (e.g. DUDAO_BULLYING_DEADLINES="accept=1,investigate=10"; defaults in dudao/bullying/selectors.py).
+DUDAO_BULLYING_PER_ADDRESS = int(os.environ.get("DUDAO_BULLYING_PER_ADDRESS", "5"))
+DUDAO_BULLYING_WINDOW_SECONDS = int(os.environ.get("DUDAO_BULLYING_WINDOW_SECONDS", "3600"))
+DUDAO_BULLYING_DEADLINES = {
+    k.strip(): int(v)
+    for k, _, v in (p.partition("=") for p in os.environ.get("DUDAO_BULLYING_DEADLINES", "").split(","))
+    if k.strip() and v.strip().isdigit()
+}

@@ -43,4 +43,5 @@ urlpatterns = [
     path("", include("dudao.warnings.urls")),
     path("", include("dudao.partners.urls")),
     path("", include("dudao.integrity.urls")),
+    path("", include("dudao.bullying.urls")),
 ]

@@ -196,6 +196,7 @@ AREAS = [
     "partners",
     "ethics",
     "integrity",
+    "bullying",
 ]
 
 

@@ -824,3 +824,50 @@ def test_integrity_pages_are_404_for_everyone_else(signed_in, city: City, role: 
     client = signed_in(city.user(role))
     for url in ("/integrity/", "/integrity/talks/", "/integrity/matters/", "/api/v1/integrity/talks"):
         assert client.get(url).status_code == 404, url
+
+
+# ---- 学生欺凌防治 (bullying): reports are object-level. The principal (and the people the principal designated; none
+# here) read and handle the school's reports; every school teacher reports; districts and the city see counts only and
+# 404 on a report, their own subtree or not. The index sends each role to its page (302).
+BULLYING_PAGES = {
+    "index": "/bullying/",
+    "new": "/bullying/new/",
+    "stats": "/bullying/stats/",
+    "stats_b": "/bullying/stats/?unit={school_b}",
+    "report": "/bullying/{report}/",
+    "report_b": "/bullying/{report_b}/",
+    "api_list": "/api/v1/bullying",
+    "api_report": "/api/v1/bullying/{report}",
+    "api_stats": "/api/v1/bullying/stats",
+}
+BULLYING_COUNTS = [302, F, A, A, N, N, F, F, A]
+BULLYING_EXPECTED: dict[str, list[int]] = {
+    "bureau_leader": BULLYING_COUNTS,
+    "bureau_staff": BULLYING_COUNTS,
+    "inspector": BULLYING_COUNTS,
+    "district_admin": [302, F, A, N, N, N, F, F, A],
+    "principal": [A, A, A, N, A, N, A, A, A],
+    **{role: [302, A, F, N, N, N, F, F, F] for role in ("school_staff", "class_teacher", "counsellor", "doctor")},
+    **{role: [F] * len(BULLYING_PAGES) for role in ("sysadmin", "security_officer", "auditor", "nobody")},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_bullying_access(signed_in, city: City, role: str) -> None:
+    from dudao.bullying import services as bullying
+
+    def report_at(school: OrgUnit) -> int:
+        data = bullying.ReportIn(
+            kind="verbal",
+            occurred_on=timezone.localdate(),
+            place="走廊",
+            description="多次被同学起侮辱性绰号。",
+            reporter="家长",
+        )
+        found, _ = bullying.submit_public(school=school, data=data)
+        return found.pk
+
+    values = {"school_b": city.school_b.pk, "report": report_at(city.school_a), "report_b": report_at(city.school_b)}
+    client = signed_in(city.user(role))
+    got = [client.get(url.format(**values)).status_code for url in BULLYING_PAGES.values()]
+    assert got == BULLYING_EXPECTED[role]

@@ -142,6 +142,9 @@ api.add_router("/", ethics_api.router)
 from dudao.api import integrity as integrity_api  # noqa: E402
 
 api.add_router("/", integrity_api.router)
+from dudao.api import bullying as bullying_api  # noqa: E402
+
+api.add_router("/", bullying_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -383,6 +383,22 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # A leader named on a 一岗双责 list reads and acknowledges that one list whatever the role (object-level).
     "integrity.read": frozenset({Role.BUREAU_LEADER, Role.DISCIPLINE_OFFICER, Role.AUDITOR}),
     "integrity.change": frozenset({Role.BUREAU_LEADER, Role.DISCIPLINE_OFFICER}),
+    # bullying (学生欺凌防治): any school teacher reports; reading and handling a report is object-level on top of
+    # bullying.handle (the school's principal and the people the principal designated: dudao.bullying.selectors
+    # .reports_for); districts and the city see counts per school and term only, never names or text.
+    "bullying.report": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER, Role.COUNSELLOR, Role.DOCTOR}),
+    "bullying.handle": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.COUNSELLOR}),
+    "bullying.designate": frozenset({Role.PRINCIPAL}),
+    "bullying.count": frozenset(
+        {
+            Role.BUREAU_LEADER,
+            Role.BUREAU_STAFF,
+            Role.INSPECTOR,
+            Role.DISTRICT_ADMIN,
+            Role.CASE_OFFICER,
+            Role.PRINCIPAL,
+        }
+    ),
 }
 
 
