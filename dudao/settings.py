@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "dudao.risks",
     "dudao.canteens",
     "dudao.schoolhealth",
+    "dudao.guards",
+    "dudao.projects",
 ]
 
 MIDDLEWARE = [

@@ -38,4 +38,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("dudao.complaints.urls")),
     path("risks/", include("dudao.risks.urls")),
+    path("", include("dudao.guards.urls")),
+    path("", include("dudao.projects.urls")),
 ]

@@ -191,6 +191,8 @@ AREAS = [
     "calendars",
     "canteens",
     "schoolhealth",
+    "guards",
+    "projects",
 ]
 
 

@@ -125,6 +125,12 @@ from dudao.api import schoolhealth as schoolhealth_api  # noqa: E402
 
 api.add_router("/", schoolhealth_api.router)
 
+from dudao.api import guards as guards_api  # noqa: E402
+from dudao.api import projects as projects_api  # noqa: E402
+
+api.add_router("/", guards_api.router)
+api.add_router("/", projects_api.router)
+
 
 @api.exception_handler(RawPostDataException)
 def on_form_body_for_json(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
