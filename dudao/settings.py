@@ -395,3 +395,8 @@ DUDAO_CANTEEN_DEADLINE = os.environ.get("DUDAO_CANTEEN_DEADLINE", "14:00")
 # 投诉与建议: public submissions allowed per client address within the window.
 DUDAO_COMPLAINTS_PER_ADDRESS = int(os.environ.get("DUDAO_COMPLAINTS_PER_ADDRESS", "5"))
 DUDAO_COMPLAINTS_WINDOW_SECONDS = int(os.environ.get("DUDAO_COMPLAINTS_WINDOW_SECONDS", "3600"))
+# 校园安保与三防: one more guard per this many enrolled students; guards a boarding school needs at night.
+DUDAO_GUARD_STUDENTS_PER_GUARD = int(os.environ.get("DUDAO_GUARD_STUDENTS_PER_GUARD", "1000"))
+DUDAO_GUARD_BOARDING_NIGHT = int(os.environ.get("DUDAO_GUARD_BOARDING_NIGHT", "2"))
+# 维修改造项目: repair works estimated at this many yuan or more must be filed (备案/审批) before they start.
+DUDAO_PROJECT_FILING_THRESHOLD = int(os.environ.get("DUDAO_PROJECT_FILING_THRESHOLD", "10000"))

@@ -332,8 +332,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "schoolhealth.record": frozenset({Role.DOCTOR, Role.CLASS_TEACHER}),
     "schoolhealth.room": frozenset({Role.DOCTOR, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "schoolhealth.target": frozenset({Role.BUREAU_LEADER, Role.HEALTH_OFFICER}),
-    # guards (校园安保/三防): the school's principal and office keep guards and equipment; district and bureau staff
-    # (and inspectors) read their subtree's 三防 cards; full ID numbers of guards only for the school's principal/office.
+    # guards (校园安保/三防): the school's principal and office keep guards and equipment; district and bureau
+    # staff (and inspectors) read their subtree's 三防 cards; guards' full ID numbers only for the school itself.
     "guard.read": UNIT_HEADS,
     "guard.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "guard.unmask_id": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),

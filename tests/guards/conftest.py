@@ -10,7 +10,6 @@ from dudao.guards import services
 from dudao.guards.models import Equipment, EquipmentKind, Guard
 from tests.factories import City, id_card
 
-
 _serial = itertools.count(1)
 
 

@@ -102,7 +102,12 @@ def test_api_cards_and_masked_guards(client, city):
 
 
 def test_api_creates_a_guard_for_the_school_only(client, city):
-    payload = {"school": city.school_a.pk, "name": "李卫东", "licence_number": "赣1", "licence_expires_on": "2099-01-01"}
+    payload = {
+        "school": city.school_a.pk,
+        "name": "李卫东",
+        "licence_number": "赣1",
+        "licence_expires_on": "2099-01-01",
+    }
     response = client.post(
         "/api/v1/safety/guards/people", payload, content_type="application/json", **auth(city, "principal")
     )

@@ -31,7 +31,8 @@ def test_filed_project_starts(city):
     filed = services.file_project(
         actor=city.user("principal"), project=project, filing_number="教基建备〔2026〕8号", filed_on=today(), version=1
     )
-    started = services.start_project(actor=city.user("principal"), project=filed, started_on=None, version=filed.version)
+    principal = city.user("principal")
+    started = services.start_project(actor=principal, project=filed, started_on=None, version=filed.version)
     assert started.status == ProjectStatus.BUILDING and started.started_on == today()
 
 
