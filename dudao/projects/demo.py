@@ -17,6 +17,7 @@ from dudao.accounts.models import User
 from dudao.demo.registry import DemoContext, demo_step
 from dudao.orgs.models import OrgUnit, RoleAssignment, UnitKind
 from dudao.orgs.roles import Role
+from dudao.projects import selectors
 from dudao.projects.models import Funding, Milestone, Project, ProjectKind, ProjectStatus
 from dudao.projects.rules import filing_threshold
 
@@ -76,6 +77,8 @@ def projects_demo(context: DemoContext) -> dict[str, Any]:
         deadline = today - dt.timedelta(days=rng.randint(3, 30)) if late else opening
         if status in (ProjectStatus.PROPOSED, ProjectStatus.FILED) and late:
             deadline = today + dt.timedelta(days=rng.randint(20, 60))
+        if pk == first:
+            deadline = opening
         projects.append(
             Project(
                 school_id=pk,
@@ -99,6 +102,12 @@ def projects_demo(context: DemoContext) -> dict[str, Any]:
                 updated_at=created,
             )
         )
+    if first in principals:
+        # The first school's roof repair fixes a hazard of its ledger, if the ledger demo left one open.
+        hazards = selectors.open_hazards(User.objects.get(pk=principals[first]), OrgUnit.objects.get(pk=first), 1)
+        for p in projects:
+            if hazards and p.school_id == first:
+                p.hazard_item_id = hazards[0].item_id
     projects = Project.objects.bulk_create(projects, batch_size=1000)
     milestones: list[Milestone] = []
     for p in projects:

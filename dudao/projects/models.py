@@ -6,7 +6,6 @@ works estimated at ¥10,000 or more must be filed (备案/审批 number and date
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -105,8 +104,9 @@ class Project(models.Model):
         return self.is_overdue_on(timezone.localdate())
 
     @property
-    def estimate_yuan(self) -> Decimal:
-        return self.estimate
+    def estimate_label(self) -> str:
+        """85,000.00: yuan grouped by thousands, as a finance office writes it."""
+        return f"{self.estimate:,.2f}"
 
 
 class MilestoneQuerySet(ScopedQuerySetMixin, models.QuerySet["Milestone"]):
