@@ -125,3 +125,12 @@ def school_for(user: User, pk: int) -> OrgUnit | None:
     if root is None:
         return None
     return OrgUnit.objects.filter(pk=pk, kind=UnitKind.SCHOOL, path__under=root).first()
+
+
+def guards_of(school: OrgUnit) -> list[Guard]:
+    """A school's guards, those on duty first (the caller has checked the school is in scope)."""
+    return list(Guard.objects.filter(school=school).order_by("-is_active", "name", "id"))
+
+
+def equipment_of(school: OrgUnit) -> list[Equipment]:
+    return list(Equipment.objects.filter(school=school).order_by("kind", "id"))

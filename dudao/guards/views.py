@@ -87,8 +87,8 @@ def school(request: AuthedRequest, pk: int) -> HttpResponse:
     card = selectors.card_of(school, today)
     may_change = can(request.user, "guard.change", school)
     profile = selectors.profile_of(school)
-    guards = list(Guard.objects.filter(school=school).order_by("-is_active", "name", "id"))
-    equipment = list(Equipment.objects.filter(school=school).order_by("kind", "id"))
+    guards = selectors.guards_of(school)
+    equipment = selectors.equipment_of(school)
     warn_on = today + dt.timedelta(days=LICENCE_WARNING_DAYS)
     return render(
         request,

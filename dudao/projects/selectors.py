@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from dudao.accounts.models import User
 from dudao.orgs.models import OrgUnit
-from dudao.projects.models import Project, ProjectStatus
+from dudao.projects.models import Milestone, Project, ProjectPhoto, ProjectStatus
 from dudao.rectification import selectors as ledger
 from dudao.rectification.models import ItemStatus
 
@@ -110,3 +110,14 @@ def open_hazards(user: User, school: OrgUnit, limit: int = 50) -> list[Hazard]:
     )
     found = hazards_of(user, [i.pk for i in items])
     return [found[i.pk] for i in items if i.pk in found]
+
+
+def milestones_for(user: User) -> QuerySet[Milestone]:
+    return Milestone.objects.for_user(user).select_related("project__school")
+
+
+def photo_for(user: User, pk: int) -> ProjectPhoto | None:
+    """A photo of a project the user may read."""
+    return (
+        ProjectPhoto.objects.filter(pk=pk, project__in=projects_for(user).values("pk")).select_related("file").first()
+    )

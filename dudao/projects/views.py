@@ -27,7 +27,7 @@ from dudao.orgs.selectors import units_for
 from dudao.orgs.web import acting_unit, viewed_unit
 from dudao.projects import excel, selectors, services
 from dudao.projects.forms import FilingForm, MilestoneForm, ProjectForm
-from dudao.projects.models import Milestone, PhotoStage, Project, ProjectPhoto, ProjectStatus
+from dudao.projects.models import Milestone, PhotoStage, Project, ProjectStatus
 from dudao.projects.rules import SIMPLE_PROCEDURE_FLAG, filing_threshold, needs_filing
 
 
@@ -340,9 +340,7 @@ def add_milestone(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def reach_milestone(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request, "project.change")
-    milestone: Milestone = get_object_or_404(
-        Milestone.objects.for_user(request.user).select_related("project__school"), pk=pk
-    )
+    milestone: Milestone = get_object_or_404(selectors.milestones_for(request.user), pk=pk)
     return perform(
         request,
         _back(milestone.project),
@@ -354,10 +352,7 @@ def reach_milestone(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def photo(request: AuthedRequest, pk: int) -> HttpResponseBase:
     require(request, "project.read")
-    item: ProjectPhoto = get_object_or_404(
-        ProjectPhoto.objects.filter(project__in=selectors.projects_for(request.user).values("pk")).select_related(
-            "file"
-        ),
-        pk=pk,
-    )
+    item = selectors.photo_for(request.user, pk)
+    if item is None:
+        raise Http404("照片不存在")
     return file_response(item.file, as_attachment=False)
