@@ -1,4 +1,4 @@
-"""Demo repair projects: about one school in eight has a project (roof waterproofing, fire hydrants, toilet
+"""Demo repair projects: about three schools in ten has a project (roof waterproofing, fire hydrants, toilet
 renovation, the gate's anti-ramming barrier …) at every stage of 立项 → 验收, some below the ¥10,000 filing line
 (simple procedure), the larger ones filed; a few are past their deadline (秋季开学前投入使用). The first school
 has one project estimated above ¥10,000 and not yet filed, so a visitor meets the filing rule, and one linked to
@@ -54,7 +54,7 @@ def projects_demo(context: DemoContext) -> dict[str, Any]:
     schools = list(
         OrgUnit.objects.filter(kind=UnitKind.SCHOOL, is_closed=False).order_by("path").values_list("pk", flat=True)
     )
-    chosen = [pk for pk in schools if pk == first or rng.random() < 0.125]
+    chosen = [pk for pk in schools if pk == first or rng.random() < 0.3]
     principals = dict(
         RoleAssignment.objects.filter(role=Role.PRINCIPAL, unit_id__in=chosen)
         .order_by("id")

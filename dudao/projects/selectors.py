@@ -51,6 +51,10 @@ class StatusRow:
     count: int
     budget: Decimal
 
+    @property
+    def budget_label(self) -> str:
+        return f"{self.budget:,.2f}"
+
 
 def by_status(qs: QuerySet[Project]) -> list[StatusRow]:
     """Projects and the sum of their estimates per status, in the order of the workflow (one query)."""

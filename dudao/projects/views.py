@@ -72,7 +72,7 @@ def index(request: AuthedRequest) -> HttpResponse:
             "filters": filters,
             "statuses": selectors.by_status(scoped),
             "overdue_count": scoped.filter(selectors.overdue_filter(today)).count(),
-            "threshold": filing_threshold(),
+            "threshold_label": f"{filing_threshold():,.0f}",
             "query": request.GET.urlencode(),
             "create_form": ProjectForm(hazards=_hazard_choices(request, unit if unit.kind == UnitKind.SCHOOL else None))
             if may_create
@@ -169,7 +169,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "hazard": hazard,
             "overdue": project.is_overdue_on(today),
             "needs_filing": needs_filing(project.estimate),
-            "threshold": filing_threshold(),
+            "threshold_label": f"{filing_threshold():,.0f}",
             "simple_flag": SIMPLE_PROCEDURE_FLAG,
             "may_change": may_change,
             "may_accept": may_accept and project.status == ProjectStatus.COMPLETED,
