@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "dudao.ethics",
     "dudao.integrity",
     "dudao.bullying",
+    "dudao.guards",
+    "dudao.projects",
 ]
 
 MIDDLEWARE = [
@@ -410,3 +412,8 @@ DUDAO_BULLYING_DEADLINES = {
     for k, _, v in (p.partition("=") for p in os.environ.get("DUDAO_BULLYING_DEADLINES", "").split(","))
     if k.strip() and v.strip().isdigit()
 }
+# 校园安保与三防: one more guard per this many enrolled students; guards a boarding school needs at night.
+DUDAO_GUARD_STUDENTS_PER_GUARD = int(os.environ.get("DUDAO_GUARD_STUDENTS_PER_GUARD", "1000"))
+DUDAO_GUARD_BOARDING_NIGHT = int(os.environ.get("DUDAO_GUARD_BOARDING_NIGHT", "2"))
+# 维修改造项目: repair works estimated at this many yuan or more must be filed (备案/审批) before they start.
+DUDAO_PROJECT_FILING_THRESHOLD = int(os.environ.get("DUDAO_PROJECT_FILING_THRESHOLD", "10000"))

@@ -44,4 +44,6 @@ urlpatterns = [
     path("", include("dudao.partners.urls")),
     path("", include("dudao.integrity.urls")),
     path("", include("dudao.bullying.urls")),
+    path("", include("dudao.guards.urls")),
+    path("", include("dudao.projects.urls")),
 ]

@@ -197,6 +197,8 @@ AREAS = [
     "ethics",
     "integrity",
     "bullying",
+    "guards",
+    "projects",
 ]
 
 

@@ -871,3 +871,64 @@ def test_bullying_access(signed_in, city: City, role: str) -> None:
     client = signed_in(city.user(role))
     got = [client.get(url.format(**values)).status_code for url in BULLYING_PAGES.values()]
     assert got == BULLYING_EXPECTED[role]
+
+
+# ----- 校园安保与三防 (guards) and 维修改造项目 (projects) -------------------------------------------------
+# Unit heads read their subtree (a school's principal and office land on their school's page: 302); only the
+# school keeps its guards; projects of another district answer 404.
+GUARD_PAGES = {
+    "guards": "/guards/",
+    "school_a": "/guards/schools/{school_a}/",
+    "school_b": "/guards/schools/{school_b}/",
+    "api_cards": "/api/v1/safety/guards",
+    "projects": "/projects/",
+    "project_a": "/projects/{project_a}/",
+    "project_b": "/projects/{project_b}/",
+    "api_projects": "/api/v1/projects",
+}
+GUARD_READER = [200, 200, 200, 200, 200, 200, 200, 200]
+GUARD_DISTRICT = [200, 200, 404, 200, 200, 200, 404, 200]
+GUARD_SCHOOL = [302, 200, 404, 200, 200, 200, 404, 200]
+GUARD_NONE = [403] * 8
+GUARD_EXPECTED: dict[str, list[int]] = {
+    "bureau_leader": GUARD_READER,
+    "bureau_staff": GUARD_READER,
+    "inspector": GUARD_READER,
+    "district_admin": GUARD_DISTRICT,
+    "principal": GUARD_SCHOOL,
+    "school_staff": GUARD_SCHOOL,
+    "class_teacher": GUARD_NONE,
+    "counsellor": GUARD_NONE,
+    "doctor": GUARD_NONE,
+    "sysadmin": GUARD_NONE,
+    "security_officer": GUARD_NONE,
+    "auditor": GUARD_NONE,
+    "nobody": GUARD_NONE,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_guard_and_project_pages(signed_in, city: City, role: str) -> None:
+    from decimal import Decimal
+
+    from dudao.projects.models import Project
+
+    def project(school: Any) -> Project:
+        return Project.objects.create(
+            school=school,
+            title="屋面防水维修",
+            kind="building",
+            estimate=Decimal(85000),
+            funding="fiscal",
+            created_by=city.user("principal"),
+        )
+
+    values = {
+        "school_a": city.school_a.pk,
+        "school_b": city.school_b.pk,
+        "project_a": project(city.school_a).pk,
+        "project_b": project(city.school_b).pk,
+    }
+    client = signed_in(city.user(role))
+    got = [client.get(url.format(**values)).status_code for url in GUARD_PAGES.values()]
+    assert got == GUARD_EXPECTED[role]

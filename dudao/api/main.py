@@ -145,6 +145,11 @@ api.add_router("/", integrity_api.router)
 from dudao.api import bullying as bullying_api  # noqa: E402
 
 api.add_router("/", bullying_api.router)
+from dudao.api import guards as guards_api  # noqa: E402
+from dudao.api import projects as projects_api  # noqa: E402
+
+api.add_router("/", guards_api.router)
+api.add_router("/", projects_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -399,6 +399,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
             Role.PRINCIPAL,
         }
     ),
+    # guards (校园安保/三防): the school's principal and office keep guards and equipment; district and bureau
+    # staff (and inspectors) read their subtree's 三防 cards; guards' full ID numbers only for the school itself.
+    "guard.read": UNIT_HEADS,
+    "guard.change": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "guard.unmask_id": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # projects (维修改造项目): schools file their repair projects, district and bureau staff file them for schools of
+    # their subtree and accept (验收) finished works; leaders and inspectors read.
+    "project.read": UNIT_HEADS,
+    "project.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    "project.accept": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
 }
 
 
