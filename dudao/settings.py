@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "dudao.risks",
     "dudao.canteens",
     "dudao.schoolhealth",
+    "dudao.returns",
 ]
 
 MIDDLEWARE = [

@@ -38,4 +38,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("dudao.complaints.urls")),
     path("risks/", include("dudao.risks.urls")),
+    path("", include("dudao.returns.urls")),
 ]

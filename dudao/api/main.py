@@ -125,6 +125,10 @@ from dudao.api import schoolhealth as schoolhealth_api  # noqa: E402
 
 api.add_router("/", schoolhealth_api.router)
 
+from dudao.api import returns as returns_api  # noqa: E402
+
+api.add_router("/", returns_api.router)
+
 
 @api.exception_handler(RawPostDataException)
 def on_form_body_for_json(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:

@@ -1,0 +1,3 @@
+from ninja import Router
+
+router = Router(tags=["返校筛查与停课"])
