@@ -5,7 +5,6 @@ district (answered, pending, 暂缓) computed in one grouped query per page."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, QuerySet
@@ -44,6 +43,11 @@ def rounds_for(user: User) -> QuerySet[ScreeningRound]:
     return ScreeningRound.objects.filter(condition).select_related("unit")
 
 
+def rounds_at(user: User, unit: OrgUnit) -> QuerySet[ScreeningRound]:
+    """Rounds covering `unit` (its own or an ancestor's) or opened inside it."""
+    return rounds_for(user).filter(Q(unit__path__in=_chain(unit.path)) | Q(unit__path__under=unit.path))
+
+
 def suspensions_for(user: User) -> QuerySet[Suspension]:
     condition = _covering(user)
     if condition is None:
@@ -60,9 +64,9 @@ def arrivals_for(user: User) -> QuerySet[ArrivalSlot]:
     root = scope_root_path(user, "returns.read")
     if root is None:
         return ArrivalSlot.objects.none()
-    return ArrivalSlot.objects.filter(
-        Q(school__path__under=root) | Q(school__path__in=_chain(root))
-    ).select_related("school", "grade")
+    return ArrivalSlot.objects.filter(Q(school__path__under=root) | Q(school__path__in=_chain(root))).select_related(
+        "school", "grade"
+    )
 
 
 def open_rounds_covering(unit: OrgUnit) -> QuerySet[ScreeningRound]:
@@ -151,7 +155,9 @@ def round_counts(round: ScreeningRound, unit: OrgUnit) -> tuple[Counts, list[Cou
             counts.cleared += g["cleared"]
             counts.staff_answered += g["staff_answered"]
             counts.staff_held += g["staff_held"]
-    staff = User.objects.filter(is_active=True, unit__path__under=unit.path).values("unit__path").annotate(n=Count("id"))
+    staff = (
+        User.objects.filter(is_active=True, unit__path__under=unit.path).values("unit__path").annotate(n=Count("id"))
+    )
     for s in staff:
         total.staff += s["n"]
         for n in lengths:
@@ -189,16 +195,14 @@ def own_answer(user: User, round: ScreeningRound) -> ScreeningAnswer | None:
 
 def held_waiting(user: User) -> int:
     """People still held back from open rounds, for the home page."""
-    return (
-        answers_for(user)
-        .filter(round__status=RoundStatus.OPEN, is_held=True, cleared_on__isnull=True)
-        .count()
-    )
+    return answers_for(user).filter(round__status=RoundStatus.OPEN, is_held=True, cleared_on__isnull=True).count()
 
 
 def arrival_plan(school: OrgUnit, day: dt.date) -> list[ArrivalSlot]:
     return list(
-        ArrivalSlot.objects.filter(school=school, day=day).select_related("grade").order_by("arrives_from", "grade__path")
+        ArrivalSlot.objects.filter(school=school, day=day)
+        .select_related("grade")
+        .order_by("arrives_from", "grade__path")
     )
 
 

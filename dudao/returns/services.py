@@ -275,7 +275,7 @@ def _save_answer(
         "expected_return": result.expected_return,
     }
     with transaction.atomic():
-        who = {"student": student} if student is not None else {"staff": staff}
+        who: dict[str, Student | User | None] = {"student": student} if student is not None else {"staff": staff}
         existing = ScreeningAnswer.objects.select_for_update().filter(round=round, **who).first()
         if existing is None:
             row = ScreeningAnswer.objects.create(round=round, unit=unit, school=school, **who, **values)
@@ -494,9 +494,7 @@ def suspend(*, actor: User, unit: OrgUnit, data: SuspensionIn) -> Suspension:
     return row
 
 
-def update_arrangement(
-    *, actor: User, suspension: Suspension, data: SuspensionIn, version: int | None
-) -> Suspension:
+def update_arrangement(*, actor: User, suspension: Suspension, data: SuspensionIn, version: int | None) -> Suspension:
     """The 停课不停学 arrangement (plan, link, teacher) edited while the dates stay."""
     if not can(actor, "returns.suspend", suspension.unit):
         raise Forbidden("您无权修改该停课安排")
@@ -533,7 +531,11 @@ def lift(*, actor: User, suspension: Suspension, return_on: dt.date, version: in
                 f"复课日期晚于停课结束日期（{_fmt(fresh.ends_on)}），停课到期自动结束", code="return_after_end"
             )
         before = snapshot(fresh, SUSPENSION_FIELDS)
-        entry = CalendarEntry.objects.filter(pk=fresh.calendar_entry_id).first()
+        entry = (
+            CalendarEntry.objects.filter(pk=fresh.calendar_entry_id).first()
+            if fresh.calendar_entry_id is not None
+            else None
+        )
         if entry is not None:
             calendar_services.remove_local_day(actor=actor, entry=entry, version=None)
         fresh.calendar_entry_id = None

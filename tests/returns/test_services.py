@@ -86,7 +86,9 @@ def test_travel_close_to_the_opening_holds_back(city: City, year: SchoolYear) ->
     answer = services.answer_by_link(
         round=row,
         student=city.students["a1"][0],
-        data=services.AnswerIn(travel_area="广州市白云区", left_area_on=today(), close_contact=True, contact_on=days(-1)),
+        data=services.AnswerIn(
+            travel_area="广州市白云区", left_area_on=today(), close_contact=True, contact_on=days(-1)
+        ),
     )
     assert answer.is_held
     assert answer.expected_return == days(7)
@@ -125,7 +127,9 @@ def test_link_used_twice_updates_the_answer(city: City, school_round: ScreeningR
 def test_teacher_edit_of_a_stale_answer_is_refused(city: City, school_round: ScreeningRound) -> None:
     student = city.students["a1"][0]
     teacher = city.user("class_teacher")
-    services.answer_for_student(actor=teacher, round=school_round, student=student, data=services.AnswerIn(), version=None)
+    services.answer_for_student(
+        actor=teacher, round=school_round, student=student, data=services.AnswerIn(), version=None
+    )
     services.answer_by_link(round=school_round, student=student, data=services.AnswerIn(symptoms=["rash"]))
     with pytest.raises(StaleEditError):
         services.answer_for_student(
@@ -155,7 +159,9 @@ def test_free_questions_are_kept(city: City, school_round: ScreeningRound) -> No
 
 def test_staff_answer_for_themselves(city: City, school_round: ScreeningRound) -> None:
     doctor = city.user("doctor")
-    first = services.answer_for_self(actor=doctor, round=school_round, data=services.AnswerIn(symptoms=["cough"]), version=None)
+    first = services.answer_for_self(
+        actor=doctor, round=school_round, data=services.AnswerIn(symptoms=["cough"]), version=None
+    )
     again = services.answer_for_self(actor=doctor, round=school_round, data=services.AnswerIn(), version=None)
     assert first.pk == again.pk and first.staff == doctor and first.student is None
     with pytest.raises(DomainError):  # 乙区's admin is not inside 五中's round
@@ -206,7 +212,9 @@ def test_clearance_follows_the_rules(city: City, year: SchoolYear) -> None:
         services.clear_return(
             actor=city.user("class_teacher"), answer=answer, cleared_on=days(7), certificate_no="x", version=None
         )
-    cleared = services.clear_return(actor=doctor, answer=answer, cleared_on=days(7), certificate_no="社区证明", version=None)
+    cleared = services.clear_return(
+        actor=doctor, answer=answer, cleared_on=days(7), certificate_no="社区证明", version=None
+    )
     assert cleared.cleared_on == days(7)
     with pytest.raises(DomainError) as err:
         services.answer_by_link(round=row, student=city.students["a1"][0], data=services.AnswerIn())
@@ -226,7 +234,7 @@ def test_suspension_paints_the_calendar_and_the_checks_skip_it(city: City, year:
     )
     assert not calendar.is_school_day(city.class_a1, start)
     assert calendar.is_school_day(city.class_a2, start)
-    assert CalendarEntry.objects.get(pk=row.calendar_entry_id).kind == EntryKind.SUSPENSION
+    assert CalendarEntry.objects.get(pk=row.calendar_entry_id or 0).kind == EntryKind.SUSPENSION
 
 
 def test_suspension_across_terms_is_refused(city: City, year: SchoolYear) -> None:
@@ -274,7 +282,7 @@ def test_lifting_early_removes_the_remaining_days(city: City, year: SchoolYear) 
     back = start + dt.timedelta(days=2)
     lifted = services.lift(actor=city.user("principal"), suspension=row, return_on=back, version=row.version)
     assert lifted.status == SuspensionStatus.LIFTED
-    entry = CalendarEntry.objects.get(pk=lifted.calendar_entry_id)
+    entry = CalendarEntry.objects.get(pk=lifted.calendar_entry_id or 0)
     assert (entry.starts_on, entry.ends_on) == (start, back - dt.timedelta(days=1))
     assert CalendarEntry.objects.filter(kind=EntryKind.SUSPENSION).count() == 1
     assert not calendar.is_school_day(city.class_a1, start)
@@ -300,7 +308,9 @@ def test_lifting_after_the_end_is_refused(city: City, year: SchoolYear) -> None:
         actor=city.user("principal"), unit=city.class_a1, data=services.SuspensionIn(start, start, reason="流感")
     )
     with pytest.raises(DomainError) as err:
-        services.lift(actor=city.user("principal"), suspension=row, return_on=start + dt.timedelta(days=3), version=None)
+        services.lift(
+            actor=city.user("principal"), suspension=row, return_on=start + dt.timedelta(days=3), version=None
+        )
     assert err.value.code == "return_after_end"
 
 
