@@ -344,9 +344,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # The class teacher enters answers for the class and hands out the parents' links; so may the school office.
     "returns.answer": frozenset({Role.CLASS_TEACHER, Role.DOCTOR, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     # Staff answer for themselves.
-    "returns.self": frozenset(
-        {Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER, Role.COUNSELLOR, Role.DOCTOR}
-    ),
+    "returns.self": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER, Role.COUNSELLOR, Role.DOCTOR}),
     # 返校证明: the school doctor, as for illness absences.
     "returns.clear": frozenset({Role.DOCTOR}),
     # 停课 paints the calendar: the roles that add local days (calendar.local).
