@@ -63,22 +63,28 @@ def returns_demo(context: DemoContext) -> dict[str, Any]:
             answered_at=now,
             updated_at=now,
         )
+        data = None
         if i % 37 == 5:
-            left = opening - dt.timedelta(days=rng.randint(1, 4))
-            answer.travel_area, answer.left_area_on = rng.choice(AREAS), min(left, today)
-            answer.is_held = True
-            answer.hold_reasons = f"{answer.left_area_on:%Y年%-m月%-d日}离开{answer.travel_area}"
-            answer.expected_return = answer.left_area_on + dt.timedelta(days=row.hold_days)
+            left = min(opening - dt.timedelta(days=rng.randint(1, 4)), today)
+            data = services.AnswerIn(travel_area=rng.choice(AREAS), left_area_on=left)
         elif i % 53 == 7:
-            answer.close_contact, answer.contact_on = True, today - dt.timedelta(days=1)
-            answer.is_held = True
-            answer.hold_reasons = f"{answer.contact_on:%Y年%-m月%-d日}有密切接触"
-            answer.expected_return = answer.contact_on + dt.timedelta(days=row.hold_days)
+            data = services.AnswerIn(close_contact=True, contact_on=today - dt.timedelta(days=1))
         elif i % 61 == 11:
-            answer.symptoms = ["fever", "cough"]
-            answer.is_held, answer.hold_reasons = True, "有症状：发热、咳嗽"
-            if i % 2:
+            data = services.AnswerIn(symptoms=("fever", "cough"))
+            if (i // 61) % 2:
                 answer.cleared_on, answer.certificate_no = today, "市人民医院门诊证明"
+        if data is not None:  # the service's own rules decide who is held back
+            result = services.assess(row, data, today=today)
+            answer.travel_area, answer.left_area_on = data.travel_area, data.left_area_on
+            answer.close_contact, answer.contact_on = data.close_contact, data.contact_on
+            answer.symptoms = list(data.symptoms)
+            answer.is_held, answer.hold_reasons, answer.expected_return = (
+                result.is_held,
+                result.reasons,
+                result.expected_return,
+            )
+            if not result.is_held:
+                answer.cleared_on, answer.certificate_no = None, ""
         answers.append(answer)
     ScreeningAnswer.objects.bulk_create(answers, batch_size=1000)
     for username in ("school.doctor", "school.principal"):

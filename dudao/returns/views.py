@@ -36,6 +36,9 @@ from dudao.returns.forms import (
 from dudao.returns.models import RoundStatus, ScreeningAnswer, ScreeningRound, Suspension, SuspensionStatus
 
 
+PLAN_KINDS = (UnitKind.SCHOOL, UnitKind.CAMPUS, UnitKind.GRADE, UnitKind.CLASS)
+
+
 def _round(request: AuthedRequest, pk: int) -> ScreeningRound:
     require(request, "returns.read")
     return get_object_or_404(selectors.rounds_for(request.user), pk=pk)
@@ -81,7 +84,7 @@ def index(request: AuthedRequest) -> HttpResponse:
             "opening": opening,
             "round_form": RoundForm(initial={"return_on": opening}) if may_screen else None,
             "suspension_form": SuspensionForm(units=suspend_units) if suspend_units else None,
-            "school": unit if unit.kind == UnitKind.SCHOOL else None,
+            "school": services.school_of(unit) if unit.kind in PLAN_KINDS else None,
         },
     )
 
