@@ -35,7 +35,6 @@ from dudao.returns.forms import (
 )
 from dudao.returns.models import RoundStatus, ScreeningAnswer, ScreeningRound, Suspension, SuspensionStatus
 
-
 PLAN_KINDS = (UnitKind.SCHOOL, UnitKind.CAMPUS, UnitKind.GRADE, UnitKind.CLASS)
 
 
