@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "dudao.bullying",
     "dudao.guards",
     "dudao.projects",
+    "dudao.returns",
 ]
 
 MIDDLEWARE = [

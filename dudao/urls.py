@@ -46,4 +46,5 @@ urlpatterns = [
     path("", include("dudao.bullying.urls")),
     path("", include("dudao.guards.urls")),
     path("", include("dudao.projects.urls")),
+    path("", include("dudao.returns.urls")),
 ]

@@ -189,6 +189,7 @@ AREAS = [
     "complaints",
     "risks",
     "calendars",
+    "returns",
     "canteens",
     "schoolhealth",
     "training",

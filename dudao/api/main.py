@@ -150,6 +150,9 @@ from dudao.api import projects as projects_api  # noqa: E402
 
 api.add_router("/", guards_api.router)
 api.add_router("/", projects_api.router)
+from dudao.api import returns as returns_api  # noqa: E402
+
+api.add_router("/", returns_api.router)
 
 
 @api.exception_handler(RawPostDataException)

@@ -409,6 +409,25 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "project.read": UNIT_HEADS,
     "project.change": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
     "project.accept": frozenset({Role.BUREAU_STAFF, Role.DISTRICT_ADMIN}),
+    # returns (返校筛查与停课): rounds, counts, suspensions and arrival times for everyone who follows a school's
+    # return; names and answers (the 暂缓返校 list) only for the school's own people and the health officer.
+    "returns.read": SCHOOL_READERS | {Role.HEALTH_OFFICER},
+    "returns.names": frozenset(
+        {Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER, Role.DOCTOR, Role.HEALTH_OFFICER}
+    ),
+    "returns.screen": frozenset(
+        {Role.DISTRICT_ADMIN, Role.HEALTH_OFFICER, Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.DOCTOR}
+    ),
+    # The class teacher enters answers for the class and hands out the parents' links; so may the school office.
+    "returns.answer": frozenset({Role.CLASS_TEACHER, Role.DOCTOR, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # Staff answer for themselves.
+    "returns.self": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF, Role.CLASS_TEACHER, Role.COUNSELLOR, Role.DOCTOR}),
+    # 返校证明: the school doctor, as for illness absences.
+    "returns.clear": frozenset({Role.DOCTOR}),
+    # 停课 paints the calendar: the roles that add local days (calendar.local).
+    "returns.suspend": frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_STAFF}),
+    # 错时错峰 arrival times of the opening plan.
+    "returns.plan": frozenset({Role.PRINCIPAL, Role.SCHOOL_STAFF}),
 }
 
 
