@@ -80,15 +80,15 @@ A, F, N = 200, 403, 404  # allowed, forbidden, not found (out of scope)
 # Expected status per role, in the order of PAGES.
 EXPECTED: dict[str, list[int]] = {
     #                  home tree sA sB srch rA rB rC1 stA stB exp tpl staff audit me orgs oA oB stu stuB aud imp fnd fC pk pkB  # noqa: E501
-    "bureau_leader": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F, F, A, F, A, A],
+    "bureau_leader": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F, A, A, F, A, A],
     "bureau_staff": [A, A, A, A, A, A, A, A, A, A, A, F, A, F, A, A, A, A, A, A, F, A, A, F, A, A],
     "inspector": [A, A, A, A, A, F, F, F, F, F, F, F, F, F, A, A, A, A, F, F, F, A, A, F, A, A],
     "district_admin": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A, A, F, A, N],
     "principal": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A, A, A, A, N],
     "school_staff": [A, A, A, N, A, A, N, A, A, N, A, A, A, F, A, A, A, N, A, N, F, A, A, F, A, N],
-    "class_teacher": [A, A, N, N, A, N, N, A, A, N, N, F, F, F, A, A, N, N, A, N, F, F, A, A, A, N],
+    "class_teacher": [A, A, N, N, A, N, N, A, A, N, N, F, F, F, A, A, N, N, A, N, F, A, A, A, A, N],
     "counsellor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F, A, A, A, A, N],
-    "doctor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F, F, A, F, A, N],
+    "doctor": [A, A, A, N, A, A, N, A, A, N, A, F, F, F, A, A, A, N, A, N, F, A, A, F, A, N],
     "sysadmin": [A, A, A, A, A, F, F, F, F, F, F, F, A, F, A, A, A, A, F, F, F, F, A, F, A, A],
     "security_officer": [A, A, A, A, A, F, F, F, F, F, F, F, A, A, A, A, A, A, F, F, A, F, A, F, A, A],
     "auditor": [A, F, F, F, F, F, F, F, F, F, F, F, F, A, A, F, F, F, F, F, A, F, A, F, F, F],

@@ -68,6 +68,7 @@ FRAMEWORK_TABLES = frozenset(
         "health_clusterthreshold",
         "supervision_accountabilityform",
         "command_summarystate",
+        "orgs_unittag",  # the built-in risk tags (地势低洼, 水库下游, …)
     }
 )
 

@@ -28,12 +28,14 @@ def test_officer_records_a_talk_on_a_phone_and_the_principal_signs_the_list(page
     expect(page.get_by_test_id("overview")).to_contain_text("一岗双责清单已签收")
     page.get_by_role("link", name="谈话记录", exact=True).click()
     expect(page.get_by_test_id("talk-cards")).to_be_visible()  # cards on a phone, not a squeezed table
-    page.get_by_text("登记谈话", exact=True).click()
-    page.get_by_label("谈话类型").select_option(label="提醒谈话")
-    page.get_by_label("谈话对象").fill("李明德（school.principal）")
-    page.get_by_label("地点").fill("纪检组办公室")
-    page.get_by_label("谈话要点（加密保存）").fill("提醒按时公示课后服务收费，并书面说明情况")
-    page.get_by_test_id("talk-submit").click()
+    # The new-talk form opens from its summary (the list's filter has a 谈话类型 select of its own).
+    new_talk = page.locator("details", has=page.locator("summary", has_text="登记谈话"))
+    new_talk.locator("summary").click()
+    new_talk.get_by_label("谈话类型").select_option(label="提醒谈话")
+    new_talk.get_by_label("谈话对象").fill("李明德（school.principal）")
+    new_talk.get_by_label("地点").fill("纪检组办公室")
+    new_talk.get_by_label("谈话要点（加密保存）").fill("提醒按时公示课后服务收费，并书面说明情况")
+    new_talk.get_by_test_id("talk-submit").click()
     expect(page.locator(".alert-success")).to_contain_text("已登记与李明德的提醒谈话")
     expect(page.get_by_test_id("talk-summary")).to_contain_text("按时公示课后服务收费")
 
